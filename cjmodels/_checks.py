@@ -1,0 +1,81 @@
+"""Small validators for scalar parameters shared by all subpackages."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+
+from cjmodels.errors import ValidationError
+
+__all__ = ["as_generator", "check_scalar"]
+
+
+def check_scalar(
+    value: Any,
+    name: str,
+    *,
+    typ: type | tuple[type, ...] | None = None,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    in_: Collection[Any] | None = None,
+) -> Any:
+    """Check a scalar parameter and return it unchanged.
+
+    Messages read like ``alpha == 1.5, must be < 1.``.
+
+    Examples
+    --------
+    >>> check_scalar(0.05, "alpha", typ=float, gt=0, lt=1)
+    0.05
+    """
+    if typ is not None:
+        ok_types = typ if isinstance(typ, tuple) else (typ,)
+        # Accept numpy scalars for int/float; never accept bool where a number is asked for.
+        if float in ok_types and isinstance(value, numbers.Real) and not isinstance(value, bool):
+            pass
+        elif int in ok_types and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            pass
+        elif not isinstance(value, ok_types):
+            names = " or ".join(t.__name__ for t in ok_types)
+            raise ValidationError(f"{name} == {value!r}, must be of type {names}.")
+    if in_ is not None and value not in in_:
+        options = ", ".join(repr(v) for v in in_)
+        raise ValidationError(f"{name} == {value!r}, must be one of {options}.")
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if np.isnan(value):
+            raise ValidationError(f"{name} == {value!r}, must not be NaN.")
+        if ge is not None and not value >= ge:
+            raise ValidationError(f"{name} == {value!r}, must be >= {ge}.")
+        if gt is not None and not value > gt:
+            raise ValidationError(f"{name} == {value!r}, must be > {gt}.")
+        if le is not None and not value <= le:
+            raise ValidationError(f"{name} == {value!r}, must be <= {le}.")
+        if lt is not None and not value < lt:
+            raise ValidationError(f"{name} == {value!r}, must be < {lt}.")
+    return value
+
+
+def as_generator(random_state: int | np.random.Generator | None) -> np.random.Generator:
+    """Turn ``random_state`` (int, Generator or None) into a :class:`numpy.random.Generator`.
+
+    A Generator is returned as is (so callers share its stream); an int seeds a new one.
+
+    Examples
+    --------
+    >>> as_generator(1).integers(10) == as_generator(1).integers(10)
+    True
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or (
+        isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
+    ):
+        return np.random.default_rng(random_state)
+    raise ValidationError(
+        f"random_state == {random_state!r}, must be an int, a numpy Generator or None."
+    )

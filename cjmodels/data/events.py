@@ -1,0 +1,637 @@
+"""The canonical event log: one row per event, validated once, sorted once.
+
+Every conversion in :mod:`cjmodels.data` starts from an :class:`EventLog`. Building one checks the
+input and raises :class:`~cjmodels.errors.ValidationError` with a message that names the column,
+the first offending rows and a fix. The input frame is never modified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels.data.stages import StageScheme, get_scheme
+from cjmodels.errors import ValidationError
+
+__all__ = [
+    "EVENT_TYPES",
+    "PATH_SEPARATOR",
+    "EventLog",
+    "read_events",
+    "time_to_float",
+]
+
+#: Event types with a meaning in cjmodels, in the order used to break ties at equal timestamps.
+EVENT_TYPES: tuple[str, ...] = (
+    "subscribe",
+    "assignment",
+    "touch",
+    "conversion",
+    "drop_out",
+    "churn",
+)
+#: Separator of channels in a path string (ChannelAttribution's layout).
+PATH_SEPARATOR = " > "
+
+_MAX_ROWS_SHOWN = 5
+
+
+class _Auto(str):
+    """A default column name: used when present, ignored when absent."""
+
+    __slots__ = ()
+
+
+def _rows(index: pd.Index, mask: np.ndarray) -> str:
+    """Describe the first offending rows by their index labels."""
+    bad = index[np.asarray(mask, dtype=bool)]
+    shown = ", ".join(repr(x) if isinstance(x, str) else str(x) for x in bad[:_MAX_ROWS_SHOWN])
+    more = f" and {len(bad) - _MAX_ROWS_SHOWN} more" if len(bad) > _MAX_ROWS_SHOWN else ""
+    return f"[{shown}{more}]"
+
+
+def _as_strings(col: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Labels as an object array of str (None where missing), converting only the uniques."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    labels = np.array([str(u) for u in uniques] + [None], dtype=object)
+    return labels[codes], [str(u) for u in uniques]
+
+
+def time_to_float(
+    values: Any, *, kind: str, unit: str = "D", origin: Any = None
+) -> np.ndarray:
+    """Convert times or time differences to floats in ``unit``.
+
+    Parameters
+    ----------
+    values : array-like
+        Timestamps, Timedeltas or numbers.
+    kind : {"datetime", "numeric"}
+        Kind of the log's time column. Numeric times are returned as floats unchanged.
+    unit : str
+        A pandas Timedelta unit (``"D"``, ``"h"``, ``"W"``, ...); ignored for numeric times.
+    origin : scalar, optional
+        Subtracted first (for timestamps).
+
+    Examples
+    --------
+    >>> ts = pd.to_datetime(["2025-01-01", "2025-01-03"])
+    >>> time_to_float(ts, kind="datetime", origin=ts[0]).tolist()
+    [0.0, 2.0]
+    """
+    if kind == "numeric":
+        out = np.asarray(values, dtype=float)
+        return out - float(origin) if origin is not None else out
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if origin is not None:
+        s = s - origin
+    return (s / pd.Timedelta(1, unit=unit)).to_numpy(dtype=float)
+
+
+class EventLog:
+    """A validated customer event log in canonical long format.
+
+    One row per event: customer id, timestamp, event type, channel, optional stage, optional value
+    (revenue) and any covariate columns. Column names are configurable; ``channel``, ``stage`` and
+    ``value`` are used when a column of that name exists and ignored otherwise, unless you name
+    a column explicitly, which must then exist.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The events, in any row order. It is not modified.
+    customer, timestamp : str
+        Columns with the customer id and the event time (datetime, parseable strings, or numbers
+        in a unit of your choice).
+    event : str or None
+        Column with the event type, one of ``event_types``. ``None`` declares every row a touch.
+    channel, stage, value : str or None
+        Columns with the touch channel, the journey stage and the monetary value of conversions.
+    covariates : sequence of str, optional
+        Further columns to carry along; by default every other column.
+    scheme : str or StageScheme, optional
+        Declared stage scheme; stages are then required on touch rows and checked against it.
+    observation_start, observation_end : scalar, optional
+        The window in which events were recorded. Default: the earliest and latest timestamp.
+        Journeys still open at ``observation_end`` are censored.
+    event_types : sequence of str, optional
+        Allowed event types; default :data:`EVENT_TYPES`. Ties at equal timestamps are broken in
+        this order, then by channel and stage, so results do not depend on row order.
+
+    Attributes
+    ----------
+    events : pandas.DataFrame
+        The validated events with canonical column names (``customer_id``, ``timestamp``,
+        ``event``, ``channel``, ``stage``, ``value`` and covariates), sorted by customer, time and
+        the tie-break order, indexed 0..n-1.
+    source_index : pandas.Index
+        The input's index label of each row of ``events``.
+    time_kind : {"datetime", "numeric"}
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2],
+    ...     "timestamp": ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-02"],
+    ...     "event": ["touch", "touch", "conversion", "touch"],
+    ...     "channel": ["search", "email", None, "social"],
+    ... })
+    >>> log = EventLog(df)
+    >>> log
+    EventLog(4 events, 2 customers, 1 conversions, 3 channels, 2025-01-01 00:00:00 .. 2025-01-03 00:00:00)
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        customer: str = "customer_id",
+        timestamp: str = "timestamp",
+        event: str | None = "event",
+        channel: str | None = _Auto("channel"),
+        stage: str | None = _Auto("stage"),
+        value: str | None = _Auto("value"),
+        covariates: Sequence[str] | None = None,
+        scheme: str | StageScheme | None = None,
+        observation_start: Any = None,
+        observation_end: Any = None,
+        event_types: Sequence[str] | None = None,
+    ) -> None:
+        if isinstance(data, EventLog):
+            data = data.events
+        if not isinstance(data, pd.DataFrame):
+            raise ValidationError(
+                f"events must be a pandas DataFrame, got {type(data).__name__}. "
+                "Read files with cjmodels.data.read_events(path)."
+            )
+        if len(data) == 0:
+            raise ValidationError(
+                "the event log is empty (0 rows); there is nothing to analyse. "
+                "Check the file or the filter that produced it."
+            )
+        self.event_types: tuple[str, ...] = tuple(event_types or EVENT_TYPES)
+        self.scheme: StageScheme | None = get_scheme(scheme) if scheme is not None else None
+        cols = list(data.columns)
+        if len(set(cols)) != len(cols):
+            dupes = sorted({str(c) for c in cols if cols.count(c) > 1})
+            raise ValidationError(f"columns {dupes} appear more than once; rename them.")
+
+        def resolve(name: str | None, role: str, required: bool) -> str | None:
+            if name is None:
+                return None
+            if name in data.columns:
+                return name
+            if isinstance(name, _Auto) and not required:
+                return None
+            hint = {
+                "event": " Pass event=None if every row is a touch.",
+                "stage": " A declared scheme needs a stage column.",
+            }.get(role, "")
+            raise ValidationError(
+                f"column {name!r} ({role}) not found; the data has columns {cols}. "
+                f"Name the right column with {role}=...{hint}"
+            )
+
+        self.columns: dict[str, str | None] = {
+            "customer_id": resolve(customer, "customer", True),
+            "timestamp": resolve(timestamp, "timestamp", True),
+            "event": resolve(event, "event", True),
+            "channel": resolve(channel, "channel", False),
+            "stage": resolve(stage, "stage", self.scheme is not None),
+            "value": resolve(value, "value", False),
+        }
+        used = {c for c in self.columns.values() if c is not None}
+        if covariates is None:
+            cov = [c for c in cols if c not in used]
+        else:
+            cov = list(covariates)
+            missing = [c for c in cov if c not in data.columns]
+            if missing:
+                raise ValidationError(
+                    f"covariate columns {missing} not found; the data has columns {cols}."
+                )
+        clash = [c for c in cov if c in self.columns and self.columns[c] != c]
+        if clash:
+            raise ValidationError(
+                f"covariate columns {clash} clash with canonical column names; rename them."
+            )
+        self.covariates: tuple[str, ...] = tuple(str(c) for c in cov)
+        self._build(data)
+        self._set_window(observation_start, observation_end)
+
+    # ------------------------------------------------------------------ validation
+    def _build(self, data: pd.DataFrame) -> None:
+        c = self.columns
+        index = data.index
+
+        cust = data[c["customer_id"]]
+        bad = cust.isna().to_numpy()
+        if bad.any():
+            raise ValidationError(
+                f"column {c['customer_id']!r} (customer id) has {int(bad.sum())} missing values, "
+                f"first at rows {_rows(index, bad)}. Every event needs a customer: drop or fill "
+                "these rows."
+            )
+
+        time, kind = self._parse_time(data[c["timestamp"]], index)
+        self.time_kind: str = kind
+
+        if c["event"] is None:
+            ev = pd.Series("touch", index=index)
+        else:
+            ev = data[c["event"]]
+            bad = ev.isna().to_numpy()
+            if bad.any():
+                raise ValidationError(
+                    f"column {c['event']!r} (event type) has {int(bad.sum())} missing values, "
+                    f"first at rows {_rows(index, bad)}. Each row must be one of "
+                    f"{list(self.event_types)}."
+                )
+            bad = ~ev.isin(self.event_types).to_numpy()
+            if bad.any():
+                unknown = sorted({str(v) for v in ev[bad].unique()})[:10]
+                raise ValidationError(
+                    f"column {c['event']!r} (event type) has unknown values {unknown} at rows "
+                    f"{_rows(index, bad)}; expected one of {list(self.event_types)}. Map your "
+                    "event names onto these, or pass event_types=[...] to allow more."
+                )
+        ev_arr = ev.astype(str).to_numpy()
+        is_touch = ev_arr == "touch"
+
+        frame: dict[str, Any] = {
+            "customer_id": cust.to_numpy(),
+            "timestamp": time,
+            "event": ev_arr,
+        }
+        if c["channel"] is not None:
+            ch = data[c["channel"]]
+            bad = (ch.isna().to_numpy()) & is_touch
+            if bad.any():
+                raise ValidationError(
+                    f"column {c['channel']!r} (channel) is missing on {int(bad.sum())} touch "
+                    f"rows, first at rows {_rows(index, bad)}. Every touch needs a channel: fill "
+                    "them (for example with 'unknown') or drop them."
+                )
+            as_str, uniques = _as_strings(ch)
+            bad_labels = [u for u in uniques if PATH_SEPARATOR.strip() in u]
+            if bad_labels:
+                bad = np.isin(as_str, bad_labels)
+                raise ValidationError(
+                    f"column {c['channel']!r} (channel) contains {PATH_SEPARATOR.strip()!r} in "
+                    f"{bad_labels[:5]} at rows {_rows(index, bad)}; that character separates "
+                    "channels in paths. Rename these channels."
+                )
+            frame["channel"] = as_str
+        if c["stage"] is not None:
+            st_arr, _ = _as_strings(data[c["stage"]])
+            st = pd.Series(st_arr, index=index)
+            if self.scheme is not None:
+                bad = st.isna().to_numpy() & is_touch
+                if bad.any():
+                    raise ValidationError(
+                        f"column {c['stage']!r} (stage) is missing on {int(bad.sum())} touch rows, "
+                        f"first at rows {_rows(index, bad)}; scheme {self.scheme.name!r} needs "
+                        "a stage on every touch."
+                    )
+                bad = st.notna().to_numpy() & ~st.isin(self.scheme.stages).to_numpy()
+                if bad.any():
+                    unknown = sorted({str(v) for v in st[bad].unique()})[:10]
+                    raise ValidationError(
+                        f"column {c['stage']!r} (stage) has stages {unknown} that are not in "
+                        f"scheme {self.scheme.name!r} {list(self.scheme.stages)}, at rows "
+                        f"{_rows(index, bad)}. Map them onto the scheme or declare your own "
+                        "StageScheme."
+                    )
+            frame["stage"] = st.to_numpy(dtype=object)
+        if c["value"] is not None:
+            val = data[c["value"]]
+            if not (pd.api.types.is_numeric_dtype(val) and not pd.api.types.is_bool_dtype(val)):
+                raise ValidationError(
+                    f"column {c['value']!r} (value) has dtype {val.dtype}, must be numeric. "
+                    f"Convert it with pd.to_numeric(df[{c['value']!r}])."
+                )
+            v = val.to_numpy(dtype=float, na_value=np.nan)
+            bad = np.isnan(v) & (ev_arr == "conversion")
+            if bad.any():
+                raise ValidationError(
+                    f"column {c['value']!r} (value) is missing on {int(bad.sum())} conversion "
+                    f"rows, first at rows {_rows(index, bad)}. Fill them with 0 if no revenue "
+                    "was recorded, or pass value=None to ignore values."
+                )
+            bad = np.isinf(v)
+            if bad.any():
+                raise ValidationError(
+                    f"column {c['value']!r} (value) is infinite at rows {_rows(index, bad)}."
+                )
+            bad = v < 0
+            if bad.any():
+                raise ValidationError(
+                    f"column {c['value']!r} (value) is negative at rows {_rows(index, bad)}; "
+                    "values must be >= 0. Record refunds as a separate column or net them "
+                    "before building the log."
+                )
+            frame["value"] = v
+        for cov in self.covariates:
+            frame[cov] = data[cov].to_numpy()
+
+        order = self._sort_order(frame)
+        out = pd.DataFrame({k: v[order] for k, v in frame.items()})
+        for cov in self.covariates:  # keep extension dtypes (categorical, nullable ints)
+            out[cov] = data[cov].iloc[order].reset_index(drop=True)
+        self.events: pd.DataFrame = out
+        self.source_index: pd.Index = index[order]
+
+    def _parse_time(self, col: pd.Series, index: pd.Index) -> tuple[np.ndarray, str]:
+        name = self.columns["timestamp"]
+        if pd.api.types.is_bool_dtype(col):
+            raise ValidationError(f"column {name!r} (timestamp) is boolean; expected times.")
+        if pd.api.types.is_numeric_dtype(col):
+            t = col.to_numpy(dtype=float, na_value=np.nan)
+            bad = ~np.isfinite(t)
+            if bad.any():
+                raise ValidationError(
+                    f"column {name!r} (timestamp) has {int(bad.sum())} missing or infinite "
+                    f"values, first at rows {_rows(index, bad)}. Every event needs a time: drop "
+                    "or fill these rows."
+                )
+            return t, "numeric"
+        if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col):
+            parsed = col
+        else:
+            missing = col.isna().to_numpy()
+            try:
+                parsed = pd.to_datetime(col, errors="coerce", format="ISO8601")
+            except (ValueError, TypeError):
+                parsed = pd.Series(pd.NaT, index=col.index)
+            failed = parsed.isna().to_numpy() & ~missing
+            if failed.any():
+                try:
+                    parsed = pd.to_datetime(col, errors="coerce", format="mixed")
+                except (ValueError, TypeError) as exc:
+                    raise ValidationError(
+                        f"column {name!r} (timestamp) could not be parsed as times ({exc}). "
+                        "Convert it with pd.to_datetime(...) and a format."
+                    ) from None
+                failed = parsed.isna().to_numpy() & ~missing
+            if failed.any():
+                examples = [str(v) for v in col[failed].head(3)]
+                raise ValidationError(
+                    f"column {name!r} (timestamp) has {int(failed.sum())} values that are not "
+                    f"times, for example {examples}, at rows {_rows(index, failed)}. Fix them "
+                    "or parse the column yourself with pd.to_datetime(..., format=...)."
+                )
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            raise ValidationError(
+                f"column {name!r} (timestamp) has {int(bad.sum())} missing values (NaN/NaT), "
+                f"first at rows {_rows(index, bad)}. Every event needs a time: drop or fill "
+                "these rows."
+            )
+        return parsed.to_numpy() if not isinstance(parsed.dtype, pd.DatetimeTZDtype) else (
+            parsed.array
+        ), "datetime"
+
+    def _sort_order(self, frame: dict[str, Any]) -> np.ndarray:
+        try:
+            cust_code, _ = pd.factorize(frame["customer_id"], sort=True)
+        except TypeError:
+            raise ValidationError(
+                f"column {self.columns['customer_id']!r} (customer id) mixes types that cannot be "
+                "ordered (for example numbers and strings); convert it with .astype(str)."
+            ) from None
+        time_code, _ = pd.factorize(frame["timestamp"], sort=True)
+        rank = {e: i for i, e in enumerate(self.event_types)}
+        ev_code = pd.Series(frame["event"]).map(rank).to_numpy()
+        keys = [ev_code, time_code, cust_code]
+        for col in ("stage", "channel"):
+            if col in frame:
+                codes, _ = pd.factorize(pd.Series(frame[col]).fillna(""), sort=True)
+                keys.insert(0, codes)
+        if "value" in frame:
+            keys.insert(0, np.nan_to_num(frame["value"], nan=-1.0))
+        return np.lexsort(keys)
+
+    def _set_window(self, start: Any, end: Any) -> None:
+        t = self.events["timestamp"]
+        tmin, tmax = t.min(), t.max()
+        self.observation_start = self._coerce_bound(start, "observation_start", tmin)
+        self.observation_end = self._coerce_bound(end, "observation_end", tmax)
+        if self.observation_end < self.observation_start:
+            raise ValidationError(
+                f"observation_end == {self.observation_end} is before observation_start == "
+                f"{self.observation_start}."
+            )
+        tv = t.to_numpy()
+        for bound, name, bad in (
+            (self.observation_start, "observation_start", tv < self.observation_start),
+            (self.observation_end, "observation_end", tv > self.observation_end),
+        ):
+            if np.any(bad):
+                raise ValidationError(
+                    f"{name} == {bound} but {int(np.sum(bad))} events lie outside it, at rows "
+                    f"{_rows(self.source_index, bad)}. Filter the log to the window or widen it."
+                )
+
+    def _coerce_bound(self, value: Any, name: str, default: Any) -> Any:
+        if value is None:
+            return default
+        if self.time_kind == "numeric":
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    f"{name} == {value!r}, must be a number like the timestamps."
+                ) from None
+        try:
+            out = pd.Timestamp(value)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{name} == {value!r}, must be a timestamp.") from None
+        if pd.isna(out):
+            raise ValidationError(f"{name} == {value!r}, must be a timestamp.")
+        return out
+
+    # ------------------------------------------------------------------ accessors
+    @property
+    def n_events(self) -> int:
+        """Number of events."""
+        return len(self.events)
+
+    @property
+    def n_customers(self) -> int:
+        """Number of distinct customers."""
+        return int(self.customer_codes[-1]) + 1 if self.n_events else 0
+
+    @property
+    def customer_codes(self) -> np.ndarray:
+        """Customer index 0..n_customers-1 of every event (non-decreasing)."""
+        if not hasattr(self, "_customer_codes"):
+            cust = self.events["customer_id"].to_numpy()
+            new = np.ones(len(cust), dtype=bool)
+            new[1:] = cust[1:] != cust[:-1]
+            self._customer_codes = np.cumsum(new) - 1
+        return self._customer_codes
+
+    @property
+    def customers(self) -> np.ndarray:
+        """Customer ids, in the order of :attr:`customer_codes`."""
+        cust = self.events["customer_id"].to_numpy()
+        codes = self.customer_codes
+        first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        return cust[first]
+
+    @property
+    def has_channel(self) -> bool:
+        return "channel" in self.events
+
+    @property
+    def has_stage(self) -> bool:
+        return "stage" in self.events
+
+    @property
+    def has_value(self) -> bool:
+        return "value" in self.events
+
+    def require(self, *names: str, purpose: str) -> None:
+        """Raise a clear error when a canonical column needed for ``purpose`` is absent."""
+        missing = [n for n in names if n not in self.events]
+        if missing:
+            raise ValidationError(
+                f"{purpose} needs the {', '.join(missing)} column(s), which this event log does "
+                f"not have. Name them when building the log, e.g. EventLog(df, {missing[0]}='...')."
+            )
+
+    def times(self, unit: str = "D") -> np.ndarray:
+        """Event times as floats in ``unit`` since ``observation_start``."""
+        return time_to_float(
+            self.events["timestamp"], kind=self.time_kind, unit=unit, origin=self.observation_start
+        )
+
+    def to_float(self, t: Any, unit: str = "D") -> Any:
+        """A time (or array of times) as float ``unit`` since ``observation_start``."""
+        if self.time_kind == "numeric":
+            return np.asarray(t, dtype=float) - float(self.observation_start)
+        if np.ndim(t) == 0:
+            return (pd.Timestamp(t) - self.observation_start) / pd.Timedelta(1, unit=unit)
+        return time_to_float(t, kind="datetime", unit=unit, origin=self.observation_start)
+
+    def duration(self, d: Any, unit: str = "D") -> float:
+        """A span (Timedelta, string like ``"30D"``, or number) as float ``unit``."""
+        if self.time_kind == "numeric":
+            if isinstance(d, (int, float, np.integer, np.floating)):
+                return float(d)
+            raise ValidationError(
+                f"{d!r} must be a number: this log's timestamps are numbers, not datetimes."
+            )
+        try:
+            return pd.Timedelta(d) / pd.Timedelta(1, unit=unit)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                f"{d!r} is not a time span; pass a Timedelta or a string such as '30D'."
+            ) from None
+
+    def report(self) -> dict[str, Any]:
+        """A JSON-serialisable description of the log (what ``cjmodels validate`` prints)."""
+        ev = self.events
+        counts = ev["event"].value_counts()
+        out: dict[str, Any] = {
+            "n_events": int(self.n_events),
+            "n_customers": int(self.n_customers),
+            "time_kind": self.time_kind,
+            "observation_start": str(self.observation_start),
+            "observation_end": str(self.observation_end),
+            "events": {str(k): int(v) for k, v in counts.sort_index().items()},
+            "columns": {k: v for k, v in self.columns.items() if v is not None},
+            "covariates": list(self.covariates),
+        }
+        if self.has_channel:
+            ch = ev.loc[ev["event"] == "touch", "channel"].value_counts()
+            out["channels"] = {str(k): int(v) for k, v in ch.sort_index().items()}
+        if self.has_stage:
+            st = ev["stage"].dropna().value_counts()
+            out["stages"] = {str(k): int(v) for k, v in st.sort_index().items()}
+        if self.scheme is not None:
+            out["scheme"] = self.scheme.name
+        if self.has_value:
+            out["total_conversion_value"] = float(
+                ev.loc[ev["event"] == "conversion", "value"].sum()
+            )
+        return out
+
+    def __repr__(self) -> str:
+        n_conv = int((self.events["event"] == "conversion").sum())
+        n_ch = self.events["channel"].nunique() if self.has_channel else 0
+        return (
+            f"EventLog({self.n_events} events, {self.n_customers} customers, {n_conv} "
+            f"conversions, {n_ch} channels, {self.observation_start} .. {self.observation_end})"
+        )
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    # ------------------------------------------------------------------ conversions
+    def journeys(self, **kwargs: Any) -> pd.DataFrame:
+        """Split into journeys; see :func:`cjmodels.data.journeys`."""
+        from cjmodels.data.journeys import journeys
+
+        return journeys(self, **kwargs)
+
+    def paths(self, **kwargs: Any):
+        """Path table; see :func:`cjmodels.data.path_table`."""
+        from cjmodels.data.journeys import path_table
+
+        return path_table(self, **kwargs)
+
+
+def as_event_log(events: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
+    """Return ``events`` if it is an :class:`EventLog`, else build one with ``kwargs``."""
+    if isinstance(events, EventLog):
+        if kwargs:
+            raise ValidationError(
+                f"column options {sorted(kwargs)} were given with an EventLog, which already "
+                "fixes its columns; pass them when building the EventLog instead."
+            )
+        return events
+    return EventLog(events, **kwargs)
+
+
+def read_events(path: str | PathLike[str], **kwargs: Any) -> EventLog:
+    """Read an event log from CSV (optionally compressed) or Parquet and validate it.
+
+    Keyword arguments go to :class:`EventLog` (column names, scheme, observation window).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "e.csv")
+    >>> _ = pd.DataFrame({"customer_id": [1], "timestamp": ["2025-01-01"],
+    ...                   "event": ["touch"], "channel": ["email"]}).to_csv(p, index=False)
+    >>> read_events(p).n_events
+    1
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ValidationError(f"file {str(p)!r} does not exist.")
+    suffixes = "".join(p.suffixes).lower()
+    if suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
+        df = pd.read_parquet(p)
+    elif ".csv" in suffixes or ".txt" in suffixes or ".tsv" in suffixes:
+        sep = "\t" if ".tsv" in suffixes else ","
+        try:
+            df = pd.read_csv(p, sep=sep, low_memory=False)
+        except pd.errors.EmptyDataError:
+            raise ValidationError(
+                f"file {str(p)!r} is empty: it has no header and no rows."
+            ) from None
+    else:
+        raise ValidationError(
+            f"file {str(p)!r}: unknown format {suffixes or '(no suffix)'}; use .csv, .csv.gz, "
+            ".tsv or .parquet."
+        )
+    return EventLog(df, **kwargs)
+
+

@@ -1,0 +1,92 @@
+"""Common container for simulated worlds and their ground truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels.data.events import EventLog
+
+__all__ = ["SyntheticWorld", "to_jsonable"]
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy/pandas scalars, arrays and frames into plain JSON-serialisable objects."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return {str(k): to_jsonable(v) for k, v in obj.to_dict(orient="index").items()}
+    if isinstance(obj, pd.Series):
+        return {str(k): to_jsonable(v) for k, v in obj.to_dict().items()}
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return None if np.isnan(f) else f
+    if isinstance(obj, (pd.Timestamp, pd.Timedelta)):
+        return str(obj)
+    return obj
+
+
+@dataclass(frozen=True)
+class SyntheticWorld:
+    """A simulated event log together with the truth that generated it.
+
+    Attributes
+    ----------
+    name : str
+        Kind of world (``"journeys"``, ``"subscriptions"``, ``"transactions"``, ``"experiment"``).
+    events : pandas.DataFrame
+        The event log in canonical columns (``customer_id``, ``timestamp``, ``event``, ...).
+    truth : dict
+        JSON-serialisable ground truth: parameters, true effects, exact quantities.
+    params : dict
+        The generating parameters, including ``random_state``.
+    tables : dict of str to DataFrame
+        Ground-truth tables (true transition matrices, per-customer latent values, ...).
+    """
+
+    name: str
+    events: pd.DataFrame
+    truth: dict[str, Any]
+    params: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    event_log_options: dict[str, Any] = field(default_factory=dict)
+
+    def event_log(self) -> EventLog:
+        """The events as a validated :class:`~cjmodels.data.EventLog`."""
+        return EventLog(self.events, **self.event_log_options)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters and truth as plain JSON-serialisable objects."""
+        return {
+            "name": self.name,
+            "params": to_jsonable(self.params),
+            "truth": to_jsonable(self.truth),
+            "n_events": len(self.events),
+            "n_customers": int(self.events["customer_id"].nunique()),
+        }
+
+    def summary(self) -> pd.DataFrame:
+        """One row per event type: events and customers."""
+        g = self.events.groupby("event", sort=True)
+        return pd.DataFrame(
+            {"events": g.size(), "customers": g["customer_id"].nunique()}
+        ).rename_axis("event")
+
+    def __repr__(self) -> str:
+        n_cust = self.events["customer_id"].nunique()
+        return (
+            f"SyntheticWorld({self.name!r}, {len(self.events)} events, {n_cust} customers, "
+            f"truth: {', '.join(sorted(self.truth))})"
+        )
+
