@@ -1,0 +1,717 @@
+"""Journeys and the path table.
+
+A *journey* is a customer's run of touches up to and including a conversion; touches after a
+conversion open the customer's next journey. A journey also ends when the customer drops out: at
+an explicit ``drop_out`` or ``churn`` event, or, when ``timeout`` is given, after a gap without
+touches longer than ``timeout``. A journey still open at the end of observation is non-converting
+and *censored*: we do not know whether the customer would have bought.
+
+Everything here is one vectorised pass over the sorted log: no Python loop per event or per
+journey; only the distinct paths are turned into strings.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels.data.events import PATH_SEPARATOR, EventLog, as_event_log
+from cjmodels.errors import ValidationError
+
+__all__ = [
+    "OUTCOMES",
+    "JourneySet",
+    "PathTable",
+    "journey_set",
+    "journeys",
+    "path_table",
+    "read_path_table",
+]
+
+#: Possible outcomes of a journey.
+OUTCOMES: tuple[str, ...] = ("conversion", "drop_out", "censored")
+_CONV, _DROP, _CENS = 0, 1, 2
+_TERMINAL_EVENTS = ("conversion", "drop_out", "churn")
+
+
+@dataclass(frozen=True)
+class JourneySet:
+    """Journeys as flat arrays: the common input of paths, transitions and journey tables.
+
+    Touches of journey ``j`` are ``symbols[offsets[j]:offsets[j + 1]]`` (codes into
+    ``labels``), in time order. Built by :func:`journey_set`; most users want
+    :func:`journeys` or :func:`path_table` instead.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray of str
+        Symbol names (channels or stages), sorted.
+    symbols : numpy.ndarray of int
+        Symbol code of every touch in a journey, journeys concatenated.
+    offsets : numpy.ndarray of int
+        ``n_journeys + 1`` start offsets into ``symbols``.
+    outcome : numpy.ndarray of int
+        0 conversion, 1 drop-out, 2 censored (see :data:`OUTCOMES`).
+    weight : numpy.ndarray of float
+        Number of journeys each row stands for (1 for journeys from a log; counts for a path
+        table).
+    value : numpy.ndarray of float
+        Conversion value of each row (summed over the journeys it stands for).
+    """
+
+    labels: np.ndarray
+    symbols: np.ndarray
+    offsets: np.ndarray
+    outcome: np.ndarray
+    weight: np.ndarray
+    value: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of rows (journeys, or path-outcome cells)."""
+        return len(self.outcome)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Touches per row."""
+        return np.diff(self.offsets)
+
+    def collapse_repeats(self) -> JourneySet:
+        """Merge consecutive repeats of the same symbol within each journey (a > a > b -> a > b)."""
+        s = self.symbols
+        keep = np.ones(len(s), dtype=bool)
+        keep[1:] = s[1:] != s[:-1]
+        keep[self.offsets[:-1][self.lengths > 0]] = True  # first touch of every journey stays
+        kept_before = np.concatenate([[0], np.cumsum(keep)])
+        return JourneySet(
+            self.labels,
+            s[keep],
+            kept_before[self.offsets],
+            self.outcome,
+            self.weight,
+            self.value,
+            {**self.info, "collapse_repeats": True},
+        )
+
+    def path_ids(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Id of each row's symbol sequence among the distinct sequences, and those sequences.
+
+        Sequences are grouped by length and compared as integer keys (or rows when the key would
+        overflow), so the work grows with the number of distinct lengths, not of journeys.
+        """
+        lengths = self.lengths
+        ids = np.empty(self.n, dtype=np.int64)
+        seqs: list[np.ndarray] = []
+        base = max(len(self.labels), 1)
+        max_exact = int(np.floor(62 / np.log2(base + 1))) if base > 1 else 62
+        for length in np.unique(lengths):
+            rows = np.flatnonzero(lengths == length)
+            if length == 0:
+                ids[rows] = len(seqs)
+                seqs.append(np.empty(0, dtype=np.int64))
+                continue
+            mat = self.symbols[self.offsets[rows][:, None] + np.arange(length)]
+            if length <= max_exact:
+                key = np.zeros(len(rows), dtype=np.int64)
+                for col in range(length):  # loop over positions, not journeys
+                    key = key * (base + 1) + mat[:, col] + 1
+                uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+                ids[rows] = len(seqs) + inv
+                seqs.extend(mat[first])
+            else:
+                uniq_rows, inv = np.unique(mat, axis=0, return_inverse=True)
+                ids[rows] = len(seqs) + inv.ravel()
+                seqs.extend(uniq_rows)
+        return ids, seqs
+
+    def path_strings(self, separator: str = PATH_SEPARATOR) -> tuple[np.ndarray, np.ndarray]:
+        """Path id of each row and the path string of each id."""
+        ids, seqs = self.path_ids()
+        labels = self.labels
+        strings = np.array([separator.join(labels[s]) for s in seqs], dtype=object)
+        return ids, strings
+
+
+def _relevant(log: EventLog) -> np.ndarray:
+    ev = log.events["event"].to_numpy()
+    return np.isin(ev, ("touch", *_TERMINAL_EVENTS))
+
+
+def _journey_index(
+    log: EventLog, timeout: Any = None, lookback: Any = None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Assign every touch and conversion to a journey.
+
+    Returns the per-journey frame (without paths), the event positions in ``log.events`` of the
+    touches that enter journeys, their journey ids, and bookkeeping counts.
+    """
+    unit = "D"
+    rel = np.flatnonzero(_relevant(log))
+    if len(rel) == 0:
+        raise ValidationError(
+            "the event log has no touch or conversion events, so it has no journeys."
+        )
+    ev = log.events["event"].to_numpy()[rel]
+    cust = log.customer_codes[rel]
+    t = log.times(unit)[rel]
+    is_touch = ev == "touch"
+    is_conv = ev == "conversion"
+    is_stop = ~is_touch & ~is_conv  # drop_out / churn
+    n = len(rel)
+    new_cust = np.ones(n, dtype=bool)
+    new_cust[1:] = cust[1:] != cust[:-1]
+    prev_terminal = np.zeros(n, dtype=bool)
+    prev_terminal[1:] = ~is_touch[:-1]
+    boundary = new_cust | prev_terminal
+    timed_out = np.zeros(n, dtype=bool)
+    timeout_f = None
+    if timeout is not None:
+        timeout_f = log.duration(timeout, unit)
+        if not timeout_f > 0:
+            raise ValidationError(f"timeout == {timeout!r}, must be a positive time span.")
+        gap = np.empty(n)
+        gap[0] = 0.0
+        gap[1:] = t[1:] - t[:-1]
+        timed_out = ~boundary & (gap > timeout_f)
+        boundary = boundary | timed_out
+    # drop_out/churn with no open journey belong to none
+    orphan_stop = is_stop & boundary
+    starter = boundary & ~is_stop
+    jid = np.cumsum(starter) - 1
+    jid[orphan_stop] = -1
+    in_j = jid >= 0
+    n_j = int(starter.sum())
+
+    # journey ends: last event of each journey
+    jj = jid[in_j]
+    last = np.flatnonzero(np.r_[jj[1:] != jj[:-1], True])
+    pos_in = np.flatnonzero(in_j)
+    last_pos = pos_in[last]
+    first_pos = pos_in[np.r_[0, last[:-1] + 1]]
+    end_ev = ev[last_pos]
+    outcome = np.full(n_j, _CENS, dtype=np.int8)
+    outcome[end_ev == "conversion"] = _CONV
+    outcome[np.isin(end_ev, ("drop_out", "churn"))] = _DROP
+    # a journey followed by a timeout boundary of the same customer dropped out
+    nxt = last_pos + 1
+    has_next = nxt < n
+    ended_by_gap = np.zeros(n_j, dtype=bool)
+    ended_by_gap[has_next] = timed_out[nxt[has_next]]
+    outcome[(outcome == _CENS) & ended_by_gap] = _DROP
+    end_t = t[last_pos]
+    obs_end = log.to_float(log.observation_end, unit)
+    if timeout_f is not None:
+        stale = (outcome == _CENS) & (obs_end - end_t > timeout_f)
+        outcome[stale] = _DROP
+
+    value = np.zeros(n_j)
+    if log.has_value:
+        conv_val = log.events["value"].to_numpy()[rel][last_pos]
+        value = np.where(outcome == _CONV, conv_val, 0.0)
+
+    touch_pos = np.flatnonzero(in_j & is_touch)
+    touch_j = jid[touch_pos]
+    excluded = 0
+    if lookback is not None:
+        lb = log.duration(lookback, unit)
+        if not lb > 0:
+            raise ValidationError(f"lookback == {lookback!r}, must be a positive time span.")
+        keep = t[touch_pos] >= end_t[touch_j] - lb
+        excluded = int((~keep).sum())
+        touch_pos, touch_j = touch_pos[keep], touch_j[keep]
+
+    cust_ids = log.events["customer_id"].to_numpy()[rel][first_pos]
+    jcust = cust[first_pos]
+    jnum = (
+        np.arange(n_j)
+        - np.flatnonzero(np.r_[True, jcust[1:] != jcust[:-1]])[
+            np.cumsum(np.r_[True, jcust[1:] != jcust[:-1]]) - 1
+        ]
+    )
+    ts = log.events["timestamp"]
+    frame = pd.DataFrame(
+        {
+            "customer_id": cust_ids,
+            "journey": jnum + 1,
+            "start": ts.iloc[rel[first_pos]].to_numpy(),
+            "end": ts.iloc[rel[last_pos]].to_numpy(),
+            "outcome": pd.Categorical.from_codes(outcome, categories=list(OUTCOMES)),
+            "n_touches": np.bincount(touch_j, minlength=n_j),
+            "value": value,
+        }
+    )
+    info = {
+        "n_journeys": n_j,
+        "timeout": None if timeout is None else str(timeout),
+        "lookback": None if lookback is None else str(lookback),
+        "touches_outside_lookback": excluded,
+        "stop_events_outside_journeys": int(orphan_stop.sum()),
+        "touches_in_journeys": len(touch_pos),
+    }
+    return frame, rel[touch_pos], touch_j, info
+
+
+def journey_set(
+    events: EventLog | pd.DataFrame,
+    *,
+    by: str = "channel",
+    timeout: Any = None,
+    lookback: Any = None,
+    **log_options: Any,
+) -> tuple[JourneySet, pd.DataFrame]:
+    """Journeys as a :class:`JourneySet` of ``by`` symbols plus the per-journey frame.
+
+    Parameters
+    ----------
+    events : EventLog or DataFrame
+    by : {"channel", "stage"}
+        Which column of the touches forms the sequence.
+    timeout, lookback : time span, optional
+        See :func:`journeys`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1], "timestamp": [0.0, 1.0, 2.0],
+    ...                    "event": ["touch", "touch", "conversion"],
+    ...                    "channel": ["email", "search", None]})
+    >>> js, frame = journey_set(df)
+    >>> js.labels[js.symbols].tolist(), js.outcome.tolist()
+    (['email', 'search'], [0])
+    """
+    if by not in ("channel", "stage"):
+        raise ValidationError(f"by == {by!r}, must be one of 'channel', 'stage'.")
+    log = as_event_log(events, **log_options)
+    log.require(by, purpose=f"building {by} sequences")
+    frame, touch_pos, touch_j, info = _journey_index(log, timeout=timeout, lookback=lookback)
+    sym = log.events[by].to_numpy()[touch_pos]
+    missing = pd.isna(sym)
+    if missing.any():
+        rows = log.source_index[touch_pos[missing]][:5].tolist()
+        raise ValidationError(
+            f"{int(missing.sum())} touches have no {by}, first at rows {rows}; every touch in a "
+            f"{by} sequence needs one. Fill them or declare a stage scheme when building the log."
+        )
+    codes, labels = pd.factorize(sym, sort=True)
+    if by == "stage" and log.scheme is not None:  # natural stage order, not alphabetical
+        rank = {st: i for i, st in enumerate(log.scheme.stages)}
+        order = np.argsort([rank[lab] for lab in labels], kind="stable")
+        codes = np.argsort(order)[codes]
+        labels = np.asarray(labels)[order]
+    n_j = len(frame)
+    offsets = np.zeros(n_j + 1, dtype=np.int64)
+    np.cumsum(np.bincount(touch_j, minlength=n_j), out=offsets[1:])
+    js = JourneySet(
+        labels=np.asarray(labels, dtype=object),
+        symbols=codes.astype(np.int64),
+        offsets=offsets,
+        outcome=frame["outcome"].cat.codes.to_numpy().astype(np.int8),
+        weight=np.ones(n_j),
+        value=frame["value"].to_numpy(dtype=float),
+        info={**info, "by": by},
+    )
+    return js, frame
+
+
+def journeys(
+    events: EventLog | pd.DataFrame,
+    *,
+    timeout: Any = None,
+    lookback: Any = None,
+    **log_options: Any,
+) -> pd.DataFrame:
+    """Split an event log into journeys, one row per journey.
+
+    A journey is a customer's touches up to and including a conversion; the touches after a
+    conversion open the next journey. A ``drop_out`` or ``churn`` event ends the open journey as
+    a drop-out. Journeys still open at the end of observation are censored (``outcome ==
+    "censored"``), unless ``timeout`` says the customer has left.
+
+    Parameters
+    ----------
+    events : EventLog or DataFrame
+        The event log; with a DataFrame, pass column options as keywords (see
+        :class:`~cjmodels.data.EventLog`).
+    timeout : time span, optional
+        A gap without touches longer than this ends the journey as a drop-out; an open journey
+        whose last touch is older than this at the end of observation is a drop-out too.
+        ``"30D"``, a Timedelta, or a number for numeric timestamps.
+    lookback : time span, optional
+        Only touches within this span before the journey's end (its conversion, or its last
+        event) enter the path; earlier ones are counted in ``attrs["touches_outside_lookback"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``journey`` (1, 2, ... within customer), ``start``, ``end``,
+        ``outcome`` (conversion / drop_out / censored), ``n_touches``, ``value`` (conversion
+        value), ``path`` (channels joined by ``" > "``) when the log has channels, and
+        ``stages`` when it has stages. ``attrs`` hold the settings and counts.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2],
+    ...     "timestamp": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03",
+    ...                                  "2025-01-09", "2025-01-05"]),
+    ...     "event": ["touch", "touch", "conversion", "touch", "touch"],
+    ...     "channel": ["search", "email", None, "email", "social"],
+    ...     "value": [0, 0, 50.0, 0, 0],
+    ... })
+    >>> journeys(df)[["customer_id", "journey", "outcome", "path", "value"]]
+       customer_id  journey    outcome            path  value
+    0            1        1 conversion  search > email   50.0
+    1            1        2   censored           email    0.0
+    2            2        1   censored          social    0.0
+    """
+    log = as_event_log(events, **log_options)
+    frame = None
+    for by in ("channel", "stage"):
+        if by not in log.events:
+            continue
+        js, fr = journey_set(log, by=by, timeout=timeout, lookback=lookback)
+        frame = fr if frame is None else frame
+        ids, strings = js.path_strings()
+        frame["path" if by == "channel" else "stages"] = strings[ids]
+        frame.attrs.update(js.info)
+    if frame is None:
+        frame, _, _, info = _journey_index(log, timeout=timeout, lookback=lookback)
+        frame.attrs.update(info)
+    frame.attrs.pop("by", None)
+    return frame
+
+
+# ---------------------------------------------------------------------------- path table
+_PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
+
+
+@dataclass(frozen=True)
+class PathTable:
+    """Unique paths with their conversion and non-conversion counts.
+
+    The layout ChannelAttribution users know: ``path`` (channels joined by ``" > "``),
+    ``total_conversions``, ``total_null`` and ``total_conversion_value``; built from an event
+    log by :func:`path_table` or read from such a CSV by :func:`read_path_table`. When built from
+    a log, ``total_censored`` counts how many of the ``total_null`` journeys were still open at
+    the end of observation.
+
+    Examples
+    --------
+    >>> pt = PathTable(pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [3, 1],
+    ...                              "total_null": [7, 9], "total_conversion_value": [30.0, 5.0]}))
+    >>> pt
+    PathTable(2 paths, 20 journeys, 4 conversions (20.00%), 2 channels)
+    >>> pt.channels
+    ['a', 'b']
+    """
+
+    table: pd.DataFrame
+    separator: str = PATH_SEPARATOR
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        t = self.table
+        if not isinstance(t, pd.DataFrame):
+            raise ValidationError("PathTable needs a DataFrame.")
+        missing = [c for c in ("path", "total_conversions", "total_null") if c not in t]
+        if missing:
+            raise ValidationError(
+                f"path table is missing columns {missing}; it has {list(t.columns)}. Expected "
+                f"{list(_PATH_COLUMNS)} (rename yours, or use read_path_table(..., path=...))."
+            )
+        if len(t) == 0:
+            raise ValidationError("the path table is empty (0 rows).")
+        t = t.copy()
+        if "total_conversion_value" not in t:
+            t["total_conversion_value"] = 0.0
+        for col in ("total_conversions", "total_null", "total_conversion_value"):
+            x = t[col]
+            if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
+                raise ValidationError(
+                    f"path table column {col!r} has dtype {x.dtype}, must be numeric."
+                )
+            v = x.to_numpy(dtype=float, na_value=np.nan)
+            bad = ~np.isfinite(v) | (v < 0)
+            if bad.any():
+                rows = t.index[bad][:5].tolist()
+                raise ValidationError(
+                    f"path table column {col!r} must be finite and >= 0; rows {rows} are not."
+                )
+        p = t["path"]
+        bad = p.isna().to_numpy() | (p.astype(str).str.strip() == "").to_numpy()
+        if bad.any():
+            raise ValidationError(
+                f"path table column 'path' is empty at rows {t.index[bad][:5].tolist()}; each "
+                f"row needs at least one channel, joined by {self.separator!r}."
+            )
+        both_zero = (t["total_conversions"].to_numpy() + t["total_null"].to_numpy()) == 0
+        if both_zero.all():
+            raise ValidationError("every path has zero conversions and zero nulls.")
+        t["path"] = p.astype(str)
+        object.__setattr__(self, "table", t.reset_index(drop=True))
+
+    @property
+    def channels(self) -> list[str]:
+        """Distinct channels, sorted."""
+        parts = self.table["path"].str.split(self.separator, regex=False).explode()
+        return sorted(parts.str.strip().unique().tolist())
+
+    @property
+    def n_journeys(self) -> float:
+        return float(self.table["total_conversions"].sum() + self.table["total_null"].sum())
+
+    @property
+    def total_conversions(self) -> float:
+        return float(self.table["total_conversions"].sum())
+
+    @property
+    def total_conversion_value(self) -> float:
+        return float(self.table["total_conversion_value"].sum())
+
+    def journey_set(self) -> JourneySet:
+        """Each path as a conversion row and a null row, weighted by their counts."""
+        t = self.table
+        split = t["path"].str.split(self.separator, regex=False)
+        lengths = split.str.len().to_numpy()
+        flat = split.explode().str.strip().to_numpy()
+        codes, labels = pd.factorize(flat, sort=True)
+        n = len(t)
+        # rows 0..n-1 conversions, n..2n-1 nulls: the same symbol block twice
+        reps = np.concatenate([np.arange(n), np.arange(n)])
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        offsets = np.zeros(2 * n + 1, dtype=np.int64)
+        np.cumsum(lengths[reps], out=offsets[1:])
+        idx = np.repeat(starts[reps], lengths[reps]) + (
+            np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths[reps])
+        )
+        w = np.concatenate(
+            [t["total_conversions"].to_numpy(float), t["total_null"].to_numpy(float)]
+        )
+        val = np.concatenate([t["total_conversion_value"].to_numpy(float), np.zeros(n)])
+        outcome = np.repeat(np.array([_CONV, _DROP], dtype=np.int8), n)
+        keep = w > 0
+        js = JourneySet(
+            np.asarray(labels, dtype=object),
+            codes[idx].astype(np.int64),
+            offsets,
+            outcome,
+            w,
+            val,
+            {"by": "channel", "source": "path_table"},
+        )
+        return _subset(js, keep)
+
+    def summary(self) -> pd.DataFrame:
+        """Per channel: paths and journeys that contain it, conversions on them, share first
+        and last.
+        """
+        t = self.table
+        split = t["path"].str.split(self.separator, regex=False)
+        ex = split.explode().str.strip()
+        rows = ex.index.to_numpy()
+        df = pd.DataFrame(
+            {
+                "channel": ex.to_numpy(),
+                "row": rows,
+                "journeys": (t["total_conversions"] + t["total_null"]).to_numpy()[rows],
+                "conversions": t["total_conversions"].to_numpy()[rows],
+            }
+        ).drop_duplicates(["channel", "row"])
+        g = df.groupby("channel")
+        out = pd.DataFrame(
+            {
+                "paths": g.size(),
+                "journeys_with_channel": g["journeys"].sum(),
+                "conversions_with_channel": g["conversions"].sum(),
+            }
+        )
+        first = split.str[0].str.strip()
+        last = split.str[-1].str.strip()
+        njr = (t["total_conversions"] + t["total_null"]).to_numpy()
+        out["first_touch_share"] = (
+            pd.Series(njr).groupby(first.to_numpy()).sum().reindex(out.index, fill_value=0)
+            / njr.sum()
+        )
+        out["last_touch_share"] = (
+            pd.Series(njr).groupby(last.to_numpy()).sum().reindex(out.index, fill_value=0)
+            / njr.sum()
+        )
+        return out
+
+    def to_csv(self, path: str | PathLike[str]) -> None:
+        """Write the ChannelAttribution layout (plus ``total_censored`` when known)."""
+        self.table.to_csv(path, index=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable summary."""
+        return {
+            "n_paths": len(self.table),
+            "n_journeys": self.n_journeys,
+            "total_conversions": self.total_conversions,
+            "total_conversion_value": self.total_conversion_value,
+            "channels": self.channels,
+            "info": {k: v for k, v in self.info.items()},
+        }
+
+    def __repr__(self) -> str:
+        nj = self.n_journeys
+        rate = self.total_conversions / nj if nj else float("nan")
+        return (
+            f"PathTable({len(self.table)} paths, {nj:g} journeys, {self.total_conversions:g} "
+            f"conversions ({rate:.2%}), {len(self.channels)} channels)"
+        )
+
+
+def _subset(js: JourneySet, keep: np.ndarray) -> JourneySet:
+    lengths = js.lengths[keep]
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    starts = js.offsets[:-1][keep]
+    idx = np.repeat(starts, lengths) + (np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths))
+    return JourneySet(
+        js.labels,
+        js.symbols[idx],
+        offsets,
+        js.outcome[keep],
+        js.weight[keep],
+        js.value[keep],
+        js.info,
+    )
+
+
+def path_table(
+    events: EventLog | pd.DataFrame,
+    *,
+    timeout: Any = None,
+    lookback: Any = None,
+    collapse_repeats: bool = False,
+    **log_options: Any,
+) -> PathTable:
+    """Count journeys by path: the ChannelAttribution input layout.
+
+    Converting journeys add to ``total_conversions`` and their conversion value to
+    ``total_conversion_value``; dropped-out and censored journeys add to ``total_null``
+    (``total_censored`` says how many of those were censored). Journeys with no touch (a
+    conversion right after another) have no path; they are left out with a warning, and counted in
+    ``info``.
+
+    Parameters
+    ----------
+    events : EventLog or DataFrame
+    timeout, lookback : time span, optional
+        See :func:`journeys`.
+    collapse_repeats : bool
+        Merge consecutive touches of the same channel (``a > a > b`` becomes ``a > b``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 3], "timestamp": [0, 1, 2, 0, 0],
+    ...                    "event": ["touch", "touch", "conversion", "touch", "touch"],
+    ...                    "channel": ["a", "b", None, "a", "b"]})
+    >>> path_table(df).table
+        path  total_conversions  total_null  total_conversion_value  total_censored
+    0      a                  0           1                     0.0               1
+    1  a > b                  1           0                     0.0               0
+    2      b                  0           1                     0.0               1
+    """
+    log = as_event_log(events, **log_options)
+    js, _ = journey_set(log, by="channel", timeout=timeout, lookback=lookback)
+    if collapse_repeats:
+        js = js.collapse_repeats()
+    empty = js.lengths == 0
+    info = dict(js.info)
+    info["collapse_repeats"] = collapse_repeats
+    info["journeys_without_touches"] = int(empty.sum())
+    if empty.any():
+        conv = int(((js.outcome == _CONV) & empty).sum())
+        val = float(js.value[empty].sum())
+        info["conversions_without_touches"] = conv
+        info["value_without_touches"] = val
+        warnings.warn(
+            f"{int(empty.sum())} journeys have no touch (for example a conversion right after "
+            f"another); they have no path and are left out of the path table ({conv} "
+            f"conversions, value {val:g}).",
+            UserWarning,
+            stacklevel=2,
+        )
+        js = _subset(js, ~empty)
+    if js.n == 0:
+        raise ValidationError("no journey has a touch, so there is no path to count.")
+    ids, strings = js.path_strings()
+    n_paths = len(strings)
+    conv = js.outcome == _CONV
+    table = pd.DataFrame(
+        {
+            "path": strings,
+            "total_conversions": np.bincount(ids, weights=conv * js.weight, minlength=n_paths),
+            "total_null": np.bincount(ids, weights=~conv * js.weight, minlength=n_paths),
+            "total_conversion_value": np.bincount(ids, weights=js.value, minlength=n_paths),
+            "total_censored": np.bincount(
+                ids, weights=(js.outcome == _CENS) * js.weight, minlength=n_paths
+            ),
+        }
+    )
+    for col in ("total_conversions", "total_null", "total_censored"):
+        table[col] = table[col].round().astype(np.int64)
+    table = table.sort_values("path", kind="stable").reset_index(drop=True)
+    return PathTable(table, info=info)
+
+
+def read_path_table(
+    source: str | PathLike[str] | pd.DataFrame,
+    *,
+    path: str = "path",
+    conversions: str = "total_conversions",
+    null: str = "total_null",
+    value: str | None = "total_conversion_value",
+    separator: str = PATH_SEPARATOR,
+) -> PathTable:
+    """Read a path table in ChannelAttribution's layout from a CSV file or a DataFrame.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+    path, conversions, null, value : str
+        Column names; ``value`` may be ``None`` or absent (then 0).
+    separator : str
+        Separator of channels within a path.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"path": ["a > b"], "total_conversions": [1], "total_null": [2]})
+    >>> read_path_table(df).total_conversions
+    1.0
+    """
+    if isinstance(source, pd.DataFrame):
+        df = source
+    else:
+        p = Path(source)
+        if not p.exists():
+            raise ValidationError(f"file {str(p)!r} does not exist.")
+        df = pd.read_csv(p)
+    missing = [c for c in (path, conversions, null) if c not in df]
+    if missing:
+        raise ValidationError(
+            f"path table columns {missing} not found; it has {list(df.columns)}. Name them with "
+            "path=..., conversions=..., null=..."
+        )
+    out = pd.DataFrame(
+        {
+            "path": df[path],
+            "total_conversions": df[conversions],
+            "total_null": df[null],
+        }
+    )
+    if value is not None and value in df:
+        out["total_conversion_value"] = df[value]
+    for extra in ("total_censored",):
+        if extra in df:
+            out[extra] = df[extra]
+    return PathTable(out, separator=separator)

@@ -1,0 +1,333 @@
+"""Order-k transition counts of channel or stage sequences, journey by journey.
+
+Each journey is a sequence with an explicit start and an explicit end: ``(start)`` before the
+first touch, and ``(conversion)`` or ``(null)`` (drop-out) after the last. A journey still open at
+the end of observation is censored: by default its last state gets no outgoing transition, which
+is what the likelihood of a right-censored chain needs. Sequences never run into each other, so
+there is no spurious transition from one journey's end to the next journey's start.
+
+For order ``k`` the state at a touch is the tuple of the last ``k`` symbols up to it (shorter at
+the start of a journey), written as the symbols joined by ``" > "``; an order-k chain is then a
+first-order chain on these states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels._checks import check_scalar
+from cjmodels.data.events import PATH_SEPARATOR, EventLog
+from cjmodels.data.journeys import _CENS, _CONV, JourneySet, PathTable, journey_set
+from cjmodels.data.stages import CONVERSION, NULL, START
+from cjmodels.errors import ValidationError
+
+__all__ = ["CENSORED", "TransitionCounts", "transition_counts"]
+
+#: Name of the end state of censored journeys when ``censored="state"``.
+CENSORED = "(censored)"
+
+
+@dataclass(frozen=True)
+class TransitionCounts:
+    """Pooled transition counts of many journeys.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Long format: ``from_state``, ``to_state``, ``count`` (one row per observed transition).
+    states : tuple of str
+        All states in matrix order: the start state, the transient states, then the end states.
+    order : int
+    start : str
+    absorbing : tuple of str
+        The end states (conversion, null and, with ``censored="state"``, censored).
+    info : dict
+        Settings and counts (journeys, censored journeys, ...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pt = PathTable(pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [1, 0],
+    ...                              "total_null": [0, 2]}))
+    >>> tc = transition_counts(pt)
+    >>> tc.matrix()
+                  (start)  a  b  (conversion)  (null)
+    (start)             0  1  2             0       0
+    a                   0  0  1             0       0
+    b                   0  0  0             1       2
+    (conversion)        0  0  0             0       0
+    (null)              0  0  0             0       0
+    """
+
+    table: pd.DataFrame
+    states: tuple[str, ...]
+    order: int
+    start: str
+    absorbing: tuple[str, ...]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def transient(self) -> tuple[str, ...]:
+        """States other than the start and the end states."""
+        return tuple(s for s in self.states if s != self.start and s not in self.absorbing)
+
+    def matrix(self) -> pd.DataFrame:
+        """Square count matrix (rows: from, columns: to) over :attr:`states`."""
+        idx = {s: i for i, s in enumerate(self.states)}
+        m = np.zeros((len(self.states), len(self.states)))
+        t = self.table
+        np.add.at(
+            m,
+            (t["from_state"].map(idx).to_numpy(), t["to_state"].map(idx).to_numpy()),
+            t["count"].to_numpy(dtype=float),
+        )
+        out = pd.DataFrame(m, index=list(self.states), columns=list(self.states))
+        if np.all(m == np.round(m)):
+            out = out.astype(np.int64)
+        return out
+
+    def probabilities(self) -> pd.DataFrame:
+        """Maximum-likelihood transition probabilities; end states get identity rows.
+
+        A transient state with no outgoing transition (only seen at the end of censored
+        journeys) has an all-NaN row: its transitions are not identified.
+        """
+        m = self.matrix().to_numpy(dtype=float)
+        tot = m.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = m / tot
+        for s in self.absorbing:
+            i = self.states.index(s)
+            p[i] = 0.0
+            p[i, i] = 1.0
+        return pd.DataFrame(p, index=list(self.states), columns=list(self.states))
+
+    def summary(self) -> pd.DataFrame:
+        """Per from-state: total outgoing transitions and the share going to each end state."""
+        m = self.matrix()
+        tot = m.sum(axis=1)
+        out = pd.DataFrame({"transitions_out": tot})
+        for s in self.absorbing:
+            out[f"share_to_{s}"] = m[s] / tot.where(tot > 0)
+        return out.loc[[s for s in self.states if s not in self.absorbing]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form: states, order and the long table."""
+        return {
+            "order": self.order,
+            "states": list(self.states),
+            "start": self.start,
+            "absorbing": list(self.absorbing),
+            "transitions": [
+                {"from": f, "to": t, "count": float(c)}
+                for f, t, c in self.table[["from_state", "to_state", "count"]].itertuples(
+                    index=False
+                )
+            ],
+            "info": dict(self.info),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"TransitionCounts(order={self.order}, {len(self.transient)} transient states, "
+            f"{len(self.table)} distinct transitions, {self.table['count'].sum():g} in all)"
+        )
+
+
+def _state_keys(js: JourneySet, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer key of the order-k state at every touch, and the position within its journey."""
+    lengths = js.lengths
+    pos = np.arange(len(js.symbols)) - np.repeat(js.offsets[:-1], lengths)
+    base = len(js.labels) + 1
+    if order * np.log2(base) < 62:
+        key = np.zeros(len(js.symbols), dtype=np.int64)
+        for lag in range(order - 1, -1, -1):  # oldest symbol first
+            shifted = np.zeros(len(js.symbols), dtype=np.int64)
+            ok = pos >= lag
+            shifted[ok] = js.symbols[np.flatnonzero(ok) - lag] + 1
+            key = key * base + shifted
+        return key, pos
+    mat = np.zeros((len(js.symbols), order), dtype=np.int64)
+    for lag in range(order):
+        ok = pos >= lag
+        mat[ok, order - 1 - lag] = js.symbols[np.flatnonzero(ok) - lag] + 1
+    _, inv = np.unique(mat, axis=0, return_inverse=True)
+    return inv.ravel().astype(np.int64), pos
+
+
+def _decode(keys: np.ndarray, js: JourneySet, order: int, sample: np.ndarray) -> list[str]:
+    """State names for distinct keys, read off one touch (``sample``) carrying each key."""
+    pos = np.arange(len(js.symbols)) - np.repeat(js.offsets[:-1], js.lengths)
+    names = []
+    for i in sample:
+        lo = i - min(order - 1, int(pos[i]))
+        names.append(PATH_SEPARATOR.join(js.labels[js.symbols[lo : i + 1]]))
+    return names
+
+
+def transition_counts(
+    source: EventLog | pd.DataFrame | PathTable | JourneySet,
+    *,
+    by: str = "channel",
+    order: int = 1,
+    collapse_repeats: bool = False,
+    censored: str = "drop",
+    start: str = START,
+    conversion: str = CONVERSION,
+    null: str = NULL,
+    timeout: Any = None,
+    lookback: Any = None,
+    **log_options: Any,
+) -> TransitionCounts:
+    """Pooled order-k transition counts over journeys.
+
+    Parameters
+    ----------
+    source : EventLog, DataFrame, PathTable or JourneySet
+        An event log (journeys are built from it; see :func:`~cjmodels.data.journeys`) or a path
+        table (each path counted ``total_conversions`` times ending in conversion and
+        ``total_null`` times ending in null).
+    by : {"channel", "stage"}
+        Which touch column forms the sequences (event logs only).
+    order : int
+        Markov order k >= 1.
+    collapse_repeats : bool
+        Merge consecutive repeats of a symbol first (ChannelAttribution does for its Markov
+        model; keep them for stage chains, where staying in a stage is information).
+    censored : {"drop", "null", "state"}
+        What ends a censored journey: nothing ("drop", the right-censored likelihood), the null
+        state ("null", as if the customer had left), or a separate ``(censored)`` state.
+    start, conversion, null : str
+        Names of the start and end states.
+    timeout, lookback : time span, optional
+        Journey options, see :func:`~cjmodels.data.journeys`.
+
+    Returns
+    -------
+    TransitionCounts
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 1], "timestamp": [0, 1, 2, 3],
+    ...                    "event": ["touch", "touch", "conversion", "touch"],
+    ...                    "channel": ["a", "b", None, "a"]})
+    >>> transition_counts(df, censored="null").table
+      from_state      to_state  count
+    0    (start)             a      2
+    1          a             b      1
+    2          a        (null)      1
+    3          b  (conversion)      1
+    """
+    check_scalar(order, "order", typ=int, ge=1)
+    check_scalar(censored, "censored", in_=("drop", "null", "state"))
+    check_scalar(by, "by", in_=("channel", "stage"))
+    names = {start, conversion, null} | ({CENSORED} if censored == "state" else set())
+    if len(names) < 3 + (censored == "state"):
+        raise ValidationError(
+            f"start, conversion and null must be distinct names, got {start!r}, "
+            f"{conversion!r}, {null!r}."
+        )
+    if isinstance(source, JourneySet):
+        js = source
+    elif isinstance(source, PathTable):
+        if by != "channel":
+            raise ValidationError("a path table holds channels only; use by='channel'.")
+        js = source.journey_set()
+    else:
+        js, _ = journey_set(source, by=by, timeout=timeout, lookback=lookback, **log_options)
+    if collapse_repeats:
+        js = js.collapse_repeats()
+    clash = sorted(names & set(js.labels.tolist()))
+    if clash:
+        raise ValidationError(
+            f"symbols {clash} are also used as start/end state names; rename them or pass "
+            "start=, conversion=, null= with other names."
+        )
+
+    keys, pos = _state_keys(js, order)
+    uniq, first, dense = np.unique(keys, return_index=True, return_inverse=True)
+    dense = dense.ravel()
+    state_names = _decode(uniq, js, order, first)
+    # order transient states by their symbol tuple (oldest first), which keeps stage order
+    n_t = len(uniq)
+    end_names = [conversion, null] + ([CENSORED] if censored == "state" else [])
+    START_ID, CONV_ID, NULL_ID, CENS_ID = n_t, n_t + 1, n_t + 2, n_t + 3
+
+    lengths = js.lengths
+    w_touch = np.repeat(js.weight, lengths)
+    # within-journey transitions: touch i -> touch i+1
+    nxt = np.ones(len(js.symbols), dtype=bool)
+    nxt[js.offsets[1:] - 1] = False  # last touch of each journey has no successor touch
+    nxt &= np.repeat(lengths > 0, lengths)
+    inner = np.flatnonzero(nxt)
+    frm = [dense[inner]]
+    to = [dense[inner + 1]]
+    wts = [w_touch[inner]]
+    # start transitions
+    has = lengths > 0
+    end_id = np.where(
+        js.outcome == _CONV,
+        CONV_ID,
+        np.where(
+            js.outcome == _CENS, {"drop": -1, "null": NULL_ID, "state": CENS_ID}[censored], NULL_ID
+        ),
+    )
+    frm.append(np.full(int(has.sum()), START_ID))
+    to.append(dense[js.offsets[:-1][has]])
+    wts.append(js.weight[has])
+    # end transitions (from the last touch, or from start for journeys without touches)
+    last_state = np.where(
+        has, dense[np.maximum(js.offsets[1:] - 1, 0)] if len(dense) else -1, START_ID
+    )
+    ends = end_id >= 0
+    frm.append(last_state[ends])
+    to.append(end_id[ends])
+    wts.append(js.weight[ends])
+    frm_a, to_a, w_a = np.concatenate(frm), np.concatenate(to), np.concatenate(wts)
+
+    n_all = n_t + 4
+    pair = frm_a.astype(np.int64) * n_all + to_a
+    upair, inv = np.unique(pair, return_inverse=True)
+    counts = np.bincount(inv.ravel(), weights=w_a)
+    all_names = np.array(state_names + [start, conversion, null, CENSORED], dtype=object)
+    f_id, t_id = upair // n_all, upair % n_all
+    table = pd.DataFrame(
+        {"from_state": all_names[f_id], "to_state": all_names[t_id], "count": counts}
+    )
+    if np.all(counts == np.round(counts)):
+        table["count"] = table["count"].astype(np.int64)
+    # matrix order: start, transient (by symbol tuple), end states
+    tuple_order = np.lexsort(_tuple_columns(js, order, first)[::-1])
+    transient = [state_names[i] for i in tuple_order]
+    states = (start, *transient, *end_names)
+    rank = {s: i for i, s in enumerate(states)}
+    table = table.iloc[
+        np.lexsort((table["to_state"].map(rank), table["from_state"].map(rank)))
+    ].reset_index(drop=True)
+    info = {
+        **{k: v for k, v in js.info.items() if k in ("by", "source", "timeout", "lookback")},
+        "collapse_repeats": collapse_repeats,
+        "censored": censored,
+        "n_journeys": float(js.weight.sum()),
+        "n_conversions": float(js.weight[js.outcome == _CONV].sum()),
+        "n_censored": float(js.weight[js.outcome == _CENS].sum()),
+    }
+    return TransitionCounts(table, states, order, start, tuple(end_names), info)
+
+
+def _tuple_columns(js: JourneySet, order: int, sample: np.ndarray) -> list[np.ndarray]:
+    """Symbol codes (oldest first, -1 padded at the front) of each distinct state."""
+    pos = np.arange(len(js.symbols)) - np.repeat(js.offsets[:-1], js.lengths)
+    cols = []
+    for j in range(order):  # column j holds the symbol (order-1-j) steps back
+        lag = order - 1 - j
+        c = np.full(len(sample), -1, dtype=np.int64)
+        ok = pos[sample] >= lag
+        c[ok] = js.symbols[sample[ok] - lag]
+        cols.append(c)
+    # sort by length first (shorter, start-of-journey states first), then by symbols
+    return [(cols[0] >= 0).astype(np.int64), *cols] if order > 1 else cols
