@@ -238,6 +238,13 @@ class EventLog:
                 "these rows."
             )
 
+        if cust.dtype == object and pd.api.types.infer_dtype(cust, skipna=True).startswith("mixed"):
+            kinds = sorted({type(v).__name__ for v in cust.head(10_000)})
+            raise ValidationError(
+                f"column {c['customer_id']!r} (customer id) mixes types {kinds}, so 1 and '1' "
+                "would be different customers; convert it with .astype(str)."
+            )
+
         time, kind = self._parse_time(data[c["timestamp"]], index)
         self.time_kind: str = kind
 

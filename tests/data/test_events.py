@@ -1,0 +1,173 @@
+"""EventLog validation: a table of bad inputs and the error each one gets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cjmodels.data import EventLog, read_events
+from cjmodels.errors import ValidationError
+
+
+def base() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "timestamp": ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-02"],
+            "event": ["touch", "touch", "conversion", "touch"],
+            "channel": ["search", "email", None, "social"],
+            "stage": ["awareness", "consideration", None, "awareness"],
+            "value": [0.0, 0.0, 25.0, 0.0],
+        }
+    )
+
+
+def with_(col, row, value):
+    def f(df):
+        df = df.copy()
+        if col in df and df[col].dtype != object and isinstance(value, str):
+            df[col] = df[col].astype(object)
+        df.loc[row, col] = value
+        return df
+
+    return f
+
+
+def drop(col):
+    return lambda df: df.drop(columns=[col])
+
+
+# (case id, how to break the frame, EventLog keywords, words the message must contain)
+BAD_INPUTS = [
+    ("empty", lambda df: df.iloc[0:0], {}, ["empty", "0 rows"]),
+    ("missing customer", drop("customer_id"), {}, ["'customer_id'", "not found", "customer="]),
+    ("missing timestamp", drop("timestamp"), {}, ["'timestamp'", "not found"]),
+    ("missing event", drop("event"), {}, ["'event'", "event=None"]),
+    ("named channel absent", lambda df: df, {"channel": "source"}, ["'source'", "not found"]),
+    ("named value absent", lambda df: df, {"value": "revenue"}, ["'revenue'", "not found"]),
+    ("covariate absent", lambda df: df, {"covariates": ["region"]}, ["['region']", "not found"]),
+    ("NaN customer", with_("customer_id", 2, np.nan), {}, ["customer id", "rows [2]"]),
+    ("NaT timestamp", with_("timestamp", 1, None), {}, ["'timestamp'", "missing", "rows [1]"]),
+    ("unparseable timestamp", with_("timestamp", 3, "yesterday"), {}, ["not times", "yesterday", "rows [3]"]),
+    ("infinite numeric time", lambda df: df.assign(timestamp=[0.0, 1.0, np.inf, 2.0]), {}, ["infinite", "rows [2]"]),
+    ("boolean time", lambda df: df.assign(timestamp=[True, False, True, True]), {}, ["boolean"]),
+    ("NaN event", with_("event", 0, None), {}, ["event type", "missing", "rows [0]"]),
+    ("unknown event", with_("event", 1, "click"), {}, ["unknown values ['click']", "rows [1]", "event_types"]),
+    ("touch without channel", with_("channel", 3, None), {}, ["channel", "touch", "rows [3]"]),
+    ("separator in channel", with_("channel", 0, "a > b"), {}, ["'>'", "rows [0]", "Rename"]),
+    ("negative value", with_("value", 2, -5.0), {}, ["negative", "rows [2]"]),
+    ("NaN conversion value", with_("value", 2, np.nan), {}, ["missing on 1 conversion", "rows [2]", "Fill"]),
+    ("infinite value", with_("value", 0, np.inf), {}, ["infinite", "rows [0]"]),
+    ("text value", lambda df: df.assign(value=["0", "0", "25", "0"]), {}, ["must be numeric", "pd.to_numeric"]),
+    ("unknown stage", with_("stage", 1, "shopping"), {"scheme": "six"}, ["['shopping']", "not in scheme 'six'", "rows [1]"]),
+    ("touch without stage", with_("stage", 0, None), {"scheme": "six"}, ["stage", "rows [0]"]),
+    ("scheme without stage column", drop("stage"), {"scheme": "six"}, ["'stage'", "not found", "scheme"]),
+    ("unknown scheme", lambda df: df, {"scheme": "eight"}, ["scheme == 'eight'", "'seven'"]),
+    ("observation_end too early", lambda df: df, {"observation_end": "2025-01-02"}, ["observation_end", "outside", "rows [2]"]),
+    ("observation_start too late", lambda df: df, {"observation_start": "2025-01-02"}, ["observation_start", "rows [0]"]),
+    ("window reversed", lambda df: df, {"observation_start": "2025-02-01", "observation_end": "2025-01-01"}, ["before observation_start"]),
+    ("mixed customer types", lambda df: df.assign(customer_id=[1, "x", 1, 2]), {}, ["mixes types", ".astype(str)"]),
+    ("duplicate column names", lambda df: df.set_axis(["customer_id", "timestamp", "event", "channel", "stage", "channel"], axis=1), {}, ["more than once"]),
+    ("not a frame", lambda df: df.to_dict(), {}, ["must be a pandas DataFrame"]),
+]
+
+
+@pytest.mark.parametrize(("case", "breaker", "kwargs", "words"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_gets_a_clear_error(case, breaker, kwargs, words):
+    with pytest.raises(ValidationError) as err:
+        EventLog(breaker(base()), **kwargs)
+    msg = str(err.value)
+    for w in words:
+        assert w in msg, f"{case}: {w!r} not in {msg!r}"
+
+
+def test_error_names_index_labels_not_positions():
+    df = base().set_index(pd.Index([10, 11, 12, 13]))
+    df.loc[12, "timestamp"] = None
+    with pytest.raises(ValidationError, match=r"rows \[12\]"):
+        EventLog(df)
+
+
+def test_valid_log_is_sorted_and_input_untouched():
+    df = base().iloc[::-1]
+    before = df.copy()
+    log = EventLog(df, scheme="six")
+    pd.testing.assert_frame_equal(df, before)
+    assert log.events["customer_id"].tolist() == [1, 1, 1, 2]
+    assert log.events["event"].tolist() == ["touch", "touch", "conversion", "touch"]
+    assert log.source_index.tolist() == [0, 1, 2, 3]
+    assert log.n_customers == 2
+    assert log.time_kind == "datetime"
+
+
+def test_ties_broken_by_event_rank_not_row_order():
+    # A touch and a conversion at the same time: the touch comes first whatever the row order.
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "timestamp": [5.0, 5.0],
+            "event": ["conversion", "touch"],
+            "channel": [None, "email"],
+        }
+    )
+    assert EventLog(df).events["event"].tolist() == ["touch", "conversion"]
+
+
+def test_optional_columns_and_event_none():
+    df = base().drop(columns=["event", "stage", "value"]).assign(channel=["a", "b", "c", "d"])
+    log = EventLog(df, event=None)
+    assert set(log.events["event"]) == {"touch"}
+    assert not log.has_stage and not log.has_value
+
+
+def test_custom_column_names_and_covariates(small_log):
+    df = small_log.rename(columns={"customer_id": "user", "timestamp": "ts", "channel": "src"})
+    log = EventLog(df, customer="user", timestamp="ts", channel="src")
+    assert list(log.events.columns) == [
+        "customer_id",
+        "timestamp",
+        "event",
+        "channel",
+        "value",
+        "segment",
+    ]
+    assert log.covariates == ("segment",)
+
+
+def test_numeric_time_and_report(small_log):
+    df = small_log.assign(timestamp=np.arange(7.0))
+    log = EventLog(df)
+    rep = log.report()
+    assert rep["time_kind"] == "numeric"
+    assert rep["events"] == {"conversion": 1, "touch": 6}
+    assert rep["total_conversion_value"] == 80.0
+    assert "7 events, 2 customers, 1 conversions" in repr(log)
+
+
+def test_read_events_round_trip(tmp_path, small_log):
+    p = tmp_path / "events.csv.gz"
+    small_log.to_csv(p, index=False)
+    log = read_events(p)
+    assert log.n_events == 7 and log.time_kind == "datetime"
+    q = tmp_path / "events.parquet"
+    small_log.to_parquet(q)
+    assert read_events(q).n_events == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("missing.csv", None, ["does not exist"]),
+        ("empty.csv", "", ["empty"]),
+        ("data.xlsx", "x", ["unknown format"]),
+    ],
+)
+def test_read_events_bad_files(tmp_path, name, content, words):
+    p = tmp_path / name
+    if content is not None:
+        p.write_text(content)
+    with pytest.raises(ValidationError) as err:
+        read_events(p)
+    for w in words:
+        assert w in str(err.value)

@@ -1,0 +1,190 @@
+"""Journeys and path tables: hand-made cases and invariants."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cjmodels.data import EventLog
+from cjmodels.data.journeys import journeys, path_table, read_path_table
+from cjmodels.errors import ValidationError
+from tests.conftest import random_log
+
+
+def test_journeys_split_at_conversions(small_log):
+    j = journeys(small_log)
+    assert j[["customer_id", "journey", "outcome", "n_touches", "path", "value"]].to_dict(
+        "records"
+    ) == [
+        {"customer_id": 1, "journey": 1, "outcome": "conversion", "n_touches": 2,
+         "path": "search > email", "value": 80.0},
+        {"customer_id": 1, "journey": 2, "outcome": "censored", "n_touches": 2,
+         "path": "email > email", "value": 0.0},
+        {"customer_id": 2, "journey": 1, "outcome": "censored", "n_touches": 2,
+         "path": "social > search", "value": 0.0},
+    ]
+    assert j["start"].iloc[0] == pd.Timestamp("2025-01-01")
+    assert j["end"].iloc[0] == pd.Timestamp("2025-01-04")
+
+
+def test_timeout_turns_gaps_and_stale_journeys_into_drop_outs(small_log):
+    # customer 1's second journey: touches on Jan 10 and 11, observation ends Jan 11;
+    # customer 2: touches on Jan 2 and Jan 5 -> 3-day gap, then 6 quiet days to the end.
+    j = journeys(small_log, timeout="2D")
+    assert j["outcome"].tolist() == ["conversion", "censored", "drop_out", "drop_out"]
+    assert j["path"].tolist() == ["search > email", "email > email", "social", "search"]
+    j = journeys(small_log, timeout="5D", observation_end="2025-01-20")
+    assert j["outcome"].tolist() == ["conversion", "drop_out", "drop_out"]
+
+
+def test_lookback_keeps_only_recent_touches(small_log):
+    j = journeys(small_log, lookback="1D")
+    assert j["path"].tolist() == ["email", "email > email", "search"]
+    assert j.attrs["touches_outside_lookback"] == 2
+
+
+def test_explicit_drop_out_and_orphan_events():
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 1],
+            "timestamp": [0.0, 1.0, 2.0, 3.0, 4.0],
+            "event": ["touch", "drop_out", "churn", "touch", "conversion"],
+            "channel": ["a", None, None, "b", None],
+        }
+    )
+    j = journeys(df)
+    assert j["outcome"].tolist() == ["drop_out", "conversion"]
+    assert j.attrs["stop_events_outside_journeys"] == 1
+
+
+def test_conversion_without_touch_is_kept_as_journey_and_warned_in_paths():
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1],
+            "timestamp": [0.0, 1.0, 2.0],
+            "event": ["touch", "conversion", "conversion"],
+            "channel": ["a", None, None],
+            "value": [0.0, 10.0, 7.0],
+        }
+    )
+    j = journeys(df)
+    assert j["n_touches"].tolist() == [1, 0]
+    with pytest.warns(UserWarning, match="1 journeys have no touch"):
+        pt = path_table(df)
+    assert pt.table["total_conversions"].tolist() == [1]
+    assert pt.info["value_without_touches"] == 7.0
+
+
+def test_path_table_layout_and_collapse(small_log):
+    pt = path_table(small_log)
+    assert list(pt.table.columns) == [
+        "path",
+        "total_conversions",
+        "total_null",
+        "total_conversion_value",
+        "total_censored",
+    ]
+    assert pt.table.set_index("path")["total_null"].to_dict() == {
+        "email > email": 1,
+        "search > email": 0,
+        "social > search": 1,
+    }
+    pt2 = path_table(small_log, collapse_repeats=True)
+    assert "email" in pt2.table["path"].tolist()
+    assert pt.channels == ["email", "search", "social"]
+    assert "3 paths, 3 journeys, 1 conversions" in repr(pt)
+    s = pt.summary()
+    assert s.loc["email", "journeys_with_channel"] == 2
+    assert s["first_touch_share"].sum() == pytest.approx(1.0)
+
+
+def test_path_table_csv_round_trip(tmp_path, small_log):
+    pt = path_table(small_log)
+    p = tmp_path / "paths.csv"
+    pt.to_csv(p)
+    back = read_path_table(p)
+    pd.testing.assert_frame_equal(back.table, pt.table)
+
+
+def test_read_path_table_other_names_and_errors(tmp_path):
+    df = pd.DataFrame({"p": ["a > b", "c"], "conv": [1, 0], "nul": [3, 4]})
+    pt = read_path_table(df, path="p", conversions="conv", null="nul")
+    assert pt.total_conversions == 1 and pt.total_conversion_value == 0
+    with pytest.raises(ValidationError, match="columns \\['path'"):
+        read_path_table(df)
+    with pytest.raises(ValidationError, match="must be finite and >= 0"):
+        read_path_table(df.assign(conv=[-1, 0]), path="p", conversions="conv", null="nul")
+    with pytest.raises(ValidationError, match="empty at rows \\[1\\]"):
+        read_path_table(df.assign(p=["a", ""]), path="p", conversions="conv", null="nul")
+    with pytest.raises(ValidationError, match="does not exist"):
+        read_path_table(tmp_path / "nope.csv")
+
+
+# ------------------------------------------------------------------ invariants (hypothesis)
+def canonical_paths(df: pd.DataFrame) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return path_table(df).table
+
+
+@given(st.integers(0, 10_000))
+def test_no_event_lost_or_counted_twice(seed):
+    df = random_log(np.random.default_rng(seed))
+    log = EventLog(df)
+    j = journeys(log)
+    n_touch = int((df["event"] == "touch").sum())
+    n_conv = int((df["event"] == "conversion").sum())
+    assert j["n_touches"].sum() == n_touch
+    assert (j["outcome"] == "conversion").sum() == n_conv
+    assert j["value"].sum() == pytest.approx(df.loc[df["event"] == "conversion", "value"].sum())
+    # at most one censored (open) journey per customer, and it is the last one
+    last = j.groupby("customer_id")["journey"].transform("max") == j["journey"]
+    assert not ((j["outcome"] == "censored") & ~last).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        pt = path_table(log)
+    with_touch = j["n_touches"] > 0
+    assert pt.table["total_conversions"].sum() == (j["outcome"][with_touch] == "conversion").sum()
+    assert pt.n_journeys == with_touch.sum()
+    lengths = pt.table["path"].str.count(">") + 1
+    weights = pt.table["total_conversions"] + pt.table["total_null"]
+    assert (lengths * weights).sum() == n_touch
+
+
+@given(st.integers(0, 10_000))
+def test_invariant_to_row_order_and_customer_labels(seed):
+    rng = np.random.default_rng(seed)
+    df = random_log(rng)
+    shuffled = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    relabel = {c: f"cust-{(c * 7919) % 1000:04d}" for c in df["customer_id"].unique()}
+    renamed = shuffled.assign(customer_id=shuffled["customer_id"].map(relabel))
+    ref = canonical_paths(df)
+    pd.testing.assert_frame_equal(canonical_paths(shuffled), ref)
+    pd.testing.assert_frame_equal(canonical_paths(renamed), ref)
+    a = journeys(df).assign(customer_id=lambda x: x["customer_id"].map(relabel))
+    b = journeys(renamed)
+    key = ["customer_id", "journey"]
+    pd.testing.assert_frame_equal(
+        a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
+    )
+
+
+def test_long_journeys_use_exact_row_comparison():
+    # 40 touches over 30 channels: the integer key would overflow, rows are compared instead
+    rng = np.random.default_rng(3)
+    n = 40
+    chans = [f"ch{i:02d}" for i in range(30)]
+    rows = []
+    for c in range(6):
+        seq = rng.choice(chans, n) if c % 2 else np.array(chans[:20] + chans[:20])
+        rows += [(c, float(t), "touch", s) for t, s in enumerate(seq)]
+    df = pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "channel"])
+    j = journeys(df)
+    expect = df.groupby("customer_id")["channel"].agg(" > ".join)
+    assert j["path"].tolist() == expect.tolist()
+    assert path_table(df).table["total_null"].max() == 3
