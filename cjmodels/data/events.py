@@ -62,6 +62,19 @@ def _as_strings(col: pd.Series) -> tuple[np.ndarray, list[str]]:
     return labels[codes], [str(u) for u in uniques]
 
 
+def _lexsort_or_identity(keys: list[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)``, skipped when the rows are already in that order."""
+    n = len(keys[0])
+    undecided = np.ones(max(n - 1, 0), dtype=bool)
+    for k in keys[::-1]:  # primary key last, as in np.lexsort
+        lt = k[:-1] < k[1:]
+        gt = k[:-1] > k[1:]
+        if np.any(undecided & gt):
+            return np.lexsort(keys)
+        undecided &= ~lt
+    return np.arange(n)
+
+
 def time_to_float(
     values: Any, *, kind: str, unit: str = "D", origin: Any = None
 ) -> np.ndarray:
@@ -404,24 +417,45 @@ class EventLog:
         ), "datetime"
 
     def _sort_order(self, frame: dict[str, Any]) -> np.ndarray:
-        try:
-            cust_code, _ = pd.factorize(frame["customer_id"], sort=True)
-        except TypeError:
-            raise ValidationError(
-                f"column {self.columns['customer_id']!r} (customer id) mixes types that cannot be "
-                "ordered (for example numbers and strings); convert it with .astype(str)."
-            ) from None
-        time_code, _ = pd.factorize(frame["timestamp"], sort=True)
+        """Order by customer, time, event rank; channel, stage and value break remaining ties.
+
+        Numeric keys are used as they are; the tie-break keys are only built when ties exist.
+        """
+        cust = frame["customer_id"]
+        if pd.api.types.is_numeric_dtype(np.asarray(cust).dtype):
+            cust_key = np.asarray(cust)
+        else:
+            cust_key, _ = pd.factorize(cust, sort=True)
+        time = frame["timestamp"]
+        if self.time_kind == "numeric":
+            time_key = np.asarray(time)
+        else:
+            time_key = np.asarray(pd.DatetimeIndex(time).asi8)
+        ev_codes, ev_uniques = pd.factorize(frame["event"])
         rank = {e: i for i, e in enumerate(self.event_types)}
-        ev_code = pd.Series(frame["event"]).map(rank).to_numpy()
-        keys = [ev_code, time_code, cust_code]
-        for col in ("stage", "channel"):
-            if col in frame:
-                codes, _ = pd.factorize(pd.Series(frame[col]).fillna(""), sort=True)
-                keys.insert(0, codes)
+        ev_key = np.array([rank[e] for e in ev_uniques], dtype=np.int64)[ev_codes]
+        order = _lexsort_or_identity([ev_key, time_key, cust_key])
+        ck, tk, ek = (k[order] for k in (cust_key, time_key, ev_key))
+        tied = (ck[1:] == ck[:-1]) & (tk[1:] == tk[:-1]) & (ek[1:] == ek[:-1])
+        if not tied.any():
+            return order
+        # re-order only the rows inside runs of ties, by value, channel and stage
+        in_run = np.zeros(len(order), dtype=bool)
+        in_run[:-1] |= tied
+        in_run[1:] |= tied
+        idx = np.flatnonzero(in_run)
+        run_id = np.cumsum(np.r_[True, ~tied])[idx]
+        rows = order[idx]
+        sub_keys: list[np.ndarray] = []
         if "value" in frame:
-            keys.insert(0, np.nan_to_num(frame["value"], nan=-1.0))
-        return np.lexsort(keys)
+            sub_keys.append(np.nan_to_num(frame["value"][rows], nan=-1.0))
+        for col in ("channel", "stage"):
+            if col in frame:
+                codes, _ = pd.factorize(pd.Series(frame[col][rows]).fillna(""), sort=True)
+                sub_keys.append(codes)
+        sub_keys.append(run_id)
+        order[idx] = rows[np.lexsort(sub_keys)]
+        return order
 
     def _set_window(self, start: Any, end: Any) -> None:
         t = self.events["timestamp"]
