@@ -673,6 +673,15 @@ def read_events(path: str | PathLike[str], **kwargs: Any) -> EventLog:
             f"file {str(p)!r}: unknown format {suffixes or '(no suffix)'}; use .csv, .csv.gz, "
             ".tsv or .parquet."
         )
-    return EventLog(df, **kwargs)
+    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0:
+        return EventLog(df, **kwargs)
+    # name rows by their line in a text file (header = line 1), by position in Parquet
+    first = 2 if ".parquet" not in suffixes and ".pq" not in suffixes else 0
+    df.index = pd.RangeIndex(first, first + len(df))
+    try:
+        return EventLog(df, **kwargs)
+    except ValidationError as exc:
+        where = "file lines (the header is line 1)" if first else "row positions"
+        raise ValidationError(f"{p.name}: {exc} Rows are {where}.") from None
 
 

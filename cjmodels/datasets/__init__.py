@@ -1,0 +1,325 @@
+"""Shipped datasets: synthetic worlds written to files, with their datasheets.
+
+Every dataset is generated deterministically from a synthetic world and a fixed seed by
+``cjmodels datasets build`` (or :func:`build_datasets`); the repository ships the files in
+``datasets/`` together with a JSON datasheet each (schema, size, generating parameters, seed,
+ground truth and checksum). When the files are not at hand (an installed wheel), the loaders
+regenerate them from the same recipe into a cache folder, so everyone gets the same data.
+
+Examples
+--------
+>>> from cjmodels.datasets import list_datasets
+>>> list_datasets()
+['experiment', 'journeys', 'subscriptions', 'transactions']
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cjmodels.data.events import EventLog
+from cjmodels.errors import ValidationError
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetSpec",
+    "build_dataset",
+    "build_datasets",
+    "data_dir",
+    "list_datasets",
+    "load",
+    "load_experiment",
+    "load_journeys",
+    "load_subscriptions",
+    "load_transactions",
+    "verify_datasets",
+]
+
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+
+_COLUMN_DOCS = {
+    "customer_id": "customer identifier (int)",
+    "timestamp": "event time, ISO 8601 (UTC-naive)",
+    "event": "event type: subscribe, assignment, touch, conversion, drop_out or churn",
+    "channel": "touchpoint channel of a touch (empty on other events)",
+    "stage": "journey stage of the customer at the event",
+    "value": "monetary value (revenue on conversions; fee on subscribe rows; 0 otherwise)",
+    "variant": "experiment arm the customer was assigned to",
+}
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How a shipped dataset is generated: which world, with which parameters and seed."""
+
+    name: str
+    description: str
+    module: str
+    function: str
+    params: dict[str, Any]
+    random_state: int
+
+    def generate(self) -> Any:
+        """Run the generator; returns a :class:`~cjmodels.synthetic.SyntheticWorld`."""
+        fn = getattr(importlib.import_module(self.module), self.function)
+        return fn(**self.params, random_state=self.random_state)
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            "journeys",
+            "Touchpoint journeys of 5,000 customers through the seven-stage scheme over 180 days, "
+            "ten channels with known effects on stage transitions, repeat purchases.",
+            "cjmodels.synthetic.journeys",
+            "simulate_journeys",
+            {"n_customers": 5000, "scheme": "seven", "days": 180, "start": "2025-01-01"},
+            20250101,
+        ),
+        DatasetSpec(
+            "subscriptions",
+            "Subscription starts and churns of 3,000 customers over two years, Weibull "
+            "proportional hazards with known covariate effects, censored at the end.",
+            "cjmodels.synthetic.customer_base",
+            "simulate_subscriptions",
+            {"n_customers": 3000, "model": "weibull_ph", "start": "2024-01-01", "days": 730},
+            20240101,
+        ),
+        DatasetSpec(
+            "transactions",
+            "Repeat purchases of a 2,357-customer cohort over 78 weeks from a BG/NBD world with "
+            "gamma-gamma spend (parameters of the published CDNOW fits).",
+            "cjmodels.synthetic.customer_base",
+            "simulate_transactions",
+            {"n_customers": 2357, "model": "bgnbd", "start": "2025-01-01", "days": 546},
+            19970101,
+        ),
+        DatasetSpec(
+            "experiment",
+            "An A/B test of 20,000 customers over 28 days with known effects on conversion and "
+            "revenue and a correlated pre-period covariate.",
+            "cjmodels.synthetic.experiments",
+            "simulate_experiment",
+            {"n_customers": 20000, "start": "2025-03-01", "days": 28},
+            20250301,
+        ),
+    )
+}
+
+
+def list_datasets() -> list[str]:
+    """Names of the shipped datasets."""
+    return sorted(DATASETS)
+
+
+def _spec(name: str) -> DatasetSpec:
+    if name not in DATASETS:
+        raise ValidationError(f"dataset {name!r} is unknown; choose one of {list_datasets()}.")
+    return DATASETS[name]
+
+
+def data_dir() -> Path:
+    """Folder the loaders read from.
+
+    ``$CJMODELS_DATA`` if set; else the repository's ``datasets/`` folder when the package runs
+    from a source checkout; else a cache folder (``~/.cache/cjmodels/datasets``) that the
+    loaders fill by regenerating the data.
+    """
+    env = os.environ.get("CJMODELS_DATA")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "datasets"
+    if (repo / "journeys.json").exists():
+        return repo
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cjmodels" / "datasets"
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, date_format=_DATE_FORMAT, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def _sha256(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
+
+
+def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
+    """Generate one dataset, write ``<name>.csv.gz`` and ``<name>.json``; return the datasheet."""
+    from cjmodels import __version__
+    from cjmodels.synthetic._base import to_jsonable
+
+    spec = _spec(name)
+    world = spec.generate()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    raw = _csv_bytes(world.events)
+    (out / f"{name}.csv.gz").write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    ev = world.events
+    sheet = {
+        "name": name,
+        "description": spec.description,
+        "file": f"{name}.csv.gz",
+        "format": "CSV, gzip-compressed, UTF-8, one row per event, timestamps ISO 8601",
+        "n_rows": len(ev),
+        "n_customers": int(ev["customer_id"].nunique()),
+        "events": {str(k): int(v) for k, v in ev["event"].value_counts().sort_index().items()},
+        "time_range": [str(ev["timestamp"].min()), str(ev["timestamp"].max())],
+        "columns": {
+            c: {"dtype": str(ev[c].dtype), "description": _COLUMN_DOCS.get(c, "covariate")}
+            for c in ev.columns
+        },
+        "event_log_options": to_jsonable(dict(world.event_log_options)),
+        "generator": {
+            "function": f"{spec.module}.{spec.function}",
+            "params": to_jsonable(spec.params),
+            "random_state": spec.random_state,
+        },
+        "truth": to_jsonable(world.truth),
+        "sha256_csv": _sha256(raw),
+        "size_bytes_gz": (out / f"{name}.csv.gz").stat().st_size,
+        "cjmodels_version": __version__,
+        "command": "cjmodels datasets build --out datasets",
+    }
+    (out / f"{name}.json").write_text(json.dumps(sheet, indent=2, sort_keys=False) + "\n")
+    return sheet
+
+
+def _datasheet_markdown(sheets: list[dict[str, Any]]) -> str:
+    lines = [
+        "# Shipped datasets",
+        "",
+        "Generated by `cjmodels datasets build --out datasets` (or `make datasets`) from the "
+        "synthetic worlds in `cjmodels.synthetic`, deterministically from the seeds below. Each "
+        "`<name>.json` is the full datasheet: schema, generating parameters, seed, ground truth "
+        "and the SHA-256 of the uncompressed CSV; a test regenerates every file and compares "
+        "checksums. The figures the worlds are calibrated to are claims from practitioner "
+        "articles, used as targets, not facts.",
+        "",
+        "Load them with `cjmodels.datasets.load_<name>()`.",
+        "",
+    ]
+    for s in sheets:
+        lines += [
+            f"## {s['name']}",
+            "",
+            s["description"],
+            "",
+            f"- file: `{s['file']}` ({s['size_bytes_gz']:,} bytes), {s['n_rows']:,} rows, "
+            f"{s['n_customers']:,} customers, {s['time_range'][0]} to {s['time_range'][1]}",
+            f"- events: {', '.join(f'{k} {v:,}' for k, v in s['events'].items())}",
+            f"- generator: `{s['generator']['function']}` with "
+            f"`{json.dumps(s['generator']['params'])}`, random_state "
+            f"{s['generator']['random_state']}",
+            f"- ground truth keys: {', '.join(sorted(s['truth']))}",
+            f"- sha256 (uncompressed CSV): `{s['sha256_csv']}`",
+            "",
+            "| column | dtype | description |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {c} | {d['dtype']} | {d['description']} |" for c, d in s["columns"].items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def build_datasets(out_dir: str | Path, names: list[str] | None = None) -> list[dict[str, Any]]:
+    """Generate every (or the named) shipped dataset into ``out_dir`` with a README."""
+    names = names or list_datasets()
+    sheets = [build_dataset(n, out_dir) for n in names]
+    if set(names) == set(list_datasets()):
+        Path(out_dir, "README.md").write_text(_datasheet_markdown(sheets))
+    return sheets
+
+
+def verify_datasets(data: str | Path | None = None) -> dict[str, bool]:
+    """Regenerate each dataset in memory and compare with the files' recorded checksums."""
+    folder = Path(data) if data is not None else data_dir()
+    result = {}
+    for name in list_datasets():
+        sheet_path = folder / f"{name}.json"
+        if not sheet_path.exists():
+            result[name] = False
+            continue
+        sheet = json.loads(sheet_path.read_text())
+        fresh = _sha256(_csv_bytes(_spec(name).generate().events))
+        shipped = _sha256(gzip.decompress((folder / sheet["file"]).read_bytes()))
+        result[name] = fresh == sheet["sha256_csv"] == shipped
+    return result
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded dataset: its events, its datasheet and ground truth."""
+
+    name: str
+    events: pd.DataFrame
+    datasheet: dict[str, Any] = field(repr=False)
+
+    @property
+    def truth(self) -> dict[str, Any]:
+        """The ground truth recorded when the data was generated."""
+        return self.datasheet["truth"]
+
+    def event_log(self) -> EventLog:
+        """The events as a validated :class:`~cjmodels.data.EventLog`."""
+        return EventLog(self.events, **self.datasheet.get("event_log_options", {}))
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset({self.name!r}, {len(self.events)} events, "
+            f"{self.events['customer_id'].nunique()} customers)"
+        )
+
+
+def load(name: str) -> Dataset:
+    """Load a shipped dataset by name (regenerating it into the cache when absent)."""
+    _spec(name)
+    folder = data_dir()
+    sheet_path = folder / f"{name}.json"
+    if not sheet_path.exists():
+        build_dataset(name, folder)
+    sheet = json.loads(sheet_path.read_text())
+    raw = gzip.decompress((folder / sheet["file"]).read_bytes())
+    if _sha256(raw) != sheet["sha256_csv"]:
+        raise ValidationError(
+            f"dataset {name!r} in {folder} does not match its datasheet checksum; rebuild it "
+            "with `cjmodels datasets build`."
+        )
+    dtypes = {c: d["dtype"] for c, d in sheet["columns"].items() if d["dtype"] != "object"}
+    dates = [c for c, d in dtypes.items() if d.startswith("datetime64")]
+    for c in dates:
+        dtypes.pop(c)
+    df = pd.read_csv(io.BytesIO(raw), dtype=dtypes, parse_dates=dates, keep_default_na=True)
+    return Dataset(name, df, sheet)
+
+
+def load_journeys() -> Dataset:
+    """Touchpoint journeys with stages and channels (see ``datasets/journeys.json``)."""
+    return load("journeys")
+
+
+def load_subscriptions() -> Dataset:
+    """Subscriptions and churn with covariates (see ``datasets/subscriptions.json``)."""
+    return load("subscriptions")
+
+
+def load_transactions() -> Dataset:
+    """Repeat purchases of a customer cohort (see ``datasets/transactions.json``)."""
+    return load("transactions")
+
+
+def load_experiment() -> Dataset:
+    """An A/B experiment with a pre-period covariate (see ``datasets/experiment.json``)."""
+    return load("experiment")
