@@ -7,6 +7,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Scripts that produced reference values run outside the test suite (they need other tools).
+collect_ignore_glob = ["*/reference/*"]
+
 settings.register_profile(
     "cjmodels",
     max_examples=60,

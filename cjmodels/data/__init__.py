@@ -1,6 +1,15 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
 from cjmodels.data.events import EVENT_TYPES, PATH_SEPARATOR, EventLog, read_events, time_to_float
+from cjmodels.data.journeys import (
+    OUTCOMES,
+    JourneySet,
+    PathTable,
+    journey_set,
+    journeys,
+    path_table,
+    read_path_table,
+)
 from cjmodels.data.stages import (
     CONVERSION,
     DROP_OUT,
@@ -13,21 +22,32 @@ from cjmodels.data.stages import (
     get_scheme,
     list_schemes,
 )
+from cjmodels.data.transitions import CENSORED, TransitionCounts, transition_counts
 
 __all__ = [
+    "CENSORED",
     "CONVERSION",
     "DROP_OUT",
     "EVENT_TYPES",
     "FIVE_STAGE",
     "NULL",
+    "OUTCOMES",
     "PATH_SEPARATOR",
     "SEVEN_STAGE",
     "SIX_STAGE",
     "START",
     "EventLog",
+    "JourneySet",
+    "PathTable",
     "StageScheme",
+    "TransitionCounts",
     "get_scheme",
+    "journey_set",
+    "journeys",
     "list_schemes",
+    "path_table",
     "read_events",
+    "read_path_table",
     "time_to_float",
+    "transition_counts",
 ]

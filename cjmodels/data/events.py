@@ -561,13 +561,22 @@ class EventLog:
         return time_to_float(t, kind="datetime", unit=unit, origin=self.observation_start)
 
     def duration(self, d: Any, unit: str = "D") -> float:
-        """A span (Timedelta, string like ``"30D"``, or number) as float ``unit``."""
+        """A span as float ``unit``: a Timedelta, a string like ``"30D"``, or a number.
+
+        A bare number is read in the log's own time unit for numeric timestamps, and as a count
+        of ``unit`` (days by default) for datetime timestamps.
+        """
+        is_number = isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(
+            d, bool
+        )
         if self.time_kind == "numeric":
-            if isinstance(d, (int, float, np.integer, np.floating)):
+            if is_number:
                 return float(d)
             raise ValidationError(
                 f"{d!r} must be a number: this log's timestamps are numbers, not datetimes."
             )
+        if is_number:
+            return float(d)
         try:
             return pd.Timedelta(d) / pd.Timedelta(1, unit=unit)
         except (TypeError, ValueError):
