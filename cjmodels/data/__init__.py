@@ -1,6 +1,13 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
+from cjmodels.data.customers import rfm_summary
+from cjmodels.data.durations import (
+    interpurchase_times,
+    subscription_lifetimes,
+    time_to_first_purchase,
+)
 from cjmodels.data.events import EVENT_TYPES, PATH_SEPARATOR, EventLog, read_events, time_to_float
+from cjmodels.data.experiments import experiment_table
 from cjmodels.data.journeys import (
     OUTCOMES,
     JourneySet,
@@ -41,13 +48,18 @@ __all__ = [
     "PathTable",
     "StageScheme",
     "TransitionCounts",
+    "experiment_table",
     "get_scheme",
+    "interpurchase_times",
     "journey_set",
     "journeys",
     "list_schemes",
     "path_table",
     "read_events",
     "read_path_table",
+    "rfm_summary",
+    "subscription_lifetimes",
+    "time_to_first_purchase",
     "time_to_float",
     "transition_counts",
 ]
