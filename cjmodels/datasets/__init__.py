@@ -181,7 +181,7 @@ def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
             c: {"dtype": str(ev[c].dtype), "description": _COLUMN_DOCS.get(c, "covariate")}
             for c in ev.columns
         },
-        "event_log_options": to_jsonable(dict(world.event_log_options)),
+        "event_log_options": _jsonable_log_options(world.event_log_options),
         "generator": {
             "function": f"{spec.module}.{spec.function}",
             "params": to_jsonable(spec.params),
@@ -195,6 +195,36 @@ def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
     }
     (out / f"{name}.json").write_text(json.dumps(sheet, indent=2, sort_keys=False) + "\n")
     return sheet
+
+
+def _jsonable_log_options(options: dict[str, Any]) -> dict[str, Any]:
+    """EventLog options as JSON: a stage scheme by its preset name, else as its fields."""
+    from cjmodels.data.stages import StageScheme, get_scheme, list_schemes
+    from cjmodels.synthetic._base import to_jsonable
+
+    out = dict(options)
+    scheme = out.get("scheme")
+    if isinstance(scheme, StageScheme):
+        preset = scheme.name in list_schemes() and get_scheme(scheme.name) == scheme
+        out["scheme"] = scheme.name if preset else scheme.to_dict()
+    return to_jsonable(out)
+
+
+def _log_options_from_json(options: dict[str, Any]) -> dict[str, Any]:
+    from cjmodels.data.stages import StageScheme
+
+    out = dict(options)
+    if isinstance(out.get("scheme"), dict):
+        d = dict(out["scheme"])
+        out["scheme"] = StageScheme(
+            d["name"],
+            tuple(d["stages"]),
+            purchase=d["purchase"],
+            absorbing=tuple(d.get("absorbing", ())),
+            drop_out=d.get("drop_out", "drop_out"),
+            description=d.get("description", ""),
+        )
+    return out
 
 
 def _datasheet_markdown(sheets: list[dict[str, Any]]) -> str:
@@ -274,7 +304,9 @@ class Dataset:
 
     def event_log(self) -> EventLog:
         """The events as a validated :class:`~cjmodels.data.EventLog`."""
-        return EventLog(self.events, **self.datasheet.get("event_log_options", {}))
+        return EventLog(
+            self.events, **_log_options_from_json(self.datasheet.get("event_log_options", {}))
+        )
 
     def __repr__(self) -> str:
         return (
