@@ -1,0 +1,46 @@
+"""Simulated worlds with known ground truth.
+
+Every simulator is seeded by ``random_state`` and returns a
+:class:`~cjmodels.synthetic.SyntheticWorld`: the event log together with the truth that
+generated it, so every estimator in cjmodels can be shown to recover that truth.
+
+- :func:`simulate_journeys`: customers move through a stage scheme as a Markov chain whose
+  transitions depend on the channel of each touch; exact conversion probabilities and each
+  channel's counterfactual removal effect.
+- :func:`simulate_subscriptions`: contractual churn (Weibull proportional hazards or sBG).
+- :func:`simulate_transactions`: non-contractual repeat buying (BG/NBD or Pareto/NBD) with
+  gamma-gamma spend.
+- :func:`simulate_experiment`: A/B/n tests with known effects, a correlated pre-period
+  covariate and optional sample-ratio mismatch.
+"""
+
+from cjmodels.synthetic._base import SyntheticWorld, to_jsonable
+from cjmodels.synthetic.customer_base import (
+    SubscriptionWorld,
+    TransactionWorld,
+    simulate_subscriptions,
+    simulate_transactions,
+)
+from cjmodels.synthetic.experiments import Arm, ExperimentWorld, simulate_experiment
+from cjmodels.synthetic.journeys import (
+    JourneyParams,
+    JourneyWorld,
+    simulate_first_journeys,
+    simulate_journeys,
+)
+
+__all__ = [
+    "Arm",
+    "ExperimentWorld",
+    "JourneyParams",
+    "JourneyWorld",
+    "SubscriptionWorld",
+    "SyntheticWorld",
+    "TransactionWorld",
+    "simulate_experiment",
+    "simulate_first_journeys",
+    "simulate_journeys",
+    "simulate_subscriptions",
+    "simulate_transactions",
+    "to_jsonable",
+]
