@@ -146,6 +146,13 @@ def section_journeys(ctx: Context) -> Section:
         f"  {len(j)} journeys of {log.n_customers} customers: "
         + ", ".join(f"{k} {v}" for k, v in outcomes.items())
     )
+    jt = journeys(log, timeout="30D")
+    out_t = jt["outcome"].value_counts().reindex(["conversion", "drop_out", "censored"])
+    s.lines.append(
+        "  the log has no drop-out rows, so every open journey is censored; calling a journey "
+        "dropped out after 30 quiet days (timeout='30D') gives "
+        + ", ".join(f"{k} {v}" for k, v in out_t.items())
+    )
     conv = j["outcome"] == "conversion"
     s.lines.append(
         f"  conversion rate per journey {conv.mean():.3f}; touches per journey: median "
@@ -166,6 +173,7 @@ def section_journeys(ctx: Context) -> Section:
     s.values = {
         "n_journeys": len(j),
         "outcomes": outcomes.to_dict(),
+        "outcomes_timeout_30d": out_t.to_dict(),
         "conversion_rate": float(conv.mean()),
         "n_paths": len(pt.table),
         "first_touch_share": first_share.to_dict(),
@@ -175,13 +183,12 @@ def section_journeys(ctx: Context) -> Section:
     if isinstance(cal, dict) and cal:
         s.lines.append("  calibration targets (practitioner claims, not facts) vs this data:")
         for k, v in cal.items():
-            if isinstance(v, dict):
-                shown = ", ".join(
-                    f"{kk} {vv:.3f}" if isinstance(vv, float) else f"{kk} {vv}"
-                    for kk, vv in v.items()
-                    if not isinstance(vv, (dict, list))
+            if isinstance(v, dict) and {"target", "model", "realised"} <= set(v):
+                s.lines.append(
+                    f"    {k:<28} target {v['target']:.3f}  model {v['model']:.3f}  "
+                    f"realised {v['realised']:.3f} (n={v.get('n', '?')})"
                 )
-                s.lines.append(f"    {k}: {shown}")
+        s.values["calibration"] = cal
     plt = ctx.plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     lengths = j["n_touches"].clip(upper=15)
@@ -190,10 +197,10 @@ def section_journeys(ctx: Context) -> Section:
         [lengths[conv], lengths[~conv]], bins=bins, stacked=True, label=["converted", "not"]
     )
     axes[0].set(xlabel="touches per journey (15 = 15+)", ylabel="journeys", title="Path length")
-    axes[0].legend()
+    axes[0].legend(loc="upper right")
     first_share.plot.barh(ax=axes[1], color="tab:blue")
     axes[1].invert_yaxis()
-    axes[1].set(xlabel="share of journeys", title="First-touch channel")
+    axes[1].set(xlabel="share of journeys", ylabel="", title="First-touch channel")
     ctx.save(fig, "journeys.png", s)
     return s
 
@@ -201,9 +208,9 @@ def section_journeys(ctx: Context) -> Section:
 def section_stages(ctx: Context) -> Section:
     from cjmodels.data import transition_counts
 
-    s = Section("Stage transitions (journeys dataset, first-order counts)")
+    s = Section("Stage transitions (journeys dataset, first-order counts, 30-day timeout)")
     log = ctx.log("journeys")
-    tc = transition_counts(log, by="stage", order=1, censored="drop")
+    tc = transition_counts(log, by="stage", order=1, censored="drop", timeout="30D")
     p = tc.probabilities()
     rows = [tc.start, *tc.transient]
     s.lines.append(
@@ -344,7 +351,7 @@ def section_subscriptions(ctx: Context) -> Section:
             "median_days": float(km.median_survival_time_),
             "retained_365d": float(km.survival_function_at_times(365).iloc[0]),
         }
-    tab = pd.DataFrame(rows).T
+    tab = pd.DataFrame(rows).T.astype({"subscriptions": int})
     s.table(tab, float_format="{:.3f}")
     s.values = rows
     ax.set(xlabel="days since subscribing", ylabel="still subscribed", title="Retention")

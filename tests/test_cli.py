@@ -1,0 +1,108 @@
+"""The command line: exit codes, messages and JSON output."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cjmodels import __version__
+from cjmodels.cli import main
+
+
+def write_log(path, **changes) -> None:
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "timestamp": ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-02"],
+            "event": ["touch", "touch", "conversion", "touch"],
+            "channel": ["search", "email", None, "social"],
+            "value": [0.0, 0.0, 20.0, 0.0],
+        }
+    )
+    for col, (row, value) in changes.items():
+        df[col] = df[col].astype(object)
+        df.loc[row, col] = value
+    df.to_csv(path, index=False)
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_validate_nan_timestamp_exits_nonzero_naming_column_and_row(tmp_path, capsys):
+    p = tmp_path / "bad.csv"
+    write_log(p, timestamp=(2, None))
+    assert main(["validate", str(p)]) == 1
+    err = capsys.readouterr().err
+    assert "'timestamp'" in err and "rows [4]" in err and "file lines" in err
+    assert main(["validate", str(p), "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["valid"] is False and "'timestamp'" in out["error"]
+
+
+def test_validate_good_file(tmp_path, capsys):
+    p = tmp_path / "good.csv"
+    write_log(p)
+    assert main(["validate", str(p), "--format", "json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["valid"] and rep["n_events"] == 4 and rep["channels"]["email"] == 1
+    assert main(["validate", str(p)]) == 0
+    assert "valid event log" in capsys.readouterr().out
+
+
+def test_validate_other_column_names(tmp_path, capsys):
+    p = tmp_path / "renamed.csv"
+    write_log(p)
+    pd.read_csv(p).rename(columns={"customer_id": "user"}).to_csv(p, index=False)
+    assert main(["validate", str(p)]) == 1
+    assert "'customer_id'" in capsys.readouterr().err
+    assert main(["validate", str(p), "--customer", "user"]) == 0
+
+
+def test_paths_and_transitions(tmp_path, capsys):
+    p = tmp_path / "log.csv"
+    write_log(p)
+    out = tmp_path / "paths.csv"
+    assert main(["paths", str(p), "--out", str(out), "--format", "json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["total_conversions"] == 1 and out.exists()
+    assert pd.read_csv(out)["path"].tolist() == ["search > email", "social"]
+    assert main(["transitions", str(p), "--format", "json"]) == 0
+    tc = json.loads(capsys.readouterr().out)
+    assert {"from": "email", "to": "(conversion)", "count": 1.0} in tc["transitions"]
+
+
+@pytest.mark.parametrize("world", ["journeys", "subscriptions", "transactions", "experiment"])
+def test_simulate_writes_events_and_truth(tmp_path, capsys, world):
+    out = tmp_path / f"{world}.csv.gz"
+    assert main(["simulate", world, "--customers", "300", "--seed", "3", "--out", str(out)]) == 0
+    assert out.exists()
+    truth = json.loads((tmp_path / f"{world}.csv.gz.truth.json").read_text())
+    assert truth["name"] == world and truth["params"]
+    assert main(["validate", str(out)]) == 0
+    capsys.readouterr()
+
+
+def test_simulate_bad_suffix(tmp_path, capsys):
+    assert main(["simulate", "journeys", "--out", str(tmp_path / "x.xlsx")]) == 1
+    assert "use a .csv" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "usage" in capsys.readouterr().out
+
+
+def test_datasets_list(capsys):
+    assert main(["datasets", "list", "--format", "json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {
+        "experiment",
+        "journeys",
+        "subscriptions",
+        "transactions",
+    }
