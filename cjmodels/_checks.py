@@ -67,7 +67,7 @@ def as_generator(random_state: int | np.random.Generator | None) -> np.random.Ge
 
     Examples
     --------
-    >>> as_generator(1).integers(10) == as_generator(1).integers(10)
+    >>> bool(as_generator(1).integers(10) == as_generator(1).integers(10))
     True
     """
     if isinstance(random_state, np.random.Generator):
