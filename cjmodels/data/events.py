@@ -62,17 +62,53 @@ def _as_strings(col: pd.Series) -> tuple[np.ndarray, list[str]]:
     return labels[codes], [str(u) for u in uniques]
 
 
-def _lexsort_or_identity(keys: list[np.ndarray]) -> np.ndarray:
-    """``np.lexsort(keys)``, skipped when the rows are already in that order."""
+def _sort_keys(keys: list[np.ndarray], radix: list[int]) -> np.ndarray:
+    """``np.lexsort(keys)`` (primary key last), computed the fast way when possible.
+
+    Returns the identity when the rows are already ordered. When the keys are integers whose
+    ranges multiply to less than 2**62, they are packed into one int64 and sorted with a stable
+    argsort, which is several times faster than ``np.lexsort`` on millions of rows.
+    ``radix[i]`` bounds ``keys[i]`` for the leading (least significant) small keys.
+    """
     n = len(keys[0])
     undecided = np.ones(max(n - 1, 0), dtype=bool)
-    for k in keys[::-1]:  # primary key last, as in np.lexsort
+    for k in keys[::-1]:
         lt = k[:-1] < k[1:]
-        gt = k[:-1] > k[1:]
-        if np.any(undecided & gt):
-            return np.lexsort(keys)
+        if np.any(undecided & (k[:-1] > k[1:])):
+            break
         undecided &= ~lt
-    return np.arange(n)
+    else:
+        return np.arange(n)
+    if all(k.dtype.kind in "iu" for k in keys) and n:
+        packed = np.zeros(n, dtype=np.int64)
+        span = 1.0
+        parts = []
+        for i, k in enumerate(keys):
+            lo = int(k.min())
+            shifted = k.astype(np.int64) - lo
+            if i < len(radix):
+                size = radix[i]
+            else:
+                step = _common_step(shifted)
+                shifted = shifted // step
+                size = int(shifted.max()) + 1
+            parts.append((shifted, size))
+            span *= size
+        if span < 2.0**62:
+            mult = 1
+            for shifted, size in parts:
+                packed += shifted * mult
+                mult *= size
+            return np.argsort(packed, kind="stable")
+    return np.lexsort(keys)
+
+
+def _common_step(x: np.ndarray) -> int:
+    """The largest of 1e9, 1e6, 1e3, 1 that divides every value (timestamps in ns)."""
+    for step in (1_000_000_000, 1_000_000, 1_000):
+        if x.max() >= step and not np.any(x % step):
+            return step
+    return 1
 
 
 def time_to_float(
@@ -265,23 +301,29 @@ class EventLog:
             ev = pd.Series("touch", index=index)
         else:
             ev = data[c["event"]]
-            bad = ev.isna().to_numpy()
-            if bad.any():
-                raise ValidationError(
-                    f"column {c['event']!r} (event type) has {int(bad.sum())} missing values, "
-                    f"first at rows {_rows(index, bad)}. Each row must be one of "
-                    f"{list(self.event_types)}."
-                )
-            bad = ~ev.isin(self.event_types).to_numpy()
-            if bad.any():
-                unknown = sorted({str(v) for v in ev[bad].unique()})[:10]
-                raise ValidationError(
-                    f"column {c['event']!r} (event type) has unknown values {unknown} at rows "
-                    f"{_rows(index, bad)}; expected one of {list(self.event_types)}. Map your "
-                    "event names onto these, or pass event_types=[...] to allow more."
-                )
-        ev_arr = ev.astype(str).to_numpy()
-        is_touch = ev_arr == "touch"
+        # one hash pass: codes into the distinct event names, checked on the distinct names
+        ev_codes, ev_uniques = pd.factorize(ev, use_na_sentinel=True)
+        bad = ev_codes < 0
+        if bad.any():
+            raise ValidationError(
+                f"column {c['event']!r} (event type) has {int(bad.sum())} missing values, "
+                f"first at rows {_rows(index, bad)}. Each row must be one of "
+                f"{list(self.event_types)}."
+            )
+        unknown_codes = [i for i, u in enumerate(ev_uniques) if u not in self.event_types]
+        if unknown_codes:
+            bad = np.isin(ev_codes, unknown_codes)
+            unknown = sorted(str(ev_uniques[i]) for i in unknown_codes)[:10]
+            raise ValidationError(
+                f"column {c['event']!r} (event type) has unknown values {unknown} at rows "
+                f"{_rows(index, bad)}; expected one of {list(self.event_types)}. Map your "
+                "event names onto these, or pass event_types=[...] to allow more."
+            )
+        names = np.array([str(u) for u in ev_uniques], dtype=object)
+        ev_arr = names[ev_codes]
+        is_touch = ev_codes == (list(names).index("touch") if "touch" in names else -2)
+        rank = {e: i for i, e in enumerate(self.event_types)}
+        self._ev_rank = np.array([rank[u] for u in names], dtype=np.int64)[ev_codes]
 
         frame: dict[str, Any] = {
             "customer_id": cust.to_numpy(),
@@ -360,6 +402,8 @@ class EventLog:
             frame[cov] = data[cov].to_numpy()
 
         order = self._sort_order(frame)
+        self._event_codes = self._ev_rank[order].astype(np.int8)
+        del self._ev_rank
         out = pd.DataFrame({k: v[order] for k, v in frame.items()})
         for cov in self.covariates:  # keep extension dtypes (categorical, nullable ints)
             out[cov] = data[cov].iloc[order].reset_index(drop=True)
@@ -422,7 +466,10 @@ class EventLog:
         Numeric keys are used as they are; the tie-break keys are only built when ties exist.
         """
         cust = frame["customer_id"]
-        if pd.api.types.is_numeric_dtype(np.asarray(cust).dtype):
+        if np.asarray(cust).dtype.kind in "iu":
+            cust_key = np.asarray(cust, dtype=np.int64)
+            cust_key = cust_key - cust_key.min()
+        elif np.asarray(cust).dtype.kind == "f":
             cust_key = np.asarray(cust)
         else:
             cust_key, _ = pd.factorize(cust, sort=True)
@@ -431,10 +478,8 @@ class EventLog:
             time_key = np.asarray(time)
         else:
             time_key = np.asarray(pd.DatetimeIndex(time).asi8)
-        ev_codes, ev_uniques = pd.factorize(frame["event"])
-        rank = {e: i for i, e in enumerate(self.event_types)}
-        ev_key = np.array([rank[e] for e in ev_uniques], dtype=np.int64)[ev_codes]
-        order = _lexsort_or_identity([ev_key, time_key, cust_key])
+        ev_key = self._ev_rank
+        order = _sort_keys([ev_key, time_key, cust_key], radix=[len(self.event_types)])
         ck, tk, ek = (k[order] for k in (cust_key, time_key, ev_key))
         tied = (ck[1:] == ck[:-1]) & (tk[1:] == tk[:-1]) & (ek[1:] == ek[:-1])
         if not tied.any():
@@ -518,6 +563,18 @@ class EventLog:
         return self._customer_codes
 
     @property
+    def event_codes(self) -> np.ndarray:
+        """Event type of every event as its position in :attr:`event_types` (int8)."""
+        return self._event_codes
+
+    def is_event(self, *types: str) -> np.ndarray:
+        """Boolean mask of the events whose type is one of ``types``."""
+        wanted = [self.event_types.index(t) for t in types if t in self.event_types]
+        if len(wanted) == 1:
+            return self._event_codes == wanted[0]
+        return np.isin(self._event_codes, wanted)
+
+    @property
     def customers(self) -> np.ndarray:
         """Customer ids, in the order of :attr:`customer_codes`."""
         cust = self.events["customer_id"].to_numpy()
@@ -547,10 +604,28 @@ class EventLog:
             )
 
     def times(self, unit: str = "D") -> np.ndarray:
-        """Event times as floats in ``unit`` since ``observation_start``."""
-        return time_to_float(
-            self.events["timestamp"], kind=self.time_kind, unit=unit, origin=self.observation_start
-        )
+        """Event times as floats in ``unit`` since ``observation_start`` (cached, read-only)."""
+        cache = self.__dict__.setdefault("_times_cache", {})
+        if unit not in cache:
+            t = time_to_float(
+                self.events["timestamp"],
+                kind=self.time_kind,
+                unit=unit,
+                origin=self.observation_start,
+            )
+            t.flags.writeable = False
+            cache[unit] = t
+        return cache[unit]
+
+    def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Integer codes of a label column (-1 where missing) and the sorted labels (cached)."""
+        self.require(column, purpose=f"coding {column}")
+        cache = self.__dict__.setdefault("_codes_cache", {})
+        if column not in cache:
+            codes, labels = pd.factorize(self.events[column].to_numpy(), sort=True)
+            codes.flags.writeable = False
+            cache[column] = (codes, np.asarray(labels, dtype=object))
+        return cache[column]
 
     def to_float(self, t: Any, unit: str = "D") -> Any:
         """A time (or array of times) as float ``unit`` since ``observation_start``."""

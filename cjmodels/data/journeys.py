@@ -122,7 +122,9 @@ class JourneySet:
                 key = np.zeros(len(rows), dtype=np.int64)
                 for col in range(length):  # loop over positions, not journeys
                     key = key * (base + 1) + mat[:, col] + 1
-                uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+                inv, uniq = pd.factorize(key)
+                first = np.empty(len(uniq), dtype=np.int64)
+                first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
                 ids[rows] = len(seqs) + inv
                 seqs.extend(mat[first])
             else:
@@ -140,8 +142,7 @@ class JourneySet:
 
 
 def _relevant(log: EventLog) -> np.ndarray:
-    ev = log.events["event"].to_numpy()
-    return np.isin(ev, ("touch", *_TERMINAL_EVENTS))
+    return log.is_event("touch", *_TERMINAL_EVENTS)
 
 
 def _journey_index(
@@ -158,11 +159,11 @@ def _journey_index(
         raise ValidationError(
             "the event log has no touch or conversion events, so it has no journeys."
         )
-    ev = log.events["event"].to_numpy()[rel]
+    codes = log.event_codes[rel]
     cust = log.customer_codes[rel]
     t = log.times(unit)[rel]
-    is_touch = ev == "touch"
-    is_conv = ev == "conversion"
+    is_touch = codes == log.event_types.index("touch")
+    is_conv = codes == log.event_types.index("conversion")
     is_stop = ~is_touch & ~is_conv  # drop_out / churn
     n = len(rel)
     new_cust = np.ones(n, dtype=bool)
@@ -195,10 +196,9 @@ def _journey_index(
     pos_in = np.flatnonzero(in_j)
     last_pos = pos_in[last]
     first_pos = pos_in[np.r_[0, last[:-1] + 1]]
-    end_ev = ev[last_pos]
     outcome = np.full(n_j, _CENS, dtype=np.int8)
-    outcome[end_ev == "conversion"] = _CONV
-    outcome[np.isin(end_ev, ("drop_out", "churn"))] = _DROP
+    outcome[is_conv[last_pos]] = _CONV
+    outcome[is_stop[last_pos]] = _DROP
     # a journey followed by a timeout boundary of the same customer dropped out
     nxt = last_pos + 1
     has_next = nxt < n
@@ -290,15 +290,15 @@ def journey_set(
     log = as_event_log(events, **log_options)
     log.require(by, purpose=f"building {by} sequences")
     frame, touch_pos, touch_j, info = _journey_index(log, timeout=timeout, lookback=lookback)
-    sym = log.events[by].to_numpy()[touch_pos]
-    missing = pd.isna(sym)
+    all_codes, labels = log.codes(by)
+    codes = all_codes[touch_pos]
+    missing = codes < 0
     if missing.any():
         rows = log.source_index[touch_pos[missing]][:5].tolist()
         raise ValidationError(
             f"{int(missing.sum())} touches have no {by}, first at rows {rows}; every touch in a "
             f"{by} sequence needs one. Fill them or declare a stage scheme when building the log."
         )
-    codes, labels = pd.factorize(sym, sort=True)
     if by == "stage" and log.scheme is not None:  # natural stage order, not alphabetical
         rank = {st: i for i, st in enumerate(log.scheme.stages)}
         order = np.argsort([rank[lab] for lab in labels], kind="stable")

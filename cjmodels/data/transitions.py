@@ -249,8 +249,10 @@ def transition_counts(
         )
 
     keys, pos = _state_keys(js, order)
-    uniq, first, dense = np.unique(keys, return_index=True, return_inverse=True)
-    dense = dense.ravel()
+    dense, uniq = pd.factorize(keys)  # hashing: linear time, no sort of all touches
+    dense = dense.astype(np.int64)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)  # first touch with each state
     state_names = _decode(uniq, js, order, first)
     # order transient states by their symbol tuple (oldest first), which keeps stage order
     n_t = len(uniq)
@@ -291,8 +293,8 @@ def transition_counts(
 
     n_all = n_t + 4
     pair = frm_a.astype(np.int64) * n_all + to_a
-    upair, inv = np.unique(pair, return_inverse=True)
-    counts = np.bincount(inv.ravel(), weights=w_a)
+    inv, upair = pd.factorize(pair)
+    counts = np.bincount(inv, weights=w_a)
     all_names = np.array(state_names + [start, conversion, null, CENSORED], dtype=object)
     f_id, t_id = upair // n_all, upair % n_all
     table = pd.DataFrame(
