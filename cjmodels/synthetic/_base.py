@@ -9,8 +9,20 @@ import numpy as np
 import pandas as pd
 
 from cjmodels.data.events import EventLog
+from cjmodels.errors import ValidationError
 
-__all__ = ["SyntheticWorld", "to_jsonable"]
+__all__ = ["SyntheticWorld", "parse_start", "to_jsonable"]
+
+
+def parse_start(start: Any) -> pd.Timestamp:
+    """The ``start`` of a simulated window as a Timestamp, or a clear error."""
+    try:
+        t_start = pd.Timestamp(start)
+    except (TypeError, ValueError):
+        t_start = pd.NaT
+    if pd.isna(t_start):
+        raise ValidationError(f"start == {start!r}, must be a timestamp such as '2025-01-01'.")
+    return t_start
 
 
 def to_jsonable(obj: Any) -> Any:

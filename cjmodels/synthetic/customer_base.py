@@ -52,7 +52,7 @@ from scipy import optimize, special
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic._base import SyntheticWorld
+from cjmodels.synthetic._base import SyntheticWorld, parse_start
 
 __all__ = [
     "DEFAULT_COEFFICIENTS",
@@ -326,16 +326,6 @@ class TransactionWorld(SyntheticWorld):
 
 
 # --------------------------------------------------------------------------- helpers
-def _parse_start(start: Any) -> pd.Timestamp:
-    try:
-        t_start = pd.Timestamp(start)
-    except (TypeError, ValueError):
-        t_start = pd.NaT
-    if pd.isna(t_start):
-        raise ValidationError(f"start == {start!r}, must be a timestamp such as '2025-01-01'.")
-    return t_start
-
-
 def _stamp(t_start: pd.Timestamp, seconds: np.ndarray) -> pd.DatetimeIndex:
     """``t_start`` plus whole seconds (floats; NaN or inf -> NaT)."""
     seconds = np.asarray(seconds, dtype=float)
@@ -471,7 +461,7 @@ def simulate_subscriptions(
     check_scalar(n_customers, "n_customers", typ=int, ge=1)
     n = int(n_customers)
     check_scalar(model, "model", in_=("weibull_ph", "sbg"))
-    t_start = _parse_start(start)
+    t_start = parse_start(start)
     check_scalar(days, "days", typ=_NUMBER, gt=0, le=_FAR_DAYS)
     if entry_days is None:
         entry_days = days
@@ -858,7 +848,7 @@ def simulate_transactions(
     check_scalar(n_customers, "n_customers", typ=int, ge=1)
     n = int(n_customers)
     check_scalar(model, "model", in_=("bgnbd", "paretonbd"))
-    t_start = _parse_start(start)
+    t_start = parse_start(start)
     check_scalar(days, "days", typ=_NUMBER, gt=0, le=_FAR_DAYS)
     check_scalar(cohort_days, "cohort_days", typ=_NUMBER, gt=0, lt=days)
     if model == "bgnbd":

@@ -45,7 +45,7 @@ from scipy.special import ndtr, ndtri
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic._base import SyntheticWorld
+from cjmodels.synthetic._base import SyntheticWorld, parse_start
 
 __all__ = [
     "Arm",
@@ -494,12 +494,7 @@ def simulate_experiment(
         days=days,
         delay_mean=delay_mean,
     )
-    try:
-        t_start = pd.Timestamp(start)
-    except (TypeError, ValueError):
-        t_start = pd.NaT
-    if pd.isna(t_start):
-        raise ValidationError(f"start == {start!r}, must be a timestamp such as '2025-03-01'.")
+    t_start = parse_start(start)
     rng = as_generator(random_state)
 
     # --- draws (all customers, fixed order, so streams do not depend on outcomes)

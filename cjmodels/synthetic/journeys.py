@@ -70,7 +70,7 @@ from cjmodels._checks import check_scalar
 from cjmodels.data.events import PATH_SEPARATOR
 from cjmodels.data.stages import StageScheme, get_scheme
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic._base import SyntheticWorld, to_jsonable
+from cjmodels.synthetic._base import SyntheticWorld, parse_start, to_jsonable
 
 __all__ = [
     "CALIBRATION_TARGETS",
@@ -1334,12 +1334,7 @@ def simulate_journeys(
     check_scalar(days, "days", typ=float, gt=0)
     if not np.isfinite(days):
         raise ValidationError(f"days == {days!r}, must be finite.")
-    try:
-        t0 = pd.Timestamp(start)
-    except (TypeError, ValueError):
-        raise ValidationError(f"start == {start!r}, must be a date such as '2025-01-01'.") from None
-    if pd.isna(t0):
-        raise ValidationError(f"start == {start!r}, must be a date such as '2025-01-01'.")
+    t0 = parse_start(start)
     p = _resolve_params(params, scheme, channels)
     seed = _seed(random_state)
     m = p._m

@@ -168,3 +168,13 @@ def test_bad_arguments():
     )
     with pytest.raises(ValidationError, match="needs the stage column"):
         transition_counts(df, by="stage")
+
+
+@given(st.integers(0, 10_000), st.integers(1, 3))
+def test_counts_invariant_to_row_order_and_customer_labels(seed, order):
+    df = random_log(np.random.default_rng(seed))
+    shuffled = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    relabelled = shuffled.assign(customer_id=shuffled["customer_id"].map(lambda c: f"c{c * 31 % 97}"))
+    ref = transition_counts(df, order=order).table
+    pd.testing.assert_frame_equal(transition_counts(shuffled, order=order).table, ref)
+    pd.testing.assert_frame_equal(transition_counts(relabelled, order=order).table, ref)
