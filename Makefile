@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,notebooks
 
-.PHONY: setup demo test test-slow lint datasets benchmark clean
+.PHONY: setup demo test test-slow test-pandas3 lint datasets benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,20 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
+# The same suite under pandas 3 (lifelines still declares pandas<3, so pandas is upgraded over
+# the resolved environment; pip's resolver warning about that pin is expected).
+PD3 := .venv-pandas3
+$(PD3)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(PD3)
+	$(PD3)/bin/python -m pip install --quiet --upgrade pip
+	$(PD3)/bin/python -m pip install --quiet -e ".[dev]"
+	$(PD3)/bin/python -m pip install --quiet "pandas>=3" 2>&1 | grep -v "lifelines\|incompatible\|dependency resolver" || true
+	touch $(PD3)/.installed
+
+test-pandas3: $(PD3)/.installed
+	$(PD3)/bin/python -c "import pandas; assert int(pandas.__version__.split('.')[0]) >= 3, pandas.__version__"
+	$(PD3)/bin/python -m pytest
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -35,4 +49,4 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_conversions.py
 
 clean:
-	rm -rf $(VENV) output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PD3) output .pytest_cache .ruff_cache

@@ -329,8 +329,9 @@ def time_to_first_purchase(
             "stop": stop,
             "duration": duration,
             "event": converted[idx].astype(np.int64),
-            "censor_reason": reason,
-            "first_channel": first_channel.to_numpy(dtype=object),
+            # object columns (None where absent) under pandas 2 and 3 alike
+            "censor_reason": pd.Series(reason, dtype=object),
+            "first_channel": pd.Series(first_channel.to_numpy(dtype=object), dtype=object),
             "n_touches": n_touches[idx].astype(np.int64),
         }
     )

@@ -85,14 +85,17 @@ def test_time_to_first_purchase_hand_made_log():
             "stop": T0 + pd.to_timedelta([5, 4, 10, 4, 8, 4], unit="D"),
             "duration": [5.0, 3.0, 7.0, 0.0, 6.0, 2.0],
             "event": [1, 0, 0, 1, 1, 1],
-            "censor_reason": [None, "drop_out", "observation_end", None, None, None],
-            "first_channel": ["search", "social", "email", "display", "search", "email"],
+            "censor_reason": pd.Series(
+                [None, "drop_out", "observation_end", None, None, None], dtype=object
+            ),
+            "first_channel": pd.Series(
+                ["search", "social", "email", "display", "search", "email"], dtype=object
+            ),
             "n_touches": [2, 1, 1, 1, 1, 1],
             # value on the customer's first event (G's first event is its drop-out, segment s1)
             "segment": ["s1", "s1", "s2", "s2", "s1", "s3"],
         }
     )
-    exp["censor_reason"] = exp["censor_reason"].astype(object)
     pd.testing.assert_frame_equal(out, exp, check_exact=False, rtol=EXACT)
     assert out.attrs["n_excluded"] == {"converted_before_first_touch": 1, "no_touch": 1}
     assert out.attrs["n_zero_duration"] == 1
