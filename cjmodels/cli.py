@@ -18,6 +18,22 @@ from cjmodels import __version__
 from cjmodels.errors import ValidationError
 
 WORLDS = ("journeys", "subscriptions", "transactions", "experiment")
+#: Capability subpackages that may add a subcommand through ``cjmodels.<name>._cli``.
+CAPABILITIES = ("markov", "attribution", "survival", "experiments")
+
+
+def _capability_clis() -> list[Any]:
+    """The ``_cli`` modules of the capability subpackages that have one."""
+    import importlib
+    import importlib.util
+
+    mods = []
+    for name in CAPABILITIES:
+        if importlib.util.find_spec(f"cjmodels.{name}") is None:
+            continue
+        if importlib.util.find_spec(f"cjmodels.{name}._cli") is not None:
+            mods.append(importlib.import_module(f"cjmodels.{name}._cli"))
+    return mods
 
 
 def _log_args(p: argparse.ArgumentParser) -> None:
@@ -101,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="end-to-end analysis of the shipped synthetic data")
     p.add_argument("--out", default="output/demo", help="folder for figures and tables")
     _fmt(p)
+    for mod in _capability_clis():
+        mod.add_parser(sub)
     return ap
 
 
@@ -237,14 +255,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {
+    handlers = {
         "validate": _cmd_validate,
         "simulate": _cmd_simulate,
         "paths": _cmd_paths,
         "transitions": _cmd_transitions,
         "datasets": _cmd_datasets,
         "demo": _cmd_demo,
-    }[args.command]
+    }
+    handler = handlers.get(args.command)
+    if handler is None:  # a capability's subcommand
+        handler = next(m.run for m in _capability_clis() if _owns(m, parser, args.command))
     try:
         return handler(args)
     except ValidationError as exc:
@@ -253,6 +274,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"cjmodels {args.command}: error: {exc}", file=sys.stderr)
         return 1
+
+
+def _owns(mod: Any, parser: argparse.ArgumentParser, command: str) -> bool:
+    """Whether the capability module ``mod`` added the subcommand ``command``."""
+    probe = argparse.ArgumentParser()
+    sub = probe.add_subparsers(dest="command")
+    mod.add_parser(sub)
+    return command in sub.choices
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -198,9 +198,7 @@ def section_journeys(ctx: Context) -> Section:
     )
     axes[0].set(xlabel="touches per journey (15 = 15+)", ylabel="journeys", title="Path length")
     axes[0].legend(loc="upper right")
-    first_share.plot.barh(ax=axes[1], color="tab:blue")
-    axes[1].invert_yaxis()
-    axes[1].set(xlabel="share of journeys", ylabel="", title="First-touch channel")
+    pt.plot(ax=axes[1], top=10)
     ctx.save(fig, "journeys.png", s)
     return s
 
@@ -220,24 +218,9 @@ def section_stages(ctx: Context) -> Section:
     s.table(p.loc[rows], float_format="{:.2f}")
     ctx.write_csv(tc.matrix(), "stage_transition_counts.csv", s)
     s.values = {"probabilities": p.loc[rows].to_dict(orient="index"), "info": tc.info}
-    plt = ctx.plt
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    im = ax.imshow(p.loc[rows].to_numpy(), cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(p.columns)), p.columns, rotation=45, ha="right")
-    ax.set_yticks(range(len(rows)), rows)
-    for (i, k), v in np.ndenumerate(p.loc[rows].to_numpy()):
-        if v >= 0.01:
-            ax.text(
-                k,
-                i,
-                f"{v:.2f}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if v > 0.6 else "black",
-            )
-    fig.colorbar(im, ax=ax, shrink=0.8)
-    ax.set_title("Stage transition probabilities")
+    fig, ax = ctx.plt.subplots(figsize=(7.5, 4.8))
+    tc.plot(ax=ax)
+    ax.set_title("Stage transition probabilities (30-day timeout)")
     ctx.save(fig, "stage_transitions.png", s)
     return s
 
@@ -391,7 +374,23 @@ def section_experiment(ctx: Context) -> Section:
     return s
 
 
-#: The report's sections, in order. Capabilities append theirs.
+def _capability_sections() -> list[Callable[[Context], Section]]:
+    """``section`` of each capability subpackage that has a ``_report`` module."""
+    import importlib
+    import importlib.util
+
+    from cjmodels.cli import CAPABILITIES
+
+    out = []
+    for name in CAPABILITIES:
+        if importlib.util.find_spec(f"cjmodels.{name}") is None:
+            continue
+        if importlib.util.find_spec(f"cjmodels.{name}._report") is not None:
+            out.append(importlib.import_module(f"cjmodels.{name}._report").section)
+    return out
+
+
+#: The report's sections, in order: the data layer's, then each capability's own.
 SECTIONS: list[Callable[[Context], Section]] = [
     section_data,
     section_journeys,
@@ -400,6 +399,7 @@ SECTIONS: list[Callable[[Context], Section]] = [
     section_customer_base,
     section_subscriptions,
     section_experiment,
+    *_capability_sections(),
 ]
 
 

@@ -545,6 +545,23 @@ class PathTable:
         )
         return out
 
+    def plot(self, ax: Any = None, *, top: int = 15) -> Any:
+        """Bar chart of each channel's share of first and last touches; returns the axis."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.4 * min(top, len(self.channels)) + 1.2))
+        s = self.summary().sort_values("first_touch_share", ascending=False).head(top)
+        y = np.arange(len(s))
+        ax.barh(y - 0.2, s["first_touch_share"], height=0.4, label="first touch")
+        ax.barh(y + 0.2, s["last_touch_share"], height=0.4, label="last touch")
+        ax.set_yticks(y, s.index)
+        ax.invert_yaxis()
+        ax.set_xlabel("share of journeys")
+        ax.legend()
+        ax.set_title("First and last touch by channel")
+        return ax
+
     def to_csv(self, path: str | PathLike[str]) -> None:
         """Write the ChannelAttribution layout (plus ``total_censored`` when known)."""
         self.table.to_csv(path, index=False)

@@ -115,6 +115,37 @@ class TransitionCounts:
             out[f"share_to_{s}"] = m[s] / tot.where(tot > 0)
         return out.loc[[s for s in self.states if s not in self.absorbing]]
 
+    def plot(self, ax: Any = None, *, probabilities: bool = True, annotate: bool = True) -> Any:
+        """Heatmap of the transition probabilities (or counts); returns the matplotlib axis.
+
+        Rows are the start and transient states, columns all states.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(
+                figsize=(1.0 + 0.8 * len(self.states), 0.6 + 0.6 * len(self.states))
+            )
+        rows = [self.start, *self.transient]
+        data = (self.probabilities() if probabilities else self.matrix()).loc[rows]
+        values = data.to_numpy(dtype=float)
+        vmax = 1.0 if probabilities else max(float(np.nanmax(values)), 1.0)
+        im = ax.imshow(values, cmap="Blues", vmin=0, vmax=vmax, aspect="auto")
+        ax.set_xticks(range(len(data.columns)), data.columns, rotation=45, ha="right")
+        ax.set_yticks(range(len(rows)), rows)
+        ax.set_xlabel("to")
+        ax.set_ylabel("from")
+        if annotate:
+            for (i, k), v in np.ndenumerate(values):
+                if np.isfinite(v) and v > 0 and (not probabilities or v >= 0.01):
+                    text = f"{v:.2f}" if probabilities else f"{v:g}"
+                    color = "white" if v > 0.6 * vmax else "black"
+                    ax.text(k, i, text, ha="center", va="center", fontsize=7, color=color)
+        ax.figure.colorbar(im, ax=ax, shrink=0.8)
+        kind = "probabilities" if probabilities else "counts"
+        ax.set_title(f"Order-{self.order} transition {kind}")
+        return ax
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form: states, order and the long table."""
         return {
