@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,notebooks
 
-.PHONY: setup demo test test-slow test-pandas3 lint datasets benchmark clean
+.PHONY: setup demo test test-slow test-pandas3 lint datasets benchmark paper clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ lint: $(STAMP)
 
 datasets: $(STAMP)
 	$(BIN)/cjmodels datasets build --out datasets
+
+# Regenerate datasets, notebooks' tables and figures, quick benchmarks, and paper/main.pdf
+# (the PDF needs: apt-get install -y latexmk texlive-latex-recommended texlive-latex-extra).
+paper: $(STAMP)
+	$(BIN)/python -m cjmodels.reproduce
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_conversions.py

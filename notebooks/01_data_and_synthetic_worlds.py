@@ -33,10 +33,14 @@ import pandas as pd
 from cjmodels.data import EventLog, journeys, path_table, transition_counts
 from cjmodels.datasets import load_journeys
 from cjmodels.errors import ValidationError
+from cjmodels.outputs import Outputs
 from cjmodels.synthetic import simulate_journeys
 
+out = Outputs("01")  # numbers, tables and figures for the paper (paper/generated/)
 ds = load_journeys()
 log = ds.event_log()
+out.value("n_events", log.n_events)
+out.value("n_customers", log.n_customers)
 log
 
 # %% [markdown]
@@ -58,7 +62,12 @@ except ValidationError as err:
 
 # %%
 j = journeys(log, timeout="30D")
-j["outcome"].value_counts()
+counts = j["outcome"].value_counts()
+out.value("n_journeys", len(j))
+for outcome, n in counts.items():
+    out.value(f"n_{outcome}", int(n))
+out.value("conversion_rate", (j["outcome"] == "conversion").mean(), fmt="{:.1%}")
+counts
 
 # %%
 j.head()
@@ -70,17 +79,27 @@ j.head()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
     pt = path_table(log, timeout="30D")
-pt.table.sort_values("total_conversions", ascending=False).head(10)
+top = pt.table.sort_values(["total_conversions", "path"], ascending=[False, True]).head(8)
+out.value("n_paths", len(pt.table))
+out.table(
+    top.set_index("path")[["total_conversions", "total_null", "total_conversion_value"]],
+    "top_paths",
+    caption="The most converting paths of the shipped journeys (30-day timeout).",
+    float_format="{:,.0f}",
+)
+top
 
 # %%
-pt.plot();
+ax = pt.plot()
+out.figure(ax.figure, "first_last_touch");
 
 # %% [markdown]
 # ## Stage transitions with explicit start and end states
 
 # %%
 tc = transition_counts(log, by="stage", timeout="30D")
-tc.plot();
+ax = tc.plot()
+out.figure(ax.figure, "stage_transitions");
 
 # %% [markdown]
 # ## A synthetic world and its truth
@@ -88,11 +107,21 @@ tc.plot();
 
 # %%
 world = simulate_journeys(N_CUSTOMERS, random_state=SEED)
-pd.DataFrame(world.truth["calibration"]).T[["target", "model", "realised", "n"]]
+calibration = pd.DataFrame(world.truth["calibration"]).T[["target", "model", "realised", "n"]]
+calibration = calibration.astype({"target": float, "model": float, "realised": float, "n": int})
+out.table(
+    calibration.rename_axis("figure"),
+    "calibration",
+    caption="Calibration targets of the default journey world (practitioner claims, not facts), "
+    "the exact model value and the value realised in a simulated world.",
+)
+calibration
 
 # %% [markdown]
 # Each channel's true counterfactual contribution: the first-journey conversion probability
 # with the channel removed, computed exactly from the chain.
 
 # %%
-world.model.removal_effects()
+effects = world.model.removal_effects()
+out.write()
+effects
