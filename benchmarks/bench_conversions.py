@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--events", type=lambda s: int(s.replace("_", "")), default=1_000_000)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--duckdb", action="store_true", help="also time DuckDB over a Parquet file")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -118,6 +119,26 @@ def main(argv: list[str] | None = None) -> dict:
         sec[f"transitions_order{k}_from_path_table"], _ = timed(
             lambda k=k: transition_counts(pt, order=k), args.repeat
         )
+    if args.duckdb:
+        import tempfile
+
+        import duckdb
+
+        from cjmodels.data.sql import path_table_duckdb
+
+        with tempfile.TemporaryDirectory() as tmp:
+            pq = os.path.join(tmp, "events.parquet")
+            df.to_parquet(pq)
+            res["duckdb_version"] = duckdb.__version__
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                sec["path_table_duckdb_over_parquet"], pt_db = timed(
+                    lambda: path_table_duckdb(pq), args.repeat
+                )
+            same = pt_db.table.drop(columns="total_conversion_value").equals(
+                pt.table.drop(columns="total_conversion_value")
+            )
+            res["duckdb_equals_numpy"] = bool(same)
     res["seconds"] = {k: round(v, 2) for k, v in sec.items()}
     res["n_journeys"] = int(js.n)
     res["n_paths"] = len(pt.table)

@@ -621,7 +621,9 @@ def path_table(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    events : EventLog, DataFrame or DuckDB relation
+        A DuckDB relation (for example over a Parquet file, see :func:`cjmodels.data.sql.scan`)
+        is reduced by DuckDB itself, without loading the events into Python.
     timeout, lookback : time span, optional
         See :func:`journeys`.
     collapse_repeats : bool
@@ -638,6 +640,16 @@ def path_table(
     1  a > b                  1           0                     0.0               0
     2      b                  0           1                     0.0               1
     """
+    if type(events).__module__.split(".")[0] == "duckdb":  # counted by the engine
+        from cjmodels.data.sql import path_table_duckdb
+
+        return path_table_duckdb(
+            events,
+            timeout=timeout,
+            lookback=lookback,
+            collapse_repeats=collapse_repeats,
+            **log_options,
+        )
     log = as_event_log(events, **log_options)
     js, _ = journey_set(log, by="channel", timeout=timeout, lookback=lookback)
     if collapse_repeats:
