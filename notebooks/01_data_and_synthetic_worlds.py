@@ -82,7 +82,13 @@ with warnings.catch_warnings():
 top = pt.table.sort_values(["total_conversions", "path"], ascending=[False, True]).head(8)
 out.value("n_paths", len(pt.table))
 out.table(
-    top.set_index("path")[["total_conversions", "total_null", "total_conversion_value"]],
+    top.set_index("path")[["total_conversions", "total_null", "total_conversion_value"]].rename(
+        columns={
+            "total_conversions": "conversions",
+            "total_null": "no conversion",
+            "total_conversion_value": "value",
+        }
+    ),
     "top_paths",
     caption="The most converting paths of the shipped journeys (30-day timeout).",
     float_format="{:,.0f}",
