@@ -1,0 +1,71 @@
+"""Stage transitions: journey-panel Markov chains with uncertainty, absorbing analysis, funnels
+and tests between chains.
+
+Fit a chain to many journeys (:func:`fit_chain`), each with an explicit start and end state,
+then ask for intervals of every transition probability (:meth:`FittedChain.intervals`), the
+absorbing analysis (:func:`absorbing_analysis`), the funnel (:func:`funnel`), dwell times and
+transition intensities (:func:`dwell_times`, :func:`transition_intensities`), recurrent
+quantities of the customer life cycle (:func:`lifecycle_chain`), and tests of Markov order and
+homogeneity (:func:`order_test`, :func:`select_order`, :func:`homogeneity_test`,
+:func:`time_homogeneity_test`).
+
+Examples
+--------
+>>> from cjmodels.markov import fit_chain
+>>> fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 4, ("a", "(null)"): 6})
+>>> float(fit.chain.absorption_probabilities.loc["(start)", "(conversion)"])
+0.4
+"""
+
+from cjmodels.markov._data import JourneyTransitions, counts_from_table, journey_transitions
+from cjmodels.markov.absorbing import AbsorbingAnalysis, Funnel, absorbing_analysis, funnel
+from cjmodels.markov.chain import MarkovChain
+from cjmodels.markov.comparison import (
+    ChainTestResult,
+    OrderSelection,
+    homogeneity_test,
+    order_test,
+    select_order,
+    time_homogeneity_test,
+)
+from cjmodels.markov.fit import (
+    INTERVAL_METHODS,
+    ChainBootstrap,
+    FittedChain,
+    TransitionIntervals,
+    fit_chain,
+)
+from cjmodels.markov.timing import (
+    DwellTimes,
+    Intensities,
+    dwell_times,
+    stage_visits,
+    transition_intensities,
+)
+
+__all__ = [
+    "INTERVAL_METHODS",
+    "AbsorbingAnalysis",
+    "ChainBootstrap",
+    "ChainTestResult",
+    "DwellTimes",
+    "FittedChain",
+    "Funnel",
+    "Intensities",
+    "JourneyTransitions",
+    "MarkovChain",
+    "OrderSelection",
+    "TransitionIntervals",
+    "absorbing_analysis",
+    "counts_from_table",
+    "fit_chain",
+    "dwell_times",
+    "funnel",
+    "homogeneity_test",
+    "journey_transitions",
+    "order_test",
+    "select_order",
+    "stage_visits",
+    "time_homogeneity_test",
+    "transition_intensities",
+]

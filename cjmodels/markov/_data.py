@@ -1,0 +1,380 @@
+"""Journeys in the form the chain models need: every transition of every journey.
+
+:func:`cjmodels.data.transition_counts` pools the transitions of all journeys into one table.
+Bootstraps over customers, tests between groups and periods, and dwell times need the same
+transitions *before* pooling: which journey (and customer) each belongs to and when it happened.
+:func:`journey_transitions` produces them from the same :class:`~cjmodels.data.JourneySet` and
+the same state coding as ``transition_counts`` (a test checks that pooling them gives exactly
+``transition_counts``'s matrix). It belongs in the data layer and should move there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels.data.events import PATH_SEPARATOR, EventLog, as_event_log
+from cjmodels.data.journeys import (
+    _CENS,
+    _CONV,
+    JourneySet,
+    PathTable,
+    _journey_index,
+    _subset,
+    journey_set,
+)
+from cjmodels.data.stages import CONVERSION, NULL, START
+from cjmodels.data.transitions import (
+    CENSORED,
+    TransitionCounts,
+    _decode,
+    _state_keys,
+    transition_counts,
+)
+from cjmodels.errors import ValidationError
+
+__all__ = ["JourneyTransitions", "counts_from_table", "journey_transitions"]
+
+_JOURNEYS = ("all", "first", "repeat")
+
+
+@dataclass(frozen=True)
+class JourneyTransitions:
+    """Every transition of every journey, coded against the states of :attr:`counts`.
+
+    Attributes
+    ----------
+    counts : TransitionCounts
+        The pooled counts (from :func:`cjmodels.data.transition_counts` on the same journeys).
+    journey : numpy.ndarray of int
+        Journey (row of the journey set) of each transition.
+    frm, to : numpy.ndarray of int
+        Indices into ``counts.states``.
+    weight : numpy.ndarray of float
+        Weight of each transition (the weight of its journey: 1 for logs, counts for path
+        tables).
+    unit : numpy.ndarray of int
+        Resampling unit of each journey (customer code for logs; the journey row for path
+        tables, whose rows stand for ``weight`` journeys each).
+    unit_weight : numpy.ndarray of float
+        Weight of each resampling unit (1 per customer; the row weight for path tables).
+    journey_frame : DataFrame or None
+        Per-journey frame (customer, journey number, start, end, outcome) for logs.
+    time_from, time_to : numpy.ndarray of float or None
+        Time (days since the observation start) of the from-touch and to-event of each
+        transition when built with ``times=True``; NaN where there is none (from the start
+        state; to the null state or the censored end).
+    """
+
+    counts: TransitionCounts
+    journey: np.ndarray
+    frm: np.ndarray
+    to: np.ndarray
+    weight: np.ndarray
+    unit: np.ndarray
+    unit_weight: np.ndarray
+    journey_frame: pd.DataFrame | None = None
+    time_from: np.ndarray | None = None
+    time_to: np.ndarray | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    journey_set: JourneySet | None = None
+    touch_time: np.ndarray | None = None
+
+    def subset(self, mask: np.ndarray, **info: Any) -> JourneyTransitions:
+        """The selected transitions (the pooled ``counts`` table is kept as it was)."""
+        def pick(x: np.ndarray | None) -> np.ndarray | None:
+            return None if x is None else x[mask]
+
+        return JourneyTransitions(
+            self.counts, self.journey[mask], self.frm[mask], self.to[mask], self.weight[mask],
+            self.unit, self.unit_weight, self.journey_frame, pick(self.time_from),
+            pick(self.time_to), {**self.info, **info}, self.journey_set, self.touch_time,
+        )
+
+    def recent(self, timeout: float) -> np.ndarray:
+        """Transitions out of touches less than ``timeout`` days before the observation end.
+
+        Whether such a touch is followed by another within ``timeout`` is not yet known, so
+        with a timeout their outcome is censored (needs ``times=True``).
+        """
+        if self.time_from is None or self.journey_frame is None:
+            raise ValidationError("recent() needs transitions built with times=True.")
+        end = float(self.journey_frame["observation_end"].iloc[0])
+        return self.time_from > end - timeout
+
+    @property
+    def n_states(self) -> int:
+        return len(self.counts.states)
+
+    def matrix(self, mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
+        """Pooled count matrix of the selected transitions (all by default)."""
+        k = self.n_states
+        w = self.weight if weights is None else weights
+        f, t = self.frm, self.to
+        if mask is not None:
+            f, t, w = f[mask], t[mask], w[mask]
+        return np.bincount(f * k + t, weights=w, minlength=k * k).reshape(k, k)
+
+
+def _state_index(js: JourneySet, order: int, states: tuple[str, ...]) -> np.ndarray:
+    """Index into ``states`` of the order-k state at every touch (the data layer's coding)."""
+    if len(js.symbols) == 0:
+        return np.empty(0, dtype=np.int64)
+    keys, _ = _state_keys(js, order)
+    dense, uniq = pd.factorize(keys)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)
+    names = _decode(uniq, js, order, first)
+    pos = {s: i for i, s in enumerate(states)}
+    return np.array([pos[n] for n in names], dtype=np.int64)[dense]
+
+
+def _transitions_of(
+    js: JourneySet, tc: TransitionCounts, censored: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(journey, from, to, from-touch position, to-touch position) of every transition."""
+    states = tc.states
+    idx = {s: i for i, s in enumerate(states)}
+    touch_state = _state_index(js, tc.order, states)
+    lengths = js.lengths
+    n_touch = len(js.symbols)
+    jid_touch = np.repeat(np.arange(js.n), lengths)
+    nxt = np.ones(n_touch, dtype=bool)
+    if n_touch:
+        nxt[js.offsets[1:][lengths > 0] - 1] = False
+    inner = np.flatnonzero(nxt)
+    has = lengths > 0
+    conv, null = tc.absorbing[0], tc.absorbing[1]
+    end_id = np.where(js.outcome == _CONV, idx[conv], idx[null])
+    if censored == "drop":
+        end_id = np.where(js.outcome == _CENS, -1, end_id)
+    elif censored == "state":
+        end_id = np.where(js.outcome == _CENS, idx[CENSORED], end_id)
+    ends = end_id >= 0
+    first_touch = js.offsets[:-1]
+    last_touch = js.offsets[1:] - 1
+    start_j = np.flatnonzero(has)
+    last_state = np.full(js.n, idx[tc.start], dtype=np.int64)
+    last_state[has] = touch_state[last_touch[has]]
+    end_j = np.flatnonzero(ends)
+    journey = np.concatenate([jid_touch[inner], start_j, end_j])
+    frm = np.concatenate(
+        [touch_state[inner], np.full(len(start_j), idx[tc.start]), last_state[end_j]]
+    )
+    to = np.concatenate([touch_state[inner + 1], touch_state[first_touch[start_j]], end_id[end_j]])
+    pos_from = np.concatenate(
+        [inner, np.full(len(start_j), -1), np.where(has[end_j], last_touch[end_j], -1)]
+    )
+    pos_to = np.concatenate([inner + 1, first_touch[start_j], np.full(len(end_j), -1)])
+    return journey, frm.astype(np.int64), to.astype(np.int64), pos_from, pos_to
+
+
+def journey_transitions(
+    source: EventLog | pd.DataFrame | PathTable | JourneySet,
+    *,
+    by: str = "stage",
+    order: int = 1,
+    censored: str = "drop",
+    timeout: Any = None,
+    lookback: Any = None,
+    journeys: str = "all",
+    collapse_repeats: bool = False,
+    times: bool = False,
+    censor_recent: bool = False,
+    **log_options: Any,
+) -> JourneyTransitions:
+    """Every transition of every journey, with its journey, customer and (optionally) times.
+
+    Parameters are those of :func:`cjmodels.data.transition_counts`, plus ``journeys`` (which
+    journeys to keep: ``"all"``, ``"first"`` (each customer's first journey) or ``"repeat"``
+    (the later ones); logs only), ``times`` (also return event times; logs only) and
+    ``censor_recent``: with a ``timeout``, drop the transitions out of touches in the last
+    ``timeout`` before the observation end (see :meth:`JourneyTransitions.recent`). Without it,
+    a customer who dropped out recently looks censored while one who went on has a next touch,
+    so drop-out is under-counted.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2], "timestamp": [0, 1, 2, 0],
+    ...                    "event": ["touch", "touch", "conversion", "touch"],
+    ...                    "stage": ["a", "b", None, "a"]})
+    >>> jt = journey_transitions(df)
+    >>> jt.matrix().astype(int).tolist()[0]
+    [0, 2, 0, 0, 0]
+    """
+    if journeys not in _JOURNEYS:
+        raise ValidationError(f"journeys == {journeys!r}, must be one of {list(_JOURNEYS)}.")
+    frame = None
+    touch_time = None
+    if isinstance(source, JourneySet | PathTable):
+        if journeys != "all" or times:
+            raise ValidationError(
+                "journeys='first'/'repeat' and times=True need an event log (customers and "
+                "timestamps); a path table or journey set has neither."
+            )
+        js = source if isinstance(source, JourneySet) else source.journey_set()
+        unit = np.arange(js.n)
+        unit_weight = js.weight.astype(float)
+        if isinstance(source, PathTable) and by != "channel":
+            raise ValidationError("a path table holds channels only; use by='channel'.")
+    else:
+        log = as_event_log(source, **log_options)
+        times = times or (censor_recent and timeout is not None)
+        js, frame = journey_set(log, by=by, timeout=timeout, lookback=lookback)
+        if times:
+            _, touch_pos, _, _ = _journey_index(log, timeout=timeout, lookback=lookback)
+            touch_time = log.times("D")[touch_pos] - log.to_float(log.observation_start, "D")
+            frame = frame.assign(
+                end_time=log.to_float(frame["end"], "D")
+                - log.to_float(log.observation_start, "D"),
+                observation_end=log.to_float(log.observation_end, "D")
+                - log.to_float(log.observation_start, "D"),
+            )
+        if journeys != "all":
+            keep = (frame["journey"].to_numpy() == 1) == (journeys == "first")
+            if not keep.any():
+                raise ValidationError(f"no {journeys} journeys in the log.")
+            if touch_time is not None:
+                touch_time = touch_time[np.repeat(keep, js.lengths)]
+            js = _subset(js, keep)
+            frame = frame.loc[keep].reset_index(drop=True)
+        unit = pd.factorize(frame["customer_id"])[0].astype(np.int64)
+        unit_weight = np.ones(int(unit.max()) + 1 if len(unit) else 0)
+    if collapse_repeats:
+        if touch_time is not None:
+            raise ValidationError("collapse_repeats=True cannot be combined with times=True.")
+        js = js.collapse_repeats()
+    if js.n == 0 or len(js.symbols) == 0:
+        raise ValidationError("there are no journeys with touches to count.")
+    longest = int(js.lengths.max())
+    if order > max(longest, 1):
+        raise ValidationError(
+            f"order == {order} is larger than the longest journey ({longest} touches): an "
+            f"order-{order} state never has a full history. Use order <= {max(longest, 1)}."
+        )
+    tc = transition_counts(js, by=by if isinstance(source, JourneySet) else by, order=order,
+                           censored=censored)
+    journey, frm, to, pos_from, pos_to = _transitions_of(js, tc, censored)
+    t_from = t_to = None
+    if touch_time is not None:
+        t_from = np.where(pos_from >= 0, touch_time[np.maximum(pos_from, 0)], np.nan)
+        t_to = np.where(pos_to >= 0, touch_time[np.maximum(pos_to, 0)], np.nan)
+        # a conversion happens at the journey's end time
+        conv_i = tc.states.index(tc.absorbing[0])
+        is_conv = to == conv_i
+        t_to[is_conv] = frame["end_time"].to_numpy()[journey[is_conv]]
+    out = JourneyTransitions(
+        counts=tc,
+        journey=journey,
+        frm=frm,
+        to=to,
+        weight=js.weight[journey].astype(float),
+        unit=unit,
+        unit_weight=unit_weight,
+        journey_frame=frame,
+        time_from=t_from,
+        time_to=t_to,
+        info={"by": by, "order": order, "censored": censored, "journeys": journeys,
+              "n_journeys": float(js.weight.sum()), "timeout": timeout,
+              "scheme": None if frame is None else log.scheme},
+        journey_set=js,
+        touch_time=touch_time,
+    )
+    if censor_recent and timeout is not None and frame is not None:
+        days = log.duration(timeout, "D")
+        recent = out.recent(days)
+        out = out.subset(~recent, censored_recent=int(recent.sum()))
+    return out
+
+
+def counts_from_table(
+    table: pd.DataFrame | Mapping[tuple[str, str], float],
+    *,
+    start: str = START,
+    absorbing: tuple[str, ...] = (CONVERSION, NULL),
+    order: int = 1,
+    states: tuple[str, ...] | None = None,
+) -> TransitionCounts:
+    """Pre-aggregated counts (long ``from_state``, ``to_state``, ``count``) as TransitionCounts.
+
+    Checks that the counts are finite and non-negative, that journeys start (the start state
+    has outgoing transitions), that nothing leaves an absorbing state and that nothing enters
+    the start state.
+
+    Examples
+    --------
+    >>> tc = counts_from_table({("(start)", "a"): 3, ("a", "(conversion)"): 1,
+    ...                         ("a", "(null)"): 2})
+    >>> tc.states
+    ('(start)', 'a', '(conversion)', '(null)')
+    """
+    if isinstance(table, Mapping):
+        table = pd.DataFrame(
+            [(f, t, c) for (f, t), c in table.items()], columns=["from_state", "to_state", "count"]
+        )
+    if not isinstance(table, pd.DataFrame):
+        raise ValidationError("counts must be a DataFrame (from_state, to_state, count).")
+    missing = [c for c in ("from_state", "to_state", "count") if c not in table]
+    if missing:
+        raise ValidationError(
+            f"count table is missing columns {missing}; it has {list(table.columns)}. Expected "
+            "from_state, to_state, count (one row per transition)."
+        )
+    t = table[["from_state", "to_state", "count"]].copy()
+    t["from_state"] = t["from_state"].astype(str)
+    t["to_state"] = t["to_state"].astype(str)
+    c = pd.to_numeric(t["count"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(c) | (c < 0)
+    if bad.any():
+        raise ValidationError(
+            f"column 'count' must be finite and >= 0; rows {t.index[bad][:5].tolist()} are not."
+        )
+    t["count"] = c
+    t = t.loc[c > 0]
+    if start in absorbing:
+        raise ValidationError(f"start == {start!r} is also listed as absorbing.")
+    out_abs = t["from_state"].isin(absorbing).to_numpy()
+    if out_abs.any():
+        rows = t.loc[out_abs, ["from_state", "to_state"]].head(5).values.tolist()
+        raise ValidationError(
+            f"{int(out_abs.sum())} counted transitions leave an absorbing state, for example "
+            f"{rows}. An absorbing state (end of a journey) has no outgoing transitions: remove "
+            "these rows or do not declare the state absorbing."
+        )
+    into_start = (t["to_state"] == start).to_numpy()
+    if into_start.any():
+        raise ValidationError(
+            f"{int(into_start.sum())} counted transitions enter the start state {start!r}; "
+            "journeys only leave it."
+        )
+    if not (t["from_state"] == start).any():
+        raise ValidationError(
+            f"no transition leaves the start state {start!r}: the journeys never start. Each "
+            f"journey needs a row ({start!r}, first state, count)."
+        )
+    seen = set(t["from_state"]) | set(t["to_state"])
+    if states is None:
+        transient = sorted(seen - {start} - set(absorbing))
+        states = (start, *transient, *absorbing)
+    else:
+        unknown = sorted(seen - set(states))
+        if unknown:
+            raise ValidationError(
+                f"states {unknown} appear in the counts but not in the declared states "
+                f"{list(states)}."
+            )
+    t = t.groupby(["from_state", "to_state"], as_index=False, sort=False)["count"].sum()
+    rank = {s: i for i, s in enumerate(states)}
+    t = t.iloc[np.lexsort((t["to_state"].map(rank), t["from_state"].map(rank)))]
+    t = t.reset_index(drop=True)
+    if np.all(t["count"] == np.round(t["count"])):
+        t["count"] = t["count"].astype(np.int64)
+    n_j = float(t.loc[t["from_state"] == start, "count"].sum())
+    return TransitionCounts(
+        t, tuple(states), order, start, tuple(absorbing),
+        {"source": "counts", "n_journeys": n_j, "separator": PATH_SEPARATOR},
+    )

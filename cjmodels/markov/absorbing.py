@@ -1,0 +1,521 @@
+"""Absorbing-chain analysis and the funnel table, with intervals.
+
+Point values are exact linear algebra on the fitted chain (Grinstead & Snell ch. 11). Intervals
+come from the delta method or from the bootstrap over customers:
+
+* delta: every derived quantity ``f(P)`` has variance ``sum_i Var_{p_i}(df/dP_i.) / n_i``: rows
+  are independent multinomials with covariance ``(diag p_i - p_i p_i') / n_i``. For absorption
+  probabilities, expected steps and visits the gradient is closed form (``dN/dP_ij = N e_i
+  e_j' N``); for the others (step variance, steps given conversion, funnel ratios) it is the
+  complex-step derivative, exact to rounding. Intervals are ``estimate +- z se``; for
+  probabilities the interval is built on the logit scale (coverage of ``P(conversion)`` at 300
+  journeys over 1000 replications: 0.930 on the raw scale, 0.943 on the logit scale; see
+  tests/markov/test_absorbing.py).
+* bootstrap: percentile intervals over replicate chains (customers resampled).
+
+Steps count transitions: from ``(start)``, the first step is the move to the first touch, so a
+journey with ``m`` touches takes ``m + 1`` steps to its end state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.special import expit
+
+from cjmodels._checks import check_scalar
+from cjmodels.data.events import PATH_SEPARATOR
+from cjmodels.errors import ValidationError
+
+__all__ = ["AbsorbingAnalysis", "Funnel", "absorbing_analysis", "funnel"]
+
+_METHODS = ("delta", "bootstrap")
+
+
+def _split(fit) -> tuple[np.ndarray, np.ndarray]:
+    ab = set(fit._absorbing_idx.tolist())
+    t = np.array([i for i in range(len(fit.states)) if i not in ab], dtype=int)
+    a = np.array(sorted(ab, key=lambda i: i), dtype=int)
+    return t, a
+
+
+def _delta_se(
+    fun: Callable[[np.ndarray], np.ndarray], p: np.ndarray, n_row: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Delta-method standard errors of ``fun(P)`` by complex-step derivatives.
+
+    Only cells with ``p_ij > 0`` in rows with ``n_i > 0`` matter: the variance of row ``i``'s
+    contribution is ``Var_{j ~ p_i}(g_ij) / n_i``.
+    """
+    base = fun(p.astype(complex)).real
+    var = np.zeros(base.shape)
+    h = 1e-30
+    for i in rows:
+        if n_row[i] <= 0:
+            continue
+        js = np.flatnonzero(p[i] > 0)
+        if len(js) < 2:
+            continue
+        g = np.empty((len(js), base.size))
+        for c, j in enumerate(js):
+            pc = p.astype(complex)
+            pc[i, j] += 1j * h
+            g[c] = fun(pc).imag.ravel() / h
+        w = p[i, js][:, None]
+        mean = (w * g).sum(axis=0)
+        var += (((w * g**2).sum(axis=0) - mean**2) / n_row[i]).reshape(base.shape)
+    return np.sqrt(np.clip(var, 0, None))
+
+
+def _absorbing_outputs(p: np.ndarray, t: np.ndarray, a: np.ndarray, target: int) -> np.ndarray:
+    """Flat vector: B (t x a), steps t, steps variance, steps given target, N (t x t)."""
+    q = p[np.ix_(t, t)]
+    r = p[np.ix_(t, a)]
+    eye = np.eye(len(t))
+    n = np.linalg.solve(eye - q, eye.astype(p.dtype))
+    b = n @ r
+    steps = n.sum(axis=1)
+    var = (2 * n - eye) @ steps - steps**2
+    h = b[:, target]
+    given = (n @ h) / np.where(h == 0, np.nan, h)
+    return np.concatenate([b.ravel(), steps, var, given, n.ravel()])
+
+
+def _interval(est: np.ndarray, se: np.ndarray, z: float, prob: bool) -> tuple[np.ndarray, ...]:
+    """``est +- z se``; for probabilities on the logit scale (inside (0, 1), then mapped back),
+    which keeps the interval in [0, 1] and covers better for small and large probabilities."""
+    est = np.asarray(est, dtype=float)
+    lo, hi = est - z * se, est + z * se
+    if prob:
+        inner = (est > 0) & (est < 1) & (se > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lg = np.log(est / (1 - est))
+            sl = se / (est * (1 - est))
+            lo = np.where(inner, expit(lg - z * sl), np.clip(lo, 0, 1))
+            hi = np.where(inner, expit(lg + z * sl), np.clip(hi, 0, 1))
+    else:
+        lo = np.clip(lo, 0, None)
+    return lo, hi
+
+
+@dataclass(frozen=True, eq=False)
+class AbsorbingAnalysis:
+    """Absorbing-chain quantities of a fitted chain with intervals.
+
+    Attributes
+    ----------
+    absorption : DataFrame
+        Long: ``state``, ``end_state``, ``probability``, ``se``, ``ci_low``, ``ci_high``.
+    steps : DataFrame
+        Per transient state: ``expected_steps``, ``steps_variance`` and ``steps_given_<target>``
+        (expected steps given absorption in the target), each with ``_se``, ``_low``, ``_high``.
+    visits : DataFrame
+        Expected visits to each transient state from the start (a row of N), with intervals.
+    fundamental_matrix : DataFrame
+        ``N = (I - Q)^-1`` of the fitted chain.
+    """
+
+    absorption: pd.DataFrame
+    steps: pd.DataFrame
+    visits: pd.DataFrame
+    fundamental_matrix: pd.DataFrame
+    target: str
+    start: str
+    method: str
+    alpha: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def probability(self, state: str | None = None) -> pd.Series:
+        """Absorption probability into the target from ``state`` (default: start), with CI."""
+        s = self.start if state is None else state
+        t = self.absorption
+        row = t[(t["state"] == s) & (t["end_state"] == self.target)]
+        if row.empty:
+            raise ValidationError(f"state {s!r} is not a transient state of the chain.")
+        return row.iloc[0][["probability", "se", "ci_low", "ci_high"]].astype(float)
+
+    def summary(self) -> pd.DataFrame:
+        """Per transient state: P(target) with CI, expected steps with CI, steps given target."""
+        t = self.absorption
+        conv = t[t["end_state"] == self.target].set_index("state")
+        out = pd.DataFrame({
+            f"p_{self.target}": conv["probability"],
+            "ci_low": conv["ci_low"],
+            "ci_high": conv["ci_high"],
+        })
+        g = f"steps_given_{self.target}"
+        out = out.join(self.steps[["expected_steps", "expected_steps_low", "expected_steps_high",
+                                   g, f"{g}_low", f"{g}_high"]])
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        def rec(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return [
+                {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                 for k, v in r.items()}
+                for r in df.reset_index().to_dict(orient="records")
+            ]
+        return {
+            "target": self.target,
+            "start": self.start,
+            "method": self.method,
+            "alpha": self.alpha,
+            "absorption": rec(self.absorption.set_index("state")),
+            "steps": rec(self.steps.rename_axis("state")),
+            "visits": rec(self.visits.rename_axis("state")),
+            "fundamental_matrix": {
+                "states": list(self.fundamental_matrix.index),
+                "matrix": self.fundamental_matrix.to_numpy().tolist(),
+            },
+            "info": dict(self.info),
+        }
+
+    def plot(self, ax: Any = None) -> Any:
+        """Bar chart of P(target) from each transient state, with intervals."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        s = self.summary()
+        y = np.arange(len(s))
+        p = s[f"p_{self.target}"].to_numpy()
+        err = np.vstack([p - s["ci_low"].to_numpy(), s["ci_high"].to_numpy() - p])
+        ax.barh(y, p, xerr=err, color="tab:blue", capsize=3)
+        ax.set_yticks(y, s.index)
+        ax.invert_yaxis()
+        ax.set(xlabel=f"P(end in {self.target})", title="Absorption probability by state")
+        return ax
+
+    def __repr__(self) -> str:
+        p = self.probability()
+        return (
+            f"AbsorbingAnalysis(P({self.target} | {self.start}) = {p['probability']:.4f} "
+            f"[{p['ci_low']:.4f}, {p['ci_high']:.4f}], {self.method}, {1 - self.alpha:.0%})"
+        )
+
+
+def _boot_quantiles(fit, fun, alpha: float, n_boot: int, random_state: Any) -> tuple:
+    boot = fit.bootstrap(n_boot, random_state=random_state)
+    vals = np.stack([fun(boot.matrix(b)) for b in range(boot.n_boot)])
+    with np.errstate(invalid="ignore"):
+        lo = np.nanquantile(vals, alpha / 2, axis=0)
+        hi = np.nanquantile(vals, 1 - alpha / 2, axis=0)
+        se = np.nanstd(vals, axis=0, ddof=1)
+    return se, lo, hi, {"n_boot": n_boot, **boot.info}
+
+
+def absorbing_analysis(
+    fit,
+    *,
+    alpha: float = 0.05,
+    method: str = "delta",
+    target: str | None = None,
+    n_boot: int = 1000,
+    random_state: int | np.random.Generator | None = None,
+) -> AbsorbingAnalysis:
+    """Fundamental matrix, absorption probabilities and steps to absorption, with intervals.
+
+    Parameters
+    ----------
+    fit : FittedChain
+    alpha : float
+    method : {"delta", "bootstrap"}
+    target : str, optional
+        End state of interest (default the conversion state).
+    n_boot, random_state
+        Bootstrap settings.
+
+    Examples
+    --------
+    >>> from cjmodels.markov import fit_chain
+    >>> fit = fit_chain({("(start)", "a"): 100, ("a", "a"): 50, ("a", "(conversion)"): 30,
+    ...                  ("a", "(null)"): 70})
+    >>> res = fit.absorbing()
+    >>> round(float(res.probability()["probability"]), 3)
+    0.3
+    """
+    check_scalar(method, "method", in_=_METHODS)
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    target = fit.conversion if target is None else target
+    if target not in fit.ends:
+        raise ValidationError(f"target == {target!r}, must be one of the end states {fit.ends}.")
+    chain = fit.chain
+    chain._require_absorbing()
+    t, a = _split(fit)
+    tn = [fit.states[i] for i in t]
+    an = [fit.states[i] for i in a]
+    j_target = an.index(target)
+    p = chain.matrix
+    n_row = fit.counts.sum(axis=1)
+    z = stats.norm.ppf(1 - alpha / 2)
+    nt, na = len(t), len(a)
+
+    def fun(m: np.ndarray) -> np.ndarray:
+        return _absorbing_outputs(m, t, a, j_target)
+
+    est = fun(p)
+    info: dict[str, Any] = {}
+    if method == "delta":
+        # closed-form gradients for B, t and N; complex step for the rest
+        n = chain._n
+        b = chain._b
+        steps = n.sum(axis=1)
+        var_b = np.zeros((nt, na))
+        var_t = np.zeros(nt)
+        var_n = np.zeros((nt, nt))
+        pos_t = {s: c for c, s in enumerate(t)}
+        for i in t:
+            if n_row[i] <= 0:
+                continue
+            pi = p[i]
+            # x~ for each output family, indexed by all states
+            bt = np.zeros((len(p), na))
+            bt[t] = b
+            bt[a] = np.eye(na)
+            tt = np.zeros(len(p))
+            tt[t] = steps
+            ntil = np.zeros((len(p), nt))
+            ntil[t] = n
+            for arr, tgt in ((bt, var_b), (tt[:, None], None), (ntil, var_n)):
+                mean = pi @ arr
+                v = (pi @ arr**2 - mean**2) / n_row[i]
+                if tgt is None:
+                    var_t += n[:, pos_t[i]] ** 2 * v[0]
+                else:
+                    tgt += n[:, [pos_t[i]]] ** 2 * v[None, :]
+        rows = t[n_row[t] > 0]
+
+        def fun2(m: np.ndarray) -> np.ndarray:
+            out = _absorbing_outputs(m, t, a, j_target)
+            return out[nt * na + nt : nt * na + 3 * nt]
+
+        se_rest = _delta_se(fun2, p, n_row, rows)
+        se = np.concatenate([np.sqrt(var_b).ravel(), np.sqrt(var_t), se_rest,
+                             np.sqrt(var_n).ravel()])
+        lo = np.empty_like(est)
+        hi = np.empty_like(est)
+        nb = nt * na
+        lo[:nb], hi[:nb] = _interval(est[:nb], se[:nb], z, True)
+        lo[nb:], hi[nb:] = _interval(est[nb:], se[nb:], z, False)
+    else:
+        se, lo, hi, info = _boot_quantiles(fit, fun, alpha, n_boot, random_state)
+
+    def part(x: np.ndarray, k: int) -> np.ndarray:
+        cuts = np.cumsum([0, nt * na, nt, nt, nt, nt * nt])
+        return x[cuts[k] : cuts[k + 1]]
+
+    absorption = pd.DataFrame({
+        "state": np.repeat(tn, na),
+        "end_state": np.tile(an, nt),
+        "probability": part(est, 0),
+        "se": part(se, 0),
+        "ci_low": part(lo, 0),
+        "ci_high": part(hi, 0),
+    })
+    g = f"steps_given_{target}"
+    steps_df = pd.DataFrame(index=pd.Index(tn, name="state"))
+    for k, name in ((1, "expected_steps"), (2, "steps_variance"), (3, g)):
+        steps_df[name] = part(est, k)
+        steps_df[f"{name}_se"] = part(se, k)
+        steps_df[f"{name}_low"] = part(lo, k)
+        steps_df[f"{name}_high"] = part(hi, k)
+    s0 = tn.index(fit.start)
+    nn = part(est, 4).reshape(nt, nt)
+    visits = pd.DataFrame({
+        "expected_visits": nn[s0],
+        "se": part(se, 4).reshape(nt, nt)[s0],
+        "ci_low": part(lo, 4).reshape(nt, nt)[s0],
+        "ci_high": part(hi, 4).reshape(nt, nt)[s0],
+    }, index=pd.Index(tn, name="state"))
+    return AbsorbingAnalysis(
+        absorption=absorption,
+        steps=steps_df,
+        visits=visits,
+        fundamental_matrix=pd.DataFrame(nn, index=tn, columns=tn),
+        target=target,
+        start=fit.start,
+        method=method,
+        alpha=alpha,
+        info=info,
+    )
+
+
+# ---------------------------------------------------------------------------- funnel
+@dataclass(frozen=True, eq=False)
+class Funnel:
+    """Funnel table: per stage, journeys reaching it, conversion to the next stage, drop-off.
+
+    ``table`` is indexed by stage (the funnel stages in order, then the conversion state) with
+    columns ``reached`` (observed journeys whose furthest stage is this one or later; NaN when
+    fitted from pooled counts), ``expected_reached`` (journeys x ``p_reach``), ``p_reach``
+    (probability that a journey reaches this stage or a later one), ``p_next`` (conditional
+    probability of reaching the next stage), ``drop_off`` (``1 - p_next``) and ``lost`` (share of
+    all journeys that reach this stage but no later one), each probability with ``_low`` and
+    ``_high``. :attr:`most_lost` is the stage with the largest ``lost``.
+    """
+
+    table: pd.DataFrame
+    most_lost: str
+    method: str
+    alpha: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        return self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = []
+        for st, r in self.table.iterrows():
+            d = {"stage": st}
+            for k, v in r.items():
+                d[k] = None if not np.isfinite(v) else float(v)
+            rows.append(d)
+        return {"stages": rows, "most_lost": self.most_lost, "method": self.method,
+                "alpha": self.alpha, "info": dict(self.info)}
+
+    def plot(self, ax: Any = None) -> Any:
+        """Funnel bars (probability of reaching each stage) with intervals."""
+        from cjmodels.markov.plots import plot_funnel
+
+        return plot_funnel(self, ax=ax)
+
+    def __repr__(self) -> str:
+        last = self.table.iloc[-1]
+        return (
+            f"Funnel({len(self.table) - 1} stages, P(conversion) = {last['p_reach']:.4f}, most "
+            f"lost at {self.most_lost!r}, {self.method})"
+        )
+
+
+def _stage_of(state: str) -> str:
+    return state.split(PATH_SEPARATOR)[-1]
+
+
+def funnel(
+    fit,
+    *,
+    stages: Iterable[str] | None = None,
+    alpha: float = 0.05,
+    method: str = "delta",
+    n_boot: int = 1000,
+    random_state: int | np.random.Generator | None = None,
+) -> Funnel:
+    """The funnel of a fitted chain: reach, conditional conversion and drop-off by stage.
+
+    Parameters
+    ----------
+    fit : FittedChain
+    stages : list of str, optional
+        Funnel stages in order. Default: the pre-purchase stages of the log's stage scheme
+        that occur in the chain, else every transient symbol in the chain's order. For order-k
+        chains, a state counts as its last symbol.
+    alpha, method, n_boot, random_state
+        As in :func:`absorbing_analysis`.
+
+    Examples
+    --------
+    >>> from cjmodels.markov import fit_chain
+    >>> fit = fit_chain({("(start)", "a"): 100, ("a", "b"): 60, ("a", "(null)"): 40,
+    ...                  ("b", "(conversion)"): 15, ("b", "(null)"): 45})
+    >>> fit.funnel().table["p_reach"].round(3).tolist()
+    [1.0, 0.6, 0.15]
+    """
+    check_scalar(method, "method", in_=_METHODS)
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    states = fit.states
+    t, a = _split(fit)
+    symbols = [_stage_of(states[i]) for i in t if states[i] != fit.start]
+    if stages is None:
+        scheme = fit.info.get("scheme")
+        if scheme is not None:
+            stages = [s for s in scheme.pre_purchase if s in symbols]
+        else:
+            stages = list(dict.fromkeys(symbols))
+    stages = list(stages)
+    if not stages:
+        raise ValidationError("the funnel needs at least one stage.")
+    unknown = [s for s in stages if s not in symbols]
+    if unknown:
+        raise ValidationError(
+            f"funnel stages {unknown} are not states of the chain; its stages are "
+            f"{sorted(set(symbols))}."
+        )
+    rank = {s: r for r, s in enumerate(stages)}
+    conv = states.index(fit.conversion)
+    start = states.index(fit.start)
+    k = len(states)
+    sets = []
+    for r in range(len(stages)):
+        members = [i for i in t if states[i] != fit.start
+                   and rank.get(_stage_of(states[i]), -1) >= r]
+        sets.append(np.array([*members, conv], dtype=int))
+    sets.append(np.array([conv], dtype=int))
+    ns = len(sets)
+
+    def hit(m: np.ndarray, target: np.ndarray) -> Any:
+        inside = np.zeros(k, dtype=bool)
+        inside[target] = True
+        absorbing = np.zeros(k, dtype=bool)
+        absorbing[fit._absorbing_idx] = True
+        free = np.flatnonzero(~inside & ~absorbing)
+        aa = np.eye(len(free)) - m[np.ix_(free, free)]
+        rhs = m[np.ix_(free, target)].sum(axis=1)
+        h = np.linalg.solve(aa, rhs)
+        pos = np.flatnonzero(free == start)
+        return h[pos[0]] if len(pos) else (1.0 if inside[start] else 0.0)
+
+    def fun(m: np.ndarray) -> np.ndarray:
+        reach = np.array([hit(m, s) for s in sets])
+        nxt = reach[1:] / np.where(reach[:-1] == 0, np.nan, reach[:-1])
+        lost = reach[:-1] - reach[1:]
+        return np.concatenate([reach, nxt, lost])
+
+    p = fit.chain.matrix
+    est = fun(p)
+    z = stats.norm.ppf(1 - alpha / 2)
+    info: dict[str, Any] = {}
+    if method == "delta":
+        rows = t[fit.counts.sum(axis=1)[t] > 0]
+        se = _delta_se(fun, p, fit.counts.sum(axis=1), rows)
+        lo, hi = _interval(est, se, z, True)
+    else:
+        se, lo, hi, info = _boot_quantiles(fit, fun, alpha, n_boot, random_state)
+    reach, nxt, lost = est[:ns], est[ns : 2 * ns - 1], est[2 * ns - 1 :]
+    idx = [*stages, fit.conversion]
+    observed = np.full(ns, np.nan)
+    jt = fit.transitions
+    if jt is not None:
+        r_state = np.full(k, -1)
+        for i in t:
+            if states[i] != fit.start:
+                r_state[i] = rank.get(_stage_of(states[i]), -1)
+        r_state[conv] = len(stages)
+        furthest = np.full(int(jt.journey.max()) + 1, -1)
+        np.maximum.at(furthest, jt.journey, np.maximum(r_state[jt.frm], r_state[jt.to]))
+        jw = np.zeros(len(furthest))
+        jw[jt.journey] = jt.weight
+        observed = np.array([jw[furthest >= r].sum() for r in range(ns)])
+    table = pd.DataFrame({
+        "reached": observed,
+        "expected_reached": fit.n_journeys * reach,
+        "p_reach": reach,
+        "p_reach_low": lo[:ns],
+        "p_reach_high": hi[:ns],
+        "p_next": np.append(nxt, np.nan),
+        "p_next_low": np.append(lo[ns : 2 * ns - 1], np.nan),
+        "p_next_high": np.append(hi[ns : 2 * ns - 1], np.nan),
+        "drop_off": np.append(1 - nxt, np.nan),
+        "drop_off_low": np.append(1 - hi[ns : 2 * ns - 1], np.nan),
+        "drop_off_high": np.append(1 - lo[ns : 2 * ns - 1], np.nan),
+        "lost": np.append(lost, np.nan),
+        "lost_low": np.append(lo[2 * ns - 1 :], np.nan),
+        "lost_high": np.append(hi[2 * ns - 1 :], np.nan),
+    }, index=pd.Index(idx, name="stage"))
+    most = stages[int(np.nanargmax(lost))]
+    return Funnel(table, most, method, alpha, info)

@@ -1,0 +1,520 @@
+"""Tests within and between chains: Markov order, order selection, homogeneity across groups and
+across periods (likelihood-ratio tests of Anderson & Goodman, 1957).
+
+Every test is a sum of independent contingency-table tests, one per *stratum* (the current state
+for homogeneity; the order-k history for the order test): rows are groups (or the extra symbol of
+history), columns are next states. The statistic is the likelihood ratio ``G2 = 2 sum n log(n /
+E)`` (or Pearson's ``X2``), with ``E = row total x column total / total`` in each stratum.
+
+Degrees of freedom (``df=``) are counted per stratum as ``(r - 1)(c - 1)`` with ``r`` the rows
+that have data and
+
+* ``"observed"``: ``c`` the next states observed in the stratum (the observed support);
+* ``"structural"``: ``c`` the next states the journey graph (``allowed=``) permits from the
+  stratum's current state, so that allowed-but-unseen cells count as sampling zeros.
+
+Strata with ``r < 2`` or ``c < 2`` add nothing. As in :func:`~cjmodels.markov.fit_chain`, with a
+``timeout`` the transitions out of touches in the last ``timeout`` before the observation end are
+left out (their outcome is not known yet). The naive ``k(k-1)`` per stratum of the textbook
+(every state reachable from every state) is the ``"structural"`` count with the full graph.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cjmodels._checks import check_scalar
+from cjmodels.data.events import PATH_SEPARATOR, as_event_log
+from cjmodels.errors import ValidationError
+from cjmodels.markov._data import journey_transitions
+from cjmodels.markov.fit import _allowed_mask
+
+__all__ = [
+    "ChainTestResult",
+    "OrderSelection",
+    "homogeneity_test",
+    "order_test",
+    "select_order",
+    "time_homogeneity_test",
+]
+
+_DF = ("observed", "structural")
+
+
+@dataclass(frozen=True, eq=False)
+class ChainTestResult:
+    """Result of a test between or within chains.
+
+    Attributes
+    ----------
+    statistic : float
+    df : int
+    pvalue : float
+    test : str
+    method : {"lr", "pearson"}
+    df_method : {"observed", "structural"}
+    table : DataFrame
+        Per stratum: ``statistic``, ``df``, ``rows`` and ``columns`` of its table, ``n``.
+    """
+
+    statistic: float
+    df: int
+    pvalue: float
+    test: str
+    method: str
+    df_method: str
+    table: pd.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        return self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "test": self.test,
+            "statistic": float(self.statistic),
+            "df": int(self.df),
+            "pvalue": float(self.pvalue),
+            "method": self.method,
+            "df_method": self.df_method,
+            "strata": self.table.reset_index().to_dict(orient="records"),
+            "info": {k: v for k, v in self.info.items()
+                     if isinstance(v, str | int | float | list | bool | type(None))},
+        }
+
+    def __repr__(self) -> str:
+        name = "G2" if self.method == "lr" else "X2"
+        return (
+            f"ChainTestResult({self.test}: {name} = {self.statistic:.3f}, df = {self.df} "
+            f"({self.df_method}), p = {self.pvalue:.4g})"
+        )
+
+
+def _stratum(table: np.ndarray, allowed_cols: np.ndarray | None, method: str,
+             df_method: str) -> tuple[float, int, int, int]:
+    """Statistic, df, rows with data and columns counted for one stratum's table."""
+    rt = table.sum(axis=1)
+    ct = table.sum(axis=0)
+    rows = rt > 0
+    r = int(rows.sum())
+    if df_method == "observed" or allowed_cols is None:
+        c = int((ct > 0).sum())
+    else:
+        c = int(np.asarray(allowed_cols).sum())
+    if r < 2 or c < 2:
+        return 0.0, 0, r, c
+    tot = table.sum()
+    e = np.outer(rt, ct) / tot
+    if method == "lr":
+        pos = table > 0
+        stat = 2.0 * float(np.sum(table[pos] * np.log(table[pos] / e[pos])))
+    else:
+        m = e > 0
+        stat = float(np.sum((table[m] - e[m]) ** 2 / e[m]))
+    return max(stat, 0.0), (r - 1) * (c - 1), r, c
+
+
+def _combine(tables: dict[str, tuple[np.ndarray, np.ndarray | None]], test: str, method: str,
+             df_method: str, info: dict[str, Any]) -> ChainTestResult:
+    recs = []
+    for name, (tab, allowed_cols) in tables.items():
+        s, d, r, c = _stratum(tab, allowed_cols, method, df_method)
+        recs.append({"stratum": name, "statistic": s, "df": d, "rows": r, "columns": c,
+                     "n": float(tab.sum())})
+    table = pd.DataFrame(recs).set_index("stratum") if recs else pd.DataFrame(
+        columns=["statistic", "df", "rows", "columns", "n"])
+    stat = float(table["statistic"].sum())
+    df = int(table["df"].sum())
+    if df == 0:
+        warnings.warn(f"{test}: no stratum has two rows and two columns with data (df = 0); "
+                      "the p-value is 1.", UserWarning, stacklevel=3)
+    p = float(stats.chi2.sf(stat, df)) if df > 0 else 1.0
+    return ChainTestResult(stat, df, p, test, method, df_method, table, info)
+
+
+def _check(method: str, df: str) -> None:
+    check_scalar(method, "method", in_=("lr", "pearson"))
+    check_scalar(df, "df", in_=_DF)
+
+
+def _suffix(state: str, k: int) -> str:
+    parts = state.split(PATH_SEPARATOR)
+    return PATH_SEPARATOR.join(parts[-k:])
+
+
+def _higher_order_tables(
+    source: Any, order: int, by: str, allowed: Any, journey_opts: dict[str, Any]
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray | None]], dict[str, Any]]:
+    """Strata (order-k histories) of order-(k+1) transitions: rows = full history, cols = next."""
+    jt = journey_transitions(source, by=by, order=order + 1, **journey_opts)
+    tc = jt.counts
+    c = jt.matrix()
+    states = tc.states
+    ends = list(tc.absorbing)
+    last = [s if s in ends else s.split(PATH_SEPARATOR)[-1] for s in states]
+    symbols = sorted({last[i] for i in range(len(states)) if states[i] != tc.start
+                      and states[i] not in ends})
+    nxt_names = [*symbols, *ends]
+    col_of = np.array([nxt_names.index(x) if x in nxt_names else -1 for x in last])
+    first_states = (tc.start, *symbols, *ends)
+    mask = _allowed_mask(allowed, first_states, tc.start, tuple(ends))
+    tables: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(states):
+        if s in ends or c[i].sum() <= 0:
+            continue
+        key = s if s == tc.start else _suffix(s, order)
+        groups.setdefault(key, []).append(i)
+    for key, rows in groups.items():
+        tab = np.zeros((len(rows), len(nxt_names)))
+        for r, i in enumerate(rows):
+            np.add.at(tab[r], col_of[c[i] > 0], c[i][c[i] > 0])
+        cur = tc.start if key == tc.start else key.split(PATH_SEPARATOR)[-1]
+        allowed_cols = mask[first_states.index(cur), [first_states.index(n) for n in nxt_names]]
+        tables[key] = (tab, allowed_cols)
+    return tables, {"n_transitions": float(c.sum()), "states_order_k1": len(states)}
+
+
+def order_test(
+    source: Any,
+    *,
+    order: int = 1,
+    by: str = "stage",
+    method: str = "lr",
+    df: str = "observed",
+    allowed: Any = None,
+    censored: str = "drop",
+    timeout: Any = None,
+    journeys: str = "all",
+    **log_options: Any,
+) -> ChainTestResult:
+    """Test order ``k`` against order ``k + 1`` (Anderson & Goodman 1957).
+
+    For each order-k history ``h`` (the last ``k`` symbols; shorter at the start of a journey),
+    the table of (symbol before ``h``) x (next state) is tested for independence; the test sums
+    over histories. The symbol before ``h`` is "none" at the start of a journey (the data
+    layer's shorter states), so every transition is used.
+
+    Parameters
+    ----------
+    source : event log, PathTable or JourneySet
+    order : int
+        The null order ``k``.
+    method : {"lr", "pearson"}
+    df : {"observed", "structural"}
+        See the module notes; ``allowed`` is the first-order journey graph for
+        ``"structural"``.
+    censored, timeout, journeys, **log_options
+        As in :func:`cjmodels.markov.fit_chain`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 2, 3, 3],
+    ...                    "timestamp": [0, 1, 2, 0, 1, 2, 0, 1],
+    ...                    "event": ["touch", "touch", "conversion", "touch", "touch",
+    ...                              "drop_out", "touch", "drop_out"],
+    ...                    "stage": ["a", "b", None, "b", "b", None, "b", None]})
+    >>> order_test(df).df
+    4
+    """
+    _check(method, df)
+    check_scalar(order, "order", typ=int, ge=1)
+    opts = {"censored": censored, "timeout": timeout, "journeys": journeys,
+            "censor_recent": True, **log_options}
+    tables, info = _higher_order_tables(source, order, by, allowed, opts)
+    return _combine(tables, f"order {order} vs {order + 1}", method, df,
+                    {**info, "order": order})
+
+
+@dataclass(frozen=True, eq=False)
+class OrderSelection:
+    """Log-likelihood, parameters, AIC and BIC of chains of order 1..max_order on the same
+    transitions; ``best_aic`` and ``best_bic`` are the orders with the smallest criterion."""
+
+    table: pd.DataFrame
+    best_aic: int
+    best_bic: int
+    df_method: str
+
+    def summary(self) -> pd.DataFrame:
+        return self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"orders": self.table.reset_index().to_dict(orient="records"),
+                "best_aic": self.best_aic, "best_bic": self.best_bic,
+                "df_method": self.df_method}
+
+    def __repr__(self) -> str:
+        return f"OrderSelection(best by AIC: {self.best_aic}, by BIC: {self.best_bic})"
+
+
+def select_order(
+    source: Any,
+    *,
+    max_order: int = 3,
+    by: str = "stage",
+    df: str = "observed",
+    allowed: Any = None,
+    censored: str = "drop",
+    timeout: Any = None,
+    journeys: str = "all",
+    **log_options: Any,
+) -> OrderSelection:
+    """Choose the Markov order by AIC and BIC (Tong 1975; Katz 1981).
+
+    Each order-k chain is fitted by maximum likelihood to the same transitions (histories are
+    shorter at the start of a journey, so no transition is lost as the order grows).
+    Parameters per state: observed next states - 1 (``df="observed"``) or allowed next states
+    - 1 (``"structural"``). ``BIC = -2 loglik + p log(n)`` with ``n`` transitions.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 2], "timestamp": [0, 1, 2, 0, 1, 2],
+    ...                    "event": ["touch", "touch", "conversion", "touch", "touch",
+    ...                              "drop_out"], "stage": ["a", "b", None, "b", "b", None]})
+    >>> select_order(df, max_order=2).table["n_transitions"].tolist()
+    [6.0, 6.0]
+    """
+    check_scalar(df, "df", in_=_DF)
+    check_scalar(max_order, "max_order", typ=int, ge=1)
+    rows = []
+    for k in range(1, max_order + 1):
+        jt = journey_transitions(source, by=by, order=k, censored=censored, timeout=timeout,
+                                 journeys=journeys, censor_recent=True, **log_options)
+        c = jt.matrix()
+        tc = jt.counts
+        tot = c.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ll = float(np.sum(np.where(c > 0, c * np.log(c / tot), 0.0)))
+        has = tot[:, 0] > 0
+        if df == "observed":
+            p = int(np.sum(np.maximum((c[has] > 0).sum(axis=1) - 1, 0)))
+        else:
+            ends = list(tc.absorbing)
+            syms = sorted({s.split(PATH_SEPARATOR)[-1] for s in tc.transient})
+            first = (tc.start, *syms, *ends)
+            mask = _allowed_mask(allowed, first, tc.start, tuple(ends))
+            p = 0
+            for i in np.flatnonzero(has):
+                s = tc.states[i]
+                cur = s if s == tc.start else s.split(PATH_SEPARATOR)[-1]
+                p += max(int(mask[first.index(cur)].sum()) - 1, 0)
+        n = float(c.sum())
+        rows.append({"order": k, "loglik": ll, "n_params": p, "n_transitions": n,
+                     "aic": -2 * ll + 2 * p, "bic": -2 * ll + p * np.log(n)})
+    table = pd.DataFrame(rows).set_index("order")
+    if table["n_transitions"].nunique() != 1:  # pragma: no cover - guarded by construction
+        raise ValidationError("orders were fitted to different transitions.")
+    return OrderSelection(table, int(table["aic"].idxmin()), int(table["bic"].idxmin()), df)
+
+
+def _group_tables(
+    mats: list[np.ndarray], states: tuple[str, ...], ends: tuple[str, ...], start: str,
+    allowed: Any,
+) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+    mask = _allowed_mask(allowed, states, start, ends)
+    stack = np.stack(mats)  # (G, K, K)
+    out = {}
+    for i, s in enumerate(states):
+        if s in ends:
+            continue
+        tab = stack[:, i, :]
+        if tab.sum() <= 0:
+            continue
+        out[s] = (tab, mask[i])
+    return out
+
+
+def _union(parts: list[Any]) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    start = parts[0].counts.start
+    ends = tuple(parts[0].counts.absorbing)
+    trans: list[str] = []
+    for jt in parts:
+        for s in jt.counts.transient:
+            if s not in trans:
+                trans.append(s)
+    states = (start, *trans, *ends)
+    pos = {s: i for i, s in enumerate(states)}
+    mats = []
+    for jt in parts:
+        m = np.zeros((len(states), len(states)))
+        idx = np.array([pos[s] for s in jt.counts.states])
+        m[np.ix_(idx, idx)] = jt.matrix()
+        mats.append(m)
+    return states, mats
+
+
+def homogeneity_test(
+    source: Any,
+    *,
+    group: str | None = None,
+    by: str = "stage",
+    order: int = 1,
+    method: str = "lr",
+    df: str = "observed",
+    allowed: Any = None,
+    censored: str = "drop",
+    timeout: Any = None,
+    journeys: str = "all",
+    **log_options: Any,
+) -> ChainTestResult:
+    """Do two or more groups (segments, A/B arms) share one transition matrix?
+
+    Parameters
+    ----------
+    source : event log with a ``group`` column, or mapping of group name to event log / path
+        table
+        With ``group=``, each customer belongs to the group of their first event's value (a
+        warning says how many customers change group).
+    group : str, optional
+        Covariate column naming the group.
+    order, method, df, allowed, censored, timeout, journeys, **log_options
+        As in :func:`order_test` and :func:`cjmodels.markov.fit_chain`.
+
+    Returns
+    -------
+    ChainTestResult
+        Strata are the from-states; ``info["groups"]`` lists the groups and their transitions.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 3, 4, 4],
+    ...                    "timestamp": [0, 1] * 4,
+    ...                    "event": ["touch", "conversion", "touch", "drop_out"] * 2,
+    ...                    "stage": ["a", None] * 4, "arm": list("AAAABBBB")})
+    >>> round(homogeneity_test(df, group="arm").pvalue, 3)
+    1.0
+    """
+    _check(method, df)
+    opts = {"by": by, "order": order, "censored": censored, "timeout": timeout,
+            "journeys": journeys, "censor_recent": True}
+    if isinstance(source, Mapping):
+        if group is not None:
+            raise ValidationError("pass either a mapping of groups or group=, not both.")
+        named = dict(source)
+    else:
+        if group is None:
+            raise ValidationError(
+                "homogeneity_test needs groups: a mapping {name: events} or group='column'."
+            )
+        log = as_event_log(source, **log_options)
+        log_options = {}
+        if group not in log.events:
+            raise ValidationError(
+                f"group column {group!r} is not in the event log; covariates are "
+                f"{list(log.covariates)}."
+            )
+        ev = log.events
+        vals = ev[group]
+        if vals.isna().any():
+            raise ValidationError(
+                f"group column {group!r} has {int(vals.isna().sum())} missing values; every "
+                "customer needs a group."
+            )
+        first = vals.groupby(ev["customer_id"], sort=False).transform("first")
+        changed = ev.loc[vals.to_numpy() != first.to_numpy(), "customer_id"].nunique()
+        if changed:
+            warnings.warn(f"{changed} customers change {group!r} over time; each is put in the "
+                          "group of their first event.", UserWarning, stacklevel=2)
+        cols = {"customer": "customer_id", "timestamp": "timestamp", "event": "event"}
+        if log.has_stage:
+            cols["stage"] = "stage"
+        if log.has_channel:
+            cols["channel"] = "channel"
+        named = {}
+        for g in pd.unique(first):
+            sub = ev.loc[first.to_numpy() == g]
+            named[str(g)] = as_event_log(
+                sub, **cols, scheme=log.scheme, observation_start=log.observation_start,
+                observation_end=log.observation_end,
+            )
+    if len(named) < 2:
+        raise ValidationError(f"a homogeneity test needs at least two groups, got {len(named)}.")
+    parts = []
+    for name, src in named.items():
+        try:
+            parts.append(journey_transitions(src, **opts, **log_options))
+        except ValidationError as exc:
+            raise ValidationError(f"group {name!r}: {exc}") from None
+        if parts[-1].matrix().sum() <= 0:
+            raise ValidationError(f"group {name!r} has no transitions; drop it or merge it.")
+    states, mats = _union(parts)
+    tabs = _group_tables(mats, states, tuple(parts[0].counts.absorbing), parts[0].counts.start,
+                         allowed)
+    info = {"groups": {n: float(m.sum()) for n, m in zip(named, mats, strict=True)}}
+    return _combine(tabs, f"homogeneity of {len(named)} groups", method, df, info)
+
+
+def time_homogeneity_test(
+    source: Any,
+    *,
+    periods: int | Sequence[Any] = 2,
+    by: str = "stage",
+    order: int = 1,
+    method: str = "lr",
+    df: str = "observed",
+    allowed: Any = None,
+    censored: str = "drop",
+    timeout: Any = None,
+    journeys: str = "all",
+    **log_options: Any,
+) -> ChainTestResult:
+    """Is the transition matrix the same in every period?
+
+    Each transition is dated by its from-touch (start transitions by the first touch) and
+    falls in one period; the per-period count matrices are tested for homogeneity.
+
+    Parameters
+    ----------
+    periods : int or list of times
+        Number of equal-length periods of the observation window, or the inner cut points
+        (timestamps, or numbers for numeric logs).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 3, 4, 4],
+    ...                    "timestamp": [0, 1, 2, 3, 4, 5, 6, 7],
+    ...                    "event": ["touch", "conversion", "touch", "drop_out"] * 2,
+    ...                    "stage": ["a", None] * 4})
+    >>> time_homogeneity_test(df, periods=2).df
+    1
+    """
+    _check(method, df)
+    log = as_event_log(source, **log_options)
+    jt = journey_transitions(log, by=by, order=order, censored=censored, timeout=timeout,
+                             journeys=journeys, times=True, censor_recent=True)
+    when = np.where(np.isnan(jt.time_from), jt.time_to, jt.time_from)
+    span = float(jt.journey_frame["observation_end"].iloc[0])
+    if isinstance(periods, int | np.integer):
+        check_scalar(int(periods), "periods", typ=int, ge=2)
+        cuts = np.linspace(0, span, int(periods) + 1)[1:-1]
+    else:
+        origin = log.observation_start
+        cuts = np.sort(np.array([log.to_float(c, "D") - log.to_float(origin, "D")
+                                 for c in periods], dtype=float))
+        if len(cuts) == 0:
+            raise ValidationError("periods needs at least one cut point.")
+    label = np.searchsorted(cuts, when, side="right")
+    mats = []
+    names = []
+    for g in range(len(cuts) + 1):
+        sel = label == g
+        if not sel.any():
+            raise ValidationError(
+                f"period {g + 1} of {len(cuts) + 1} has no transitions; use fewer periods or "
+                "other cut points."
+            )
+        mats.append(jt.matrix(mask=sel))
+        names.append(f"period_{g + 1}")
+    tc = jt.counts
+    tabs = _group_tables(mats, tc.states, tuple(tc.absorbing), tc.start, allowed)
+    info = {"groups": {n: float(m.sum()) for n, m in zip(names, mats, strict=True)},
+            "cuts_days": cuts.tolist()}
+    return _combine(tabs, f"time homogeneity over {len(mats)} periods", method, df, info)

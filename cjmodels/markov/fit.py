@@ -1,0 +1,600 @@
+"""Fitting a stage chain from many journeys, with intervals for every transition probability.
+
+Conventions
+-----------
+* Every journey has an explicit start state ``(start)`` and, unless it is still open at the end
+  of observation, an explicit end: ``(conversion)`` or ``(null)`` (drop-out). Journeys are never
+  concatenated, so no transition runs from one journey's end into the next one's start.
+* Censored (still open) journeys: ``censored="drop"`` (default) gives their last state no
+  outgoing transition, which is the likelihood of a right-censored chain; ``"null"`` counts them
+  as drop-outs; ``"state"`` sends them to a separate absorbing ``(censored)`` state.
+* End states have identity rows.
+* ``allowed`` declares the journey graph (which transitions can happen). Smoothing puts prior
+  mass only on allowed cells, tests can count degrees of freedom from it, and an observed
+  transition outside it is an error. By default every transition out of a non-end state into a
+  state other than ``(start)`` is allowed.
+* ``prior``: ``None`` (maximum likelihood), ``"jeffreys"`` (0.5 per allowed cell),
+  ``"uniform"`` (1) or a number: the fitted row is the Dirichlet posterior mean
+  ``(n_ij + a) / (n_i + a K_i)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+from statsmodels.stats.proportion import proportion_confint
+
+from cjmodels._checks import as_generator, check_scalar
+from cjmodels.data.events import EventLog
+from cjmodels.data.journeys import JourneySet, PathTable
+from cjmodels.data.stages import CONVERSION, NULL, START
+from cjmodels.data.transitions import TransitionCounts
+from cjmodels.errors import ValidationError
+from cjmodels.markov._data import JourneyTransitions, counts_from_table, journey_transitions
+from cjmodels.markov.chain import MarkovChain
+
+__all__ = [
+    "INTERVAL_METHODS",
+    "ChainBootstrap",
+    "FittedChain",
+    "TransitionIntervals",
+    "fit_chain",
+]
+
+#: Interval methods for transition probabilities.
+INTERVAL_METHODS = ("wald", "wilson", "jeffreys", "uniform", "bootstrap")
+_PRIORS = {"jeffreys": 0.5, "uniform": 1.0}
+
+
+def _prior_value(prior: Any) -> float:
+    if prior is None:
+        return 0.0
+    if isinstance(prior, str):
+        if prior not in _PRIORS:
+            raise ValidationError(
+                f"prior == {prior!r}, must be None, 'jeffreys', 'uniform' or a number >= 0."
+            )
+        return _PRIORS[prior]
+    return float(check_scalar(prior, "prior", typ=float, ge=0))
+
+
+def _is_count_table(x: Any) -> bool:
+    return isinstance(x, pd.DataFrame) and {"from_state", "to_state", "count"} <= set(x.columns)
+
+
+def _allowed_mask(
+    allowed: Any, states: tuple[str, ...], start: str, ends: tuple[str, ...]
+) -> np.ndarray:
+    k = len(states)
+    pos = {s: i for i, s in enumerate(states)}
+    is_end = np.isin(np.array(states, dtype=object), np.array(ends, dtype=object))
+    if allowed is None:
+        m = np.ones((k, k), dtype=bool)
+        m[:, pos[start]] = False
+    else:
+        m = np.zeros((k, k), dtype=bool)
+        if isinstance(allowed, pd.DataFrame):
+            unknown = sorted((set(allowed.index) | set(allowed.columns)) - set(states))
+            if unknown:
+                raise ValidationError(f"allowed names states {unknown} that the chain lacks.")
+            a = allowed.reindex(index=list(states), columns=list(states), fill_value=False)
+            m = a.fillna(False).to_numpy(dtype=bool)
+        else:
+            pairs: Iterable[tuple[str, str]]
+            if isinstance(allowed, Mapping):
+                pairs = [(f, t) for f, ts in allowed.items() for t in ts]
+            else:
+                pairs = list(allowed)
+            for f, t in pairs:
+                for s in (f, t):
+                    if s not in pos:
+                        raise ValidationError(
+                            f"allowed transition ({f!r}, {t!r}) names state {s!r}, which is not "
+                            f"among the chain's states {list(states)}."
+                        )
+                m[pos[f], pos[t]] = True
+    m[is_end] = False
+    for e in ends:
+        m[pos[e], pos[e]] = True
+    return m
+
+
+@dataclass(frozen=True, eq=False)
+class TransitionIntervals:
+    """Interval for every allowed transition probability.
+
+    ``table`` has one row per allowed cell of every non-end row: ``from_state``, ``to_state``,
+    ``count``, ``row_total``, ``probability`` (the fitted value), ``ci_low``, ``ci_high``.
+    """
+
+    table: pd.DataFrame
+    method: str
+    alpha: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """The table, indexed by (from_state, to_state)."""
+        return self.table.set_index(["from_state", "to_state"])
+
+    def matrix(self, column: str = "ci_low") -> pd.DataFrame:
+        """One column of the table as a from x to matrix."""
+        return self.table.pivot(index="from_state", columns="to_state", values=column)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "method": self.method,
+            "alpha": self.alpha,
+            "transitions": [
+                {k: (float(v) if isinstance(v, float | np.floating | np.integer) else v)
+                 for k, v in row.items()}
+                for row in self.table.to_dict(orient="records")
+            ],
+            "info": dict(self.info),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"TransitionIntervals({self.method}, {1 - self.alpha:.0%}, {len(self.table)} "
+            "transitions)"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ChainBootstrap:
+    """Replicates of the transition counts from resampling customers (or journeys).
+
+    ``counts[b, p]`` is the count of observed transition ``p`` (``pair_from[p]`` to
+    ``pair_to[p]``) in replicate ``b``.
+    """
+
+    fit: FittedChain
+    pair_from: np.ndarray
+    pair_to: np.ndarray
+    counts: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_boot(self) -> int:
+        return self.counts.shape[0]
+
+    def matrix(self, b: int) -> np.ndarray:
+        """Transition matrix of replicate ``b`` (same prior and end rows as the fit).
+
+        A non-end row that the replicate never leaves keeps the fitted row.
+        """
+        f = self.fit
+        k = len(f.states)
+        c = np.zeros((k, k))
+        np.add.at(c, (self.pair_from, self.pair_to), self.counts[b])
+        return f._estimate(c, fallback=True)
+
+    def matrices(self) -> np.ndarray:
+        """All replicate matrices, shape (n_boot, k, k)."""
+        return np.stack([self.matrix(b) for b in range(self.n_boot)])
+
+    def __repr__(self) -> str:
+        return f"ChainBootstrap({self.n_boot} replicates, unit={self.info.get('unit')})"
+
+
+@dataclass(frozen=True, eq=False)
+class FittedChain:
+    """A stage chain fitted to many journeys: counts, estimate and the means to its uncertainty.
+
+    Build it with :func:`fit_chain`. Attributes ending in ``_`` do not exist here: everything
+    is fixed at construction; derived quantities are methods.
+
+    Attributes
+    ----------
+    states : tuple of str
+        Start state, transient states, end states.
+    counts : numpy.ndarray
+        Pooled transition counts (rows: from, columns: to).
+    allowed : numpy.ndarray of bool
+        The journey graph: cells that may be non-zero.
+    prior : float
+        Pseudo-count added to every allowed cell of every non-end row.
+    chain : MarkovChain
+        The fitted chain (end states, and rows made absorbing with ``zero_rows="absorb"``,
+        have identity rows).
+    transitions : JourneyTransitions or None
+        Per-journey transitions (event logs, path tables): needed for the bootstrap, tests
+        between groups and dwell times.
+    """
+
+    states: tuple[str, ...]
+    counts: np.ndarray
+    allowed: np.ndarray
+    prior: float
+    start: str
+    ends: tuple[str, ...]
+    order: int
+    chain: MarkovChain
+    transitions: JourneyTransitions | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def conversion(self) -> str:
+        """Name of the conversion state."""
+        return self.ends[0]
+
+    @property
+    def transition_matrix(self) -> pd.DataFrame:
+        return self.chain.frame
+
+    @property
+    def count_matrix(self) -> pd.DataFrame:
+        return pd.DataFrame(self.counts, index=list(self.states), columns=list(self.states))
+
+    @property
+    def row_totals(self) -> pd.Series:
+        return pd.Series(self.counts.sum(axis=1), index=list(self.states), name="row_total")
+
+    @property
+    def n_journeys(self) -> float:
+        return float(self.counts[self.states.index(self.start)].sum())
+
+    @cached_property
+    def _absorbing_idx(self) -> np.ndarray:
+        """End states and rows made absorbing."""
+        extra = self.info.get("made_absorbing", [])
+        return np.array([self.states.index(s) for s in (*self.ends, *extra)], dtype=int)
+
+    def _estimate(self, counts: np.ndarray, fallback: bool = False) -> np.ndarray:
+        """Posterior-mean (or ML) matrix from counts, with identity rows for end states."""
+        a = self.prior * self.allowed
+        num = counts + a
+        tot = num.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = num / tot
+        if fallback:
+            empty = tot[:, 0] <= 0
+            p[empty] = self.chain.matrix[empty]
+        for i in self._absorbing_idx:
+            p[i] = 0.0
+            p[i, i] = 1.0
+        return p
+
+    # ------------------------------------------------------------------ intervals
+    def intervals(
+        self,
+        method: str = "wilson",
+        alpha: float = 0.05,
+        *,
+        n_boot: int = 1000,
+        random_state: int | np.random.Generator | None = None,
+    ) -> TransitionIntervals:
+        """Interval for every allowed transition probability of every non-end row.
+
+        Parameters
+        ----------
+        method : {"wald", "wilson", "jeffreys", "uniform", "bootstrap"}
+            ``wald`` and ``wilson``: per-cell binomial intervals from the counts
+            (:func:`statsmodels.stats.proportion.proportion_confint`). ``jeffreys`` and
+            ``uniform``: equal-tailed intervals of the Dirichlet posterior with 0.5 or 1 per
+            allowed cell; the marginal of cell ``j`` is ``Beta(n_ij + a, n_i - n_ij + a (K_i -
+            1))``. ``bootstrap``: percentile intervals from resampling customers (see
+            :meth:`bootstrap`).
+        alpha : float
+            1 - confidence level.
+
+        Examples
+        --------
+        >>> fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 3,
+        ...                  ("a", "(null)"): 7})
+        >>> iv = fit.intervals("wilson").summary()
+        >>> round(float(iv.loc[("a", "(conversion)"), "ci_low"]), 4)
+        0.1078
+        """
+        check_scalar(method, "method", in_=INTERVAL_METHODS)
+        check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+        k = len(self.states)
+        rows = np.array([i for i in range(k) if i not in set(self._absorbing_idx.tolist())])
+        cells = [(i, j) for i in rows for j in np.flatnonzero(self.allowed[i])]
+        fi = np.array([c[0] for c in cells], dtype=int)
+        tj = np.array([c[1] for c in cells], dtype=int)
+        n = self.counts[fi, tj]
+        tot = self.counts.sum(axis=1)[fi]
+        p_fit = self.chain.matrix[fi, tj]
+        info: dict[str, Any] = {}
+        lo = np.full(len(cells), np.nan)
+        hi = np.full(len(cells), np.nan)
+        ok = tot > 0
+        if method in ("wald", "wilson"):
+            sm = {"wald": "normal", "wilson": "wilson"}[method]
+            lo[ok], hi[ok] = proportion_confint(n[ok], tot[ok], alpha=alpha, method=sm)
+            lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+        elif method in ("jeffreys", "uniform"):
+            a = _PRIORS[method]
+            kk = self.allowed.sum(axis=1)[fi]
+            a1, a2 = n + a, tot - n + a * (kk - 1)
+            lo = stats.beta.ppf(alpha / 2, a1, a2)
+            hi = stats.beta.ppf(1 - alpha / 2, a1, a2)
+            single = kk == 1  # a row with one allowed cell is 1 with certainty
+            lo[single], hi[single] = 1.0, 1.0
+        else:
+            boot = self.bootstrap(n_boot, random_state=random_state)
+            mats = boot.matrices()
+            vals = mats[:, fi, tj]
+            lo = np.quantile(vals, alpha / 2, axis=0)
+            hi = np.quantile(vals, 1 - alpha / 2, axis=0)
+            info = {"n_boot": n_boot, **boot.info}
+        table = pd.DataFrame({
+            "from_state": np.array(self.states, dtype=object)[fi],
+            "to_state": np.array(self.states, dtype=object)[tj],
+            "count": n,
+            "row_total": tot,
+            "probability": p_fit,
+            "ci_low": lo,
+            "ci_high": hi,
+        })
+        return TransitionIntervals(table, method, alpha, info)
+
+    def bootstrap(
+        self,
+        n_boot: int = 1000,
+        *,
+        random_state: int | np.random.Generator | None = None,
+        batch_size: int | None = None,
+    ) -> ChainBootstrap:
+        """Resample customers (journeys of a path table) with replacement, ``n_boot`` times.
+
+        A customer's journeys stay together, so within-customer dependence is kept; the
+        transitions of a replicate are those of the resampled customers. Replicate ``b`` uses
+        its own child of ``random_state`` (``Generator.spawn``), so results do not depend on
+        ``batch_size``.
+        """
+        check_scalar(n_boot, "n_boot", typ=int, ge=1)
+        jt = self.transitions
+        if jt is None:
+            raise ValidationError(
+                "the bootstrap resamples customers, but this chain was fitted from pooled "
+                "counts; fit it from an event log (or a path table) to bootstrap, or use "
+                "method='wilson'/'jeffreys'."
+            )
+        rng = as_generator(random_state)
+        k = len(self.states)
+        pair = jt.frm * k + jt.to
+        upair, pair_id = np.unique(pair, return_inverse=True)
+        unit_of_t = jt.unit[jt.journey]
+        n_units = len(jt.unit_weight)
+        scale = jt.weight / jt.unit_weight[unit_of_t]
+        a = sparse.csr_matrix(
+            (scale, (pair_id.ravel(), unit_of_t)), shape=(len(upair), n_units)
+        )
+        total = float(jt.unit_weight.sum())
+        n_draw = int(round(total))
+        probs = jt.unit_weight / total
+        integral = bool(np.all(jt.unit_weight == 1))
+        if batch_size is None:
+            batch_size = max(1, min(n_boot, int(2e7 // max(n_units, 1))))
+        children = rng.spawn(n_boot)
+        out = np.empty((n_boot, len(upair)))
+        for b0 in range(0, n_boot, batch_size):
+            b1 = min(n_boot, b0 + batch_size)
+            w = np.empty((n_units, b1 - b0))
+            for c, g in enumerate(children[b0:b1]):
+                if integral:
+                    w[:, c] = np.bincount(g.integers(0, n_units, n_units), minlength=n_units)
+                else:
+                    w[:, c] = g.multinomial(n_draw, probs)
+            out[b0:b1] = (a @ w).T
+        return ChainBootstrap(
+            self,
+            upair // k,
+            upair % k,
+            out,
+            {"unit": "customer" if jt.journey_frame is not None else "journey",
+             "n_units": n_units},
+        )
+
+    # ------------------------------------------------------------------ derived analyses
+    def absorbing(self, alpha: float = 0.05, method: str = "delta", **kwargs: Any):
+        """Absorbing-chain analysis with intervals; see :func:`cjmodels.markov.absorbing_analysis`."""
+        from cjmodels.markov.absorbing import absorbing_analysis
+
+        return absorbing_analysis(self, alpha=alpha, method=method, **kwargs)
+
+    def funnel(self, stages: Iterable[str] | None = None, alpha: float = 0.05,
+               method: str = "delta", **kwargs: Any):
+        """Funnel table with intervals; see :func:`cjmodels.markov.funnel`."""
+        from cjmodels.markov.absorbing import funnel
+
+        return funnel(self, stages=stages, alpha=alpha, method=method, **kwargs)
+
+    def simulate(self, n_journeys: int, *, random_state: int | np.random.Generator | None = None,
+                 max_steps: int = 1000) -> pd.DataFrame:
+        """Simulate journeys from the fitted chain (see :meth:`MarkovChain.simulate`)."""
+        return self.chain.simulate(n_journeys, start=self.start, max_steps=max_steps,
+                                   random_state=random_state)
+
+    # ------------------------------------------------------------------ output
+    def summary(self) -> pd.DataFrame:
+        """Fitted transition probabilities of the non-end rows, with row totals."""
+        keep = [s for i, s in enumerate(self.states) if i not in set(self._absorbing_idx.tolist())]
+        out = self.transition_matrix.loc[keep].copy()
+        out.insert(0, "row_total", self.row_totals.loc[keep])
+        return out
+
+    def to_dict(self, alpha: float = 0.05, method: str = "wilson") -> dict[str, Any]:
+        """JSON-serialisable form: states, counts, matrix and intervals."""
+        return {
+            "states": list(self.states),
+            "start": self.start,
+            "absorbing": list(self.ends),
+            "order": self.order,
+            "prior": self.prior,
+            "counts": self.counts.tolist(),
+            "matrix": self.chain.matrix.tolist(),
+            "intervals": self.intervals(method, alpha).to_dict(),
+            "info": {k: v for k, v in self.info.items() if _jsonable(v)},
+        }
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Heatmap of the fitted transition matrix (non-end rows)."""
+        from cjmodels.markov.plots import plot_heatmap
+
+        return plot_heatmap(self.summary().drop(columns="row_total"), ax=ax, **kwargs)
+
+    def __repr__(self) -> str:
+        n_t = len(self.states) - len(self.ends) - 1
+        return (
+            f"FittedChain(order={self.order}, {n_t} transient states, "
+            f"{self.n_journeys:g} journeys, {self.counts.sum():g} transitions, "
+            f"prior={self.prior:g})"
+        )
+
+
+def _jsonable(v: Any) -> bool:
+    return v is None or isinstance(v, str | int | float | bool | list | dict)
+
+
+def fit_chain(
+    source: Any,
+    *,
+    by: str = "stage",
+    order: int = 1,
+    prior: str | float | None = None,
+    censored: str = "drop",
+    timeout: Any = None,
+    lookback: Any = None,
+    journeys: str = "all",
+    collapse_repeats: bool = False,
+    censor_recent: bool = True,
+    allowed: Any = None,
+    zero_rows: str = "error",
+    start: str = START,
+    ends: tuple[str, ...] = (CONVERSION, NULL),
+    **log_options: Any,
+) -> FittedChain:
+    """Fit an order-k chain to many journeys (pooled counts, explicit start and end states).
+
+    Parameters
+    ----------
+    source : EventLog, DataFrame, PathTable, JourneySet, TransitionCounts or count table
+        An event log (DataFrame with event columns, or :class:`~cjmodels.data.EventLog`), a
+        path table, or pre-aggregated counts: :class:`~cjmodels.data.TransitionCounts`, a
+        DataFrame with ``from_state``, ``to_state``, ``count``, or a mapping ``{(from, to):
+        count}``. Only event logs and path tables support the bootstrap.
+    by : {"stage", "channel"}
+        Which touch column forms the sequences (event logs).
+    order : int
+        Markov order k >= 1 (states are the last k symbols).
+    prior : None, "jeffreys", "uniform" or float
+        Dirichlet pseudo-count per allowed cell (None: maximum likelihood).
+    censored : {"drop", "null", "state"}
+        Treatment of journeys still open at the end of observation (see the module notes).
+    timeout, lookback : time span, optional
+        Journey options of :func:`cjmodels.data.journeys`; ``timeout`` turns long silences
+        into drop-outs, which logs without drop-out events need.
+    journeys : {"all", "first", "repeat"}
+        Keep all journeys, each customer's first, or the later ones (event logs).
+    censor_recent : bool
+        With a ``timeout``: treat transitions out of touches in the last ``timeout`` before the
+        observation end as censored. Their outcome is not known yet (a customer who has just
+        dropped out cannot be told from one whose next touch is still to come); counting them
+        under-states drop-out. Default True; ``info["censored_recent"]`` counts them.
+    collapse_repeats : bool
+        Merge consecutive repeats of a symbol first.
+    allowed : DataFrame of bool, mapping from state to list of states, or list of pairs
+        The journey graph; default: everything but transitions into the start state.
+    zero_rows : {"error", "absorb"}
+        A non-end state that is never left (seen only at the end of censored journeys) has no
+        estimable row. ``"error"`` raises; ``"absorb"`` warns and makes it absorbing (listed in
+        ``info["made_absorbing"]``). With a prior, the row is the prior mean (with a warning).
+    start, ends : str, tuple of str
+        Names of the start and end states for pre-aggregated counts (the first end state is the
+        conversion).
+
+    Returns
+    -------
+    FittedChain
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 3],
+    ...                    "timestamp": [0, 1, 2, 0, 1, 0],
+    ...                    "event": ["touch", "touch", "conversion", "touch", "drop_out",
+    ...                              "touch"],
+    ...                    "stage": ["a", "b", None, "a", None, "b"]})
+    >>> fit = fit_chain(df)
+    >>> fit.transition_matrix.loc["a"].tolist()
+    [0.0, 0.0, 0.5, 0.0, 0.5]
+    """
+    check_scalar(order, "order", typ=int, ge=1)
+    check_scalar(zero_rows, "zero_rows", in_=("error", "absorb"))
+    check_scalar(censored, "censored", in_=("drop", "null", "state"))
+    a = _prior_value(prior)
+    jt: JourneyTransitions | None = None
+    if isinstance(source, TransitionCounts):
+        tc = source
+    elif _is_count_table(source) or isinstance(source, Mapping):
+        tc = counts_from_table(source, start=start, absorbing=tuple(ends), order=order)
+    elif isinstance(source, EventLog | pd.DataFrame | PathTable | JourneySet):
+        if isinstance(source, PathTable):
+            by = "channel"
+        jt = journey_transitions(
+            source, by=by, order=order, censored=censored, timeout=timeout, lookback=lookback,
+            journeys=journeys, collapse_repeats=collapse_repeats, censor_recent=censor_recent,
+            **log_options,
+        )
+        tc = jt.counts
+    else:
+        raise ValidationError(
+            f"cannot fit a chain to a {type(source).__name__}; pass an event log (DataFrame or "
+            "EventLog), a PathTable, TransitionCounts or a count table (from_state, to_state, "
+            "count)."
+        )
+    states = tc.states
+    counts = tc.matrix().to_numpy(dtype=float) if jt is None else jt.matrix()
+    ends_ = tuple(tc.absorbing)
+    mask = _allowed_mask(allowed, states, tc.start, ends_)
+    outside = (counts > 0) & ~mask
+    if outside.any():
+        i, j = np.argwhere(outside)[0]
+        raise ValidationError(
+            f"{int(outside.sum())} observed transitions are not allowed by the declared journey "
+            f"graph, for example {states[i]!r} -> {states[j]!r} ({counts[i, j]:g} times). Add "
+            "them to allowed= or fix the data."
+        )
+    is_end = np.isin(np.array(states, dtype=object), np.array(ends_, dtype=object))
+    if counts[states.index(tc.start)].sum() <= 0:
+        raise ValidationError("no journey leaves the start state: there is nothing to fit.")
+    tot = counts.sum(axis=1)
+    empty = [states[i] for i in np.flatnonzero((tot <= 0) & ~is_end)]
+    made_absorbing: list[str] = []
+    if empty:
+        what = (
+            f"states {empty} are never left (they only occur at the end of censored journeys, "
+            "or are declared but unseen), so their transition rows are not identified"
+        )
+        if a > 0:
+            warnings.warn(f"{what}; their rows are the prior mean.", UserWarning, stacklevel=2)
+        elif zero_rows == "absorb":
+            warnings.warn(f"{what}; they are made absorbing (zero_rows='absorb').",
+                          UserWarning, stacklevel=2)
+            made_absorbing = empty
+        else:
+            raise ValidationError(
+                f"{what}. Use censored='null' or 'state', a prior (prior='jeffreys'), or "
+                "zero_rows='absorb' to make them absorbing."
+            )
+    if jt is not None:
+        tc_info = {**tc.info, **{k: v for k, v in jt.info.items() if k not in tc.info}}
+    else:
+        tc_info = dict(tc.info)
+    info = {**tc_info, "order": order, "prior": prior if isinstance(prior, str) else a,
+            "made_absorbing": made_absorbing, "journeys": journeys}
+    dummy = FittedChain(states, counts, mask, a, tc.start, ends_, order,
+                        MarkovChain(states, np.eye(len(states))), jt, info)
+    p = dummy._estimate(counts)
+    chain = MarkovChain(states, p, start=tc.start)
+    return FittedChain(states, counts, mask, a, tc.start, ends_, order, chain, jt, info)

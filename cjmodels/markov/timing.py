@@ -1,0 +1,361 @@
+"""Time in stages: dwell times, continuous-time transition intensities, expected time to purchase.
+
+A *visit* is a maximal run of touches in one stage within a journey. It starts at its first
+touch and ends at the first touch of the next stage, at the conversion, at an explicit
+``drop_out`` event, or, for a journey ended by a ``timeout``, at its last touch (the customer is
+taken to leave at their last event); a visit still open at the end of observation is
+right-censored there. Times are in days.
+
+Intensities treat the stage process as a continuous-time chain: ``q_ss' = n_ss' / T_s``, exits
+from ``s`` to ``s'`` divided by the time at risk in ``s`` (the maximum-likelihood estimate when
+transition times are exact and censoring is independent; Albert 1962). Counts are Poisson given
+the exposure, so intervals for ``q`` are exact Poisson (Garwood) intervals divided by ``T_s``,
+and derived quantities get delta-method intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cjmodels._checks import check_scalar
+from cjmodels.data.journeys import _CENS, _CONV
+from cjmodels.errors import ValidationError
+from cjmodels.markov._data import journey_transitions
+from cjmodels.markov.absorbing import _interval
+
+__all__ = ["DwellTimes", "Intensities", "dwell_times", "stage_visits", "transition_intensities"]
+
+
+def stage_visits(
+    source: Any, *, by: str = "stage", timeout: Any = None, journeys: str = "all",
+    **log_options: Any,
+) -> pd.DataFrame:
+    """One row per stage visit: journey, stage, start, duration (days), exit state, event.
+
+    ``event`` is 1 when the visit ended (to another stage, conversion or drop-out) and 0 when
+    it was still open at the end of observation (``duration`` runs to the observation end).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 1], "timestamp": [0.0, 1.0, 3.0, 4.0],
+    ...                    "event": ["touch", "touch", "touch", "conversion"],
+    ...                    "stage": ["a", "a", "b", None]})
+    >>> stage_visits(df)[["stage", "duration", "exit", "event"]]
+      stage  duration          exit  event
+    0     a       3.0             b      1
+    1     b       1.0  (conversion)      1
+    """
+    jt = journey_transitions(source, by=by, order=1, timeout=timeout, journeys=journeys,
+                             times=True, **log_options)
+    js = jt.journey_set
+    t = jt.touch_time
+    fr = jt.journey_frame
+    if js is None or t is None or fr is None:  # pragma: no cover - logs always have them
+        raise ValidationError("stage visits need an event log with timestamps.")
+    n_t = len(js.symbols)
+    if n_t == 0:
+        raise ValidationError("the journeys have no touches, so there are no stage visits.")
+    lengths = js.lengths
+    jid = np.repeat(np.arange(js.n), lengths)
+    first = np.zeros(n_t, dtype=bool)
+    first[js.offsets[:-1][lengths > 0]] = True
+    change = np.ones(n_t, dtype=bool)
+    change[1:] = js.symbols[1:] != js.symbols[:-1]
+    run_start = first | change
+    starts = np.flatnonzero(run_start)
+    ends = np.r_[starts[1:], n_t] - 1  # last touch of each run
+    rj = jid[starts]
+    last_of_journey = np.r_[rj[1:] != rj[:-1], True]
+    t0 = t[starts]
+    exit_t = np.empty(len(starts))
+    exit_name = np.empty(len(starts), dtype=object)
+    event = np.ones(len(starts), dtype=np.int8)
+    inner = ~last_of_journey
+    nxt = np.r_[starts[1:], 0][inner]
+    exit_t[inner] = t[nxt]
+    exit_name[inner] = js.labels[js.symbols[nxt]]
+    lj = rj[last_of_journey]
+    out = js.outcome[lj]
+    conv = fr["end_time"].to_numpy()[lj]
+    obs_end = float(fr["observation_end"].iloc[0])
+    last_touch = t[ends[last_of_journey]]
+    conv_name, null_name = jt.counts.absorbing[0], jt.counts.absorbing[1]
+    # conversion and explicit drop_out events end the journey at their time (end_time); a
+    # journey ended by a timeout ends at its last touch (which is then its end_time too)
+    exit_t[last_of_journey] = np.where(out == _CENS, obs_end, np.maximum(conv, last_touch))
+    exit_name[last_of_journey] = np.where(out == _CONV, conv_name,
+                                          np.where(out == _CENS, None, null_name))
+    event[last_of_journey] = (out != _CENS).astype(np.int8)
+    return pd.DataFrame({
+        "journey": rj,
+        "customer_id": fr["customer_id"].to_numpy()[rj],
+        "stage": js.labels[js.symbols[starts]],
+        "start": t0,
+        "duration": exit_t - t0,
+        "touches": ends - starts + 1,
+        "exit": exit_name,
+        "event": event,
+    })
+
+
+@dataclass(frozen=True, eq=False)
+class DwellTimes:
+    """Dwell time per stage.
+
+    ``table`` per stage: ``visits``, ``ended`` (visits not censored), ``exposure`` (total days
+    in the stage), ``mean`` (exposure / ended: the censoring-aware mean under a constant exit
+    rate) with an exact Poisson interval, ``mean_observed`` (mean of ended visits, which
+    ignores censoring) and the Kaplan-Meier ``median`` with its interval (lifelines).
+    """
+
+    table: pd.DataFrame
+    visits: pd.DataFrame
+    alpha: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        return self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "stages": [
+            {"stage": s, **{k: (None if not np.isfinite(v) else float(v)) for k, v in r.items()}}
+            for s, r in self.table.iterrows()
+        ]}
+
+    def plot(self, ax: Any = None) -> Any:
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        tb = self.table
+        y = np.arange(len(tb))
+        err = np.vstack([tb["mean"] - tb["mean_low"], tb["mean_high"] - tb["mean"]])
+        ax.barh(y, tb["mean"], xerr=err, color="tab:green", capsize=3, label="mean")
+        ax.plot(tb["median"], y, "k|", markersize=12, label="median (KM)")
+        ax.set_yticks(y, tb.index)
+        ax.invert_yaxis()
+        ax.set(xlabel="days in stage per visit", title="Dwell time by stage")
+        ax.legend(loc="lower right")
+        return ax
+
+    def __repr__(self) -> str:
+        return f"DwellTimes({len(self.table)} stages, {len(self.visits)} visits)"
+
+
+def _poisson_rate_ci(n: np.ndarray, exposure: np.ndarray, alpha: float) -> tuple:
+    lo = np.where(n > 0, stats.chi2.ppf(alpha / 2, 2 * n) / 2, 0.0) / exposure
+    hi = stats.chi2.ppf(1 - alpha / 2, 2 * n + 2) / 2 / exposure
+    return lo, hi
+
+
+def dwell_times(
+    source: Any, *, by: str = "stage", timeout: Any = None, journeys: str = "all",
+    alpha: float = 0.05, **log_options: Any,
+) -> DwellTimes:
+    """Mean and median dwell time per stage, with intervals (see the module notes).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2], "timestamp": [0.0, 2.0, 3.0, 0, 4],
+    ...                    "event": ["touch", "touch", "conversion", "touch", "touch"],
+    ...                    "stage": ["a", "b", None, "a", "b"]})
+    >>> dwell_times(df).table["mean"].round(2).tolist()
+    [3.0, 1.0]
+    """
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    v = stage_visits(source, by=by, timeout=timeout, journeys=journeys, **log_options)
+    rows = []
+    for s, g in v.groupby("stage", sort=False):
+        n_end = float(g["event"].sum())
+        expo = float(g["duration"].sum())
+        rate_lo, rate_hi = _poisson_rate_ci(np.array([n_end]), np.array([max(expo, 1e-300)]),
+                                            alpha)
+        kmf = KaplanMeierFitter(alpha=alpha)
+        kmf.fit(g["duration"], g["event"])
+        med_ci = median_survival_times(kmf.confidence_interval_).to_numpy().ravel()
+        rows.append({
+            "stage": s,
+            "visits": len(g),
+            "ended": n_end,
+            "exposure": expo,
+            "mean": expo / n_end if n_end else np.inf,
+            "mean_low": 1 / rate_hi[0],
+            "mean_high": 1 / rate_lo[0] if rate_lo[0] > 0 else np.inf,
+            "mean_observed": float(g.loc[g["event"] == 1, "duration"].mean()),
+            "median": float(kmf.median_survival_time_),
+            "median_low": float(med_ci[0]),
+            "median_high": float(med_ci[1]),
+        })
+    table = pd.DataFrame(rows).set_index("stage")
+    scheme = None
+    order = list(table.index)
+    try:
+        from cjmodels.data.events import as_event_log
+
+        scheme = as_event_log(source, **log_options).scheme
+    except ValidationError:  # pragma: no cover
+        scheme = None
+    if scheme is not None:
+        order = [s for s in scheme.stages if s in table.index]
+    return DwellTimes(table.loc[order], v, alpha)
+
+
+@dataclass(frozen=True, eq=False)
+class Intensities:
+    """Continuous-time transition intensities (per day) and derived expected times.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Long: ``from_state``, ``to_state``, ``transitions``, ``exposure``, ``intensity``,
+        ``ci_low``, ``ci_high`` (exact Poisson).
+    generator : DataFrame
+        The generator matrix ``Q`` (rows sum to 0; end states absorbing).
+    times : DataFrame
+        Per transient stage: expected days to absorption, P(conversion) and expected days to
+        conversion given conversion, with delta-method intervals.
+    """
+
+    table: pd.DataFrame
+    generator: pd.DataFrame
+    times: pd.DataFrame
+    alpha: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        return self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(x: Any) -> Any:
+            return None if isinstance(x, float) and not np.isfinite(x) else x
+        return {
+            "alpha": self.alpha,
+            "intensities": [{k: clean(v) for k, v in r.items()}
+                            for r in self.table.to_dict(orient="records")],
+            "times": [{"state": s, **{k: clean(float(v)) for k, v in r.items()}}
+                      for s, r in self.times.iterrows()],
+        }
+
+    def __repr__(self) -> str:
+        return f"Intensities({len(self.generator)} states, {len(self.table)} transitions)"
+
+
+def transition_intensities(
+    source: Any, *, by: str = "stage", timeout: Any = None, journeys: str = "all",
+    alpha: float = 0.05, **log_options: Any,
+) -> Intensities:
+    """Transition intensities ``q_ss' = n_ss' / T_s`` and expected times to purchase.
+
+    Expected time to absorption from stage ``s`` is ``M 1`` with ``M = (-Q_TT)^-1`` (expected
+    days in each stage); given conversion it is ``(M h)_s / h_s`` with ``h`` the conversion
+    probabilities. ``times`` also has the row ``(first touch)``: the average over the stages
+    journeys start in.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0.0, 2.0, 0.0, 4.0],
+    ...                    "event": ["touch", "conversion", "touch", "drop_out"],
+    ...                    "stage": ["a", None, "a", None]})
+    >>> transition_intensities(df).table["intensity"].round(4).tolist()
+    [0.1667, 0.1667]
+    """
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    v = stage_visits(source, by=by, timeout=timeout, journeys=journeys, **log_options)
+    stages = list(pd.unique(v["stage"]))
+    try:
+        from cjmodels.data.events import as_event_log
+
+        scheme = as_event_log(source, **log_options).scheme
+    except ValidationError:  # pragma: no cover
+        scheme = None
+    if scheme is not None:
+        stages = [s for s in scheme.stages if s in stages]
+    ends = [e for e in pd.unique(v["exit"].dropna()) if e not in stages]
+    conv_name = next((e for e in ends if "conversion" in str(e)), None)
+    ends = sorted(ends, key=lambda e: (e != conv_name, str(e)))
+    states = [*stages, *ends]
+    k, ns = len(states), len(stages)
+    pos = {s: i for i, s in enumerate(states)}
+    expo = v.groupby("stage")["duration"].sum().reindex(stages).to_numpy(dtype=float)
+    done = v[v["event"] == 1]
+    n = np.zeros((k, k))
+    np.add.at(n, (done["stage"].map(pos).to_numpy(), done["exit"].map(pos).to_numpy()), 1.0)
+    q = np.zeros((k, k))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q[:ns] = np.where(expo[:, None] > 0, n[:ns] / expo[:, None], 0.0)
+    np.fill_diagonal(q, 0.0)
+    q[np.arange(k), np.arange(k)] = -q.sum(axis=1)
+    fi, tj = np.nonzero(n[:ns] * (1 - np.eye(k)[:ns]))
+    lo, hi = _poisson_rate_ci(n[fi, tj], expo[fi], alpha)
+    table = pd.DataFrame({
+        "from_state": np.array(states, dtype=object)[fi],
+        "to_state": np.array(states, dtype=object)[tj],
+        "transitions": n[fi, tj],
+        "exposure": expo[fi],
+        "intensity": q[fi, tj],
+        "ci_low": lo,
+        "ci_high": hi,
+    })
+    # starting distribution: the stage of each journey's first visit
+    first = v.groupby("journey", sort=False)["stage"].first()
+    pi0 = first.value_counts(normalize=True).reindex(stages, fill_value=0.0).to_numpy()
+    conv_i = pos.get(conv_name) if conv_name else None
+
+    def fun(qq: np.ndarray) -> np.ndarray:
+        qq = qq.copy()
+        off = qq[:ns] * (1 - np.eye(k)[:ns])
+        qq[np.arange(ns), np.arange(ns)] = -off.sum(axis=1)
+        m = np.linalg.solve(-qq[:ns, :ns], np.eye(ns).astype(qq.dtype))
+        t_abs = m.sum(axis=1)
+        if conv_i is None:
+            h = np.zeros(ns, dtype=qq.dtype)
+        else:
+            h = m @ qq[:ns, conv_i]
+        given = (m @ h) / np.where(h == 0, np.nan, h)
+        first_t = pi0 @ t_abs
+        first_h = pi0 @ h
+        first_given = (pi0 @ (m @ h)) / first_h if conv_i is not None else np.nan * first_h
+        return np.concatenate([t_abs, h, given, [first_t, first_h, first_given]])
+
+    if np.any(expo <= 0) or np.any(n[:ns].sum(axis=1) <= 0):
+        raise ValidationError(
+            "some stages are never left (no ended visit) or have no time at risk, so the "
+            "expected times are not defined; use a longer window or a timeout."
+        )
+    est = fun(q)
+    # delta method: q_ss' = n / T with Var = n / T^2, independent Poisson counts
+    var = np.zeros_like(est)
+    h_step = 1e-30
+    for i, j in zip(fi, tj, strict=True):
+        qc = q.astype(complex)
+        qc[i, j] += 1j * h_step
+        g = fun(qc).imag / h_step
+        var += g**2 * n[i, j] / expo[i] ** 2
+    se = np.sqrt(var)
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows = [*stages, "(first touch)"]
+    t_abs = np.append(est[:ns], est[3 * ns])
+    h = np.append(est[ns : 2 * ns], est[3 * ns + 1])
+    given = np.append(est[2 * ns : 3 * ns], est[3 * ns + 2])
+    se_t = np.append(se[:ns], se[3 * ns])
+    se_h = np.append(se[ns : 2 * ns], se[3 * ns + 1])
+    se_g = np.append(se[2 * ns : 3 * ns], se[3 * ns + 2])
+    t_lo, t_hi = _interval(t_abs, se_t, z, False)
+    h_lo, h_hi = _interval(h, se_h, z, True)
+    g_lo, g_hi = _interval(given, se_g, z, False)
+    times = pd.DataFrame({
+        "expected_days": t_abs, "expected_days_low": t_lo, "expected_days_high": t_hi,
+        "p_conversion": h, "p_conversion_low": h_lo, "p_conversion_high": h_hi,
+        "days_to_conversion": given, "days_to_conversion_low": g_lo,
+        "days_to_conversion_high": g_hi,
+    }, index=pd.Index(rows, name="state"))
+    gen = pd.DataFrame(q, index=states, columns=states)
+    return Intensities(table, gen, times, alpha, {"n_visits": len(v)})
