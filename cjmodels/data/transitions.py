@@ -294,7 +294,8 @@ def transition_counts(
     w_touch = np.repeat(js.weight, lengths)
     # within-journey transitions: touch i -> touch i+1
     nxt = np.ones(len(js.symbols), dtype=bool)
-    nxt[js.offsets[1:] - 1] = False  # last touch of each journey has no successor touch
+    last_touch = js.offsets[1:] - 1
+    nxt[last_touch[last_touch >= 0]] = False  # last touch of each journey has no successor
     nxt &= np.repeat(lengths > 0, lengths)
     inner = np.flatnonzero(nxt)
     frm = [dense[inner]]

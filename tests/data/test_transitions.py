@@ -178,3 +178,22 @@ def test_counts_invariant_to_row_order_and_customer_labels(seed, order):
     ref = transition_counts(df, order=order).table
     pd.testing.assert_frame_equal(transition_counts(shuffled, order=order).table, ref)
     pd.testing.assert_frame_equal(transition_counts(relabelled, order=order).table, ref)
+
+
+def test_journeys_without_touches_go_from_start_to_their_end():
+    # conversions with no touch before them: the chain goes straight from start to conversion
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 2],
+            "timestamp": [0.0, 1.0, 2.0],
+            "event": ["conversion", "conversion", "touch"],
+            "channel": [None, None, "a"],
+        }
+    )
+    assert _counts(transition_counts(df, censored="null")) == {
+        ("(start)", "(conversion)"): 2,
+        ("(start)", "a"): 1,
+        ("a", "(null)"): 1,
+    }
+    only = df.iloc[:2]
+    assert _counts(transition_counts(only)) == {("(start)", "(conversion)"): 2}
