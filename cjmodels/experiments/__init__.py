@@ -1,0 +1,125 @@
+"""A/B experiments: tests, variance reduction, power, SRM, multiple and sequential testing.
+
+Every test runs on per-arm sufficient statistics (:class:`SufficientStats`), so a per-customer
+table (from :func:`cjmodels.data.experiment_table`) and numbers aggregated elsewhere give the
+same answer. Every choice that peers hide is a named option with a documented default:
+
+=============================  ==============================================================
+conversion test                ``test="z-pooled"`` (also z-unpooled, chi2, chi2-yates, fisher,
+                               barnard, boschloo)
+difference interval            ``interval="newcombe"`` (also wald, score, agresti-caffo)
+relative lift interval         ``relative="log-ratio"`` for proportions, ``"delta"`` for means
+continuous metrics             Welch t; Mann-Whitney and BCa bootstrap on raw tables
+ratio metrics                  delta method (Deng, Knoblich & Lu 2018)
+variance reduction             CUPED / regression adjustment, pooled within-arm slope
+SRM                            chi-square, threshold p < 0.001, checked first by ``analyze``
+multiple testing               ``"holm"`` (also bonferroni, hochberg, bh, by)
+sample size                    pooled-variance formula for the pooled z-test (Fleiss)
+sequential                     Lan-DeMets OBF-type spending; mSPRT with tau = MDE
+=============================  ==============================================================
+
+Examples
+--------
+>>> from cjmodels.experiments import SufficientStats, compare_proportions
+>>> s = SufficientStats.from_counts({"A": 200, "B": 250}, {"A": 10000, "B": 10000})
+>>> round(compare_proportions(s, control="A").pvalue, 7)
+0.0171258
+"""
+
+from cjmodels.experiments._results import Comparison, TestResult
+from cjmodels.experiments._stats import SufficientStats, sufficient_stats
+from cjmodels.experiments.analysis import ExperimentResult, analyze, cumulative_effects
+from cjmodels.experiments.bayes import BayesianResult, beta_binomial, expected_loss, prob_beats
+from cjmodels.experiments.calibration import aa_simulation, peeking_simulation, power_simulation
+from cjmodels.experiments.continuous import (
+    arm_estimates,
+    bootstrap_means,
+    compare_means,
+    compare_ratios,
+    mann_whitney,
+    winsorize,
+    with_missing_indicator,
+)
+from cjmodels.experiments.funnel import funnel_table, funnel_test
+from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust, adjust_pvalues
+from cjmodels.experiments.power import (
+    PowerResult,
+    duration,
+    mde_means,
+    mde_proportions,
+    power_means,
+    power_proportions,
+    sample_size_means,
+    sample_size_proportions,
+    unit_sd,
+)
+from cjmodels.experiments.proportions import (
+    DIFF_INTERVALS,
+    PROPORTION_TESTS,
+    RELATIVE_INTERVALS,
+    compare_proportions,
+    proportion_test_arrays,
+    relative_effect,
+)
+from cjmodels.experiments.sequential import (
+    SEQUENTIAL_KINDS,
+    AlwaysValidResult,
+    GroupSequentialDesign,
+    crossing_probabilities,
+    group_sequential,
+    msprt,
+)
+from cjmodels.experiments.srm import SampleRatioMismatchWarning, SRMResult, srm_check
+
+__all__ = [
+    "DIFF_INTERVALS",
+    "MULTIPLE_METHODS",
+    "PROPORTION_TESTS",
+    "RELATIVE_INTERVALS",
+    "SEQUENTIAL_KINDS",
+    "AlwaysValidResult",
+    "BayesianResult",
+    "Comparison",
+    "ExperimentResult",
+    "GroupSequentialDesign",
+    "PowerResult",
+    "SRMResult",
+    "SampleRatioMismatchWarning",
+    "SufficientStats",
+    "TestResult",
+    "aa_simulation",
+    "adjust",
+    "adjust_pvalues",
+    "analyze",
+    "arm_estimates",
+    "beta_binomial",
+    "bootstrap_means",
+    "compare_means",
+    "compare_proportions",
+    "compare_ratios",
+    "crossing_probabilities",
+    "cumulative_effects",
+    "duration",
+    "expected_loss",
+    "funnel_table",
+    "funnel_test",
+    "group_sequential",
+    "mann_whitney",
+    "mde_means",
+    "mde_proportions",
+    "msprt",
+    "peeking_simulation",
+    "power_means",
+    "power_proportions",
+    "power_simulation",
+    "prob_beats",
+    "proportion_test_arrays",
+    "relative_effect",
+    "sample_size_means",
+    "sample_size_proportions",
+    "srm_check",
+    "sufficient_stats",
+    "unit_sd",
+    "winsorize",
+    "with_missing_indicator",
+]

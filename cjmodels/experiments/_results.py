@@ -1,0 +1,291 @@
+"""Result objects shared by the experiment tests, and small numeric helpers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from cjmodels._checks import check_scalar
+from cjmodels.errors import ValidationError
+from cjmodels.synthetic._base import to_jsonable
+
+__all__ = ["Comparison", "TestResult"]
+
+ALTERNATIVES = ("two-sided", "greater", "less")
+
+
+def check_alpha(alpha: float, name: str = "alpha") -> float:
+    """``alpha`` as a float in (0, 1), or a clear error."""
+    return float(check_scalar(alpha, name, typ=float, gt=0, lt=1))
+
+
+def check_alternative(alternative: str) -> str:
+    """``alternative`` in {'two-sided', 'greater', 'less'}, or a clear error."""
+    return str(check_scalar(alternative, "alternative", in_=ALTERNATIVES))
+
+
+def normal_pvalue(z: Any, alternative: str = "two-sided") -> Any:
+    """P-value of a standard-normal statistic (vectorised; NaN stays NaN)."""
+    z = np.asarray(z, dtype=float)
+    if alternative == "two-sided":
+        p = 2 * sps.norm.sf(np.abs(z))
+    elif alternative == "greater":
+        p = sps.norm.sf(z)
+    else:
+        p = sps.norm.cdf(z)
+    return np.minimum(p, 1.0)
+
+
+def normal_ci(est: Any, se: Any, alpha: float, alternative: str = "two-sided"):
+    """Wald interval ``est +- z * se`` (one-sided intervals are open on one side)."""
+    est = np.asarray(est, dtype=float)
+    se = np.asarray(se, dtype=float)
+    if alternative == "two-sided":
+        z = sps.norm.ppf(1 - alpha / 2)
+        return est - z * se, est + z * se
+    z = sps.norm.ppf(1 - alpha)
+    if alternative == "greater":
+        return est - z * se, np.full_like(est, np.inf)
+    return np.full_like(est, -np.inf), est + z * se
+
+
+def t_pvalue(t: Any, df: Any, alternative: str = "two-sided") -> Any:
+    """P-value of a Student-t statistic (vectorised)."""
+    t = np.asarray(t, dtype=float)
+    if alternative == "two-sided":
+        return np.minimum(2 * sps.t.sf(np.abs(t), df), 1.0)
+    if alternative == "greater":
+        return sps.t.sf(t, df)
+    return sps.t.cdf(t, df)
+
+
+def t_ci(est: Any, se: Any, df: Any, alpha: float, alternative: str = "two-sided"):
+    """Student-t interval ``est +- t_df * se``."""
+    est = np.asarray(est, dtype=float)
+    se = np.asarray(se, dtype=float)
+    if alternative == "two-sided":
+        q = sps.t.ppf(1 - alpha / 2, df)
+        return est - q * se, est + q * se
+    q = sps.t.ppf(1 - alpha, df)
+    if alternative == "greater":
+        return est - q * se, np.full_like(est, np.inf)
+    return np.full_like(est, -np.inf), est + q * se
+
+
+def _f(x: Any) -> float:
+    return float(np.asarray(x, dtype=float))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One effect of one arm against the control, with its interval and p-value.
+
+    Attributes
+    ----------
+    metric, arm, control : str
+        What is compared: ``metric`` in ``arm`` versus ``control``.
+    effect_type : str
+        ``"difference"`` (arm - control), ``"relative"`` (arm / control - 1),
+        ``"probability"`` (e.g. P(arm > control)) or ``"auc"``.
+    effect, ci_low, ci_high, pvalue : float
+        Estimate, confidence interval at level ``1 - alpha`` (open on one side for one-sided
+        alternatives; NaN where the method has none) and p-value.
+    method : str
+        The test and interval methods, spelled out (e.g. ``"z-pooled; ci=newcombe"``).
+    statistic : float
+        The test statistic (NaN for exact tests that report none).
+    control_value, arm_value : float
+        The metric in each arm (rate, mean or ratio).
+    n_control, n_arm : float
+        Units per arm.
+    pvalue_adjusted : float
+        P-value adjusted for multiplicity (NaN until a family is adjusted).
+    details : dict
+        Method-specific extras (standard error, degrees of freedom, variance reduction...).
+    """
+
+    metric: str
+    arm: str
+    control: str
+    effect_type: str
+    effect: float
+    ci_low: float
+    ci_high: float
+    pvalue: float
+    method: str
+    statistic: float = math.nan
+    control_value: float = math.nan
+    arm_value: float = math.nan
+    n_control: float = math.nan
+    n_arm: float = math.nan
+    alpha: float = 0.05
+    alternative: str = "two-sided"
+    pvalue_adjusted: float = math.nan
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for f in ("effect", "ci_low", "ci_high", "pvalue", "statistic", "control_value",
+                  "arm_value", "n_control", "n_arm", "pvalue_adjusted"):
+            object.__setattr__(self, f, _f(getattr(self, f)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (infinite interval ends become None, like NaN)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        for k in ("ci_low", "ci_high"):
+            if not np.isfinite(out[k]):
+                out[k] = None
+        return to_jsonable(out)
+
+    def significant(self) -> bool:
+        """Whether the (adjusted, when available) p-value is below ``alpha``."""
+        p = self.pvalue_adjusted if np.isfinite(self.pvalue_adjusted) else self.pvalue
+        return bool(p < self.alpha)
+
+
+_SUMMARY_COLUMNS = [
+    "metric", "arm", "control", "effect_type", "control_value", "arm_value", "effect",
+    "ci_low", "ci_high", "statistic", "pvalue", "pvalue_adjusted", "method",
+]
+
+
+@dataclass(frozen=True, repr=False)
+class TestResult:
+    """A set of comparisons (arms x metrics x effect types) with their shared settings.
+
+    The first comparison is the *primary* one: ``effect``, ``ci_low``, ``ci_high`` and
+    ``pvalue`` are its values, so a single two-arm test reads like a scipy result.
+
+    Attributes
+    ----------
+    comparisons : tuple of Comparison
+    title : str
+        What was tested.
+    notes : tuple of str
+        Warnings and declared choices (pre-processing, multiplicity family, SRM...).
+    info : dict
+        Extra numbers (e.g. per-arm statistics, variance reduction).
+    """
+
+    comparisons: tuple[Comparison, ...]
+    title: str = ""
+    notes: tuple[str, ...] = ()
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    __test__ = False  # not a pytest class
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "comparisons", tuple(self.comparisons))
+        object.__setattr__(self, "notes", tuple(self.notes))
+        if not self.comparisons:
+            raise ValidationError("a TestResult needs at least one comparison.")
+
+    @property
+    def primary(self) -> Comparison:
+        """The first comparison."""
+        return self.comparisons[0]
+
+    @property
+    def effect(self) -> float:
+        return self.primary.effect
+
+    @property
+    def ci_low(self) -> float:
+        return self.primary.ci_low
+
+    @property
+    def ci_high(self) -> float:
+        return self.primary.ci_high
+
+    @property
+    def pvalue(self) -> float:
+        return self.primary.pvalue
+
+    @property
+    def statistic(self) -> float:
+        return self.primary.statistic
+
+    def get(self, arm: str | None = None, effect_type: str | None = None,
+            metric: str | None = None) -> Comparison:
+        """The single comparison matching the given arm, effect type and metric."""
+        hits = [
+            c for c in self.comparisons
+            if (arm is None or c.arm == arm)
+            and (effect_type is None or c.effect_type == effect_type)
+            and (metric is None or c.metric == metric)
+        ]
+        if len(hits) != 1:
+            raise ValidationError(
+                f"{len(hits)} comparisons match arm={arm!r}, effect_type={effect_type!r}, "
+                f"metric={metric!r}; the result holds "
+                f"{[(c.metric, c.arm, c.effect_type) for c in self.comparisons]}."
+            )
+        return hits[0]
+
+    def summary(self) -> pd.DataFrame:
+        """One row per comparison."""
+        return pd.DataFrame(
+            [{k: getattr(c, k) for k in _SUMMARY_COLUMNS} for c in self.comparisons],
+            columns=_SUMMARY_COLUMNS,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: title, notes, info and every comparison."""
+        return to_jsonable(
+            {
+                "title": self.title,
+                "notes": list(self.notes),
+                "info": dict(self.info),
+                "comparisons": [c.to_dict() for c in self.comparisons],
+            }
+        )
+
+    def with_comparisons(self, comparisons: Sequence[Comparison], **changes: Any) -> TestResult:
+        """A copy with other comparisons (and optionally other fields)."""
+        return replace(self, comparisons=tuple(comparisons), **changes)
+
+    def __repr__(self) -> str:
+        lines = [f"TestResult: {self.title}" if self.title else "TestResult"]
+        for c in self.comparisons:
+            adj = f", adjusted p={c.pvalue_adjusted:.4g}" if np.isfinite(c.pvalue_adjusted) else ""
+            lines.append(
+                f"  {c.metric} {c.arm} vs {c.control} ({c.effect_type}): {c.effect:.6g} "
+                f"[{c.ci_low:.6g}, {c.ci_high:.6g}], p={c.pvalue:.4g}{adj}  ({c.method})"
+            )
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, *, effect_type: str | None = None):
+        """Forest plot: one row per comparison with its interval; returns the axis."""
+        return forest_plot(self.comparisons, ax=ax, effect_type=effect_type, title=self.title)
+
+
+def forest_plot(comparisons: Sequence[Comparison], ax=None, *, effect_type=None, title=""):
+    """Draw effects with their intervals, one row per comparison; returns the axis."""
+    import matplotlib.pyplot as plt
+
+    comps = [c for c in comparisons if effect_type is None or c.effect_type == effect_type]
+    if not comps:
+        raise ValidationError(f"no comparisons with effect_type == {effect_type!r} to plot.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 0.45 * len(comps) + 1.2))
+    y = np.arange(len(comps))[::-1]
+    eff = np.array([c.effect for c in comps])
+    lo = np.array([c.ci_low for c in comps])
+    hi = np.array([c.ci_high for c in comps])
+    span = np.nanmax(np.abs(np.r_[eff, lo[np.isfinite(lo)], hi[np.isfinite(hi)]])) or 1.0
+    lo_d = np.where(np.isfinite(lo), lo, eff - 2 * span)
+    hi_d = np.where(np.isfinite(hi), hi, eff + 2 * span)
+    ax.hlines(y, lo_d, hi_d, color="tab:blue")
+    ax.plot(eff, y, "o", color="tab:blue")
+    ax.axvline(0, color="grey", lw=0.8, ls="--")
+    ax.set_yticks(y, [f"{c.metric}: {c.arm} vs {c.control} ({c.effect_type})" for c in comps])
+    ax.set_xlabel("effect with confidence interval")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,261 @@
+"""The whole A/B analysis in one call: SRM check first, then every metric, then multiplicity.
+
+:func:`analyze` runs the sample-ratio check before anything else and puts its verdict on top
+of the result (with a :class:`~cjmodels.experiments.SampleRatioMismatchWarning` when it fails),
+tests every metric of every arm against the control (0/1 metrics with the two-proportion test,
+others with Welch's t; CUPED when covariates are given; ratio metrics by the delta method),
+per segment if asked, and adjusts the p-values over the whole family (Holm by default).
+:func:`cumulative_effects` gives the effect and its variance at successive looks, the input of
+group-sequential tests, always-valid inference and cumulative-effect plots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels._checks import check_scalar
+from cjmodels.errors import ValidationError
+from cjmodels.experiments._results import (
+    Comparison,
+    TestResult,
+    check_alpha,
+    check_alternative,
+    forest_plot,
+)
+from cjmodels.experiments._stats import _check_column, arm_codes
+from cjmodels.experiments.continuous import compare_means, compare_ratios
+from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust
+from cjmodels.experiments.proportions import compare_proportions
+from cjmodels.experiments.srm import SRM_THRESHOLD, SRMResult, srm_check
+from cjmodels.synthetic._base import to_jsonable
+
+__all__ = ["ExperimentResult", "analyze", "cumulative_effects"]
+
+
+@dataclass(frozen=True, repr=False)
+class ExperimentResult:
+    """An analysed experiment: the SRM verdict and all comparisons, adjusted as one family.
+
+    Attributes
+    ----------
+    srm : SRMResult
+        The sample-ratio check, run first.
+    tests : TestResult
+        Every comparison, with ``pvalue_adjusted`` over the family of differences.
+    control : str
+    """
+
+    srm: SRMResult
+    tests: TestResult
+    control: str
+
+    @property
+    def comparisons(self) -> tuple[Comparison, ...]:
+        return self.tests.comparisons
+
+    def summary(self) -> pd.DataFrame:
+        """One row per comparison; ``attrs["srm"]`` holds the SRM verdict."""
+        df = self.tests.summary()
+        df.attrs["srm"] = self.srm.message()
+        return df
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the SRM check first, then the comparisons and notes."""
+        return to_jsonable({"srm": self.srm.to_dict(), "control": self.control,
+                            **self.tests.to_dict()})
+
+    def __repr__(self) -> str:
+        return f"{self.srm.message()}\n{self.tests!r}"
+
+    def plot(self, ax=None, *, effect_type: str | None = "relative"):
+        """Forest plot of the effects (relative lifts by default); returns the axis."""
+        ax = forest_plot(self.comparisons, ax=ax, effect_type=effect_type,
+                         title="SRM FAILED - " if self.srm.mismatch else "")
+        return ax
+
+
+def _is_binary(table: pd.DataFrame, col: str) -> bool:
+    x = _check_column(table, col, "metric")
+    return bool(np.all((x == 0) | (x == 1)))
+
+
+def analyze(
+    table: pd.DataFrame,
+    *,
+    control: str,
+    metrics: Sequence[str] | str = ("converted",),
+    ratios: Mapping[str, tuple[str, str]] | None = None,
+    variant: str = "variant",
+    arms: Sequence[str] | None = None,
+    expected: Mapping[str, float] | Sequence[float] | None = None,
+    covariates: Sequence[str] | str = (),
+    segment: str | None = None,
+    correction: str = "holm",
+    srm_threshold: float = SRM_THRESHOLD,
+    alpha: float = 0.05,
+    alternative: str = "two-sided",
+    proportion_test: str = "z-pooled",
+) -> ExperimentResult:
+    """Analyse an experiment table: SRM check, every metric x arm (x segment), multiplicity.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per customer (e.g. :func:`cjmodels.data.experiment_table`).
+    control : str
+        The control arm.
+    metrics : str or sequence of str
+        Metric columns. 0/1 columns get the two-proportion test ``proportion_test`` (or
+        CUPED-adjusted Welch when ``covariates`` are given); others Welch's t.
+    ratios : mapping name -> (numerator, denominator), optional
+        Ratio metrics, tested by the delta method.
+    expected : mapping or sequence, optional
+        Intended allocation for the SRM check (default: equal).
+    covariates : str or sequence of str
+        Pre-period covariates for CUPED on every metric.
+    segment : str, optional
+        Also test within each segment (the family then spans the segments).
+    correction : str
+        Multiple-testing method over the family of differences (default ``"holm"``).
+
+    Examples
+    --------
+    >>> from cjmodels.synthetic import simulate_experiment
+    >>> from cjmodels.data import experiment_table
+    >>> w = simulate_experiment(4000, random_state=3)
+    >>> t = experiment_table(w.event_log())
+    >>> r = analyze(t, control="control", metrics=["converted", "value"])
+    >>> r.srm.mismatch, len(r.comparisons)
+    (False, 4)
+    """
+    check_scalar(correction, "correction", in_=tuple(MULTIPLE_METHODS))
+    alpha = check_alpha(alpha)
+    alternative = check_alternative(alternative)
+    mets = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not mets and not ratios:
+        raise ValidationError("give at least one metric or ratio to analyse.")
+    names, _ = arm_codes(table, variant, arms)
+    if control not in names:
+        raise ValidationError(f"control {control!r} is not among the arms {list(names)}.")
+    srm = srm_check(table, expected=expected, variant=variant, arms=names,
+                    threshold=srm_threshold)
+    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    parts: list[tuple[str | None, pd.DataFrame]] = [(None, table)]
+    if segment is not None:
+        if segment not in table.columns:
+            raise ValidationError(f"segment column {segment!r} is not in the table.")
+        seg = table[segment]
+        if seg.isna().any():
+            raise ValidationError(f"segment column {segment!r} has missing values.")
+        parts += [(f"{segment}={k}", g) for k, g in table.groupby(seg.astype(str), sort=True)]
+    results: list[TestResult] = []
+    for label, part in parts:
+        def name(m: str, label: str | None = label) -> str:
+            return m if label is None else f"{m} | {label}"
+
+        for m in mets:
+            if _is_binary(part, m) and not covs:
+                r = compare_proportions(part, m, control=control, variant=variant, arms=names,
+                                        test=proportion_test, alpha=alpha,
+                                        alternative=alternative)
+            else:
+                r = compare_means(part, m, control=control, variant=variant, arms=names,
+                                  covariates=covs, alpha=alpha, alternative=alternative)
+            results.append(_relabel(r, name(m)))
+        for rname, (num, den) in (ratios or {}).items():
+            r = compare_ratios(part, num, den, control=control, variant=variant, arms=names,
+                               covariates=covs, alpha=alpha, alternative=alternative,
+                               name=rname)
+            results.append(_relabel(r, name(rname)))
+    tests = adjust(results, correction, alpha=alpha)
+    if srm.mismatch:
+        tests = tests.with_comparisons(tests.comparisons, notes=(srm.message(), *tests.notes))
+    return ExperimentResult(srm, tests, str(control))
+
+
+def _relabel(r: TestResult, metric: str) -> TestResult:
+    from dataclasses import replace
+
+    return r.with_comparisons([replace(c, metric=metric) for c in r.comparisons])
+
+
+def cumulative_effects(
+    table: pd.DataFrame,
+    metric: str,
+    *,
+    control: str,
+    arm: str | None = None,
+    time: str = "assigned_at",
+    looks: int | Sequence[Any] = 10,
+    variant: str = "variant",
+    arms: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Difference in means of ``metric`` (arm - control) on all customers up to each look.
+
+    Customers enter in the order of ``time``; ``looks`` is a number of equally spaced looks
+    (by customers enrolled) or explicit cut-off times. Returns per look: ``time``,
+    ``n_control``, ``n_arm``, ``effect``, ``variance`` (unpooled, of the difference),
+    ``z`` and ``information`` (variance at the last look / variance at this look), ready for
+    :func:`~cjmodels.experiments.msprt` and :meth:`GroupSequentialDesign.test`. Outcomes are
+    taken as recorded in the table (a customer's outcome is assumed known at the look).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"variant": ["a", "b"] * 50, "y": np.arange(100.0),
+    ...                   "assigned_at": np.arange(100)})
+    >>> cumulative_effects(t, "y", control="a", looks=2)[["n_control", "n_arm", "effect"]]
+          n_control  n_arm  effect
+    look
+    1            25     25     1.0
+    2            50     50     1.0
+    """
+    names, codes = arm_codes(table, variant, arms)
+    if control not in names:
+        raise ValidationError(f"control {control!r} is not among the arms {list(names)}.")
+    if arm is None:
+        others = [a for a in names if a != control]
+        if len(others) != 1:
+            raise ValidationError(f"several arms {others}; say which with arm='...'.")
+        arm = others[0]
+    if arm not in names:
+        raise ValidationError(f"arm {arm!r} is not among the arms {list(names)}.")
+    if time not in table.columns:
+        raise ValidationError(f"time column {time!r} is not in the table.")
+    y = _check_column(table, metric, "metric")
+    tvals = table[time].to_numpy()
+    order = np.argsort(tvals, kind="stable")
+    c = codes[order]
+    yy = y[order]
+    ts = tvals[order]
+    in_c, in_t = c == names.index(control), c == names.index(arm)
+    n_c, n_t = np.cumsum(in_c), np.cumsum(in_t)
+    s_c, s_t = np.cumsum(yy * in_c), np.cumsum(yy * in_t)
+    q_c, q_t = np.cumsum(yy**2 * in_c), np.cumsum(yy**2 * in_t)
+    if isinstance(looks, int | np.integer) and not isinstance(looks, bool):
+        check_scalar(looks, "looks", typ=int, ge=1)
+        idx = np.ceil(np.arange(1, looks + 1) / looks * len(yy)).astype(int) - 1
+    else:
+        cuts = np.asarray(list(looks))
+        idx = np.searchsorted(ts, cuts, side="right") - 1
+        if np.any(idx < 0):
+            raise ValidationError("a look falls before the first customer.")
+    nc, nt = n_c[idx].astype(float), n_t[idx].astype(float)
+    if np.any(nc < 2) or np.any(nt < 2):
+        raise ValidationError("every look needs at least 2 customers per arm; look later.")
+    mc, mt = s_c[idx] / nc, s_t[idx] / nt
+    vc = np.maximum(q_c[idx] - nc * mc**2, 0) / (nc - 1)
+    vt = np.maximum(q_t[idx] - nt * mt**2, 0) / (nt - 1)
+    var = vc / nc + vt / nt
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (mt - mc) / np.sqrt(var)
+    return pd.DataFrame(
+        {"time": ts[idx], "n_control": nc.astype(int), "n_arm": nt.astype(int),
+         "control_mean": mc, "arm_mean": mt, "effect": mt - mc, "variance": var, "z": z,
+         "information": var[-1] / var},
+        index=pd.RangeIndex(1, len(idx) + 1, name="look"),
+    )

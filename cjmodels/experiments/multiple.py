@@ -1,0 +1,106 @@
+"""Multiple testing across arms x metrics x segments (a wrapper of statsmodels).
+
+Methods are named explicitly: ``"bonferroni"``, ``"holm"`` (the default: it controls the
+family-wise error rate under any dependence and is uniformly more powerful than Bonferroni),
+``"hochberg"`` (step-up; valid under independence or positive dependence), ``"bh"``
+(Benjamini-Hochberg false discovery rate) and ``"by"`` (Benjamini-Yekutieli, FDR under any
+dependence). The adjusted p-values are those of
+``statsmodels.stats.multitest.multipletests``; results state the family they were adjusted in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from statsmodels.stats.multitest import multipletests
+
+from cjmodels._checks import check_scalar
+from cjmodels.errors import ValidationError
+from cjmodels.experiments._results import TestResult, check_alpha
+
+__all__ = ["MULTIPLE_METHODS", "adjust", "adjust_pvalues"]
+
+#: Our names -> statsmodels' names.
+MULTIPLE_METHODS = {
+    "bonferroni": "bonferroni",
+    "holm": "holm",
+    "hochberg": "simes-hochberg",
+    "bh": "fdr_bh",
+    "by": "fdr_by",
+}
+_ERROR_RATE = {"bonferroni": "FWER", "holm": "FWER", "hochberg": "FWER", "bh": "FDR",
+               "by": "FDR"}
+
+
+def adjust_pvalues(pvalues: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
+    """Adjusted p-values (statsmodels ``multipletests``); NaN p-values raise an error.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.04, 0.03], "holm").round(3).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    check_scalar(method, "method", in_=tuple(MULTIPLE_METHODS))
+    p = np.asarray(pvalues, dtype=float).ravel()
+    if p.size == 0:
+        raise ValidationError("no p-values to adjust.")
+    if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValidationError(f"p-values must lie in [0, 1], got {p.tolist()}.")
+    return multipletests(p, method=MULTIPLE_METHODS[method])[1]
+
+
+def adjust(
+    results: TestResult | Sequence[TestResult],
+    method: str = "holm",
+    *,
+    effect_types: Sequence[str] = ("difference", "auc"),
+    alpha: float | None = None,
+    family: str | None = None,
+) -> TestResult:
+    """Adjust the p-values of a family of comparisons and say which family it was.
+
+    The family is every comparison (all arms, metrics and segments in ``results``) whose
+    ``effect_type`` is in ``effect_types``; the relative lifts test the same hypotheses as the
+    differences and are left out by default (their ``pvalue_adjusted`` stays NaN).
+
+    Returns one :class:`TestResult` with all comparisons, ``pvalue_adjusted`` filled in for
+    the family and a note naming the family, its size, the method and the error rate.
+
+    Examples
+    --------
+    >>> from cjmodels.experiments import SufficientStats, compare_proportions
+    >>> s = SufficientStats.from_counts([200, 250, 230], [10000] * 3, arms=["A", "B", "C"])
+    >>> r = adjust(compare_proportions(s, control="A"), "holm")
+    >>> [round(c.pvalue_adjusted, 4) for c in r.comparisons if c.effect_type == "difference"]
+    [0.0343, 0.1436]
+    """
+    check_scalar(method, "method", in_=tuple(MULTIPLE_METHODS))
+    res_list = [results] if isinstance(results, TestResult) else list(results)
+    if not res_list or not all(isinstance(r, TestResult) for r in res_list):
+        raise ValidationError("results must be a TestResult or a list of them.")
+    comps = [c for r in res_list for c in r.comparisons]
+    idx = [i for i, c in enumerate(comps) if c.effect_type in effect_types]
+    if not idx:
+        raise ValidationError(f"no comparisons with effect_type in {list(effect_types)}.")
+    adj = adjust_pvalues([comps[i].pvalue for i in idx], method)
+    a = check_alpha(alpha) if alpha is not None else comps[idx[0]].alpha
+    new: list[Any] = list(comps)
+    for i, p in zip(idx, adj, strict=True):
+        new[i] = replace(comps[i], pvalue_adjusted=float(p), alpha=a)
+    metrics = sorted({comps[i].metric for i in idx})
+    arms = sorted({comps[i].arm for i in idx})
+    fam = family or (
+        f"{len(idx)} comparisons: metrics {metrics} x arms {arms} vs control"
+    )
+    note = (f"multiple testing: {method} ({_ERROR_RATE[method]} at {a:g}) over the family of "
+            f"{fam}")
+    notes = tuple(n for r in res_list for n in r.notes) + (note,)
+    title = res_list[0].title if len(res_list) == 1 else f"{len(res_list)} tests"
+    info = {"multiple_testing": {"method": method, "family": fam, "size": len(idx),
+                                 "error_rate": _ERROR_RATE[method]}}
+    if len(res_list) == 1:
+        info = {**res_list[0].info, **info}
+    return TestResult(tuple(new), title=title, notes=notes, info=info)

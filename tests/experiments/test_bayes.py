@@ -1,0 +1,66 @@
+"""Beta-binomial summaries: exact P(B > A) and expected loss against quadrature and Monte Carlo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate
+from scipy import stats as sps
+
+from cjmodels.errors import ValidationError
+from cjmodels.experiments import SufficientStats, beta_binomial, expected_loss, prob_beats
+
+COUNTS = SufficientStats.from_counts({"A": 200, "B": 250}, {"A": 10000, "B": 10000})
+
+
+def _quad(ac, bc, aa, ba):
+    fa, fc = sps.beta(aa, ba), sps.beta(ac, bc)
+    return integrate.quad(lambda p: fa.pdf(p) * fc.cdf(p), 0, 1, limit=500,
+                          points=[fa.mean()], epsabs=1e-13)[0]
+
+
+def test_prob_beats_reference():
+    # issue 5: exact P(B > A) = 0.9914228 under Beta(1, 1) priors; scipy.integrate.quad of
+    # f_B(p) F_A(p) gives 0.99142277511; tolerance 1e-9
+    r = beta_binomial(COUNTS, control="A")
+    assert r.prob_beats_control("B") == pytest.approx(0.9914228, abs=5e-8)
+    assert r.prob_beats_control("B") == pytest.approx(_quad(201, 9801, 251, 9751), abs=1e-9)
+
+
+@pytest.mark.parametrize("params", [(3, 4, 1, 1), (3, 4, 2, 9), (12.5, 30, 7, 2),
+                                    (1, 1, 50, 60)])
+def test_prob_beats_matches_quadrature(params):
+    assert prob_beats(*params) == pytest.approx(_quad(*params), abs=1e-9)
+    assert prob_beats(*params) + prob_beats(params[2], params[3], params[0], params[1]) == \
+        pytest.approx(1.0, abs=1e-9)
+
+
+def test_vectorised():
+    a = np.array([201.0, 3.0])
+    b = np.array([9801.0, 4.0])
+    out = prob_beats(a, b, np.array([251.0, 2.0]), np.array([9751.0, 9.0]))
+    np.testing.assert_allclose(out, [prob_beats(201, 9801, 251, 9751), prob_beats(3, 4, 2, 9)],
+                               rtol=1e-12)
+
+
+def test_expected_loss_and_interval_against_monte_carlo():
+    la, lc = expected_loss(201, 9801, 251, 9751)
+    # identity: loss(arm) - loss(control) = E[p_c] - E[p_a]
+    assert la - lc == pytest.approx(201 / 10002 - 251 / 10002, abs=1e-12)
+    rng = np.random.default_rng(0)
+    pa, pb = rng.beta(201, 9801, 1_000_000), rng.beta(251, 9751, 1_000_000)
+    # Monte Carlo check only (1e6 draws): loss within 3e-7, interval ends within 5e-5
+    assert la == pytest.approx(np.maximum(pa - pb, 0).mean(), abs=3e-7)
+    r = beta_binomial(COUNTS, control="A")
+    lo, hi = np.quantile(pb - pa, [0.025, 0.975])
+    assert r.comparisons.loc["B", "diff_low"] == pytest.approx(lo, abs=5e-5)
+    assert r.comparisons.loc["B", "diff_high"] == pytest.approx(hi, abs=5e-5)
+    # per-arm credible intervals are Beta quantiles
+    assert r.arms.loc["A", "ci_low"] == pytest.approx(sps.beta.ppf(0.025, 201, 9801))
+
+
+def test_bad_input():
+    with pytest.raises(ValidationError, match="prior"):
+        beta_binomial(COUNTS, control="A", prior=(0, 1))
+    with pytest.raises(ValidationError, match="positive"):
+        prob_beats(0, 1, 1, 1)
