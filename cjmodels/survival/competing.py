@@ -1,0 +1,218 @@
+"""Competing risks: purchase versus drop-out.
+
+* :func:`cumulative_incidence`: the Aalen-Johansen estimate of each cause's cumulative
+  incidence function (CIF), with Greenwood-type delta-method intervals (Marubini & Valsecchi
+  1995, eq. 10.10).
+* :func:`cause_specific_cox`: one Cox model per cause, the other causes censored.
+
+Why not ``lifelines.AalenJohansenFitter``: it breaks ties between causes by jittering the
+durations at random (so the estimate depends on a seed and differs from the Aalen-Johansen
+estimate on the original data: on ``tests/survival/reference/competing_risks.csv`` it gives
+0.2125 instead of R's 0.2300 at day 10), and with ``timeline=`` it returns NaNs and understates
+the incidence (an open upstream bug). The estimator itself is a two-line cumulative sum, computed
+here exactly on tied data and checked against R survival's multi-state ``survfit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cjmodels._checks import check_scalar
+from cjmodels.errors import ValidationError
+from cjmodels.survival._base import json_safe
+from cjmodels.survival.regression import RegressionResult, cox_ph
+
+__all__ = ["CumulativeIncidence", "cause_specific_cox", "cumulative_incidence"]
+
+
+@dataclass(frozen=True)
+class CumulativeIncidence:
+    """Aalen-Johansen cumulative incidence of each cause.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by ``time`` (0 and each distinct time), columns per cause ``cif_<cause>``,
+        ``se_<cause>``, ``ci_low_<cause>``, ``ci_high_<cause>``, and ``survival`` (free of any
+        event), ``n_at_risk``.
+    causes : tuple of str
+    alpha : float
+    n : int
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    causes: tuple[str, ...]
+    alpha: float
+    n: int
+
+    def at(self, times: Sequence[float]) -> pd.DataFrame:
+        """CIF of each cause (rows: times; columns: causes) as a right-continuous step."""
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        idx = np.maximum(np.searchsorted(self.table.index.to_numpy(), t, side="right") - 1, 0)
+        rows = self.table.iloc[idx]
+        out = pd.DataFrame({c: rows[f"cif_{c}"].to_numpy() for c in self.causes},
+                           index=pd.Index(t, name="time"))
+        return out
+
+    def interval(self, cause: str, times: Sequence[float]) -> pd.DataFrame:
+        """CIF of ``cause`` with standard error and interval at ``times``."""
+        if cause not in self.causes:
+            raise ValidationError(f"cause {cause!r} is not one of {list(self.causes)}.")
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        idx = np.maximum(np.searchsorted(self.table.index.to_numpy(), t, side="right") - 1, 0)
+        cols = [f"cif_{cause}", f"se_{cause}", f"ci_low_{cause}", f"ci_high_{cause}"]
+        out = self.table.iloc[idx][cols].copy()
+        out.columns = ["cif", "se", "ci_low", "ci_high"]
+        out.index = pd.Index(t, name="time")
+        return out
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({"causes": list(self.causes), "alpha": self.alpha, "n": self.n,
+                          "time": self.table.index.tolist(),
+                          **{c: self.table[c].tolist() for c in self.table.columns}})
+
+    def plot(self, ax: Any = None) -> Any:
+        """Stacked step curves of the cumulative incidences; returns the axis."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        t = self.table.index.to_numpy()
+        for c in self.causes:
+            ax.step(t, self.table[f"cif_{c}"], where="post", label=c)
+            ax.fill_between(t, self.table[f"ci_low_{c}"], self.table[f"ci_high_{c}"],
+                            step="post", alpha=0.2)
+        ax.set(xlabel="time", ylabel="cumulative incidence")
+        ax.legend()
+        return ax
+
+    def __repr__(self) -> str:
+        last = self.table.iloc[-1]
+        parts = ", ".join(f"{c} {last[f'cif_{c}']:.3f}" for c in self.causes)
+        return f"<CumulativeIncidence n={self.n}: at the last time {parts}>"
+
+
+def cumulative_incidence(
+    data: pd.DataFrame,
+    *,
+    duration: str = "duration",
+    cause: str = "cause",
+    censored: Any = 0,
+    alpha: float = 0.05,
+) -> CumulativeIncidence:
+    """Aalen-Johansen cumulative incidence functions of competing causes.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer: ``duration`` (>= 0) and ``cause`` (the cause of the event, e.g.
+        ``"purchase"``/``"drop_out"``, or ``censored`` for censored rows).
+    censored : scalar
+        The value of ``cause`` that marks censoring (default 0).
+    alpha : float
+        1 - confidence level; intervals are ``cif +/- z se`` clipped to [0, 1].
+
+    Notes
+    -----
+    ``CIF_k(t) = sum_{t_j <= t} S(t_j-) d_kj / n_j`` with ``S`` the Kaplan-Meier estimate of
+    remaining free of all causes; ties between causes at one time are handled exactly (no
+    jitter). The CIFs and ``S`` sum to 1 at every time.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 4], "cause": [1, 2, 1, 0, 1]})
+    >>> cumulative_incidence(df).at([2, 4]).round(3)
+            1    2
+    time
+    2.0   0.4  0.2
+    4.0   0.8  0.2
+    """
+    from cjmodels.survival._frames import check_durations
+
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    d = check_durations(data, duration=duration, event=None, name="data")
+    if cause not in d.columns:
+        raise ValidationError(f"cause column {cause!r} is not in the data.")
+    c = d[cause]
+    if c.isna().any():
+        raise ValidationError(
+            f"column {cause!r} has missing values; mark censored rows with {censored!r}."
+        )
+    t = d[duration].to_numpy(float)
+    is_cens = (c == censored).to_numpy()
+    labels = sorted({str(v) for v in c[~is_cens].unique()})
+    if not labels:
+        raise ValidationError(f"column {cause!r} has no events (every row is {censored!r}).")
+    cs = c.astype(str).to_numpy()
+    times, inv = np.unique(t, return_inverse=True)
+    n_t = times.size
+    removed = np.bincount(inv, minlength=n_t).astype(float)
+    n_risk = removed[::-1].cumsum()[::-1]
+    d_k = {k: np.bincount(inv[(cs == k) & ~is_cens], minlength=n_t).astype(float)
+           for k in labels}
+    d_all = sum(d_k.values())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(np.where(n_risk > 0, 1.0 - d_all / n_risk, 1.0))
+    s_prev = np.r_[1.0, surv[:-1]]
+    z = stats.norm.ppf(1 - alpha / 2)
+    cols: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where((d_all > 0) & (n_risk > d_all), d_all / (n_risk * (n_risk - d_all)), 0.0)
+        for k in labels:
+            f = np.cumsum(s_prev * d_k[k] / n_risk)
+            # Marubini & Valsecchi (1995) eq. 10.10, expanded into cumulative sums
+            big_a = np.cumsum(a)
+            big_b = np.cumsum(f * a)
+            big_c = np.cumsum(f**2 * a)
+            big_d = np.cumsum(s_prev**2 * d_k[k] * (n_risk - d_k[k]) / n_risk**3)
+            big_e = np.cumsum(s_prev * d_k[k] / n_risk**2)
+            big_g = np.cumsum(f * s_prev * d_k[k] / n_risk**2)
+            var = f**2 * big_a - 2 * f * big_b + big_c + big_d - 2 * (f * big_e - big_g)
+            se = np.sqrt(np.maximum(var, 0.0))
+            cols[f"cif_{k}"] = f
+            cols[f"se_{k}"] = se
+            cols[f"ci_low_{k}"] = np.clip(f - z * se, 0, 1)
+            cols[f"ci_high_{k}"] = np.clip(f + z * se, 0, 1)
+    table = pd.DataFrame({**cols, "survival": surv, "n_at_risk": n_risk},
+                         index=pd.Index(times, name="time"))
+    if times[0] > 0:
+        first = pd.DataFrame({col: [0.0] for col in table.columns}, index=pd.Index([0.0], name="time"))
+        first["survival"] = 1.0
+        first["n_at_risk"] = float(len(t))
+        table = pd.concat([first, table])
+    return CumulativeIncidence(table, tuple(labels), alpha, len(t))
+
+
+def cause_specific_cox(
+    data: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    duration: str = "duration",
+    cause: str = "cause",
+    censored: Any = 0,
+    **cox_options: Any,
+) -> dict[str, RegressionResult]:
+    """One Cox model per cause, the other causes treated as censoring (cause-specific hazards).
+
+    Returns a dict ``{cause: RegressionResult}``; ``cox_options`` go to :func:`cox_ph`
+    (strata, weights, cluster, entry, ...).
+    """
+    if cause not in data.columns:
+        raise ValidationError(f"cause column {cause!r} is not in the data.")
+    c = data[cause]
+    out = {}
+    for k in sorted({str(v) for v in c[c != censored].unique()}):
+        d = data.assign(__event__=(c.astype(str) == k).astype(int))
+        out[k] = cox_ph(d, covariates, duration=duration, event="__event__", **cox_options)
+    if not out:
+        raise ValidationError(f"column {cause!r} has no events.")
+    return out

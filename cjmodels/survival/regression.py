@@ -1,0 +1,318 @@
+"""Cox proportional hazards and accelerated failure time regression on lifelines.
+
+Wrappers over ``lifelines.CoxPHFitter``, ``CoxTimeVaryingFitter`` and the parametric AFT
+fitters that validate the duration table, apply the (start, stop] convention for delayed entry
+and return a frozen :class:`RegressionResult`. The lifelines fitter stays available as
+``result.fitter`` for anything not wrapped.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels._checks import check_scalar
+from cjmodels.errors import ValidationError
+from cjmodels.survival._base import ConvergenceError, json_safe
+from cjmodels.survival._frames import check_durations, shifted_entry
+
+__all__ = ["RegressionResult", "aft", "cox_ph", "cox_time_varying"]
+
+AFT_DISTRIBUTIONS = ("weibull", "loglogistic", "lognormal")
+
+
+@dataclass(frozen=True)
+class RegressionResult:
+    """A fitted survival regression.
+
+    Attributes
+    ----------
+    model : str
+        ``"cox"``, ``"cox_time_varying"`` or ``"aft_<distribution>"``.
+    table : pandas.DataFrame
+        One row per coefficient: ``coef``, ``se``, ``ci_low``, ``ci_high``, ``z``, ``pvalue``
+        and (Cox) ``hazard_ratio``. AFT rows are indexed by (parameter, covariate) as in
+        lifelines (``lambda_``/``rho_`` for Weibull, ``mu_``/``sigma_`` for log-normal,
+        ``alpha_``/``beta_`` for log-logistic).
+    log_likelihood : float
+    concordance : float
+        Harrell's concordance index (NaN for the time-varying Cox model).
+    n : float
+    n_events : float
+    alpha : float
+    fitter : object
+        The fitted lifelines model.
+    """
+
+    model: str
+    table: pd.DataFrame = field(repr=False)
+    log_likelihood: float
+    concordance: float
+    n: float
+    n_events: float
+    alpha: float
+    fitter: Any = field(repr=False, compare=False)
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        tab = self.table.copy()
+        tab.index = [
+            "|".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in tab.index
+        ]
+        return json_safe(
+            {
+                "model": self.model,
+                "coefficients": tab.to_dict(orient="index"),
+                "log_likelihood": self.log_likelihood,
+                "concordance": self.concordance,
+                "n": self.n,
+                "n_events": self.n_events,
+                "alpha": self.alpha,
+            }
+        )
+
+    def ph_test(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Schoenfeld-residual test of proportional hazards per covariate (lifelines
+        ``proportional_hazard_test`` with rank-transformed time). Cox models only.
+
+        Note: R survival >= 3.0 ``cox.zph`` uses a different (score) statistic, so its
+        numbers differ from these; both test the same hypothesis.
+        """
+        from lifelines.statistics import proportional_hazard_test
+
+        if self.model != "cox":
+            raise ValidationError("ph_test applies to cox_ph results only.")
+        df = self.fitter._cj_data if data is None else data
+        res = proportional_hazard_test(self.fitter, df, time_transform="rank")
+        out = res.summary[["test_statistic", "p"]].rename(columns={"p": "pvalue"})
+        return out.rename_axis("covariate")
+
+    def plot(self, ax: Any = None) -> Any:
+        """Coefficients with intervals (a forest plot); returns the axis."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        tab = self.table
+        y = np.arange(len(tab))
+        ax.errorbar(tab["coef"], y, xerr=[tab["coef"] - tab["ci_low"], tab["ci_high"] - tab["coef"]],
+                    fmt="o")
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(y, [str(i) for i in tab.index])
+        ax.set_xlabel("coefficient (log hazard ratio)" if self.model.startswith("cox")
+                      else "coefficient (log time)")
+        return ax
+
+    def __repr__(self) -> str:
+        coefs = ", ".join(
+            f"{i if not isinstance(i, tuple) else '/'.join(map(str, i))}={v:.4g}"
+            for i, v in self.table["coef"].items()
+        )
+        return (
+            f"<{self.model} regression: {coefs}; log-likelihood {self.log_likelihood:.2f}, "
+            f"n={self.n:g}, events={self.n_events:g}>"
+        )
+
+
+def _table(fitter: Any, hazard_ratio: bool) -> pd.DataFrame:
+    s = fitter.summary
+    lo = [c for c in s.columns if c.startswith("coef lower")][0]
+    hi = [c for c in s.columns if c.startswith("coef upper")][0]
+    out = pd.DataFrame(
+        {
+            "coef": s["coef"],
+            "se": s["se(coef)"],
+            "ci_low": s[lo],
+            "ci_high": s[hi],
+            "z": s["z"],
+            "pvalue": s["p"],
+        }
+    )
+    if hazard_ratio:
+        out["hazard_ratio"] = np.exp(out["coef"])
+    return out
+
+
+def _fit_quietly(fn: Any, what: str) -> Any:
+    from lifelines.exceptions import ConvergenceError as LifelinesConvergenceError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            return fn()
+    except LifelinesConvergenceError as exc:
+        raise ConvergenceError(
+            f"{what} did not converge ({str(exc).splitlines()[0]}). Remedies: check for "
+            "covariates that separate events perfectly or are constant within strata, drop "
+            "collinear covariates, standardise numeric covariates, or set a small penalizer "
+            "(e.g. 0.01)."
+        ) from None
+
+
+def cox_ph(
+    data: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    duration: str = "duration",
+    event: str = "event",
+    entry: str | None = None,
+    strata: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    penalizer: float = 0.0,
+    alpha: float = 0.05,
+) -> RegressionResult:
+    """Cox proportional hazards with Efron ties (lifelines ``CoxPHFitter``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Duration table; covariates must be numeric (dummy-encode categories first).
+    covariates : sequence of str
+    duration, event : str
+    entry : str, optional
+        Delayed entry (left truncation), with the (start, stop] risk set of R survival.
+    strata : str or sequence of str, optional
+        Separate baseline hazards per stratum (R ``strata()``).
+    weights : str, optional
+        Case weights; with non-integer weights use ``cluster`` or robust errors.
+    cluster : str, optional
+        Cluster-robust (sandwich) standard errors by this column (R ``cluster=``).
+    penalizer : float
+        Ridge penalty (lifelines' ``penalizer``).
+    alpha : float
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_lung
+    >>> res = cox_ph(load_lung(), ["age", "sex"], duration="time", event="status")
+    >>> res.table["coef"].round(4).tolist()
+    [0.017, -0.5132]
+    """
+    from lifelines import CoxPHFitter
+
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    check_scalar(penalizer, "penalizer", typ=float, ge=0)
+    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    strata_l = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
+    extra = [c for c in [*strata_l, cluster] if c]
+    d = check_durations(data, duration=duration, event=event, entry=entry, weights=weights,
+                        covariates=covs)
+    for c in extra:
+        if c not in d.columns or d[c].isna().any():
+            raise ValidationError(f"column {c!r} (strata/cluster) must exist without missing values.")
+    cols = list(dict.fromkeys([duration, event, *covs, *extra, *([weights] if weights else [])]))
+    df = d[cols].copy()
+    entry_col = None
+    if entry:
+        entry_col = "__entry__"
+        df[entry_col] = shifted_entry(d[entry].to_numpy(float), d[duration].to_numpy(float))
+    cph = CoxPHFitter(penalizer=penalizer, alpha=alpha)
+    _fit_quietly(
+        lambda: cph.fit(df, duration_col=duration, event_col=event, strata=strata_l or None,
+                        weights_col=weights, cluster_col=cluster, entry_col=entry_col,
+                        robust=cluster is not None),
+        "Cox regression",
+    )
+    cph._cj_data = df.drop(columns=[c for c in [cluster] if c])
+    w = df[weights].to_numpy(float) if weights else np.ones(len(df))
+    return RegressionResult("cox", _table(cph, True), float(cph.log_likelihood_),
+                            float(cph.concordance_index_), float(w.sum()),
+                            float((w * df[event]).sum()), alpha, cph)
+
+
+def cox_time_varying(
+    data: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    id: str = "customer_id",
+    start: str = "start",
+    stop: str = "stop",
+    event: str = "event",
+    strata: str | Sequence[str] | None = None,
+    penalizer: float = 0.0,
+    alpha: float = 0.05,
+) -> RegressionResult:
+    """Cox model with time-varying covariates in counting-process (start, stop] form
+    (lifelines ``CoxTimeVaryingFitter``; R ``coxph(Surv(start, stop, event) ~ ...)``).
+
+    Each row is an interval of one customer with the covariate values that held during it;
+    ``event`` is 1 only on the interval that ends with the event (``lifelines.utils.
+    to_long_format`` / ``add_covariate_to_timeline`` build such rows). Standard errors are
+    model-based (R's ``naive.var``).
+    """
+    from lifelines import CoxTimeVaryingFitter
+
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    d = check_durations(data, duration=stop, event=event, entry=start, covariates=covs)
+    if id not in d.columns:
+        raise ValidationError(f"id column {id!r} is not in the data.")
+    empty = d[stop] <= d[start]
+    if empty.any():
+        raise ValidationError(
+            f"{int(empty.sum())} intervals have stop <= start (rows "
+            f"{d.index[empty][:5].tolist()}); (start, stop] intervals must have positive length."
+        )
+    strata_l = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
+    df = d[list(dict.fromkeys([id, start, stop, event, *covs, *strata_l]))]
+    ctv = CoxTimeVaryingFitter(penalizer=penalizer, alpha=alpha)
+    _fit_quietly(
+        lambda: ctv.fit(df, id_col=id, start_col=start, stop_col=stop, event_col=event,
+                        strata=strata_l or None),
+        "time-varying Cox regression",
+    )
+    return RegressionResult("cox_time_varying", _table(ctv, True), float(ctv.log_likelihood_),
+                            float("nan"), float(df[id].nunique()), float(df[event].sum()), alpha,
+                            ctv)
+
+
+def aft(
+    data: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    distribution: str = "weibull",
+    duration: str = "duration",
+    event: str = "event",
+    weights: str | None = None,
+    penalizer: float = 0.0,
+    alpha: float = 0.05,
+) -> RegressionResult:
+    """Accelerated failure time model (lifelines ``WeibullAFTFitter``,
+    ``LogLogisticAFTFitter``, ``LogNormalAFTFitter``).
+
+    Coefficients act on log time (R ``survreg``: the ``lambda_``/``mu_``/``alpha_`` rows equal
+    ``coef(survreg(...))``, and the intercept of ``rho_``/``sigma_``/``beta_`` is ``-log(scale)``
+    (Weibull, log-logistic) or ``log(scale)`` (log-normal)). Durations must be positive.
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_lung
+    >>> res = aft(load_lung(), ["age", "sex"], duration="time", event="status")
+    >>> round(float(res.table.loc[("lambda_", "sex"), "coef"]), 4)
+    0.3821
+    """
+    from lifelines import LogLogisticAFTFitter, LogNormalAFTFitter, WeibullAFTFitter
+
+    check_scalar(distribution, "distribution", in_=AFT_DISTRIBUTIONS)
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    d = check_durations(data, duration=duration, event=event, weights=weights, covariates=covs,
+                        positive=True)
+    cls = {"weibull": WeibullAFTFitter, "loglogistic": LogLogisticAFTFitter,
+           "lognormal": LogNormalAFTFitter}[distribution]
+    df = d[list(dict.fromkeys([duration, event, *covs, *([weights] if weights else [])]))]
+    f = cls(penalizer=penalizer, alpha=alpha)
+    _fit_quietly(lambda: f.fit(df, duration_col=duration, event_col=event, weights_col=weights),
+                 f"AFT ({distribution}) regression")
+    w = df[weights].to_numpy(float) if weights else np.ones(len(df))
+    return RegressionResult(f"aft_{distribution}", _table(f, False), float(f.log_likelihood_),
+                            float(f.concordance_index_), float(w.sum()),
+                            float((w * df[event]).sum()), alpha, f)

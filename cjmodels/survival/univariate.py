@@ -1,0 +1,557 @@
+"""Kaplan-Meier and Nelson-Aalen curves, medians, restricted means and the log-rank test.
+
+Thin wrappers over :mod:`lifelines` (``KaplanMeierFitter``, ``NelsonAalenFitter``,
+``multivariate_logrank_test``) that take a duration table (such as
+:func:`cjmodels.data.time_to_first_purchase` returns), validate it, and return frozen result
+objects. What is added on top of lifelines, and checked against R survival:
+
+* intervals of three kinds, ``ci_type`` ``"log-log"`` (lifelines' default, R's
+  ``conf.type="log-log"``), ``"log"`` (R's default) and ``"plain"``, from Greenwood's variance;
+* the median with the interval where the confidence limits cross 1/2 (as R's
+  ``quantile.survfit``);
+* the restricted mean survival time with R's standard error (``print(fit, rmean=tau)``);
+  lifelines' ``restricted_mean_survival_time(return_variance=True)`` returns the variance of
+  the restricted lifetime, not of the estimator;
+* Nelson-Aalen with tied events counted as ``d / n`` and variance ``sum d / n^2``
+  (R's ``survfit`` ``cumhaz`` and ``std.chaz``);
+* left truncation with the (start, stop] risk set of R survival (see ``entry``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cjmodels._checks import check_scalar
+from cjmodels.errors import ValidationError
+from cjmodels.survival._base import json_safe
+from cjmodels.survival._frames import check_durations, shifted_entry
+
+__all__ = [
+    "CurveSet",
+    "LogRankResult",
+    "SurvivalCurve",
+    "kaplan_meier",
+    "kaplan_meier_by",
+    "logrank_test",
+    "nelson_aalen",
+]
+
+CI_TYPES = ("log-log", "log", "plain")
+
+
+@dataclass(frozen=True)
+class SurvivalCurve:
+    """A Kaplan-Meier survival curve or a Nelson-Aalen cumulative hazard, with intervals.
+
+    Attributes
+    ----------
+    kind : {"kaplan_meier", "nelson_aalen"}
+    table : pandas.DataFrame
+        Indexed by ``time`` (0 and every distinct event or censoring time): ``estimate``
+        (survival, or cumulative hazard), ``std_err`` (of the estimate), ``ci_low``,
+        ``ci_high``, ``n_at_risk``, ``n_events``, ``n_censored``.
+    label : str
+    alpha : float
+        1 - confidence level.
+    ci_type : str
+    n : float
+        Number (sum of weights) of customers.
+    n_events : float
+    """
+
+    kind: str
+    table: pd.DataFrame = field(repr=False)
+    label: str
+    alpha: float
+    ci_type: str
+    n: float
+    n_events: float
+
+    # ----------------------------------------------------------------- evaluation
+    def at(self, times: Any) -> pd.DataFrame:
+        """The step function (and its interval) at ``times``: right-continuous, the value at
+        the last time <= t; before the first time, the value at 0."""
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        idx = np.searchsorted(self.table.index.to_numpy(), t, side="right") - 1
+        idx = np.maximum(idx, 0)
+        out = self.table.iloc[idx][["estimate", "std_err", "ci_low", "ci_high"]].copy()
+        # at-risk count just before t (R's summary(fit, times=) n.risk)
+        tt = self.table.index.to_numpy()
+        after = np.searchsorted(tt, t, side="left")
+        risk = self.table["n_at_risk"].to_numpy()
+        out["n_at_risk"] = np.where(after < len(tt), risk[np.minimum(after, len(tt) - 1)], 0.0)
+        out.index = pd.Index(t, name="time")
+        return out
+
+    def quantile(self, q: float = 0.5) -> dict[str, float]:
+        """Time at which survival first falls to ``1 - q`` or below, with its interval.
+
+        ``q = 0.5`` gives the median. Limits are where the confidence bands cross ``1 - q`` (R's
+        ``quantile.survfit``); a plateau exactly at ``1 - q`` gives the midpoint of the
+        plateau. ``inf`` when not reached (for instance, fewer than half ever buy).
+        """
+        if self.kind != "kaplan_meier":
+            raise ValidationError("quantiles are defined for Kaplan-Meier curves only.")
+        check_scalar(q, "q", typ=float, gt=0, lt=1)
+        times = self.table.index.to_numpy()
+        level = 1.0 - q
+        return {
+            "time": _cross(times, self.table["estimate"].to_numpy(), level),
+            "ci_low": _cross(times, self.table["ci_low"].to_numpy(), level),
+            "ci_high": _cross(times, self.table["ci_high"].to_numpy(), level),
+        }
+
+    @property
+    def median(self) -> dict[str, float]:
+        """Median time with interval (``time``, ``ci_low``, ``ci_high``)."""
+        return self.quantile(0.5)
+
+    def rmst(self, tau: float) -> dict[str, float]:
+        """Restricted mean survival time up to ``tau`` with R's standard error.
+
+        ``RMST = integral_0^tau S(t) dt``; ``se^2 = sum_{t_j <= tau} A_j^2 d_j / (n_j (n_j -
+        d_j))`` with ``A_j`` the area under the curve from ``t_j`` to ``tau`` (R survival,
+        ``survmean``). Returns ``rmst``, ``se``, ``ci_low``, ``ci_high`` (normal interval).
+        """
+        if self.kind != "kaplan_meier":
+            raise ValidationError("the restricted mean is defined for Kaplan-Meier curves only.")
+        check_scalar(tau, "tau", typ=float, gt=0)
+        t = self.table.index.to_numpy()
+        s = self.table["estimate"].to_numpy()
+        keep = t < tau
+        grid = np.r_[t[keep], tau]
+        pieces = s[keep] * np.diff(grid)
+        total = float(pieces.sum())
+        # area from each time to tau
+        area_after = total - np.r_[0.0, np.cumsum(pieces)][:-1]
+        d = self.table["n_events"].to_numpy()[keep]
+        n = self.table["n_at_risk"].to_numpy()[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where((d > 0) & (n > d), area_after**2 * d / (n * (n - d)), 0.0)
+        # each event time's area is the area after it (the piece starting at the event time)
+        se = float(np.sqrt(np.sum(term)))
+        z = stats.norm.ppf(1 - self.alpha / 2)
+        return {"tau": float(tau), "rmst": total, "se": se, "ci_low": total - z * se,
+                "ci_high": total + z * se}
+
+    # ----------------------------------------------------------------- output
+    def summary(self) -> pd.DataFrame:
+        """The curve table."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (the table as columns of lists)."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "label": self.label,
+            "alpha": self.alpha,
+            "ci_type": self.ci_type,
+            "n": self.n,
+            "n_events": self.n_events,
+            "time": self.table.index.tolist(),
+            **{c: self.table[c].tolist() for c in self.table.columns},
+        }
+        if self.kind == "kaplan_meier":
+            out["median"] = self.median
+        return json_safe(out)
+
+    def plot(self, ax: Any = None, ci: bool = True, **kwargs: Any) -> Any:
+        """Step plot of the estimate with its band; returns the axis."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        t = self.table.index.to_numpy()
+        (line,) = ax.step(t, self.table["estimate"], where="post", label=self.label, **kwargs)
+        if ci:
+            ax.fill_between(t, self.table["ci_low"], self.table["ci_high"], step="post",
+                            alpha=0.2, color=line.get_color())
+        ax.set_xlabel("time")
+        ax.set_ylabel("survival" if self.kind == "kaplan_meier" else "cumulative hazard")
+        return ax
+
+    def __repr__(self) -> str:
+        name = "Kaplan-Meier" if self.kind == "kaplan_meier" else "Nelson-Aalen"
+        extra = ""
+        if self.kind == "kaplan_meier":
+            m = self.median
+            extra = f", median {m['time']:.4g} ({m['ci_low']:.4g}, {m['ci_high']:.4g})"
+        return (
+            f"<{name} {self.label!r}: n={self.n:g}, events={self.n_events:g}{extra}, "
+            f"{1 - self.alpha:.0%} {self.ci_type} intervals>"
+        )
+
+
+def _cross(times: np.ndarray, curve: np.ndarray, level: float) -> float:
+    """First time the step function ``curve`` is <= ``level`` (midpoint of an exact plateau)."""
+    tol = 1e-10
+    below = np.flatnonzero(curve <= level + tol)
+    if below.size == 0:
+        return float("inf")
+    i = below[0]
+    if abs(curve[i] - level) <= tol:
+        nxt = np.flatnonzero(curve < level - tol)
+        if nxt.size:
+            return float((times[i] + times[nxt[0]]) / 2)
+        return float("inf")
+    return float(times[i])
+
+
+# --------------------------------------------------------------------------- fitting
+def _event_table(
+    d: pd.DataFrame, duration: str, event: str | None, entry: str | None, weights: str | None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    from lifelines.utils import survival_table_from_events
+
+    dur = d[duration].to_numpy(float)
+    ev = d[event].to_numpy() if event else np.ones(len(d), dtype=np.int64)
+    w = d[weights].to_numpy(float) if weights else np.ones(len(d))
+    ent = None
+    if entry:
+        ent = shifted_entry(d[entry].to_numpy(float), dur)
+    tab = survival_table_from_events(dur, ev, birth_times=ent, weights=w)
+    return tab, dur, ev, ent, w
+
+
+def _prepare(data, duration, event, entry, weights, alpha, ci_type, positive=False):
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    check_scalar(ci_type, "ci_type", in_=CI_TYPES)
+    return check_durations(data, duration=duration, event=event, entry=entry, weights=weights,
+                           positive=positive)
+
+
+def kaplan_meier(
+    data: pd.DataFrame,
+    *,
+    duration: str = "duration",
+    event: str | None = "event",
+    entry: str | None = None,
+    weights: str | None = None,
+    alpha: float = 0.05,
+    ci_type: str = "log-log",
+    label: str = "all",
+) -> SurvivalCurve:
+    """Kaplan-Meier estimate of survival (time to purchase, time to churn) via lifelines.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer, e.g. :func:`cjmodels.data.time_to_first_purchase`.
+    duration, event : str
+        Columns: time (>= 0) and event flag (1 event, 0 censored). ``event=None``: all events.
+    entry : str, optional
+        Column of left-truncation (delayed entry) times: a customer is at risk for events at
+        times ``t > entry`` (R survival's ``Surv(entry, duration, event)``). Tie convention:
+        an exit at the entry time itself (event on the entry day) is kept, and the customer
+        counts as at risk for that time, as if they entered at the start of that day (R
+        rejects such rows).
+    weights : str, optional
+        Case weights (counts of identical customers).
+    alpha : float
+        1 - confidence level.
+    ci_type : {"log-log", "log", "plain"}
+        Transformation of the Greenwood interval.
+    label : str
+
+    Returns
+    -------
+    SurvivalCurve
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
+    >>> km = kaplan_meier(df)
+    >>> km.at([2, 4])["estimate"].round(3).tolist()
+    [0.6, 0.3]
+    >>> km.median["time"]
+    3.0
+    """
+    from lifelines import KaplanMeierFitter
+
+    d = _prepare(data, duration, event, entry, weights, alpha, ci_type)
+    tab, dur, ev, ent, w = _event_table(d, duration, event, entry, weights)
+    kmf = KaplanMeierFitter(alpha=alpha, label=label)
+    kmf.fit(dur, ev, entry=ent, weights=w)
+    s = kmf.survival_function_.iloc[:, 0].reindex(tab.index).to_numpy()
+    n = tab["at_risk"].to_numpy(float)
+    dd = tab["observed"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inc = np.where(dd > 0, dd / (n * (n - dd)), 0.0)
+    green = np.cumsum(inc)  # Greenwood: var(log S)
+    z = stats.norm.ppf(1 - alpha / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd_log = np.sqrt(green)
+        if ci_type == "log-log":
+            lo_ll = kmf.confidence_interval_.iloc[:, 0].reindex(tab.index).to_numpy()
+            hi_ll = kmf.confidence_interval_.iloc[:, 1].reindex(tab.index).to_numpy()
+            low, high = lo_ll, hi_ll
+        elif ci_type == "log":
+            low = s * np.exp(-z * sd_log)
+            high = np.minimum(s * np.exp(z * sd_log), 1.0)
+        else:
+            low = np.maximum(s - z * s * sd_log, 0.0)
+            high = np.minimum(s + z * s * sd_log, 1.0)
+    # where S hits 0 the interval is undefined (R gives NA): keep it at the estimate
+    zero = s <= 0
+    low = np.where(zero, 0.0, low)
+    high = np.where(zero, 0.0, high)
+    table = _curve_table(tab, s, s * sd_log, low, high)
+    return SurvivalCurve("kaplan_meier", table, label, alpha, ci_type, float(w.sum()),
+                         float((w * ev).sum()))
+
+
+def nelson_aalen(
+    data: pd.DataFrame,
+    *,
+    duration: str = "duration",
+    event: str | None = "event",
+    entry: str | None = None,
+    weights: str | None = None,
+    alpha: float = 0.05,
+    label: str = "all",
+) -> SurvivalCurve:
+    """Nelson-Aalen cumulative hazard with tied events as ``d/n`` (lifelines'
+    ``NelsonAalenFitter(nelson_aalen_smoothing=False)``) and R's variance ``sum d/n^2``;
+    log-transformed interval ``H exp(+/- z se / H)``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
+    >>> nelson_aalen(df).at(3)["estimate"].round(4).tolist()
+    [0.95]
+    """
+    from lifelines import NelsonAalenFitter
+
+    d = _prepare(data, duration, event, entry, weights, alpha, "log")
+    tab, dur, ev, ent, w = _event_table(d, duration, event, entry, weights)
+    naf = NelsonAalenFitter(alpha=alpha, nelson_aalen_smoothing=False, label=label)
+    naf.fit(dur, ev, entry=ent, weights=w)
+    h = naf.cumulative_hazard_.iloc[:, 0].reindex(tab.index).to_numpy()
+    n = tab["at_risk"].to_numpy(float)
+    dd = tab["observed"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(np.cumsum(np.where(dd > 0, dd / n**2, 0.0)))
+        z = stats.norm.ppf(1 - alpha / 2)
+        low = np.where(h > 0, h * np.exp(-z * se / h), 0.0)
+        high = np.where(h > 0, h * np.exp(z * se / h), 0.0)
+    table = _curve_table(tab, h, se, low, high)
+    return SurvivalCurve("nelson_aalen", table, label, alpha, "log", float(w.sum()),
+                         float((w * ev).sum()))
+
+
+def _curve_table(tab, est, se, low, high) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "estimate": est,
+            "std_err": se,
+            "ci_low": low,
+            "ci_high": high,
+            "n_at_risk": tab["at_risk"].to_numpy(float),
+            "n_events": tab["observed"].to_numpy(float),
+            "n_censored": tab["censored"].to_numpy(float),
+        },
+        index=pd.Index(tab.index.to_numpy(float), name="time"),
+    )
+    # drop the artificial rows of nudged entry times (no event, no censoring)
+    keep = (out["n_events"] > 0) | (out["n_censored"] > 0) | (out.index == 0)
+    out = out[keep]
+    if out.index[0] != 0:
+        first = pd.DataFrame(
+            {"estimate": [1.0 if est[0] <= 1 and est.max() <= 1 else 0.0], "std_err": [0.0],
+             "ci_low": [np.nan], "ci_high": [np.nan], "n_at_risk": [np.nan], "n_events": [0.0],
+             "n_censored": [0.0]},
+            index=pd.Index([0.0], name="time"),
+        )
+        out = pd.concat([first, out])
+    return out
+
+
+# --------------------------------------------------------------------------- groups
+@dataclass(frozen=True)
+class CurveSet:
+    """Kaplan-Meier curves of several groups, with at-risk counts and a log-rank test."""
+
+    by: str
+    curves: dict[str, SurvivalCurve] = field(repr=False)
+    logrank: LogRankResult | None
+
+    def summary(self) -> pd.DataFrame:
+        """Per group: n, events, median with interval."""
+        rows = {}
+        for g, c in self.curves.items():
+            m = c.median
+            rows[g] = {"n": c.n, "n_events": c.n_events, "median": m["time"],
+                       "median_ci_low": m["ci_low"], "median_ci_high": m["ci_high"]}
+        return pd.DataFrame(rows).T.rename_axis(self.by)
+
+    def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
+        """Numbers at risk just before each time (rows: groups, columns: times)."""
+        return pd.DataFrame(
+            {g: c.at(times)["n_at_risk"].to_numpy() for g, c in self.curves.items()},
+            index=pd.Index(list(times), name="time"),
+        ).T.rename_axis(self.by)
+
+    def at(self, times: Sequence[float]) -> pd.DataFrame:
+        """Survival of each group at ``times`` (rows: groups)."""
+        return pd.DataFrame(
+            {g: c.at(times)["estimate"].to_numpy() for g, c in self.curves.items()},
+            index=pd.Index(list(times), name="time"),
+        ).T.rename_axis(self.by)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(
+            {
+                "by": self.by,
+                "groups": {g: {"n": c.n, "n_events": c.n_events, "median": c.median}
+                           for g, c in self.curves.items()},
+                "logrank": None if self.logrank is None else self.logrank.to_dict(),
+            }
+        )
+
+    def plot(self, ax: Any = None, ci: bool = False, at_risk_times: Sequence[float] | None = None
+             ) -> Any:
+        """All curves on one axis; with ``at_risk_times``, a table of numbers at risk below."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        for c in self.curves.values():
+            c.plot(ax=ax, ci=ci)
+        ax.legend(title=self.by, fontsize=8)
+        if at_risk_times is not None:
+            tab = self.at_risk(at_risk_times)
+            text = "at risk\n" + "\n".join(
+                f"{g}: " + "  ".join(f"{v:g}" for v in row) for g, row in tab.iterrows()
+            )
+            ax.text(0.0, -0.25, text, transform=ax.transAxes, fontsize=7, va="top",
+                    family="monospace")
+        return ax
+
+    def __repr__(self) -> str:
+        lr = "" if self.logrank is None else f"; {self.logrank!r}"
+        return f"<CurveSet by {self.by!r}: {len(self.curves)} groups{lr}>"
+
+
+def kaplan_meier_by(
+    data: pd.DataFrame,
+    by: str,
+    *,
+    duration: str = "duration",
+    event: str | None = "event",
+    entry: str | None = None,
+    weights: str | None = None,
+    alpha: float = 0.05,
+    ci_type: str = "log-log",
+    test: bool = True,
+) -> CurveSet:
+    """Kaplan-Meier curves per value of column ``by`` (e.g. ``first_channel``), with a log-rank
+    test across groups (``test=True``; only without ``entry`` and ``weights``).
+
+    Rows with a missing group are an error (name them explicitly, e.g. ``fillna("none")``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6], "event": [1, 1, 0, 1, 1, 0],
+    ...                    "g": ["a", "a", "a", "b", "b", "b"]})
+    >>> cs = kaplan_meier_by(df, "g")
+    >>> cs.summary()["median"].tolist()
+    [2.0, 5.0]
+    """
+    if not isinstance(data, pd.DataFrame) or by not in data.columns:
+        raise ValidationError(f"by == {by!r} must be a column of the data.")
+    miss = data[by].isna().to_numpy()
+    if miss.any():
+        raise ValidationError(
+            f"column {by!r} has {int(miss.sum())} missing values at rows "
+            f"{data.index[miss][:5].tolist()}; give them a group, e.g. data[{by!r}].fillna('none')."
+        )
+    curves = {
+        str(g): kaplan_meier(sub, duration=duration, event=event, entry=entry, weights=weights,
+                             alpha=alpha, ci_type=ci_type, label=str(g))
+        for g, sub in data.groupby(by, sort=True, observed=True)
+    }
+    lr = None
+    if test and entry is None and weights is None and len(curves) > 1:
+        lr = logrank_test(data, by, duration=duration, event=event)
+    return CurveSet(by, curves, lr)
+
+
+# --------------------------------------------------------------------------- log-rank
+@dataclass(frozen=True)
+class LogRankResult:
+    """Log-rank test of equal survival across groups."""
+
+    statistic: float
+    df: int
+    pvalue: float
+    observed: dict[str, float]
+    expected: dict[str, float]
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"observed": self.observed, "expected": self.expected})
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(
+            {"statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
+             "observed": self.observed, "expected": self.expected}
+        )
+
+    def __repr__(self) -> str:
+        return f"<log-rank test: chi2 = {self.statistic:.4g} on {self.df} df, p = {self.pvalue:.3g}>"
+
+
+def logrank_test(
+    data: pd.DataFrame, group: str, *, duration: str = "duration", event: str | None = "event"
+) -> LogRankResult:
+    """Log-rank test across the values of ``group`` (lifelines ``multivariate_logrank_test``),
+    with observed and expected events per group (R ``survdiff``).
+
+    Raises :class:`ValidationError` when a group has no events (the test then compares nothing
+    about that group; drop or merge it) or there are fewer than two groups.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6], "event": [1, 1, 0, 1, 1, 0],
+    ...                    "g": ["a", "a", "a", "b", "b", "b"]})
+    >>> round(logrank_test(df, "g").statistic, 4)
+    2.4694
+    """
+    from lifelines.statistics import multivariate_logrank_test
+
+    d = check_durations(data, duration=duration, event=event)
+    if group not in d.columns:
+        raise ValidationError(f"group == {group!r} must be a column of the data.")
+    if d[group].isna().any():
+        raise ValidationError(f"column {group!r} has missing values; give them a group first.")
+    ev = d[event].to_numpy() if event else np.ones(len(d), dtype=np.int64)
+    g = d[group].astype(str).to_numpy()
+    groups = np.unique(g)
+    if groups.size < 2:
+        raise ValidationError(f"column {group!r} has one group only; the log-rank test needs two.")
+    obs = {k: float(ev[g == k].sum()) for k in groups}
+    empty = [k for k, v in obs.items() if v == 0]
+    if empty:
+        raise ValidationError(
+            f"groups {empty} of {group!r} have no events; the log-rank test has nothing to "
+            "compare for them. Drop or merge these groups."
+        )
+    res = multivariate_logrank_test(d[duration].to_numpy(float), g, ev)
+    # expected events per group: sum over event times of d_t * n_gt / n_t
+    t = d[duration].to_numpy(float)
+    times = np.unique(t[ev == 1])
+    expected = {}
+    ts = np.sort(t)
+    n_all = len(ts) - np.searchsorted(ts, times, side="left")
+    d_all = np.unique(t[ev == 1], return_counts=True)[1]
+    for k in groups:
+        tk = np.sort(t[g == k])
+        n_k = len(tk) - np.searchsorted(tk, times, side="left")
+        expected[k] = float(np.sum(d_all * n_k / n_all))
+    return LogRankResult(float(res.test_statistic), int(res.degrees_of_freedom),
+                         float(res.p_value), obs, expected)
