@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,notebooks
 
-.PHONY: setup demo test test-slow test-pandas3 lint datasets benchmark paper clean
+.PHONY: setup demo test reference-data test-slow test-pandas3 lint datasets benchmark paper clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cjmodels demo --out output/demo
 
-test: $(STAMP)
+# Published reference data that cannot be shipped (CDNOW, donations) is fetched from the
+# lifetimes wheel on PyPI into ~/.cache/cjmodels/reference; without it those tests skip.
+reference-data: $(STAMP)
+	-$(BIN)/python tests/survival/reference/fetch_lifetimes_datasets.py 2>&1 | grep -v "^WARNING"
+
+test: $(STAMP) reference-data
 	$(BIN)/python -m pytest
 
 test-slow: $(STAMP)
@@ -35,7 +40,7 @@ $(PD3)/.installed: pyproject.toml
 	$(PD3)/bin/python -m pip install --quiet "pandas>=3" 2>&1 | grep -v "lifelines\|incompatible\|dependency resolver" || true
 	touch $(PD3)/.installed
 
-test-pandas3: $(PD3)/.installed
+test-pandas3: $(PD3)/.installed reference-data
 	$(PD3)/bin/python -c "import pandas; assert int(pandas.__version__.split('.')[0]) >= 3, pandas.__version__"
 	$(PD3)/bin/python -m pytest
 
