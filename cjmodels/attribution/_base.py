@@ -1,0 +1,227 @@
+"""Base class of the attribution models: fitting, the bootstrap over journeys, results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels._checks import as_generator, check_scalar
+from cjmodels.attribution._data import AttributionData, attribution_data
+from cjmodels.attribution._results import QUANTITIES, Attribution
+from cjmodels.errors import ValidationError
+
+__all__ = ["AttributionModel", "bootstrap_weights"]
+
+
+def _one_blas_thread() -> Any:
+    """Single-threaded BLAS: the many small solves here are slower with thread contention."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _progress(progress: Any, it: Iterable[Any], total: int, desc: str) -> Iterable[Any]:
+    """Wrap ``it`` in a tqdm-like progress bar when asked (``True`` means tqdm if installed)."""
+    if progress is None or progress is False:
+        return it
+    if progress is True:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # no tqdm: run silently
+            return it
+        return tqdm(it, total=total, desc=desc)
+    if callable(progress):
+        return progress(it, total=total, desc=desc)
+    raise ValidationError(f"progress == {progress!r}, must be None, True or a tqdm-like callable.")
+
+
+def bootstrap_weights(
+    weight: np.ndarray, rng: np.random.Generator, method: str = "poisson"
+) -> np.ndarray:
+    """Journey counts of one bootstrap replicate of the rows' journey counts ``weight``.
+
+    ``"multinomial"`` resamples the N journeys with replacement (counts multinomial with
+    probabilities ``weight / N``); ``"poisson"`` gives every journey a Poisson(1) count, so a row
+    of ``w`` journeys gets Poisson(w): the same to first order, and independent across rows.
+
+    Examples
+    --------
+    >>> w = bootstrap_weights(np.array([5.0, 0.0, 3.0]), np.random.default_rng(0), "multinomial")
+    >>> float(w.sum()), float(w[1])
+    (8.0, 0.0)
+    """
+    if method == "poisson":
+        return rng.poisson(weight).astype(float)
+    if method == "multinomial":
+        n = int(round(float(weight.sum())))
+        return rng.multinomial(n, weight / weight.sum()).astype(float)
+    raise ValidationError(f"method == {method!r}, must be one of 'poisson', 'multinomial'.")
+
+
+class AttributionModel:
+    """Common machinery; subclasses define ``_prepare(data)`` and ``_compute(state, weight)``.
+
+    ``_prepare`` does the work that does not depend on journey counts (path parsing, state
+    encoding), once; ``_compute`` turns counts into per-channel credit, once per fit and once per
+    bootstrap replicate.
+    """
+
+    name = "base"
+    _needs_times = False
+
+    def _params(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if not (k.endswith("_") or k.startswith("_"))}
+
+    # -- to be defined by subclasses -------------------------------------------------------
+    def _prepare(self, data: AttributionData) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _compute(self, state: Any, weight: np.ndarray) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- public ------------------------------------------------------------------------------
+    def fit(self, source: Any, **options: Any) -> AttributionModel:
+        """Fit on an event log or a path table (see :func:`attribution_data` for options).
+
+        Sets ``result_`` (an :class:`Attribution`), ``data_`` and returns ``self``.
+        """
+        data = attribution_data(source, times=self._needs_times, **options)
+        self.data_ = data
+        with _one_blas_thread():
+            self._state_ = self._prepare(data)
+            out = self._compute(self._state_, data.journeys.weight)
+        self.result_ = self._result(out, data)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "result_"):
+            raise ValidationError(f"{type(self).__name__} is not fitted; call fit(...) first.")
+
+    def _totals(self, weight: np.ndarray) -> tuple[float, float]:
+        d = self.data_
+        conv = d.converted
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(d.journeys.weight > 0, weight / d.journeys.weight, 0.0)
+        return float(weight[conv].sum()), float((d.journeys.value * ratio)[conv].sum())
+
+    def _result(self, out: dict[str, Any], data: AttributionData) -> Attribution:
+        tc, tv = data.total_conversions, data.total_value
+        table = pd.DataFrame(index=pd.Index(data.channels, name="channel"))
+        for q in ("removal_effect", "value_removal_effect"):
+            if q in out:
+                table[q] = out[q]
+        for k, v in out.get("columns", {}).items():
+            table[k] = v
+        table["conversions"] = out["conversions"]
+        table["value"] = out["value"]
+        table["share"] = out["conversions"] / tc if tc > 0 else np.nan
+        info = {
+            "n_journeys": data.n_journeys,
+            "n_rows": data.journeys.n,
+            "source": (data.info or {}).get("source"),
+            **out.get("info", {}),
+        }
+        return Attribution(
+            self.name, table, tc, tv, self._params(), info, dict(out.get("tables", {}))
+        )
+
+    def bootstrap(
+        self,
+        n_boot: int = 200,
+        *,
+        alpha: float = 0.05,
+        method: str = "poisson",
+        random_state: int | np.random.Generator | None = None,
+        progress: bool | Callable[..., Iterable[Any]] | None = None,
+    ) -> Attribution:
+        """Percentile intervals from resampling journeys (reweighting the fitted rows).
+
+        Parameters
+        ----------
+        n_boot : int
+            Number of replicates.
+        alpha : float
+            The intervals cover ``1 - alpha``.
+        method : {"poisson", "multinomial"}
+            How journeys are resampled (see :func:`bootstrap_weights`).
+        random_state : int, Generator or None
+            Seed; replicate ``b`` uses child stream ``b`` of ``default_rng(seed).spawn``, so
+            results do not depend on batching.
+        progress : bool or tqdm-like callable, optional
+
+        Returns
+        -------
+        Attribution
+            The fitted result with ``<q>_ci_low``, ``<q>_ci_high`` and ``<q>_se`` columns and
+            the replicates.
+        """
+        self._check_fitted()
+        check_scalar(n_boot, "n_boot", typ=int, ge=2)
+        check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+        check_scalar(method, "method", in_=("poisson", "multinomial"))
+        rngs = as_generator(random_state).spawn(n_boot)
+        w0 = self.data_.journeys.weight
+        reps: dict[str, list[np.ndarray]] = {}
+        with _one_blas_thread():
+            self._replicates(rngs, w0, method, reps, progress)
+        skipped = n_boot - (len(next(iter(reps.values()))) if reps else 0)
+        res = self.result_
+        return self._with_intervals(res, reps, alpha, n_boot, method, skipped)
+
+    def _replicates(
+        self,
+        rngs: list[np.random.Generator],
+        w0: np.ndarray,
+        method: str,
+        reps: dict[str, list[np.ndarray]],
+        progress: Any,
+    ) -> None:
+        for rng in _progress(progress, rngs, len(rngs), f"bootstrap {self.name}"):
+            w = bootstrap_weights(w0, rng, method)
+            tc, _ = self._totals(w)
+            if tc <= 0:
+                continue
+            try:
+                out = self._compute(self._state_, w)
+            except ValidationError:
+                continue
+            out["share"] = out["conversions"] / tc
+            for q in QUANTITIES:
+                if q in out:
+                    reps.setdefault(q, []).append(np.asarray(out[q], dtype=float))
+
+    def _with_intervals(
+        self,
+        res: Attribution,
+        reps: dict[str, list[np.ndarray]],
+        alpha: float,
+        n_boot: int,
+        method: str,
+        skipped: int,
+    ) -> Attribution:
+        if not reps:
+            raise ValidationError("no bootstrap replicate had a conversion; use more data.")
+        table = res.table.copy()
+        arrays = {q: np.vstack(v) for q, v in reps.items()}
+        for q, a in arrays.items():
+            table[f"{q}_ci_low"] = np.nanquantile(a, alpha / 2, axis=0)
+            table[f"{q}_ci_high"] = np.nanquantile(a, 1 - alpha / 2, axis=0)
+            table[f"{q}_se"] = np.nanstd(a, axis=0, ddof=1)
+        info = {
+            **res.info,
+            "n_boot": n_boot,
+            "bootstrap_method": method,
+            "alpha": alpha,
+            "replicates_skipped": skipped,
+        }
+        return Attribution(
+            res.model, table, res.total_conversions, res.total_value, res.params, info,
+            res.tables, arrays,
+        )

@@ -1,0 +1,96 @@
+"""``cjmodels attribute FILE --model ...``: channel attribution from an event log or path table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+#: CLI spelling of the model names (hyphens) -> API names.
+CLI_MODELS = {
+    "first": "first",
+    "last": "last",
+    "last-non-direct": "last_non_direct",
+    "linear": "linear",
+    "linear-unique": "linear_unique",
+    "time-decay": "time_decay",
+    "position": "position",
+    "markov": "markov",
+    "shapley": "shapley",
+    "logistic": "logistic",
+}
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add the ``attribute`` subcommand."""
+    from cjmodels.cli import _log_args
+
+    p = subparsers.add_parser(
+        "attribute", help="multi-touch channel attribution (heuristics, Markov, Shapley, ...)"
+    )
+    p.add_argument(
+        "file",
+        help="event log, or a path table in ChannelAttribution's layout (a CSV with a 'path' "
+        "column, total_conversions, total_null, total_conversion_value)",
+    )
+    p.add_argument("--model", choices=tuple(CLI_MODELS), default="markov")
+    p.add_argument("--order", type=int, default=1, help="Markov order (markov only)")
+    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                   help="bootstrap replicates over journeys for intervals (0: none)")
+    p.add_argument("--alpha", type=float, default=0.05, help="intervals cover 1 - alpha")
+    p.add_argument("--seed", type=int, default=0, help="random_state of the bootstrap")
+    p.add_argument("--half-life", type=float, default=7.0, help="time decay half-life (days)")
+    p.add_argument("--timeout", default=None, help="gap that ends a journey (event logs), e.g. 30D")
+    _log_args(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    import pandas as pd
+
+    from cjmodels.errors import ValidationError
+
+    path = Path(args.file)
+    if not path.exists():
+        raise ValidationError(f"file {args.file!r} does not exist.")
+    if path.suffix in (".csv", ".gz", ".tsv", ".txt"):
+        head = pd.read_csv(path, nrows=0, sep="\t" if path.suffix == ".tsv" else ",")
+        if "path" in head.columns:
+            return pd.read_csv(path), {}
+    from cjmodels.cli import _read
+
+    return _read(args), {"timeout": args.timeout}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fit the model and print the per-channel table (text or JSON)."""
+    from cjmodels.attribution import attribute
+
+    model = CLI_MODELS[args.model]
+    params: dict[str, Any] = {}
+    if model == "markov":
+        params["order"] = args.order
+    if model == "time_decay":
+        params["half_life"] = args.half_life
+    source, opts = _source(args)
+    res = attribute(source, model, n_boot=args.bootstrap, alpha=args.alpha,
+                    random_state=args.seed, data_options=opts, **params)
+    t = res.table
+    keep = ["removal_effect", "conversions", "value", "share"]
+    cols = [c for c in t.columns if any(c == k or c.startswith(k + "_ci") for k in keep)]
+    if args.format == "json":
+        payload = res.to_dict()
+        payload["channels"] = [
+            {"channel": str(ch), **{c: (None if v != v else float(v)) for c, v in r[cols].items()}}
+            for ch, r in t.iterrows()
+        ]
+        print(json.dumps(payload, indent=2, default=str))
+        return 0
+    lines = [repr(res), "", t[cols].round(4).to_string()]
+    if "conversion_probability" in res.info:
+        lines += ["", f"P(conversion) of the chain {res.info['conversion_probability']:.4f} "
+                  f"(observed {res.info['observed_conversion_rate']:.4f}); "
+                  f"{res.info['n_states']} states"]
+    print("\n".join(lines))
+    return 0

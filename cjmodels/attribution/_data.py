@@ -1,0 +1,291 @@
+"""Attribution input: journeys as weighted rows, from an event log or a path table.
+
+Every model here works on one representation, a :class:`~cjmodels.data.JourneySet` whose rows
+are *cells*: a distinct channel sequence with one outcome (conversion or not), weighted by how
+many journeys it stands for, with the conversion value summed over them. Path tables give two
+cells per path (``total_conversions`` and ``total_null``); event logs give one cell per distinct
+(path, outcome) pair, or one row per journey when touch times are needed (time decay).
+Censored journeys count as non-converting, as in :func:`~cjmodels.data.path_table`.
+
+Because the rows carry counts, the bootstrap over journeys is a reweighting of the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels.data import (
+    CONVERSION,
+    NULL,
+    START,
+    EventLog,
+    JourneySet,
+    PathTable,
+    journey_set,
+    read_path_table,
+)
+from cjmodels.data.events import as_event_log
+from cjmodels.data.journeys import _CONV, _DROP, _journey_index
+from cjmodels.errors import ValidationError
+
+__all__ = ["AttributionData", "attribution_data"]
+
+#: Channel names that clash with the chain's own states (compared case-insensitively, with or
+#: without the brackets).
+RESERVED = ("start", "conversion", "null")
+
+
+@dataclass(frozen=True)
+class AttributionData:
+    """Weighted journey cells: the common input of all attribution models.
+
+    Attributes
+    ----------
+    journeys : JourneySet
+        Rows are cells (or single journeys when ``dt`` is set); ``outcome`` is 0 for conversion
+        and 1 otherwise; ``weight`` counts journeys; ``value`` is the summed conversion value.
+    dt : numpy.ndarray or None
+        Time from each touch to the end of its journey (days for datetime logs, the log's unit
+        for numeric times); only for data built from an event log with ``times=True``.
+    info : dict
+        Where the data came from and the totals.
+    """
+
+    journeys: JourneySet
+    dt: np.ndarray | None = None
+    info: dict[str, Any] | None = None
+
+    @property
+    def channels(self) -> list[str]:
+        """Channel names (sorted)."""
+        return [str(c) for c in self.journeys.labels]
+
+    @property
+    def converted(self) -> np.ndarray:
+        """Boolean: does the row convert?"""
+        return self.journeys.outcome == _CONV
+
+    @property
+    def total_conversions(self) -> float:
+        js = self.journeys
+        return float(js.weight[self.converted].sum())
+
+    @property
+    def total_value(self) -> float:
+        return float(self.journeys.value[self.converted].sum())
+
+    @property
+    def n_journeys(self) -> float:
+        return float(self.journeys.weight.sum())
+
+    @property
+    def has_null(self) -> bool:
+        """Are there non-converting journeys?"""
+        js = self.journeys
+        return bool((js.weight[~self.converted] > 0).any())
+
+    def reweight(self, weight: np.ndarray) -> AttributionData:
+        """The same rows with new journey counts (conversion values scaled along)."""
+        js = self.journeys
+        old = js.weight
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(old > 0, weight / np.where(old > 0, old, 1.0), 0.0)
+        new = JourneySet(
+            js.labels, js.symbols, js.offsets, js.outcome, np.asarray(weight, dtype=float),
+            js.value * ratio, js.info,
+        )
+        return AttributionData(new, self.dt, self.info)
+
+    def path_strings(self) -> np.ndarray:
+        """The path of every row as channels joined by ``" > "``."""
+        ids, strings = self.journeys.path_strings()
+        return strings[ids]
+
+
+def _check_labels(js: JourneySet, separator: str = " > ") -> None:
+    labels = [str(x) for x in js.labels]
+    core = separator.strip()
+    stray = [lab for lab in labels if core and (lab.startswith(core) or lab.endswith(core))]
+    if "" in labels or stray:
+        code = labels.index("" if "" in labels else stray[0])
+        rows = np.unique(np.repeat(np.arange(js.n), js.lengths)[js.symbols == code])[:5]
+        raise ValidationError(
+            f"a path has an empty channel name (rows {rows.tolist()} of the journey cells; "
+            "look for a doubled or trailing separator such as 'a >  > b'). Every channel "
+            "needs a name."
+        )
+    bad = [
+        lab
+        for lab in labels
+        if lab.strip().lower().strip("()") in RESERVED or lab in (START, CONVERSION, NULL)
+    ]
+    if bad:
+        raise ValidationError(
+            f"channels {bad} are named like the chain's reserved states (start, conversion, "
+            "null); rename them, e.g. 'start' -> 'start_page'."
+        )
+
+
+def _parse_paths(pt: PathTable) -> JourneySet:
+    """The path table as a JourneySet, like :meth:`PathTable.journey_set` but parsed with one
+    C-level join and split of all paths (and labels stripped once each), which is several
+    times faster on large tables. Falls back to the data layer when a label looks wrong, so
+    that errors name the rows."""
+    t = pt.table
+    sep = pt.separator
+    paths = t["path"].tolist()
+    lengths = np.fromiter((p.count(sep) + 1 for p in paths), dtype=np.int64, count=len(paths))
+    tokens = sep.join(paths).split(sep)
+    if len(tokens) != int(lengths.sum()):
+        return pt.journey_set()
+    raw_codes, raw_labels = pd.factorize(np.asarray(tokens, dtype=object))
+    stripped = np.array([str(x).strip() for x in raw_labels], dtype=object)
+    codes2, labels = pd.factorize(stripped, sort=True)
+    core = sep.strip()
+    if any(lab == "" or (core and (lab.startswith(core) or lab.endswith(core))) for lab in labels):
+        return pt.journey_set()
+    symbols = codes2[raw_codes].astype(np.int64)
+    n = len(t)
+    w = np.concatenate([t["total_conversions"].to_numpy(float), t["total_null"].to_numpy(float)])
+    keep = w > 0
+    reps = np.concatenate([np.arange(n), np.arange(n)])[keep]
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    lens = lengths[reps]
+    offsets = np.zeros(len(reps) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    idx = np.repeat(starts[reps] - offsets[:-1], lens) + np.arange(offsets[-1])
+    val = np.concatenate([t["total_conversion_value"].to_numpy(float), np.zeros(n)])
+    outcome = np.repeat(np.array([_CONV, _DROP], dtype=np.int8), n)
+    return JourneySet(
+        np.asarray(labels, dtype=object), symbols[idx], offsets, outcome[keep], w[keep],
+        val[keep], {"by": "channel", "source": "path_table"},
+    )
+
+
+def _cells(js: JourneySet) -> JourneySet:
+    """Merge rows with the same path and outcome (censored counts as non-converting)."""
+    ids, seqs = js.path_ids()
+    conv = (js.outcome == _CONV).astype(np.int64)
+    key = ids * 2 + (1 - conv)
+    inv, uniq = pd.factorize(key, sort=True)
+    w = np.bincount(inv, weights=js.weight)
+    val = np.bincount(inv, weights=js.value * conv)
+    path_id = uniq // 2
+    outcome = np.where(uniq % 2 == 0, _CONV, _DROP).astype(np.int8)
+    lengths = np.array([len(seqs[p]) for p in path_id], dtype=np.int64)
+    offsets = np.zeros(len(uniq) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    symbols = (
+        np.concatenate([seqs[p] for p in path_id]).astype(np.int64)
+        if len(uniq)
+        else np.empty(0, np.int64)
+    )
+    return JourneySet(js.labels, symbols, offsets, outcome, w, val, dict(js.info))
+
+
+def _from_log(
+    log: EventLog, times: bool, timeout: Any, lookback: Any, unit: str
+) -> AttributionData:
+    js, frame = journey_set(log, by="channel", timeout=timeout, lookback=lookback)
+    empty = js.lengths == 0
+    dropped = int(empty.sum())
+    if dropped:
+        from cjmodels.data.journeys import _subset
+
+        js = _subset(js, ~empty)
+    dt = None
+    if times:
+        # touch times relative to the journey end; the data layer does not expose them
+        _, touch_pos, touch_j, _ = _journey_index(log, timeout=timeout, lookback=lookback)
+        t = log.times(unit)
+        end = np.asarray(log.to_float(frame["end"].to_numpy(), unit), dtype=float)
+        dt = end[touch_j] - t[touch_pos]
+    else:
+        js = _cells(js)
+    info = {
+        "source": "event_log",
+        "journeys_without_touches": dropped,
+        "censored_as_null": True,
+        "time_unit": unit if log.time_kind != "numeric" else "log",
+    }
+    return AttributionData(js, dt, info)
+
+
+def attribution_data(
+    source: Any,
+    *,
+    times: bool = False,
+    timeout: Any = None,
+    lookback: Any = None,
+    unit: str = "D",
+    **options: Any,
+) -> AttributionData:
+    """Turn an event log or a path table into :class:`AttributionData`.
+
+    Parameters
+    ----------
+    source : EventLog, DataFrame, PathTable, str path, or AttributionData
+        An event log (DataFrame with event columns, or :class:`~cjmodels.data.EventLog`), a
+        path table (:class:`~cjmodels.data.PathTable`, a DataFrame with a ``path`` column in
+        ChannelAttribution's layout, or a CSV file of that layout).
+    times : bool
+        Keep one row per journey with each touch's time before the journey's end (needed by
+        time decay; event logs only).
+    timeout, lookback : time span, optional
+        Journey options for event logs, see :func:`cjmodels.data.journeys`.
+    unit : str
+        Time unit of ``dt`` for datetime logs (default days).
+    **options
+        Column options for an event log (see :class:`~cjmodels.data.EventLog`), or for a path
+        table (``path=``, ``conversions=``, ``null=``, ``value=``, ``separator=``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = attribution_data(pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [2, 0],
+    ...                                     "total_null": [1, 3]}))
+    >>> d.channels, d.total_conversions, d.n_journeys
+    (['a', 'b'], 2.0, 6.0)
+    """
+    if isinstance(source, AttributionData):
+        data = source
+    elif isinstance(source, PathTable) or (
+        isinstance(source, pd.DataFrame) and "path" in source.columns
+    ):
+        pt = source if isinstance(source, PathTable) else read_path_table(source, **options)
+        if times:
+            raise ValidationError(
+                "time decay needs touch timestamps, which a path table does not have; pass the "
+                "event log instead."
+            )
+        js = _parse_paths(pt)
+        _check_labels(js, pt.separator)
+        data = AttributionData(js, None, {"source": "path_table"})
+    elif isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        df = pd.read_csv(source)
+        return attribution_data(
+            df, times=times, timeout=timeout, lookback=lookback, unit=unit, **options
+        )
+    elif isinstance(source, (pd.DataFrame, EventLog)):
+        log = as_event_log(source, **options)
+        log.require("channel", purpose="channel attribution")
+        data = _from_log(log, times, timeout, lookback, unit)
+        _check_labels(data.journeys)
+    else:
+        raise ValidationError(
+            f"cannot attribute from a {type(source).__name__}; pass an event log, a path table "
+            "(DataFrame with a 'path' column, or PathTable) or a CSV file of either."
+        )
+    if data.journeys.n == 0 or data.n_journeys <= 0:
+        raise ValidationError("there are no journeys to attribute (the input is empty).")
+    if data.total_conversions <= 0:
+        raise ValidationError(
+            "there are no conversions at all, so there is nothing to attribute; check the "
+            "conversion column (total_conversions, or 'conversion' events in the log)."
+        )
+    return data

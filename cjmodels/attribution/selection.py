@@ -1,0 +1,180 @@
+"""Choosing the Markov order by cross-validated prediction of conversion on held-out journeys.
+
+Journeys (not paths) are split into folds: each path's conversion and null counts are thinned
+multinomially, so every journey lands in one fold. For each order the chain is fitted on the
+other folds, and each held-out journey's conversion is predicted from its last state:
+``P(conversion | the walk ends at s) = conv_s / (conv_s + null_s)``, shrunk towards the training
+conversion rate with ``prior`` pseudo-journeys (states never seen in training get the rate).
+The score is the held-out log-loss (lower is better) with its standard error across folds, and
+the held-out AUC. The in-sample AUC is reported too: it always grows with the order, which is why
+it must not be used to choose one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels._checks import as_generator, check_scalar
+from cjmodels.attribution._data import AttributionData, attribution_data
+from cjmodels.attribution.markov import encode_states
+from cjmodels.errors import ValidationError
+from cjmodels.synthetic._base import to_jsonable
+
+__all__ = ["OrderSelection", "select_order"]
+
+
+@dataclass(frozen=True, repr=False)
+class OrderSelection:
+    """Cross-validated scores per Markov order.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Per order: ``log_loss`` (held-out, mean over folds), ``log_loss_se``, ``auc``
+        (held-out), ``in_sample_log_loss``, ``in_sample_auc``, ``n_states``.
+    best_order : int
+        Order with the lowest held-out log-loss.
+    one_se_order : int
+        Smallest order within one standard error of the best (a more conservative choice).
+    """
+
+    table: pd.DataFrame
+    best_order: int
+    one_se_order: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.reset_index()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "best_order": self.best_order,
+            "one_se_order": self.one_se_order,
+            "table": to_jsonable(self.table),
+            "params": to_jsonable(self.params),
+        }
+
+    def plot(self, ax: Any = None) -> Any:
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(5, 3.5))
+        t = self.table
+        ax.errorbar(t.index, t["log_loss"], yerr=t["log_loss_se"], marker="o",
+                    label="held-out")
+        ax.plot(t.index, t["in_sample_log_loss"], marker="s", ls="--", label="in-sample")
+        ax.set(xlabel="Markov order", ylabel="log-loss of conversion", xticks=list(t.index))
+        ax.legend()
+        return ax
+
+    def __repr__(self) -> str:
+        return (
+            f"OrderSelection(orders {list(self.table.index)}, best {self.best_order}, "
+            f"one-SE {self.one_se_order})"
+        )
+
+
+def _weighted_auc(p: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> float:
+    """AUC with journeys weighted: P(score of a converter > score of a non-converter)."""
+    order = np.argsort(p, kind="stable")
+    p, pos, neg = p[order], pos[order], neg[order]
+    uniq, inv = np.unique(p, return_inverse=True)
+    P = np.bincount(inv, weights=pos)
+    N = np.bincount(inv, weights=neg)
+    below = np.cumsum(N) - N
+    tot = P.sum() * N.sum()
+    return float(((P * (below + 0.5 * N)).sum()) / tot) if tot > 0 else float("nan")
+
+
+def _scores(enc: Any, data: AttributionData, train: np.ndarray, test: np.ndarray, prior: float):
+    conv = data.converted
+    S = enc.n_states
+    ls = enc.last_state
+    c = np.bincount(ls, weights=np.where(conv, train, 0.0), minlength=S)
+    n = np.bincount(ls, weights=train, minlength=S)
+    rate = float(train[conv].sum() / train.sum())
+    p = (c + prior * rate) / (n + prior)
+    pr = np.clip(p[ls], 1e-12, 1 - 1e-12)
+    pos = np.where(conv, test, 0.0)
+    neg = np.where(conv, 0.0, test)
+    ll = -float((pos * np.log(pr) + neg * np.log1p(-pr)).sum() / test.sum())
+    return ll, _weighted_auc(pr, pos, neg)
+
+
+def select_order(
+    source: Any,
+    orders: Sequence[int] = (1, 2, 3, 4),
+    *,
+    n_splits: int = 5,
+    collapse_repeats: bool = True,
+    prior: float = 1.0,
+    random_state: int | np.random.Generator | None = 0,
+    **options: Any,
+) -> OrderSelection:
+    """Cross-validated choice of the Markov order.
+
+    Parameters
+    ----------
+    source : event log or path table
+    orders : sequence of int
+    n_splits : int
+        Folds of journeys.
+    collapse_repeats : bool
+        As in :class:`MarkovAttribution`.
+    prior : float
+        Pseudo-journeys shrinking each state's conversion share to the overall rate.
+    random_state : int, Generator or None
+        Seed of the fold assignment.
+
+    Examples
+    --------
+    >>> from cjmodels.attribution import attribution_data
+    >>> from cjmodels.datasets import load_journeys
+    >>> sel = select_order(load_journeys().event_log(), orders=(1, 2))
+    >>> sel.best_order in (1, 2)
+    True
+    """
+    data = source if isinstance(source, AttributionData) else attribution_data(source, **options)
+    check_scalar(n_splits, "n_splits", typ=int, ge=2)
+    check_scalar(prior, "prior", typ=float, gt=0)
+    orders = [int(check_scalar(k, "order", typ=int, ge=1)) for k in orders]
+    if not data.has_null:
+        raise ValidationError("order selection needs non-converting journeys (null counts).")
+    w = data.journeys.weight
+    wi = np.round(w).astype(np.int64)
+    if not np.allclose(w, wi):
+        raise ValidationError("cross-validation splits journeys: the counts must be integers.")
+    rng = as_generator(random_state)
+    folds = np.stack([rng.multinomial(k, np.full(n_splits, 1.0 / n_splits)) for k in wi])
+    rows = []
+    for k in orders:
+        enc = encode_states(data, k, collapse_repeats)
+        ll, auc = [], []
+        for f in range(n_splits):
+            test = folds[:, f].astype(float)
+            train = w - test
+            a, b = _scores(enc, data, train, test, prior)
+            ll.append(a)
+            auc.append(b)
+        ins_ll, ins_auc = _scores(enc, data, w, w, prior)
+        rows.append({
+            "order": k,
+            "log_loss": float(np.mean(ll)),
+            "log_loss_se": float(np.std(ll, ddof=1) / np.sqrt(n_splits)),
+            "auc": float(np.nanmean(auc)),
+            "in_sample_log_loss": ins_ll,
+            "in_sample_auc": ins_auc,
+            "n_states": enc.n_states,
+        })
+    table = pd.DataFrame(rows).set_index("order")
+    best = int(table["log_loss"].idxmin())
+    limit = table.loc[best, "log_loss"] + table.loc[best, "log_loss_se"]
+    one_se = int(table.index[table["log_loss"] <= limit].min())
+    params = {"orders": orders, "n_splits": n_splits, "collapse_repeats": collapse_repeats,
+              "prior": prior}
+    return OrderSelection(table, best, one_se, params)
