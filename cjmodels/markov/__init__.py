@@ -5,9 +5,11 @@ Fit a chain to many journeys (:func:`fit_chain`), each with an explicit start an
 then ask for intervals of every transition probability (:meth:`FittedChain.intervals`), the
 absorbing analysis (:func:`absorbing_analysis`), the funnel (:func:`funnel`), dwell times and
 transition intensities (:func:`dwell_times`, :func:`transition_intensities`), recurrent
-quantities of the customer life cycle (:func:`lifecycle_chain`), and tests of Markov order and
-homogeneity (:func:`order_test`, :func:`select_order`, :func:`homogeneity_test`,
-:func:`time_homogeneity_test`).
+quantities of the customer life cycle (:func:`lifecycle_chain`: purchase leads into the next
+journey; stationary distribution, recurrence and first-passage times such as the time from a
+purchase to the next one), tests of Markov order and homogeneity (:func:`order_test`,
+:func:`select_order`, :func:`homogeneity_test`, :func:`time_homogeneity_test`), and plots
+(heatmap, funnel, state diagram: :func:`plot_diagram`).
 
 Examples
 --------
@@ -35,6 +37,8 @@ from cjmodels.markov.fit import (
     TransitionIntervals,
     fit_chain,
 )
+from cjmodels.markov.lifecycle import LifecycleChain, Passage, lifecycle_chain
+from cjmodels.markov.plots import plot_diagram, plot_funnel, plot_heatmap
 from cjmodels.markov.timing import (
     DwellTimes,
     Intensities,
@@ -52,9 +56,11 @@ __all__ = [
     "FittedChain",
     "Funnel",
     "Intensities",
+    "LifecycleChain",
     "JourneyTransitions",
     "MarkovChain",
     "OrderSelection",
+    "Passage",
     "TransitionIntervals",
     "absorbing_analysis",
     "counts_from_table",
@@ -63,7 +69,11 @@ __all__ = [
     "funnel",
     "homogeneity_test",
     "journey_transitions",
+    "lifecycle_chain",
     "order_test",
+    "plot_diagram",
+    "plot_funnel",
+    "plot_heatmap",
     "select_order",
     "stage_visits",
     "time_homogeneity_test",

@@ -361,10 +361,14 @@ class MarkovChain:
             "matrix": self.matrix.tolist(),
         }
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Heatmap of the transition matrix; see :func:`cjmodels.markov.plot_heatmap`."""
-        from cjmodels.markov.plots import plot_heatmap
+    def plot(self, ax: Any = None, *, kind: str = "heatmap", **kwargs: Any) -> Any:
+        """Heatmap of the transition matrix, or with ``kind="diagram"`` the state diagram
+        (see :mod:`cjmodels.markov.plots`)."""
+        from cjmodels.markov.plots import plot_diagram, plot_heatmap
 
+        check_scalar(kind, "kind", in_=("heatmap", "diagram"))
+        if kind == "diagram":
+            return plot_diagram(self, ax=ax, **kwargs)
         return plot_heatmap(self.frame, ax=ax, **kwargs)
 
     def __repr__(self) -> str:

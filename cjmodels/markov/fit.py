@@ -438,10 +438,14 @@ class FittedChain:
             "info": {k: v for k, v in self.info.items() if _jsonable(v)},
         }
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Heatmap of the fitted transition matrix (non-end rows)."""
-        from cjmodels.markov.plots import plot_heatmap
+    def plot(self, ax: Any = None, *, kind: str = "heatmap", **kwargs: Any) -> Any:
+        """Heatmap of the fitted transition matrix (non-end rows), or with
+        ``kind="diagram"`` the state diagram (:func:`cjmodels.markov.plot_diagram`)."""
+        from cjmodels.markov.plots import plot_diagram, plot_heatmap
 
+        check_scalar(kind, "kind", in_=("heatmap", "diagram"))
+        if kind == "diagram":
+            return plot_diagram(self.chain, ax=ax, **kwargs)
         return plot_heatmap(self.summary().drop(columns="row_total"), ax=ax, **kwargs)
 
     def __repr__(self) -> str:
