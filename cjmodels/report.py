@@ -203,28 +203,6 @@ def section_journeys(ctx: Context) -> Section:
     return s
 
 
-def section_stages(ctx: Context) -> Section:
-    from cjmodels.data import transition_counts
-
-    s = Section("Stage transitions (journeys dataset, first-order counts, 30-day timeout)")
-    log = ctx.log("journeys")
-    tc = transition_counts(log, by="stage", order=1, censored="drop", timeout="30D")
-    p = tc.probabilities()
-    rows = [tc.start, *tc.transient]
-    s.lines.append(
-        f"  {tc!r}; censored journeys end without a transition ({tc.info['n_censored']:g})"
-    )
-    s.lines.append("  maximum-likelihood transition probabilities (rows: from, columns: to):")
-    s.table(p.loc[rows], float_format="{:.2f}")
-    ctx.write_csv(tc.matrix(), "stage_transition_counts.csv", s)
-    s.values = {"probabilities": p.loc[rows].to_dict(orient="index"), "info": tc.info}
-    fig, ax = ctx.plt.subplots(figsize=(7.5, 4.8))
-    tc.plot(ax=ax)
-    ax.set_title("Stage transition probabilities (30-day timeout)")
-    ctx.save(fig, "stage_transitions.png", s)
-    return s
-
-
 def _km(durations: pd.DataFrame, label: str):
     from lifelines import KaplanMeierFitter
 
@@ -394,7 +372,6 @@ def _capability_sections() -> list[Callable[[Context], Section]]:
 SECTIONS: list[Callable[[Context], Section]] = [
     section_data,
     section_journeys,
-    section_stages,
     section_time_to_purchase,
     section_customer_base,
     section_subscriptions,
