@@ -49,6 +49,7 @@ from cjmodels.markov import (
 from cjmodels.outputs import Outputs
 
 out = Outputs("02")  # numbers, tables and figures for the paper (paper/generated/)
+out.value("level", 1 - ALPHA, fmt="{:.0%}")  # the nominal level of every interval
 ds = load_journeys()
 log = ds.event_log()
 fit = fit_chain(log, timeout=TIMEOUT, journeys="first")

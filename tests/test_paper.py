@@ -17,6 +17,7 @@ _ALLOWED = re.compile(
 def _prose(tex: str) -> str:
     body = tex.split(r"\begin{document}", 1)[1]
     body = re.sub(r"(?<!\\)%.*", "", body)  # comments
+    body = re.sub(r"\^\{?\d\}?", "", body)  # exponents in notation such as $G^2$
     return _ALLOWED.sub("", body)
 
 
