@@ -10,7 +10,21 @@ Customer-base models (own likelihoods, maximum likelihood with standard errors):
 - :class:`GammaGammaModel` and :func:`customer_lifetime_value`: spend and discounted CLV.
 
 Classic survival on lifelines, with result objects: :func:`kaplan_meier`,
-:func:`nelson_aalen`, :func:`kaplan_meier_by`, :func:`logrank_test`.
+:func:`nelson_aalen`, :func:`kaplan_meier_by`, :func:`logrank_test`, :func:`cox_ph`,
+:func:`cox_time_varying`, :func:`aft`; competing risks: :func:`cumulative_incidence`,
+:func:`cause_specific_cox`.
+
+From logs: :func:`counting_process` (touches as time-varying covariates in (start, stop] form,
+left truncation from a known origin).
+
+Scale: :func:`person_period_table` and :func:`discrete_time_survival` (grouped
+proportional-hazards or logistic GLM on aggregated person-period counts, via statsmodels).
+
+Never-buyers: :class:`MixtureCureModel` (logistic cure probability, Weibull/exponential
+latency) and :func:`simulate_mixture_cure` (a world with a known cure fraction).
+
+Prediction accuracy: :func:`brier_score`, :func:`integrated_brier_score` (IPCW),
+:func:`concordance_index_ipcw` (Uno), :func:`concordance_td` (Antolini).
 """
 
 from cjmodels.survival._base import ConvergenceError, ParameterFit
@@ -19,6 +33,20 @@ from cjmodels.survival.competing import (
     CumulativeIncidence,
     cause_specific_cox,
     cumulative_incidence,
+    fine_gray,
+)
+from cjmodels.survival.counting import counting_process
+from cjmodels.survival.cure import MixtureCureModel, simulate_mixture_cure
+from cjmodels.survival.discrete import (
+    DiscreteTimeResult,
+    discrete_time_survival,
+    person_period_table,
+)
+from cjmodels.survival.metrics import (
+    brier_score,
+    concordance_index_ipcw,
+    concordance_td,
+    integrated_brier_score,
 )
 from cjmodels.survival.regression import RegressionResult, aft, cox_ph, cox_time_varying
 from cjmodels.survival.sbg import ShiftedBetaGeometricModel
@@ -38,7 +66,9 @@ __all__ = [
     "BetaGeoModel",
     "ConvergenceError",
     "CumulativeIncidence",
+    "DiscreteTimeResult",
     "GammaGammaModel",
+    "MixtureCureModel",
     "ModifiedBetaGeoModel",
     "ParameterFit",
     "ParetoNBDModel",
@@ -48,13 +78,22 @@ __all__ = [
     "LogRankResult",
     "SurvivalCurve",
     "aft",
+    "brier_score",
     "cause_specific_cox",
+    "concordance_index_ipcw",
+    "concordance_td",
+    "counting_process",
     "cumulative_incidence",
+    "integrated_brier_score",
     "cox_ph",
     "cox_time_varying",
     "customer_lifetime_value",
+    "discrete_time_survival",
+    "fine_gray",
     "kaplan_meier",
     "kaplan_meier_by",
     "logrank_test",
     "nelson_aalen",
+    "person_period_table",
+    "simulate_mixture_cure",
 ]
