@@ -9,6 +9,8 @@ revenue, a pre-period value and sessions; seed 0) is built in memory. Timed (bes
 CUPED on revenue, the delta-method ratio revenue/sessions, and ``analyze`` (SRM + all of them);
 the peak resident memory of the process is compared with the table's own size. Then 100,000
 simulated A/A experiments (``aa_simulation``) and 100,000 peeking experiments with 10 looks.
+``--journey-aware`` times only the time-to-purchase tests and the Hodges-Lehmann shift
+(written to ``benchmarks/results/experiments_journey_1M.json`` with ``--rows 1_000_000``).
 With ``--teatasting-python`` the same table (same seed, same generator) is analysed by
 tea-tasting in that interpreter (a scratch virtual environment; tea-tasting is not a
 dependency), side by side.
@@ -135,6 +137,34 @@ def run_teatasting(rows: int, repeat: int) -> dict:
     return {"tea_tasting": tt.__version__, "seconds": out, "rss_peak_mb": round(_rss_mb(), 1)}
 
 
+def run_journey_aware(rows: int, repeat: int) -> dict:
+    """Time-to-purchase tests and the Hodges-Lehmann shift on ``rows`` customers."""
+    from cjmodels.experiments import compare_time_to_purchase, mann_whitney
+
+    rng = np.random.default_rng(1)
+    arm = rng.integers(0, 2, rows)
+    buys = rng.random(rows) < 0.10 + 0.01 * arm
+    t = rng.exponential(3.0, rows)
+    follow = rng.uniform(0, 28, rows)
+    event = buys & (t <= follow)
+    durations = pd.DataFrame({
+        "variant": np.where(arm == 1, "treatment", "control"),
+        "duration": np.where(event, t, follow), "event": event.astype(np.int8)})
+    revenue = pd.DataFrame({"variant": durations["variant"],
+                            "y": rng.lognormal(4.0, 0.6, rows) * (1 + 0.02 * arm)})
+    sec = {
+        "log-rank + RMST (tau 14)": _best(
+            lambda: compare_time_to_purchase(durations, control="control", tau=14.0), repeat),
+        "log-rank + Fleming-Harrington(0, 1) + RMST": _best(
+            lambda: compare_time_to_purchase(durations, control="control", tau=14.0,
+                                             weightings=["logrank", "fleming-harrington"],
+                                             p=0.0, q=1.0), repeat),
+        "mann-whitney + hodges-lehmann shift": _best(
+            lambda: mann_whitney(revenue, "y", control="control"), repeat),
+    }
+    return {"rows": rows, "seconds": sec, "rss_peak_mb": round(_rss_mb(), 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=10_000_000)
@@ -142,9 +172,22 @@ def main() -> None:
     ap.add_argument("--teatasting-python", default=None)
     ap.add_argument("--engine", choices=("cjmodels", "teatasting"), default="cjmodels")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--journey-aware", action="store_true",
+                    help="only time the journey-aware tests (time to purchase, rank shift)")
     a = ap.parse_args()
     if a.engine == "teatasting":
         print(json.dumps(run_teatasting(a.rows, a.repeat)))
+        return
+    if a.journey_aware:
+        res = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
+               "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                           "numpy": np.__version__, "pandas": pd.__version__,
+                           "cpus": __import__("os").cpu_count()},
+               "journey_aware": run_journey_aware(a.rows, a.repeat)}
+        text = json.dumps(res, indent=2)
+        if a.out:
+            Path(a.out).write_text(text + "\n")
+        print(text)
         return
     res = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),

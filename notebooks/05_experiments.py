@@ -16,6 +16,8 @@
 SEED = 20250301
 AA_REPS = 20000
 PEEK_REPS = 10000
+JOURNEY_CUSTOMERS = 4000  # per arm, in the simulated journey experiment of section 10
+RMST_DAYS = 14.0  # horizon of the restricted mean time to purchase
 
 # %% [markdown]
 # # Experiments: an A/B analysis that says what it did
@@ -24,9 +26,14 @@ PEEK_REPS = 10000
 # with a known truth: the treatment raises the eventual conversion rate from 10% to 11% and
 # the spend of converters by 5%, and a pre-period purchase value correlates with the outcome
 # (so CUPED can reduce variance by a known amount). Every test below names its method; the
-# defaults are documented in `cjmodels.experiments`.
+# defaults are documented in `cjmodels.experiments`. Sections 8-10 are the journey-aware
+# tests: the funnel stage by stage, time from assignment to purchase under censoring, and the
+# stage-transition matrices of the arms.
 
 # %%
+import inspect
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -38,20 +45,29 @@ from cjmodels.experiments import (
     beta_binomial,
     compare_proportions,
     compare_ratios,
+    compare_time_to_purchase,
+    compare_transitions,
     cumulative_effects,
     duration,
     funnel_test,
     group_sequential,
     msprt,
     peeking_simulation,
+    purchase_times,
     sample_size_proportions,
     srm_check,
     with_missing_indicator,
 )
+from cjmodels.outputs import Outputs
+from cjmodels.synthetic import simulate_experiment, simulate_journeys
+from cjmodels.synthetic.journeys import JourneyParams
 
 pd.set_option("display.width", 120)
+out = Outputs("05")  # numbers, tables and figures for the paper (paper/generated/)
 ds = load_experiment()
-table = with_missing_indicator(experiment_table(ds.event_log()), "pre_value")
+log = ds.event_log()
+table = with_missing_indicator(experiment_table(log), "pre_value")
+out.value("n_customers", len(table))
 table.head()
 
 # %% [markdown]
@@ -61,6 +77,7 @@ table.head()
 
 # %%
 srm = srm_check(table)
+out.value("srm_pvalue", srm.pvalue, fmt="{:.2f}")
 srm
 
 # %% [markdown]
@@ -74,7 +91,11 @@ for test in ("z-pooled", "z-unpooled", "chi2-yates", "fisher"):
                                 relative=None).primary
         rows.append({"test": test, "interval": interval, "effect": c.effect,
                      "ci_low": c.ci_low, "ci_high": c.ci_high, "pvalue": c.pvalue})
-pd.DataFrame(rows).round(5)
+choices = pd.DataFrame(rows)
+out.table(choices.set_index(["test", "interval"]), "conversion_choices",
+          caption="The conversion effect of the shipped experiment (treatment - control) under "
+          "the test and interval choices that peers make silently.", float_format="{:.5f}")
+choices.round(5)
 
 # %% [markdown]
 # ## 3. CUPED, a ratio metric and several metrics at once
@@ -86,12 +107,16 @@ pd.DataFrame(rows).round(5)
 res = analyze(table, control="control", metrics=["converted", "value"],
               ratios={"value_per_order": ("value", "n_conversions")},
               covariates=["pre_value", "pre_value_missing"])
-res.summary()[["metric", "effect_type", "effect", "ci_low", "ci_high", "pvalue",
-               "pvalue_adjusted", "method"]]
+cols = ["metric", "effect_type", "effect", "ci_low", "ci_high", "pvalue", "pvalue_adjusted"]
+out.table(res.summary()[cols].set_index(["metric", "effect_type"]), "analysis",
+          caption="The shipped experiment analysed in one call: CUPED with the pre-period value "
+          "and a missing-pre-period indicator, a ratio metric by the delta method, Holm over the "
+          "family.", float_format="{:.4g}")
+res.summary()[[*cols, "method"]]
 
 # %%
 truth = ds.truth
-pd.DataFrame({
+cuped = pd.DataFrame({
     m: {"achieved variance reduction": res.tests.get(metric=m, effect_type="difference")
         .details["variance_reduction"],
         "1 - R^2": res.tests.get(metric=m, effect_type="difference")
@@ -100,7 +125,14 @@ pd.DataFrame({
             f"cuped_variance_ratio_{k}_with_missing"],
         "true effect": truth["effects"]["treatment"]["observed"][f"{k}_diff"]}
     for m, k in (("converted", "conversion"), ("value", "revenue"))
-}).round(4)
+})
+for m in cuped.columns:
+    out.value(f"cuped_reduction_{m}", cuped.loc["achieved variance reduction", m],
+              fmt="{:.1%}")
+out.table(cuped, "cuped", caption="Variance reduction achieved by CUPED on the shipped "
+          "experiment, next to 1 - R^2 and the closed-form truth of the simulated world.",
+          float_format="{:.4f}")
+cuped.round(4)
 
 # %% [markdown]
 # Average order value (revenue per conversion) is a ratio metric whose unit of analysis (the
@@ -126,8 +158,18 @@ plans = {
     for lift in (0.30, 0.10) for var in ("pooled", "control")
 }
 daily = len(table) / 28
-pd.DataFrame({k: {"n per arm": v.n_control, "days at this traffic": duration(v, daily)}
-              for k, v in plans.items()}).T.round(1)
+sizes = pd.DataFrame({k: {"n per arm": v.n_control, "days at this traffic": duration(v, daily)}
+                      for k, v in plans.items()}).T
+sizes.index.name = "plan"
+out.value("control_rate", p0, fmt="{:.2%}")
+out.value("n_30pct_lift", math.ceil(plans["30% lift, pooled variance"].n_control))
+out.value("n_10pct_lift", math.ceil(plans["10% lift, pooled variance"].n_control))
+out.value("days_30pct_lift", duration(plans["30% lift, pooled variance"], daily), fmt="{:.1f}")
+out.table(sizes, "sample_sizes", caption="Customers per arm to detect a relative conversion "
+          "lift from the shipped experiment's control rate (two-sided 0.05, power 0.8): the "
+          "pooled-variance formula of the pooled z-test and the control-variance shortcut.",
+          float_format="{:,.1f}")
+sizes.round(1)
 
 # %%
 gs = group_sequential(5)
@@ -141,10 +183,20 @@ sample_size_proportions(p0, mde=0.10, relative=True, design=gs)
 # Bayesian P(B > A) exceeds 95% is not an error-controlling rule.
 
 # %%
-aa_simulation(2000, rate=p0, reps=AA_REPS, random_state=SEED).round(4)
+aa = aa_simulation(2000, rate=p0, reps=AA_REPS, random_state=SEED)
+out.table(aa, "aa_calibration", caption=f"Type-I error of fixed-horizon tests in "
+          f"{AA_REPS:,} simulated A/A experiments (2,000 customers per arm; revenue tests on "
+          "a fifth of them).", float_format="{:.4f}")
+aa.round(4)
 
 # %%
-peeking_simulation(4000, looks=10, rate=p0, reps=PEEK_REPS, random_state=SEED + 1).round(4)
+peek = peeking_simulation(4000, looks=10, rate=p0, reps=PEEK_REPS, random_state=SEED + 1)
+out.value("peeking_nominal_rate", peek.loc["nominal z at every look", "rejection_rate"],
+          fmt="{:.3f}")
+out.table(peek, "peeking", caption=f"A/A experiments looked at 10 times ({PEEK_REPS:,} "
+          "simulated, 4,000 customers per arm): rejection rates when stopping at the first "
+          "significant look.", float_format="{:.4f}")
+peek.round(4)
 
 # %% [markdown]
 # ## 6. Sequential monitoring of this test
@@ -175,8 +227,6 @@ beta_binomial(table, control="control")
 # The shipped experiment has no stage data, so this cell simulates a two-arm funnel
 # (visit -> cart -> checkout -> purchase) in which the treatment changes only the
 # cart -> checkout step (60% -> 66%). The step tests find that step; the others stay quiet.
-# (Time-to-purchase and stage-transition comparisons between arms come from the survival and
-# stage-transition capabilities.)
 
 # %%
 rng = np.random.default_rng(SEED + 2)
@@ -198,4 +248,119 @@ funnel = pd.DataFrame({
                        simulate_funnel(10000, [0.30, 0.66, 0.50])],
 })
 ft = funnel_test(funnel, stages, control="control")
-ft.summary()[["metric", "effect", "ci_low", "ci_high", "pvalue", "pvalue_adjusted"]]
+steps = ft.summary()[["metric", "effect", "ci_low", "ci_high", "pvalue", "pvalue_adjusted"]]
+out.table(steps.set_index("metric"), "funnel", caption="Stage-by-stage conditional conversion "
+          "(treatment - control) in a simulated funnel where only cart -> checkout changes "
+          "(60% -> 66%); Holm over the steps.", float_format="{:.4f}")
+steps
+
+# %% [markdown]
+# ## 9. Journey-aware: time from assignment to purchase, under censoring
+# A customer assigned on day 27 has had one day to buy. The conversion test above counts them
+# as a non-buyer; a time-to-purchase analysis censors them at their follow-up instead. The clock
+# starts at the assignment; censoring is only at the end of the test. In this simulated world
+# the delay from assignment to purchase is exponential with mean 3 days in both arms and only
+# the eventual rate differs (10% vs 11%), so the true survival curve (share not yet purchased)
+# is `S(t) = 1 - p (1 - exp(-t / 3))` and the restricted mean purchase-free time up to
+# `tau` days is `tau - p (tau - 3 (1 - exp(-tau / 3)))`, known exactly.
+
+# %%
+times = purchase_times(log)
+ttp = compare_time_to_purchase(times, control="control",
+                               weightings=["logrank", "fleming-harrington"], p=0.0, q=1.0,
+                               tau=RMST_DAYS)
+delay = inspect.signature(simulate_experiment).parameters["delay_mean"].default
+
+
+def true_rmst(rate, tau=RMST_DAYS, mean=delay):
+    return tau - rate * (tau - mean * (1 - math.exp(-tau / mean)))
+
+
+true_diff = true_rmst(truth["arms"]["treatment"]["rate"]) - true_rmst(
+    truth["arms"]["control"]["rate"])
+rm = ttp.get(effect_type="difference")
+lr = ttp.get(metric="time to purchase: logrank")
+out.value("ttp_logrank_pvalue", lr.pvalue, fmt="{:.3f}")
+out.value("ttp_fh_pvalue", ttp.get(metric="time to purchase: fleming-harrington(p=0, q=1)")
+          .pvalue, fmt="{:.3f}")
+out.value("ttp_rmst_days", RMST_DAYS, fmt="{:.0f}")
+out.value("ttp_rmst_diff", rm.effect, fmt="{:.3f}")
+out.value("ttp_rmst_ci_low", rm.ci_low, fmt="{:.3f}")
+out.value("ttp_rmst_ci_high", rm.ci_high, fmt="{:.3f}")
+out.value("ttp_rmst_true_diff", true_diff, fmt="{:.3f}")
+ttp_table = ttp.summary()[["metric", "control_value", "arm_value", "effect", "ci_low",
+                           "ci_high", "statistic", "pvalue"]].set_index("metric")
+out.table(ttp_table, "time_to_purchase", caption="Time from assignment to purchase in the "
+          "shipped experiment: log-rank and Fleming-Harrington (0, 1) tests and the difference "
+          f"in restricted mean purchase-free days up to day {RMST_DAYS:g} (true difference "
+          f"{true_diff:.3f}).", float_format="{:.4g}")
+ttp
+
+# %%
+ax = ttp.plot()
+out.figure(ax.figure, "time_to_purchase");
+
+# %% [markdown]
+# ## 10. Journey-aware: did the stage-transition matrix change?
+# The shipped experiment has no stages either, so this cell runs a journey experiment on the
+# simulated seven-stage world: each arm is a world of its own (independent seeds), every
+# customer is assigned at their first touch, and the treatment raises only the
+# decision -> purchase step (and lowers decision -> drop-out by as much). The Anderson-Goodman
+# test compares the arms' transition matrices after assignment; its per-state breakdown says
+# which row changed. (First journeys only: repeat journeys of returning customers are
+# correlated within a customer, which makes the chi-square reference liberal; the simulation
+# studies in `tests/experiments/test_transitions.py` measure this.)
+
+# %%
+base = JourneyParams.default("seven")
+rows = {k: dict(v) for k, v in base.transitions.items()}
+p_old = rows["decision"]["purchase"]
+p_new = 0.15
+rows["decision"]["drop_out"] -= p_new - p_old
+rows["decision"]["purchase"] = p_new
+parts = []
+for k, (arm, params) in enumerate((("control", None), ("treatment", {"transitions": rows}))):
+    w = simulate_journeys(JOURNEY_CUSTOMERS, random_state=SEED + 10 + k, params=params,
+                          days=120)
+    ev = w.events.drop(columns=["segment", "region"])
+    ev["customer_id"] += k * JOURNEY_CUSTOMERS
+    ev["variant"] = None
+    first = ev.groupby("customer_id", sort=False).head(1).copy()
+    first["event"] = "assignment"
+    first[["channel", "stage"]] = None
+    first["value"] = np.nan
+    first["variant"] = arm
+    parts += [ev, first]
+journey_events = pd.concat(parts, ignore_index=True)
+tr = compare_transitions(journey_events, control="control", journeys="first", scheme="seven")
+out.value("transitions_statistic", tr.statistic, fmt="{:.1f}")
+out.value("transitions_df", tr.df)
+out.value("transitions_pvalue", tr.pvalue, fmt="{:.2g}")
+out.value("transitions_decision_pvalue", tr.strata().loc["decision", "pvalue"], fmt="{:.2g}")
+out.value("decision_purchase_control", p_old, fmt="{:.3f}")
+out.value("decision_purchase_treatment", p_new, fmt="{:.3f}")
+strata = tr.strata()[["statistic", "df", "pvalue", "n"]]
+out.table(strata.rename_axis("from state"), "transitions", caption="Homogeneity of the "
+          "stage-transition matrices of two arms of a simulated journey experiment (first "
+          f"journeys after assignment): the treatment raises decision -> purchase from "
+          f"{p_old:.3f} to {p_new:.3f}; G2 contribution of each from-state.",
+          float_format="{:.4g}")
+tr
+
+# %%
+strata
+
+# %%
+ax = tr.plot()
+out.figure(ax.figure, "transitions");
+
+# %% [markdown]
+# The same journey experiment, read as time from assignment to purchase: more decisions end in
+# a purchase, so the treatment arm buys sooner.
+
+# %%
+jt = compare_time_to_purchase(purchase_times(journey_events, scheme="seven"),
+                              control="control", tau=60.0)
+out.value("journey_ttp_logrank_pvalue", jt.get(effect_type="logrank").pvalue, fmt="{:.2g}")
+out.write()
+jt

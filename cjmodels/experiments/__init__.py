@@ -9,13 +9,17 @@ conversion test                ``test="z-pooled"`` (also z-unpooled, chi2, chi2-
                                barnard, boschloo)
 difference interval            ``interval="newcombe"`` (also wald, score, agresti-caffo)
 relative lift interval         ``relative="log-ratio"`` for proportions, ``"delta"`` for means
-continuous metrics             Welch t; Mann-Whitney and BCa bootstrap on raw tables
+continuous metrics             Welch t; Mann-Whitney with the Hodges-Lehmann shift (R's
+                               wilcox.test interval); BCa bootstrap of difference and lift
 ratio metrics                  delta method (Deng, Knoblich & Lu 2018)
 variance reduction             CUPED / regression adjustment, pooled within-arm slope
 SRM                            chi-square, threshold p < 0.001, checked first by ``analyze``
 multiple testing               ``"holm"`` (also bonferroni, hochberg, bh, by)
 sample size                    pooled-variance formula for the pooled z-test (Fleiss)
 sequential                     Lan-DeMets OBF-type spending; mSPRT with tau = MDE
+time to purchase               origin = assignment, administrative censoring; log-rank
+                               (weightings optional) and RMST difference (K-M variance)
+transition matrices            Anderson-Goodman G2 over from-states, journeys after assignment
 =============================  ==============================================================
 
 Examples
@@ -61,6 +65,7 @@ from cjmodels.experiments.proportions import (
     proportion_test_arrays,
     relative_effect,
 )
+from cjmodels.experiments.ranks import hodges_lehmann
 from cjmodels.experiments.sequential import (
     SEQUENTIAL_KINDS,
     AlwaysValidResult,
@@ -70,6 +75,19 @@ from cjmodels.experiments.sequential import (
     msprt,
 )
 from cjmodels.experiments.srm import SampleRatioMismatchWarning, SRMResult, srm_check
+from cjmodels.experiments.time_to_purchase import (
+    WEIGHTINGS,
+    TimeToPurchaseResult,
+    compare_time_to_purchase,
+    purchase_times,
+    rmst,
+)
+from cjmodels.experiments.transitions import (
+    ArmsTest,
+    TransitionTestResult,
+    arm_event_logs,
+    compare_transitions,
+)
 
 __all__ = [
     "DIFF_INTERVALS",
@@ -77,7 +95,9 @@ __all__ = [
     "PROPORTION_TESTS",
     "RELATIVE_INTERVALS",
     "SEQUENTIAL_KINDS",
+    "WEIGHTINGS",
     "AlwaysValidResult",
+    "ArmsTest",
     "BayesianResult",
     "Comparison",
     "ExperimentResult",
@@ -87,16 +107,21 @@ __all__ = [
     "SampleRatioMismatchWarning",
     "SufficientStats",
     "TestResult",
+    "TimeToPurchaseResult",
+    "TransitionTestResult",
     "aa_simulation",
     "adjust",
     "adjust_pvalues",
     "analyze",
+    "arm_event_logs",
     "arm_estimates",
     "beta_binomial",
     "bootstrap_means",
     "compare_means",
     "compare_proportions",
     "compare_ratios",
+    "compare_time_to_purchase",
+    "compare_transitions",
     "crossing_probabilities",
     "cumulative_effects",
     "duration",
@@ -104,6 +129,7 @@ __all__ = [
     "funnel_table",
     "funnel_test",
     "group_sequential",
+    "hodges_lehmann",
     "mann_whitney",
     "mde_means",
     "mde_proportions",
@@ -114,7 +140,9 @@ __all__ = [
     "power_simulation",
     "prob_beats",
     "proportion_test_arrays",
+    "purchase_times",
     "relative_effect",
+    "rmst",
     "sample_size_means",
     "sample_size_proportions",
     "srm_check",

@@ -5,8 +5,9 @@
   CUPED-adjusted (Deng, Xu, Kohavi & Walker 2013).
 * :func:`compare_ratios`: ratio metrics such as revenue per session when the randomisation
   unit is the customer, by the delta method (Deng, Knoblich & Lu 2018), also CUPED-adjusted.
-* :func:`mann_whitney` and :func:`bootstrap_means`: rank test (scipy) and BCa bootstrap
-  interval (scipy, seeded) on the raw per-customer table.
+* :func:`mann_whitney` and :func:`bootstrap_means`: rank test (scipy) with the
+  Hodges-Lehmann shift and its rank interval, and BCa bootstrap intervals (scipy, seeded) of
+  the difference and the relative lift, on the raw per-customer table.
 * :func:`winsorize` and :func:`with_missing_indicator`: declared pre-processing steps.
 
 CUPED here is regression adjustment with the *pooled within-arm* slope: for an estimator with
@@ -436,13 +437,19 @@ def mann_whitney(
     arms: Sequence[str] | None = None,
     alpha: float = 0.05,
     alternative: str = "two-sided",
+    shift: bool = True,
 ) -> TestResult:
-    """Mann-Whitney U test of every arm versus control (scipy ``mannwhitneyu``).
+    """Mann-Whitney U test of every arm versus control (scipy ``mannwhitneyu``), with the
+    Hodges-Lehmann shift and its rank interval.
 
-    The effect is ``P(arm > control) + P(arm = control) / 2`` (``U / (n_arm n_control)``,
-    effect_type ``"auc"``; 0.5 = no shift); its interval is not computed (NaN). The p-value is
-    scipy's (``method="auto"``: exact for small samples without ties, else the normal
-    approximation with tie correction and continuity correction).
+    The first comparison per arm has the effect ``P(arm > control) + P(arm = control) / 2``
+    (``U / (n_arm n_control)``, effect_type ``"auc"``; 0.5 = no shift), no interval (NaN) and
+    scipy's p-value (``method="auto"``: exact for small samples without ties, else the normal
+    approximation with tie correction and continuity correction). With ``shift`` a second
+    comparison (effect_type ``"shift"``) gives the Hodges-Lehmann estimate of the location
+    shift ``arm - control`` (median of all pairwise differences) and its distribution-free
+    interval, the one of R's ``wilcox.test(arm, control, conf.int = TRUE)`` (see
+    :mod:`cjmodels.experiments.ranks`), with the same p-value.
 
     Examples
     --------
@@ -451,25 +458,42 @@ def mann_whitney(
     >>> r = mann_whitney(t, "y", control="a")
     >>> r.effect, round(r.pvalue, 4)
     (0.8125, 0.2)
+    >>> s = r.get(effect_type="shift")
+    >>> s.effect, s.ci_low, s.ci_high
+    (1.75, -1.5, 5.0)
     """
+    from cjmodels.experiments.ranks import hodges_lehmann
+
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
+    check_scalar(shift, "shift", typ=bool)
     names, groups = _raw_groups(table, metric, variant, arms, control)
     ci = names.index(control)
     comps = []
     for a, arm in enumerate(names):
         if a == ci:
             continue
+        if len(groups[a]) == 0 or len(groups[ci]) == 0:  # pragma: no cover - arm_codes guards
+            raise ValidationError("every arm needs customers for the Mann-Whitney test.")
         res = sps.mannwhitneyu(groups[a], groups[ci], alternative=alternative)
         auc = float(res.statistic) / (len(groups[a]) * len(groups[ci]))
+        common = {"metric": metric, "arm": arm, "control": control,
+                  "pvalue": float(res.pvalue), "statistic": float(res.statistic),
+                  "control_value": float(np.median(groups[ci])),
+                  "arm_value": float(np.median(groups[a])), "n_control": len(groups[ci]),
+                  "n_arm": len(groups[a]), "alpha": alpha, "alternative": alternative}
         comps.append(Comparison(
-            metric=metric, arm=arm, control=control, effect_type="auc", effect=auc,
-            ci_low=np.nan, ci_high=np.nan, pvalue=float(res.pvalue),
-            statistic=float(res.statistic), method="mann-whitney u (scipy, auto)",
-            control_value=float(np.median(groups[ci])), arm_value=float(np.median(groups[a])),
-            n_control=len(groups[ci]), n_arm=len(groups[a]), alpha=alpha,
-            alternative=alternative, details={"values": "medians"},
+            effect_type="auc", effect=auc, ci_low=np.nan, ci_high=np.nan,
+            method="mann-whitney u (scipy, auto)", details={"values": "medians"}, **common,
         ))
+        if shift:
+            hl = hodges_lehmann(groups[a], groups[ci], alpha=alpha, alternative=alternative)
+            comps.append(Comparison(
+                effect_type="shift", effect=hl["estimate"], ci_low=hl["ci_low"],
+                ci_high=hl["ci_high"],
+                method=f"hodges-lehmann shift, {hl['method']} rank interval; p: mann-whitney",
+                details={"values": "medians", "k": hl["k"]}, **common,
+            ))
     return TestResult(tuple(comps), title=f"Mann-Whitney on {metric!r}")
 
 
@@ -500,14 +524,19 @@ def bootstrap_means(
     n_resamples: int = 9999,
     alpha: float = 0.05,
     alternative: str = "two-sided",
+    relative: bool = False,
     random_state: int | np.random.Generator | None = None,
 ) -> TestResult:
-    """Difference in means with a BCa bootstrap interval (``scipy.stats.bootstrap``).
+    """Difference in means (and relative lift) with BCa bootstrap intervals
+    (``scipy.stats.bootstrap``).
 
     Customers are resampled within each arm (``n_resamples`` times, seeded by
     ``random_state``). The interval is scipy's BCa; the p-value inverts the same BCa mapping
     (the smallest level whose interval excludes 0), using the bias correction ``z0`` from the
-    bootstrap distribution and the jackknife acceleration of the difference of means.
+    bootstrap distribution and the jackknife acceleration (computed as scipy does). With
+    ``relative=True`` a second comparison per arm (effect_type ``"relative"``) bootstraps the
+    lift ``mean_arm / mean_control - 1`` the same way, with resamples drawn after those of the
+    difference from the same generator.
 
     Examples
     --------
@@ -560,4 +589,45 @@ def bootstrap_means(
             n_arm=len(t), alpha=alpha, alternative=alternative,
             details={"z0": z0, "acceleration": acc, "se": float(np.std(boot, ddof=1))},
         ))
+        if relative:
+            comps.append(_bootstrap_lift(t, c, metric, arm, control, n_resamples, alpha,
+                                         alternative, rng))
     return TestResult(tuple(comps), title=f"bootstrap difference in mean {metric!r}")
+
+
+def _bootstrap_lift(t, c, metric, arm, control, n_resamples, alpha, alternative, rng):
+    if c.mean() == 0:
+        raise ValidationError(
+            f"metric {metric!r} has mean 0 in the control: the relative lift is undefined."
+        )
+
+    def lift(tt: np.ndarray, cc: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.mean(tt, axis=axis) / np.mean(cc, axis=axis) - 1
+
+    level = 1 - alpha if alternative == "two-sided" else 1 - 2 * alpha
+    res = sps.bootstrap((t, c), lift, n_resamples=n_resamples, confidence_level=level,
+                        method="BCa", vectorized=True, random_state=rng, batch=200)
+    boot = res.bootstrap_distribution
+    est = float(lift(t, c))
+    z0 = float(sps.norm.ppf((np.sum(boot < est) + 0.5 * np.sum(boot == est)) / len(boot)))
+    # jackknife acceleration as scipy computes it, with closed-form leave-one-out means
+    mt, mc = t.mean(), c.mean()
+    jt = ((t.sum() - t) / (len(t) - 1)) / mc - 1
+    jc = mt / ((c.sum() - c) / (len(c) - 1)) - 1
+    us = [(len(j) - 1) * (j.mean() - j) for j in (jt, jc)]
+    num = sum(np.sum(u**3) / len(u) ** 3 for u in us)
+    den = sum(np.sum(u**2) / len(u) ** 2 for u in us)
+    acc = float(num / (6 * den**1.5)) if den > 0 else 0.0
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if alternative == "greater":
+        hi = np.inf
+    elif alternative == "less":
+        lo = -np.inf
+    return Comparison(
+        metric=metric, arm=arm, control=control, effect_type="relative", effect=est,
+        ci_low=lo, ci_high=hi, pvalue=_bca_pvalue(boot, est, z0, acc, alternative),
+        method=f"bootstrap BCa ({n_resamples} resamples)", control_value=float(mc),
+        arm_value=float(mt), n_control=len(c), n_arm=len(t), alpha=alpha,
+        alternative=alternative,
+        details={"z0": z0, "acceleration": acc, "se": float(np.std(boot, ddof=1))},
+    )

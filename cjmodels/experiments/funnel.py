@@ -13,8 +13,8 @@ The step comparisons condition on reaching a stage, which the treatment itself m
 read them as a decomposition of where the overall difference arises, not as separate causal
 effects; only the overall test is a comparison of randomised groups.
 
-Time-to-purchase under censoring and the comparison of stage-transition matrices between arms
-belong to the survival and stage-transition capabilities and are not implemented here.
+Time to purchase under censoring is compared in :mod:`cjmodels.experiments.time_to_purchase`
+and the stage-transition matrices in :mod:`cjmodels.experiments.transitions`.
 """
 
 from __future__ import annotations

@@ -214,21 +214,32 @@ class GroupSequentialDesign:
         """Nominal p-value thresholds at each look (the p-value a fixed test would need)."""
         return self.sides * sps.norm.sf(self.boundaries)
 
-    def power(self, drift: float) -> float:
-        """Probability of rejecting (either side) when E[Z at t=1] equals ``drift``."""
+    def power(self, drift: float, *, far_tail: bool = True) -> float:
+        """Probability of rejecting when E[Z at t=1] equals ``drift``.
+
+        ``far_tail=False`` counts only crossings of the boundary on the side of the drift (the
+        convention of sample-size formulas, Jennison & Turnbull's tables and rpact).
+        """
         p = crossing_probabilities(self.boundaries, self.information, drift=drift,
                                    sides=self.sides)
+        near = "upper" if drift >= 0 else "lower"
+        if not far_tail:
+            return float(p[near].sum())
         return float(p["upper"].sum() + p["lower"].sum())
 
-    def drift_for_power(self, power: float = 0.8) -> float:
+    def drift_for_power(self, power: float = 0.8, *, far_tail: bool = True) -> float:
         """The drift (E[Z] at full information) that gives ``power``."""
         check_scalar(power, "power", typ=float, gt=0, lt=1)
         lo = sps.norm.isf(self.alpha / self.sides) - 1
-        return float(optimize.brentq(lambda d: self.power(d) - power, max(lo, 0.0), 12.0,
-                                     xtol=1e-10))
+        return float(optimize.brentq(lambda d: self.power(d, far_tail=far_tail) - power,
+                                     max(lo, 0.0), 12.0, xtol=1e-10))
 
     def inflation_factor(self, power: float = 0.8) -> float:
         """Maximum sample size of the design over that of the fixed test with the same power.
+
+        Both sample sizes ignore rejections on the far side of a two-sided test, as the
+        fixed-sample formula ``(z_{1-alpha/2} + z_{power})**2`` does (and rpact's
+        ``getDesignCharacteristics``, which this matches to 1e-6).
 
         Examples
         --------
@@ -236,7 +247,7 @@ class GroupSequentialDesign:
         1.166
         """
         fixed = sps.norm.isf(self.alpha / self.sides) + sps.norm.isf(1 - power)
-        return float((self.drift_for_power(power) / fixed) ** 2)
+        return float((self.drift_for_power(power, far_tail=False) / fixed) ** 2)
 
     def test(self, z: Sequence[float]) -> dict[str, Any]:
         """Apply the design to observed z-statistics at the looks so far (in order).

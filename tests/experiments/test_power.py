@@ -36,6 +36,27 @@ def test_pooled_sample_size_reference():
     assert ours == pytest.approx(sm, abs=1e-12)
 
 
+def test_sample_size_and_power_match_r():
+    # R 4.2.2 (reference/sequential_power_reference.R), tolerance 1e-6 absolute:
+    # power.prop.test(p1 = .10, p2 = .12, power = .8)$n = 3840.847;
+    # power.prop.test(p1 = .10, p2 = .13, power = .9, sig.level = .01)$n = 3362.749;
+    # power.prop.test(p1 = .10, p2 = .12, power = .8, alternative = "one.sided")$n = 3025.315;
+    # power.prop.test(p1 = .10, p2 = .12, n = 3000, strict = TRUE)$power (both tails) = 0.69705
+    import json
+    from pathlib import Path
+
+    ref = json.loads((Path(__file__).parent / "reference" / "sequential_power_reference.json")
+                     .read_text())
+    assert sample_size_proportions(0.10, 0.12).n_control == pytest.approx(ref["n_10_12"],
+                                                                         abs=1e-6)
+    assert sample_size_proportions(0.10, 0.13, power=0.9, alpha=0.01).n_control == (
+        pytest.approx(ref["n_10_13_90"], abs=1e-6))
+    assert sample_size_proportions(0.10, 0.12, alternative="greater").n_control == (
+        pytest.approx(ref["n_one_sided"], abs=1e-6))
+    assert power_proportions(0.10, 0.12, 3000).power == pytest.approx(
+        ref["power_10_12_n3000"], abs=1e-9)
+
+
 def test_variance_options_reproduce_peers():
     # control variance for both arms, as spotify-confidence and tea-tasting: 3,532 (issue 5)
     assert sample_size_proportions(0.10, 0.12, variance="control").n_control == pytest.approx(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import integrate
@@ -24,14 +27,49 @@ def test_obrien_fleming_and_pocock_reference():
 
 def test_lan_demets_obf_spending_reference():
     # Lan-DeMets O'Brien-Fleming-type spending, K = 5 equally spaced, two-sided 0.05
-    # (0.025 per side): 4.8769, 3.3570, 2.6803, 2.2898, 2.0310 as quoted in issue 5 from
-    # R ldbounds::ldBounds(t = 1:5/5, iuse = 1, alpha = c(.025, .025)) and rpact
-    # getDesignGroupSequential(kMax = 5, alpha = 0.05, sided = 2, typeOfDesign = "asOF")
-    # (not re-run here: R was not installed); tolerance 1e-4
+    # (0.025 per side): 4.8769, 3.3570, 2.6803, 2.2898, 2.0310 as quoted in issue 5 (R
+    # ldbounds / rpact; rpact re-run in test_boundaries_match_rpact); tolerance 1e-4
     d = group_sequential(5, kind="spending-obf")
     np.testing.assert_allclose(d.boundaries, [4.8769, 3.3570, 2.6803, 2.2898, 2.0310], atol=1e-4)
     # the recursion spends exactly the target of the spending function
     np.testing.assert_allclose(d.alpha_spent, d.details["spending_target"], atol=1e-9)
+
+
+RPACT = json.loads((Path(__file__).parent / "reference" / "sequential_power_reference.json")
+                   .read_text())
+INFO = [0.2, 0.45, 0.7, 1.0]
+# key in the R output: (our call, the rpact call in reference/sequential_power_reference.R)
+RPACT_DESIGNS = {
+    "obf3": (lambda: group_sequential(3, kind="obrien-fleming"),
+             'getDesignGroupSequential(kMax = 3, alpha = 0.05, sided = 2, typeOfDesign = "OF")'),
+    "pocock3": (lambda: group_sequential(3, kind="pocock"), 'kMax = 3, typeOfDesign = "P"'),
+    "pocock5": (lambda: group_sequential(5, kind="pocock"), 'kMax = 5, typeOfDesign = "P"'),
+    "asOF5": (lambda: group_sequential(5, kind="spending-obf"), 'kMax = 5, "asOF"'),
+    "asP_info": (lambda: group_sequential(INFO, kind="spending-pocock"),
+                 'kMax = 4, "asP", informationRates = c(.2, .45, .7, 1)'),
+    "asKD3_info": (lambda: group_sequential(INFO, kind="spending-power", rho=3.0),
+                   'kMax = 4, "asKD", gammaA = 3, informationRates = c(.2, .45, .7, 1)'),
+    "asOF_info": (lambda: group_sequential(INFO, kind="spending-obf"),
+                  'kMax = 4, "asOF", informationRates = c(.2, .45, .7, 1)'),
+    "asKD1_one": (lambda: group_sequential(4, kind="spending-power", rho=1.0, sides=1,
+                                           alpha=0.025),
+                  'kMax = 4, alpha = 0.025, sided = 1, "asKD", gammaA = 1'),
+}
+
+
+@pytest.mark.parametrize("key", sorted(RPACT_DESIGNS))
+def test_boundaries_match_rpact(key):
+    # R 4.2.2, rpact 3.3.4 (reference/sequential_power_reference.R):
+    # getDesignGroupSequential(...)$criticalValues and $alphaSpent, and
+    # getDesignCharacteristics(design)$inflationFactor (power 0.8), two-sided alpha 0.05
+    # unless stated; tolerances 1e-6 (boundaries, inflation), 2e-8 (alpha spent: rpact
+    # reports 0.04999999 at the last look)
+    make, _call = RPACT_DESIGNS[key]
+    d = make()
+    ref = RPACT[key]
+    np.testing.assert_allclose(d.boundaries, ref["critical"], atol=1e-6)
+    np.testing.assert_allclose(d.alpha_spent, ref["alpha_spent"], atol=2e-8)
+    assert d.inflation_factor(0.8) == pytest.approx(ref["inflation"], abs=1e-6)
 
 
 def test_inflation_factors_reference():

@@ -1,0 +1,469 @@
+"""Journey-aware test (b): time from assignment to purchase between arms, under censoring.
+
+A conversion-rate test asks *whether* customers bought by the end of the test; a customer
+assigned on the last day has had no time to buy, and one who bought on day 1 counts the same
+as one who bought on day 27. Time-to-purchase analysis uses every customer's follow-up:
+
+* :func:`purchase_times` turns an event log with ``assignment`` events into one row per
+  assigned customer: the arm, the time from the assignment to the first conversion at or
+  after it (``event == 1``), or to the end of follow-up (``event == 0``, censored).
+* :func:`compare_time_to_purchase` compares each arm with the control by the log-rank test and
+  weighted log-rank tests (lifelines ``logrank_test`` / ``multivariate_logrank_test``), and by
+  the difference in restricted mean survival time (RMST) up to a horizon ``tau``, with a
+  normal interval.
+
+Conventions
+-----------
+* **Origin: the assignment.** The clock starts at the customer's first ``assignment`` event
+  (the randomisation), not at the first touch or first event: time before randomisation is
+  not affected by the treatment, and purchases before assignment (a pre-period) must not
+  count. :func:`cjmodels.data.time_to_first_purchase` starts at the first touch or first
+  event, so it is not used here; the arm and the assignment time come from
+  :func:`cjmodels.data.experiment_table`, with the same ``window`` and ``end``.
+* **Censoring is administrative only**: at the end of observation (``end``, default the log's
+  ``observation_end``) or of the outcome ``window``. Censoring then depends only on the
+  assignment time, which is independent of the arm, so the comparison is of randomised groups.
+  ``drop_out`` events do *not* censor (a customer who drops out and never returns simply has not
+  purchased; one who returns and buys counts): treating drop-out as censoring would assume it
+  is unrelated to purchasing, which an experiment's treatment may well break.
+* **Survival = not yet purchased.** ``S(t)`` is the share of customers without a purchase by
+  ``t`` after assignment. ``RMST(tau) = int_0^tau S(t) dt`` is the mean purchase-free time in
+  the first ``tau`` units; a *negative* difference (arm - control) means the arm buys sooner
+  or more often. ``1 - S(tau)`` is the censoring-corrected share who bought by ``tau``.
+* **Log-rank tests are two-sided** chi-square tests with 1 degree of freedom per comparison
+  (``k - 1`` for the overall test of ``k`` arms in ``info["overall"]``); they test equality of
+  the whole purchase-time distributions and have no effect size, so their ``effect`` is NaN;
+  ``details`` holds the observed and expected purchases of the arm and the signed
+  ``z = (O - E) / sqrt(V)`` of the unweighted test (positive: the arm buys sooner).
+  Weightings, as in lifelines: ``"logrank"`` (none), ``"wilcoxon"`` (Gehan-Breslow: the number
+  at risk), ``"tarone-ware"`` (its square root), ``"peto"`` (Peto-Peto's modified survival
+  estimate) and ``"fleming-harrington"`` (``S(t-)**p (1 - S(t-))**q`` with the pooled
+  Kaplan-Meier estimate; ``p = 1, q = 0`` is R ``survdiff(rho = 1)``, ``q > 0`` weights late
+  differences).
+* **RMST variance**: the standard (Greenwood-type) formula of Klein & Moeschberger (2003,
+  section 4.5), as in R survRM2::rmst2:
+  ``Var = sum_{t_j <= tau} A_j**2 d_j / (Y_j (Y_j - d_j))`` with ``A_j = int_{t_j}^tau S``
+  (terms with ``Y_j = d_j`` are 0). The point estimate is lifelines'
+  ``restricted_mean_survival_time`` of a Kaplan-Meier fit. (lifelines' own
+  ``return_variance=True`` is the variance of ``min(T, tau)`` in the population, not the
+  variance of the estimate, so it is not used.) ``tau`` must not exceed the largest follow-up
+  time observed in any arm; by default it is the smallest of those maxima (survRM2's default).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels._checks import check_scalar
+from cjmodels.data.events import EventLog, as_event_log
+from cjmodels.data.experiments import experiment_table
+from cjmodels.errors import ValidationError
+from cjmodels.experiments._results import (
+    Comparison,
+    TestResult,
+    check_alpha,
+    normal_ci,
+    normal_pvalue,
+)
+from cjmodels.experiments._stats import _check_column, arm_codes
+
+__all__ = [
+    "WEIGHTINGS",
+    "TimeToPurchaseResult",
+    "compare_time_to_purchase",
+    "purchase_times",
+    "rmst",
+]
+
+_UNIT_NAMES = {"D": "days", "h": "hours", "W": "weeks", "min": "minutes", "s": "seconds"}
+
+#: Log-rank weightings (lifelines' names; ``"logrank"`` is the unweighted test).
+WEIGHTINGS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
+
+
+def purchase_times(
+    events: EventLog | pd.DataFrame,
+    *,
+    variant: str = "variant",
+    window: Any = None,
+    end: Any = None,
+    unit: str = "D",
+    **log_options: Any,
+) -> pd.DataFrame:
+    """One row per assigned customer: arm and time from assignment to first purchase.
+
+    Parameters
+    ----------
+    events : EventLog or pandas.DataFrame
+        An event log with ``assignment`` events and the arm in column ``variant`` (a DataFrame
+        is validated with ``log_options``).
+    variant, window, end, unit
+        As in :func:`cjmodels.data.experiment_table`: the arm column, the outcome window per
+        customer, the analysis time and the time unit of ``duration``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``variant``, ``assigned_at``, ``duration`` (time from the assignment
+        to the first conversion at or after it, or to the end of follow-up, in ``unit``; raw
+        units for numeric timestamps) and ``event`` (1 = purchase, 0 = censored). Censoring is
+        at ``min(end, assigned_at + window)`` only (see the module notes: ``drop_out`` events
+        do not censor). ``attrs`` hold the settings and ``experiment_table``'s counts.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2, 2, 3],
+    ...     "timestamp": [0.0, 1.0, 4.0, 2.0, 3.0, 5.0],
+    ...     "event": ["conversion", "assignment", "conversion", "assignment", "drop_out",
+    ...               "assignment"],
+    ...     "variant": [None, "A", "A", "B", "B", "B"],
+    ... })
+    >>> purchase_times(df, observation_end=10.0)[["customer_id", "variant", "duration",
+    ...                                           "event"]]
+       customer_id variant  duration  event
+    0            1       A       3.0      1
+    1            2       B       8.0      0
+    2            3       B       5.0      0
+    """
+    log = as_event_log(events, **log_options)
+    table = experiment_table(log, variant=variant, window=window, end=end, unit=unit)
+    ev = log.events
+    is_conv = (ev["event"] == "conversion").to_numpy()
+    t0 = pd.Series(table["assigned_at"].to_numpy(), index=table["customer_id"].to_numpy())
+    conv = ev.loc[is_conv, ["customer_id", "timestamp"]]
+    start = conv["customer_id"].map(t0)
+    known = start.notna().to_numpy()
+    conv, start = conv.loc[known], start.loc[known]
+    if log.time_kind == "datetime":
+        delta = (conv["timestamp"] - start) / pd.Timedelta(1, unit=unit)
+    else:
+        delta = conv["timestamp"].astype(float) - start.astype(float)
+    delta = pd.Series(np.asarray(delta, dtype=float), index=conv.index)
+    after = delta.to_numpy() >= 0
+    first = delta[after].groupby(conv["customer_id"].to_numpy()[after]).min()
+    converted = table["converted"].to_numpy() == 1
+    first_t = first.reindex(table["customer_id"].to_numpy()).to_numpy(dtype=float)
+    exposure = table["exposure"].to_numpy(dtype=float)
+    duration = np.where(converted, first_t, exposure)
+    if np.any(~np.isfinite(duration)):  # pragma: no cover - guarded by experiment_table
+        raise ValidationError("internal error: a converter without a conversion time.")
+    out = pd.DataFrame({
+        "customer_id": table["customer_id"].to_numpy(),
+        "variant": table["variant"].to_numpy(),
+        "assigned_at": table["assigned_at"].to_numpy(),
+        "duration": duration,
+        "event": converted.astype(np.int64),
+    })
+    out.attrs.update({k: v for k, v in table.attrs.items()})
+    label = _UNIT_NAMES.get(unit, unit) if log.time_kind == "datetime" else "time units"
+    out.attrs.update({"origin": "assignment", "unit": label, "censoring": "administrative"})
+    return out
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier parts
+def _km_event_times(d: np.ndarray, e: np.ndarray):
+    """Distinct purchase times, purchases and numbers at risk (Y_j = #{d >= t_j})."""
+    times, dj = np.unique(d[e == 1], return_counts=True)
+    ds = np.sort(d)
+    yj = len(d) - np.searchsorted(ds, times, side="left")
+    return times, dj.astype(float), yj.astype(float)
+
+
+def rmst(duration: Any, event: Any, tau: float) -> tuple[float, float]:
+    """Restricted mean survival time up to ``tau`` and the variance of the estimate.
+
+    The estimate is lifelines' ``restricted_mean_survival_time`` of a Kaplan-Meier fit; the
+    variance is the standard formula (see the module notes), whose Kaplan-Meier steps are
+    checked against the estimate.
+
+    Examples
+    --------
+    >>> est, var = rmst([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1], tau=3.5)
+    >>> round(est, 4), round(var, 4)
+    (2.6875, 0.2549)
+    """
+    d = np.asarray(duration, dtype=float)
+    e = np.asarray(event, dtype=float)
+    check_scalar(tau, "tau", typ=float, gt=0)
+    est, var, _ = _rmst(d, e, float(tau))
+    return est, var
+
+
+def _rmst(d: np.ndarray, e: np.ndarray, tau: float):
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import restricted_mean_survival_time
+
+    times, dj, yj = _km_event_times(d, e)
+    keep = times <= tau
+    times, dj, yj = times[keep], dj[keep], yj[keep]
+    s = np.cumprod(1.0 - dj / yj)  # S(t_j), right-continuous
+    widths = np.diff(np.r_[times, tau])
+    tail = np.cumsum((s * widths)[::-1])[::-1]  # A_j = int_{t_j}^tau S
+    est_formula = float(times[0] + tail[0]) if times.size else tau
+    kmf = KaplanMeierFitter().fit(d, e)
+    est = float(restricted_mean_survival_time(kmf, t=tau))
+    if not math.isclose(est, est_formula, rel_tol=1e-9, abs_tol=1e-9 * tau):
+        raise ValidationError(  # pragma: no cover - a guard against a changed lifelines
+            f"internal error: lifelines RMST {est} differs from the Kaplan-Meier steps "
+            f"{est_formula}."
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(yj > dj, dj / (yj * (yj - dj)), 0.0)
+    return est, float(np.sum(tail**2 * w)), kmf
+
+
+def _observed_expected(d: np.ndarray, e: np.ndarray, in_arm: np.ndarray):
+    """Observed and expected purchases of the arm and the variance of O - E (unweighted)."""
+    times, dj, yj = _km_event_times(d, e)
+    da = np.sort(d[in_arm])
+    ya = (len(da) - np.searchsorted(da, times, side="left")).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exp = float(np.sum(ya * dj / yj))
+        v = ya * (yj - ya) * dj * (yj - dj) / (yj**2 * (yj - 1))
+    var = float(np.sum(np.where(yj > 1, v, 0.0)))
+    return float(e[in_arm].sum()), exp, var
+
+
+def _weighting_name(w: str, p: float, q: float) -> str:
+    if w == "fleming-harrington":
+        return f"fleming-harrington(p={p:g}, q={q:g})"
+    return w
+
+
+def _logrank(d, e, g, w: str, p: float, q: float):
+    """lifelines' (weighted) log-rank chi-square and p-value; g are group labels."""
+    from lifelines.statistics import multivariate_logrank_test
+
+    kw: dict[str, Any] = {} if w == "logrank" else {"weightings": w}
+    if w == "fleming-harrington":
+        kw.update(p=p, q=q)
+    # Rank tests depend on the order of the times only; lifelines' Fleming-Harrington weights
+    # misalign when a duration is 0 (its Kaplan-Meier timeline merges the 0 row), so the times
+    # are shifted by 1, which changes no statistic.
+    r = multivariate_logrank_test(np.asarray(d, dtype=float) + 1.0, g, e, **kw)
+    return float(r.test_statistic), float(r.p_value), int(r.degrees_of_freedom)
+
+
+@dataclass(frozen=True, repr=False)
+class TimeToPurchaseResult(TestResult):
+    """Log-rank tests and RMST differences of every arm against the control.
+
+    A :class:`~cjmodels.experiments.TestResult` (``summary()``, ``to_dict()``, ``get()``) whose
+    comparisons are, per arm, one ``"logrank"`` row per weighting (effect NaN, ``statistic``
+    the chi-square) and one ``"difference"`` row for the RMST. ``info`` holds ``tau``,
+    ``unit``, the per-arm numbers (``arms``) and, with more than two arms, the ``overall``
+    k-sample tests. ``curves`` (not in ``to_dict``) holds each arm's Kaplan-Meier estimate.
+    """
+
+    curves: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        lines = [f"TimeToPurchaseResult: {self.title}"]
+        for c in self.comparisons:
+            if c.effect_type == "logrank":
+                lines.append(f"  {c.metric}, {c.arm} vs {c.control}: chi2 = {c.statistic:.4g} "
+                             f"(df 1), p = {c.pvalue:.4g}")
+            else:
+                lines.append(f"  {c.metric}, {c.arm} vs {c.control}: {c.arm_value:.4g} - "
+                             f"{c.control_value:.4g} = {c.effect:.4g} [{c.ci_low:.4g}, "
+                             f"{c.ci_high:.4g}], p = {c.pvalue:.4g}")
+        for name, o in self.info.get("overall", {}).items():
+            lines.append(f"  overall {name}: chi2 = {o['statistic']:.4g} (df {o['df']}), "
+                         f"p = {o['pvalue']:.4g}")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def arms_table(self) -> pd.DataFrame:
+        """Per arm: customers, purchases, RMST with its standard error, bought by tau."""
+        return pd.DataFrame(self.info["arms"]).T
+
+    def plot(self, ax=None):
+        """Cumulative share who purchased (1 - Kaplan-Meier) per arm; returns the axis."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.8))
+        for arm, c in self.curves.items():
+            ax.step(c.index, 1 - c["survival"], where="post", label=arm)
+        tau = self.info["tau"]
+        ax.axvline(tau, color="grey", ls=":", lw=0.8, label=f"tau = {tau:g}")
+        ax.set(xlabel=f"time since assignment ({self.info['unit']})",
+               ylabel="purchased (1 - Kaplan-Meier)", title=self.title)
+        ax.legend(fontsize=8)
+        return ax
+
+
+def compare_time_to_purchase(
+    table: pd.DataFrame,
+    *,
+    control: str,
+    variant: str = "variant",
+    duration: str = "duration",
+    event: str = "event",
+    arms: Sequence[str] | None = None,
+    weightings: Sequence[str] | str = ("logrank",),
+    p: float = 1.0,
+    q: float = 0.0,
+    tau: float | None = None,
+    alpha: float = 0.05,
+    unit: str | None = None,
+) -> TimeToPurchaseResult:
+    """Compare time to purchase between each arm and the control under censoring.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per customer with the arm, a follow-up ``duration`` (>= 0) and an ``event``
+        indicator (1 purchase, 0 censored), e.g. from :func:`purchase_times`.
+    control : str
+        The control arm.
+    variant, duration, event : str
+        Column names.
+    arms : sequence of str, optional
+        Declared arms (labels outside them raise an error).
+    weightings : str or sequence of str
+        Log-rank weightings to run, from :data:`WEIGHTINGS` (see the module notes). Default:
+        the unweighted log-rank test only.
+    p, q : float
+        Exponents of the Fleming-Harrington weights ``S(t-)**p (1 - S(t-))**q``.
+    tau : float, optional
+        RMST horizon; default the smallest over arms of the largest follow-up time. Larger
+        values raise an error (the Kaplan-Meier curve is not defined beyond the data).
+    alpha : float
+        1 - confidence level of the RMST interval.
+    unit : str, optional
+        Label of the time unit for printing (default ``table.attrs["unit"]`` or ``"time"``).
+
+    Returns
+    -------
+    TimeToPurchaseResult
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"variant": ["A"] * 6 + ["B"] * 6,
+    ...                   "duration": [1, 3, 4, 6, 8, 9, 2, 2, 3, 5, 6, 7.0],
+    ...                   "event": [1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1]})
+    >>> r = compare_time_to_purchase(t, control="A", tau=7.0)
+    >>> round(r.get(effect_type="logrank").statistic, 4)  # R survdiff: Chisq = 0.9
+    0.8997
+    >>> c = r.get(effect_type="difference")
+    >>> round(c.control_value, 4), round(c.arm_value, 4), round(c.effect, 4)
+    (5.1111, 4.3333, -0.7778)
+    """
+    alpha = check_alpha(alpha)
+    ws = (weightings,) if isinstance(weightings, str) else tuple(weightings)
+    if not ws:
+        raise ValidationError(f"weightings is empty; name at least one of {list(WEIGHTINGS)}.")
+    for w in ws:
+        check_scalar(w, "weightings", in_=WEIGHTINGS)
+    if len(set(ws)) != len(ws):
+        raise ValidationError(f"weightings {list(ws)} contain duplicates.")
+    check_scalar(p, "p", typ=float, ge=0)
+    check_scalar(q, "q", typ=float, ge=0)
+    if not isinstance(table, pd.DataFrame):
+        raise ValidationError(
+            f"table must be a pandas DataFrame with one row per customer (see purchase_times), "
+            f"got {type(table)}."
+        )
+    names, codes = arm_codes(table, variant, arms)
+    if control not in names:
+        raise ValidationError(f"control {control!r} is not among the arms {list(names)}.")
+    d = _check_column(table, duration, "duration")
+    e = _check_column(table, event, "event")
+    if np.any(d < 0):
+        rows = np.flatnonzero(d < 0)[:5].tolist()
+        raise ValidationError(
+            f"duration column {duration!r} has negative values at rows {rows}; durations are "
+            "times since assignment and must be >= 0."
+        )
+    if not np.all((e == 0) | (e == 1)):
+        rows = np.flatnonzero((e != 0) & (e != 1))[:5].tolist()
+        raise ValidationError(
+            f"event column {event!r} must be 0 (censored) or 1 (purchase); rows {rows} are not."
+        )
+    if e.sum() == 0:
+        raise ValidationError(
+            "no customer purchased (every event is 0): there is nothing to compare."
+        )
+    unit = str(unit if unit is not None else table.attrs.get("unit", "time"))
+    max_follow = np.array([d[codes == i].max() for i in range(len(names))])
+    tau_max = float(max_follow.min())
+    if tau is None:
+        tau = tau_max
+    else:
+        check_scalar(tau, "tau", typ=float, gt=0)
+        if tau > tau_max * (1 + 1e-12):
+            worst = names[int(np.argmin(max_follow))]
+            raise ValidationError(
+                f"tau == {tau:g} is beyond the longest follow-up of arm {worst!r} ({tau_max:g}); "
+                "the Kaplan-Meier curve is not estimated there. Choose tau <= "
+                f"{tau_max:g}."
+            )
+    tau = float(tau)
+    per_arm: dict[str, dict[str, float]] = {}
+    curves: dict[str, pd.DataFrame] = {}
+    for i, a in enumerate(names):
+        m = codes == i
+        est, var, kmf = _rmst(d[m], e[m], tau)
+        s_tau = float(kmf.survival_function_at_times(tau).iloc[0])
+        per_arm[a] = {"n": float(m.sum()), "purchases": float(e[m].sum()), "rmst": est,
+                      "rmst_se": math.sqrt(var), "purchased_by_tau": 1 - s_tau,
+                      "max_follow_up": float(max_follow[i])}
+        curves[a] = kmf.survival_function_.set_axis(["survival"], axis=1)
+    ci = names.index(control)
+    comps: list[Comparison] = []
+    for j, a in enumerate(names):
+        if j == ci:
+            continue
+        m = (codes == ci) | (codes == j)
+        dd, ee, in_arm = d[m], e[m], codes[m] == j
+        obs, exp, v = _observed_expected(dd, ee, in_arm)
+        for w in ws:
+            stat, pv, _ = _logrank(dd, ee, np.where(in_arm, a, control), w, p, q)
+            det: dict[str, Any] = {"weighting": _weighting_name(w, p, q), "df": 1}
+            if w == "logrank":
+                det.update(observed=obs, expected=exp, variance=v,
+                           z=(obs - exp) / math.sqrt(v) if v > 0 else math.nan)
+            comps.append(Comparison(
+                metric=f"time to purchase: {_weighting_name(w, p, q)}", arm=a, control=control,
+                effect_type="logrank", effect=math.nan, ci_low=math.nan, ci_high=math.nan,
+                pvalue=pv, method=f"{_weighting_name(w, p, q)} test (lifelines), two-sided",
+                statistic=stat, control_value=per_arm[control]["purchases"],
+                arm_value=per_arm[a]["purchases"], n_control=per_arm[control]["n"],
+                n_arm=per_arm[a]["n"], alpha=alpha, details=det,
+            ))
+        diff = per_arm[a]["rmst"] - per_arm[control]["rmst"]
+        se = math.hypot(per_arm[a]["rmst_se"], per_arm[control]["rmst_se"])
+        z = diff / se if se > 0 else math.nan
+        lo, hi = normal_ci(diff, se, alpha)
+        comps.append(Comparison(
+            metric=f"RMST to {tau:g} {unit}", arm=a, control=control, effect_type="difference",
+            effect=diff, ci_low=lo, ci_high=hi, pvalue=normal_pvalue(z), statistic=z,
+            control_value=per_arm[control]["rmst"], arm_value=per_arm[a]["rmst"],
+            n_control=per_arm[control]["n"], n_arm=per_arm[a]["n"], alpha=alpha,
+            method="RMST difference (Kaplan-Meier; Klein-Moeschberger variance), normal CI",
+            details={"se": se, "tau": tau},
+        ))
+    info: dict[str, Any] = {"tau": tau, "unit": unit, "arms": per_arm}
+    if len(names) > 2:
+        groups = np.asarray(names, dtype=object)[codes]
+        info["overall"] = {}
+        for w in ws:
+            stat, pv, df = _logrank(d, e, groups, w, p, q)
+            info["overall"][_weighting_name(w, p, q)] = {"statistic": stat, "df": df,
+                                                        "pvalue": pv}
+    notes = ("origin: assignment; censoring at the end of follow-up only; log-rank tests are "
+             "two-sided; RMST = mean purchase-free time up to tau (negative difference: the arm "
+             "buys sooner)",)
+    return TimeToPurchaseResult(
+        tuple(comps), title=f"time to purchase ({', '.join(ws)}; RMST to {tau:g} {unit})",
+        notes=notes, info=info, curves=curves,
+    )
+

@@ -1,0 +1,352 @@
+"""Journey-aware test (c): do the stage-transition matrices differ between arms?
+
+:func:`compare_transitions` splits an event log with ``assignment`` events by arm, keeps each
+customer's events from the assignment on, and runs the Anderson-Goodman test of homogeneity of
+the transition matrices of the stage-transition capability
+(:func:`cjmodels.markov.homogeneity_test`): over all arms at once, and for every arm against
+the control (Holm-adjusted when there are several arms). The per-state breakdown
+(``strata``: one contingency table arms x next state per from-state, with its own statistic,
+degrees of freedom and p-value) says *where* in the journey the arms differ.
+
+Conventions
+-----------
+* **Journeys are observed from the assignment.** Events before a customer's first assignment
+  are left out, so each customer's post-assignment events start from the ``(start)`` state
+  (their stage at assignment enters as the first transition ``(start) -> stage``). Randomisation
+  makes this the same in every arm, so the comparison stays one of randomised groups.
+* Arms and assignment times come from :func:`cjmodels.data.experiment_table` (``end`` cuts the
+  log for an interim analysis); customers without an assignment are left out with its warning.
+* The likelihood-ratio statistic ``G2`` (or Pearson's ``X2`` with ``method="pearson"``) and the
+  degrees of freedom (``df="observed"`` or ``"structural"``) are those of
+  :func:`~cjmodels.markov.homogeneity_test`; see there for how censored journeys and
+  ``timeout`` are handled.
+* **Default: first journeys only** (``journeys="first"``: each customer's first journey after
+  assignment). The chi-square reference distribution assumes transitions independent given the
+  current state. Within one journey that is the Markov assumption; across the repeat journeys
+  of one customer it fails when customers differ in their propensity to buy (a loyal customer
+  contributes many similar journeys), and the test becomes liberal. In 600 simulated A/A journey
+  experiments (2 x 1,500 customers of the default seven-stage world;
+  ``tests/experiments/test_transitions.py::test_size_study``, slow) the rejection rate at
+  nominal 5% was 4.5% with first journeys and 7.8% (Monte-Carlo SE 0.9%) with
+  ``journeys="all"``. Use ``"all"`` only as a descriptive comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from cjmodels._checks import check_scalar
+from cjmodels.data.events import EventLog, as_event_log
+from cjmodels.data.experiments import experiment_table
+from cjmodels.errors import ValidationError
+from cjmodels.experiments._stats import arm_codes
+from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust_pvalues
+from cjmodels.synthetic._base import to_jsonable
+
+__all__ = ["ArmsTest", "TransitionTestResult", "arm_event_logs", "compare_transitions"]
+
+
+@dataclass(frozen=True, repr=False)
+class ArmsTest:
+    """A chi-square test that the arms share one distribution (here: transition matrix).
+
+    Attributes
+    ----------
+    arms : tuple of str
+        The arms compared (the control first).
+    statistic, df, pvalue : float
+        Total statistic, degrees of freedom and p-value.
+    method : str
+        The statistic and degrees-of-freedom rule, spelled out.
+    pvalue_adjusted : float
+        Adjusted for the multiplicity of the pairwise tests (NaN for the overall test).
+    strata : pandas.DataFrame
+        Per from-state: ``statistic``, ``df``, ``pvalue``, ``rows``, ``columns``, ``n``.
+    n_transitions : dict
+        Transitions per arm.
+    """
+
+    arms: tuple[str, ...]
+    statistic: float
+    df: int
+    pvalue: float
+    method: str
+    pvalue_adjusted: float = math.nan
+    strata: pd.DataFrame = field(default_factory=pd.DataFrame)
+    n_transitions: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (strata as records)."""
+        return to_jsonable({
+            "arms": list(self.arms), "statistic": self.statistic, "df": self.df,
+            "pvalue": self.pvalue, "pvalue_adjusted": self.pvalue_adjusted,
+            "method": self.method, "n_transitions": self.n_transitions,
+            "strata": self.strata.reset_index().to_dict(orient="records"),
+        })
+
+    def __repr__(self) -> str:
+        adj = (f", adjusted p={self.pvalue_adjusted:.4g}"
+               if np.isfinite(self.pvalue_adjusted) else "")
+        return (f"ArmsTest({' vs '.join(self.arms)}: statistic={self.statistic:.3f}, "
+                f"df={self.df}, p={self.pvalue:.4g}{adj})")
+
+
+@dataclass(frozen=True, repr=False)
+class TransitionTestResult:
+    """Homogeneity of the stage-transition matrices across arms.
+
+    Attributes
+    ----------
+    overall : ArmsTest
+        All arms at once.
+    pairwise : tuple of ArmsTest
+        Each arm against the control, with ``pvalue_adjusted`` over these tests.
+    control : str
+    settings : dict
+        ``by``, ``order``, ``method``, ``df``, ``correction`` and the log options used.
+    """
+
+    overall: ArmsTest
+    pairwise: tuple[ArmsTest, ...]
+    control: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def statistic(self) -> float:
+        return self.overall.statistic
+
+    @property
+    def df(self) -> int:
+        return self.overall.df
+
+    @property
+    def pvalue(self) -> float:
+        return self.overall.pvalue
+
+    def summary(self) -> pd.DataFrame:
+        """One row per test: the overall test, then each arm against the control."""
+        rows = [{"test": "overall", "arms": " vs ".join(self.overall.arms),
+                 "statistic": self.overall.statistic, "df": self.overall.df,
+                 "pvalue": self.overall.pvalue, "pvalue_adjusted": math.nan,
+                 "method": self.overall.method}]
+        rows += [{"test": f"{t.arms[1]} vs {t.arms[0]}", "arms": " vs ".join(t.arms),
+                  "statistic": t.statistic, "df": t.df, "pvalue": t.pvalue,
+                  "pvalue_adjusted": t.pvalue_adjusted, "method": t.method}
+                 for t in self.pairwise]
+        return pd.DataFrame(rows).set_index("test")
+
+    def strata(self, arm: str | None = None) -> pd.DataFrame:
+        """Per from-state contributions of the overall test (or of ``arm`` vs the control)."""
+        if arm is None:
+            return self.overall.strata
+        for t in self.pairwise:
+            if t.arms[1] == arm:
+                return t.strata
+        raise ValidationError(
+            f"arm {arm!r} is not compared with the control; arms: "
+            f"{[t.arms[1] for t in self.pairwise]}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return to_jsonable({"control": self.control, "overall": self.overall.to_dict(),
+                            "pairwise": [t.to_dict() for t in self.pairwise],
+                            "settings": self.settings})
+
+    def __repr__(self) -> str:
+        lines = [f"TransitionTestResult (control {self.control!r}; {self.overall.method})",
+                 f"  overall: {self.overall!r}"]
+        lines += [f"  {t!r}" for t in self.pairwise] if len(self.pairwise) > 1 else []
+        return "\n".join(lines)
+
+    def plot(self, ax=None, *, arm: str | None = None):
+        """Each from-state's statistic next to its degrees of freedom; returns the axis."""
+        import matplotlib.pyplot as plt
+
+        tab = self.strata(arm)
+        tab = tab[tab["df"] > 0]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 0.4 * max(len(tab), 2) + 1.2))
+        y = np.arange(len(tab))[::-1]
+        ax.barh(y, tab["statistic"], color="tab:blue", label="statistic")
+        ax.plot(tab["df"], y, "k|", ms=14, label="df (its null mean)")
+        ax.set_yticks(y, [str(s) for s in tab.index])
+        ax.set_xlabel("contribution to the homogeneity statistic")
+        ax.set_title("where the arms' transitions differ")
+        ax.legend(fontsize=8)
+        return ax
+
+
+def arm_event_logs(
+    events: EventLog | pd.DataFrame,
+    *,
+    variant: str = "variant",
+    arms: Sequence[str] | None = None,
+    end: Any = None,
+    **log_options: Any,
+) -> dict[str, EventLog]:
+    """One event log per arm with each assigned customer's events from the assignment on.
+
+    Assignment rows themselves are left out; ``end`` cuts the logs (their ``observation_end``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2],
+    ...                    "timestamp": [0.0, 1.0, 2.0, 0.0, 1.0],
+    ...                    "event": ["touch", "assignment", "touch", "assignment", "touch"],
+    ...                    "stage": ["a", None, "b", None, "a"],
+    ...                    "variant": [None, "A", None, "B", None]})
+    >>> {k: v.n_events for k, v in arm_event_logs(df).items()}
+    {'A': 1, 'B': 1}
+    """
+    log = as_event_log(events, **log_options)
+    table = experiment_table(log, variant=variant, end=end)
+    names, codes = arm_codes(table, "variant", arms)
+    ev = log.events
+    arm_of = pd.Series(np.asarray(names, dtype=object)[codes],
+                       index=table["customer_id"].to_numpy())
+    t0 = pd.Series(table["assigned_at"].to_numpy(), index=table["customer_id"].to_numpy())
+    ev_arm = ev["customer_id"].map(arm_of)
+    ev_t0 = ev["customer_id"].map(t0)
+    keep = ev_arm.notna() & (ev["event"] != "assignment")
+    keep &= (ev["timestamp"] >= ev_t0).fillna(False)
+    obs_end = log.observation_end if end is None else end
+    if log.time_kind == "datetime":
+        keep &= ev["timestamp"] <= pd.Timestamp(obs_end)
+    else:
+        keep &= ev["timestamp"] <= float(obs_end)
+    cols = ["customer_id", "timestamp", "event"]
+    opts: dict[str, Any] = {"covariates": []}
+    for c in ("channel", "stage", "value"):
+        has = {"channel": log.has_channel, "stage": log.has_stage, "value": log.has_value}[c]
+        if has:
+            cols.append(c)
+        else:
+            opts[c] = None
+    out = {}
+    for a in names:
+        sub = ev.loc[keep.to_numpy() & (ev_arm == a).to_numpy(), cols]
+        if sub.empty:
+            raise ValidationError(
+                f"arm {a!r} has no events after its customers' assignments; there are no "
+                "journeys to compare."
+            )
+        out[a] = EventLog(sub, scheme=log.scheme, observation_start=log.observation_start,
+                          observation_end=obs_end, **opts)
+    return out
+
+
+def _arms_test(named: dict[str, EventLog], opts: dict[str, Any]) -> ArmsTest:
+    from cjmodels.markov import homogeneity_test
+
+    r = homogeneity_test(named, **opts)
+    strata = r.table.copy()
+    with np.errstate(invalid="ignore"):
+        strata["pvalue"] = np.where(strata["df"] > 0,
+                                    sps.chi2.sf(strata["statistic"], strata["df"].clip(lower=1)),
+                                    np.nan)
+    name = "G2 (likelihood ratio)" if r.method == "lr" else "X2 (Pearson)"
+    return ArmsTest(tuple(named), float(r.statistic), int(r.df), float(r.pvalue),
+                    f"Anderson-Goodman homogeneity, {name}, df {r.df_method}",
+                    strata=strata, n_transitions=dict(r.info.get("groups", {})))
+
+
+def compare_transitions(
+    events: EventLog | pd.DataFrame | dict[str, EventLog],
+    *,
+    control: str,
+    variant: str = "variant",
+    arms: Sequence[str] | None = None,
+    end: Any = None,
+    by: str = "stage",
+    order: int = 1,
+    method: str = "lr",
+    df: str = "observed",
+    allowed: Any = None,
+    censored: str = "drop",
+    timeout: Any = None,
+    journeys: str = "first",
+    correction: str = "holm",
+    **log_options: Any,
+) -> TransitionTestResult:
+    """Test whether the arms' stage-transition matrices differ (after assignment).
+
+    Parameters
+    ----------
+    events : EventLog, pandas.DataFrame or dict of arm to EventLog
+        An event log with ``assignment`` events and the arm in ``variant`` (split with
+        :func:`arm_event_logs`), or logs already split by arm.
+    control : str
+        The control arm; every other arm is also tested against it.
+    variant, arms, end
+        Arm column, declared arms and analysis time (see :func:`arm_event_logs`).
+    by, order, method, df, allowed, censored, timeout
+        As in :func:`cjmodels.markov.homogeneity_test` (``by="channel"`` compares channel
+        transitions instead of stages).
+    journeys : {"first", "all", ...}
+        Which journeys of each customer count (as in :func:`~cjmodels.markov.homogeneity_test`);
+        default ``"first"``, the first journey after assignment, for a test that holds its
+        level (see the module notes).
+    correction : str
+        Multiplicity adjustment of the pairwise tests (default Holm).
+
+    Returns
+    -------
+    TransitionTestResult
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({
+    ...     "customer_id": [c for c in range(1, 9) for _ in range(3)],
+    ...     "timestamp": [0.0, 1.0, 2.0] * 8,
+    ...     "event": ["assignment", "touch", "conversion"] * 2
+    ...              + ["assignment", "touch", "drop_out"] * 6,
+    ...     "stage": [None, "a", None] * 8,
+    ...     "variant": [v for v in "AAAABBBB" for _ in range(3)]})
+    >>> r = compare_transitions(df, control="A")
+    >>> r.df, round(r.pvalue, 3)
+    (1, 0.063)
+    """
+    check_scalar(correction, "correction", in_=tuple(MULTIPLE_METHODS))
+    check_scalar(order, "order", typ=int, ge=1)
+    if isinstance(events, dict):
+        if log_options or end is not None:
+            raise ValidationError("logs split by arm take no log options or end.")
+        named = {str(k): v for k, v in events.items()}
+        if arms is not None:
+            unknown = sorted(set(named) - {str(a) for a in arms})
+            if unknown:
+                raise ValidationError(f"arms {unknown} are not among the declared arms.")
+            named = {str(a): named[str(a)] for a in arms if str(a) in named}
+    else:
+        named = arm_event_logs(events, variant=variant, arms=arms, end=end, **log_options)
+    if len(named) < 2:
+        raise ValidationError(f"only arms {list(named)}; a comparison needs at least two.")
+    if control not in named:
+        raise ValidationError(f"control {control!r} is not among the arms {list(named)}.")
+    opts = {"by": by, "order": order, "method": method, "df": df, "allowed": allowed,
+            "censored": censored, "timeout": timeout, "journeys": journeys}
+    ordered = {control: named[control], **{a: v for a, v in named.items() if a != control}}
+    overall = _arms_test(ordered, opts)
+    others = [a for a in ordered if a != control]
+    if len(others) == 1:
+        pair = ArmsTest(overall.arms, overall.statistic, overall.df, overall.pvalue,
+                        overall.method, overall.pvalue, overall.strata, overall.n_transitions)
+        pairwise: tuple[ArmsTest, ...] = (pair,)
+    else:
+        tests = [_arms_test({control: ordered[control], a: ordered[a]}, opts) for a in others]
+        adj = adjust_pvalues([t.pvalue for t in tests], correction)
+        pairwise = tuple(
+            ArmsTest(t.arms, t.statistic, t.df, t.pvalue, t.method, float(p), t.strata,
+                     t.n_transitions) for t, p in zip(tests, adj, strict=True)
+        )
+    settings = {**{k: v for k, v in opts.items() if k != "allowed"}, "correction": correction,
+                "allowed": None if allowed is None else "given"}
+    return TransitionTestResult(overall, pairwise, control, settings)
