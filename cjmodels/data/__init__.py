@@ -1,6 +1,6 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
-from cjmodels.data.customers import rfm_summary
+from cjmodels.data.customers import calibration_holdout, rfm_summary
 from cjmodels.data.durations import (
     interpurchase_times,
     subscription_lifetimes,
@@ -48,6 +48,7 @@ __all__ = [
     "PathTable",
     "StageScheme",
     "TransitionCounts",
+    "calibration_holdout",
     "experiment_table",
     "get_scheme",
     "interpurchase_times",

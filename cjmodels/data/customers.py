@@ -20,7 +20,7 @@ from cjmodels.data.durations import _base_attrs, _check_unit, _prepare, _require
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
 
-__all__ = ["rfm_summary"]
+__all__ = ["calibration_holdout", "rfm_summary"]
 
 
 def _check_period(period: Any, log: EventLog) -> Any:
@@ -287,4 +287,109 @@ def rfm_summary(
         }
     )
     out.attrs = attrs
+    return out
+
+
+def calibration_holdout(
+    events: EventLog | pd.DataFrame,
+    *,
+    calibration_end: Any,
+    observation_end: Any = None,
+    unit: str = "D",
+    period: str | float | None = None,
+    **log_options: Any,
+) -> pd.DataFrame:
+    """The RFM table of a calibration period and each customer's purchases in the holdout after it.
+
+    The standard check of a customer-base model (Fader, Hardie & Lee 2005): fit on the
+    calibration period, predict each customer's purchases in the holdout, compare with what
+    happened. Calibration is ``(start, calibration_end]``, holdout ``(calibration_end,
+    observation_end]``; customers whose first purchase is in the holdout are not rows (they are
+    counted in ``attrs``).
+
+    Parameters
+    ----------
+    events : EventLog or pandas.DataFrame
+    calibration_end : scalar
+        Last moment of the calibration period.
+    observation_end : scalar, optional
+        End of the holdout; default the log's ``observation_end``.
+    unit, period
+        As in :func:`rfm_summary` (``period`` also bins the holdout purchases: at most one per
+        customer and period is counted, as in the calibration period).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`rfm_summary` for the calibration period, plus ``frequency_holdout``
+        (purchases, or purchase periods, in the holdout), ``monetary_value_holdout`` (mean value
+        per holdout purchase period, 0 when none; the lifetimes package averages per transaction
+        here but per period in the calibration table) when the log has values, and
+        ``duration_holdout`` (length of the holdout in ``unit``). Both periods are cut at the
+        exact timestamps given, as lifetimes' ``calibration_and_holdout_data`` does.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 3], "timestamp": [0.0, 2.0, 7.0, 1.0, 6.0],
+    ...                    "event": "conversion", "value": [5.0, 3.0, 4.0, 9.0, 2.0]})
+    >>> ch = calibration_holdout(df, calibration_end=5.0, observation_end=10.0)
+    >>> ch[["customer_id", "frequency", "recency", "T", "frequency_holdout", "duration_holdout"]]
+       customer_id  frequency  recency    T  frequency_holdout  duration_holdout
+    0            1          1      2.0  5.0                  1               5.0
+    1            2          0      0.0  4.0                  0               5.0
+    """
+    log, _ = _prepare(events, log_options)
+    period = _check_period(period, log)
+    cal_end = _coerce_end(calibration_end, log)
+    end = _coerce_end(observation_end, log)
+    if not cal_end < end:
+        raise ValidationError(
+            f"calibration_end == {cal_end} must be before observation_end == {end}."
+        )
+    cal = rfm_summary(log, unit=unit, period=period, observation_end=cal_end)
+    ev = log.events
+    ts_all = ev["timestamp"]
+    in_hold = (
+        (ev["event"].to_numpy() == "conversion")
+        & (ts_all > cal_end).to_numpy()
+        & (ts_all <= end).to_numpy()
+    )
+    buyer_codes = np.flatnonzero(np.isin(log.customers, cal["customer_id"].to_numpy()))
+    in_hold &= np.isin(log.customer_codes, buyer_codes)
+    hp = np.flatnonzero(in_hold)
+    c = log.customer_codes[hp]
+    ts = ts_all.iloc[hp].reset_index(drop=True)
+    binned = ts if period is None else _bin(ts, period, log.time_kind)
+    bkey = pd.factorize(binned)[0]
+    new_period = np.r_[True, (c[1:] != c[:-1]) | (bkey[1:] != bkey[:-1])] if c.size else c
+    n = log.n_customers
+    counts = np.bincount(c[new_period.astype(bool)], minlength=n) if c.size else np.zeros(n)
+    out = cal.copy()
+    out["frequency_holdout"] = counts[buyer_codes].astype(np.int64)
+    if log.has_value:
+        v = ev["value"].to_numpy(dtype=float)[hp]
+        total = np.bincount(c, weights=v, minlength=n) if c.size else np.zeros(n)
+        k = out["frequency_holdout"].to_numpy()
+        out["monetary_value_holdout"] = np.divide(
+            total[buyer_codes], k, out=np.zeros(len(k)), where=k > 0
+        )
+    if log.time_kind == "numeric":
+        length = float(end) - float(cal_end)
+    elif period is None:
+        length = (end - cal_end) / pd.Timedelta(1, unit=unit)
+    else:
+        length = (_bin(end, period, "datetime") - _bin(cal_end, period, "datetime")) / (
+            pd.Timedelta(1, unit=unit)
+        )
+    out["duration_holdout"] = float(length)
+    bought_by_end = (ev["event"].to_numpy() == "conversion") & (ts_all <= end).to_numpy()
+    hold_only = np.setdiff1d(np.unique(log.customer_codes[bought_by_end]), buyer_codes)
+    out.attrs = {
+        **cal.attrs,
+        "function": "calibration_holdout",
+        "calibration_end": str(cal_end),
+        "observation_end": str(end),
+        "n_holdout_purchases": int(hp.size),
+        "n_customers_first_buying_in_holdout": int(hold_only.size),
+    }
     return out
