@@ -42,6 +42,7 @@ from cjmodels.survival.discrete import (
     discrete_time_survival,
     person_period_table,
 )
+from cjmodels.survival.holdout import holdout_comparison
 from cjmodels.survival.metrics import (
     brier_score,
     concordance_index_ipcw,
@@ -62,6 +63,7 @@ from cjmodels.survival.univariate import (
 )
 
 __all__ = [
+    "holdout_comparison",
     "BGBBModel",
     "BetaGeoModel",
     "ConvergenceError",
