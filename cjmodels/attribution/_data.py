@@ -29,7 +29,7 @@ from cjmodels.data import (
     read_path_table,
 )
 from cjmodels.data.events import as_event_log
-from cjmodels.data.journeys import _CONV, _DROP, _journey_index
+from cjmodels.data.journeys import _CONV, _DROP, _journey_index, _subset
 from cjmodels.errors import ValidationError
 
 __all__ = ["AttributionData", "attribution_data"]
@@ -53,11 +53,16 @@ class AttributionData:
         for numeric times); only for data built from an event log with ``times=True``.
     info : dict
         Where the data came from and the totals.
+    path_index : numpy.ndarray or None
+        Distinct path of every row (``0 .. n_paths - 1``; rows with the same index have the
+        same channel sequence), so that work on sequences is done once per path; None when
+        unknown (then every row counts as its own path).
     """
 
     journeys: JourneySet
     dt: np.ndarray | None = None
     info: dict[str, Any] | None = None
+    path_index: np.ndarray | None = None
 
     @property
     def channels(self) -> list[str]:
@@ -98,7 +103,7 @@ class AttributionData:
             js.labels, js.symbols, js.offsets, js.outcome, np.asarray(weight, dtype=float),
             js.value * ratio, js.info,
         )
-        return AttributionData(new, self.dt, self.info)
+        return AttributionData(new, self.dt, self.info, self.path_index)
 
     def path_strings(self) -> np.ndarray:
         """The path of every row as channels joined by ``" > "``."""
@@ -130,62 +135,33 @@ def _check_labels(js: JourneySet, separator: str = " > ") -> None:
         )
 
 
-def _parse_paths(pt: PathTable) -> JourneySet:
-    """The path table as a JourneySet, like :meth:`PathTable.journey_set` but parsed with one
-    C-level join and split of all paths (and labels stripped once each), which is several
-    times faster on large tables. Falls back to the data layer when a label looks wrong, so
-    that errors name the rows."""
-    t = pt.table
-    sep = pt.separator
-    paths = t["path"].tolist()
-    lengths = np.fromiter((p.count(sep) + 1 for p in paths), dtype=np.int64, count=len(paths))
-    tokens = sep.join(paths).split(sep)
-    if len(tokens) != int(lengths.sum()):
-        return pt.journey_set()
-    raw_codes, raw_labels = pd.factorize(np.asarray(tokens, dtype=object))
-    stripped = np.array([str(x).strip() for x in raw_labels], dtype=object)
-    codes2, labels = pd.factorize(stripped, sort=True)
-    core = sep.strip()
-    if any(lab == "" or (core and (lab.startswith(core) or lab.endswith(core))) for lab in labels):
-        return pt.journey_set()
-    symbols = codes2[raw_codes].astype(np.int64)
-    n = len(t)
-    w = np.concatenate([t["total_conversions"].to_numpy(float), t["total_null"].to_numpy(float)])
-    keep = w > 0
-    reps = np.concatenate([np.arange(n), np.arange(n)])[keep]
-    starts = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
-    lens = lengths[reps]
-    offsets = np.zeros(len(reps) + 1, dtype=np.int64)
-    np.cumsum(lens, out=offsets[1:])
-    idx = np.repeat(starts[reps] - offsets[:-1], lens) + np.arange(offsets[-1])
-    val = np.concatenate([t["total_conversion_value"].to_numpy(float), np.zeros(n)])
-    outcome = np.repeat(np.array([_CONV, _DROP], dtype=np.int8), n)
-    return JourneySet(
-        np.asarray(labels, dtype=object), symbols[idx], offsets, outcome[keep], w[keep],
-        val[keep], {"by": "channel", "source": "path_table"},
-    )
+def _compact(ids: np.ndarray) -> np.ndarray:
+    """Renumber non-negative ids to 0, 1, ... (in increasing order of the ids)."""
+    used = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+    used[ids] = True
+    return (np.cumsum(used) - 1)[ids]
 
 
-def _cells(js: JourneySet) -> JourneySet:
-    """Merge rows with the same path and outcome (censored counts as non-converting)."""
-    ids, seqs = js.path_ids()
+def _cells(js: JourneySet) -> tuple[JourneySet, np.ndarray]:
+    """Merge rows with the same path and outcome (censored counts as non-converting); also
+    returns the distinct path of every merged row."""
+    ids, _ = js.path_ids()
     conv = (js.outcome == _CONV).astype(np.int64)
     key = ids * 2 + (1 - conv)
     inv, uniq = pd.factorize(key, sort=True)
-    w = np.bincount(inv, weights=js.weight)
-    val = np.bincount(inv, weights=js.value * conv)
-    path_id = uniq // 2
-    outcome = np.where(uniq % 2 == 0, _CONV, _DROP).astype(np.int8)
-    lengths = np.array([len(seqs[p]) for p in path_id], dtype=np.int64)
-    offsets = np.zeros(len(uniq) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    symbols = (
-        np.concatenate([seqs[p] for p in path_id]).astype(np.int64)
-        if len(uniq)
-        else np.empty(0, np.int64)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)  # a row carrying each cell
+    sub = _subset(js, first)
+    cells = JourneySet(
+        js.labels,
+        sub.symbols,
+        sub.offsets,
+        np.where(uniq % 2 == 0, _CONV, _DROP).astype(np.int8),
+        np.bincount(inv, weights=js.weight, minlength=len(uniq)),
+        np.bincount(inv, weights=js.value * conv, minlength=len(uniq)),
+        dict(js.info),
     )
-    return JourneySet(js.labels, symbols, offsets, outcome, w, val, dict(js.info))
+    return cells, _compact(uniq // 2)
 
 
 def _from_log(
@@ -195,10 +171,8 @@ def _from_log(
     empty = js.lengths == 0
     dropped = int(empty.sum())
     if dropped:
-        from cjmodels.data.journeys import _subset
-
         js = _subset(js, ~empty)
-    dt = None
+    dt = path_index = None
     if times:
         # touch times relative to the journey end; the data layer does not expose them
         _, touch_pos, touch_j, _ = _journey_index(log, timeout=timeout, lookback=lookback)
@@ -206,14 +180,14 @@ def _from_log(
         end = np.asarray(log.to_float(frame["end"].to_numpy(), unit), dtype=float)
         dt = end[touch_j] - t[touch_pos]
     else:
-        js = _cells(js)
+        js, path_index = _cells(js)
     info = {
         "source": "event_log",
         "journeys_without_touches": dropped,
         "censored_as_null": True,
         "time_unit": unit if log.time_kind != "numeric" else "log",
     }
-    return AttributionData(js, dt, info)
+    return AttributionData(js, dt, info, path_index)
 
 
 def attribution_data(
@@ -263,9 +237,15 @@ def attribution_data(
                 "time decay needs touch timestamps, which a path table does not have; pass the "
                 "event log instead."
             )
-        js = _parse_paths(pt)
+        js = pt.journey_set()  # PathTable has rejected empty channel names
         _check_labels(js, pt.separator)
-        data = AttributionData(js, None, {"source": "path_table"})
+        # journey_set's rows: paths with conversions, then paths with nulls (table order)
+        t = pt.table
+        rows = np.r_[
+            np.flatnonzero(t["total_conversions"].to_numpy(float) > 0),
+            np.flatnonzero(t["total_null"].to_numpy(float) > 0),
+        ]
+        data = AttributionData(js, None, {"source": "path_table"}, _compact(rows))
     elif isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
         df = pd.read_csv(source)
         return attribution_data(

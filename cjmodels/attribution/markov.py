@@ -36,6 +36,7 @@ from cjmodels._checks import check_scalar
 from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData
 from cjmodels.data import CONVERSION, NULL, PATH_SEPARATOR, START
+from cjmodels.data.journeys import _subset
 from cjmodels.data.transitions import _state_keys
 from cjmodels.errors import ValidationError
 
@@ -47,20 +48,53 @@ _MAX_ITER = 5000  # iterations of the series before falling back to sparse LU
 
 @dataclass(frozen=True)
 class _Encoding:
-    """Order-k state sequence of every row, as transitions (count-free)."""
+    """Order-k states of every distinct path and the transitions they make (count-free).
+
+    The start and inner transitions of a path are encoded once per distinct path
+    (``path_pair``, ``path_of_pair``), the end transition (to conversion or null) once per row
+    (``row_pair``): a path table's conversion and null rows of one path share the first.
+    """
 
     names: list[str]  # transient state names
     member: np.ndarray  # (S, C) bool: channels in each state
-    pair: np.ndarray  # distinct transition id of every row transition
-    row: np.ndarray  # row of every row transition
     frm: np.ndarray  # from id of every distinct transition (S = start)
     to: np.ndarray  # to id (S + 1 conversion, S + 2 null)
+    path_pair: np.ndarray  # distinct transition id of every start/inner transition of a path
+    path_of_pair: np.ndarray  # its distinct path
+    row_pair: np.ndarray  # distinct transition id of every row's end transition
+    path_of_row: np.ndarray  # distinct path of every row
+    n_visits: np.ndarray  # states visited by every distinct path
     last_state: np.ndarray  # last state of every row
     n_states: int
+
+    def counts(self, weight: np.ndarray) -> np.ndarray:
+        """Count of every distinct transition when row ``i`` stands for ``weight[i]`` journeys."""
+        n_t = len(self.frm)
+        pw = np.bincount(self.path_of_row, weights=weight, minlength=len(self.n_visits))
+        return np.bincount(self.path_pair, weights=pw[self.path_of_pair], minlength=n_t) + (
+            np.bincount(self.row_pair, weights=weight, minlength=n_t)
+        )
+
+
+def _ids(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ids of non-negative integer keys (in increasing key order) and the distinct keys;
+    a lookup table when the key range is small, hashing otherwise."""
+    if len(keys) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    top = int(keys.max()) + 1
+    if top <= 4 * len(keys) + 1_000_000:
+        present = np.zeros(top, dtype=bool)
+        present[keys] = True
+        lut = np.cumsum(present) - 1
+        return lut[keys], np.flatnonzero(present)
+    ids, uniq = pd.factorize(keys, sort=True)
+    return ids.astype(np.int64), np.asarray(uniq)
 
 
 def encode_states(data: AttributionData, order: int, collapse_repeats: bool = True) -> _Encoding:
     """Encode every row's path as order-``order`` states (ChannelAttribution's convention).
+
+    Each distinct path (``data.path_index``) is encoded once.
 
     Examples
     --------
@@ -73,17 +107,27 @@ def encode_states(data: AttributionData, order: int, collapse_repeats: bool = Tr
     """
     check_scalar(order, "order", typ=int, ge=1)
     js = data.journeys
-    keys, pos = _state_keys(js, order)
-    lengths = js.lengths
+    n_r = js.n
+    pidx = data.path_index
+    if pidx is None or len(pidx) != n_r:
+        pidx = np.arange(n_r)
+    P = int(pidx.max()) + 1 if n_r else 0
+    if P == n_r and np.array_equal(pidx, np.arange(n_r)):
+        pj = js
+    else:  # one row per distinct path
+        first_row = np.empty(P, dtype=np.int64)
+        first_row[pidx[::-1]] = np.arange(n_r - 1, -1, -1)
+        pj = _subset(js, first_row)
+    keys, pos = _state_keys(pj, order)
+    lengths = pj.lengths
     L = np.repeat(lengths, lengths)
-    row_t = np.repeat(np.arange(js.n), lengths)
-    keep = pos >= np.minimum(order, L) - 1  # full windows only (the whole path when shorter)
-    ki = np.flatnonzero(keep)
+    path_t = np.repeat(np.arange(P), lengths)
+    ki = np.flatnonzero(pos >= np.minimum(order, L) - 1)  # full windows (or the whole path)
     if collapse_repeats and len(ki) > 1:
         dup = np.zeros(len(ki), dtype=bool)
-        dup[1:] = (keys[ki[1:]] == keys[ki[:-1]]) & (row_t[ki[1:]] == row_t[ki[:-1]])
+        dup[1:] = (keys[ki[1:]] == keys[ki[:-1]]) & (path_t[ki[1:]] == path_t[ki[:-1]])
         ki = ki[~dup]
-    sid, uniq = pd.factorize(keys[ki])
+    sid, uniq = _ids(keys[ki])
     S = len(uniq)
     first = np.empty(S, dtype=np.int64)
     first[sid[::-1]] = ki[::-1]  # a touch carrying each state
@@ -95,11 +139,11 @@ def encode_states(data: AttributionData, order: int, collapse_repeats: bool = Tr
     for lag in range(order - 1, -1, -1):
         ok = width > lag
         idx = np.where(ok, first - lag, first)
-        member[np.flatnonzero(ok), js.symbols[idx[ok]]] = True
+        member[np.flatnonzero(ok), pj.symbols[idx[ok]]] = True
         parts.append(np.where(ok, idx, -1))
     labels = np.asarray([str(x) for x in js.labels], dtype=object)
     cols = np.vstack(parts).T
-    names = [PATH_SEPARATOR.join(labels[js.symbols[c[c >= 0]]]) for c in cols]
+    names = [PATH_SEPARATOR.join(labels[pj.symbols[c[c >= 0]]]) for c in cols]
     # order states by name for a stable, readable matrix
     perm = np.argsort(np.asarray(names, dtype=object), kind="stable")
     rank = np.empty(S, dtype=np.int64)
@@ -107,32 +151,34 @@ def encode_states(data: AttributionData, order: int, collapse_repeats: bool = Tr
     sid = rank[sid]
     names = [names[i] for i in perm]
     member = member[perm]
-    # transitions: start -> first state, state -> next state, last state -> end
-    r = row_t[ki]
-    n_r = js.n
-    new_row = np.ones(len(ki), dtype=bool)
-    new_row[1:] = r[1:] != r[:-1]
-    first_k = np.flatnonzero(new_row)
+    # per path: start -> first state, state -> next state; per row: last state -> end
+    r = path_t[ki]
+    new_path = np.ones(len(ki), dtype=bool)
+    new_path[1:] = r[1:] != r[:-1]
+    first_k = np.flatnonzero(new_path)
     last_k = np.r_[first_k[1:] - 1, len(ki) - 1]
-    inner = np.flatnonzero(~new_row)
+    inner = np.flatnonzero(~new_path)
     START_ID, CONV_ID, NULL_ID = S, S + 1, S + 2
-    end_id = np.where(data.converted, CONV_ID, NULL_ID)
-    frm = np.concatenate([np.full(n_r, START_ID), sid[inner - 1], sid[last_k]])
-    to = np.concatenate([sid[first_k], sid[inner], end_id[r[last_k]]])
-    rows = np.concatenate([r[first_k], r[inner], r[last_k]])
-    code = frm.astype(np.int64) * (S + 3) + to
-    if (S + 3) ** 2 <= 4 * len(code) + 1_000_000:  # small state space: a lookup, no hashing
-        present = np.bincount(code, minlength=(S + 3) ** 2) > 0
-        upair = np.flatnonzero(present)
-        lut = np.cumsum(present) - 1
-        pair = lut[code]
-    else:
-        pair, upair = pd.factorize(code)
-    last_state = np.empty(n_r, dtype=np.int64)
-    last_state[r[last_k]] = sid[last_k]
+    last_of_path = sid[last_k]
+    last_state = last_of_path[pidx]
+    frm = np.concatenate([np.full(P, START_ID), sid[inner - 1], last_state])
+    to = np.concatenate(
+        [sid[first_k], sid[inner], np.where(data.converted, CONV_ID, NULL_ID)]
+    )
+    pair, upair = _ids(frm.astype(np.int64) * (S + 3) + to)
+    n_p = P + len(inner)
     return _Encoding(
-        names, member, pair.astype(np.int64), rows, upair // (S + 3), upair % (S + 3),
-        last_state, S,
+        names,
+        member,
+        upair // (S + 3),
+        upair % (S + 3),
+        pair[:n_p],
+        np.concatenate([r[first_k], r[inner]]),
+        pair[n_p:],
+        pidx,
+        np.bincount(r, minlength=P),
+        last_state,
+        S,
     )
 
 
@@ -264,7 +310,7 @@ class MarkovChain:
 
 def _chain(enc: _Encoding, data: AttributionData, weight: np.ndarray) -> MarkovChain:
     S = enc.n_states
-    counts = np.bincount(enc.pair, weights=weight[enc.row], minlength=len(enc.frm))
+    counts = enc.counts(weight)
     out = np.bincount(enc.frm, weights=counts, minlength=S + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         prob = np.where(out[enc.frm] > 0, counts / out[enc.frm], 0.0)
@@ -363,8 +409,7 @@ class MarkovAttribution(AttributionModel):
         enc = encode_states(data, self.order, self.collapse_repeats)
         h = self.horizon
         if h == "channelattribution":
-            longest = int(np.bincount(enc.row, minlength=data.journeys.n).max()) - 1
-            self._horizon = longest + 2
+            self._horizon = int(enc.n_visits.max()) + 2  # longest path's states + 2
         elif h is None:
             self._horizon = None
         else:

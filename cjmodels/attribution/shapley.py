@@ -121,21 +121,53 @@ def ordered_shapley(source: Any, **options: Any) -> pd.DataFrame:
 
     data = source if isinstance(source, AttributionData) else attribution_data(source, **options)
     js = data.journeys
-    row = np.repeat(np.arange(js.n), js.lengths)
-    key = row * (len(js.labels) + 1) + js.symbols
-    _, first = np.unique(key, return_index=True)
-    first = np.sort(first)
-    r = row[first]
-    m = np.bincount(r, minlength=js.n)
-    start = np.r_[0, np.cumsum(m)[:-1]]
-    position = np.arange(len(first)) - start[r] + 1
+    C = len(js.labels)
+    first, position = _first_touches(js)
+    r = np.repeat(np.arange(js.n), js.lengths)[first]
+    m = np.bincount(r, minlength=js.n)  # distinct channels per row
     conv = np.where(data.converted, js.weight, 0.0)
-    credit = conv[r] / m[r]
-    out = pd.DataFrame({"channel": js.labels[js.symbols[first]], "position": position,
-                        "credit": credit})
-    tab = out.pivot_table(index="channel", columns="position", values="credit", aggfunc="sum",
-                          fill_value=0.0)
-    return tab.reindex(data.channels, fill_value=0.0)
+    n_pos = int(m.max()) if js.n else 0
+    credit = np.bincount(
+        js.symbols[first] * n_pos + position - 1, weights=conv[r] / m[r], minlength=C * n_pos
+    ).reshape(C, n_pos)
+    return pd.DataFrame(
+        credit,
+        index=pd.Index(data.channels, name="channel"),
+        columns=pd.Index(np.arange(1, n_pos + 1), name="position"),
+    )
+
+
+def _first_touches(js: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Touches that are the first of their channel in their row (in order), and the rank
+    (1, 2, ...) of that channel among the row's distinct channels.
+
+    One pass per touch position (not per row), tracking each row's channels seen so far as a
+    bit mask, or as a boolean (rows, channels) table when there are more than 62 channels.
+    """
+    lengths = js.lengths
+    C = len(js.labels)
+    is_first = np.zeros(len(js.symbols), dtype=bool)
+    rank = np.zeros(len(js.symbols), dtype=np.int64)
+    seen_count = np.zeros(js.n, dtype=np.int64)
+    use_bits = C <= 62
+    seen = np.zeros(js.n, dtype=np.int64) if use_bits else np.zeros((js.n, C), dtype=bool)
+    rows = np.flatnonzero(lengths > 0)
+    for j in range(int(lengths.max()) if js.n else 0):
+        rows = rows[lengths[rows] > j]
+        t = js.offsets[rows] + j
+        sym = js.symbols[t]
+        if use_bits:
+            bit = np.left_shift(np.int64(1), sym)
+            new = (seen[rows] & bit) == 0
+            seen[rows] |= bit
+        else:
+            new = ~seen[rows, sym]
+            seen[rows, sym] = True
+        seen_count[rows] += new
+        is_first[t] = new
+        rank[t] = seen_count[rows]
+    first = np.flatnonzero(is_first)
+    return first, rank[first]
 
 
 class ShapleyAttribution(AttributionModel):
@@ -197,10 +229,10 @@ class ShapleyAttribution(AttributionModel):
         if exact and C > 26:
             raise ValidationError(f"exact Shapley values for {C} channels need 2^{C} values; "
                                   "use method='permutation'.")
-        masks = _row_masks(data)
+        uniq, inv = np.unique(_row_masks(data), return_inverse=True)
         # one seed for the fit and every bootstrap replicate: common random permutations
         seed = int(as_generator(self.random_state).integers(2**63))
-        return {"masks": masks, "exact": exact, "C": C, "seed": seed}
+        return {"uniq": uniq, "inv": inv.ravel(), "exact": exact, "C": C, "seed": seed}
 
     def _game(self, state: dict[str, Any], weight: np.ndarray, on_value: bool = False):
         """Coalition values as a function of bitmask arrays."""
@@ -210,7 +242,7 @@ class ShapleyAttribution(AttributionModel):
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(w0 > 0, weight / np.where(w0 > 0, w0, 1.0), 0.0)
         y = np.where(conv, data.journeys.value * ratio if on_value else weight, 0.0)
-        uniq, inv = np.unique(state["masks"], return_inverse=True)
+        uniq, inv = state["uniq"], state["inv"]
         num = np.bincount(inv, weights=y, minlength=len(uniq))
         den = np.bincount(inv, weights=weight, minlength=len(uniq))
         vf = self.value_function

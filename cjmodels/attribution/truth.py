@@ -150,7 +150,10 @@ class GroundTruthComparison:
     table : pandas.DataFrame
         Per method: ``tv_distance`` (to the true shares, 0 best, 1 worst), ``spearman`` (rank
         correlation with the true effects), ``credit_to_null_channels`` (share of conversions
-        given to channels with zero true effect), each with ``_ci_low`` / ``_ci_high``.
+        given to channels with zero true effect), each with ``_ci_low`` / ``_ci_high``; with a
+        bootstrap also ``truth_in_share_interval``, the fraction of channels whose true share
+        lies in the method's share interval (intervals cover what the method estimates, which
+        need not be the truth).
     shares : pandas.DataFrame
         Channels by methods: attributed shares, with the true shares in column ``truth``.
     truth : pandas.Series
@@ -253,7 +256,8 @@ def ground_truth_comparison(
             if cells is None:
                 from cjmodels.attribution._data import _cells
 
-                cells = AttributionData(_cells(data.journeys), None, data.info)
+                js, path_index = _cells(data.journeys)
+                cells = AttributionData(js, None, data.info, path_index)
             src = cells
         model.fit(src)
         res = model.result_
@@ -265,6 +269,9 @@ def ground_truth_comparison(
         tv, rho, null = _metrics(share, t)
         row = {"tv_distance": tv, "spearman": rho, "credit_to_null_channels": null}
         if n_boot and "share" in res.replicates:
+            tt = np.clip(t, 0, None) / np.clip(t, 0, None).sum()
+            lo, hi = res.table["share_ci_low"].to_numpy(), res.table["share_ci_high"].to_numpy()
+            row["truth_in_share_interval"] = float(np.mean((lo <= tt) & (tt <= hi)))
             reps = np.array([_metrics(s, t) for s in res.replicates["share"]])
             for j, k in enumerate(("tv_distance", "spearman", "credit_to_null_channels")):
                 row[f"{k}_ci_low"] = float(np.nanquantile(reps[:, j], alpha / 2))

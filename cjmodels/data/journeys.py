@@ -389,6 +389,130 @@ def journeys(
 
 # ---------------------------------------------------------------------------- path table
 _PATH_COLUMNS = ("path", "total_conversions", "total_null", "total_conversion_value")
+_ROW_MARK = "\x1e"  # record separator: joins the rows of a path table while splitting them
+
+
+@dataclass(frozen=True)
+class _ParsedPaths:
+    """Every path of a table split into channels, once: ``codes[starts[i]:starts[i + 1]]``
+    are the channels (indices into the sorted ``labels``) of row ``i``."""
+
+    labels: np.ndarray
+    codes: np.ndarray
+    lengths: np.ndarray
+
+    @property
+    def starts(self) -> np.ndarray:
+        starts = np.zeros(len(self.lengths) + 1, dtype=np.int64)
+        np.cumsum(self.lengths, out=starts[1:])
+        return starts
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Row of every token."""
+        return np.repeat(np.arange(len(self.lengths)), self.lengths)
+
+
+def _split_tokens(paths: list[str], separator: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of the raw (unstripped) tokens of all paths, the distinct tokens, and the number
+    of tokens per path: ``[p.split(separator) for p in paths]``, vectorised.
+
+    With pyarrow installed the split and the dictionary encoding run in Arrow's C++ kernels;
+    otherwise see :func:`_split_tokens_python`. Both give the same result.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow comes with the dev extra
+        return _split_tokens_python(paths, separator)
+    arr = pa.array(paths, type=pa.large_string())
+    lists = pc.split_pattern(arr, separator)
+    lengths = pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    enc = pc.dictionary_encode(lists.flatten())
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, np.array(enc.dictionary.to_pylist(), dtype=object), lengths
+
+
+def _split_tokens_python(
+    paths: list[str], separator: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_split_tokens` without pyarrow.
+
+    All paths are joined into one string with a row mark between them, split once and
+    factorized once (both in C); the row marks give the row lengths. This equals splitting
+    every path on its own whenever each row mark comes out as a token of its own, which is
+    checked; otherwise (a path containing the mark, or a separator straddling two rows) every
+    path is split alone.
+    """
+    n = len(paths)
+    big = (separator + _ROW_MARK + separator).join(paths)
+    codes, uniques = _factorize_strings(big.split(separator), "\x00" in big)
+    mark = [i for i, u in enumerate(uniques) if u == _ROW_MARK]
+    if n == 1 or (mark and big.count(_ROW_MARK) == n - 1):
+        is_mark = codes == (mark[0] if mark else -1)
+        marks = np.flatnonzero(is_mark)
+        if len(marks) == n - 1:
+            lengths = np.diff(np.r_[-1, marks, len(codes)]) - 1
+            codes = codes[~is_mark].astype(np.int64)
+            if mark:  # drop the mark from the distinct tokens
+                codes -= codes > mark[0]
+                uniques = np.delete(np.asarray(uniques, dtype=object), mark[0])
+            return codes, np.asarray(uniques, dtype=object), lengths
+    parts = [p.split(separator) for p in paths]  # rare: slow but exact
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=n)
+    codes, uniques = _factorize_strings([t for p in parts for t in p], "\x00" in big)
+    return codes, uniques, lengths
+
+
+def _factorize_strings(tokens: list[str], has_nul: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values of strings. pandas' string hashing stops at a NUL character
+    (two strings equal up to a NUL count as one), hence a dictionary when a NUL occurs."""
+    if not has_nul:
+        codes, uniques = pd.factorize(np.array(tokens, dtype=object))
+        return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    lookup: dict[str, int] = {}
+    codes = np.fromiter(
+        (lookup.setdefault(t, len(lookup)) for t in tokens), dtype=np.int64, count=len(tokens)
+    )
+    return codes, np.array(list(lookup), dtype=object)
+
+
+def _parse_paths(paths: list[str], separator: str, index: pd.Index) -> _ParsedPaths:
+    """Split the paths into channels (stripped of surrounding blanks), checking that every
+    channel has a name; ``index`` labels the rows in error messages."""
+    raw_codes, raw_labels, lengths = _split_tokens(paths, separator)
+    stripped = [str(x).strip() for x in raw_labels]
+    labels = sorted(set(stripped))  # few: exact, in Python
+    rank = {lab: i for i, lab in enumerate(labels)}
+    code_of_raw = np.array([rank[x] for x in stripped], dtype=np.int64)
+    codes = code_of_raw[raw_codes]
+    core = separator.strip()
+    bad = [
+        i
+        for i, lab in enumerate(labels)
+        if lab == "" or (core and (lab.startswith(core) or lab.endswith(core)))
+    ]
+    if bad:
+        token_bad = np.isin(codes, bad)
+        row_bad = np.bincount(np.repeat(np.arange(len(lengths)), lengths)[token_bad],
+                              minlength=len(lengths))
+        empty = [i for i in bad if labels[i] == ""]
+        starts = np.r_[0, np.cumsum(lengths)[:-1]]
+        # the whole path is blank (an empty row, not an empty channel in a path)
+        blank = (lengths == 1) & np.isin(codes[np.minimum(starts, len(codes) - 1)], empty)
+        if blank.any():
+            raise ValidationError(
+                f"path table column 'path' is empty at rows {index[blank][:5].tolist()}; each "
+                f"row needs at least one channel, joined by {separator!r}."
+            )
+        rows = np.flatnonzero(row_bad)[:5]
+        shown = ", ".join(repr(paths[r]) for r in rows[:3])
+        raise ValidationError(
+            f"path table column 'path' has an empty channel name at rows "
+            f"{index[rows].tolist()} ({shown}): a doubled, leading or trailing separator "
+            f"{separator!r}. Every channel needs a name; remove the extra separator."
+        )
+    return _ParsedPaths(np.asarray(labels, dtype=object), codes, lengths)
 
 
 @dataclass(frozen=True)
@@ -400,6 +524,10 @@ class PathTable:
     log by :func:`path_table` or read from such a CSV by :func:`read_path_table`. When built from
     a log, ``total_censored`` counts how many of the ``total_null`` journeys were still open at
     the end of observation.
+
+    The paths are split into channels once, when the table is made (one vectorised split of
+    all paths; blanks around channel names are stripped); a path with an empty channel name
+    (``"a >  > b"``, a leading or trailing separator) is an error.
 
     Examples
     --------
@@ -414,11 +542,16 @@ class PathTable:
     table: pd.DataFrame
     separator: str = PATH_SEPARATOR
     info: dict[str, Any] = field(default_factory=dict)
+    _parsed: _ParsedPaths | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         t = self.table
         if not isinstance(t, pd.DataFrame):
             raise ValidationError("PathTable needs a DataFrame.")
+        if not isinstance(self.separator, str) or self.separator == "":
+            raise ValidationError(
+                f"separator == {self.separator!r}, must be a non-empty string such as ' > '."
+            )
         missing = [c for c in ("path", "total_conversions", "total_null") if c not in t]
         if missing:
             raise ValidationError(
@@ -444,23 +577,25 @@ class PathTable:
                     f"path table column {col!r} must be finite and >= 0; rows {rows} are not."
                 )
         p = t["path"]
-        bad = p.isna().to_numpy() | (p.astype(str).str.strip() == "").to_numpy()
-        if bad.any():
+        na = p.isna().to_numpy()
+        if na.any():
             raise ValidationError(
-                f"path table column 'path' is empty at rows {t.index[bad][:5].tolist()}; each "
+                f"path table column 'path' is empty at rows {t.index[na][:5].tolist()}; each "
                 f"row needs at least one channel, joined by {self.separator!r}."
             )
+        p = p.astype(str)  # the string dtype of the pandas version (str in pandas 3)
+        parsed = _parse_paths(p.tolist(), self.separator, t.index)
         both_zero = (t["total_conversions"].to_numpy() + t["total_null"].to_numpy()) == 0
         if both_zero.all():
             raise ValidationError("every path has zero conversions and zero nulls.")
-        t["path"] = p.astype(str)
+        t["path"] = p
         object.__setattr__(self, "table", t.reset_index(drop=True))
+        object.__setattr__(self, "_parsed", parsed)
 
     @property
     def channels(self) -> list[str]:
         """Distinct channels, sorted."""
-        parts = self.table["path"].str.split(self.separator, regex=False).explode()
-        return sorted(parts.str.strip().unique().tolist())
+        return [str(x) for x in self._parsed.labels]
 
     @property
     def n_journeys(self) -> float:
@@ -475,74 +610,67 @@ class PathTable:
         return float(self.table["total_conversion_value"].sum())
 
     def journey_set(self) -> JourneySet:
-        """Each path as a conversion row and a null row, weighted by their counts."""
+        """Each path as a conversion row and a null row, weighted by their counts.
+
+        Rows are the paths with conversions (in table order), then the paths with nulls; rows
+        with a zero count are left out.
+        """
         t = self.table
-        split = t["path"].str.split(self.separator, regex=False)
-        lengths = split.str.len().to_numpy()
-        flat = split.explode().str.strip().to_numpy()
-        codes, labels = pd.factorize(flat, sort=True)
+        parsed = self._parsed
         n = len(t)
-        # rows 0..n-1 conversions, n..2n-1 nulls: the same symbol block twice
-        reps = np.concatenate([np.arange(n), np.arange(n)])
-        starts = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        offsets = np.zeros(2 * n + 1, dtype=np.int64)
-        np.cumsum(lengths[reps], out=offsets[1:])
-        idx = np.repeat(starts[reps], lengths[reps]) + (
-            np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths[reps])
-        )
         w = np.concatenate(
             [t["total_conversions"].to_numpy(float), t["total_null"].to_numpy(float)]
         )
+        keep = w > 0
+        reps = np.concatenate([np.arange(n), np.arange(n)])[keep]
+        lengths = parsed.lengths[reps]
+        offsets = np.zeros(len(reps) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        idx = np.repeat(parsed.starts[reps] - offsets[:-1], lengths) + np.arange(offsets[-1])
         val = np.concatenate([t["total_conversion_value"].to_numpy(float), np.zeros(n)])
         outcome = np.repeat(np.array([_CONV, _DROP], dtype=np.int8), n)
-        keep = w > 0
-        js = JourneySet(
-            np.asarray(labels, dtype=object),
-            codes[idx].astype(np.int64),
+        return JourneySet(
+            parsed.labels.copy(),
+            parsed.codes[idx],
             offsets,
-            outcome,
-            w,
-            val,
+            outcome[keep],
+            w[keep],
+            val[keep],
             {"by": "channel", "source": "path_table"},
         )
-        return _subset(js, keep)
 
     def summary(self) -> pd.DataFrame:
         """Per channel: paths and journeys that contain it, conversions on them, share first
         and last.
         """
         t = self.table
-        split = t["path"].str.split(self.separator, regex=False)
-        ex = split.explode().str.strip()
-        rows = ex.index.to_numpy()
-        df = pd.DataFrame(
-            {
-                "channel": ex.to_numpy(),
-                "row": rows,
-                "journeys": (t["total_conversions"] + t["total_null"]).to_numpy()[rows],
-                "conversions": t["total_conversions"].to_numpy()[rows],
-            }
-        ).drop_duplicates(["channel", "row"])
-        g = df.groupby("channel")
+        parsed = self._parsed
+        C = len(parsed.labels)
+        rows = parsed.rows
+        journeys = (t["total_conversions"] + t["total_null"]).to_numpy(dtype=float)
+        conversions = t["total_conversions"].to_numpy(dtype=float)
+        # each channel once per path
+        key = np.unique(rows * C + parsed.codes)
+        r, c = key // C, key % C
+        starts = parsed.starts
+        first = parsed.codes[starts[:-1]]
+        last = parsed.codes[starts[1:] - 1]
+        total = journeys.sum()
         out = pd.DataFrame(
             {
-                "paths": g.size(),
-                "journeys_with_channel": g["journeys"].sum(),
-                "conversions_with_channel": g["conversions"].sum(),
-            }
+                "paths": np.bincount(c, minlength=C),
+                "journeys_with_channel": np.bincount(c, weights=journeys[r], minlength=C),
+                "conversions_with_channel": np.bincount(c, weights=conversions[r], minlength=C),
+                "first_touch_share": np.bincount(first, weights=journeys, minlength=C) / total,
+                "last_touch_share": np.bincount(last, weights=journeys, minlength=C) / total,
+            },
+            index=pd.Index(self.channels, name="channel"),
         )
-        first = split.str[0].str.strip()
-        last = split.str[-1].str.strip()
-        njr = (t["total_conversions"] + t["total_null"]).to_numpy()
-        out["first_touch_share"] = (
-            pd.Series(njr).groupby(first.to_numpy()).sum().reindex(out.index, fill_value=0)
-            / njr.sum()
-        )
-        out["last_touch_share"] = (
-            pd.Series(njr).groupby(last.to_numpy()).sum().reindex(out.index, fill_value=0)
-            / njr.sum()
-        )
+        integer = pd.api.types.is_integer_dtype
+        if integer(t["total_conversions"]):
+            out["conversions_with_channel"] = out["conversions_with_channel"].astype(np.int64)
+            if integer(t["total_null"]):
+                out["journeys_with_channel"] = out["journeys_with_channel"].astype(np.int64)
         return out
 
     def plot(self, ax: Any = None, *, top: int = 15) -> Any:
@@ -587,11 +715,12 @@ class PathTable:
 
 
 def _subset(js: JourneySet, keep: np.ndarray) -> JourneySet:
+    """The rows ``keep`` (a boolean mask or indices) of ``js``, touches gathered in one pass."""
     lengths = js.lengths[keep]
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     starts = js.offsets[:-1][keep]
-    idx = np.repeat(starts, lengths) + (np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths))
+    idx = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
     return JourneySet(
         js.labels,
         js.symbols[idx],
