@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cjmodels.data import EventLog
+from cjmodels.data import EventLog, interpurchase_times, rfm_summary, time_to_first_purchase
 from cjmodels.data.journeys import journey_set, path_table
 from cjmodels.data.transitions import transition_counts
 
@@ -119,6 +119,13 @@ def main(argv: list[str] | None = None) -> dict:
         sec[f"transitions_order{k}_from_path_table"], _ = timed(
             lambda k=k: transition_counts(pt, order=k), args.repeat
         )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        sec["time_to_first_purchase"], _ = timed(
+            lambda: time_to_first_purchase(log), args.repeat, log
+        )
+    sec["interpurchase_times"], _ = timed(lambda: interpurchase_times(log), args.repeat, log)
+    sec["rfm_summary_daily"], _ = timed(lambda: rfm_summary(log, period="D"), args.repeat, log)
     if args.duckdb:
         import tempfile
 
