@@ -49,8 +49,10 @@ def generated_dir() -> Path:
 
 
 def _escape_unescaped(text: str) -> str:
-    """Escape &, % and # that are not escaped yet (captions may hold deliberate LaTeX)."""
-    return re.sub(r"(?<!\\)([&%#])", r"\\\1", text)
+    """Escape &, % and # (and _ outside math) that are not escaped yet; captions may hold
+    deliberate LaTeX."""
+    specials = "&%#" if "$" in text else "&%#_"
+    return re.sub(rf"(?<!\\)([{specials}])", r"\\\1", text)
 
 
 def _latex_escape(text: str) -> str:
