@@ -46,7 +46,7 @@ exp = res["experiments_10M"]
 conv = res["conversions_10M"]
 rows = [
     (
-        "Markov attribution, order 1 (5M journeys, 500k paths)",
+        "Markov attribution, order 1",
         att["seconds"]["markov_order1_end_to_end"],
         "ChannelAttribution",
         att["channelattribution"]["1"]["seconds"],
@@ -58,25 +58,25 @@ rows = [
         att["channelattribution"]["3"]["seconds"],
     ),
     (
-        "Stage chain from 10M events (with intervals)",
+        "stage chain with intervals",
         mk["steps_seconds"]["total: fit + intervals + absorbing + funnel"],
-        "PyDTMC (one sequence, no intervals)",
+        "PyDTMC",
         mk["pydtmc"]["fit_sequence_seconds"],
     ),
     (
-        "BG/NBD fit, 1M customers",
+        "BG/NBD fit",
         surv["seconds"]["bgnbd_fit"],
         "lifetimes",
         surv["seconds"]["lifetimes_bgnbd_fit"],
     ),
     (
-        "Proportional hazards, 1M customers (discrete time vs Cox)",
+        "proportional hazards",
         disc["seconds"]["discrete_time_cloglog_daily"],
         "lifelines Cox",
         disc["seconds"]["lifelines_cox_efron"],
     ),
     (
-        "A/B analysis of 10M customers, four metrics",
+        "A/B analysis, four metrics",
         exp["cjmodels"]["seconds"]["analyze: srm + conversion + revenue + ratio, cuped, holm"],
         "tea-tasting",
         exp["tea_tasting"]["seconds"]["all four metrics"],
@@ -88,7 +88,10 @@ out.table(
     table,
     "side_by_side",
     caption="Wall-clock seconds on two cores, cjmodels and a peer on the same data in the same "
-    "run (benchmarks/results/*.json record the commands and machines).",
+    "run: attribution on 5M journeys (500k paths), the stage chain from 10M events (PyDTMC fits "
+    "one concatenated sequence without intervals), BG/NBD and proportional hazards (our "
+    "discrete-time model against lifelines' Cox) on 1M customers, A/B analysis of 10M "
+    "customers (benchmarks/results/*.json record the commands and machines).",
     float_format="{:.2f}",
 )
 out.value("att_order1", att["seconds"]["markov_order1_end_to_end"], fmt="{:.2f}")
