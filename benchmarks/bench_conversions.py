@@ -26,6 +26,7 @@ import pandas as pd
 from cjmodels.data import EventLog, interpurchase_times, rfm_summary, time_to_first_purchase
 from cjmodels.data.journeys import journey_set, path_table
 from cjmodels.data.transitions import transition_counts
+from cjmodels.synthetic.journeys import DEFAULT_CHANNELS
 
 
 def make_log(n_events: int, seed: int = 0) -> pd.DataFrame:
@@ -35,20 +36,7 @@ def make_log(n_events: int, seed: int = 0) -> pd.DataFrame:
     cust = np.sort(rng.integers(0, n_cust, n_events))
     t = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 180 * 86400, n_events), "s")
     conv = rng.random(n_events) < 0.08
-    channels = np.array(
-        [
-            "organic_search",
-            "paid_search",
-            "social",
-            "email",
-            "display",
-            "referral",
-            "direct",
-            "sms",
-            "phone",
-            "store",
-        ]
-    )
+    channels = np.array(DEFAULT_CHANNELS)  # the journey world's ten channels
     ch = channels[
         rng.choice(10, n_events, p=[0.3, 0.15, 0.12, 0.12, 0.08, 0.06, 0.1, 0.03, 0.02, 0.02])
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -65,7 +66,7 @@ def bootstrap_weights(
     raise ValidationError(f"method == {method!r}, must be one of 'poisson', 'multinomial'.")
 
 
-class AttributionModel:
+class AttributionModel(ABC):
     """Common machinery; subclasses define ``_prepare(data)`` and ``_compute(state, weight)``.
 
     ``_prepare`` does the work that does not depend on journey counts (path parsing, state
@@ -80,11 +81,13 @@ class AttributionModel:
         return {k: v for k, v in vars(self).items() if not (k.endswith("_") or k.startswith("_"))}
 
     # -- to be defined by subclasses -------------------------------------------------------
-    def _prepare(self, data: AttributionData) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _prepare(self, data: AttributionData) -> Any:
+        """Work that does not depend on journey counts (parsing, state encoding)."""
 
-    def _compute(self, state: Any, weight: np.ndarray) -> dict[str, Any]:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def _compute(self, state: Any, weight: np.ndarray) -> dict[str, Any]:
+        """Per-channel credit from prepared state and journey weights."""
 
     # -- public ------------------------------------------------------------------------------
     def fit(self, source: Any, **options: Any) -> AttributionModel:

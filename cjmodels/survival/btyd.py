@@ -28,6 +28,7 @@ References
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -126,7 +127,7 @@ class _CountModel:
 
 
 # ====================================================================== frequency-recency models
-class _FrequencyRecencyModel(_CountModel):
+class _FrequencyRecencyModel(_CountModel, ABC):
     """Models of (frequency, recency, T) data: BG/NBD, MBG/NBD, Pareto/NBD."""
 
     def fit(
@@ -174,8 +175,9 @@ class _FrequencyRecencyModel(_CountModel):
 
     _analytic_gradient: ClassVar[bool] = False
 
-    def _make_loglik(self, x, tx, big_t, w):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _make_loglik(self, x, tx, big_t, w):
+        """The model's log-likelihood (and gradient) as a function of its parameters."""
 
     def log_likelihood(self, data: Any, **columns: Any) -> float:
         """Weighted log-likelihood of ``data`` under the current parameters."""
@@ -227,16 +229,19 @@ class _FrequencyRecencyModel(_CountModel):
             index=data.index,
         )
 
-    def prob_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def prob_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """P(alive | x, t_x, T)."""
 
+    @abstractmethod
     def conditional_expected_transactions(
         self, t: float, frequency: Any, recency: Any, T: Any
-    ) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    ) -> np.ndarray:
+        """E[purchases in (T, T + t] | x, t_x, T]."""
 
-    def expected_transactions(self, t: Any) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def expected_transactions(self, t: Any) -> np.ndarray:
+        """E[purchases in (0, t]] for a new customer."""
 
 
 # ---------------------------------------------------------------------------- BG/NBD
