@@ -7,7 +7,7 @@ how to fix it.
 
 from __future__ import annotations
 
-__all__ = ["CJModelsError", "ValidationError"]
+__all__ = ["CJModelsError", "ConvergenceError", "ValidationError"]
 
 
 class CJModelsError(Exception):
@@ -23,5 +23,16 @@ class ValidationError(CJModelsError, ValueError):
     --------
     >>> from cjmodels.errors import ValidationError
     >>> issubclass(ValidationError, ValueError)
+    True
+    """
+
+
+class ConvergenceError(CJModelsError, RuntimeError):
+    """An optimiser did not converge; the message lists what to try.
+
+    Examples
+    --------
+    >>> from cjmodels.errors import ConvergenceError
+    >>> issubclass(ConvergenceError, RuntimeError)
     True
     """

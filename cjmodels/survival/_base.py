@@ -17,21 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from cjmodels.errors import CJModelsError, ValidationError
+from cjmodels.errors import ConvergenceError, ValidationError
 from cjmodels.synthetic._base import to_jsonable
 
 __all__ = ["ConvergenceError", "ParameterFit", "maximise"]
-
-
-class ConvergenceError(CJModelsError, RuntimeError):
-    """An optimiser did not converge; the message lists what to try.
-
-    Examples
-    --------
-    >>> from cjmodels.survival import ConvergenceError
-    >>> issubclass(ConvergenceError, RuntimeError)
-    True
-    """
 
 
 _REMEDIES = (
