@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels.synthetic._base import to_jsonable
+from cjmodels._json import to_jsonable
 
 __all__ = ["SECTIONS", "Context", "Report", "Section", "run_demo"]
 

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.attribution.markov import encode_states
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = ["OrderSelection", "select_order"]
 

@@ -28,10 +28,10 @@ from scipy.special import expit
 from scipy.stats import spearmanr
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = [
     "GroundTruthComparison",

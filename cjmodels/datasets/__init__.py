@@ -159,7 +159,7 @@ def _sha256(b: bytes) -> str:
 def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
     """Generate one dataset, write ``<name>.csv.gz`` and ``<name>.json``; return the datasheet."""
     from cjmodels import __version__
-    from cjmodels.synthetic._base import to_jsonable
+    from cjmodels._json import to_jsonable
 
     spec = _spec(name)
     world = spec.generate()
@@ -199,8 +199,8 @@ def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
 
 def _jsonable_log_options(options: dict[str, Any]) -> dict[str, Any]:
     """EventLog options as JSON: a stage scheme by its preset name, else as its fields."""
+    from cjmodels._json import to_jsonable
     from cjmodels.data.stages import StageScheme, get_scheme, list_schemes
-    from cjmodels.synthetic._base import to_jsonable
 
     out = dict(options)
     scheme = out.get("scheme")

@@ -12,8 +12,8 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = ["Comparison", "TestResult"]
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
     Comparison,
@@ -32,7 +33,6 @@ from cjmodels.experiments.continuous import compare_means, compare_ratios
 from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust
 from cjmodels.experiments.proportions import compare_proportions
 from cjmodels.experiments.srm import SRM_THRESHOLD, SRMResult, srm_check
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = ["ExperimentResult", "analyze", "cumulative_effects"]
 

@@ -29,10 +29,10 @@ from scipy import stats as sps
 from scipy.special import betaln
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._stats import SufficientStats
 from cjmodels.experiments.proportions import _binary_stats
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = ["BayesianResult", "beta_binomial", "expected_loss", "prob_beats"]
 

@@ -37,11 +37,11 @@ from scipy import optimize
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import check_alpha, check_alternative
 from cjmodels.experiments._stats import SufficientStats
 from cjmodels.experiments.sequential import GroupSequentialDesign
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = [
     "PowerResult",

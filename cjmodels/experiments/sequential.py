@@ -42,9 +42,9 @@ from scipy import optimize
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import check_alpha
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = [
     "AlwaysValidResult",

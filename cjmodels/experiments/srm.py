@@ -23,9 +23,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._stats import SufficientStats, _per_arm, arm_codes
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = ["SRMResult", "SampleRatioMismatchWarning", "srm_check"]
 

@@ -43,12 +43,12 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.experiments import experiment_table
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._stats import arm_codes
 from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust_pvalues
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = ["ArmsTest", "TransitionTestResult", "arm_event_logs", "compare_transitions"]
 

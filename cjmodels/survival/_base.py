@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ConvergenceError, ValidationError
-from cjmodels.synthetic._base import to_jsonable
 
 __all__ = ["ConvergenceError", "ParameterFit", "maximise"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from cjmodels._json import to_jsonable
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
 
@@ -23,30 +23,6 @@ def parse_start(start: Any) -> pd.Timestamp:
     if pd.isna(t_start):
         raise ValidationError(f"start == {start!r}, must be a timestamp such as '2025-01-01'.")
     return t_start
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Convert numpy/pandas scalars, arrays and frames into plain JSON-serialisable objects."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return {str(k): to_jsonable(v) for k, v in obj.to_dict(orient="index").items()}
-    if isinstance(obj, pd.Series):
-        return {str(k): to_jsonable(v) for k, v in obj.to_dict().items()}
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return None if np.isnan(f) else f
-    if isinstance(obj, (pd.Timestamp, pd.Timedelta)):
-        return str(obj)
-    return obj
 
 
 @dataclass(frozen=True)
