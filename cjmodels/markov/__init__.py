@@ -11,6 +11,11 @@ purchase to the next one), tests of Markov order and homogeneity (:func:`order_t
 :func:`select_order`, :func:`homogeneity_test`, :func:`time_homogeneity_test`), and plots
 (heatmap, funnel, state diagram: :func:`plot_diagram`).
 
+Stages seen only at irregular times (CRM snapshots) are fitted by a continuous-time multi-state
+model (:func:`fit_multistate`, msm's model in Python: intensities with covariates, exactly
+observed absorbing entries, censored states, P(t), sojourn times, lengths of stay, first-passage
+times, likelihood-ratio tests).
+
 Examples
 --------
 >>> from cjmodels.markov import fit_chain
@@ -38,6 +43,16 @@ from cjmodels.markov.fit import (
     fit_chain,
 )
 from cjmodels.markov.lifecycle import LifecycleChain, Passage, lifecycle_chain
+from cjmodels.markov.multistate import (
+    FittedMultiState,
+    LRTest,
+    PanelData,
+    crude_qmatrix,
+    fit_multistate,
+    lrtest,
+    panel_data,
+    parse_qmatrix,
+)
 from cjmodels.markov.plots import plot_diagram, plot_funnel, plot_heatmap
 from cjmodels.markov.timing import (
     DwellTimes,
@@ -48,6 +63,14 @@ from cjmodels.markov.timing import (
 )
 
 __all__ = [
+    "FittedMultiState",
+    "LRTest",
+    "PanelData",
+    "crude_qmatrix",
+    "fit_multistate",
+    "lrtest",
+    "panel_data",
+    "parse_qmatrix",
     "INTERVAL_METHODS",
     "AbsorbingAnalysis",
     "ChainBootstrap",

@@ -1,4 +1,9 @@
-"""``cjmodels stages EVENTS``: funnel, absorption probabilities and dwell times of an event log."""
+"""``cjmodels stages EVENTS``: funnel, absorption probabilities and dwell times of an event log.
+
+With ``--continuous`` the stage column is read as the state of each customer at irregular
+snapshot times, and a continuous-time multi-state model is fitted instead
+(:func:`cjmodels.markov.multistate.fit_multistate`): intensities, sojourn times and ``P(t)``.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +26,98 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--interval", choices=("wald", "wilson", "jeffreys", "uniform"),
                    default="wilson")
     p.add_argument("--alpha", type=float, default=0.05)
+    g = p.add_argument_group("continuous time (--continuous): panel observations of stages")
+    g.add_argument("--continuous", action="store_true",
+                   help="fit a continuous-time multi-state model to stage snapshots")
+    g.add_argument("--qmatrix", default=None,
+                   help="CSV: allowed transitions with initial intensities (states as header "
+                        "and first column, as msm's qmatrix)")
+    g.add_argument("--transitions", default=None,
+                   help="allowed transitions 'a>b,b>c,...' (crude initial values from the data)")
+    g.add_argument("--deathexact", action="store_true",
+                   help="entry into absorbing states is observed at the exact time")
+    g.add_argument("--covariates", default=None, help="comma-separated covariate columns")
+    g.add_argument("--unit", default="D", help="time unit of intensities (D, h, W, ...)")
+    g.add_argument("--t", type=float, default=None,
+                   help="time for the transition probabilities P(t) (default: 30 units)")
     _log_args(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _continuous(args: argparse.Namespace) -> int:
+    """Fit the multi-state model and print intensities, sojourn times and P(t)."""
+    import pandas as pd
+
+    from cjmodels.cli import _read
+    from cjmodels.errors import ValidationError
+    from cjmodels.markov.multistate import crude_qmatrix, fit_multistate, jsonable, panel_data
+
+    log = _read(args)
+    log.require("stage", purpose="cjmodels stages --continuous (the stage is the state)")
+    if (args.qmatrix is None) == (args.transitions is None):
+        raise ValidationError(
+            "--continuous needs the allowed transitions: either --qmatrix FILE.csv or "
+            "--transitions 'a>b,b>c'."
+        )
+    if args.qmatrix is not None:
+        try:
+            q = pd.read_csv(args.qmatrix, index_col=0)
+        except (OSError, ValueError) as exc:
+            raise ValidationError(f"--qmatrix {args.qmatrix}: cannot read it ({exc}).") from None
+        q.index = [str(i) for i in q.index]
+        q.columns = [str(c) for c in q.columns]
+    else:
+        pairs = [tuple(x.strip() for x in item.split(">")) for item in args.transitions.split(",")]
+        if any(len(pr) != 2 or not all(pr) for pr in pairs):
+            raise ValidationError(
+                f"--transitions {args.transitions!r}: write the moves as 'from>to', separated "
+                "by commas."
+            )
+        seen = [str(s) for s in pd.unique(log.events["stage"].dropna())]
+        states = list(dict.fromkeys([s for pr in pairs for s in pr] + sorted(seen)))
+        q = pd.DataFrame(0.0, index=states, columns=states)
+        for a, b in pairs:
+            q.loc[a, b] = 1.0
+    covs = [c.strip() for c in args.covariates.split(",")] if args.covariates else None
+    opts = {"deathexact": True if args.deathexact else None, "unit": args.unit}
+    if args.transitions is not None:  # crude initial values, as msm's crudeinits.msm
+        q = crude_qmatrix(panel_data(log, q, covariates=covs, **opts))
+    fit = fit_multistate(log, q, covariates=covs, alpha=args.alpha, **opts)
+    t = args.t if args.t is not None else 30.0
+    inten = fit.intensities()
+    soj = fit.sojourn()
+    pm = fit.pmatrix(t)
+    if args.format == "json":
+        payload = jsonable({
+            "model": fit.to_dict(),
+            "intensities": inten.reset_index().to_dict(orient="records"),
+            "hazard_ratios": fit.hazard_ratios().to_dict(orient="records"),
+            "t": t,
+            "pmatrix": fit.pmatrix_intervals(t).reset_index().to_dict(orient="records"),
+        })
+        print(json.dumps(payload, indent=2, allow_nan=False))
+        return 0
+    unit = args.unit if log.time_kind == "datetime" else "time unit of the data"
+    lines = [repr(fit), "", f"intensities (per {unit}):",
+             inten.drop(columns=["from", "to"]).to_string(float_format=lambda v: f"{v:.5g}"),
+             "", f"mean sojourn times ({unit}):",
+             soj.to_string(float_format=lambda v: f"{v:.4g}"), "",
+             f"transition probabilities P(t), t = {t:g} ({unit}):",
+             pm.to_string(float_format=lambda v: f"{v:.4f}")]
+    if fit.covariate_names:
+        lines += ["", "hazard ratios:", fit.hazard_ratios().to_string(
+            float_format=lambda v: f"{v:.4g}")]
+    print("\n".join(lines))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Fit the chain and print the funnel, absorption probabilities and dwell times."""
     from cjmodels.cli import _read
     from cjmodels.markov import dwell_times, fit_chain
+
+    if getattr(args, "continuous", False):
+        return _continuous(args)
 
     prior: Any = args.prior
     if prior is not None and prior not in ("jeffreys", "uniform"):

@@ -10,6 +10,8 @@ generated it, so every estimator in cjmodels can be shown to recover that truth.
 - :func:`simulate_subscriptions`: contractual churn (Weibull proportional hazards or sBG).
 - :func:`simulate_transactions`: non-contractual repeat buying (BG/NBD or Pareto/NBD) with
   gamma-gamma spend.
+- :func:`simulate_panel`: stages moving in continuous time, seen only at irregular snapshots
+  (panel data for :func:`cjmodels.markov.fit_multistate`).
 - :func:`simulate_experiment`: A/B/n tests with known effects, a correlated pre-period
   covariate and optional sample-ratio mismatch.
 """
@@ -28,8 +30,12 @@ from cjmodels.synthetic.journeys import (
     simulate_first_journeys,
     simulate_journeys,
 )
+from cjmodels.synthetic.panel import PanelWorld, default_panel_qmatrix, simulate_panel
 
 __all__ = [
+    "PanelWorld",
+    "default_panel_qmatrix",
+    "simulate_panel",
     "Arm",
     "ExperimentWorld",
     "JourneyParams",

@@ -22,3 +22,54 @@ def test_stages_text_and_json(tmp_path, capsys):
     assert {"chain", "absorbing", "funnel", "dwell_times"} <= set(payload)
     assert payload["chain"]["intervals"]["method"] == "wilson"
     assert main(["stages", str(f), "--prior", "flat"]) == 1
+
+
+# ---------------------------------------------------------------------- stages --continuous
+def test_stages_continuous_reproduces_msm_cav(tmp_path, capsys):
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    cav = Path(__file__).resolve().parents[2] / "datasets" / "cav" / "cav.csv"
+    q = np.array([[0, 0.25, 0, 0.25], [0.166, 0, 0.166, 0.166], [0, 0.25, 0, 0.25], [0] * 4])
+    qf = tmp_path / "q.csv"
+    pd.DataFrame(q, index=[1, 2, 3, 4], columns=[1, 2, 3, 4]).to_csv(qf)
+    base = ["stages", str(cav), "--continuous", "--qmatrix", str(qf), "--customer", "PTNUM",
+            "--timestamp", "years", "--event", "none", "--stage", "state", "--deathexact",
+            "--t", "10"]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    # msm manual: -2 * log-likelihood 3968.798; pmatrix.msm(cav.msm, t = 10)[1, 1] 0.3094
+    assert "-2 log L = 3968.798" in out and "0.3094" in out and "sojourn" in out
+    assert main(base + ["--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert abs(payload["model"]["minus2loglik"] - 3968.798) < 1e-3
+    p11 = next(r for r in payload["pmatrix"] if r["from"] == "1" and r["to"] == "1")
+    assert abs(p11["estimate"] - 0.30941) < 1e-4
+
+
+def test_stages_continuous_from_simulated_snapshots(tmp_path, capsys):
+    from cjmodels.synthetic.panel import simulate_panel
+
+    w = simulate_panel(400, random_state=2)
+    f = tmp_path / "panel.csv"
+    w.events.to_csv(f, index=False)
+    moves = ("awareness>interest,awareness>drop_out,interest>consideration,interest>drop_out,"
+             "consideration>interest,consideration>decision,consideration>drop_out,"
+             "decision>consideration,decision>purchase,decision>drop_out")
+    import pytest
+
+    # 400 customers cannot identify an effect of `returning` on every move: flagged, not silent
+    with pytest.warns(UserWarning, match="not identified"):
+        assert main(["stages", str(f), "--continuous", "--transitions", moves, "--deathexact",
+                     "--covariates", "returning", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert len(payload["hazard_ratios"]) == 10
+    assert any("returning: decision - consideration" in p for p in payload["model"]["problems"])
+    assert payload["t"] == 30.0
+    # neither --qmatrix nor --transitions, or a malformed one: exit 1 with the message
+    assert main(["stages", str(f), "--continuous"]) == 1
+    assert "--qmatrix" in capsys.readouterr().err
+    assert main(["stages", str(f), "--continuous", "--transitions", "a-b"]) == 1
+    assert "from>to" in capsys.readouterr().err

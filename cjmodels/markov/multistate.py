@@ -1,0 +1,397 @@
+"""Continuous-time Markov multi-state models for stages seen only at irregular times (msm parity).
+
+A CRM snapshot says a customer was "considering" on 3 March and "loyal" on 20 April; nobody saw
+the moves in between. :func:`fit_multistate` fits a time-homogeneous continuous-time Markov chain
+with transition intensity matrix ``Q`` to such panel data by maximum likelihood, as R's msm does
+(Jackson 2011, J. Stat. Softw. 38(8); Kalbfleisch & Lawless 1985, JASA 80(392)).
+
+Conventions
+-----------
+* ``qmatrix`` declares the model as in msm: a square matrix whose nonzero off-diagonal entries
+  are the allowed transitions and their initial intensities (the diagonal is ignored). States
+  are labelled ``1..K`` for an array (msm's numbering), or by a DataFrame's index.
+* Parameters are the log intensities of the allowed transitions, reading across the rows of
+  ``qmatrix``, followed by the log hazard ratios of the covariate effects (by covariate, then by
+  transition): msm's order.
+* Covariates act log-linearly on the intensities, ``q_rs(z) = q_rs exp(beta_rs' (z - zbar))``.
+  They are centred by default (``center=True``, as msm) at their mean over the intervals used
+  (every observation but each customer's last), so the baseline intensities are those of an
+  average customer; ``covariates={"sex": 0}`` in the extractors evaluates at a given value.
+  The interval from one observation to the next uses the covariates of the first.
+* Observation types (msm's ``obstype``): a snapshot (panel, the default); ``deathexact`` entry
+  into an absorbing state observed at the exact time, the state just before unknown;
+  ``exacttimes`` every observation an exact transition time; censored states (``censor``,
+  ``censor_states``) observed only as "one of these".
+* Standard errors come from the inverse of the observed information, the numerical Jacobian of
+  the analytic gradient at the optimum. Intervals on intensities, hazard ratios, sojourn times,
+  lengths of stay and first-passage times are delta-method intervals on the log scale; on
+  probabilities (``P(t)``, next-state probabilities) on the logit scale. msm's
+  ``pmatrix.msm(ci="normal")`` and ``pnext.msm`` simulate from the asymptotic normal
+  distribution instead; both approximate the same thing.
+* Speed and memory: one eigen-decomposition of ``Q`` per distinct covariate pattern and one
+  evaluation per distinct (pattern, interval length); the cav model fits in about 0.15 s.
+  Memory grows with the number of distinct covariate patterns times parameters times ``K^2``:
+  continuous covariates make almost every interval its own pattern, so on large logs round or
+  bin them.
+* A Hessian that is not positive definite, nearly singular, or a parameter whose interval spans
+  more than a factor 10^4 is reported in :attr:`FittedMultiState.problems` and warned about;
+  such a fit is never reported as a clean success.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> df = pd.DataFrame({"id": [1, 1, 1, 2, 2, 3, 3, 3],
+...                    "t": [0, 1, 2.5, 0, 2, 0, 1.2, 3],
+...                    "s": [1, 1, 2, 1, 2, 1, 2, 2]})
+>>> fit = fit_multistate(df, [[0, 0.5], [0, 0]], subject="id", time="t", state="s")
+>>> round(float(fit.qmatrix().iloc[0, 1]), 4)
+1.1228
+"""
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from cjmodels._checks import check_scalar
+from cjmodels.data.events import EventLog
+from cjmodels.errors import ValidationError
+from cjmodels.markov._multistate_data import (
+    OBSTYPES,
+    PanelData,
+    QSpec,
+    panel_data,
+    parse_qmatrix,
+)
+from cjmodels.markov._multistate_lik import Design
+from cjmodels.markov._multistate_results import (
+    WIDE_SE,
+    FittedMultiState,
+    LRTest,
+    _one_blas_thread,
+    jsonable,
+)
+
+__all__ = [
+    "OBSTYPES",
+    "FittedMultiState",
+    "LRTest",
+    "PanelData",
+    "WIDE_SE",
+    "crude_qmatrix",
+    "fit_multistate",
+    "jsonable",
+    "lrtest",
+    "panel_data",
+    "parse_qmatrix",
+]
+
+
+def _covariate_targets(
+    spec: QSpec, covariates: Sequence[str] | Mapping[Any, Sequence[str]] | None
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """Covariate names and (covariate, transition) effect pairs in msm's parameter order."""
+    trans = spec.transitions
+    if covariates is None:
+        return [], []
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    if not isinstance(covariates, Mapping):
+        names = list(dict.fromkeys(covariates))
+        return names, [(c, j) for c in range(len(names)) for j in range(len(trans))]
+    lookup = {str(s): i for i, s in enumerate(spec.states)}
+    per_trans: dict[int, list[str]] = {}
+    names: list[str] = []
+    for key, cols in covariates.items():
+        if isinstance(key, str) and "-" in key and not isinstance(key, tuple):
+            a, b = key.split("-", 1)
+        elif isinstance(key, tuple) and len(key) == 2:
+            a, b = key
+        else:
+            raise ValidationError(
+                f"covariates: key {key!r} must name a transition as (from, to) or 'from-to'."
+            )
+        ia, ib = lookup.get(str(a).strip()), lookup.get(str(b).strip())
+        if ia is None or ib is None or (ia, ib) not in trans:
+            raise ValidationError(
+                f"covariates: {key!r} is not an allowed transition of qmatrix; allowed are "
+                f"{[spec.label(r, s) for r, s in trans]}."
+            )
+        cols = [cols] if isinstance(cols, str) else list(cols)
+        per_trans[trans.index((ia, ib))] = cols
+        names.extend(c for c in cols if c not in names)
+    targets = [
+        (c, j) for c, name in enumerate(names) for j in range(len(trans))
+        if name in per_trans.get(j, [])
+    ]
+    return names, targets
+
+
+def fit_multistate(
+    data: pd.DataFrame | EventLog | PanelData,
+    qmatrix: Any = None,
+    *,
+    subject: str = "customer_id",
+    time: str = "time",
+    state: str = "state",
+    covariates: Sequence[str] | Mapping[Any, Sequence[str]] | None = None,
+    states: Sequence[Any] | None = None,
+    center: bool = True,
+    censor: Any = None,
+    censor_states: Any = None,
+    deathexact: bool | Sequence[Any] | None = None,
+    exacttimes: bool = False,
+    obstype: str | None = None,
+    unit: str = "D",
+    alpha: float = 0.05,
+    gtol: float = 1e-5,
+    maxiter: int = 1000,
+) -> FittedMultiState:
+    """Fit a continuous-time Markov multi-state model to panel data by maximum likelihood.
+
+    Parameters
+    ----------
+    data : DataFrame, EventLog or PanelData
+        Observations, one row per (subject, time, state); see :func:`panel_data`.
+    qmatrix : array-like or DataFrame
+        Allowed transitions with initial intensities, as msm's ``qmatrix``.
+    subject, time, state : str
+        Column names.
+    covariates : sequence of str or mapping, optional
+        Covariates on every allowed intensity (a list of columns), or per transition
+        (``{("1", "2"): ["sex"], "1-4": ["sex"]}``, msm's named list of formulae).
+    states : sequence, optional
+        State labels for an array ``qmatrix`` (default ``1..K``).
+    center : bool
+        Centre covariates at their means (msm's default).
+    censor, censor_states, deathexact, exacttimes, obstype, unit
+        Observation scheme, see :func:`panel_data`.
+    alpha : float
+        Default ``1 - confidence level`` of the intervals.
+    gtol, maxiter
+        BFGS stopping rule (on the gradient of the log-likelihood) and iteration limit.
+
+    Returns
+    -------
+    FittedMultiState
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3], "t": [0, 1, 0, 2, 0, 1.5],
+    ...                    "s": ["a", "b", "a", "a", "a", "b"]})
+    >>> q = pd.DataFrame([[0, 1.0], [0, 0]], index=["a", "b"], columns=["a", "b"])
+    >>> fit = fit_multistate(df, q, subject="id", time="t", state="s")
+    >>> fit.sojourn()[["estimate"]].round(3)
+           estimate
+    state
+    a         1.538
+    """
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    check_scalar(gtol, "gtol", typ=float, gt=0)
+    check_scalar(maxiter, "maxiter", typ=int, ge=1)
+    if isinstance(data, PanelData):
+        panel = data
+        cov_names = list(panel.covariate_names)
+        if covariates is not None:
+            names, targets = _covariate_targets(panel.spec, covariates)
+            missing = [c for c in names if c not in cov_names]
+            if missing:
+                raise ValidationError(f"covariates {missing} are not in the panel data; it has "
+                                      f"{cov_names}.")
+            targets = [(cov_names.index(names[c]), j) for c, j in targets]
+        else:
+            targets = [(c, j) for c in range(len(cov_names))
+                       for j in range(len(panel.spec.transitions))]
+        names = cov_names
+    else:
+        if qmatrix is None:
+            raise ValidationError("qmatrix is required: declare the allowed transitions and "
+                                  "initial intensities, e.g. [[0, 0.1], [0, 0]].")
+        spec = parse_qmatrix(qmatrix, states)
+        names, targets = _covariate_targets(spec, covariates)
+        panel = panel_data(
+            data, spec, subject=subject, time=time, state=state, covariates=names,
+            censor=censor, censor_states=censor_states, deathexact=deathexact,
+            exacttimes=exacttimes, obstype=obstype, unit=unit,
+        )
+    spec = panel.spec
+    design = Design(panel, targets, center)
+    trans = spec.transitions
+    theta0 = np.r_[np.log(spec.init[spec.allowed]), np.zeros(len(targets))]
+    # equal exit rates along a progressive chain make Q defective (no eigenbasis); a tiny
+    # deterministic spread of the starting values keeps the fast path (the MLE is unaffected)
+    q0 = design.qmatrix_at(theta0, np.zeros(len(names)))
+    _, u0 = np.linalg.eig(q0)
+    if not np.linalg.cond(u0) < 1e8:
+        theta0[: len(trans)] += 0.01 * np.arange(len(trans)) / len(trans)
+
+    contrib = design.contributions(theta0)
+    zero = np.flatnonzero(contrib <= 0)
+    if len(zero):
+        i = zero[0]
+        first = np.flatnonzero(~panel.first)[i]
+        raise ValidationError(
+            f"{len(zero)} observed intervals have probability zero under qmatrix, e.g. customer "
+            f"{panel.subject[first]!r} from time {panel.time[first - 1]:g} to "
+            f"{panel.time[first]:g}. Allow the moves they need in qmatrix."
+        )
+
+    def objective(x):
+        ll, g = design.loglik(x)
+        return -ll, -g
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _one_blas_thread():
+        res = optimize.minimize(objective, theta0, jac=True, method="BFGS",
+                                options={"gtol": gtol, "maxiter": maxiter})
+        theta = res.x
+        ll, grad = design.loglik(theta)
+        # observed information: central differences of the analytic gradient
+        p = len(theta)
+        hess = np.zeros((p, p))
+        for i in range(p):
+            h = 1e-4 * max(1.0, abs(theta[i]))
+            tp, tm = theta.copy(), theta.copy()
+            tp[i] += h
+            tm[i] -= h
+            hess[:, i] = -(design.loglik(tp)[1] - design.loglik(tm)[1]) / (2 * h)
+    hess = (hess + hess.T) / 2
+    problems: list[str] = []
+    converged = bool(np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < 1e-2)
+    if not converged:
+        problems.append(f"optimiser did not converge ({res.message}; max |gradient| "
+                        f"{np.max(np.abs(grad)):.3g})")
+    ev = np.linalg.eigvalsh(hess) if np.all(np.isfinite(hess)) else np.array([np.nan])
+    if not np.all(np.isfinite(ev)) or ev.min() <= 0:
+        problems.append("the Hessian is not positive definite: the maximum is not unique or "
+                        "not reached; standard errors are unreliable")
+        w, vec = np.linalg.eigh(np.nan_to_num(hess))
+        inv_w = np.where(w > 1e-12 * max(w.max(), 1e-300), 1 / np.where(w > 0, w, 1), 0.0)
+        cov = (vec * inv_w) @ vec.T
+        cov[:, ~np.isfinite(np.diag(cov))] = np.nan
+    else:
+        if ev.min() < 1e-10 * ev.max():
+            problems.append(f"the Hessian is nearly singular (condition number "
+                            f"{ev.max() / ev.min():.2g})")
+        cov = np.linalg.inv(hess)
+    param_names = [spec.label(r, s) for r, s in trans] + [
+        f"{names[c]}: {spec.label(*trans[j])}" for c, j in targets]
+    se = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
+    wide = [param_names[i] for i in range(p) if not se[i] <= WIDE_SE]
+    if wide:
+        problems.append(
+            f"parameters with absurdly wide intervals (not identified by these data): "
+            f"{', '.join(wide)}; simplify the model (fewer covariate effects, fewer transitions)"
+        )
+    if problems:
+        warnings.warn("fit_multistate: " + "; ".join(problems), UserWarning, stacklevel=2)
+    return FittedMultiState(
+        states=spec.states,
+        transitions=tuple((spec.states[r], spec.states[s]) for r, s in trans),
+        params=theta,
+        param_names=tuple(param_names),
+        cov=cov,
+        loglik=float(ll),
+        covariate_names=tuple(names),
+        covariate_effects=tuple(
+            (names[c], (spec.states[trans[j][0]], spec.states[trans[j][1]])) for c, j in targets
+        ),
+        covariate_means=design.cov_means,
+        center=bool(center),
+        converged=converged,
+        n_iter=int(res.nit),
+        message=str(res.message),
+        problems=tuple(problems),
+        hessian=hess,
+        panel=panel,
+        alpha=float(alpha),
+        design=design,
+    )
+
+
+def crude_qmatrix(panel: PanelData, allowed: Any = None) -> pd.DataFrame:
+    """Crude initial intensities from panel data, as msm's ``crudeinits.msm``.
+
+    For each allowed transition ``r -> s``: the number of consecutive observations in ``r`` then
+    ``s``, divided by the total length of the intervals that start in ``r`` (as if every
+    transition happened at most once per interval and was seen). Allowed transitions never seen
+    directly get half a count, so every declared move stays allowed.
+
+    Parameters
+    ----------
+    panel : PanelData
+    allowed : array-like, optional
+        Boolean ``(K, K)`` mask of allowed transitions; default ``panel.spec.allowed``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2], "t": [0, 2.0, 0, 2.0], "s": [1, 2, 1, 1]})
+    >>> pdat = panel_data(df, [[0, 1], [0, 0]], subject="id", time="t", state="s")
+    >>> crude_qmatrix(pdat).round(3).to_numpy().tolist()
+    [[0.0, 0.25], [0.0, 0.0]]
+    """
+    spec = panel.spec
+    mask = spec.allowed if allowed is None else np.asarray(allowed, dtype=bool)
+    k = spec.n_states
+    first = panel.first
+    nxt = np.flatnonzero(~first)
+    a, b = panel.state[nxt - 1], panel.state[nxt]
+    dt = panel.time[nxt] - panel.time[nxt - 1]
+    known = (a >= 0) & (b >= 0)
+    counts = np.zeros((k, k))
+    np.add.at(counts, (a[known], b[known]), 1.0)
+    at_risk = np.bincount(a[a >= 0], weights=dt[a >= 0], minlength=k)
+    q = np.where(mask, np.maximum(counts, 0.5), 0.0)
+    q = q / np.where(at_risk > 0, at_risk, 1.0)[:, None]
+    np.fill_diagonal(q, 0.0)
+    return pd.DataFrame(q, index=pd.Index(spec.states), columns=pd.Index(spec.states))
+
+
+def lrtest(restricted: FittedMultiState, full: FittedMultiState) -> LRTest:
+    """Likelihood-ratio test of a model against a larger one that nests it (msm's
+    ``lrtest.msm``). Both must be fitted to the same observations.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6],
+    ...                    "t": [0, 1, 0, 2, 0, 1.5, 0, 1, 0, 3, 0, 0.5],
+    ...                    "s": [1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1, 1],
+    ...                    "x": [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1]})
+    >>> small = fit_multistate(df, [[0, 1.0], [0, 0]], subject="id", time="t", state="s")
+    >>> big = fit_multistate(df, [[0, 1.0], [0, 0]], subject="id", time="t", state="s",
+    ...                      covariates=["x"])
+    >>> lrtest(small, big)
+    LRTest(-2 log LR=0.1344, df=1, pvalue=0.7139)
+    """
+    for name, f in (("restricted", restricted), ("full", full)):
+        if not isinstance(f, FittedMultiState):
+            raise ValidationError(f"{name} must be a FittedMultiState, got {type(f).__name__}.")
+    a, b = restricted.panel, full.panel
+    same = (
+        a.n_observations == b.n_observations
+        and np.array_equal(a.time, b.time)
+        and np.array_equal(a.possible, b.possible)
+        and np.array_equal(a.obstype, b.obstype)
+    )
+    if not same:
+        raise ValidationError("lrtest: the two models were fitted to different observations; "
+                              "a likelihood-ratio test needs the same data.")
+    df = full.n_params - restricted.n_params
+    if df <= 0:
+        raise ValidationError(
+            f"lrtest: the full model has {full.n_params} parameters and the restricted one "
+            f"{restricted.n_params}; pass the smaller (nested) model first."
+        )
+    stat = 2.0 * (full.loglik - restricted.loglik)
+    if stat < -1e-6 * max(1.0, abs(full.loglik)):
+        raise ValidationError(
+            f"lrtest: the full model fits worse than the restricted one (2 log LR = {stat:.4g}); "
+            "the models are not nested or the full fit did not converge."
+        )
+    stat = max(stat, 0.0)
+    return LRTest(statistic=float(stat), df=int(df), pvalue=float(stats.chi2.sf(stat, df)),
+                  loglik_restricted=restricted.loglik, loglik_full=full.loglik)
