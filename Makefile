@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,notebooks
 
-.PHONY: setup demo test reference-data test-slow test-pandas3 lint datasets benchmark paper clean
+.PHONY: setup demo test reference-data test-slow test-pandas3 test-spark lint datasets benchmark benchmark-full paper clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,18 @@ test-pandas3: $(PD3)/.installed reference-data
 	$(PD3)/bin/python -c "import pandas; assert int(pandas.__version__.split('.')[0]) >= 3, pandas.__version__"
 	$(PD3)/bin/python -m pytest
 
+# The Spark backend against the in-memory and DuckDB paths, in a local Spark session (needs Java
+# 17; PySpark is ~0.5 GB and takes a few minutes to install the first time).
+SPARK := .venv-spark
+$(SPARK)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(SPARK)
+	$(SPARK)/bin/python -m pip install --quiet --upgrade pip
+	$(SPARK)/bin/python -m pip install --quiet -e ".[dev,spark]"
+	touch $(SPARK)/.installed
+
+test-spark: $(SPARK)/.installed
+	$(SPARK)/bin/python -m pytest -m "slow or not slow" -p no:cacheprovider tests/data/test_spark.py tests/data/test_backends.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -59,4 +71,4 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_conversions.py
 
 clean:
-	rm -rf $(VENV) $(PD3) output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PD3) $(SPARK) output .pytest_cache .ruff_cache

@@ -750,9 +750,11 @@ def path_table(
 
     Parameters
     ----------
-    events : EventLog, DataFrame or DuckDB relation
+    events : EventLog, DataFrame, DuckDB relation or PySpark DataFrame
         A DuckDB relation (for example over a Parquet file, see :func:`cjmodels.data.sql.scan`)
-        is reduced by DuckDB itself, without loading the events into Python.
+        is reduced by DuckDB itself, a PySpark DataFrame by Spark
+        (:func:`cjmodels.data.spark.path_table_spark`), without loading the events into Python;
+        the column options are then the column names (``customer=``, ``timestamp=``, ...).
     timeout, lookback : time span, optional
         See :func:`journeys`.
     collapse_repeats : bool
@@ -769,10 +771,10 @@ def path_table(
     1  a > b                  1           0                     0.0               0
     2      b                  0           1                     0.0               1
     """
-    if type(events).__module__.split(".")[0] == "duckdb":  # counted by the engine
-        from cjmodels.data.sql import path_table_duckdb
+    if type(events).__module__.split(".")[0] in ("duckdb", "pyspark"):  # counted by the engine
+        from cjmodels.data._backend import engine_path_table_of
 
-        return path_table_duckdb(
+        return engine_path_table_of(
             events,
             timeout=timeout,
             lookback=lookback,

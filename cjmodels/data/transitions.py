@@ -13,6 +13,7 @@ first-order chain on these states.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,10 +219,11 @@ def transition_counts(
 
     Parameters
     ----------
-    source : EventLog, DataFrame, PathTable or JourneySet
+    source : EventLog, DataFrame, PathTable, JourneySet, DuckDB relation or PySpark DataFrame
         An event log (journeys are built from it; see :func:`~cjmodels.data.journeys`) or a path
         table (each path counted ``total_conversions`` times ending in conversion and
-        ``total_null`` times ending in null).
+        ``total_null`` times ending in null). A DuckDB relation or PySpark DataFrame is reduced
+        to its path table by the engine (channels only), keeping censored journeys apart.
     by : {"channel", "stage"}
         Which touch column forms the sequences (event logs only).
     order : int
@@ -262,7 +264,19 @@ def transition_counts(
             f"start, conversion and null must be distinct names, got {start!r}, "
             f"{conversion!r}, {null!r}."
         )
-    if isinstance(source, JourneySet):
+    if type(source).__module__.split(".")[0] in ("duckdb", "pyspark"):  # counted by the engine
+        if by != "channel":
+            raise ValidationError(
+                "an engine table (DuckDB, Spark) is reduced to its path table, which holds "
+                "channels only; use by='channel', or build the log in memory for stages."
+            )
+        from cjmodels.data._backend import engine_path_table_of, journey_set_from_path_table
+
+        with warnings.catch_warnings():  # journeys without touches: counted below as in memory
+            warnings.simplefilter("ignore", UserWarning)
+            pt = engine_path_table_of(source, timeout=timeout, lookback=lookback, **log_options)
+        js = journey_set_from_path_table(pt)
+    elif isinstance(source, JourneySet):
         js = source
     elif isinstance(source, PathTable):
         if by != "channel":

@@ -1,0 +1,823 @@
+"""Shared machinery of the engine backends (DuckDB, Spark) of the statistics layer.
+
+One SQL formulation reduces an event table to journeys and path counts; a :class:`Dialect` only
+spells the few functions that differ between engines (time to integer microseconds, ordered
+string aggregation, identifier quoting). The journey rules are those of
+:mod:`cjmodels.data.journeys`: the same tie order, outcome, ``timeout``, ``lookback`` and
+censoring rules, and tests check that every backend returns the same table.
+
+How the query works (one sort per customer, no ordered aggregate in the common case):
+
+1. One window pass over each customer's events in tie order gives every event its row number
+   and its neighbours' type and time (``LAG``/``LEAD``): whether it starts a journey and whether
+   it is the journey's last event.
+2. A running sum over the same customer numbers the journeys and gives each touch its position
+   within its journey.
+3. ``GROUP BY`` customer and journey: the outcome and value are read off the last event; the
+   first ``digits`` touches of the path are packed into one integer (channel codes as digits in
+   base ``n_channels + 1``), so the path needs no ordered string aggregation; touches beyond
+   that (rare long journeys) are joined in order as a string tail.
+4. ``GROUP BY`` the packed path: counts and value per path. Python decodes the few distinct
+   keys into path strings.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels.data.events import EVENT_TYPES, PATH_SEPARATOR
+from cjmodels.data.journeys import PathTable
+from cjmodels.errors import ValidationError
+
+__all__ = ["DUCKDB", "SPARK", "Dialect", "engine_of", "require"]
+
+_EXTRAS = {"duckdb": "scale", "pyspark": "spark", "sqlglot": "spark"}
+
+
+def require(module: str) -> Any:
+    """Import an optional engine, or raise a :class:`ValidationError` naming the extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        extra = _EXTRAS.get(module.split(".")[0], "scale")
+        raise ValidationError(
+            f"this needs {module.split('.')[0]}, which is not installed: "
+            f"pip install 'cjmodels[{extra}]'"
+        ) from None
+
+
+def engine_of(obj: Any) -> str:
+    """``"duckdb"``, ``"spark"`` or ``"memory"``: which backend counts ``obj``.
+
+    Decided from the type's module, so neither engine is imported to find out.
+
+    Examples
+    --------
+    >>> engine_of(pd.DataFrame())
+    'memory'
+    """
+    top = type(obj).__module__.split(".")[0]
+    if top == "duckdb":
+        return "duckdb"
+    if top == "pyspark":
+        return "spark"
+    return "memory"
+
+
+# --------------------------------------------------------------------------------- dialects
+@dataclass(frozen=True)
+class Dialect:
+    """How one engine spells the non-portable pieces of the query."""
+
+    name: str
+    quote_char: str
+    string_type: str
+    #: SQL expression of a timestamp column (or literal) as integer microseconds since epoch,
+    #: given the expression and the engine's type name.
+    micros: Callable[[str, str], str]
+    #: ordered join of ``value`` by ``key`` with a separator over the rows where ``cond`` holds
+    #: (value, key, separator, cond)
+    ordered_join: Callable[[str, str, str, str], str]
+    is_finite: Callable[[str], str]
+
+    def q(self, name: str) -> str:
+        c = self.quote_char
+        return c + name.replace(c, c + c) + c
+
+    def text(self, expr: str) -> str:
+        return f"CAST({expr} AS {self.string_type})"
+
+
+def _duck_micros(expr: str, typ: str) -> str:
+    if typ.upper() == "DATE":
+        return f"epoch_us(CAST({expr} AS TIMESTAMP))"
+    return f"epoch_us({expr})"
+
+
+def _spark_micros(expr: str, typ: str) -> str:
+    t = typ.lower()
+    if t == "timestamp":  # instants: exact
+        return f"unix_micros({expr})"
+    # wall-clock times (timestamp_ntz, date): microseconds since 1970-01-01 on the same clock
+    return (
+        f"timestampdiff(MICROSECOND, TIMESTAMP_NTZ '1970-01-01 00:00:00', "
+        f"CAST({expr} AS TIMESTAMP_NTZ))"
+    )
+
+
+DUCKDB = Dialect(
+    name="duckdb",
+    quote_char='"',
+    string_type="VARCHAR",
+    micros=_duck_micros,
+    ordered_join=lambda value, key, sep, cond: (
+        f"string_agg({value}, '{sep}' ORDER BY {key}) FILTER (WHERE {cond})"
+    ),
+    is_finite=lambda x: f"isfinite({x})",
+)
+
+SPARK = Dialect(
+    name="spark",
+    quote_char="`",
+    string_type="STRING",
+    micros=_spark_micros,
+    ordered_join=lambda value, key, sep, cond: (
+        f"array_join(transform(array_sort(collect_list(named_struct('k', {key}, 'v', {value})) "
+        f"FILTER (WHERE {cond})), s -> s.v), '{sep}')"
+    ),
+    is_finite=lambda x: f"NOT (isnan({x}) OR abs({x}) = double('inf'))",
+)
+
+
+# ------------------------------------------------------------------------------ the query
+@dataclass(frozen=True)
+class Columns:
+    """Names and engine types of the event table's columns, checked."""
+
+    customer: str
+    timestamp: str
+    event: str
+    channel: str
+    stage: str | None
+    value: str | None
+    time_type: str
+    numeric_time: bool
+
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "REAL",
+            "DECIMAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "INT", "LONG",
+            "SHORT", "BYTE")
+_TEXT = ("VARCHAR", "STRING", "TEXT", "CHAR", "NULL", "VOID")  # NULL: an all-missing column
+_TIME = ("TIMESTAMP", "DATE")
+
+
+def _base_type(typ: str) -> str:
+    return typ.upper().split("(")[0].split(" ")[0].strip().strip('"')
+
+
+def check_columns(
+    present: dict[str, str],
+    *,
+    customer: str,
+    timestamp: str,
+    event: str,
+    channel: str,
+    stage: str | None,
+    value: str | None,
+    where: str,
+) -> Columns:
+    """Check names and types of an engine table's columns (``present``: name -> type name).
+
+    Missing columns are named with the list of those present; a timestamp column must be a
+    timestamp, date or number, event and channel must be text, value must be numeric.
+    """
+    cols = list(present)
+    for role, name in (
+        ("customer", customer),
+        ("timestamp", timestamp),
+        ("event", event),
+        ("channel", channel),
+    ):
+        if name not in present:
+            raise ValidationError(
+                f"column {name!r} ({role}) not found in the {where}; it has columns {cols}. "
+                f"Name the right column with {role}=..."
+            )
+    value = value if value is not None and value in present else None
+    stage = stage if stage is not None and stage in present else None
+    t_type = _base_type(present[timestamp])
+    is_time = t_type.startswith(_TIME)
+    is_num = t_type in _NUMERIC or t_type in ("NULL", "VOID")  # all missing: rows say so
+    if not (is_time or is_num):
+        raise ValidationError(
+            f"column {timestamp!r} (timestamp) has type {present[timestamp]} in the {where}, must "
+            "be a timestamp, a date or a number. Text timestamps (or a column mixing text and "
+            "numbers) cannot be ordered reliably: cast the column in the query that feeds "
+            "cjmodels, e.g. CAST(ts AS TIMESTAMP)."
+        )
+    for role, name in (("event", event), ("channel", channel)):
+        if _base_type(present[name]) not in _TEXT:
+            raise ValidationError(
+                f"column {name!r} ({role}) has type {present[name]} in the {where}, must be text "
+                f"(strings). Cast it, e.g. CAST({name} AS VARCHAR), or name another column."
+            )
+    if stage is not None and _base_type(present[stage]) not in _TEXT:
+        raise ValidationError(
+            f"column {stage!r} (stage) has type {present[stage]} in the {where}, must be text."
+        )
+    if value is not None and _base_type(present[value]) not in (*_NUMERIC, "NULL", "VOID"):
+        raise ValidationError(
+            f"column {value!r} (value) has type {present[value]} in the {where}, must be numeric. "
+            "Cast it, e.g. CAST(value AS DOUBLE), or pass value=None."
+        )
+    return Columns(customer, timestamp, event, channel, stage, value, present[timestamp], is_num)
+
+
+def time_expr(d: Dialect, cols: Columns, expr: str | None = None) -> str:
+    """The timestamp column (or a literal) as the number the query orders and subtracts:
+    integer microseconds for times, the number itself (as DOUBLE) for numeric times."""
+    x = expr if expr is not None else d.q(cols.timestamp)
+    if cols.numeric_time:
+        return f"CAST({x} AS DOUBLE)"
+    return d.micros(x, _base_type(cols.time_type))
+
+
+def span(value: Any, name: str, numeric_time: bool) -> float | int | None:
+    """A positive span in the query's time unit (microseconds, or the numeric time unit)."""
+    if value is None:
+        return None
+    if numeric_time:
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                f"{name} == {value!r}, must be a number: the timestamps are numbers."
+            ) from None
+        if not (math.isfinite(out) and out > 0):
+            raise ValidationError(f"{name} == {value!r}, must be a positive number.")
+        return out
+    try:
+        td = pd.Timedelta(value)
+    except (TypeError, ValueError):
+        td = pd.NaT
+    if pd.isna(td):
+        raise ValidationError(f"{name} == {value!r}, must be a time span like '30D'.")
+    if not td > pd.Timedelta(0):
+        raise ValidationError(f"{name} == {value!r}, must be a positive time span.")
+    if td.value % 1000:
+        raise ValidationError(
+            f"{name} == {value!r} has sub-microsecond precision; engines count time in "
+            "microseconds."
+        )
+    return td.value // 1000
+
+
+def _num(x: float | int) -> str:
+    return str(x) if isinstance(x, int) else repr(float(x))
+
+
+def digits_for(n_channels: int) -> int:
+    """How many touches fit exactly into one packed int64 path key (at least 1)."""
+    base = n_channels + 1
+    return max(1, int(62 // math.log2(base))) if base > 1 else 62
+
+
+def journey_ctes(
+    d: Dialect,
+    source: str,
+    cols: Columns,
+    *,
+    timeout: float | int | None,
+    lookback: float | int | None,
+    observation_end: str | None,
+    collapse_repeats: bool,
+    channel_codes: str | None,
+) -> str:
+    """The ``WITH`` clauses down to ``g``: one row per event in a journey, with columns ``c``
+    (customer), ``j`` (journey number), ``pos`` (position in the journey), ``ch``, ``code``
+    (channel code, when ``channel_codes`` names a table ``(ch, code)``), ``kept`` (the touch
+    enters the path), ``last`` (the journey's last event), ``outcome_at_last``, ``v``."""
+    q, text = d.q, d.text
+    t = time_expr(d, cols)
+    ev_text = text(q(cols.event))
+    rank = " ".join(f"WHEN '{e}' THEN {i}" for i, e in enumerate(EVENT_TYPES))
+    st = f"COALESCE({text(q(cols.stage))}, '')" if cols.stage else "''"
+    val = f"CAST({q(cols.value)} AS DOUBLE)" if cols.value else "CAST(0.0 AS DOUBLE)"
+    gap_b = f" OR t - pt > {_num(timeout)}" if timeout is not None else ""
+    gap_l = f" OR nt - t > {_num(timeout)}" if timeout is not None else ""
+    end_expr = observation_end or f"(SELECT max({t}) FROM {source})"
+    stale = ""
+    if timeout is not None:
+        stale = (
+            f"WHEN e = 0 AND nt IS NOT NULL AND nt - t > {_num(timeout)} THEN 1 "
+            f"WHEN obs_end - t > {_num(timeout)} THEN 1 "
+        )
+    code_join = (
+        f"LEFT JOIN {channel_codes} cm ON cm.ch = x.ch" if channel_codes is not None else ""
+    )
+    code_col = "cm.code" if channel_codes is not None else "CAST(NULL AS BIGINT)"
+    sym = "code" if channel_codes is not None else "ch"  # what collapse_repeats compares
+    # codes follow the sorted channel names, so ties sort by integers, not strings; 0: no channel
+    tie_ch = (
+        "CASE WHEN x.ch IS NULL OR x.ch = '' THEN 0 ELSE cm.code END"
+        if channel_codes is not None
+        else "COALESCE(ch, '')"
+    )
+    chc = "ch, " if channel_codes is None else ""  # the readable query carries names
+    # tie order of EventLog: time, event rank, then stage, channel, value (constant keys left out)
+    order_by = ", ".join(
+        ["t", "r"] + (["st"] if cols.stage else []) + ["tk"]
+        + (["COALESCE(v, -1.0)"] if cols.value else [])
+    )
+    # the payload of the window sorts is kept narrow: names, times and flags are dropped as
+    # soon as they are used
+    lb_cols = "t, pt, " if lookback is not None else ""
+    sym_col = "psym, " if collapse_repeats else ""
+    sql = f"""
+WITH cj_ev AS (
+    SELECT x.c, x.t, x.e, x.r, x.st, x.v, {"x.ch, " if channel_codes is None else ""}
+        {code_col} AS code, {tie_ch} AS tk
+    FROM (
+        SELECT {q(cols.customer)} AS c, {t} AS t,
+            CASE {ev_text} WHEN 'touch' THEN 0 WHEN 'conversion' THEN 1 ELSE 2 END AS e,
+            CASE {ev_text} {rank} END AS r,
+            {text(q(cols.channel))} AS ch, {st} AS st, {val} AS v
+        FROM {source}
+        WHERE {ev_text} IN ('touch', 'conversion', 'drop_out', 'churn')
+    ) x {code_join}
+),
+cj_w AS (
+    SELECT c, t, e, {chc}code, v,
+        ROW_NUMBER() OVER o AS rn,
+        LAG(e) OVER o AS pe, LAG(t) OVER o AS pt, LEAD(t) OVER o AS nt,
+        LAG({sym}) OVER o AS psym
+    FROM cj_ev
+    WINDOW o AS (PARTITION BY c ORDER BY {order_by})
+),
+cj_f AS (
+    SELECT c, e, {chc}code, v, rn, {lb_cols}{sym_col}
+        (pe IS NULL OR pe <> 0{gap_b}) AS b,
+        (nt IS NULL OR e <> 0{gap_l}) AS last,
+        CASE WHEN e = 1 THEN 0 WHEN e = 2 THEN 1 {stale}ELSE 2 END AS outcome_at_last
+    FROM cj_w, (SELECT {end_expr} AS obs_end) oe
+),
+cj_g0 AS (
+    SELECT x.*,
+        SUM(CASE WHEN b THEN 1 ELSE 0 END) OVER s AS j,
+        rn - MAX(CASE WHEN b THEN rn ELSE 0 END) OVER s AS pos
+    FROM cj_f x
+    WHERE NOT (b AND e = 2)
+    WINDOW s AS (PARTITION BY c ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),"""
+    if lookback is not None:
+        sql += """
+cj_je AS (SELECT c, j, max(t) AS end_t FROM cj_g0 GROUP BY c, j),
+cj_g1 AS (SELECT cj_g0.*, cj_je.end_t FROM cj_g0
+    JOIN cj_je ON cj_g0.c = cj_je.c AND cj_g0.j = cj_je.j),"""
+        keep = f"e = 0 AND t >= end_t - {_num(lookback)}"
+        first_kept = f"(b OR pt < end_t - {_num(lookback)})"
+        src_g = "cj_g1"
+    else:
+        keep = "e = 0"
+        first_kept = "b"
+        src_g = "cj_g0"
+    if collapse_repeats:
+        keep = f"{keep} AND ({first_kept} OR psym <> {sym})"
+    sql += f"""
+cj_g AS (
+    SELECT c, j, pos, {chc}code, v, last, ({keep}) AS kept, outcome_at_last
+    FROM {src_g}
+)"""
+    return sql
+
+
+def journeys_sql(d: Dialect, ctes: str) -> str:
+    """One row per journey: ``path`` (ordered string), ``outcome``, ``value``: readable SQL."""
+    path = d.ordered_join("ch", "pos", PATH_SEPARATOR, "kept")
+    return f"""{ctes}
+SELECT {path} AS path,
+    MAX(CASE WHEN last THEN outcome_at_last END) AS outcome,
+    SUM(CASE WHEN last AND outcome_at_last = 0 THEN COALESCE(v, 0.0) ELSE 0.0 END) AS value
+FROM cj_g GROUP BY c, j"""
+
+
+def path_counts_sql(d: Dialect, ctes: str, n_channels: int) -> str:
+    """Counts per packed path: ``k`` (int64 key of the first touches), ``tail`` (the rest,
+    ordered, as a string; NULL or empty when none), totals. Needs ``channel_codes``."""
+    m = digits_for(n_channels)
+    base = n_channels + 1
+    powers = " ".join(f"WHEN {i} THEN {base**i}" for i in range(m))
+    tail = d.ordered_join(d.text("code"), "pos", ",", f"kept AND pos >= {m}")
+    return f"""{ctes},
+cj_jr AS (
+    SELECT
+        CAST(SUM(CASE WHEN kept AND pos < {m} THEN code * (CASE pos {powers} END) ELSE 0 END)
+            AS BIGINT) AS k,
+        {tail} AS tail,
+        MAX(CASE WHEN last THEN outcome_at_last END) AS outcome,
+        SUM(CASE WHEN last AND outcome_at_last = 0 THEN COALESCE(v, 0.0) ELSE 0.0 END) AS value
+    FROM cj_g GROUP BY c, j
+)
+SELECT k, tail,
+    CAST(SUM(CASE WHEN outcome = 0 THEN 1 ELSE 0 END) AS BIGINT) AS total_conversions,
+    CAST(SUM(CASE WHEN outcome = 0 THEN 0 ELSE 1 END) AS BIGINT) AS total_null,
+    SUM(value) AS total_conversion_value,
+    CAST(SUM(CASE WHEN outcome = 2 THEN 1 ELSE 0 END) AS BIGINT) AS total_censored
+FROM cj_jr GROUP BY k, tail"""
+
+
+def channel_codes_sql(d: Dialect, channels: list[str]) -> str:
+    """An inline table ``(ch, code)`` with codes 1..n in the order of ``channels``."""
+    if not channels:
+        return f"(SELECT CAST(NULL AS {d.string_type}) AS ch, CAST(0 AS BIGINT) AS code)"
+    rows = ", ".join(
+        "(" + "'" + c.replace("'", "''") + "'" + f", CAST({i + 1} AS BIGINT))"
+        for i, c in enumerate(channels)
+    )
+    return f"(SELECT * FROM (VALUES {rows}) AS cm0(ch, code))"
+
+
+def channels_sql(d: Dialect, source: str, cols: Columns) -> str:
+    """Distinct channels on touch rows."""
+    return (
+        f"SELECT DISTINCT {d.text(d.q(cols.channel))} AS ch FROM {source} "
+        f"WHERE {d.text(d.q(cols.event))} = 'touch'"
+    )
+
+
+def decode_paths(
+    counts: pd.DataFrame, channels: list[str], separator: str = PATH_SEPARATOR
+) -> pd.DataFrame:
+    """Turn packed keys (and tails) back into path strings and merge equal paths.
+
+    ``counts`` has columns ``k``, ``tail`` and the totals; rows with neither key nor tail are
+    journeys without touches (path NaN). Keys with zero digits inside (touches left out by
+    ``lookback`` or ``collapse_repeats``) decode to the same path as the packed ones.
+    """
+    m = digits_for(len(channels))
+    base = len(channels) + 1
+    keys = counts["k"].to_numpy(dtype=np.int64)
+    labels = np.array([""] + list(channels), dtype=object)
+    digits = np.empty((len(keys), m), dtype=np.int64)
+    rest = keys.copy()
+    for i in range(m):
+        digits[:, i] = rest % base
+        rest //= base
+    tails = counts["tail"].to_numpy(dtype=object)
+    has_tail = np.array([isinstance(x, str) and x != "" for x in tails], dtype=bool)
+    lengths = (digits > 0).sum(axis=1)
+    # the packed part, vectorised: the nonzero digits of each row, in order
+    flat = digits[digits > 0]
+    starts = np.r_[0, np.cumsum(lengths)]
+    names = labels[flat]
+    paths = np.empty(len(keys), dtype=object)
+    for n in np.unique(lengths):
+        rows = np.flatnonzero(lengths == n)
+        if n == 0:
+            paths[rows] = None
+            continue
+        cols = names[starts[rows][:, None] + np.arange(n)]
+        joined = cols[:, 0].astype(object)
+        for i in range(1, n):
+            joined = joined + separator + cols[:, i]
+        paths[rows] = joined
+    for r in np.flatnonzero(has_tail):  # long journeys only
+        tail = separator.join(labels[int(x)] for x in tails[r].split(","))
+        paths[r] = tail if paths[r] is None else paths[r] + separator + tail
+    out = counts.drop(columns=["k", "tail"]).copy()
+    out.insert(0, "path", pd.Series(paths, dtype=object, index=out.index))
+    totals = [c for c in out.columns if c != "path"]
+    empty = out["path"].isna()
+    grouped = out[~empty].groupby("path", sort=False)[totals].sum().reset_index()
+    if empty.any():
+        none = out.loc[empty, totals].sum().to_frame().T.astype(out[totals].dtypes)
+        none.insert(0, "path", None)
+        grouped = pd.concat([grouped, none], ignore_index=True)
+    return grouped
+
+
+def finish_path_table(
+    agg: pd.DataFrame, info: dict[str, Any], stacklevel: int = 3
+) -> PathTable:
+    """The :class:`PathTable` from per-path totals (``path`` NaN for journeys without touch),
+    with the same warning and ``info`` counts as the in-memory path."""
+    empty = agg["path"].isna().to_numpy()
+    info = dict(info)
+    info["journeys_without_touches"] = int(
+        agg.loc[empty, ["total_conversions", "total_null"]].to_numpy(dtype=np.int64).sum()
+    )
+    if empty.any():
+        conv = int(agg.loc[empty, "total_conversions"].sum())
+        val = float(agg.loc[empty, "total_conversion_value"].sum())
+        info["conversions_without_touches"] = conv
+        info["value_without_touches"] = val
+        warnings.warn(
+            f"{info['journeys_without_touches']} journeys have no touch (for example a conversion "
+            f"right after another); they have no path and are left out of the path table "
+            f"({conv} conversions, value {val:g}).",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    table = agg[~empty].copy()
+    if len(table) == 0:
+        raise ValidationError("no journey has a touch, so there is no path to count.")
+    table["path"] = table["path"].astype(object)
+    table = table.sort_values("path", kind="stable").reset_index(drop=True)
+    for col in ("total_conversions", "total_null", "total_censored"):
+        table[col] = table[col].astype(np.int64)
+    table["total_conversion_value"] = table["total_conversion_value"].astype(float)
+    table = table[
+        ["path", "total_conversions", "total_null", "total_conversion_value", "total_censored"]
+    ]
+    return PathTable(table, info=info)
+
+
+def validation_checks(d: Dialect, cols: Columns) -> dict[str, str]:
+    """Message -> SQL condition of a bad row: the checks :class:`EventLog` makes."""
+    q, text = d.q, d.text
+    allowed = ", ".join(f"'{e}'" for e in EVENT_TYPES)
+    ev = text(q(cols.event))
+    checks = {
+        f"column {cols.customer!r} (customer id) has missing values": f"{q(cols.customer)} IS NULL",
+        f"column {cols.timestamp!r} (timestamp) has missing values": f"{q(cols.timestamp)} IS NULL",
+        f"column {cols.event!r} (event type) has missing values": f"{q(cols.event)} IS NULL",
+        f"column {cols.event!r} (event type) has values outside {list(EVENT_TYPES)}": (
+            f"{q(cols.event)} IS NOT NULL AND {ev} NOT IN ({allowed})"
+        ),
+        f"column {cols.channel!r} (channel) is missing on touch rows": (
+            f"{ev} = 'touch' AND {q(cols.channel)} IS NULL"
+        ),
+        f"column {cols.channel!r} (channel) contains '>'": (
+            f"instr({text(q(cols.channel))}, '>') > 0"
+        ),
+    }
+    if cols.numeric_time:
+        checks[f"column {cols.timestamp!r} (timestamp) is not finite"] = (
+            f"NOT {d.is_finite(f'CAST({q(cols.timestamp)} AS DOUBLE)')}"
+        )
+    if cols.value is not None:
+        v = f"CAST({q(cols.value)} AS DOUBLE)"
+        checks[f"column {cols.value!r} (value) is negative"] = f"{v} < 0"
+        checks[f"column {cols.value!r} (value) is not finite"] = (
+            f"{v} IS NOT NULL AND NOT {d.is_finite(v)}"
+        )
+        checks[f"column {cols.value!r} (value) is missing on conversion rows"] = (
+            f"{ev} = 'conversion' AND {q(cols.value)} IS NULL"
+        )
+    return checks
+
+
+def validate(
+    d: Dialect, cols: Columns, source: str, fetch: Callable[[str], list[tuple[Any, ...]]]
+) -> None:
+    """One counting pass of :func:`validation_checks`; the first failing check raises with its
+    count and up to three example rows."""
+    checks = validation_checks(d, cols)
+    sel = ", ".join(
+        f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}"
+        for i, cond in enumerate(checks.values())
+    )
+    counts = fetch(f"SELECT count(*) AS n, {sel} FROM {source}")[0]
+    if not counts[0]:
+        raise ValidationError("the event table is empty (0 rows); there is nothing to analyse.")
+    q = d.q
+    for i, (name, cond) in enumerate(checks.items()):
+        n_bad = counts[i + 1]
+        if n_bad:
+            example = fetch(
+                f"SELECT {q(cols.customer)}, {q(cols.timestamp)}, {q(cols.event)} FROM {source} "
+                f"WHERE {cond} LIMIT 3"
+            )
+            example = [tuple(x) for x in example]
+            raise ValidationError(
+                f"{name}: {n_bad} rows, for example (customer, timestamp, event) {example}. Fix "
+                "them in the source table or in the query that feeds cjmodels."
+            )
+
+
+def engine_path_table(
+    d: Dialect,
+    view: str,
+    present: dict[str, str],
+    fetch: Callable[[str], list[tuple[Any, ...]]],
+    fetch_df: Callable[[str], pd.DataFrame],
+    *,
+    where: str,
+    customer: str,
+    timestamp: str,
+    event: str,
+    channel: str,
+    stage: str | None,
+    value: str | None,
+    timeout: Any,
+    lookback: Any,
+    observation_end: Any,
+    collapse_repeats: bool,
+) -> PathTable:
+    """The path table of the engine table ``view``: checks, one counting query, decoding.
+
+    ``present`` maps the table's columns to their engine types; ``fetch`` runs a query and
+    returns rows, ``fetch_df`` returns a small DataFrame.
+    """
+    if not isinstance(collapse_repeats, bool):
+        raise ValidationError(f"collapse_repeats == {collapse_repeats!r}, must be True or False.")
+    cols = check_columns(
+        present,
+        customer=customer,
+        timestamp=timestamp,
+        event=event,
+        channel=channel,
+        stage=stage,
+        value=value,
+        where=where,
+    )
+    to = span(timeout, "timeout", cols.numeric_time)
+    lb = span(lookback, "lookback", cols.numeric_time)
+    end_sql = None
+    if observation_end is not None:
+        if cols.numeric_time:
+            end_sql = repr(float(observation_end))
+        else:
+            try:
+                ts = pd.Timestamp(observation_end)
+            except (TypeError, ValueError):
+                ts = pd.NaT
+            if pd.isna(ts):
+                raise ValidationError(
+                    f"observation_end == {observation_end!r}, must be a timestamp."
+                )
+            lit = "TIMESTAMP '" + ts.strftime("%Y-%m-%d %H:%M:%S.%f") + "'"
+            end_sql = time_expr(d, cols, lit)
+    validate(d, cols, view, fetch)
+    channels = sorted(str(r[0]) for r in fetch(channels_sql(d, view, cols)) if r[0] is not None)
+    ctes = journey_ctes(
+        d,
+        view,
+        cols,
+        timeout=to,
+        lookback=lb,
+        observation_end=end_sql,
+        collapse_repeats=collapse_repeats,
+        channel_codes=channel_codes_sql(d, channels),
+    )
+    counts = fetch_df(path_counts_sql(d, ctes, len(channels)))
+    agg = decode_paths(counts, channels)
+    info: dict[str, Any] = {
+        "by": "channel",
+        "source": d.name,
+        "timeout": None if timeout is None else str(timeout),
+        "lookback": None if lookback is None else str(lookback),
+        "collapse_repeats": collapse_repeats,
+    }
+    return finish_path_table(agg, info, stacklevel=4)
+
+
+def journey_set_from_path_table(pt: PathTable) -> Any:
+    """Each path as up to three weighted rows: converted, dropped out, censored.
+
+    Unlike :meth:`PathTable.journey_set` (conversions and nulls only), this keeps the censored
+    journeys apart when the table knows them (``total_censored``) and restores the journeys
+    without touches recorded in ``info``, so transition counts from an engine's path table equal
+    those from the event log under every ``censored=`` rule.
+    """
+    from cjmodels.data.journeys import _CENS, _CONV, _DROP, JourneySet
+
+    t = pt.table
+    n = len(t)
+    conv = t["total_conversions"].to_numpy(float)
+    cens = (
+        t["total_censored"].to_numpy(float) if "total_censored" in t else np.zeros(n)
+    )
+    drop = t["total_null"].to_numpy(float) - cens
+    no_touch = float(pt.info.get("conversions_without_touches", 0))
+    w = np.concatenate([conv, drop, cens, [no_touch]])
+    keep = w > 0
+    reps = np.r_[np.tile(np.arange(n), 3), n][keep]  # row n: the journeys without touches
+    parsed = pt._parsed
+    lengths = np.r_[parsed.lengths, 0][reps]
+    offsets = np.zeros(len(reps) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    starts = np.r_[parsed.starts[:-1], 0][reps]
+    idx = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+    val = np.concatenate(
+        [
+            t["total_conversion_value"].to_numpy(float),
+            np.zeros(2 * n),
+            [float(pt.info.get("value_without_touches", 0.0))],
+        ]
+    )
+    outcome = np.r_[np.repeat(np.array([_CONV, _DROP, _CENS], dtype=np.int8), n), _CONV]
+    return JourneySet(
+        parsed.labels.copy(),
+        parsed.codes[idx],
+        offsets,
+        outcome[keep].astype(np.int8),
+        w[keep],
+        val[keep],
+        {**pt.info, "by": "channel"},
+    )
+
+
+def engine_path_table_of(events: Any, **options: Any) -> PathTable:
+    """Dispatch an engine table (DuckDB relation, PySpark DataFrame) to its backend."""
+    engine = engine_of(events)
+    known = {"customer", "timestamp", "event", "channel", "stage", "value", "timeout",
+             "lookback", "observation_end", "collapse_repeats"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValidationError(
+            f"options {unknown} do not apply to an engine table ({engine}); it takes column "
+            f"names and journey rules: {sorted(known)}. Validate or reshape the table in the "
+            "engine's own query instead."
+        )
+    if engine == "duckdb":
+        from cjmodels.data.sql import path_table_duckdb
+
+        return path_table_duckdb(events, **options)
+    if engine == "spark":
+        from cjmodels.data.spark import path_table_spark
+
+        return path_table_spark(events, **options)
+    raise ValidationError(f"no engine backend for {type(events).__name__}.")
+
+
+# ------------------------------------------------------------------ experiment statistics
+def arm_sums_sql(d: Dialect, source: str, variant: str, columns: list[str]) -> str:
+    """Per arm: ``n``, ``sum[c]`` per column and ``sum[c*e]`` per pair (c before e): the
+    sufficient statistics of every experiment test, in one ``GROUP BY``."""
+    q = d.q
+    x = [f"CAST({q(c)} AS DOUBLE)" for c in columns]
+    sel = [f"{d.text(q(variant))} AS variant", "count(*) AS n"]
+    sel += [f"SUM({x[i]}) AS {q(f'sum[{c}]')}" for i, c in enumerate(columns)]
+    for i, a in enumerate(columns):
+        for j in range(i, len(columns)):
+            sel.append(f"SUM({x[i]} * {x[j]}) AS {q(f'sum[{a}*{columns[j]}]')}")
+    return f"SELECT {', '.join(sel)} FROM {source} GROUP BY {d.text(q(variant))}"
+
+
+def engine_arm_sums(
+    d: Dialect,
+    view: str,
+    present: dict[str, str],
+    fetch: Callable[[str], list[tuple[Any, ...]]],
+    fetch_df: Callable[[str], pd.DataFrame],
+    *,
+    where: str,
+    columns: Any,
+    variant: str,
+    arms: Any,
+) -> pd.DataFrame:
+    """Checked per-arm sums of an engine table, in ``SufficientStats.to_frame`` layout."""
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    if not cols or not all(isinstance(c, str) for c in cols):
+        raise ValidationError(f"columns == {columns!r}, must name at least one column.")
+    if len(set(cols)) != len(cols):
+        raise ValidationError(f"columns {cols} contain duplicates.")
+    for role, name in [("variant", variant)] + [("metric", c) for c in cols]:
+        if name not in present:
+            raise ValidationError(
+                f"{role} column {name!r} not found in the {where}; it has columns "
+                f"{list(present)}."
+            )
+    for c in cols:
+        typ = _base_type(present[c])
+        if typ not in _NUMERIC and typ != "BOOLEAN":
+            raise ValidationError(
+                f"metric column {c!r} has type {present[c]} in the {where}, must be numeric (or "
+                "boolean); cast it in the query that feeds cjmodels."
+            )
+    q = d.q
+    checks = [f"SUM(CASE WHEN {q(variant)} IS NULL THEN 1 ELSE 0 END)"]
+    checks += [
+        f"SUM(CASE WHEN {q(c)} IS NULL OR NOT {d.is_finite(f'CAST({q(c)} AS DOUBLE)')} "
+        "THEN 1 ELSE 0 END)"
+        for c in cols
+    ]
+    counts = fetch(f"SELECT count(*), {', '.join(checks)} FROM {view}")[0]
+    if not counts[0]:
+        raise ValidationError(f"the {where} is empty (0 rows).")
+    if counts[1]:
+        raise ValidationError(
+            f"variant column {variant!r} is missing on {counts[1]} rows; every customer needs "
+            "an arm."
+        )
+    for c, n_bad in zip(cols, counts[2:], strict=True):
+        if n_bad:
+            raise ValidationError(
+                f"metric column {c!r} has {n_bad} missing or infinite values; nothing is "
+                "dropped silently. Fill them (e.g. 0 revenue for non-buyers) or filter those "
+                "customers in the query."
+            )
+    sql = arm_sums_sql(d, view, variant, [c for c in cols])
+    frame = fetch_df(sql).set_index("variant")
+    frame.index = frame.index.astype(str)
+    present_arms = sorted(frame.index)
+    if arms is None:
+        order = present_arms
+    else:
+        order = [str(a) for a in arms]
+        unknown = sorted(set(present_arms) - set(order))
+        if unknown:
+            raise ValidationError(
+                f"variant labels {unknown} in column {variant!r} are not among the declared "
+                f"arms {order}; fix the labels or declare the arms."
+            )
+        empty = [a for a in order if a not in present_arms]
+        if empty:
+            raise ValidationError(f"arms {empty} have zero customers in column {variant!r}.")
+    if len(order) < 2:
+        raise ValidationError(
+            f"only one arm ({order}) in column {variant!r}; an experiment compares at least two."
+        )
+    out = frame.loc[order].astype(float)
+    out.index.name = "variant"
+    return out
