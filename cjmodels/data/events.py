@@ -428,6 +428,17 @@ class EventLog:
             parsed = col
         else:
             missing = col.isna().to_numpy()
+            if pd.api.types.infer_dtype(col, skipna=True).startswith("mixed"):
+                numeric = col.map(
+                    lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                ).to_numpy(dtype=bool) & ~missing
+                if numeric.any():
+                    raise ValidationError(
+                        f"column {name!r} (timestamp) mixes numbers and text/dates: "
+                        f"{int(numeric.sum())} numbers, first at rows {_rows(index, numeric)}. "
+                        "Use one type for the whole column: all times (pd.to_datetime) or all "
+                        "numbers in one unit."
+                    )
             try:
                 parsed = pd.to_datetime(col, errors="coerce", format="ISO8601")
             except (ValueError, TypeError):

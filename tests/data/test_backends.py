@@ -275,11 +275,6 @@ def test_bad_engine_tables(change, words):
         path_table_duckdb(duckdb.from_df(change(df)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap in EventLog (cjmodels/data/events.py, reported): a timestamp column mixing "
-    "date strings and numbers is parsed, numbers as nanoseconds since 1970, without an error",
-)
 def test_mixed_types_in_a_pandas_column_are_rejected():
     """The in-memory path should reject a timestamp column mixing strings and numbers, as the
     engines do (their columns have one type; text timestamps are refused)."""
