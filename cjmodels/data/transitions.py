@@ -281,7 +281,11 @@ def transition_counts(
     elif isinstance(source, PathTable):
         if by != "channel":
             raise ValidationError("a path table holds channels only; use by='channel'.")
-        js = source.journey_set()
+        from cjmodels.data._backend import journey_set_from_path_table
+
+        # censored journeys (total_censored) and journeys without touches (info) are kept
+        # apart, so counts from a path table equal counts from its log under every censored=
+        js = journey_set_from_path_table(source)
     else:
         js, _ = journey_set(source, by=by, timeout=timeout, lookback=lookback, **log_options)
     if collapse_repeats:
