@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels.data._backend import journey_set_from_path_table
 from cjmodels.data.events import PATH_SEPARATOR, EventLog, as_event_log
 from cjmodels.data.journeys import (
     _CENS,
@@ -216,7 +217,7 @@ def journey_transitions(
                 "journeys='first'/'repeat' and times=True need an event log (customers and "
                 "timestamps); a path table or journey set has neither."
             )
-        js = source if isinstance(source, JourneySet) else source.journey_set()
+        js = source if isinstance(source, JourneySet) else journey_set_from_path_table(source)
         unit = np.arange(js.n)
         unit_weight = js.weight.astype(float)
         if isinstance(source, PathTable) and by != "channel":
