@@ -14,7 +14,10 @@ purchase to the next one), tests of Markov order and homogeneity (:func:`order_t
 Stages seen only at irregular times (CRM snapshots) are fitted by a continuous-time multi-state
 model (:func:`fit_multistate`, msm's model in Python: intensities with covariates, exactly
 observed absorbing entries, censored states, P(t), sojourn times, lengths of stay, first-passage
-times, likelihood-ratio tests).
+times, likelihood-ratio tests). Stages never observed are latent stages of a hidden Markov model
+(:class:`HiddenMarkovModel`: touches emitted by decision stages, purchase and drop-out as
+absorbing end states, Baum-Welch with restarts, Viterbi decoding, posterior stage probabilities,
+bootstrap intervals, covariates on the transitions; :func:`select_n_states`).
 
 Examples
 --------
@@ -42,6 +45,16 @@ from cjmodels.markov.fit import (
     TransitionIntervals,
     fit_chain,
 )
+from cjmodels.markov.hmm import (
+    END_STATES,
+    HiddenMarkovModel,
+    HMMBootstrap,
+    HMMConvergenceWarning,
+    HMMFit,
+    StateSelection,
+    plot_posteriors,
+    select_n_states,
+)
 from cjmodels.markov.lifecycle import LifecycleChain, Passage, lifecycle_chain
 from cjmodels.markov.multistate import (
     FittedMultiState,
@@ -63,6 +76,14 @@ from cjmodels.markov.timing import (
 )
 
 __all__ = [
+    "END_STATES",
+    "HMMBootstrap",
+    "HMMConvergenceWarning",
+    "HMMFit",
+    "HiddenMarkovModel",
+    "StateSelection",
+    "plot_posteriors",
+    "select_n_states",
     "FittedMultiState",
     "LRTest",
     "PanelData",

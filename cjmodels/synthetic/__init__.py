@@ -12,6 +12,8 @@ generated it, so every estimator in cjmodels can be shown to recover that truth.
   gamma-gamma spend.
 - :func:`simulate_panel`: stages moving in continuous time, seen only at irregular snapshots
   (panel data for :func:`cjmodels.markov.fit_multistate`).
+- :func:`simulate_latent_journeys`: touches emitted by known latent decision stages (the
+  normative path behind the organic one), for :class:`cjmodels.markov.HiddenMarkovModel`.
 - :func:`simulate_experiment`: A/B/n tests with known effects, a correlated pre-period
   covariate and optional sample-ratio mismatch.
 """
@@ -30,9 +32,12 @@ from cjmodels.synthetic.journeys import (
     simulate_first_journeys,
     simulate_journeys,
 )
+from cjmodels.synthetic.latent import LatentWorld, simulate_latent_journeys
 from cjmodels.synthetic.panel import PanelWorld, default_panel_qmatrix, simulate_panel
 
 __all__ = [
+    "LatentWorld",
+    "simulate_latent_journeys",
     "PanelWorld",
     "default_panel_qmatrix",
     "simulate_panel",

@@ -1,0 +1,268 @@
+"""Result objects of the hidden Markov model: fit, bootstrap, model selection, plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cjmodels._checks import check_scalar
+from cjmodels.errors import ValidationError
+
+
+@dataclass(frozen=True, eq=False)
+class HMMBootstrap:
+    """Bootstrap replicates of every parameter (``startprob``, ``transmat``, ``emissionprob``
+    flattened, in :meth:`HMMFit.summary` order)."""
+
+    draws: np.ndarray
+    n_boot: int
+    alpha: float
+    n_permuted: int
+    n_not_converged: int
+    n_customers: int
+
+    def __repr__(self) -> str:
+        return (f"HMMBootstrap(n_boot={self.n_boot}, customers={self.n_customers}, "
+                f"relabelled={self.n_permuted}, not_converged={self.n_not_converged})")
+
+
+@dataclass(frozen=True, eq=False)
+class HMMFit:
+    """A fitted hidden Markov model: parameters, fit statistics and (optionally) bootstrap.
+
+    ``summary()`` has one row per parameter (``kind`` in start/transition/emission, ``from``,
+    ``to``, ``estimate``, and with a bootstrap ``se``, ``ci_low``, ``ci_high``). With covariates
+    on the transitions, ``transmat`` is the matrix at the covariate means and ``coef`` holds the
+    multinomial-logit coefficients ``(from, 1 + covariates, to)`` (intercept first; the
+    reference destination of each row has zeros); ``summary()`` then adds one ``coefficient``
+    row per (from, covariate, to) slope, with a ``covariate`` column.
+    """
+
+    states: tuple[str, ...]
+    symbols: tuple[Any, ...]
+    startprob: np.ndarray
+    transmat: np.ndarray
+    emissionprob: np.ndarray
+    loglik: float
+    n_params: int
+    n_obs: float
+    n_sequences: float
+    aic: float
+    bic: float
+    converged: bool
+    n_iter: int
+    history: np.ndarray
+    restarts: pd.DataFrame
+    occupancy: np.ndarray
+    order: str
+    bootstrap: HMMBootstrap | None = None
+    coef: np.ndarray | None = None
+    covariate_names: tuple[str, ...] = ()
+    covariate_means: np.ndarray | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def transition_matrix(self) -> pd.DataFrame:
+        """Transition matrix with named rows and columns."""
+        return pd.DataFrame(self.transmat, index=list(self.states), columns=list(self.states))
+
+    @property
+    def emission_matrix(self) -> pd.DataFrame:
+        """Emission probabilities, one row per state, one column per symbol."""
+        return pd.DataFrame(self.emissionprob, index=list(self.states),
+                            columns=[str(s) for s in self.symbols])
+
+    @property
+    def initial(self) -> pd.Series:
+        """Initial stage distribution."""
+        return pd.Series(self.startprob, index=list(self.states), name="initial")
+
+    def summary(self) -> pd.DataFrame:
+        """Every parameter with its estimate (and bootstrap SE and percentile interval)."""
+        st = list(self.states)
+        sy = [str(s) for s in self.symbols]
+        k, m = len(st), len(sy)
+        kind = ["start"] * k + ["transition"] * (k * k) + ["emission"] * (k * m)
+        frm = ["(start)"] * k + list(np.repeat(st, k)) + list(np.repeat(st, m))
+        to = st + st * k + sy * k
+        est = np.concatenate([self.startprob, self.transmat.ravel(), self.emissionprob.ravel()])
+        out = pd.DataFrame({"kind": kind, "from": frm, "to": to, "estimate": est})
+        if self.coef is not None:
+            names = list(self.covariate_names)
+            q = len(names)
+            cf = pd.DataFrame({
+                "kind": "coefficient",
+                "from": np.repeat(st, q * k),
+                "to": np.tile(st, k * q),
+                "estimate": self.coef[:, 1:, :].ravel(),
+                "covariate": np.tile(np.repeat(names, k), k),
+            })
+            out["covariate"] = None
+            out = pd.concat([out, cf], ignore_index=True)
+        if self.bootstrap is not None:
+            d = self.bootstrap.draws
+            a = self.bootstrap.alpha
+            out["se"] = d.std(axis=0, ddof=1)
+            out["ci_low"] = np.quantile(d, a / 2, axis=0)
+            out["ci_high"] = np.quantile(d, 1 - a / 2, axis=0)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        from cjmodels.synthetic._base import to_jsonable
+
+        summ = self.summary()
+        return to_jsonable({
+            "states": list(self.states),
+            "symbols": [str(s) for s in self.symbols],
+            "startprob": self.startprob,
+            "transmat": self.transmat,
+            "emissionprob": self.emissionprob,
+            "loglik": self.loglik,
+            "n_params": self.n_params,
+            "n_obs": self.n_obs,
+            "n_sequences": self.n_sequences,
+            "aic": self.aic,
+            "bic": self.bic,
+            "converged": self.converged,
+            "n_iter": self.n_iter,
+            "order": self.order,
+            "history": self.history,
+            "covariate_names": list(self.covariate_names),
+            "covariate_means": self.covariate_means,
+            "coef": self.coef,
+            "restarts": self.restarts.reset_index().to_dict(orient="list"),
+            "summary": summ.to_dict(orient="records"),
+            "bootstrap": None if self.bootstrap is None else {
+                "n_boot": self.bootstrap.n_boot, "alpha": self.bootstrap.alpha,
+                "n_permuted": self.bootstrap.n_permuted,
+                "n_not_converged": self.bootstrap.n_not_converged,
+                "n_customers": self.bootstrap.n_customers,
+            },
+        })
+
+    def plot(self, ax: Any = None, *, kind: str = "emissions") -> Any:
+        """Heatmap of the emission probabilities per stage (``kind="emissions"``) or of the
+        transition matrix (``kind="transitions"``)."""
+        import matplotlib.pyplot as plt
+
+        check_scalar(kind, "kind", in_=("emissions", "transitions"))
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 3.5))
+        mat = self.emission_matrix if kind == "emissions" else self.transition_matrix
+        im = ax.imshow(mat.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        ax.set_xticks(range(mat.shape[1]), mat.columns, rotation=45, ha="right")
+        ax.set_yticks(range(mat.shape[0]), mat.index)
+        for (i, j), v in np.ndenumerate(mat.to_numpy()):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if v > 0.6 else "black")
+        ax.set_xlabel("symbol" if kind == "emissions" else "to")
+        ax.set_ylabel("stage")
+        ax.figure.colorbar(im, ax=ax, fraction=0.04)
+        return ax
+
+    def __repr__(self) -> str:
+        se = "" if self.bootstrap is None else f", bootstrap={self.bootstrap.n_boot}"
+        return (f"HMMFit({len(self.states)} states, {len(self.symbols)} symbols, "
+                f"{self.n_sequences:g} sequences, loglik={self.loglik:.6g}, "
+                f"bic={self.bic:.6g}, converged={self.converged}{se})")
+
+
+def plot_posteriors(decoded: pd.DataFrame, ax: Any = None) -> Any:
+    """Posterior stage probabilities along one journey, as stacked areas, with the Viterbi
+    stage marked above each touch.
+
+    ``decoded`` is the part of :meth:`HiddenMarkovModel.decode` for one sequence (filter it by
+    ``sequence`` or by ``customer_id`` and ``journey``).
+
+    Examples
+    --------
+    >>> from cjmodels.markov.hmm import HiddenMarkovModel
+    >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+    >>> m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+    >>> ax = plot_posteriors(m.decode([["a", "a", "b", "b"]]))
+    >>> ax.get_xlabel()
+    'touch (symbol)'
+    """
+    import matplotlib.pyplot as plt
+
+    if not {"position", "symbol", "stage"} <= set(decoded.columns):
+        raise ValidationError("decoded must be a table from HiddenMarkovModel.decode.")
+    if decoded["position"].duplicated().any():
+        raise ValidationError(
+            "decoded holds several sequences; pass the rows of one (filter by sequence, or by "
+            "customer_id and journey)."
+        )
+    states = list(decoded.columns[decoded.columns.get_loc("stage") + 1:])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3))
+    x = decoded["position"].to_numpy()
+    ax.stackplot(x, decoded[states].to_numpy().T, labels=states, alpha=0.8)
+    idx = {s: i for i, s in enumerate(states)}
+    for xi, st in zip(x, decoded["stage"], strict=True):
+        ax.text(xi, 1.02, str(st), rotation=60, fontsize=7, ha="left", va="bottom",
+                color=f"C{idx[st]}")
+    ax.set_xticks(x, [str(s) for s in decoded["symbol"]], rotation=45, ha="right")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("touch (symbol)")
+    ax.set_ylabel("posterior probability")
+    ax.legend(loc="lower left", fontsize=7, ncol=len(states))
+    return ax
+
+
+@dataclass(frozen=True, eq=False)
+class StateSelection:
+    """Model selection over the number of stages.
+
+    ``table``: one row per ``n_states`` with the training ``loglik``, ``n_params``, ``aic``,
+    ``bic``, the held-out log-likelihood ``heldout_loglik`` and per held-out symbol
+    ``heldout_per_symbol``. ``best_bic`` and ``best_heldout`` are the chosen numbers of stages.
+    """
+
+    table: pd.DataFrame
+    best_bic: int
+    best_aic: int
+    best_heldout: int
+    test_size: float
+    n_train_customers: int
+    n_test_customers: int
+
+    def summary(self) -> pd.DataFrame:
+        """The comparison table."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        from cjmodels.synthetic._base import to_jsonable
+
+        return to_jsonable({
+            "table": self.table.reset_index().to_dict(orient="records"),
+            "best_bic": self.best_bic, "best_aic": self.best_aic,
+            "best_heldout": self.best_heldout, "test_size": self.test_size,
+            "n_train_customers": self.n_train_customers,
+            "n_test_customers": self.n_test_customers,
+        })
+
+    def plot(self, ax: Any = None) -> Any:
+        """BIC (left axis) and held-out log-likelihood per symbol (right axis) by stages."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3))
+        t = self.table
+        ax.plot(t.index, t["bic"], "o-", label="BIC (training)")
+        ax.set_xlabel("number of stages")
+        ax.set_ylabel("BIC")
+        ax2 = ax.twinx()
+        ax2.plot(t.index, t["heldout_per_symbol"], "s--", color="C1",
+                 label="held-out log-lik per symbol")
+        ax2.set_ylabel("held-out log-likelihood per symbol")
+        ax.set_xticks(t.index)
+        return ax
+
+    def __repr__(self) -> str:
+        return (f"StateSelection(n_states={self.table.index.tolist()}, best_bic={self.best_bic}, "
+                f"best_heldout={self.best_heldout})")
