@@ -3,6 +3,11 @@
 With ``--continuous`` the stage column is read as the state of each customer at irregular
 snapshot times, and a continuous-time multi-state model is fitted instead
 (:func:`cjmodels.markov.multistate.fit_multistate`): intensities, sojourn times and ``P(t)``.
+
+With ``--latent K`` the stages are taken as unobserved: a hidden Markov model with ``K`` latent
+stages is fitted to the channels of the touches, with purchase and drop-out as absorbing end
+states (:class:`cjmodels.markov.HiddenMarkovModel`): channel profile of each stage, per-touch
+moves, and the stage share of touches.
 """
 
 from __future__ import annotations
@@ -10,6 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 from typing import Any
+
+import pandas as pd
+
+from cjmodels.errors import ValidationError
 
 
 def add_parser(subparsers: Any) -> None:
@@ -41,6 +50,11 @@ def add_parser(subparsers: Any) -> None:
     g.add_argument("--t", type=float, default=None,
                    help="time for the transition probabilities P(t) (default: 30 units)")
     _log_args(p)
+    h = p.add_argument_group("latent stages (--latent K): stages behind the touches")
+    h.add_argument("--latent", type=int, default=None, metavar="K",
+                   help="fit a hidden Markov model with K latent stages to the touch channels")
+    h.add_argument("--restarts", type=int, default=5, help="seeded EM restarts (--latent)")
+    h.add_argument("--seed", type=int, default=0, help="seed of the restarts (--latent)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -111,13 +125,43 @@ def _continuous(args: argparse.Namespace) -> int:
     return 0
 
 
+def _latent(args: argparse.Namespace) -> int:
+    from cjmodels.cli import _read
+    from cjmodels.markov.hmm import HiddenMarkovModel
+
+    log = _read(args)
+    model = HiddenMarkovModel(args.latent, end_states=True, n_init=args.restarts,
+                              random_state=args.seed)
+    model.fit(log, timeout=args.timeout)
+    res = model.result_
+    if args.format == "json":
+        print(json.dumps(res.to_dict(), indent=2, allow_nan=False))
+        return 0
+    k = args.latent
+    emis = pd.DataFrame(model.emissionprob_[:k, :-2], index=model.states_[:k],
+                        columns=model.symbols_[:-2])
+    trans = pd.DataFrame(model.transmat_[:k], index=model.states_[:k], columns=model.states_)
+    occ = model.occupancy_[:k]
+    share = pd.Series(occ / occ.sum(), index=model.states_[:k], name="share of touches")
+    lines = [repr(res), "", "channel profile of each latent stage:",
+             emis.to_string(float_format=lambda v: f"{v:.3f}"), "", "moves per touch:",
+             trans.to_string(float_format=lambda v: f"{v:.3f}"), "", "share of touches:",
+             share.to_string(float_format=lambda v: f"{v:.3f}")]
+    print("\n".join(lines))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Fit the chain and print the funnel, absorption probabilities and dwell times."""
     from cjmodels.cli import _read
     from cjmodels.markov import dwell_times, fit_chain
 
+    if getattr(args, "continuous", False) and getattr(args, "latent", None) is not None:
+        raise ValidationError("--continuous and --latent are different models; choose one.")
     if getattr(args, "continuous", False):
         return _continuous(args)
+    if getattr(args, "latent", None) is not None:
+        return _latent(args)
 
     prior: Any = args.prior
     if prior is not None and prior not in ("jeffreys", "uniform"):

@@ -126,8 +126,9 @@ def _prepare(
     keys: pd.DataFrame
     xframe: pd.DataFrame | None = None
     if isinstance(data, EventLog | pd.DataFrame):
+        timeout = log_options.pop("timeout", None)  # a silence that ends a journey
         log = as_event_log(data, **log_options)
-        js, frame = journey_set(log, by=by)
+        js, frame = journey_set(log, by=by, timeout=timeout)
         if covariates is not None:
             xframe = _log_covariates(log, js, by, covariates)
         empty = js.lengths == 0

@@ -112,7 +112,7 @@ class HMMFit:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
-        from cjmodels.synthetic._base import to_jsonable
+        from cjmodels._json import to_jsonable
 
         summ = self.summary()
         return to_jsonable({
@@ -236,7 +236,7 @@ class StateSelection:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
-        from cjmodels.synthetic._base import to_jsonable
+        from cjmodels._json import to_jsonable
 
         return to_jsonable({
             "table": self.table.reset_index().to_dict(orient="records"),

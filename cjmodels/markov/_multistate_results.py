@@ -38,7 +38,7 @@ def _one_blas_thread() -> Any:
 def jsonable(obj: Any) -> Any:
     """Plain JSON objects: NaN becomes ``None``, infinities the strings ``"inf"``/``"-inf"``
     (strict JSON has neither)."""
-    from cjmodels.synthetic._base import to_jsonable
+    from cjmodels._json import to_jsonable
 
     def fix(v: Any) -> Any:
         if isinstance(v, dict):

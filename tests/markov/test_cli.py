@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from cjmodels.cli import main
 from tests.markov.conftest import P_TRUE, STATES, walks_to_log
 
@@ -73,3 +75,27 @@ def test_stages_continuous_from_simulated_snapshots(tmp_path, capsys):
     assert "--qmatrix" in capsys.readouterr().err
     assert main(["stages", str(f), "--continuous", "--transitions", "a-b"]) == 1
     assert "from>to" in capsys.readouterr().err
+
+
+def test_stages_latent_recovers_stage_profiles(tmp_path, capsys):
+    from cjmodels.synthetic.latent import simulate_latent_journeys
+
+    w = simulate_latent_journeys(800, random_state=1)
+    f = tmp_path / "latent.csv"
+    w.events.to_csv(f, index=False)
+    assert main(["stages", str(f), "--latent", "3", "--restarts", "2", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["states"][-2:] == ["(conversion)", "(null)"]
+    emis = np.array(payload["emissionprob"])[:3, :-2]
+    np.testing.assert_allclose(emis.sum(axis=1), 1.0)
+    # stage 1 (where journeys start) is the display/social stage of the world's awareness
+    symbols = payload["symbols"][:-2]
+    assert symbols[int(np.argmax(emis[0]))] in ("display", "social")
+    # text output with a timeout that ends quiet journeys
+    assert main(["stages", str(f), "--latent", "2", "--restarts", "1", "--timeout", "30D"]) == 0
+    assert "channel profile of each latent stage" in capsys.readouterr().out
+    # bad input: exit 1 with the message
+    assert main(["stages", str(f), "--latent", "0"]) == 1
+    assert "n_states" in capsys.readouterr().err
+    assert main(["stages", str(f), "--latent", "2", "--continuous"]) == 1
+    assert "choose one" in capsys.readouterr().err
