@@ -353,7 +353,8 @@ def section_experiment(ctx: Context) -> Section:
 
 
 def _capability_sections() -> list[Callable[[Context], Section]]:
-    """``section`` of each capability subpackage that has a ``_report`` module."""
+    """``section`` of each capability subpackage that has a ``_report`` module (or its
+    ``sections``, a tuple of such functions, when it has several)."""
     import importlib
     import importlib.util
 
@@ -364,7 +365,8 @@ def _capability_sections() -> list[Callable[[Context], Section]]:
         if importlib.util.find_spec(f"cjmodels.{name}") is None:
             continue
         if importlib.util.find_spec(f"cjmodels.{name}._report") is not None:
-            out.append(importlib.import_module(f"cjmodels.{name}._report").section)
+            mod = importlib.import_module(f"cjmodels.{name}._report")
+            out.extend(getattr(mod, "sections", (mod.section,)))
     return out
 
 
