@@ -28,6 +28,7 @@ from cjmodels.data import (
     journey_set,
     read_path_table,
 )
+from cjmodels.data._backend import engine_of, engine_path_table_of
 from cjmodels.data.events import as_event_log
 from cjmodels.data.journeys import _CONV, _DROP, _journey_index, _subset
 from cjmodels.errors import ValidationError
@@ -203,10 +204,12 @@ def attribution_data(
 
     Parameters
     ----------
-    source : EventLog, DataFrame, PathTable, str path, or AttributionData
+    source : EventLog, DataFrame, PathTable, str path, engine table, or AttributionData
         An event log (DataFrame with event columns, or :class:`~cjmodels.data.EventLog`), a
         path table (:class:`~cjmodels.data.PathTable`, a DataFrame with a ``path`` column in
-        ChannelAttribution's layout, or a CSV file of that layout).
+        ChannelAttribution's layout, or a CSV file of that layout), or an event table in an
+        engine (a DuckDB relation or PySpark DataFrame), which the engine reduces to its path
+        table (:func:`cjmodels.data.path_table`).
     times : bool
         Keep one row per journey with each touch's time before the journey's end (needed by
         time decay; event logs only).
@@ -226,6 +229,14 @@ def attribution_data(
     >>> d.channels, d.total_conversions, d.n_journeys
     (['a', 'b'], 2.0, 6.0)
     """
+    if engine_of(source) != "memory":  # a DuckDB relation or PySpark DataFrame: the engine
+        if times:  # reduces it to its path table and only that comes back
+            raise ValidationError(
+                "time decay needs touch timestamps, which an engine table is reduced away "
+                "from (only its path table comes back); load the event log in memory instead."
+            )
+        pt = engine_path_table_of(source, timeout=timeout, lookback=lookback, **options)
+        return attribution_data(pt)
     if isinstance(source, AttributionData):
         data = source
     elif isinstance(source, PathTable) or (

@@ -24,6 +24,22 @@ def test_path_table_and_log_give_the_same_cells(small_log):
         pd.testing.assert_frame_equal(a, b)
 
 
+def test_engine_table_gives_the_same_attribution_as_the_log():
+    # a DuckDB relation is reduced by the engine to its path table; results equal the log's
+    duckdb = pytest.importorskip("duckdb")
+    from cjmodels.datasets import load_journeys
+
+    df = load_journeys().events
+    df = df[df["customer_id"] < df["customer_id"].min() + 400]
+    rel = duckdb.from_df(df)
+    for m in ("first", "last", "linear", "markov"):
+        a = attribute(df, model=m, data_options={"timeout": "30D"}).table
+        b = attribute(rel, model=m, data_options={"timeout": "30D"}).table
+        pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+    with pytest.raises(ValidationError, match="time decay"):
+        attribute(rel, model="time_decay")
+
+
 def test_csv_file(tmp_path, tiny_paths):
     f = tmp_path / "paths.csv"
     tiny_paths.to_csv(f, index=False)
