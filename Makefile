@@ -67,8 +67,18 @@ datasets: $(STAMP)
 paper: $(STAMP)
 	$(BIN)/python -m cjmodels.reproduce
 
+# The benchmark suite: cjmodels and the peers (ChannelAttribution, marketing-attribution-models,
+# PyDTMC, lifelines, lifetimes, tea-tasting; installed into .venv-bench, never into .venv) on the
+# same data in one run; writes benchmarks/results/suite_<mode>.{json,md}. Quick: a few minutes.
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/bench_conversions.py
+	$(BIN)/python benchmarks/suite.py --mode quick --install-peers
+
+# Full sizes, the scaling curves and the 100M-event out-of-core run (about an hour on 2 cores;
+# the out-of-core run writes a 1 GB Parquet file under /tmp and deletes it).
+benchmark-full: $(STAMP)
+	$(BIN)/python benchmarks/suite.py --mode full --install-peers
+	$(BIN)/python benchmarks/bench_scaling.py --mode full
+	$(BIN)/python benchmarks/bench_out_of_core.py --journeys 20_000_000 --out benchmarks/results/out_of_core_20M.json
 
 clean:
-	rm -rf $(VENV) $(PD3) $(SPARK) output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PD3) $(SPARK) .venv-bench output .pytest_cache .ruff_cache
