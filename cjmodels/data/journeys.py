@@ -133,6 +133,14 @@ class JourneySet:
                 seqs.extend(uniq_rows)
         return ids, seqs
 
+    def distinct_paths(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`path_ids` in flat form: the id of each row's sequence, then the symbols of all
+        distinct sequences concatenated and the length of each."""
+        ids, seqs = self.path_ids()
+        lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+        flat = np.concatenate(seqs).astype(np.int64) if seqs else np.empty(0, dtype=np.int64)
+        return ids, flat, lengths
+
     def path_strings(self, separator: str = PATH_SEPARATOR) -> tuple[np.ndarray, np.ndarray]:
         """Path id of each row and the path string of each id."""
         ids, seqs = self.path_ids()
@@ -592,6 +600,19 @@ class PathTable:
         object.__setattr__(self, "table", t.reset_index(drop=True))
         object.__setattr__(self, "_parsed", parsed)
 
+    @classmethod
+    def _trusted(cls, table: pd.DataFrame, parsed: _ParsedPaths, info: dict[str, Any]) -> PathTable:
+        """A table built by :func:`path_table` itself, already split and checked: skips the
+        validation and the split of :meth:`__post_init__` (the same result, without the cost)."""
+        t = table.copy()
+        t["path"] = t["path"].astype(str)
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "table", t.reset_index(drop=True))
+        object.__setattr__(obj, "separator", PATH_SEPARATOR)
+        object.__setattr__(obj, "info", info)
+        object.__setattr__(obj, "_parsed", parsed)
+        return obj
+
     @property
     def channels(self) -> list[str]:
         """Distinct channels, sorted."""
@@ -804,7 +825,12 @@ def path_table(
         js = _subset(js, ~empty)
     if js.n == 0:
         raise ValidationError("no journey has a touch, so there is no path to count.")
-    ids, strings = js.path_strings()
+    fast = _sorted_path_strings(js)
+    if fast is not None:
+        ids, strings, parsed = fast
+    else:
+        ids, strings = js.path_strings()
+        parsed = None
     n_paths = len(strings)
     conv = js.outcome == _CONV
     table = pd.DataFrame(
@@ -820,8 +846,48 @@ def path_table(
     )
     for col in ("total_conversions", "total_null", "total_censored"):
         table[col] = table[col].round().astype(np.int64)
+    if parsed is not None:  # already in path order, split and checked
+        return PathTable._trusted(table, parsed, info)
     table = table.sort_values("path", kind="stable").reset_index(drop=True)
     return PathTable(table, info=info)
+
+
+def _sorted_path_strings(js: JourneySet) -> tuple[np.ndarray, np.ndarray, _ParsedPaths] | None:
+    """Distinct paths joined and sorted in Arrow's C++ kernels, with their split form.
+
+    Returns the path id of each journey (ids in sorted path order), the sorted path strings and
+    the parsed paths :class:`PathTable` would compute, or ``None`` when pyarrow is missing or a
+    channel name would not survive a round trip through the path string (blanks around it, the
+    separator inside it, empty), so that the general path applies the usual checks.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow comes with the dev extra
+        return None
+    labels = [str(x) for x in js.labels]
+    core = PATH_SEPARATOR.strip()
+    if any(lab == "" or lab != lab.strip() or core in lab or "\x00" in lab for lab in labels):
+        return None
+    order = sorted(range(len(labels)), key=labels.__getitem__)
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    ids, flat, lengths = js.distinct_paths()
+    codes = rank[flat]  # codes into the sorted labels
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    sorted_labels = pa.array([labels[i] for i in order], type=pa.large_string())
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), sorted_labels.take(pa.array(codes)))
+    strings = pc.binary_join(lists, pa.scalar(PATH_SEPARATOR, type=pa.large_string()))
+    perm = pc.array_sort_indices(strings).to_numpy().astype(np.int64)  # code-point order
+    new_id = np.empty(len(perm), dtype=np.int64)
+    new_id[perm] = np.arange(len(perm))
+    starts = offsets[:-1][perm]
+    lens = lengths[perm]
+    take = np.repeat(starts - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
+    parsed = _ParsedPaths(np.array([labels[i] for i in order], dtype=object), codes[take], lens)
+    out = strings.take(pa.array(perm)).to_numpy(zero_copy_only=False)
+    return new_id[ids], out, parsed
 
 
 def read_path_table(

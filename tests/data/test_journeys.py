@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cjmodels.data import EventLog
-from cjmodels.data.journeys import journeys, path_table, read_path_table
+from cjmodels.data.journeys import PathTable, journeys, path_table, read_path_table
 from cjmodels.errors import ValidationError
 from tests.conftest import random_log
 
@@ -188,3 +188,35 @@ def test_long_journeys_use_exact_row_comparison():
     expect = df.groupby("customer_id")["channel"].agg(" > ".join)
     assert j["path"].tolist() == expect.tolist()
     assert path_table(df).table["total_null"].max() == 3
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("channels", [None, ["b", "a b", "é", "ab", "a", "Z", "a_b", "a-b"]])
+def test_fast_path_table_equals_the_general_construction(seed, channels):
+    # path_table joins, sorts and splits the distinct paths in Arrow; the general construction
+    # (PathTable from the same frame: Python sort order, split and checks) must give the same
+    # table and the same parsed channels
+    rng = np.random.default_rng(seed)
+    df = random_log(rng, n_customers=300, n_events=3000)
+    if channels is not None:
+        touch = df["channel"].notna()
+        df.loc[touch, "channel"] = rng.choice(channels, int(touch.sum()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fast = path_table(df)
+    general_frame = fast.table.sample(frac=1.0, random_state=seed)
+    general_frame = general_frame.sort_values("path", kind="stable").reset_index(drop=True)
+    general = PathTable(general_frame, info=fast.info)
+    pd.testing.assert_frame_equal(fast.table, general.table)
+    assert fast.channels == general.channels
+    np.testing.assert_array_equal(fast._parsed.codes, general._parsed.codes)
+    np.testing.assert_array_equal(fast._parsed.lengths, general._parsed.lengths)
+
+
+def test_channel_names_that_do_not_round_trip_take_the_general_path():
+    df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [0, 1, 0],
+                       "event": ["touch", "touch", "touch"], "channel": ["a", " b", "a"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        pt = path_table(df)
+    assert pt.channels == ["a", "b"]  # blanks stripped by the general construction
