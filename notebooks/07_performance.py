@@ -132,5 +132,105 @@ out.value("n_events", conv["n_events"])
 out.value("n_journeys", conv["n_journeys"])
 out.value("path_table_10m", conv["seconds"]["path_table_from_log"], fmt="{:.1f}")
 out.value("validate_10m", conv["seconds"]["event_log_validate_and_sort"], fmt="{:.1f}")
-out.write()
 log_table
+
+# %% [markdown]
+# ## The benchmark suite: every peer on the same data in one run
+#
+# `make benchmark-full` (`benchmarks/suite.py --mode full`) runs each side in its own process on
+# the same data and records medians of three repeats, CPU time, peak memory and the load of the
+# machine. The ratio is the peer's time over ours (above 1: cjmodels is faster). The first
+# block compares the statistics backends with the in-memory numpy path.
+
+# %%
+suite = res["suite_full"]
+rows = [r for r in suite["table"] if r["status"] == "ok" and r["peer"] != "bandwidth"]
+names = {
+    ("backends", "path_table_and_transitions"): "path table + transitions",
+    ("attribution", "markov_order1"): "Markov order 1, from the log",
+    ("attribution", "markov_order2"): "Markov order 2, from the log",
+    ("attribution", "markov_order3"): "Markov order 3, from the log",
+    ("attribution", "markov_order1_from_path_table"): "Markov order 1, from paths",
+    ("attribution", "markov_order3_from_path_table"): "Markov order 3, from paths",
+    ("chain", "chain_fit"): "stage chain fit",
+    ("customer_base", "bgnbd_fit"): "BG/NBD fit",
+    ("survival", "kaplan_meier"): "Kaplan-Meier",
+    ("survival", "proportional_hazards"): "proportional hazards",
+    ("experiments", "ab_four_metrics_cuped"): "A/B, four metrics, CUPED",
+}
+PEERS = {"pandas": "pandas", "duckdb_parquet": "DuckDB (Parquet)", "duckdb_relation":
+         "DuckDB (table)", "spark": "Spark (local)", "channelattribution": "ChannelAttribution",
+         "mam": "marketing-attribution-models", "pydtmc": "PyDTMC", "lifetimes": "lifetimes",
+         "lifelines": "lifelines", "tea_tasting": "tea-tasting"}
+suite_table = pd.DataFrame(
+    [
+        {
+            "task": names[(r["case"], r["step"])],
+            "cjmodels (s)": r["cjmodels_s"],
+            "peer": PEERS.get(r["peer"], r["peer"]),
+            "peer (s)": r["peer_s"],
+            "ratio": r["ratio_peer_over_cjmodels"],
+        }
+        for r in rows
+        if (r["case"], r["step"]) in names
+    ]
+).set_index("task")
+out.table(
+    suite_table,
+    "suite",
+    caption="The benchmark suite in full mode on two cores (benchmarks/results/suite_full.json): "
+    "path table and transitions of 1M journeys (5M events) by each backend; Markov attribution "
+    "of the same journeys (ChannelAttribution and marketing-attribution-models start from the "
+    "path table); a stage chain from 10M events; BG/NBD, Kaplan-Meier and proportional hazards "
+    "(our discrete-time model, lifelines' Cox) on 1M customers; A/B analysis of 10M customers. "
+    "Ratio: peer seconds over cjmodels seconds.",
+    float_format="{:.2f}",
+)
+bw = next(r for r in suite["table"] if r["peer"] == "bandwidth")
+backends = {r["peer"]: r for r in suite["table"] if r["case"] == "backends"}
+out.value("suite_paths_numpy", bw["cjmodels_s"], fmt="{:.1f}")
+out.value("suite_paths_duckdb", backends["duckdb_parquet"]["peer_s"], fmt="{:.1f}")
+out.value("suite_paths_pandas", backends["pandas"]["peer_s"], fmt="{:.1f}")
+if "spark" in backends and backends["spark"]["status"] == "ok":
+    out.value("suite_paths_spark", backends["spark"]["peer_s"], fmt="{:.0f}")
+out.value("suite_bandwidth_ms", 1000 * bw["peer_s"], fmt="{:.0f}")
+suite_table
+
+# %% [markdown]
+# ## Out of core, and the hidden-stage models
+
+# %%
+ooc = res["out_of_core_20M"]
+out.value("ooc_events", ooc["data"]["events"])
+out.value("ooc_journeys", ooc["data"]["journeys"])
+out.value("ooc_file_gib", ooc["data"]["file_gib"], fmt="{:.2f}")
+out.value("ooc_seconds", ooc["reduce"]["seconds"]["total"], fmt="{:.0f}")
+out.value("ooc_path_seconds", ooc["reduce"]["seconds"]["path_table_duckdb"], fmt="{:.0f}")
+out.value("ooc_peak_gib", ooc["reduce"]["peak_rss_mib"] / 1024, fmt="{:.1f}")
+out.value("ooc_paths", ooc["reduce"]["counts"]["distinct_paths"])
+ms, hm = res["multistate"], res["hmm_50k"]
+hidden = pd.DataFrame(
+    [
+        ("msm's cav model", ms["cjmodels"]["cav_seconds_median"], "R msm",
+         ms["msm"]["cav_seconds_median"]),
+        ("cav model with sex", ms["cjmodels"]["cavsex_seconds_median"], "R msm",
+         ms["msm"]["cavsex_seconds_median"]),
+        ("HMM, 10 EM iterations", hm["cjmodels"]["fixed_iterations_seconds"], "hmmlearn",
+         hm["hmmlearn"]["scaling_seconds"]),
+    ],
+    columns=["task", "cjmodels (s)", "peer", "peer (s)"],
+).set_index("task")
+hidden["ratio"] = hidden["peer (s)"] / hidden["cjmodels (s)"]
+out.table(
+    hidden,
+    "hidden",
+    caption="Continuous-time multi-state fits of msm's cav data against R's msm (medians; "
+    "benchmarks/results/multistate.json) and Baum-Welch on 50,000 journeys against hmmlearn from "
+    "the same start values (benchmarks/results/hmm_50k.json).",
+    float_format="{:.2f}",
+)
+out.value("cav_seconds", ms["cjmodels"]["cav_seconds_median"], fmt="{:.2f}")
+out.value("msm_seconds", ms["msm"]["cav_seconds_median"], fmt="{:.2f}")
+out.value("hmm_speedup", hm["speedup_vs_hmmlearn_scaling"], fmt="{:.0f}")
+out.write()
+hidden
