@@ -199,7 +199,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     sel = select_n_states(lw.events, n_states=CANDIDATE_STAGES, end_states=True, n_init=4,
                           random_state=SEED)
-out.table(sel.table, "latent_selection",
+out.table(sel.table[["loglik", "n_params", "aic", "bic", "heldout_loglik"]], "latent_selection",
           caption="Choosing the number of latent stages: AIC and BIC on training customers and "
           "the held-out log-likelihood.", float_format="{:.1f}")
 sel
