@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.attribution._results import QUANTITIES, Attribution
 from cjmodels.errors import ValidationError
@@ -17,15 +18,6 @@ from cjmodels.errors import ValidationError
 __all__ = ["AttributionModel", "bootstrap_weights"]
 
 
-def _one_blas_thread() -> Any:
-    """Single-threaded BLAS: the many small solves here are slower with thread contention."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _progress(progress: Any, it: Iterable[Any], total: int, desc: str) -> Iterable[Any]:

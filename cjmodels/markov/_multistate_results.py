@@ -4,7 +4,6 @@ likelihood-ratio test result, and the delta-method machinery they share."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,14 +24,6 @@ __all__ = ["WIDE_SE", "FittedMultiState", "LRTest", "jsonable"]
 WIDE_SE = float(np.log(1e4) / (2 * stats.norm.ppf(0.975)))
 
 
-def _one_blas_thread() -> Any:
-    """Single-threaded BLAS: the likelihood multiplies many tiny matrices, where threads only
-    contend (3-5x slower on a shared machine)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def jsonable(obj: Any) -> Any:

@@ -61,9 +61,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.errors import ValidationError
 from cjmodels.markov._hmm_core import (
     Layout,
@@ -115,10 +115,6 @@ class HMMConvergenceWarning(ConvergenceWarning):
     """Baum-Welch reached ``max_iter`` before the log-likelihood settled."""
 
 
-def _one_blas_thread() -> Any:
-    """The recursions multiply many small matrices, for which BLAS threads only cost time
-    (three times slower on a busy 2-core machine), so they run with one BLAS thread."""
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 # ---------------------------------------------------------------------------- structure

@@ -57,6 +57,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from cjmodels._checks import check_scalar
+from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
 from cjmodels.markov._multistate_data import (
@@ -71,7 +72,6 @@ from cjmodels.markov._multistate_results import (
     WIDE_SE,
     FittedMultiState,
     LRTest,
-    _one_blas_thread,
     jsonable,
 )
 
