@@ -236,16 +236,11 @@ def test_every_backend_gives_the_same_statistics(backend):
 
 # ------------------------------------------------------------------------------ bad input
 def test_missing_engine_names_the_extra(monkeypatch):
-    import builtins
+    import sys
 
-    real = builtins.__import__
-
-    def no_pyspark(name, *a, **k):
-        if name.split(".")[0] == "pyspark":
-            raise ImportError(name)
-        return real(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", no_pyspark)
+    # a None entry in sys.modules makes the import fail, whether or not pyspark is installed
+    # (or already imported by another test in this session)
+    monkeypatch.setitem(sys.modules, "pyspark", None)
     with pytest.raises(ValidationError, match=re.escape("pip install 'cjmodels[spark]'")):
         require("pyspark")
     with pytest.raises(ValidationError, match=re.escape("pip install 'cjmodels[scale]'")):
