@@ -197,6 +197,37 @@ out.value("suite_bandwidth_ms", 1000 * bw["peer_s"], fmt="{:.0f}")
 suite_table
 
 # %% [markdown]
+# ## Scaling: time and memory against events
+#
+# `benchmarks/bench_scaling.py --mode full` runs every point (one backend or model at one size)
+# in a fresh process; in-memory points that would not fit in memory at 100M events are skipped.
+# A slope of 1 on the log-log scale is linear growth.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+scaling = res["scaling_full"]
+fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 3.8))
+for name, curve in scaling["curves"].items():
+    pts = [p for p in curve["points"] if "time" in p]
+    if len(pts) < 2:
+        continue
+    ev = np.array([p["events"] for p in pts], dtype=float)
+    ax_t.loglog(ev, [p["time"]["median"] for p in pts], "o-", label=name)
+    ax_m.loglog(ev, [p["peak_rss_mib"] for p in pts], "o-", label=name)
+ax_t.set(xlabel="events", ylabel="seconds")
+ax_m.set(xlabel="events", ylabel="peak memory of the process (MiB)")
+ax_t.legend(fontsize=7, ncol=2)
+fig.tight_layout()
+out.figure(fig, "scaling")
+slopes = {k: c["slope_log_cpu_vs_log_events"] for k, c in scaling["curves"].items()
+          if c.get("slope_log_cpu_vs_log_events") is not None and k != "bandwidth"}
+out.value("slope_min", min(slopes.values()), fmt="{:.2f}")
+out.value("slope_max", max(slopes.values()), fmt="{:.2f}")
+pd.Series(slopes, name="CPU-time slope")
+
+# %% [markdown]
 # ## Out of core, and the hidden-stage models
 
 # %%
