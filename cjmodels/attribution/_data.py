@@ -168,7 +168,7 @@ def _cells(js: JourneySet) -> tuple[JourneySet, np.ndarray]:
 def _from_log(
     log: EventLog, times: bool, timeout: Any, lookback: Any, unit: str
 ) -> AttributionData:
-    js, frame = journey_set(log, by="channel", timeout=timeout, lookback=lookback)
+    js, frame = journey_set(log, by="channel", timeout=timeout, lookback=lookback, frame=times)
     empty = js.lengths == 0
     dropped = int(empty.sum())
     if dropped:

@@ -154,12 +154,15 @@ def _relevant(log: EventLog) -> np.ndarray:
 
 
 def _journey_index(
-    log: EventLog, timeout: Any = None, lookback: Any = None
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, Any]]:
+    log: EventLog, timeout: Any = None, lookback: Any = None, frame: bool = True
+) -> tuple[Any, np.ndarray, np.ndarray, dict[str, Any]]:
     """Assign every touch and conversion to a journey.
 
     Returns the per-journey frame (without paths), the event positions in ``log.events`` of the
-    touches that enter journeys, their journey ids, and bookkeeping counts.
+    touches that enter journeys, their journey ids, and bookkeeping counts. With
+    ``frame=False`` the first item is only ``(outcome codes, conversion values)`` of the
+    journeys, which is all a :class:`JourneySet` needs (the frame costs a few gathers and a
+    DataFrame).
     """
     unit = "D"
     rel = np.flatnonzero(_relevant(log))
@@ -235,7 +238,17 @@ def _journey_index(
         excluded = int((~keep).sum())
         touch_pos, touch_j = touch_pos[keep], touch_j[keep]
 
-    cust_ids = log.events["customer_id"].to_numpy()[rel][first_pos]
+    info = {
+        "n_journeys": n_j,
+        "timeout": None if timeout is None else str(timeout),
+        "lookback": None if lookback is None else str(lookback),
+        "touches_outside_lookback": excluded,
+        "stop_events_outside_journeys": int(orphan_stop.sum()),
+        "touches_in_journeys": len(touch_pos),
+    }
+    if not frame:
+        return (outcome, value), rel[touch_pos], touch_j, info
+    cust_ids = log.events["customer_id"].to_numpy()[rel[first_pos]]
     jcust = cust[first_pos]
     jnum = (
         np.arange(n_j)
@@ -244,7 +257,7 @@ def _journey_index(
         ]
     )
     ts = log.events["timestamp"]
-    frame = pd.DataFrame(
+    table = pd.DataFrame(
         {
             "customer_id": cust_ids,
             "journey": jnum + 1,
@@ -255,15 +268,7 @@ def _journey_index(
             "value": value,
         }
     )
-    info = {
-        "n_journeys": n_j,
-        "timeout": None if timeout is None else str(timeout),
-        "lookback": None if lookback is None else str(lookback),
-        "touches_outside_lookback": excluded,
-        "stop_events_outside_journeys": int(orphan_stop.sum()),
-        "touches_in_journeys": len(touch_pos),
-    }
-    return frame, rel[touch_pos], touch_j, info
+    return table, rel[touch_pos], touch_j, info
 
 
 def journey_set(
@@ -272,8 +277,9 @@ def journey_set(
     by: str = "channel",
     timeout: Any = None,
     lookback: Any = None,
+    frame: bool = True,
     **log_options: Any,
-) -> tuple[JourneySet, pd.DataFrame]:
+) -> tuple[JourneySet, pd.DataFrame | None]:
     """Journeys as a :class:`JourneySet` of ``by`` symbols plus the per-journey frame.
 
     Parameters
@@ -283,6 +289,9 @@ def journey_set(
         Which column of the touches forms the sequence.
     timeout, lookback : time span, optional
         See :func:`journeys`.
+    frame : bool
+        Also build the per-journey frame (customer, journey number, start, end, outcome,
+        touches, value); ``False`` returns ``None`` in its place and saves its cost.
 
     Examples
     --------
@@ -297,7 +306,15 @@ def journey_set(
         raise ValidationError(f"by == {by!r}, must be one of 'channel', 'stage'.")
     log = as_event_log(events, **log_options)
     log.require(by, purpose=f"building {by} sequences")
-    frame, touch_pos, touch_j, info = _journey_index(log, timeout=timeout, lookback=lookback)
+    table, touch_pos, touch_j, info = _journey_index(
+        log, timeout=timeout, lookback=lookback, frame=frame
+    )
+    if frame:
+        outcome = table["outcome"].cat.codes.to_numpy().astype(np.int8)
+        value = table["value"].to_numpy(dtype=float)
+    else:
+        outcome, value = table
+        table = None
     all_codes, labels = log.codes(by)
     codes = all_codes[touch_pos]
     missing = codes < 0
@@ -312,19 +329,19 @@ def journey_set(
         order = np.argsort([rank[lab] for lab in labels], kind="stable")
         codes = np.argsort(order)[codes]
         labels = np.asarray(labels)[order]
-    n_j = len(frame)
+    n_j = len(outcome)
     offsets = np.zeros(n_j + 1, dtype=np.int64)
     np.cumsum(np.bincount(touch_j, minlength=n_j), out=offsets[1:])
     js = JourneySet(
         labels=np.asarray(labels, dtype=object),
         symbols=codes.astype(np.int64),
         offsets=offsets,
-        outcome=frame["outcome"].cat.codes.to_numpy().astype(np.int8),
+        outcome=np.asarray(outcome, dtype=np.int8),
         weight=np.ones(n_j),
-        value=frame["value"].to_numpy(dtype=float),
+        value=np.asarray(value, dtype=float),
         info={**info, "by": by},
     )
-    return js, frame
+    return js, table
 
 
 def journeys(
@@ -803,7 +820,7 @@ def path_table(
             **log_options,
         )
     log = as_event_log(events, **log_options)
-    js, _ = journey_set(log, by="channel", timeout=timeout, lookback=lookback)
+    js, _ = journey_set(log, by="channel", timeout=timeout, lookback=lookback, frame=False)
     if collapse_repeats:
         js = js.collapse_repeats()
     empty = js.lengths == 0

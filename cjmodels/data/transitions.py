@@ -287,7 +287,9 @@ def transition_counts(
         # apart, so counts from a path table equal counts from its log under every censored=
         js = journey_set_from_path_table(source)
     else:
-        js, _ = journey_set(source, by=by, timeout=timeout, lookback=lookback, **log_options)
+        js, _ = journey_set(
+            source, by=by, timeout=timeout, lookback=lookback, frame=False, **log_options
+        )
     if collapse_repeats:
         js = js.collapse_repeats()
     clash = sorted(names & set(js.labels.tolist()))

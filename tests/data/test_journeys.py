@@ -220,3 +220,16 @@ def test_channel_names_that_do_not_round_trip_take_the_general_path():
         warnings.simplefilter("ignore", UserWarning)
         pt = path_table(df)
     assert pt.channels == ["a", "b"]  # blanks stripped by the general construction
+
+
+@pytest.mark.parametrize("timeout", [None, 1.5])
+def test_journey_set_without_frame_is_the_same(timeout):
+    from cjmodels.data.journeys import journey_set
+
+    log = EventLog(random_log(np.random.default_rng(5), n_customers=80, n_events=800))
+    a, frame = journey_set(log, timeout=timeout)
+    b, none = journey_set(log, timeout=timeout, frame=False)
+    assert none is None and len(frame) == a.n
+    for field in ("labels", "symbols", "offsets", "outcome", "weight", "value"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    assert a.info == b.info
