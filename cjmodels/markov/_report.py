@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["section", "section_hidden_stages", "sections"]
 
@@ -104,7 +105,7 @@ def section(ctx):
 def section_hidden_stages(ctx):
     """Stages seen only at snapshots, and stages never seen: a continuous-time multi-state
     model and a hidden Markov model, each on a seeded simulated world with known truth."""
-    from cjmodels.markov import HiddenMarkovModel, fit_multistate
+    from cjmodels.markov import END_STATES, HiddenMarkovModel, fit_multistate
     from cjmodels.report import Section
     from cjmodels.synthetic import simulate_latent_journeys, simulate_panel
 
@@ -134,7 +135,7 @@ def section_hidden_stages(ctx):
         hmm = HiddenMarkovModel(3, stage_names=lw.stages, end_states=True, n_init=3,
                                 random_state=2026).fit(lw.events)
     dec = hmm.decode(lw.events)
-    dec = dec[~dec["symbol"].isin(["(conversion)", "(null)"])]
+    dec = dec[~dec["symbol"].isin(END_STATES)]
     accuracy = float((dec["stage"].to_numpy() == lw.touches["stage"].to_numpy()).mean())
     k = len(lw.stages)
     emis = hmm.emissionprob_[:k, :-2]
@@ -144,8 +145,6 @@ def section_hidden_stages(ctx):
         f"seed 2026): {hmm.result_!r}"
     )
     s.lines.append("  per-touch moves between latent stages and into purchase / drop-out:")
-    import pandas as pd
-
     s.table(pd.DataFrame(hmm.transmat_[:k], index=hmm.states_[:k], columns=hmm.states_))
     s.lines.append(
         "  most likely channel of each stage: "
