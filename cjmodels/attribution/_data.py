@@ -143,26 +143,41 @@ def _compact(ids: np.ndarray) -> np.ndarray:
     return (np.cumsum(used) - 1)[ids]
 
 
-def _cells(js: JourneySet) -> tuple[JourneySet, np.ndarray]:
+def _cells(js: JourneySet, drop_empty: bool = False) -> tuple[JourneySet, np.ndarray]:
     """Merge rows with the same path and outcome (censored counts as non-converting); also
-    returns the distinct path of every merged row."""
-    ids, _ = js.path_ids()
-    conv = (js.outcome == _CONV).astype(np.int64)
-    key = ids * 2 + (1 - conv)
-    inv, uniq = pd.factorize(key, sort=True)
-    first = np.empty(len(uniq), dtype=np.int64)
-    first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)  # a row carrying each cell
-    sub = _subset(js, first)
+    returns the distinct path of every merged row. With ``drop_empty``, rows without touches
+    are left out.
+
+    Cells are counted with ``bincount`` over ``2 * path + not converted``: no hashing beyond
+    the one that numbers the distinct paths.
+    """
+    ids, flat, lengths = js.distinct_paths()
+    conv = js.outcome == _CONV
+    key = 2 * ids + ~conv
+    size = 2 * len(lengths)
+    present = np.bincount(key, minlength=size) > 0
+    if drop_empty:
+        present &= np.repeat(lengths > 0, 2)
+    cell = np.flatnonzero(present)
+    path = cell // 2
+    weight = np.bincount(key, weights=js.weight, minlength=size)[cell]
+    value = np.bincount(key, weights=np.where(conv, js.value, 0.0), minlength=size)[cell]
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    cell_len = lengths[path]
+    offsets = np.zeros(len(cell) + 1, dtype=np.int64)
+    np.cumsum(cell_len, out=offsets[1:])
+    symbols = flat[np.repeat(starts[path] - offsets[:-1], cell_len) + np.arange(offsets[-1])]
     cells = JourneySet(
         js.labels,
-        sub.symbols,
-        sub.offsets,
-        np.where(uniq % 2 == 0, _CONV, _DROP).astype(np.int8),
-        np.bincount(inv, weights=js.weight, minlength=len(uniq)),
-        np.bincount(inv, weights=js.value * conv, minlength=len(uniq)),
+        symbols,
+        offsets,
+        np.where(cell % 2 == 0, _CONV, _DROP).astype(np.int8),
+        weight,
+        value,
         dict(js.info),
     )
-    return cells, _compact(uniq // 2)
+    return cells, _compact(path)
 
 
 def _from_log(
@@ -171,17 +186,17 @@ def _from_log(
     js, frame = journey_set(log, by="channel", timeout=timeout, lookback=lookback, frame=times)
     empty = js.lengths == 0
     dropped = int(empty.sum())
-    if dropped:
-        js = _subset(js, ~empty)
     dt = path_index = None
     if times:
+        if dropped:
+            js = _subset(js, ~empty)
         # touch times relative to the journey end; the data layer does not expose them
         _, touch_pos, touch_j, _ = _journey_index(log, timeout=timeout, lookback=lookback)
         t = log.times(unit)
         end = np.asarray(log.to_float(frame["end"].to_numpy(), unit), dtype=float)
         dt = end[touch_j] - t[touch_pos]
     else:
-        js, path_index = _cells(js)
+        js, path_index = _cells(js, drop_empty=True)
     info = {
         "source": "event_log",
         "journeys_without_touches": dropped,

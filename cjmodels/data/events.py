@@ -55,17 +55,32 @@ def _rows(index: pd.Index, mask: np.ndarray) -> str:
     return f"[{shown}{more}]"
 
 
-def _as_strings(col: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Labels as an object array of str (None where missing), converting only the uniques."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    labels = np.array([str(u) for u in uniques] + [None], dtype=object)
-    return labels[codes], [str(u) for u in uniques]
+def _label_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a label column into its sorted distinct labels as ``str`` (-1 where missing).
+
+    One hash pass over the rows (none for a categorical column); only the distinct values are
+    converted to ``str``, and values that print the same (``1`` and ``"1"``) share a label.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):  # already coded: no hashing of the rows
+        codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+        used = np.zeros(len(uniques) + 1, dtype=bool)
+        used[codes] = True  # code -1 (missing) marks the extra last slot
+        used = used[:-1]
+    else:
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        used = np.ones(len(uniques), dtype=bool)
+    names = np.array([str(u) for u in uniques], dtype=str)
+    labels, remap = np.unique(names[used], return_inverse=True)  # unused categories go
+    code_type = np.int8 if len(labels) < 128 else np.int16 if len(labels) < 32768 else np.int32
+    lookup = np.full(len(uniques) + 1, -1, dtype=code_type)
+    lookup[:-1][used] = remap
+    return lookup[codes], labels.astype(object)
 
 
-def _sort_keys(keys: list[np.ndarray], radix: list[int]) -> np.ndarray:
+def _sort_keys(keys: list[np.ndarray], radix: list[int]) -> np.ndarray | None:
     """``np.lexsort(keys)`` (primary key last), computed the fast way when possible.
 
-    Returns the identity when the rows are already ordered. When the keys are integers whose
+    Returns ``None`` when the rows are already ordered. When the keys are integers whose
     ranges multiply to less than 2**62, they are packed into one int64 and sorted with a stable
     argsort, which is several times faster than ``np.lexsort`` on millions of rows.
     ``radix[i]`` bounds ``keys[i]`` for the leading (least significant) small keys.
@@ -78,7 +93,7 @@ def _sort_keys(keys: list[np.ndarray], radix: list[int]) -> np.ndarray:
             break
         undecided &= ~lt
     else:
-        return np.arange(n)
+        return None
     if all(k.dtype.kind in "iu" for k in keys) and n:
         packed = np.zeros(n, dtype=np.int64)
         span = 1.0
@@ -298,11 +313,15 @@ class EventLog:
         self.time_kind: str = kind
 
         if c["event"] is None:
-            ev = pd.Series("touch", index=index)
+            ev_codes, ev_uniques = np.zeros(len(data), dtype=np.intp), np.array(["touch"])
         else:
             ev = data[c["event"]]
-        # one hash pass: codes into the distinct event names, checked on the distinct names
-        ev_codes, ev_uniques = pd.factorize(ev, use_na_sentinel=True)
+            cats = ev.cat.categories if isinstance(ev.dtype, pd.CategoricalDtype) else None
+            if cats is not None and all(u in self.event_types for u in cats):
+                # already coded, and every category is an event type: no pass over the rows
+                ev_codes, ev_uniques = ev.cat.codes.to_numpy(), np.array(cats, dtype=object)
+            else:  # one hash pass: codes into the distinct names, checked on those names
+                ev_codes, ev_uniques = pd.factorize(ev, use_na_sentinel=True)
         bad = ev_codes < 0
         if bad.any():
             raise ValidationError(
@@ -319,57 +338,55 @@ class EventLog:
                 f"{_rows(index, bad)}; expected one of {list(self.event_types)}. Map your "
                 "event names onto these, or pass event_types=[...] to allow more."
             )
-        names = np.array([str(u) for u in ev_uniques], dtype=object)
-        ev_arr = names[ev_codes]
-        is_touch = ev_codes == (list(names).index("touch") if "touch" in names else -2)
         rank = {e: i for i, e in enumerate(self.event_types)}
-        self._ev_rank = np.array([rank[u] for u in names], dtype=np.int64)[ev_codes]
+        rank_type = np.int8 if len(self.event_types) < 128 else np.int32
+        ev_rank = np.array([rank[str(u)] for u in ev_uniques], dtype=rank_type)[ev_codes]
+        touch_rank = rank.get("touch", -2)
+        is_touch = ev_rank == touch_rank
+        self._ev_rank = ev_rank
 
-        frame: dict[str, Any] = {
-            "customer_id": cust.to_numpy(),
-            "timestamp": time,
-            "event": ev_arr,
-        }
+        frame: dict[str, Any] = {"customer_id": cust.to_numpy(), "timestamp": time}
+        labels: dict[str, np.ndarray] = {}
         if c["channel"] is not None:
             ch = data[c["channel"]]
-            bad = (ch.isna().to_numpy()) & is_touch
+            codes, uniques = _label_codes(ch)
+            bad = (codes < 0) & is_touch
             if bad.any():
                 raise ValidationError(
                     f"column {c['channel']!r} (channel) is missing on {int(bad.sum())} touch "
                     f"rows, first at rows {_rows(index, bad)}. Every touch needs a channel: fill "
                     "them (for example with 'unknown') or drop them."
                 )
-            as_str, uniques = _as_strings(ch)
             bad_labels = [u for u in uniques if PATH_SEPARATOR.strip() in u]
             if bad_labels:
-                bad = np.isin(as_str, bad_labels)
+                bad = np.isin(codes, [list(uniques).index(u) for u in bad_labels])
                 raise ValidationError(
                     f"column {c['channel']!r} (channel) contains {PATH_SEPARATOR.strip()!r} in "
                     f"{bad_labels[:5]} at rows {_rows(index, bad)}; that character separates "
                     "channels in paths. Rename these channels."
                 )
-            frame["channel"] = as_str
+            frame["channel"], labels["channel"] = codes, uniques
         if c["stage"] is not None:
-            st_arr, _ = _as_strings(data[c["stage"]])
-            st = pd.Series(st_arr, index=index)
+            codes, uniques = _label_codes(data[c["stage"]])
             if self.scheme is not None:
-                bad = st.isna().to_numpy() & is_touch
+                bad = (codes < 0) & is_touch
                 if bad.any():
                     raise ValidationError(
                         f"column {c['stage']!r} (stage) is missing on {int(bad.sum())} touch rows, "
                         f"first at rows {_rows(index, bad)}; scheme {self.scheme.name!r} needs "
                         "a stage on every touch."
                     )
-                bad = st.notna().to_numpy() & ~st.isin(self.scheme.stages).to_numpy()
-                if bad.any():
-                    unknown = sorted({str(v) for v in st[bad].unique()})[:10]
+                unknown_codes = [i for i, u in enumerate(uniques) if u not in self.scheme.stages]
+                if unknown_codes:
+                    bad = np.isin(codes, unknown_codes)
+                    unknown = sorted(uniques[i] for i in unknown_codes)[:10]
                     raise ValidationError(
                         f"column {c['stage']!r} (stage) has stages {unknown} that are not in "
                         f"scheme {self.scheme.name!r} {list(self.scheme.stages)}, at rows "
                         f"{_rows(index, bad)}. Map them onto the scheme or declare your own "
                         "StageScheme."
                     )
-            frame["stage"] = st.to_numpy(dtype=object)
+            frame["stage"], labels["stage"] = codes, uniques
         if c["value"] is not None:
             val = data[c["value"]]
             if not (pd.api.types.is_numeric_dtype(val) and not pd.api.types.is_bool_dtype(val)):
@@ -378,7 +395,7 @@ class EventLog:
                     f"Convert it with pd.to_numeric(df[{c['value']!r}])."
                 )
             v = val.to_numpy(dtype=float, na_value=np.nan)
-            bad = np.isnan(v) & (ev_arr == "conversion")
+            bad = np.isnan(v) & (ev_rank == rank.get("conversion", -2))
             if bad.any():
                 raise ValidationError(
                     f"column {c['value']!r} (value) is missing on {int(bad.sum())} conversion "
@@ -398,17 +415,72 @@ class EventLog:
                     "before building the log."
                 )
             frame["value"] = v
-        for cov in self.covariates:
-            frame[cov] = data[cov].to_numpy()
 
-        order = self._sort_order(frame)
-        self._event_codes = self._ev_rank[order].astype(np.int8)
+        order = self._sort_order(frame, labels)
         del self._ev_rank
-        out = pd.DataFrame({k: v[order] for k, v in frame.items()})
+        identity = order is None
+        # the log owns its arrays: a copy (in input order when that is already sorted, which
+        # is a plain memory copy) so that later changes to the input cannot reach it
+        take = (lambda a: a.copy()) if identity else (lambda a: a[order])
+        self._event_codes: np.ndarray = take(ev_rank)
+        self._arrays: dict[str, Any] = {k: take(v) for k, v in frame.items()}
+        for arr in self._arrays.values():
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False
+        self._event_codes.flags.writeable = False
+        self._labels: dict[str, np.ndarray] = labels
+        self._covariates: dict[str, pd.Series] = {}
         for cov in self.covariates:  # keep extension dtypes (categorical, nullable ints)
-            out[cov] = data[cov].iloc[order].reset_index(drop=True)
-        self.events: pd.DataFrame = out
-        self.source_index: pd.Index = index[order]
+            col = data[cov] if identity else data[cov].iloc[order]
+            self._covariates[cov] = col.reset_index(drop=True).copy()
+        self._input_index = index
+        self._order = order
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The validated events as a DataFrame (built on first use, then cached).
+
+        Canonical columns ``customer_id``, ``timestamp``, ``event``, ``channel``, ``stage``,
+        ``value`` (those present) and the covariates, sorted by customer, time and the
+        tie-break order, indexed 0..n-1. Label columns hold ``str`` (``None`` where missing).
+        """
+        cached = self.__dict__.get("_events")
+        if cached is None:
+            a = self._arrays
+            cols: dict[str, Any] = {
+                "customer_id": a["customer_id"],
+                "timestamp": a["timestamp"],
+                "event": np.array(self.event_types, dtype=object)[self._event_codes],
+            }
+            for name in ("channel", "stage"):
+                if name in a:
+                    lab = np.append(self._labels[name].astype(object), None)
+                    cols[name] = lab[a[name]]  # code -1 picks the trailing None
+            if "value" in a:
+                cols["value"] = a["value"]
+            out = pd.DataFrame(cols, copy=True)
+            for cov, col in self._covariates.items():
+                out[cov] = col
+            self._events = cached = out
+        return cached
+
+    @property
+    def source_index(self) -> pd.Index:
+        """The input's index label of each row of :attr:`events`."""
+        cached = self.__dict__.get("_source_index")
+        if cached is None:
+            idx = self._input_index
+            cached = idx if self._order is None else idx[self._order]
+            self._source_index = cached
+        return cached
+
+    def column(self, name: str) -> Any:
+        """A canonical column as a sorted read-only array, without building :attr:`events`.
+
+        ``channel`` and ``stage`` come as their integer codes (see :meth:`codes`).
+        """
+        self.require(name, purpose=f"reading {name}")
+        return self._arrays[name]
 
     def _parse_time(self, col: pd.Series, index: pd.Index) -> tuple[np.ndarray, str]:
         name = self.columns["timestamp"]
@@ -471,15 +543,15 @@ class EventLog:
             parsed.array
         ), "datetime"
 
-    def _sort_order(self, frame: dict[str, Any]) -> np.ndarray:
+    def _sort_order(self, frame: dict[str, Any], labels: dict[str, np.ndarray]) -> Any:
         """Order by customer, time, event rank; channel, stage and value break remaining ties.
 
-        Numeric keys are used as they are; the tie-break keys are only built when ties exist.
+        Returns ``None`` when the rows are already in that order. Numeric keys are used as
+        they are; the tie-break keys are only built when ties exist.
         """
         cust = frame["customer_id"]
         if np.asarray(cust).dtype.kind in "iu":
             cust_key = np.asarray(cust, dtype=np.int64)
-            cust_key = cust_key - cust_key.min()
         elif np.asarray(cust).dtype.kind == "f":
             cust_key = np.asarray(cust)
         else:
@@ -491,11 +563,17 @@ class EventLog:
             time_key = np.asarray(pd.DatetimeIndex(time).asi8)
         ev_key = self._ev_rank
         order = _sort_keys([ev_key, time_key, cust_key], radix=[len(self.event_types)])
-        ck, tk, ek = (k[order] for k in (cust_key, time_key, ev_key))
+        if order is None:
+            ck, tk, ek = cust_key, time_key, ev_key
+        else:
+            ck, tk, ek = (k[order] for k in (cust_key, time_key, ev_key))
         tied = (ck[1:] == ck[:-1]) & (tk[1:] == tk[:-1]) & (ek[1:] == ek[:-1])
         if not tied.any():
             return order
-        # re-order only the rows inside runs of ties, by value, channel and stage
+        if order is None:
+            order = np.arange(len(ck))
+        # re-order only the rows inside runs of ties, by value, channel and stage (labels in
+        # sorted order; a missing label sorts first)
         in_run = np.zeros(len(order), dtype=bool)
         in_run[:-1] |= tied
         in_run[1:] |= tied
@@ -507,15 +585,19 @@ class EventLog:
             sub_keys.append(np.nan_to_num(frame["value"][rows], nan=-1.0))
         for col in ("channel", "stage"):
             if col in frame:
-                codes, _ = pd.factorize(pd.Series(frame[col][rows]).fillna(""), sort=True)
-                sub_keys.append(codes)
+                sub_keys.append(frame[col][rows])
         sub_keys.append(run_id)
         order[idx] = rows[np.lexsort(sub_keys)]
+        if np.array_equal(order, np.arange(len(order))):
+            return None
         return order
 
     def _set_window(self, start: Any, end: Any) -> None:
-        t = self.events["timestamp"]
-        tmin, tmax = t.min(), t.max()
+        t = self._arrays["timestamp"]
+        if self.time_kind == "numeric":
+            tmin, tmax = t.min(), t.max()
+        else:
+            tmin, tmax = pd.Series(t).agg(["min", "max"])
         self.observation_start = self._coerce_bound(start, "observation_start", tmin)
         self.observation_end = self._coerce_bound(end, "observation_end", tmax)
         if self.observation_end < self.observation_start:
@@ -523,11 +605,13 @@ class EventLog:
                 f"observation_end == {self.observation_end} is before observation_start == "
                 f"{self.observation_start}."
             )
-        tv = t.to_numpy()
-        for bound, name, bad in (
-            (self.observation_start, "observation_start", tv < self.observation_start),
-            (self.observation_end, "observation_end", tv > self.observation_end),
-        ):
+        checks = []
+        if start is not None:
+            checks.append((self.observation_start, "observation_start", lambda tv, b: tv < b))
+        if end is not None:
+            checks.append((self.observation_end, "observation_end", lambda tv, b: tv > b))
+        for bound, name, outside in checks:
+            bad = np.asarray(outside(pd.Series(t), bound))
             if np.any(bad):
                 raise ValidationError(
                     f"{name} == {bound} but {int(np.sum(bad))} events lie outside it, at rows "
@@ -556,7 +640,7 @@ class EventLog:
     @property
     def n_events(self) -> int:
         """Number of events."""
-        return len(self.events)
+        return len(self._event_codes)
 
     @property
     def n_customers(self) -> int:
@@ -567,7 +651,7 @@ class EventLog:
     def customer_codes(self) -> np.ndarray:
         """Customer index 0..n_customers-1 of every event (non-decreasing)."""
         if not hasattr(self, "_customer_codes"):
-            cust = self.events["customer_id"].to_numpy()
+            cust = self._arrays["customer_id"]
             new = np.ones(len(cust), dtype=bool)
             new[1:] = cust[1:] != cust[:-1]
             self._customer_codes = np.cumsum(new) - 1
@@ -588,26 +672,26 @@ class EventLog:
     @property
     def customers(self) -> np.ndarray:
         """Customer ids, in the order of :attr:`customer_codes`."""
-        cust = self.events["customer_id"].to_numpy()
+        cust = self._arrays["customer_id"]
         codes = self.customer_codes
         first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
         return cust[first]
 
     @property
     def has_channel(self) -> bool:
-        return "channel" in self.events
+        return "channel" in self._arrays
 
     @property
     def has_stage(self) -> bool:
-        return "stage" in self.events
+        return "stage" in self._arrays
 
     @property
     def has_value(self) -> bool:
-        return "value" in self.events
+        return "value" in self._arrays
 
     def require(self, *names: str, purpose: str) -> None:
         """Raise a clear error when a canonical column needed for ``purpose`` is absent."""
-        missing = [n for n in names if n not in self.events]
+        missing = [n for n in names if n not in self._arrays]
         if missing:
             raise ValidationError(
                 f"{purpose} needs the {', '.join(missing)} column(s), which this event log does "
@@ -619,7 +703,7 @@ class EventLog:
         cache = self.__dict__.setdefault("_times_cache", {})
         if unit not in cache:
             t = time_to_float(
-                self.events["timestamp"],
+                pd.Series(self._arrays["timestamp"], copy=False),
                 kind=self.time_kind,
                 unit=unit,
                 origin=self.observation_start,
@@ -628,14 +712,59 @@ class EventLog:
             cache[unit] = t
         return cache[unit]
 
+    def ticks(self) -> tuple[np.ndarray, pd.Timedelta | None]:
+        """Event times as exact numbers, for comparisons that must not round.
+
+        For datetime logs: int64 counts of the column's own resolution since the epoch (UTC)
+        and that resolution as a Timedelta; for numeric logs: the numbers and ``None``.
+        """
+        arr = self._arrays["timestamp"]
+        if self.time_kind == "numeric":
+            return arr, None
+        if isinstance(arr, np.ndarray):
+            out = arr.view(np.int64)
+            return out, pd.Timedelta(1, unit=np.datetime_data(arr.dtype)[0])
+        out = np.asarray(arr.asi8)  # a timezone-aware column: ticks since the epoch in UTC
+        out.flags.writeable = False
+        return out, pd.Timedelta(1, unit=arr.unit)
+
+    def span_ticks(self, d: Any) -> float | int:
+        """A positive span (see :meth:`duration`) in the units of :meth:`ticks`.
+
+        For datetime logs the whole number of ticks it holds, so that ``gap > span_ticks(d)``
+        on integer gaps is exactly ``gap > d``.
+        """
+        _, tick = self.ticks()
+        if tick is None:
+            return self.duration(d)
+        if isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(d, bool):
+            span = pd.Timedelta(float(d), unit="D")  # a bare number counts days
+        else:
+            self.duration(d)  # raises a clear error for what is not a span
+            span = pd.Timedelta(d)
+        return int(span.value // tick.value)
+
+    def time_ticks(self, t: Any) -> float | int:
+        """A point in time in the units of :meth:`ticks` (whole ticks, rounded down)."""
+        _, tick = self.ticks()
+        if tick is None:
+            return float(t)
+        ts = pd.Timestamp(t)
+        epoch = pd.Timestamp(0, tz=ts.tz) if ts.tz is not None else pd.Timestamp(0)
+        return int((ts - epoch) // tick)
+
     def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """Integer codes of a label column (-1 where missing) and the sorted labels (cached)."""
         self.require(column, purpose=f"coding {column}")
         cache = self.__dict__.setdefault("_codes_cache", {})
         if column not in cache:
-            codes, labels = pd.factorize(self.events[column].to_numpy(), sort=True)
-            codes.flags.writeable = False
-            cache[column] = (codes, np.asarray(labels, dtype=object))
+            if column in self._labels:  # coded when the log was built
+                codes, labels = self._arrays[column], self._labels[column]
+            else:
+                codes, labels = pd.factorize(self._arrays[column], sort=True)
+                codes.flags.writeable = False
+                labels = np.asarray(labels, dtype=object)
+            cache[column] = (codes, labels)
         return cache[column]
 
     def to_float(self, t: Any, unit: str = "D") -> Any:
@@ -699,8 +828,9 @@ class EventLog:
         return out
 
     def __repr__(self) -> str:
-        n_conv = int((self.events["event"] == "conversion").sum())
-        n_ch = self.events["channel"].nunique() if self.has_channel else 0
+        n_conv = int(self.is_event("conversion").sum())
+        n_ch = len(np.unique(self._arrays["channel"][self._arrays["channel"] >= 0])) if (
+            self.has_channel) else 0
         return (
             f"EventLog({self.n_events} events, {self.n_customers} customers, {n_conv} "
             f"conversions, {n_ch} channels, {self.observation_start} .. {self.observation_end})"

@@ -40,6 +40,23 @@ _CONV, _DROP, _CENS = 0, 1, 2
 _TERMINAL_EVENTS = ("conversion", "drop_out", "churn")
 
 
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, in one cumulative
+    sum (``np.repeat`` with counts is several times slower on millions of rows)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    starts = np.asarray(starts, dtype=np.int64)
+    if not lengths.all():
+        keep = lengths > 0
+        starts, lengths = starts[keep], lengths[keep]
+    if len(lengths) == 0:
+        return np.empty(0, dtype=np.int64)
+    step = np.ones(int(lengths.sum()), dtype=np.int64)
+    at = np.cumsum(lengths[:-1])
+    step[0] = starts[0]
+    step[at] = starts[1:] - (starts[:-1] + lengths[:-1] - 1)
+    return np.cumsum(step, out=step)
+
+
 @dataclass(frozen=True)
 class JourneySet:
     """Journeys as flat arrays: the common input of paths, transitions and journey tables.
@@ -103,43 +120,99 @@ class JourneySet:
     def path_ids(self) -> tuple[np.ndarray, list[np.ndarray]]:
         """Id of each row's symbol sequence among the distinct sequences, and those sequences.
 
-        Sequences are grouped by length and compared as integer keys (or rows when the key would
-        overflow), so the work grows with the number of distinct lengths, not of journeys.
+        Ids number the distinct sequences by length, then by first appearance; see
+        :meth:`distinct_paths` for the same in flat form (no array per sequence).
         """
-        lengths = self.lengths
-        ids = np.empty(self.n, dtype=np.int64)
-        seqs: list[np.ndarray] = []
-        base = max(len(self.labels), 1)
-        max_exact = int(np.floor(62 / np.log2(base + 1))) if base > 1 else 62
-        for length in np.unique(lengths):
-            rows = np.flatnonzero(lengths == length)
-            if length == 0:
-                ids[rows] = len(seqs)
-                seqs.append(np.empty(0, dtype=np.int64))
-                continue
-            mat = self.symbols[self.offsets[rows][:, None] + np.arange(length)]
-            if length <= max_exact:
-                key = np.zeros(len(rows), dtype=np.int64)
-                for col in range(length):  # loop over positions, not journeys
-                    key = key * (base + 1) + mat[:, col] + 1
-                inv, uniq = pd.factorize(key)
-                first = np.empty(len(uniq), dtype=np.int64)
-                first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
-                ids[rows] = len(seqs) + inv
-                seqs.extend(mat[first])
-            else:
-                uniq_rows, inv = np.unique(mat, axis=0, return_inverse=True)
-                ids[rows] = len(seqs) + inv.ravel()
-                seqs.extend(uniq_rows)
-        return ids, seqs
+        ids, flat, lengths = self.distinct_paths()
+        return ids, np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
 
     def distinct_paths(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`path_ids` in flat form: the id of each row's sequence, then the symbols of all
-        distinct sequences concatenated and the length of each."""
-        ids, seqs = self.path_ids()
-        lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
-        flat = np.concatenate(seqs).astype(np.int64) if seqs else np.empty(0, dtype=np.int64)
-        return ids, flat, lengths
+        """The id of each row's symbol sequence, then the symbols of all distinct sequences
+        concatenated and the length of each.
+
+        Ids number the distinct sequences by length, then by first appearance. A sequence of
+        up to ``62 / log2(len(labels) + 2)`` symbols is one int64 key (its symbols as digits),
+        built for all rows in one pass over the touches; longer ones are compared as rows,
+        a group per length, so the work grows with the touches, not with the journeys.
+        """
+        lengths = self.lengths
+        n = self.n
+        radix = max(len(self.labels), 1) + 1  # digit 0 is never used: keys keep their length
+        max_exact = int(np.floor(62 / np.log2(radix)))
+        long_rows = np.flatnonzero(lengths > max_exact)
+        key = np.zeros(n, dtype=np.int64)
+        if len(long_rows) == 0:
+            symbols, offsets = self.symbols, self.offsets
+        else:  # keys of the short rows only; their touches gathered in one pass
+            short = lengths <= max_exact
+            lens = lengths[short]
+            offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+            np.cumsum(lens, out=offsets[1:])
+            starts = self.offsets[:-1][short]
+            symbols = self.symbols[_ranges(starts, lens)]
+        m = len(symbols)
+        if m:
+            # digit of each touch: its symbol + 1, at the power of its distance to the end
+            lens = np.diff(offsets)
+            # distance of each touch to the end of its row: a countdown restarted per row
+            to_end = np.full(m, -1, dtype=np.int64)
+            nonempty = lens > 0
+            to_end[offsets[:-1][nonempty]] = lens[nonempty] - 1
+            # each restart jumps from 0 (the previous row's end) to its length - 1
+            np.cumsum(to_end, out=to_end)
+            power = radix ** np.arange(max_exact + 1, dtype=np.int64)
+            digits = power[to_end]
+            digits *= symbols.astype(np.int64) + 1
+            short_key = np.zeros(len(lens), dtype=np.int64)
+            short_key[nonempty] = np.add.reduceat(digits, offsets[:-1][nonempty])
+            if len(long_rows):
+                key[lengths <= max_exact] = short_key
+            else:
+                key = short_key
+        key[long_rows] = -1
+        inv, uniq = pd.factorize(key)
+        first = np.empty(len(uniq), dtype=np.int64)
+        first[inv[::-1]] = np.arange(n - 1, -1, -1)  # the first row carrying each key
+        # long sequences: one id per distinct row within each length
+        extra_first: list[np.ndarray] = []
+        extra_ids = np.empty(0, dtype=np.int64)
+        if len(long_rows):
+            long_code = int(np.flatnonzero(uniq == -1)[0])
+            extra_ids = np.empty(len(long_rows), dtype=np.int64)
+            next_id = len(uniq)
+            long_len = lengths[long_rows]
+            for length in np.unique(long_len):
+                sel = np.flatnonzero(long_len == length)
+                rows = long_rows[sel]
+                mat = self.symbols[self.offsets[rows][:, None] + np.arange(length)]
+                _, first_of, inv_l = np.unique(mat, axis=0, return_index=True,
+                                              return_inverse=True)
+                extra_ids[sel] = next_id + inv_l.ravel()  # in the order of the rows' values
+                extra_first.append(rows[first_of])
+                next_id += len(first_of)
+            keep = np.flatnonzero(np.arange(len(uniq)) != long_code)
+            n_extra = next_id - len(uniq)
+            # short sequences are ordered by first appearance, long ones as numbered above
+            rank = np.concatenate([first[keep], np.arange(n_extra)])
+            first = np.concatenate([first[keep], *extra_first])
+            old_to_new = np.full(len(uniq), -1, dtype=np.int64)
+            old_to_new[keep] = np.arange(len(keep))
+            inv = old_to_new[inv]
+            inv[long_rows] = len(keep) + (extra_ids - len(uniq))
+        else:
+            rank = first
+        # renumber: by length, then by first appearance
+        order = np.lexsort((rank, lengths[first]))
+        new_id = np.empty(len(order), dtype=np.int64)
+        new_id[order] = np.arange(len(order))
+        ids = new_id[inv]
+        rows = first[order]
+        lens_out = lengths[rows]
+        starts = self.offsets[:-1][rows]
+        cum = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lens_out, out=cum[1:])
+        flat = self.symbols[_ranges(starts, lens_out)]
+        return ids, flat.astype(np.int64), lens_out.astype(np.int64)
 
     def path_strings(self, separator: str = PATH_SEPARATOR) -> tuple[np.ndarray, np.ndarray]:
         """Path id of each row and the path string of each id."""
@@ -150,7 +223,10 @@ class JourneySet:
 
 
 def _relevant(log: EventLog) -> np.ndarray:
-    return log.is_event("touch", *_TERMINAL_EVENTS)
+    wanted = np.zeros(len(log.event_types), dtype=bool)
+    wanted[[log.event_types.index(e) for e in ("touch", *_TERMINAL_EVENTS)
+            if e in log.event_types]] = True
+    return wanted[log.event_codes]
 
 
 def _journey_index(
@@ -164,77 +240,98 @@ def _journey_index(
     journeys, which is all a :class:`JourneySet` needs (the frame costs a few gathers and a
     DataFrame).
     """
-    unit = "D"
-    rel = np.flatnonzero(_relevant(log))
+    relevant = _relevant(log)
+    every = bool(relevant.all())
+    rel = np.arange(len(relevant)) if every else np.flatnonzero(relevant)
     if len(rel) == 0:
         raise ValidationError(
             "the event log has no touch or conversion events, so it has no journeys."
         )
-    codes = log.event_codes[rel]
-    cust = log.customer_codes[rel]
-    t = log.times(unit)[rel]
+
+    def take(a: np.ndarray) -> np.ndarray:
+        return a if every else a[rel]
+
+    codes = take(log.event_codes)
+    cust = take(log.column("customer_id"))  # sorted: equal ids are adjacent
     is_touch = codes == log.event_types.index("touch")
     is_conv = codes == log.event_types.index("conversion")
-    is_stop = ~is_touch & ~is_conv  # drop_out / churn
+    is_stop = ~(is_touch | is_conv)  # drop_out / churn
+    any_stop = bool(is_stop.any())
     n = len(rel)
-    new_cust = np.ones(n, dtype=bool)
-    new_cust[1:] = cust[1:] != cust[:-1]
-    prev_terminal = np.zeros(n, dtype=bool)
-    prev_terminal[1:] = ~is_touch[:-1]
-    boundary = new_cust | prev_terminal
-    timed_out = np.zeros(n, dtype=bool)
-    timeout_f = None
+    boundary = np.empty(n, dtype=bool)
+    boundary[0] = True
+    np.not_equal(cust[1:], cust[:-1], out=boundary[1:])
+    boundary[1:] |= ~is_touch[:-1]  # a conversion or a stop ends the journey before it
+    timed_out = None
+    t = timeout_t = None
+    if timeout is not None or lookback is not None:
+        # exact: integer ticks of the timestamps' resolution (numbers for numeric logs)
+        t = take(log.ticks()[0])
     if timeout is not None:
-        timeout_f = log.duration(timeout, unit)
-        if not timeout_f > 0:
+        if not log.duration(timeout) > 0:
             raise ValidationError(f"timeout == {timeout!r}, must be a positive time span.")
-        gap = np.empty(n)
-        gap[0] = 0.0
-        gap[1:] = t[1:] - t[:-1]
-        timed_out = ~boundary & (gap > timeout_f)
-        boundary = boundary | timed_out
-    # drop_out/churn with no open journey belong to none
-    orphan_stop = is_stop & boundary
-    starter = boundary & ~is_stop
-    jid = np.cumsum(starter) - 1
-    jid[orphan_stop] = -1
-    in_j = jid >= 0
-    n_j = int(starter.sum())
+        timeout_t = log.span_ticks(timeout)
+        timed_out = np.zeros(n, dtype=bool)
+        timed_out[1:] = (t[1:] - t[:-1]) > timeout_t
+        timed_out &= ~boundary
+        boundary |= timed_out
+    if any_stop:
+        # drop_out/churn with no open journey belong to none
+        orphan_stop = is_stop & boundary
+        starter = boundary & ~is_stop
+        jid = np.cumsum(starter) - 1
+        jid[orphan_stop] = -1
+        in_j = jid >= 0
+        n_j = int(starter.sum())
+        jj = jid[in_j]
+        last = np.flatnonzero(np.r_[jj[1:] != jj[:-1], True])
+        pos_in = np.flatnonzero(in_j)
+        last_pos = pos_in[last]
+        first_pos = pos_in[np.r_[0, last[:-1] + 1]]
+        n_orphan = int(orphan_stop.sum())
+    else:  # every event is in a journey, and every boundary starts one
+        first_pos = np.flatnonzero(boundary)
+        n_j = len(first_pos)
+        last_pos = np.empty(n_j, dtype=np.int64)
+        last_pos[:-1] = first_pos[1:] - 1
+        last_pos[-1] = n - 1
+        n_orphan = 0
 
     # journey ends: last event of each journey
-    jj = jid[in_j]
-    last = np.flatnonzero(np.r_[jj[1:] != jj[:-1], True])
-    pos_in = np.flatnonzero(in_j)
-    last_pos = pos_in[last]
-    first_pos = pos_in[np.r_[0, last[:-1] + 1]]
     outcome = np.full(n_j, _CENS, dtype=np.int8)
     outcome[is_conv[last_pos]] = _CONV
-    outcome[is_stop[last_pos]] = _DROP
-    # a journey followed by a timeout boundary of the same customer dropped out
-    nxt = last_pos + 1
-    has_next = nxt < n
-    ended_by_gap = np.zeros(n_j, dtype=bool)
-    ended_by_gap[has_next] = timed_out[nxt[has_next]]
-    outcome[(outcome == _CENS) & ended_by_gap] = _DROP
-    end_t = t[last_pos]
-    obs_end = log.to_float(log.observation_end, unit)
-    if timeout_f is not None:
-        stale = (outcome == _CENS) & (obs_end - end_t > timeout_f)
+    if any_stop:
+        outcome[is_stop[last_pos]] = _DROP
+    if timed_out is not None:
+        # a journey followed by a timeout boundary of the same customer dropped out
+        nxt = last_pos + 1
+        has_next = nxt < n
+        ended_by_gap = np.zeros(n_j, dtype=bool)
+        ended_by_gap[has_next] = timed_out[nxt[has_next]]
+        outcome[(outcome == _CENS) & ended_by_gap] = _DROP
+        obs_end = log.time_ticks(log.observation_end)
+        stale = (outcome == _CENS) & (obs_end - t[last_pos] > timeout_t)
         outcome[stale] = _DROP
 
     value = np.zeros(n_j)
     if log.has_value:
-        conv_val = log.events["value"].to_numpy()[rel][last_pos]
+        conv_val = log.column("value")[rel[last_pos]]
         value = np.where(outcome == _CONV, conv_val, 0.0)
 
-    touch_pos = np.flatnonzero(in_j & is_touch)
-    touch_j = jid[touch_pos]
+    if any_stop:
+        touch_pos = np.flatnonzero(in_j & is_touch)
+        touch_j = jid[touch_pos]
+    else:
+        touch_pos = np.flatnonzero(is_touch)
+        jid = np.cumsum(boundary, dtype=np.int32 if n < 2**31 else np.int64)
+        touch_j = jid[touch_pos]
+        touch_j -= 1
     excluded = 0
     if lookback is not None:
-        lb = log.duration(lookback, unit)
-        if not lb > 0:
+        if not log.duration(lookback) > 0:
             raise ValidationError(f"lookback == {lookback!r}, must be a positive time span.")
-        keep = t[touch_pos] >= end_t[touch_j] - lb
+        lb = log.span_ticks(lookback)
+        keep = t[last_pos][touch_j] - t[touch_pos] <= lb
         excluded = int((~keep).sum())
         touch_pos, touch_j = touch_pos[keep], touch_j[keep]
 
@@ -243,26 +340,21 @@ def _journey_index(
         "timeout": None if timeout is None else str(timeout),
         "lookback": None if lookback is None else str(lookback),
         "touches_outside_lookback": excluded,
-        "stop_events_outside_journeys": int(orphan_stop.sum()),
+        "stop_events_outside_journeys": n_orphan,
         "touches_in_journeys": len(touch_pos),
     }
     if not frame:
-        return (outcome, value), rel[touch_pos], touch_j, info
-    cust_ids = log.events["customer_id"].to_numpy()[rel[first_pos]]
-    jcust = cust[first_pos]
-    jnum = (
-        np.arange(n_j)
-        - np.flatnonzero(np.r_[True, jcust[1:] != jcust[:-1]])[
-            np.cumsum(np.r_[True, jcust[1:] != jcust[:-1]]) - 1
-        ]
-    )
-    ts = log.events["timestamp"]
+        return (outcome, value), touch_pos if every else rel[touch_pos], touch_j, info
+    cust_ids = log.column("customer_id")[rel[first_pos]]
+    new_c = np.r_[True, cust_ids[1:] != cust_ids[:-1]]
+    jnum = np.arange(n_j) - np.flatnonzero(new_c)[np.cumsum(new_c) - 1]
+    ts = log.column("timestamp")
     table = pd.DataFrame(
         {
             "customer_id": cust_ids,
             "journey": jnum + 1,
-            "start": ts.iloc[rel[first_pos]].to_numpy(),
-            "end": ts.iloc[rel[last_pos]].to_numpy(),
+            "start": ts[rel[first_pos]],
+            "end": ts[rel[last_pos]],
             "outcome": pd.Categorical.from_codes(outcome, categories=list(OUTCOMES)),
             "n_touches": np.bincount(touch_j, minlength=n_j),
             "value": value,
@@ -870,12 +962,17 @@ def path_table(
 
 
 def _sorted_path_strings(js: JourneySet) -> tuple[np.ndarray, np.ndarray, _ParsedPaths] | None:
-    """Distinct paths joined and sorted in Arrow's C++ kernels, with their split form.
+    """Distinct paths in sorted order, joined in Arrow's C++ kernels, with their split form.
 
     Returns the path id of each journey (ids in sorted path order), the sorted path strings and
     the parsed paths :class:`PathTable` would compute, or ``None`` when pyarrow is missing or a
     channel name would not survive a round trip through the path string (blanks around it, the
     separator inside it, empty), so that the general path applies the usual checks.
+
+    When no channel name holds a character at or below the blank (the separator's first
+    character), the code-point order of the joined strings is the lexicographic order of the
+    channel sequences, so the paths are sorted as integer sequences and only the sorted ones
+    are joined; otherwise Arrow sorts the strings.
     """
     try:
         import pyarrow as pa
@@ -894,17 +991,68 @@ def _sorted_path_strings(js: JourneySet) -> tuple[np.ndarray, np.ndarray, _Parse
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     sorted_labels = pa.array([labels[i] for i in order], type=pa.large_string())
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), sorted_labels.take(pa.array(codes)))
-    strings = pc.binary_join(lists, pa.scalar(PATH_SEPARATOR, type=pa.large_string()))
-    perm = pc.array_sort_indices(strings).to_numpy().astype(np.int64)  # code-point order
+    separator = pa.scalar(PATH_SEPARATOR, type=pa.large_string())
+    if all(min(lab) > PATH_SEPARATOR[0] for lab in labels):
+        perm = _lexicographic_order(codes, offsets, len(labels))
+        strings = None
+    else:
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets), sorted_labels.take(pa.array(codes)))
+        strings = pc.binary_join(lists, separator)
+        perm = pc.array_sort_indices(strings).to_numpy().astype(np.int64)  # code-point order
     new_id = np.empty(len(perm), dtype=np.int64)
     new_id[perm] = np.arange(len(perm))
-    starts = offsets[:-1][perm]
     lens = lengths[perm]
-    take = np.repeat(starts - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(lens.sum())
-    parsed = _ParsedPaths(np.array([labels[i] for i in order], dtype=object), codes[take], lens)
-    out = strings.take(pa.array(perm)).to_numpy(zero_copy_only=False)
+    sorted_codes = codes[_ranges(offsets[:-1][perm], lens)]
+    parsed = _ParsedPaths(np.array([labels[i] for i in order], dtype=object), sorted_codes, lens)
+    if strings is None:
+        sorted_offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=sorted_offsets[1:])
+        lists = pa.LargeListArray.from_arrays(
+            pa.array(sorted_offsets), sorted_labels.take(pa.array(sorted_codes))
+        )
+        out = pc.binary_join(lists, separator).to_numpy(zero_copy_only=False)
+    else:
+        out = strings.take(pa.array(perm)).to_numpy(zero_copy_only=False)
     return new_id[ids], out, parsed
+
+
+def _lexicographic_order(codes: np.ndarray, offsets: np.ndarray, n_labels: int) -> np.ndarray:
+    """Stable order of integer sequences ``codes[offsets[i]:offsets[i + 1]]``, lexicographic
+    (a prefix before its extensions).
+
+    Each block of positions becomes one int64 key per sequence (symbols + 1 as digits, 0 past
+    the end); blocks are sorted from the last to the first with a stable sort.
+    """
+    n = len(offsets) - 1
+    lengths = np.diff(offsets)
+    radix = n_labels + 1
+    block = max(int(np.floor(62 / np.log2(radix))), 1)
+    m = len(codes)
+    if n == 0 or m == 0:
+        return np.arange(n)
+    # position of every symbol within its sequence (a count restarted per sequence)
+    pos = np.ones(m, dtype=np.int64)
+    nonempty = lengths > 0
+    starts = offsets[:-1][nonempty]
+    pos[0] = 0
+    pos[starts[1:]] = 1 - lengths[nonempty][:-1]
+    np.cumsum(pos, out=pos)
+    power = radix ** np.arange(block - 1, -1, -1, dtype=np.int64)
+    perm = np.arange(n)
+    n_blocks = -(-int(lengths.max()) // block)
+    for b in range(n_blocks - 1, -1, -1):
+        lo, hi = b * block, (b + 1) * block
+        in_block = (pos >= lo) & (pos < hi)
+        digits = (codes[in_block].astype(np.int64) + 1) * power[pos[in_block] - lo]
+        count = np.clip(lengths - lo, 0, block)
+        key = np.zeros(n, dtype=np.int64)
+        has = count > 0
+        if has.any():
+            seg = np.zeros(int(has.sum()), dtype=np.int64)
+            np.cumsum(count[has][:-1], out=seg[1:])
+            key[has] = np.add.reduceat(digits, seg)
+        perm = perm[np.argsort(key[perm], kind="stable")]
+    return perm
 
 
 def read_path_table(
