@@ -171,3 +171,54 @@ def test_read_events_bad_files(tmp_path, name, content, words):
         read_events(p)
     for w in words:
         assert w in str(err.value)
+
+
+def test_log_owns_its_data_and_builds_the_frame_on_first_use():
+    df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [0.0, 1.0, 0.5],
+                       "event": ["touch", "conversion", "touch"],
+                       "channel": ["email", None, "search"], "value": [0.0, 9.0, 0.0]})
+    log = EventLog(df)
+    assert "_events" not in log.__dict__  # accessors work on the arrays
+    assert log.n_events == 3 and log.n_customers == 2 and log.has_value
+    df.loc[0, "value"] = 123.0  # later changes to the input do not reach the log
+    df.loc[1, "customer_id"] = 7
+    assert log.column("value").tolist() == [0.0, 9.0, 0.0]
+    assert log.events["customer_id"].tolist() == [1, 1, 2]
+    assert not log.column("timestamp").flags.writeable
+    assert log.events is log.events  # built once
+
+
+def test_categorical_labels_keep_only_observed_values_and_sort_as_text():
+    cats = pd.CategoricalDtype(["zz", "search", "email", "unused"])
+    df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [0.0, 1.0, 0.5],
+                       "event": pd.Categorical(["touch", "conversion", "touch"],
+                                               ["touch", "conversion", "drop_out"]),
+                       "channel": pd.Series(["search", None, "email"], dtype=cats)})
+    plain = df.astype({"event": object, "channel": object})
+    a, b = EventLog(df), EventLog(plain)
+    codes_a, labels_a = a.codes("channel")
+    codes_b, labels_b = b.codes("channel")
+    assert labels_a.tolist() == labels_b.tolist() == ["email", "search"]
+    np.testing.assert_array_equal(codes_a, codes_b)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    # an unknown category is an error only when a row uses it
+    df2 = df.assign(event=pd.Categorical(["touch", "conversion", "touch"],
+                                         ["touch", "conversion", "click"]))
+    assert EventLog(df2).n_events == 3
+    df3 = df.assign(event=pd.Categorical(["touch", "click", "touch"], ["touch", "click"]))
+    with pytest.raises(ValidationError, match="unknown values \\['click'\\]"):
+        EventLog(df3)
+
+
+def test_ticks_are_exact_integers_of_the_column_resolution():
+    ts = pd.to_datetime(["2025-01-01 00:00:00.000001", "2025-01-31 00:00:00.000001"])
+    df = pd.DataFrame({"customer_id": [1, 1], "timestamp": ts.as_unit("us"),
+                       "event": ["touch", "touch"], "channel": ["a", "b"]})
+    log = EventLog(df)
+    t, tick = log.ticks()
+    assert tick == pd.Timedelta(1, unit="us") and t.dtype == np.int64
+    assert t[1] - t[0] == log.span_ticks("30D") == 30 * 86_400 * 10**6
+    assert log.span_ticks(1.5) == int(1.5 * 86_400 * 10**6)  # a bare number counts days
+    assert log.time_ticks(log.observation_end) == t[1]
+    tz = EventLog(df.assign(timestamp=df["timestamp"].dt.tz_localize("Europe/Berlin")))
+    assert tz.ticks()[0][1] - tz.ticks()[0][0] == t[1] - t[0]

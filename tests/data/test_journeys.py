@@ -233,3 +233,80 @@ def test_journey_set_without_frame_is_the_same(timeout):
     for field in ("labels", "symbols", "offsets", "outcome", "weight", "value"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
     assert a.info == b.info
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_timeout_equal_to_the_gap_does_not_end_the_journey(unit):
+    # gaps are compared in integer ticks: a gap of exactly the timeout is no timeout, one tick
+    # more is, whatever the resolution and however far from the epoch
+    start = pd.Timestamp("2199-12-31 23:59:59")
+    tick = pd.Timedelta(1, unit=unit)
+    ts = pd.Series([start, start + pd.Timedelta("30D"), start + pd.Timedelta("60D") + tick])
+    df = pd.DataFrame({"customer_id": [1, 1, 1], "timestamp": ts.dt.as_unit(unit),
+                       "event": ["touch"] * 3, "channel": ["a", "b", "c"]})
+    j = journeys(df, timeout="30D")
+    assert j["path"].tolist() == ["a > b", "c"]
+    assert j["outcome"].tolist() == ["drop_out", "censored"]
+    # a journey whose last touch is exactly the timeout before the end of observation stays
+    # open; one tick older and it has dropped out
+    end = ts.iloc[2] + pd.Timedelta("30D")
+    assert journeys(df, timeout="30D", observation_end=end)["outcome"].tolist()[-1] == "censored"
+    late = journeys(df, timeout="30D", observation_end=end + tick)
+    assert late["outcome"].tolist()[-1] == "drop_out"
+    # lookback: a touch exactly lookback before the end is inside
+    lb = journeys(df.iloc[:2], lookback="30D")
+    assert lb["path"].tolist() == ["a > b"]
+    assert journeys(df.iloc[1:], lookback="30D")["path"].tolist() == ["c"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_distinct_paths_against_a_dictionary(seed):
+    from cjmodels.data.journeys import JourneySet
+
+    rng = np.random.default_rng(seed)
+    n_labels = [3, 12, 40][seed % 3]
+    n = 400
+    lengths = rng.integers(0, [6, 30, 70][seed % 3], n)
+    lengths[rng.random(n) < 0.3] = 2  # plenty of repeats
+    symbols = rng.integers(0, 2 if seed % 2 else n_labels, lengths.sum())
+    offsets = np.r_[0, np.cumsum(lengths)]
+    js = JourneySet(np.array([f"c{i}" for i in range(n_labels)], dtype=object), symbols,
+                    offsets, np.zeros(n, np.int8), np.ones(n), np.zeros(n))
+    ids, flat, lens = js.distinct_paths()
+    seqs = np.split(symbols, offsets[1:-1])
+    got = np.split(flat, np.cumsum(lens)[:-1])
+    # the same id exactly for the same sequence, and the id's sequence is the row's
+    assert len(got) == len({tuple(s) for s in seqs})
+    for i, s in enumerate(seqs):
+        np.testing.assert_array_equal(got[ids[i]], s)
+    assert (np.diff(lens) >= 0).all()  # numbered by length first
+    ids2, seqs2 = js.path_ids()
+    np.testing.assert_array_equal(ids, ids2)
+    assert all(np.array_equal(a, b) for a, b in zip(got, seqs2, strict=True))
+
+
+def test_lexicographic_order_of_integer_sequences():
+    from cjmodels.data.journeys import _lexicographic_order
+
+    rng = np.random.default_rng(1)
+    for n_labels, max_len in [(2, 5), (10, 20), (39, 40), (200, 12)]:
+        lengths = rng.integers(0, max_len, 300)
+        codes = rng.integers(0, n_labels, lengths.sum())
+        offsets = np.r_[0, np.cumsum(lengths)]
+        seqs = [tuple(codes[offsets[i]:offsets[i + 1]]) for i in range(300)]
+        expect = sorted(range(300), key=seqs.__getitem__)  # stable, prefix first
+        assert _lexicographic_order(codes, offsets, n_labels).tolist() == expect
+
+
+@pytest.mark.parametrize("channels", [["b", "a", "ab", "a_b", "Z", "é"], ["a b", "a", "a =", "a!"]])
+def test_path_table_is_in_code_point_order_of_the_path_strings(channels):
+    # names without blanks are sorted as integer sequences, others as strings: both must
+    # give Python's string order
+    rng = np.random.default_rng(2)
+    df = random_log(rng, n_customers=400, n_events=4000)
+    touch = df["channel"].notna()
+    df.loc[touch, "channel"] = rng.choice(channels, int(touch.sum()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        paths = path_table(df).table["path"].tolist()
+    assert paths == sorted(paths) and len(set(paths)) == len(paths)
