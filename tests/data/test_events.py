@@ -222,3 +222,69 @@ def test_ticks_are_exact_integers_of_the_column_resolution():
     assert log.time_ticks(log.observation_end) == t[1]
     tz = EventLog(df.assign(timestamp=df["timestamp"].dt.tz_localize("Europe/Berlin")))
     assert tz.ticks()[0][1] - tz.ticks()[0][0] == t[1] - t[0]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["shuffled", "sorted", "time_ordered", "time_ordered_any", "minor_keys_ordered", "wide_times", "float_ids",
+     "empty", "one_row"],
+)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sort_keys_equals_lexsort(layout, seed):
+    """The log's row order is exactly ``np.lexsort`` (stable: ties keep the input order),
+    whichever fast path computes it: nothing to do, ordered minor keys left out, a log in time
+    order sorted by customer alone, packed values sorted with their row numbers, a stable
+    argsort when those do not fit in 63 bits, or ``np.lexsort`` itself for float ids."""
+    from cjmodels.data.events import _sort_keys
+
+    rng = np.random.default_rng(seed)
+    n = {"empty": 0, "one_row": 1}.get(layout, 3000)
+    cust = rng.integers(0, 200, n)
+    time = rng.integers(0, 50, n) * 1_000_000  # whole seconds in microseconds: many ties
+    ev = rng.integers(0, 3, n).astype(np.int8)
+    if layout == "sorted":
+        o = np.lexsort([ev, time, cust])
+        cust, time, ev = cust[o], time[o], ev[o]
+    elif layout == "time_ordered":  # a log exported in time order, then customer, event
+        o = np.lexsort([ev, cust, time])
+        cust, time, ev = cust[o], time[o], ev[o]
+    elif layout == "time_ordered_any":  # in time order, events of one time in any order
+        o = np.lexsort([cust, time])
+        cust, time, ev = cust[o], time[o], ev[o]
+    elif layout == "minor_keys_ordered":  # time and event already ordered lexicographically
+        o = np.lexsort([ev, time])
+        cust, time, ev = cust[o], time[o], ev[o]
+    elif layout == "wide_times":  # keys too wide to pack beside the row number
+        time = rng.integers(0, 2**50, n) | 1
+    keys = [ev, time, cust.astype(float) if layout == "float_ids" else cust]
+    order, gathered = _sort_keys(keys, radix=[3])
+    expected = np.lexsort(keys)
+    got = np.arange(n) if order is None else order
+    np.testing.assert_array_equal(got, expected)
+    assert (gathered is not None) == (layout == "time_ordered")  # the path taken
+    if gathered is not None:
+        for k, g in zip(keys, gathered, strict=True):
+            np.testing.assert_array_equal(g, k[expected])
+
+
+def test_log_in_time_order_equals_the_sorted_log():
+    """A log exported in time order, where rows of one time come in any customer order and a
+    touch and a purchase of one customer can share a timestamp, gives the same events."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    df = pd.DataFrame({
+        "customer_id": rng.integers(0, 300, n),
+        "timestamp": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 40, n), "h"),
+        "event": rng.choice(["touch", "conversion"], n, p=[0.8, 0.2]),
+        "channel": rng.choice(["search", "email", "social"], n),
+        "value": rng.uniform(0, 10, n).round(1),
+    })
+    ref = EventLog(df)
+    for layout in (df.sort_values("timestamp", kind="stable"), df.sample(frac=1, random_state=4)):
+        log = EventLog(layout)
+        pd.testing.assert_frame_equal(log.events, ref.events)
+        # every row still points at the input row it came from
+        back = layout.loc[log.source_index]
+        np.testing.assert_array_equal(back["customer_id"], log.events["customer_id"])
+        np.testing.assert_array_equal(back["timestamp"], log.events["timestamp"])
+        np.testing.assert_array_equal(back["value"], log.events["value"])
