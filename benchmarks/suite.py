@@ -122,6 +122,14 @@ def side_attribution_cjmodels(data: Path, n: int, repeat: int) -> dict:
     t, _ = _common.timings(three_rules, repeat)
     out["steps"]["heuristics_first_last_linear"] = {
         **t, "note": "attribution_data(events) once, then first, last and linear from it"}
+    # last, the same log in the row orders data also arrive in (then sorted by customer and
+    # time first): exported in time order, and shuffled; the frame is replaced, not copied
+    df = df.sort_values("timestamp", kind="stable")
+    t, _ = _common.timings(lambda: attribute(df, order=1), repeat)
+    out["steps"]["markov_order1_from_log_in_time_order"] = t
+    df = df.sample(frac=1.0, random_state=1)
+    t, _ = _common.timings(lambda: attribute(df, order=1), repeat)
+    out["steps"]["markov_order1_from_shuffled_log"] = t
     return out
 
 
@@ -440,6 +448,21 @@ def run_case(case: str, args: argparse.Namespace, data: Path) -> dict:
     return res
 
 
+#: cjmodels steps that start from another input than the event log in its usual order; each
+#: is compared with the peer's step of the name without the suffix
+INPUT_SUFFIXES = ("_from_path_table", "_from_log_in_time_order", "_from_shuffled_log")
+
+
+def _peer_step(step: str, peer_steps: dict) -> str | None:
+    """The peer's step to compare cjmodels' ``step`` with, or None."""
+    if step in peer_steps:
+        return step
+    for suffix in INPUT_SUFFIXES:
+        if step.endswith(suffix) and step.removesuffix(suffix) in peer_steps:
+            return step.removesuffix(suffix)
+    return None
+
+
 def ratios(case: str, res: dict) -> list[dict]:
     """Rows of the results table: each peer step next to the same cjmodels step."""
     rows = []
@@ -456,9 +479,8 @@ def ratios(case: str, res: dict) -> list[dict]:
             if "skipped" in side or "error" in side:
                 row["status"] = "skipped" if "skipped" in side else "error"
                 row["reason"] = (side.get("skipped") or side.get("error") or "")[-300:]
-            elif (step in side.get("steps", {})
-                  or step.removesuffix("_from_path_table") in side.get("steps", {})):
-                p = side["steps"].get(step) or side["steps"][step.removesuffix("_from_path_table")]
+            elif (peer_step := _peer_step(step, side.get("steps", {}))) is not None:
+                p = side["steps"][peer_step]
                 row.update(peer_s=p.get("median"), peer_iqr=p.get("iqr"),
                            peer_cpu_s=p.get("cpu_median"), status="ok",
                            ratio_peer_over_cjmodels=(float(f"{p['median'] / t['median']:.3g}")
