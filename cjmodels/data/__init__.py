@@ -2,6 +2,7 @@
 
 from cjmodels.data.customers import calibration_holdout, rfm_summary
 from cjmodels.data.durations import (
+    first_purchase_counts,
     interpurchase_times,
     subscription_lifetimes,
     time_to_first_purchase,
@@ -50,6 +51,7 @@ __all__ = [
     "TransitionCounts",
     "calibration_holdout",
     "experiment_table",
+    "first_purchase_counts",
     "get_scheme",
     "interpurchase_times",
     "journey_set",

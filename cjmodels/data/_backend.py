@@ -821,3 +821,187 @@ def engine_arm_sums(
     out = frame.loc[order].astype(float)
     out.index.name = "variant"
     return out
+
+
+# -------------------------------------------------------------- time-to-purchase statistic
+#: censor_reason codes of :func:`first_purchase_sql`, in the order of their labels
+REASONS = (None, "drop_out", "observation_end")
+
+
+def first_purchase_sql(
+    d: Dialect,
+    source: str,
+    cols: Columns,
+    *,
+    origin: str,
+    censor_at_drop_out: bool,
+    observation_end: str | None,
+    by_first_channel: bool,
+) -> str:
+    """Counts of customers per (``excluded``, ``event``, ``reason``, ``dur``, ``ch1``): the rules
+    of :func:`cjmodels.data.time_to_first_purchase` in one query.
+
+    ``excluded`` is 0 for customers with a row, 1 for a purchase before the first touch, 2 for
+    no touch; ``reason`` indexes :data:`REASONS`; ``dur`` is the stop time minus the origin in
+    the query's time unit (integer microseconds, or the numeric time); ``ch1`` is the channel
+    of the first touch before the stop (NULL without ``by_first_channel``).
+
+    At equal times the tie order of :class:`EventLog` decides: a touch comes before a purchase
+    or a drop-out at the same time, and among touches at one time stage, channel and value
+    order them.
+    """
+    q, text = d.q, d.text
+    t = time_expr(d, cols)
+    ev = text(q(cols.event))
+    st = f"COALESCE({text(q(cols.stage))}, '')" if cols.stage else "''"
+    val = f"COALESCE(CAST({q(cols.value)} AS DOUBLE), -1.0)" if cols.value else "0.0"
+    start = "tt" if origin == "first_touch" else "t0"
+    drop = "MIN(CASE WHEN e = 2 AND t >= ts THEN t END) OVER p" if censor_at_drop_out else "NULL"
+    end_expr = observation_end or f"(SELECT max({t}) FROM {source})"
+    first_ch = (
+        "CASE WHEN e = 0 THEN ROW_NUMBER() OVER (PARTITION BY c, e ORDER BY t, st, ch, v) END"
+        if by_first_channel
+        else "CAST(NULL AS BIGINT)"
+    )
+    return f"""
+WITH cj_ev AS (
+    SELECT {q(cols.customer)} AS c, {t} AS t,
+        CASE {ev} WHEN 'touch' THEN 0 WHEN 'conversion' THEN 1 WHEN 'drop_out' THEN 2 ELSE 3 END
+            AS e,
+        {text(q(cols.channel))} AS ch, {st} AS st, {val} AS v
+    FROM {source}
+),
+cj_w AS (
+    SELECT c, t, e, ch,
+        MIN(t) OVER p AS t0,
+        MIN(CASE WHEN e = 0 THEN t END) OVER p AS tt,
+        MIN(CASE WHEN e = 1 THEN t END) OVER p AS tc,
+        {first_ch} AS trn
+    FROM cj_ev
+    WINDOW p AS (PARTITION BY c)
+),
+cj_s AS (SELECT c, t, e, ch, trn, tt, tc, {start} AS ts FROM cj_w),
+cj_d AS (
+    SELECT c, t, e, ch, trn, tt, tc, ts, {drop} AS td
+    FROM cj_s
+    WINDOW p AS (PARTITION BY c)
+),
+cj_x AS (
+    SELECT c, t, e, ch, trn, tt, tc, ts, td,
+        CASE WHEN tc IS NOT NULL THEN tc ELSE td END AS stop
+    FROM cj_d
+),
+cj_c AS (
+    SELECT c, MIN(ts) AS ts, MIN(tt) AS tt, MIN(tc) AS tc, MIN(td) AS td, MIN(stop) AS stop,
+        MAX(CASE WHEN trn = 1 THEN ch END) AS ch1
+    FROM cj_x GROUP BY c
+),
+cj_r AS (
+    SELECT
+        CASE WHEN ts IS NULL THEN 2 WHEN tc IS NOT NULL AND tc < ts THEN 1 ELSE 0 END
+            AS excluded,
+        CASE WHEN tc IS NOT NULL THEN 1 ELSE 0 END AS event,
+        CASE WHEN tc IS NOT NULL THEN 0 WHEN td IS NOT NULL THEN 1 ELSE 2 END AS reason,
+        COALESCE(stop, obs_end) - ts AS dur,
+        CASE WHEN tt IS NOT NULL AND (stop IS NULL OR tt <= stop) THEN ch1 END AS ch1
+    FROM cj_c, (SELECT {end_expr} AS obs_end) oe
+)
+SELECT excluded, event, reason,
+    CASE WHEN excluded = 0 THEN dur END AS dur,
+    CASE WHEN excluded = 0 THEN ch1 END AS ch1,
+    CAST(count(*) AS BIGINT) AS customers
+FROM cj_r
+GROUP BY excluded, event, reason, CASE WHEN excluded = 0 THEN dur END,
+    CASE WHEN excluded = 0 THEN ch1 END"""
+
+
+def end_literal(d: Dialect, cols: Columns, observation_end: Any) -> str | None:
+    """``observation_end`` as an SQL expression in the query's time unit (None: the latest
+    time in the table)."""
+    if observation_end is None:
+        return None
+    if cols.numeric_time:
+        try:
+            return repr(float(observation_end))
+        except (TypeError, ValueError):
+            raise ValidationError(
+                f"observation_end == {observation_end!r}, must be a number: the timestamps are "
+                "numbers."
+            ) from None
+    try:
+        ts = pd.Timestamp(observation_end)
+    except (TypeError, ValueError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise ValidationError(f"observation_end == {observation_end!r}, must be a timestamp.")
+    lit = "TIMESTAMP '" + ts.strftime("%Y-%m-%d %H:%M:%S.%f") + "'"
+    return time_expr(d, cols, lit)
+
+
+def engine_first_purchase_counts(
+    d: Dialect,
+    view: str,
+    present: dict[str, str],
+    fetch: Callable[[str], list[tuple[Any, ...]]],
+    fetch_df: Callable[[str], pd.DataFrame],
+    *,
+    where: str,
+    customer: str,
+    timestamp: str,
+    event: str,
+    channel: str,
+    stage: str | None,
+    value: str | None,
+    origin: str,
+    censor_at_drop_out: bool,
+    unit: str,
+    by_first_channel: bool,
+    observation_end: Any,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Checked time-to-first-purchase counts of an engine table: the rows (``first_channel``,
+    ``duration``, ``event``, ``censor_reason``, ``customers``; not yet sorted) and the counts
+    that go into ``attrs``."""
+    cols = check_columns(
+        present, customer=customer, timestamp=timestamp, event=event, channel=channel,
+        stage=stage, value=value, where=where,
+    )
+    end_sql = end_literal(d, cols, observation_end)
+    validate(d, cols, view, fetch)
+    raw = fetch_df(first_purchase_sql(
+        d, view, cols, origin=origin, censor_at_drop_out=censor_at_drop_out,
+        observation_end=end_sql, by_first_channel=by_first_channel,
+    ))
+    excluded = raw["excluded"].to_numpy(dtype=np.int64)
+    n = raw["customers"].to_numpy(dtype=np.int64)
+    if origin == "first_touch" and not int(n[excluded != 2].sum()):
+        raise ValidationError(
+            "time_to_first_purchase(origin='first_touch') needs 'touch' events, but the "
+            f"{where} has none. Use origin='first_event' to start the clock at each customer's "
+            "first event."
+        )
+    rows = raw[excluded == 0]
+    dur = rows["dur"].to_numpy(dtype=float)
+    if not cols.numeric_time:  # integer microseconds to float units, as pandas divides
+        ticks = rows["dur"].to_numpy(dtype=np.int64)
+        dur = ticks / (pd.Timedelta(1, unit=unit).value / 1000)
+    reasons = np.array(REASONS, dtype=object)[rows["reason"].to_numpy(dtype=np.int64)]
+    ch1 = rows["ch1"].astype(object).to_numpy()
+    out = pd.DataFrame({
+        "first_channel": pd.Series(ch1, dtype=object).where(pd.notna(ch1), None),
+        "duration": dur,
+        "event": rows["event"].to_numpy(dtype=np.int64),
+        "censor_reason": pd.Series(reasons, dtype=object),
+        "customers": rows["customers"].to_numpy(dtype=np.int64),
+    })
+    counts = {
+        "n_customers": int(n.sum()),
+        "converted_before_first_touch": int(n[excluded == 1].sum()),
+        "no_touch": int(n[excluded == 2].sum()),
+        "time_kind": "numeric" if cols.numeric_time else "datetime",
+    }
+    if observation_end is None:
+        latest = fetch(f"SELECT max({d.q(cols.timestamp)}) FROM {view}")[0][0]
+        counts["observation_end"] = str(latest if cols.numeric_time else pd.Timestamp(latest))
+    else:
+        counts["observation_end"] = str(observation_end)
+    return out, counts

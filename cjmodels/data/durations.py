@@ -39,7 +39,12 @@ from cjmodels._checks import check_scalar
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.errors import ValidationError
 
-__all__ = ["interpurchase_times", "subscription_lifetimes", "time_to_first_purchase"]
+__all__ = [
+    "first_purchase_counts",
+    "interpurchase_times",
+    "subscription_lifetimes",
+    "time_to_first_purchase",
+]
 
 _MAX_SHOWN = 5
 
@@ -350,6 +355,177 @@ def time_to_first_purchase(
         "n_zero_duration": int((duration == 0).sum()),
     }
     return out
+
+
+# ------------------------------------------------------------------ time to purchase, counted
+_COUNT_COLUMNS = ["first_channel", "duration", "event", "censor_reason", "customers"]
+
+
+def _finish_counts(rows: pd.DataFrame, attrs: dict[str, Any], by_first_channel: bool,
+                   stacklevel: int) -> pd.DataFrame:
+    """Sort the count rows the same way for every backend, warn about excluded customers and
+    attach ``attrs``."""
+    rows = rows[_COUNT_COLUMNS].copy()
+    # missing first channel and purchases (no censor reason) sort first
+    key_ch = rows["first_channel"].map(lambda x: "" if x is None else "~" + str(x))
+    key_reason = rows["censor_reason"].map(lambda x: "" if x is None else str(x))
+    order = np.lexsort((key_reason.to_numpy(dtype=str), rows["event"].to_numpy(),
+                        rows["duration"].to_numpy(), key_ch.to_numpy(dtype=str)))
+    rows = rows.iloc[order].reset_index(drop=True)
+    if not by_first_channel:
+        rows = rows.drop(columns="first_channel")
+    excluded = attrs["n_excluded"]
+    if excluded["converted_before_first_touch"] or excluded["no_touch"]:
+        warnings.warn(
+            f"first_purchase_counts: {excluded['converted_before_first_touch']} customers "
+            f"purchased before their first touch and {excluded['no_touch']} have no touch; they "
+            "have no origin and are excluded (counted in attrs['n_excluded']). Use "
+            "origin='first_event' to keep them.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    w = rows["customers"].to_numpy()
+    ev = rows["event"].to_numpy() == 1
+    reason = rows["censor_reason"].to_numpy(dtype=object)
+    rows.attrs = {
+        **attrs,
+        "n_rows": len(rows),
+        "n_customers_with_rows": int(w.sum()),
+        "n_events": int(w[ev].sum()),
+        "n_censored_drop_out": int(w[reason == "drop_out"].sum()),
+        "n_censored_observation_end": int(w[reason == "observation_end"].sum()),
+        "n_zero_duration": int(w[rows["duration"].to_numpy() == 0].sum()),
+    }
+    return rows
+
+
+def first_purchase_counts(
+    events: Any,
+    *,
+    origin: str = "first_touch",
+    censor_at_drop_out: bool = True,
+    unit: str = "D",
+    by_first_channel: bool = True,
+    **options: Any,
+) -> pd.DataFrame:
+    """Time to first purchase as counts: customers per distinct (first channel, duration,
+    outcome), computed where the data lives.
+
+    The sufficient statistic of Kaplan-Meier, Nelson-Aalen and every model of time to first
+    purchase whose only covariate is the first channel: :func:`time_to_first_purchase` with
+    its rows merged. A pandas frame or :class:`EventLog` is counted in memory; a DuckDB
+    relation (for example over Parquet files, see :func:`cjmodels.data.sql.scan`) by DuckDB, a
+    PySpark DataFrame by Spark, with the same rules and the same table: only the counts come
+    back to Python.
+
+    Parameters
+    ----------
+    events : EventLog, DataFrame, DuckDB relation or PySpark DataFrame
+        The event log. For engine tables the options are the column names (``customer=``,
+        ``timestamp=``, ``event=``, ``channel=``, ``stage=``, ``value=``) and
+        ``observation_end=``; for frames, any :class:`EventLog` option.
+    origin : {"first_touch", "first_event"}
+        Where the clock starts (see :func:`time_to_first_purchase`).
+    censor_at_drop_out : bool
+        Censor non-buyers at their first ``drop_out`` (else at ``observation_end``).
+    unit : str
+        Unit of ``duration`` (pandas Timedelta unit, at least a microsecond); ignored for
+        numeric timestamps.
+    by_first_channel : bool
+        Keep the first channel apart (the column ``first_channel``); False merges the channels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``first_channel`` (None where there is no touch before the stop; only with
+        ``by_first_channel``), ``duration``, ``event`` (1 purchase, 0 censored),
+        ``censor_reason`` (None, ``"drop_out"`` or ``"observation_end"``) and ``customers``,
+        sorted by those columns. ``attrs`` holds the settings, the source (``"memory"``,
+        ``"duckdb"`` or ``"spark"``) and the counts of :func:`time_to_first_purchase`,
+        ``n_excluded`` included. Pass ``weights="customers"`` to
+        :func:`cjmodels.survival.kaplan_meier`: the curve equals the one from the
+        per-customer table.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 2, 3],
+    ...     "timestamp": [0.0, 2.0, 0.0, 2.0, 1.0],
+    ...     "event": ["touch", "conversion", "touch", "conversion", "touch"],
+    ...     "channel": ["search", None, "search", None, "email"],
+    ... })
+    >>> first_purchase_counts(df)
+      first_channel  duration  event    censor_reason  customers
+    0         email       1.0      0  observation_end          1
+    1        search       2.0      1             None          2
+    """
+    check_scalar(origin, "origin", in_=("first_touch", "first_event"))
+    check_scalar(censor_at_drop_out, "censor_at_drop_out", typ=bool)
+    check_scalar(by_first_channel, "by_first_channel", typ=bool)
+    unit = _check_unit(unit)
+    settings = {"function": "first_purchase_counts", "origin": origin,
+                "censor_at_drop_out": censor_at_drop_out, "by_first_channel": by_first_channel}
+    engine = type(events).__module__.split(".")[0]
+    if engine in ("duckdb", "pyspark"):
+        if pd.Timedelta(1, unit=unit).value % 1000:
+            raise ValidationError(
+                f"unit == {unit!r} is finer than a microsecond; engines count time in "
+                "microseconds."
+            )
+        known = {"customer", "timestamp", "event", "channel", "stage", "value",
+                 "observation_end"}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ValidationError(
+                f"options {unknown} do not apply to an engine table; it takes the column names "
+                f"and observation_end: {sorted(known)}."
+            )
+        if engine == "duckdb":
+            from cjmodels.data.sql import first_purchase_counts_duckdb as run
+        else:
+            from cjmodels.data.spark import first_purchase_counts_spark as run
+        rows, counts = run(events, origin=origin, censor_at_drop_out=censor_at_drop_out,
+                           unit=unit, by_first_channel=True, **options)
+        attrs = {
+            **settings,
+            "source": "spark" if engine == "pyspark" else "duckdb",
+            "unit": unit if counts["time_kind"] == "datetime" else None,
+            "time_kind": counts["time_kind"],
+            "observation_end": counts["observation_end"],
+            "n_customers": counts["n_customers"],
+            "n_excluded": {"converted_before_first_touch":
+                           counts["converted_before_first_touch"],
+                           "no_touch": counts["no_touch"]},
+        }
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # warned below, for every backend
+            per = time_to_first_purchase(events, origin=origin,
+                                         censor_at_drop_out=censor_at_drop_out, unit=unit,
+                                         **options)
+        keys = ["first_channel", "duration", "event", "censor_reason"]
+        grouped = per.groupby(keys, dropna=False, sort=False).size()
+        rows = grouped.rename("customers").reset_index()
+        for col in ("first_channel", "censor_reason"):  # NaN keys back to None
+            rows[col] = rows[col].astype(object).where(rows[col].notna(), None)
+        rows["customers"] = rows["customers"].astype(np.int64)
+        attrs = {
+            **settings,
+            "source": "memory",
+            "unit": per.attrs["unit"],
+            "time_kind": per.attrs["time_kind"],
+            "observation_end": per.attrs["observation_end"],
+            "n_customers": per.attrs["n_customers"],
+            "n_excluded": dict(per.attrs["n_excluded"]),
+        }
+    if not by_first_channel and len(rows):
+        rows = (rows.assign(first_channel=None)
+                .groupby(["duration", "event", "censor_reason"], dropna=False, sort=False)
+                ["customers"].sum().reset_index())
+        rows["censor_reason"] = rows["censor_reason"].astype(object).where(
+            rows["censor_reason"].notna(), None)
+        rows["first_channel"] = None
+    return _finish_counts(rows, attrs, by_first_channel, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- interpurchase

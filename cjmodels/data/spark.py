@@ -25,11 +25,17 @@ from typing import Any
 
 import pandas as pd
 
-from cjmodels.data._backend import SPARK, engine_arm_sums, engine_path_table, require
+from cjmodels.data._backend import (
+    SPARK,
+    engine_arm_sums,
+    engine_first_purchase_counts,
+    engine_path_table,
+    require,
+)
 from cjmodels.data.journeys import PathTable
 from cjmodels.errors import ValidationError
 
-__all__ = ["arm_sums_spark", "path_table_spark"]
+__all__ = ["arm_sums_spark", "first_purchase_counts_spark", "path_table_spark"]
 
 _VIEW_IDS = itertools.count()
 
@@ -162,6 +168,58 @@ def arm_sums_spark(
             columns=columns,
             variant=variant,
             arms=arms,
+        )
+    finally:
+        spark.catalog.dropTempView(view)
+
+
+def first_purchase_counts_spark(
+    df: Any,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    event: str = "event",
+    channel: str = "channel",
+    stage: str | None = "stage",
+    value: str | None = "value",
+    origin: str = "first_touch",
+    censor_at_drop_out: bool = True,
+    unit: str = "D",
+    by_first_channel: bool = True,
+    observation_end: Any = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Time-to-first-purchase counts of an event table held by Spark: the Spark twin of
+    :func:`cjmodels.data.sql.first_purchase_counts_duckdb` (same SQL); use
+    :func:`cjmodels.data.durations.first_purchase_counts`, which dispatches here."""
+    df = _spark_frame(df)
+    spark = df.sparkSession
+    present = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    view = f"cj_events_{next(_VIEW_IDS)}"
+    df.createOrReplaceTempView(view)
+
+    def fetch_df(sql: str) -> pd.DataFrame:
+        res = spark.sql(sql)
+        return pd.DataFrame([tuple(r) for r in res.collect()], columns=res.columns)
+
+    try:
+        return engine_first_purchase_counts(
+            SPARK,
+            view,
+            present,
+            lambda sql: [tuple(r) for r in spark.sql(sql).collect()],
+            fetch_df,
+            where="Spark DataFrame",
+            customer=customer,
+            timestamp=timestamp,
+            event=event,
+            channel=channel,
+            stage=stage,
+            value=value,
+            origin=origin,
+            censor_at_drop_out=censor_at_drop_out,
+            unit=unit,
+            by_first_channel=by_first_channel,
+            observation_end=observation_end,
         )
     finally:
         spark.catalog.dropTempView(view)

@@ -42,6 +42,7 @@ from cjmodels.data._backend import (
     DUCKDB,
     Columns,
     engine_arm_sums,
+    engine_first_purchase_counts,
     engine_path_table,
     journey_ctes,
     journeys_sql,
@@ -50,7 +51,13 @@ from cjmodels.data._backend import (
 from cjmodels.data.journeys import PathTable
 from cjmodels.errors import ValidationError
 
-__all__ = ["arm_sums_duckdb", "path_table_duckdb", "path_table_sql", "scan"]
+__all__ = [
+    "arm_sums_duckdb",
+    "first_purchase_counts_duckdb",
+    "path_table_duckdb",
+    "path_table_sql",
+    "scan",
+]
 
 
 
@@ -276,4 +283,54 @@ def arm_sums_duckdb(
         columns=columns,
         variant=variant,
         arms=arms,
+    )
+
+
+def first_purchase_counts_duckdb(
+    relation: Any,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    event: str = "event",
+    channel: str = "channel",
+    stage: str | None = "stage",
+    value: str | None = "value",
+    origin: str = "first_touch",
+    censor_at_drop_out: bool = True,
+    unit: str = "D",
+    by_first_channel: bool = True,
+    observation_end: Any = None,
+    connection: Any = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Time-to-first-purchase counts of an event table held by DuckDB: the engine side of
+    :func:`cjmodels.data.durations.first_purchase_counts` (which calls this for DuckDB
+    relations and sorts, checks and describes the result). Returns the unsorted count rows
+    and the counts of customers without a row."""
+    duckdb = _duckdb()
+    if isinstance(relation, (str, PathLike)):
+        relation = scan(relation, connection)
+    if not isinstance(relation, duckdb.DuckDBPyRelation):
+        raise ValidationError(
+            f"expected a DuckDB relation or a file path, got {type(relation).__name__}."
+        )
+    present = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
+    view = "cj_events"
+    return engine_first_purchase_counts(
+        DUCKDB,
+        view,
+        present,
+        lambda sql: relation.query(view, sql).fetchall(),
+        lambda sql: relation.query(view, sql).df(),
+        where="DuckDB relation",
+        customer=customer,
+        timestamp=timestamp,
+        event=event,
+        channel=channel,
+        stage=stage,
+        value=value,
+        origin=origin,
+        censor_at_drop_out=censor_at_drop_out,
+        unit=unit,
+        by_first_channel=by_first_channel,
+        observation_end=observation_end,
     )

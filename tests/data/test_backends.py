@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cjmodels.data import path_table, transition_counts
+from cjmodels.data import first_purchase_counts, path_table, transition_counts
 from cjmodels.data._backend import digits_for, engine_of, require
 from cjmodels.errors import ValidationError
 from tests.conftest import random_log
@@ -232,6 +232,123 @@ def test_every_backend_gives_the_same_statistics(backend):
 
         got = arm_sums_spark(_engine_table("spark", arms), ["y", "x"])
     pd.testing.assert_frame_equal(ref, got, rtol=1e-12)
+    purchases = purchase_log(21)
+    pd.testing.assert_frame_equal(
+        quiet(first_purchase_counts, purchases, unit="h"),
+        quiet(first_purchase_counts, _engine_table(backend, purchases), unit="h"),
+        rtol=1e-12,
+    )
+
+
+# ------------------------------------------------------------- time to first purchase, counted
+def purchase_log(seed: int, n_customers: int = 40, n_events: int = 320) -> pd.DataFrame:
+    """:func:`hard_log` with stages, more purchases (some before any touch, some customers
+    without touches) and datetime timestamps in microseconds."""
+    rng = np.random.default_rng(seed)
+    df = hard_log(seed, n_customers, n_events)
+    df.loc[rng.random(len(df)) < 0.12, "event"] = "conversion"
+    df["stage"] = rng.choice(["awareness", "interest", None], len(df))
+    df["timestamp"] = pd.Timestamp("2025-03-01") + pd.to_timedelta(df["timestamp"] * 3.7, "h")
+    df["timestamp"] = df["timestamp"].astype("datetime64[us]")
+    return df
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("origin", ["first_touch", "first_event"])
+@pytest.mark.parametrize("censor_at_drop_out", [True, False])
+def test_first_purchase_counts_duckdb_equal_memory(seed, origin, censor_at_drop_out):
+    """DuckDB runs the rules of time_to_first_purchase in SQL: the same rows, counts and
+    excluded customers, with ties at one time (touches before purchases and drop-outs, first
+    channel by stage, channel and value) as the event log orders them."""
+    df = purchase_log(seed)
+    numeric = hard_log(seed).assign(event=lambda d: d["event"].where(d.index % 9 > 0,
+                                                                      "conversion"))
+    for data, unit, by in ((df, "D", True), (df, "h", False), (numeric, "D", True)):
+        opts = {"origin": origin, "censor_at_drop_out": censor_at_drop_out, "unit": unit,
+                "by_first_channel": by}
+        ref = quiet(first_purchase_counts, data, **opts)
+        got = quiet(first_purchase_counts, duckdb.from_df(data), **opts)
+        pd.testing.assert_frame_equal(ref, got, rtol=1e-12)
+        for key in ("n_customers", "n_excluded", "n_events", "n_censored_drop_out",
+                    "n_censored_observation_end", "n_zero_duration", "unit", "time_kind"):
+            assert ref.attrs[key] == got.attrs[key], key
+        assert (ref.attrs["source"], got.attrs["source"]) == ("memory", "duckdb")
+
+
+def test_first_purchase_counts_are_the_merged_rows_of_time_to_first_purchase():
+    """Summing the per-customer table by (first channel, duration, outcome) gives the counts,
+    and an observation end moves the censored durations in every backend alike."""
+    from cjmodels.data import time_to_first_purchase
+
+    df = purchase_log(7)
+    per = quiet(time_to_first_purchase, df, observation_end="2025-03-06")
+    counts = quiet(first_purchase_counts, df, observation_end="2025-03-06")
+    assert counts["customers"].sum() == len(per)
+    assert counts.attrs["n_excluded"] == per.attrs["n_excluded"]
+    for (ch, dur, ev), n in per.groupby(["first_channel", "duration", "event"]).size().items():
+        row = counts[(counts["first_channel"] == ch) & (counts["duration"] == dur)
+                     & (counts["event"] == ev)]
+        assert row["customers"].sum() == n
+    got = quiet(first_purchase_counts, duckdb.from_df(df), observation_end="2025-03-06")
+    pd.testing.assert_frame_equal(counts, got, rtol=1e-12)
+
+
+def test_first_purchase_counts_by_hand():
+    """Customer 1 buys 2 days after a search touch; 2 likewise, with an email touch at the
+    same time as the purchase (counted before it); 3 drops out a day after an email touch; 4
+    buys before any touch (excluded); 5 is censored at the end of observation (day 9)."""
+    day = pd.Timestamp("2025-01-01")
+    rows = [
+        (1, 0, "touch", "search"), (1, 2, "conversion", None),
+        (2, 0, "touch", "search"), (2, 2, "touch", "email"), (2, 2, "conversion", None),
+        (3, 1, "touch", "email"), (3, 2, "drop_out", None),
+        (4, 0, "conversion", None), (4, 1, "touch", "sms"),
+        (5, 3, "touch", "social"), (5, 9, "touch", "sms"),
+    ]
+    df = pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "channel"])
+    df["timestamp"] = day + pd.to_timedelta(df["timestamp"], "D")
+    for data in (df, duckdb.from_df(df)):
+        with pytest.warns(UserWarning, match="1 customers purchased before their first touch"):
+            got = first_purchase_counts(data)
+        assert got.to_dict("list") == {
+            "first_channel": ["email", "search", "social"],
+            "duration": [1.0, 2.0, 6.0],
+            "event": [0, 1, 0],
+            "censor_reason": ["drop_out", None, "observation_end"],
+            "customers": [1, 2, 1],
+        }
+        assert got.attrs["n_excluded"] == {"converted_before_first_touch": 1, "no_touch": 0}
+
+
+def test_kaplan_meier_from_counts_equals_the_per_customer_fit():
+    """fit(events) and fit(statistics) agree: Kaplan-Meier (lifelines underneath) on the
+    counts weighted by ``customers`` equals the fit on one row per customer."""
+    from cjmodels.data import time_to_first_purchase
+    from cjmodels.survival import kaplan_meier
+
+    df = purchase_log(11, 200, 1500)
+    per = quiet(time_to_first_purchase, df)
+    for counts in (quiet(first_purchase_counts, df),
+                   quiet(first_purchase_counts, duckdb.from_df(df))):
+        pd.testing.assert_frame_equal(kaplan_meier(per).table,
+                                      kaplan_meier(counts, weights="customers").table,
+                                      rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("data", "options", "words"),
+    [
+        (lambda d: d.drop(columns="event"), {}, "column 'event' (event) not found"),
+        (lambda d: d, {"unit": "ns"}, "finer than a microsecond"),
+        (lambda d: d, {"scheme": "seven"}, "options ['scheme'] do not apply"),
+        (lambda d: d[d["event"] != "touch"], {}, "needs 'touch' events"),
+        (lambda d: d, {"origin": "first_visit"}, "origin"),
+    ],
+)
+def test_first_purchase_counts_bad_input(data, options, words):
+    df = purchase_log(1)
+    with pytest.raises(ValidationError, match=re.escape(words)):
+        quiet(first_purchase_counts, duckdb.from_df(data(df)), **options)
 
 
 # ------------------------------------------------------------------------------ bad input
