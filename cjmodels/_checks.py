@@ -32,6 +32,10 @@ def check_scalar(
     --------
     >>> check_scalar(0.05, "alpha", typ=float, gt=0, lt=1)
     0.05
+    >>> check_scalar(True, "n_boot", typ=int)
+    Traceback (most recent call last):
+    ...
+    cjmodels.errors.ValidationError: n_boot == True, must be of type int.
     """
     if typ is not None:
         ok_types = typ if isinstance(typ, tuple) else (typ,)
@@ -40,7 +44,9 @@ def check_scalar(
             pass
         elif int in ok_types and isinstance(value, numbers.Integral) and not isinstance(value, bool):
             pass
-        elif not isinstance(value, ok_types):
+        elif not isinstance(value, ok_types) or (
+            isinstance(value, (bool, np.bool_)) and bool not in ok_types
+        ):  # True is an int to Python, never a count or a size here
             names = " or ".join(t.__name__ for t in ok_types)
             raise ValidationError(f"{name} == {value!r}, must be of type {names}.")
     if in_ is not None and value not in in_:

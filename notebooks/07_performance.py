@@ -194,7 +194,63 @@ out.value("suite_paths_pandas", backends["pandas"]["peer_s"], fmt="{:.1f}")
 if "spark" in backends and backends["spark"]["status"] == "ok":
     out.value("suite_paths_spark", backends["spark"]["peer_s"], fmt="{:.0f}")
 out.value("suite_bandwidth_ms", 1000 * bw["peer_s"], fmt="{:.0f}")
+att_rows = {(r["step"], r["peer"]): r for r in suite["table"]
+            if r["case"] == "attribution" and r["status"] == "ok"}
+for k in (1, 3):
+    row = att_rows[(f"markov_order{k}", "channelattribution")]
+    out.value(f"suite_att{k}_log", row["cjmodels_s"], fmt="{:.2f}")
+    out.value(f"suite_ca{k}", row["peer_s"], fmt="{:.2f}")
 suite_table
+
+# %% [markdown]
+# The suite's event frame arrives sorted by customer and time, as the generator writes it. A
+# second run of the attribution case hands over the same log in time order and shuffled, which
+# the event log sorts first.
+
+# %%
+row_order = {r["step"]: r for r in res["suite_full_attribution_row_order"]["table"]
+             if r["peer"] == "channelattribution" and r["status"] == "ok"}
+row_table = pd.DataFrame(
+    [
+        (label, row_order[step]["cjmodels_s"], row_order[step]["peer_s"])
+        for label, step in (
+            ("sorted by customer and time", "markov_order1"),
+            ("in time order", "markov_order1_from_log_in_time_order"),
+            ("shuffled", "markov_order1_from_shuffled_log"),
+        )
+    ],
+    columns=["event log", "cjmodels (s)", "ChannelAttribution from paths (s)"],
+).set_index("event log")
+out.value("att1_time_order", row_table.iloc[1, 0], fmt="{:.2f}")
+out.value("att1_shuffled", row_table.iloc[2, 0], fmt="{:.2f}")
+out.value("ca1_row_order_run", row_table.iloc[2, 1], fmt="{:.2f}")
+row_table
+
+# %% [markdown]
+# ## Time to first purchase, counted where the data lives
+#
+# `first_purchase_counts` (`benchmarks/bench_durations.py`): customers per first channel,
+# duration and outcome from the same journey log, in memory and by each engine; every engine's
+# table equals the in-memory one.
+
+# %%
+dur = res["durations_1000000"]
+dur_table = pd.DataFrame(
+    [
+        {"backend": name, "seconds": side["time"]["median"],
+         "equal to memory": side.get("equal_to_memory", True)}
+        for name, side in dur["sides"].items() if "time" in side
+    ]
+).set_index("backend")
+out.value("dur_customers", dur["sides"]["memory"]["customers"])
+out.value("dur_rows", dur["sides"]["memory"]["rows"])
+out.value("dur_memory", dur["sides"]["memory"]["time"]["median"], fmt="{:.1f}")
+out.value("dur_duckdb", dur["sides"]["duckdb_parquet"]["time"]["median"], fmt="{:.1f}")
+out.value("dur_km_counts_ms", 1000 * dur["sides"]["memory"]["time_km_counts"]["median"],
+          fmt="{:.0f}")
+out.value("dur_km_customers", dur["sides"]["memory"]["time_km_per_customer"]["median"],
+          fmt="{:.1f}")
+dur_table
 
 # %% [markdown]
 # ## Scaling: time and memory against events

@@ -967,6 +967,15 @@ def engine_first_purchase_counts(
     )
     end_sql = end_literal(d, cols, observation_end)
     validate(d, cols, view, fetch)
+    if end_sql is not None:
+        t = time_expr(d, cols)
+        late = fetch(f"SELECT count(*) FROM {view} WHERE {t} > {end_sql}")[0][0]
+        if late:
+            raise ValidationError(
+                f"observation_end == {observation_end!r} but {late} events of the {where} lie "
+                "after it. Filter them in the query that feeds cjmodels, or move "
+                "observation_end."
+            )
     raw = fetch_df(first_purchase_sql(
         d, view, cols, origin=origin, censor_at_drop_out=censor_at_drop_out,
         observation_end=end_sql, by_first_channel=by_first_channel,

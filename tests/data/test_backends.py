@@ -343,6 +343,7 @@ def test_kaplan_meier_from_counts_equals_the_per_customer_fit():
         (lambda d: d, {"scheme": "seven"}, "options ['scheme'] do not apply"),
         (lambda d: d[d["event"] != "touch"], {}, "needs 'touch' events"),
         (lambda d: d, {"origin": "first_visit"}, "origin"),
+        (lambda d: d, {"observation_end": "2025-03-02"}, "events of the DuckDB relation lie after"),
     ],
 )
 def test_first_purchase_counts_bad_input(data, options, words):
