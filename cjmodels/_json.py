@@ -4,8 +4,8 @@
 Examples
 --------
 >>> import numpy as np
->>> to_jsonable({"a": np.int64(2), "b": np.array([0.5, np.nan])})
-{'a': 2, 'b': [0.5, None]}
+>>> to_jsonable({"a": np.int64(2), "b": np.array([0.5, np.nan, np.inf])})
+{'a': 2, 'b': [0.5, None, 'inf']}
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ __all__ = ["to_jsonable"]
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Convert numpy/pandas scalars, arrays and frames into plain JSON-serialisable objects."""
+    """Convert numpy/pandas scalars, arrays and frames into plain JSON-serialisable objects.
+
+    The result is strict JSON: NaN becomes ``None`` and infinities (the open end of a
+    one-sided interval, an unreached median) the strings ``"inf"`` and ``"-inf"``, so that
+    ``json.dumps(..., allow_nan=False)`` accepts it.
+    """
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -36,7 +41,11 @@ def to_jsonable(obj: Any) -> Any:
         return int(obj)
     if isinstance(obj, (np.floating, float)):
         f = float(obj)
-        return None if np.isnan(f) else f
+        if np.isnan(f):
+            return None
+        if np.isinf(f):
+            return "inf" if f > 0 else "-inf"
+        return f
     if isinstance(obj, (pd.Timestamp, pd.Timedelta)):
         return str(obj)
     return obj

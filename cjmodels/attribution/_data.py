@@ -12,7 +12,7 @@ Because the rows carry counts, the bootstrap over journeys is a reweighting of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -146,37 +146,15 @@ def _compact(ids: np.ndarray) -> np.ndarray:
 def _cells(js: JourneySet, drop_empty: bool = False) -> tuple[JourneySet, np.ndarray]:
     """Merge rows with the same path and outcome (censored counts as non-converting); also
     returns the distinct path of every merged row. With ``drop_empty``, rows without touches
-    are left out.
-
-    Cells are counted with ``bincount`` over ``2 * path + not converted``: no hashing beyond
-    the one that numbers the distinct paths.
-    """
-    ids, flat, lengths = js.distinct_paths()
+    are left out."""
     conv = js.outcome == _CONV
-    key = 2 * ids + ~conv
-    size = 2 * len(lengths)
-    present = np.bincount(key, minlength=size) > 0
+    two_way = replace(js, outcome=np.where(conv, _CONV, _DROP).astype(np.int8),
+                      value=np.where(conv, js.value, 0.0))
+    cells, path = two_way.merged()
     if drop_empty:
-        present &= np.repeat(lengths > 0, 2)
-    cell = np.flatnonzero(present)
-    path = cell // 2
-    weight = np.bincount(key, weights=js.weight, minlength=size)[cell]
-    value = np.bincount(key, weights=np.where(conv, js.value, 0.0), minlength=size)[cell]
-    starts = np.zeros(len(lengths), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    cell_len = lengths[path]
-    offsets = np.zeros(len(cell) + 1, dtype=np.int64)
-    np.cumsum(cell_len, out=offsets[1:])
-    symbols = flat[np.repeat(starts[path] - offsets[:-1], cell_len) + np.arange(offsets[-1])]
-    cells = JourneySet(
-        js.labels,
-        symbols,
-        offsets,
-        np.where(cell % 2 == 0, _CONV, _DROP).astype(np.int8),
-        weight,
-        value,
-        dict(js.info),
-    )
+        keep = cells.lengths > 0
+        if not keep.all():
+            cells, path = _subset(cells, keep), path[keep]
     return cells, _compact(path)
 
 

@@ -117,6 +117,45 @@ class JourneySet:
             {**self.info, "collapse_repeats": True},
         )
 
+    def merged(self) -> tuple[JourneySet, np.ndarray]:
+        """Rows with the same symbol sequence and outcome merged into one, their weights and
+        values summed; also returns the distinct sequence of each merged row.
+
+        Rows come ordered by sequence (as numbered by :meth:`distinct_paths`), then outcome.
+        Counts over touches (transitions, touch credits) then cost as many steps as there are
+        distinct sequences, not journeys.
+
+        Examples
+        --------
+        >>> js = JourneySet(np.array(["a", "b"]), np.array([0, 1, 0, 1, 0]),
+        ...                 np.array([0, 2, 4, 5]), np.array([0, 0, 1], dtype=np.int8),
+        ...                 np.ones(3), np.array([5.0, 7.0, 0.0]))
+        >>> cells, path = js.merged()
+        >>> cells.weight.tolist(), cells.value.tolist(), path.tolist()
+        ([1.0, 2.0], [0.0, 12.0], [0, 1])
+        """
+        ids, flat, lengths = self.distinct_paths()
+        n_out = len(OUTCOMES)
+        key = n_out * ids + self.outcome.astype(np.int64)
+        size = n_out * len(lengths)
+        cell = np.flatnonzero(np.bincount(key, minlength=size) > 0)
+        path = cell // n_out
+        starts = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        cell_len = lengths[path]
+        offsets = np.zeros(len(cell) + 1, dtype=np.int64)
+        np.cumsum(cell_len, out=offsets[1:])
+        cells = JourneySet(
+            self.labels,
+            flat[_ranges(starts[path], cell_len)],
+            offsets,
+            (cell % n_out).astype(np.int8),
+            np.bincount(key, weights=self.weight, minlength=size)[cell],
+            np.bincount(key, weights=self.value, minlength=size)[cell],
+            dict(self.info),
+        )
+        return cells, path
+
     def path_ids(self) -> tuple[np.ndarray, list[np.ndarray]]:
         """Id of each row's symbol sequence among the distinct sequences, and those sequences.
 

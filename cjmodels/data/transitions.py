@@ -292,6 +292,10 @@ def transition_counts(
         )
     if collapse_repeats:
         js = js.collapse_repeats()
+    if not isinstance(source, PathTable):
+        # one row per distinct (sequence, outcome): the touch-level work below then grows with
+        # the distinct sequences, not with the journeys (a path table is merged already)
+        js, _ = js.merged()
     clash = sorted(names & set(js.labels.tolist()))
     if clash:
         raise ValidationError(

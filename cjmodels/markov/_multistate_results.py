@@ -28,19 +28,10 @@ WIDE_SE = float(np.log(1e4) / (2 * stats.norm.ppf(0.975)))
 
 def jsonable(obj: Any) -> Any:
     """Plain JSON objects: NaN becomes ``None``, infinities the strings ``"inf"``/``"-inf"``
-    (strict JSON has neither)."""
+    (strict JSON has neither); see :func:`cjmodels._json.to_jsonable`."""
     from cjmodels._json import to_jsonable
 
-    def fix(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: fix(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [fix(x) for x in v]
-        if isinstance(v, float) and np.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-
-    return fix(to_jsonable(obj))
+    return to_jsonable(obj)
 
 
 def _num_jacobian(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:

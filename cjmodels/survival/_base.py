@@ -276,5 +276,5 @@ def check_positive_params(params: Mapping[str, Any], names: Sequence[str], model
 def json_safe(obj: Any) -> Any:
     """``to_jsonable`` followed by a round trip through :mod:`json` (fails early if not)."""
     out = to_jsonable(obj)
-    json.dumps(out)
+    json.dumps(out, allow_nan=False)
     return out
