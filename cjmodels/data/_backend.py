@@ -88,6 +88,8 @@ class Dialect:
     #: (value, key, separator, cond)
     ordered_join: Callable[[str, str, str, str], str]
     is_finite: Callable[[str], str]
+    #: integer division of two non-negative integers, rounded down
+    int_div: Callable[[str, str], str] = lambda a, b: f"({a} // {b})"
 
     def q(self, name: str) -> str:
         c = self.quote_char
@@ -135,6 +137,7 @@ SPARK = Dialect(
         f"FILTER (WHERE {cond})), s -> s.v), '{sep}')"
     ),
     is_finite=lambda x: f"NOT (isnan({x}) OR abs({x}) = double('inf'))",
+    int_div=lambda a, b: f"({a} div {b})",
 )
 
 
@@ -837,6 +840,7 @@ def first_purchase_sql(
     censor_at_drop_out: bool,
     observation_end: str | None,
     by_first_channel: bool,
+    resolution: float | int | None = None,
 ) -> str:
     """Counts of customers per (``excluded``, ``event``, ``reason``, ``dur``, ``ch1``): the rules
     of :func:`cjmodels.data.time_to_first_purchase` in one query.
@@ -844,7 +848,8 @@ def first_purchase_sql(
     ``excluded`` is 0 for customers with a row, 1 for a purchase before the first touch, 2 for
     no touch; ``reason`` indexes :data:`REASONS`; ``dur`` is the stop time minus the origin in
     the query's time unit (integer microseconds, or the numeric time); ``ch1`` is the channel
-    of the first touch before the stop (NULL without ``by_first_channel``).
+    of the first touch before the stop (NULL without ``by_first_channel``). With a
+    ``resolution`` (in the same unit) durations are rounded down to its multiples.
 
     At equal times the tie order of :class:`EventLog` decides: a touch comes before a purchase
     or a drop-out at the same time, and among touches at one time stage, channel and value
@@ -858,6 +863,11 @@ def first_purchase_sql(
     start = "tt" if origin == "first_touch" else "t0"
     drop = "MIN(CASE WHEN e = 2 AND t >= ts THEN t END) OVER p" if censor_at_drop_out else "NULL"
     end_expr = observation_end or f"(SELECT max({t}) FROM {source})"
+    dur = "COALESCE(stop, obs_end) - ts"
+    if resolution is not None:
+        step = _num(resolution)
+        dur = (f"FLOOR(({dur}) / {step}) * {step}" if cols.numeric_time
+               else f"{d.int_div('(' + dur + ')', step)} * {step}")
     first_ch = (
         "CASE WHEN e = 0 THEN ROW_NUMBER() OVER (PARTITION BY c, e ORDER BY t, st, ch, v) END"
         if by_first_channel
@@ -902,7 +912,7 @@ cj_r AS (
             AS excluded,
         CASE WHEN tc IS NOT NULL THEN 1 ELSE 0 END AS event,
         CASE WHEN tc IS NOT NULL THEN 0 WHEN td IS NOT NULL THEN 1 ELSE 2 END AS reason,
-        COALESCE(stop, obs_end) - ts AS dur,
+        {dur} AS dur,
         CASE WHEN tt IS NOT NULL AND (stop IS NULL OR tt <= stop) THEN ch1 END AS ch1
     FROM cj_c, (SELECT {end_expr} AS obs_end) oe
 )
@@ -957,6 +967,7 @@ def engine_first_purchase_counts(
     unit: str,
     by_first_channel: bool,
     observation_end: Any,
+    resolution: Any = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Checked time-to-first-purchase counts of an engine table: the rows (``first_channel``,
     ``duration``, ``event``, ``censor_reason``, ``customers``; not yet sorted) and the counts
@@ -966,6 +977,7 @@ def engine_first_purchase_counts(
         stage=stage, value=value, where=where,
     )
     end_sql = end_literal(d, cols, observation_end)
+    res = span(resolution, "resolution", cols.numeric_time)
     validate(d, cols, view, fetch)
     if end_sql is not None:
         t = time_expr(d, cols)
@@ -978,7 +990,7 @@ def engine_first_purchase_counts(
             )
     raw = fetch_df(first_purchase_sql(
         d, view, cols, origin=origin, censor_at_drop_out=censor_at_drop_out,
-        observation_end=end_sql, by_first_channel=by_first_channel,
+        observation_end=end_sql, by_first_channel=by_first_channel, resolution=res,
     ))
     excluded = raw["excluded"].to_numpy(dtype=np.int64)
     n = raw["customers"].to_numpy(dtype=np.int64)

@@ -399,6 +399,20 @@ def _finish_counts(rows: pd.DataFrame, attrs: dict[str, Any], by_first_channel: 
     return rows
 
 
+def _floored(per: pd.DataFrame, resolution: Any, unit: str, time_kind: str) -> np.ndarray:
+    """Durations of :func:`time_to_first_purchase` rounded down to multiples of
+    ``resolution``, computed as the engines do: whole microseconds for datetimes (integer
+    division, no rounding error), floating point for numeric times."""
+    from cjmodels.data._backend import span
+
+    step = span(resolution, "resolution", time_kind == "numeric")
+    if time_kind == "numeric":
+        d = per["stop"].to_numpy(dtype=float) - per["start"].to_numpy(dtype=float)
+        return np.floor(d / step) * step
+    gap = (per["stop"] - per["start"]).to_numpy().astype("timedelta64[us]").astype(np.int64)
+    return (gap // step * step) / (pd.Timedelta(1, unit=unit).value / 1000)
+
+
 def first_purchase_counts(
     events: Any,
     *,
@@ -406,6 +420,7 @@ def first_purchase_counts(
     censor_at_drop_out: bool = True,
     unit: str = "D",
     by_first_channel: bool = True,
+    resolution: Any = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Time to first purchase as counts: customers per distinct (first channel, duration,
@@ -433,6 +448,12 @@ def first_purchase_counts(
         numeric timestamps.
     by_first_channel : bool
         Keep the first channel apart (the column ``first_channel``); False merges the channels.
+    resolution : time span or number, optional
+        Round durations down to whole multiples of this span (``"1D"``, ``"1h"``; a number
+        for numeric timestamps), as a life table does: a purchase 3.7 days after the first
+        touch counts at day 3, a customer censored at day 3.2 is at risk through day 3. The
+        table then has at most one row per first channel, outcome and step, however many
+        customers there are. Default: exact durations.
 
     Returns
     -------
@@ -458,13 +479,18 @@ def first_purchase_counts(
       first_channel  duration  event    censor_reason  customers
     0         email       1.0      0  observation_end          1
     1        search       2.0      1             None          2
+    >>> first_purchase_counts(df, by_first_channel=False, resolution=2.0)
+       duration  event    censor_reason  customers
+    0       0.0      0  observation_end          1
+    1       2.0      1             None          2
     """
     check_scalar(origin, "origin", in_=("first_touch", "first_event"))
     check_scalar(censor_at_drop_out, "censor_at_drop_out", typ=bool)
     check_scalar(by_first_channel, "by_first_channel", typ=bool)
     unit = _check_unit(unit)
     settings = {"function": "first_purchase_counts", "origin": origin,
-                "censor_at_drop_out": censor_at_drop_out, "by_first_channel": by_first_channel}
+                "censor_at_drop_out": censor_at_drop_out, "by_first_channel": by_first_channel,
+                "resolution": None if resolution is None else str(resolution)}
     engine = type(events).__module__.split(".")[0]
     if engine in ("duckdb", "pyspark"):
         if pd.Timedelta(1, unit=unit).value % 1000:
@@ -473,7 +499,7 @@ def first_purchase_counts(
                 "microseconds."
             )
         known = {"customer", "timestamp", "event", "channel", "stage", "value",
-                 "observation_end"}
+                 "observation_end"}  # column names and the window: engines take no other
         unknown = sorted(set(options) - known)
         if unknown:
             raise ValidationError(
@@ -485,7 +511,7 @@ def first_purchase_counts(
         else:
             from cjmodels.data.spark import first_purchase_counts_spark as run
         rows, counts = run(events, origin=origin, censor_at_drop_out=censor_at_drop_out,
-                           unit=unit, by_first_channel=True, **options)
+                           unit=unit, by_first_channel=True, resolution=resolution, **options)
         attrs = {
             **settings,
             "source": "spark" if engine == "pyspark" else "duckdb",
@@ -503,6 +529,8 @@ def first_purchase_counts(
             per = time_to_first_purchase(events, origin=origin,
                                          censor_at_drop_out=censor_at_drop_out, unit=unit,
                                          **options)
+        if resolution is not None:
+            per["duration"] = _floored(per, resolution, unit, per.attrs["time_kind"])
         keys = ["first_channel", "duration", "event", "censor_reason"]
         grouped = per.groupby(keys, dropna=False, sort=False).size()
         rows = grouped.rename("customers").reset_index()

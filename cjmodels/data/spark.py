@@ -187,6 +187,7 @@ def first_purchase_counts_spark(
     unit: str = "D",
     by_first_channel: bool = True,
     observation_end: Any = None,
+    resolution: Any = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Time-to-first-purchase counts of an event table held by Spark: the Spark twin of
     :func:`cjmodels.data.sql.first_purchase_counts_duckdb` (same SQL); use
@@ -220,6 +221,7 @@ def first_purchase_counts_spark(
             unit=unit,
             by_first_channel=by_first_channel,
             observation_end=observation_end,
+            resolution=resolution,
         )
     finally:
         spark.catalog.dropTempView(view)

@@ -300,6 +300,7 @@ def first_purchase_counts_duckdb(
     unit: str = "D",
     by_first_channel: bool = True,
     observation_end: Any = None,
+    resolution: Any = None,
     connection: Any = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Time-to-first-purchase counts of an event table held by DuckDB: the engine side of
@@ -333,4 +334,5 @@ def first_purchase_counts_duckdb(
         unit=unit,
         by_first_channel=by_first_channel,
         observation_end=observation_end,
+        resolution=resolution,
     )

@@ -233,11 +233,13 @@ def test_every_backend_gives_the_same_statistics(backend):
         got = arm_sums_spark(_engine_table("spark", arms), ["y", "x"])
     pd.testing.assert_frame_equal(ref, got, rtol=1e-12)
     purchases = purchase_log(21)
-    pd.testing.assert_frame_equal(
-        quiet(first_purchase_counts, purchases, unit="h"),
-        quiet(first_purchase_counts, _engine_table(backend, purchases), unit="h"),
-        rtol=1e-12,
-    )
+    for res in (None, "2h"):
+        pd.testing.assert_frame_equal(
+            quiet(first_purchase_counts, purchases, unit="h", resolution=res),
+            quiet(first_purchase_counts, _engine_table(backend, purchases), unit="h",
+                  resolution=res),
+            rtol=1e-12,
+        )
 
 
 # ------------------------------------------------------------- time to first purchase, counted
@@ -263,9 +265,11 @@ def test_first_purchase_counts_duckdb_equal_memory(seed, origin, censor_at_drop_
     df = purchase_log(seed)
     numeric = hard_log(seed).assign(event=lambda d: d["event"].where(d.index % 9 > 0,
                                                                       "conversion"))
-    for data, unit, by in ((df, "D", True), (df, "h", False), (numeric, "D", True)):
+    for data, unit, by, res in ((df, "D", True, None), (df, "h", False, None),
+                                (numeric, "D", True, None), (df, "D", True, "1D"),
+                                (df, "h", False, "90min"), (numeric, "D", True, 2.5)):
         opts = {"origin": origin, "censor_at_drop_out": censor_at_drop_out, "unit": unit,
-                "by_first_channel": by}
+                "by_first_channel": by, "resolution": res}
         ref = quiet(first_purchase_counts, data, **opts)
         got = quiet(first_purchase_counts, duckdb.from_df(data), **opts)
         pd.testing.assert_frame_equal(ref, got, rtol=1e-12)
@@ -320,6 +324,23 @@ def test_first_purchase_counts_by_hand():
         assert got.attrs["n_excluded"] == {"converted_before_first_touch": 1, "no_touch": 0}
 
 
+def test_resolution_rounds_durations_down_like_a_life_table():
+    """With a resolution, every duration is floored to its multiples (checked on the
+    per-customer table by hand), and the table shrinks to one row per step."""
+    from cjmodels.data import time_to_first_purchase
+
+    df = purchase_log(4, 300, 2500)
+    per = quiet(time_to_first_purchase, df, unit="h")
+    floored = np.floor(per["duration"].round(9) / 6) * 6  # hours, steps of 6 hours
+    counts = quiet(first_purchase_counts, df, unit="h", resolution="6h",
+                   by_first_channel=False)
+    expected = (per.assign(duration=floored).groupby(["duration", "event"]).size()
+                .rename("customers").reset_index())
+    got = counts.groupby(["duration", "event"])["customers"].sum().reset_index()
+    pd.testing.assert_frame_equal(got, expected)
+    assert len(counts) < len(quiet(first_purchase_counts, df, unit="h", by_first_channel=False))
+
+
 def test_kaplan_meier_from_counts_equals_the_per_customer_fit():
     """fit(events) and fit(statistics) agree: Kaplan-Meier (lifelines underneath) on the
     counts weighted by ``customers`` equals the fit on one row per customer."""
@@ -344,6 +365,7 @@ def test_kaplan_meier_from_counts_equals_the_per_customer_fit():
         (lambda d: d[d["event"] != "touch"], {}, "needs 'touch' events"),
         (lambda d: d, {"origin": "first_visit"}, "origin"),
         (lambda d: d, {"observation_end": "2025-03-02"}, "events of the DuckDB relation lie after"),
+        (lambda d: d, {"resolution": "-1D"}, "resolution == '-1D', must be a positive"),
     ],
 )
 def test_first_purchase_counts_bad_input(data, options, words):
