@@ -625,21 +625,7 @@ def engine_path_table(
     )
     to = span(timeout, "timeout", cols.numeric_time)
     lb = span(lookback, "lookback", cols.numeric_time)
-    end_sql = None
-    if observation_end is not None:
-        if cols.numeric_time:
-            end_sql = repr(float(observation_end))
-        else:
-            try:
-                ts = pd.Timestamp(observation_end)
-            except (TypeError, ValueError):
-                ts = pd.NaT
-            if pd.isna(ts):
-                raise ValidationError(
-                    f"observation_end == {observation_end!r}, must be a timestamp."
-                )
-            lit = "TIMESTAMP '" + ts.strftime("%Y-%m-%d %H:%M:%S.%f") + "'"
-            end_sql = time_expr(d, cols, lit)
+    end_sql = end_literal(d, cols, observation_end)
     validate(d, cols, view, fetch)
     channels = sorted(str(r[0]) for r in fetch(channels_sql(d, view, cols)) if r[0] is not None)
     ctes = journey_ctes(

@@ -21,6 +21,8 @@ Conventions
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -52,6 +54,29 @@ def _spark_frame(df: Any) -> Any:
         if not isinstance(df, ConnectFrame):
             raise ValidationError(f"expected a PySpark DataFrame, got {type(df).__name__}.")
     return df
+
+
+@contextmanager
+def _view(df: Any, prefix: str) -> Iterator[tuple[str, dict[str, str], Any, Any]]:
+    """A temporary view of the checked DataFrame for the duration of the block: its name, the
+    columns' types, and functions that run a query returning rows or a small DataFrame."""
+    df = _spark_frame(df)
+    spark = df.sparkSession
+    present = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    view = f"{prefix}_{next(_VIEW_IDS)}"
+    df.createOrReplaceTempView(view)
+
+    def fetch(sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in spark.sql(sql).collect()]
+
+    def fetch_df(sql: str) -> pd.DataFrame:
+        res = spark.sql(sql)
+        return pd.DataFrame([tuple(r) for r in res.collect()], columns=res.columns)
+
+    try:
+        yield view, present, fetch, fetch_df
+    finally:
+        spark.catalog.dropTempView(view)
 
 
 def path_table_spark(
@@ -101,21 +126,7 @@ def path_table_spark(
     >>> sdf = spark.createDataFrame(events_pandas)  # doctest: +SKIP
     >>> path_table_spark(sdf, timeout="30D").table  # doctest: +SKIP
     """
-    df = _spark_frame(df)
-    spark = df.sparkSession
-    present = {f.name: f.dataType.simpleString() for f in df.schema.fields}
-    view = f"cj_events_{next(_VIEW_IDS)}"
-    df.createOrReplaceTempView(view)
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in spark.sql(sql).collect()]
-
-    def fetch_df(sql: str) -> pd.DataFrame:
-        res = spark.sql(sql)
-        rows = res.collect()
-        return pd.DataFrame([tuple(r) for r in rows], columns=res.columns)
-
-    try:
+    with _view(df, "cj_events") as (view, present, fetch, fetch_df):
         return engine_path_table(
             SPARK,
             view,
@@ -134,8 +145,6 @@ def path_table_spark(
             observation_end=observation_end,
             collapse_repeats=collapse_repeats,
         )
-    finally:
-        spark.catalog.dropTempView(view)
 
 
 def arm_sums_spark(
@@ -147,30 +156,18 @@ def arm_sums_spark(
     ``SufficientStats.from_frame(arm_sums_spark(df, ["converted", "value"]))`` feeds every
     test of :mod:`cjmodels.experiments`.
     """
-    df = _spark_frame(df)
-    spark = df.sparkSession
-    present = {f.name: f.dataType.simpleString() for f in df.schema.fields}
-    view = f"cj_table_{next(_VIEW_IDS)}"
-    df.createOrReplaceTempView(view)
-
-    def fetch_df(sql: str) -> pd.DataFrame:
-        res = spark.sql(sql)
-        return pd.DataFrame([tuple(r) for r in res.collect()], columns=res.columns)
-
-    try:
+    with _view(df, "cj_table") as (view, present, fetch, fetch_df):
         return engine_arm_sums(
             SPARK,
             view,
             present,
-            lambda sql: [tuple(r) for r in spark.sql(sql).collect()],
+            fetch,
             fetch_df,
             where="Spark DataFrame",
             columns=columns,
             variant=variant,
             arms=arms,
         )
-    finally:
-        spark.catalog.dropTempView(view)
 
 
 def first_purchase_counts_spark(
@@ -192,22 +189,12 @@ def first_purchase_counts_spark(
     """Time-to-first-purchase counts of an event table held by Spark: the Spark twin of
     :func:`cjmodels.data.sql.first_purchase_counts_duckdb` (same SQL); use
     :func:`cjmodels.data.durations.first_purchase_counts`, which dispatches here."""
-    df = _spark_frame(df)
-    spark = df.sparkSession
-    present = {f.name: f.dataType.simpleString() for f in df.schema.fields}
-    view = f"cj_events_{next(_VIEW_IDS)}"
-    df.createOrReplaceTempView(view)
-
-    def fetch_df(sql: str) -> pd.DataFrame:
-        res = spark.sql(sql)
-        return pd.DataFrame([tuple(r) for r in res.collect()], columns=res.columns)
-
-    try:
+    with _view(df, "cj_events") as (view, present, fetch, fetch_df):
         return engine_first_purchase_counts(
             SPARK,
             view,
             present,
-            lambda sql: [tuple(r) for r in spark.sql(sql).collect()],
+            fetch,
             fetch_df,
             where="Spark DataFrame",
             customer=customer,
@@ -223,5 +210,3 @@ def first_purchase_counts_spark(
             observation_end=observation_end,
             resolution=resolution,
         )
-    finally:
-        spark.catalog.dropTempView(view)

@@ -65,6 +65,18 @@ def _duckdb() -> Any:
     return require("duckdb")
 
 
+def _relation(relation: Any, connection: Any) -> tuple[Any, dict[str, str]]:
+    """A DuckDB relation (a file path is scanned) and its columns' types, checked."""
+    duckdb = _duckdb()
+    if isinstance(relation, (str, PathLike)):
+        relation = scan(relation, connection)
+    if not isinstance(relation, duckdb.DuckDBPyRelation):
+        raise ValidationError(
+            f"expected a DuckDB relation or a file path, got {type(relation).__name__}."
+        )
+    return relation, dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
+
+
 def scan(path: str | PathLike[str], connection: Any = None) -> Any:
     """A DuckDB relation over a Parquet or CSV file (or glob), read lazily by the engine.
 
@@ -190,14 +202,7 @@ def path_table_duckdb(
     0      a                  0
     1  a > b                  1
     """
-    duckdb = _duckdb()
-    if isinstance(relation, (str, PathLike)):
-        relation = scan(relation, connection)
-    if not isinstance(relation, duckdb.DuckDBPyRelation):
-        raise ValidationError(
-            f"expected a DuckDB relation or a file path, got {type(relation).__name__}."
-        )
-    present = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
+    relation, present = _relation(relation, connection)
     view = "cj_events"
 
     def fetch(sql: str) -> list[tuple[Any, ...]]:  # queries run on the relation's connection
@@ -264,14 +269,7 @@ def arm_sums_duckdb(
     a        2.0     4.0      10.0
     b        2.0     8.0      40.0
     """
-    duckdb = _duckdb()
-    if isinstance(relation, (str, PathLike)):
-        relation = scan(relation, connection)
-    if not isinstance(relation, duckdb.DuckDBPyRelation):
-        raise ValidationError(
-            f"expected a DuckDB relation or a file path, got {type(relation).__name__}."
-        )
-    present = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
+    relation, present = _relation(relation, connection)
     view = "cj_table"
     return engine_arm_sums(
         DUCKDB,
@@ -307,14 +305,7 @@ def first_purchase_counts_duckdb(
     :func:`cjmodels.data.durations.first_purchase_counts` (which calls this for DuckDB
     relations and sorts, checks and describes the result). Returns the unsorted count rows
     and the counts of customers without a row."""
-    duckdb = _duckdb()
-    if isinstance(relation, (str, PathLike)):
-        relation = scan(relation, connection)
-    if not isinstance(relation, duckdb.DuckDBPyRelation):
-        raise ValidationError(
-            f"expected a DuckDB relation or a file path, got {type(relation).__name__}."
-        )
-    present = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
+    relation, present = _relation(relation, connection)
     view = "cj_events"
     return engine_first_purchase_counts(
         DUCKDB,
