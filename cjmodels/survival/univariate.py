@@ -204,19 +204,19 @@ def _cross(times: np.ndarray, curve: np.ndarray, level: float) -> float:
 
 
 # --------------------------------------------------------------------------- fitting
-def _event_table(
+def _fit_inputs(
     d: pd.DataFrame, duration: str, event: str | None, entry: str | None, weights: str | None
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
-    from lifelines.utils import survival_table_from_events
-
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """Durations, event flags, shifted entry times (or None) and weights for a lifelines fit;
+    the fitter's own ``event_table`` (lifelines' ``survival_table_from_events`` of these) then
+    gives the risk sets, so they are counted once."""
     dur = d[duration].to_numpy(float)
     ev = d[event].to_numpy() if event else np.ones(len(d), dtype=np.int64)
     w = d[weights].to_numpy(float) if weights else np.ones(len(d))
     ent = None
     if entry:
         ent = shifted_entry(d[entry].to_numpy(float), dur)
-    tab = survival_table_from_events(dur, ev, birth_times=ent, weights=w)
-    return tab, dur, ev, ent, w
+    return dur, ev, ent, w
 
 
 def _prepare(data, duration, event, entry, weights, alpha, ci_type, positive=False):
@@ -275,9 +275,10 @@ def kaplan_meier(
     from lifelines import KaplanMeierFitter
 
     d = _prepare(data, duration, event, entry, weights, alpha, ci_type)
-    tab, dur, ev, ent, w = _event_table(d, duration, event, entry, weights)
+    dur, ev, ent, w = _fit_inputs(d, duration, event, entry, weights)
     kmf = KaplanMeierFitter(alpha=alpha, label=label)
     kmf.fit(dur, ev, entry=ent, weights=w)
+    tab = kmf.event_table
     s = kmf.survival_function_.iloc[:, 0].reindex(tab.index).to_numpy()
     n = tab["at_risk"].to_numpy(float)
     dd = tab["observed"].to_numpy(float)
@@ -329,9 +330,10 @@ def nelson_aalen(
     from lifelines import NelsonAalenFitter
 
     d = _prepare(data, duration, event, entry, weights, alpha, "log")
-    tab, dur, ev, ent, w = _event_table(d, duration, event, entry, weights)
+    dur, ev, ent, w = _fit_inputs(d, duration, event, entry, weights)
     naf = NelsonAalenFitter(alpha=alpha, nelson_aalen_smoothing=False, label=label)
     naf.fit(dur, ev, entry=ent, weights=w)
+    tab = naf.event_table
     h = naf.cumulative_hazard_.iloc[:, 0].reindex(tab.index).to_numpy()
     n = tab["at_risk"].to_numpy(float)
     dd = tab["observed"].to_numpy(float)
