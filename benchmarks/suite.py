@@ -524,6 +524,11 @@ def markdown(result: dict) -> str:
         "| case | step | data | cjmodels s (CPU) | peer | peer s (CPU) | ratio |",
         "|---|---|---|---|---|---|---|",
     ]
+    if "rerun" in result:  # cases measured again later and merged into this file
+        r = result["rerun"]
+        at = next(i for i, line in enumerate(lines) if line.startswith("- peers:")) + 1
+        lines.insert(at, f"- measured again and merged in: {', '.join(r['cases'])} at "
+                         f"{r['date']} (`{r['command']}`): {r['why']}")
     for row in result["table"]:
         data = result["cases"][row["case"]].get("data", {})
         size = ", ".join(f"{v:,} {k}" for k, v in data.items()
