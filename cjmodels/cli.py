@@ -64,6 +64,35 @@ def _log_options(a: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
+def _engine_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=("memory", "duckdb"),
+        default="memory",
+        help="where the counting runs: 'duckdb' reads the file in the engine (larger than "
+        "memory; same rules, same table; needs the 'scale' extra)",
+    )
+
+
+def _source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The event log to count, and the options it takes: a validated in-memory log, or a DuckDB
+    relation over the file with the column names."""
+    if args.engine == "memory":
+        return _read(args), {}
+    from cjmodels.data.sql import scan
+    from cjmodels.errors import ValidationError
+
+    if args.scheme is not None or args.event.lower() == "none":
+        raise ValidationError(
+            "--scheme and --event none need the in-memory engine; drop them or use "
+            "--engine memory."
+        )
+    opts = {k: getattr(args, k) for k in ("customer", "timestamp", "event", "channel", "stage",
+                                          "value", "observation_end")
+            if getattr(args, k) is not None}
+    return scan(args.file), opts
+
+
 def _fmt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
@@ -97,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lookback", default=None, help="keep touches within this span, e.g. 30D")
     p.add_argument("--collapse-repeats", action="store_true")
     p.add_argument("--top", type=int, default=15, help="rows to print")
+    _engine_arg(p)
     _log_args(p)
     _fmt(p)
 
@@ -106,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--order", type=int, default=1)
     p.add_argument("--censored", choices=("drop", "null", "state"), default="drop")
     p.add_argument("--collapse-repeats", action="store_true")
+    _engine_arg(p)
     _log_args(p)
     _fmt(p)
 
@@ -184,7 +215,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_paths(args: argparse.Namespace) -> int:
     from cjmodels.data.journeys import path_table
 
-    log = _read(args)
+    log, opts = _source(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         pt = path_table(
@@ -192,6 +223,7 @@ def _cmd_paths(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             lookback=args.lookback,
             collapse_repeats=args.collapse_repeats,
+            **opts,
         )
     if args.out:
         pt.to_csv(args.out)
@@ -207,12 +239,14 @@ def _cmd_paths(args: argparse.Namespace) -> int:
 def _cmd_transitions(args: argparse.Namespace) -> int:
     from cjmodels.data.transitions import transition_counts
 
+    source, opts = _source(args)
     tc = transition_counts(
-        _read(args),
+        source,
         by=args.by,
         order=args.order,
         censored=args.censored,
         collapse_repeats=args.collapse_repeats,
+        **opts,
     )
     _emit(args, tc.to_dict(), f"{tc!r}\n\n{tc.matrix().to_string()}")
     return 0

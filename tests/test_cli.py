@@ -106,3 +106,35 @@ def test_datasets_list(capsys):
         "subscriptions",
         "transactions",
     }
+
+
+def test_paths_and_transitions_counted_by_duckdb_equal_memory(tmp_path, capsys):
+    """``--engine duckdb`` reads the file in DuckDB (larger than memory) and prints the same
+    path table and transition counts as the in-memory log."""
+    pytest.importorskip("duckdb")
+    p = tmp_path / "events.parquet"
+    assert main(["simulate", "journeys", "--out", str(p), "--customers", "1500"]) == 0
+    capsys.readouterr()
+    results = {}
+    for engine in ("memory", "duckdb"):
+        paths_csv = tmp_path / f"paths_{engine}.csv"
+        assert main(["paths", str(p), "--timeout", "30D", "--engine", engine, "--out",
+                     str(paths_csv), "--format", "json"]) == 0
+        res = json.loads(capsys.readouterr().out)
+        assert main(["transitions", str(p), "--order", "2", "--engine", engine,
+                     "--format", "json"]) == 0
+        tc = json.loads(capsys.readouterr().out)
+        results[engine] = (pd.read_csv(paths_csv), res["total_conversions"], tc["transitions"])
+    mem, duck = results["memory"], results["duckdb"]
+    pd.testing.assert_frame_equal(mem[0], duck[0], rtol=1e-12)
+    assert mem[1] == duck[1] > 0
+    assert mem[2] == duck[2]
+
+
+def test_engine_refuses_in_memory_only_options(tmp_path, capsys):
+    pytest.importorskip("duckdb")
+    p = tmp_path / "events.parquet"
+    assert main(["simulate", "journeys", "--out", str(p), "--customers", "200"]) == 0
+    capsys.readouterr()
+    assert main(["paths", str(p), "--engine", "duckdb", "--scheme", "five"]) == 1
+    assert "--scheme and --event none need the in-memory engine" in capsys.readouterr().err
