@@ -524,8 +524,9 @@ def finish_path_table(
     return PathTable(table, info=info)
 
 
-def validation_checks(d: Dialect, cols: Columns) -> dict[str, str]:
-    """Message -> SQL condition of a bad row: the checks :class:`EventLog` makes."""
+def validation_checks(d: Dialect, cols: Columns, end_sql: str | None = None) -> dict[str, str]:
+    """Message -> SQL condition of a bad row: the checks :class:`EventLog` makes (with
+    ``end_sql``, an observation end in the query's time unit, also: no event after it)."""
     q, text = d.q, d.text
     allowed = ", ".join(f"'{e}'" for e in EVENT_TYPES)
     ev = text(q(cols.event))
@@ -556,15 +557,24 @@ def validation_checks(d: Dialect, cols: Columns) -> dict[str, str]:
         checks[f"column {cols.value!r} (value) is missing on conversion rows"] = (
             f"{ev} = 'conversion' AND {q(cols.value)} IS NULL"
         )
+    if end_sql is not None:
+        checks[f"column {cols.timestamp!r} (timestamp) has events after observation_end; "
+               "filter them in the query that feeds cjmodels, or move observation_end"] = (
+            f"{time_expr(d, cols)} > {end_sql}"
+        )
     return checks
 
 
 def validate(
-    d: Dialect, cols: Columns, source: str, fetch: Callable[[str], list[tuple[Any, ...]]]
+    d: Dialect,
+    cols: Columns,
+    source: str,
+    fetch: Callable[[str], list[tuple[Any, ...]]],
+    end_sql: str | None = None,
 ) -> None:
     """One counting pass of :func:`validation_checks`; the first failing check raises with its
     count and up to three example rows."""
-    checks = validation_checks(d, cols)
+    checks = validation_checks(d, cols, end_sql)
     sel = ", ".join(
         f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}"
         for i, cond in enumerate(checks.values())
@@ -626,7 +636,7 @@ def engine_path_table(
     to = span(timeout, "timeout", cols.numeric_time)
     lb = span(lookback, "lookback", cols.numeric_time)
     end_sql = end_literal(d, cols, observation_end)
-    validate(d, cols, view, fetch)
+    validate(d, cols, view, fetch, end_sql)
     channels = sorted(str(r[0]) for r in fetch(channels_sql(d, view, cols)) if r[0] is not None)
     ctes = journey_ctes(
         d,
@@ -964,16 +974,7 @@ def engine_first_purchase_counts(
     )
     end_sql = end_literal(d, cols, observation_end)
     res = span(resolution, "resolution", cols.numeric_time)
-    validate(d, cols, view, fetch)
-    if end_sql is not None:
-        t = time_expr(d, cols)
-        late = fetch(f"SELECT count(*) FROM {view} WHERE {t} > {end_sql}")[0][0]
-        if late:
-            raise ValidationError(
-                f"observation_end == {observation_end!r} but {late} events of the {where} lie "
-                "after it. Filter them in the query that feeds cjmodels, or move "
-                "observation_end."
-            )
+    validate(d, cols, view, fetch, end_sql)
     raw = fetch_df(first_purchase_sql(
         d, view, cols, origin=origin, censor_at_drop_out=censor_at_drop_out,
         observation_end=end_sql, by_first_channel=by_first_channel, resolution=res,

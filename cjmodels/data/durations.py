@@ -399,6 +399,15 @@ def _finish_counts(rows: pd.DataFrame, attrs: dict[str, Any], by_first_channel: 
     return rows
 
 
+def _count(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Customers (rows) per distinct ``keys``, with missing label keys kept as ``None``."""
+    out = rows.groupby(keys, dropna=False, sort=False).size().rename("customers").reset_index()
+    for col in ("first_channel", "censor_reason"):  # NaN keys back to None
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    out["customers"] = out["customers"].astype(np.int64)
+    return out
+
+
 def _floored(per: pd.DataFrame, resolution: Any, unit: str, time_kind: str) -> np.ndarray:
     """Durations of :func:`time_to_first_purchase` rounded down to multiples of
     ``resolution``, computed as the engines do: whole microseconds for datetimes (integer
@@ -511,7 +520,8 @@ def first_purchase_counts(
         else:
             from cjmodels.data.spark import first_purchase_counts_spark as run
         rows, counts = run(events, origin=origin, censor_at_drop_out=censor_at_drop_out,
-                           unit=unit, by_first_channel=True, resolution=resolution, **options)
+                           unit=unit, by_first_channel=by_first_channel, resolution=resolution,
+                           **options)
         attrs = {
             **settings,
             "source": "spark" if engine == "pyspark" else "duckdb",
@@ -531,12 +541,9 @@ def first_purchase_counts(
                                          **options)
         if resolution is not None:
             per["duration"] = _floored(per, resolution, unit, per.attrs["time_kind"])
-        keys = ["first_channel", "duration", "event", "censor_reason"]
-        grouped = per.groupby(keys, dropna=False, sort=False).size()
-        rows = grouped.rename("customers").reset_index()
-        for col in ("first_channel", "censor_reason"):  # NaN keys back to None
-            rows[col] = rows[col].astype(object).where(rows[col].notna(), None)
-        rows["customers"] = rows["customers"].astype(np.int64)
+        if not by_first_channel:
+            per["first_channel"] = None
+        rows = _count(per, ["first_channel", "duration", "event", "censor_reason"])
         attrs = {
             **settings,
             "source": "memory",
@@ -546,13 +553,6 @@ def first_purchase_counts(
             "n_customers": per.attrs["n_customers"],
             "n_excluded": dict(per.attrs["n_excluded"]),
         }
-    if not by_first_channel and len(rows):
-        rows = (rows.assign(first_channel=None)
-                .groupby(["duration", "event", "censor_reason"], dropna=False, sort=False)
-                ["customers"].sum().reset_index())
-        rows["censor_reason"] = rows["censor_reason"].astype(object).where(
-            rows["censor_reason"].notna(), None)
-        rows["first_channel"] = None
     return _finish_counts(rows, attrs, by_first_channel, stacklevel=3)
 
 

@@ -139,13 +139,10 @@ def _sort_packed(keys: list[np.ndarray], radix: list[int]) -> np.ndarray:
             parts.append((shifted, size))
             span *= size
         if span < 2.0**62:
-            packed = parts[0][0] if len(parts) == 1 else np.zeros(n, dtype=np.int64)
-            mult = 1
-            for j, (shifted, size) in enumerate(parts):
-                if len(parts) > 1:
-                    if j:
-                        shifted *= mult
-                    packed += shifted
+            packed, mult = parts[0]  # fresh arrays: packed in place
+            for shifted, size in parts[1:]:
+                shifted *= mult
+                packed += shifted
                 mult *= size
             row_bits = max(int(n - 1).bit_length(), 1)
             if span * 2.0**row_bits < 2.0**63:
@@ -456,12 +453,11 @@ class EventLog:
                 )
             frame["value"] = v
 
-        order = self._sort_order(frame, labels)
+        order, done = self._sort_order(frame, labels)
         del self._ev_rank
         identity = order is None
         # the log owns its arrays: a copy (in input order when that is already sorted, which
         # is a plain memory copy) so that later changes to the input cannot reach it
-        done = self.__dict__.pop("_sorted_keys", {})
 
         def take(name: str, a: Any) -> Any:
             if identity:
@@ -594,11 +590,14 @@ class EventLog:
             parsed.array
         ), "datetime"
 
-    def _sort_order(self, frame: dict[str, Any], labels: dict[str, np.ndarray]) -> Any:
+    def _sort_order(
+        self, frame: dict[str, Any], labels: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
         """Order by customer, time, event rank; channel, stage and value break remaining ties.
 
-        Returns ``None`` when the rows are already in that order. Numeric keys are used as
-        they are; the tie-break keys are only built when ties exist.
+        Returns the order (``None`` when the rows are already in it) and the customer, time
+        and event-rank keys in that order when they were gathered (reused as columns). Numeric
+        keys are used as they are; the tie-break keys are only built when ties exist.
         """
         cust = frame["customer_id"]
         if np.asarray(cust).dtype.kind in "iu":
@@ -617,15 +616,16 @@ class EventLog:
         ev_key = self._ev_rank
         order, gathered = _sort_keys([ev_key, time_key, cust_key],
                                      radix=[len(self.event_types)])
+        done: dict[str, np.ndarray] = {}
         if order is None:
             ck, tk, ek = cust_key, time_key, ev_key
         else:
             ek, tk, ck = gathered or (k[order] for k in (ev_key, time_key, cust_key))
             # rows tied on all three keep these values whatever the tie-break below does
-            self._sorted_keys = {"customer_id": ck, "timestamp": tk, "event": ek}
+            done = {"customer_id": ck, "timestamp": tk, "event": ek}
         tied = (ck[1:] == ck[:-1]) & (tk[1:] == tk[:-1]) & (ek[1:] == ek[:-1])
         if not tied.any():
-            return order
+            return order, done
         if order is None:
             order = np.arange(len(ck))
         # re-order only the rows inside runs of ties, by value, channel and stage (labels in
@@ -645,8 +645,8 @@ class EventLog:
         sub_keys.append(run_id)
         order[idx] = rows[np.lexsort(sub_keys)]
         if np.array_equal(order, np.arange(len(order))):
-            return None
-        return order
+            return None, {}
+        return order, done
 
     def _set_window(self, start: Any, end: Any) -> None:
         t = self._arrays["timestamp"]

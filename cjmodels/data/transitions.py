@@ -264,7 +264,8 @@ def transition_counts(
             f"start, conversion and null must be distinct names, got {start!r}, "
             f"{conversion!r}, {null!r}."
         )
-    if type(source).__module__.split(".")[0] in ("duckdb", "pyspark"):  # counted by the engine
+    engine = type(source).__module__.split(".")[0] in ("duckdb", "pyspark")
+    if engine:  # counted by the engine
         if by != "channel":
             raise ValidationError(
                 "an engine table (DuckDB, Spark) is reduced to its path table, which holds "
@@ -292,9 +293,9 @@ def transition_counts(
         )
     if collapse_repeats:
         js = js.collapse_repeats()
-    if not isinstance(source, PathTable):
+    if not (isinstance(source, PathTable) or engine):
         # one row per distinct (sequence, outcome): the touch-level work below then grows with
-        # the distinct sequences, not with the journeys (a path table is merged already)
+        # the distinct sequences, not with the journeys (path tables are merged already)
         js, _ = js.merged()
     clash = sorted(names & set(js.labels.tolist()))
     if clash:

@@ -364,7 +364,7 @@ def test_kaplan_meier_from_counts_equals_the_per_customer_fit():
         (lambda d: d, {"scheme": "seven"}, "options ['scheme'] do not apply"),
         (lambda d: d[d["event"] != "touch"], {}, "needs 'touch' events"),
         (lambda d: d, {"origin": "first_visit"}, "origin"),
-        (lambda d: d, {"observation_end": "2025-03-02"}, "events of the DuckDB relation lie after"),
+        (lambda d: d, {"observation_end": "2025-03-02"}, "has events after observation_end"),
         (lambda d: d, {"resolution": "-1D"}, "resolution == '-1D', must be a positive"),
     ],
 )
@@ -438,6 +438,17 @@ def test_bad_spans():
     df["timestamp"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["timestamp"], "D")
     with pytest.raises(ValidationError, match="must be a time span"):
         path_table_duckdb(duckdb.from_df(df), timeout="soon")
+
+
+def test_events_after_observation_end_are_rejected_by_every_path():
+    """EventLog refuses events after observation_end; the engines' one validation pass does
+    too, for the path table as for the time-to-purchase counts."""
+    df = random_log(np.random.default_rng(1))
+    end = float(df["timestamp"].max()) - 1.0
+    with pytest.raises(ValidationError, match="observation_end"):
+        quiet(path_table, df, observation_end=end)
+    with pytest.raises(ValidationError, match="has events after observation_end"):
+        path_table_duckdb(duckdb.from_df(df), observation_end=end)
 
 
 def test_event_log_options_do_not_apply_to_engine_tables():
