@@ -15,6 +15,13 @@ come from the delta method or from the bootstrap over customers:
 
 Steps count transitions: from ``(start)``, the first step is the move to the first touch, so a
 journey with ``m`` touches takes ``m + 1`` steps to its end state.
+
+Every state must be able to reach an end state. A stage whose only transitions lead back to
+itself (or a group of stages that only feed each other) is a closed class that never ends: the
+fundamental matrix does not exist and both analyses raise a :class:`ValidationError` naming
+those states. Numbers that are undefined for a single state (expected steps given conversion
+from a state that never converts, the conditional rates of a stage nobody reaches) are NaN in
+the tables, ``null`` in :meth:`~AbsorbingAnalysis.to_dict`, whose ``notes`` say why.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from scipy import stats
 from scipy.special import expit
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import note_undefined, to_jsonable
 from cjmodels.data.events import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 
@@ -42,6 +50,58 @@ def _split(fit) -> tuple[np.ndarray, np.ndarray]:
     t = np.array([i for i in range(len(fit.states)) if i not in ab], dtype=int)
     a = np.array(sorted(ab, key=lambda i: i), dtype=int)
     return t, a
+
+
+#: Condition number of ``I - Q`` above which the fundamental matrix is not trusted.
+_MAX_COND = 1e12
+
+
+def _require_ends(fit, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Transient and end indices of ``fit``; a clear error when some transient states can
+    never reach an end state (a closed class of stages) or ``I - Q`` is numerically singular."""
+    t, a = _split(fit)
+    m = fit.chain.matrix
+    reach = np.zeros(len(fit.states), dtype=bool)
+    reach[a] = True
+    adj = m > 0
+    while True:
+        new = reach | (adj & reach[None, :]).any(axis=1)
+        if (new == reach).all():
+            break
+        reach = new
+    stuck = [fit.states[i] for i in t if not reach[i]]
+    ends = [fit.states[i] for i in a]
+    if stuck:
+        raise ValidationError(
+            f"states {stuck} never reach an end state {ends}: their only transitions lead back "
+            "among themselves (a stage followed only by itself, or stages that only feed each "
+            f"other), so journeys entering them never end and {what} is not defined. Check the "
+            "data (are these journeys' drop-out or conversion events missing? timeout= turns a "
+            "long silence into a drop-out, collapse_repeats=True merges a stage's repeats), "
+            "drop the journeys through these states, or declare them end states (count tables: "
+            "list them in ends= and remove their outgoing rows)."
+        )
+    if len(t):
+        with np.errstate(all="ignore"):
+            cond = np.linalg.cond(np.eye(len(t)) - m[np.ix_(t, t)])
+        if not np.isfinite(cond) or cond > _MAX_COND:
+            slow = [fit.states[i] for i in t if m[i, i] > 1 - 1e-9]
+            raise ValidationError(
+                f"the fundamental matrix (I - Q)^-1 is numerically singular (condition number "
+                f"{cond:.3g}): states {slow or [fit.states[i] for i in t]} are almost never "
+                f"left, so {what} cannot be computed reliably. Check the data for journeys "
+                "that repeat one stage without end, or drop those states."
+            )
+    return t, a
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.linalg.solve`` that returns NaN (not an exception) for a singular system: a
+    bootstrap replicate may lose every exit of a state."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.full(np.shape(b), np.nan, dtype=np.result_type(a, b))
 
 
 def _delta_se(
@@ -77,12 +137,13 @@ def _absorbing_outputs(p: np.ndarray, t: np.ndarray, a: np.ndarray, target: int)
     q = p[np.ix_(t, t)]
     r = p[np.ix_(t, a)]
     eye = np.eye(len(t))
-    n = np.linalg.solve(eye - q, eye.astype(p.dtype))
+    n = _solve(eye - q, eye.astype(p.dtype))
     b = n @ r
     steps = n.sum(axis=1)
     var = (2 * n - eye) @ steps - steps**2
     h = b[:, target]
-    given = (n @ h) / np.where(h == 0, np.nan, h)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        given = (n @ h) / np.where(h == 0, np.nan, h)
     return np.concatenate([b.ravel(), steps, var, given, n.ravel()])
 
 
@@ -153,28 +214,41 @@ class AbsorbingAnalysis:
                                    g, f"{g}_low", f"{g}_high"]])
         return out
 
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences explaining every undefined (NaN) number of the result."""
+        notes = []
+        g = f"steps_given_{self.target}"
+        never = self.steps.index[~np.isfinite(self.steps[g].to_numpy(dtype=float))]
+        if len(never):
+            notes.append(note_undefined(
+                g, never, f"these states never end in {self.target!r} (probability 0), so the "
+                "expected steps given that they do are not defined"))
+        boot = [c for c in ("se", "ci_low", "ci_high")
+                if not np.all(np.isfinite(self.absorption[c].to_numpy(dtype=float)))]
+        if boot and self.method == "bootstrap":
+            notes.append(f"some bootstrap intervals are undefined (null): no replicate "
+                         f"defined them ({self.info.get('replicates_undefined', 0)} replicates "
+                         "lost every exit of a state).")
+        return notes
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        def rec(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [
-                {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                 for k, v in r.items()}
-                for r in df.reset_index().to_dict(orient="records")
-            ]
-        return {
+        """JSON-serialisable form (strict JSON; ``notes`` explain every ``null``)."""
+        return to_jsonable({
             "target": self.target,
             "start": self.start,
             "method": self.method,
             "alpha": self.alpha,
-            "absorption": rec(self.absorption.set_index("state")),
-            "steps": rec(self.steps.rename_axis("state")),
-            "visits": rec(self.visits.rename_axis("state")),
+            "absorption": self.absorption.to_dict(orient="records"),
+            "steps": self.steps.rename_axis("state").reset_index().to_dict(orient="records"),
+            "visits": self.visits.rename_axis("state").reset_index().to_dict(orient="records"),
             "fundamental_matrix": {
                 "states": list(self.fundamental_matrix.index),
-                "matrix": self.fundamental_matrix.to_numpy().tolist(),
+                "matrix": self.fundamental_matrix.to_numpy(),
             },
             "info": dict(self.info),
-        }
+            "notes": self.notes,
+        })
 
     def plot(self, ax: Any = None) -> Any:
         """Bar chart of P(target) from each transient state, with intervals."""
@@ -201,13 +275,18 @@ class AbsorbingAnalysis:
 
 
 def _boot_quantiles(fit, fun, alpha: float, n_boot: int, random_state: Any) -> tuple:
+    import warnings
+
     boot = fit.bootstrap(n_boot, random_state=random_state)
-    vals = np.stack([fun(boot.matrix(b)) for b in range(boot.n_boot)])
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):
+        vals = np.stack([fun(boot.matrix(b)) for b in range(boot.n_boot)])
+    lost = int((~np.isfinite(vals)).all(axis=1).sum())
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         lo = np.nanquantile(vals, alpha / 2, axis=0)
         hi = np.nanquantile(vals, 1 - alpha / 2, axis=0)
         se = np.nanstd(vals, axis=0, ddof=1)
-    return se, lo, hi, {"n_boot": n_boot, **boot.info}
+    return se, lo, hi, {"n_boot": n_boot, "replicates_undefined": lost, **boot.info}
 
 
 def absorbing_analysis(
@@ -246,8 +325,7 @@ def absorbing_analysis(
     if target not in fit.ends:
         raise ValidationError(f"target == {target!r}, must be one of the end states {fit.ends}.")
     chain = fit.chain
-    chain._require_absorbing()
-    t, a = _split(fit)
+    t, a = _require_ends(fit, "the absorbing analysis")
     tn = [fit.states[i] for i in t]
     an = [fit.states[i] for i in a]
     j_target = an.index(target)
@@ -370,14 +448,38 @@ class Funnel:
         return self.table
 
     def to_dict(self) -> dict[str, Any]:
-        rows = []
-        for st, r in self.table.iterrows():
-            d = {"stage": st}
-            for k, v in r.items():
-                d[k] = None if not np.isfinite(v) else float(v)
-            rows.append(d)
-        return {"stages": rows, "most_lost": self.most_lost, "method": self.method,
-                "alpha": self.alpha, "info": dict(self.info)}
+        """JSON-serialisable form (strict JSON; ``notes`` explain every ``null``)."""
+        rows = [{"stage": st, **r} for st, r in self.table.to_dict(orient="index").items()]
+        return to_jsonable({"stages": rows, "most_lost": self.most_lost, "method": self.method,
+                            "alpha": self.alpha, "info": dict(self.info), "notes": self.notes})
+
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences explaining every undefined (NaN) number of the table."""
+        t = self.table
+        notes = []
+        if t["reached"].isna().all():
+            notes.append("reached is undefined (null): the chain was fitted from pooled counts, "
+                         "which do not say how far each journey went; expected_reached is the "
+                         "model's value.")
+        last = t.index[-1]
+        notes.append(f"p_next, drop_off and lost are undefined (null) for {last!r}: it is the "
+                     "end of the funnel, with no next stage.")
+        body = t.iloc[:-1]
+        unreached = body.index[~np.isfinite(body["p_next"].to_numpy(dtype=float))]
+        if len(unreached):
+            notes.append(note_undefined(
+                "p_next and drop_off", unreached,
+                "no journey reaches these stages (p_reach is 0), so the rate of going on "
+                "from them is not defined"))
+        ci = [c for c in t.columns if c.endswith(("_low", "_high"))]
+        finite = np.isfinite(t[[c.removesuffix("_low").removesuffix("_high") for c in ci]]
+                             .to_numpy(dtype=float))
+        bad = ~np.isfinite(t[ci].to_numpy(dtype=float)) & finite
+        if bad.any():
+            notes.append("some interval ends are undefined (null) where their estimate is "
+                         "defined: no bootstrap replicate defined them.")
+        return notes
 
     def plot(self, ax: Any = None) -> Any:
         """Funnel bars (probability of reaching each stage) with intervals."""
@@ -429,7 +531,7 @@ def funnel(
     check_scalar(method, "method", in_=_METHODS)
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
     states = fit.states
-    t, a = _split(fit)
+    t, a = _require_ends(fit, "the funnel")
     symbols = [_stage_of(states[i]) for i in t if states[i] != fit.start]
     if stages is None:
         scheme = fit.info.get("scheme")
@@ -466,13 +568,14 @@ def funnel(
         free = np.flatnonzero(~inside & ~absorbing)
         aa = np.eye(len(free)) - m[np.ix_(free, free)]
         rhs = m[np.ix_(free, target)].sum(axis=1)
-        h = np.linalg.solve(aa, rhs)
+        h = _solve(aa, rhs)
         pos = np.flatnonzero(free == start)
         return h[pos[0]] if len(pos) else (1.0 if inside[start] else 0.0)
 
     def fun(m: np.ndarray) -> np.ndarray:
         reach = np.array([hit(m, s) for s in sets])
-        nxt = reach[1:] / np.where(reach[:-1] == 0, np.nan, reach[:-1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nxt = reach[1:] / np.where(reach[:-1] == 0, np.nan, reach[:-1])
         lost = reach[:-1] - reach[1:]
         return np.concatenate([reach, nxt, lost])
 

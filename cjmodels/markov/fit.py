@@ -32,6 +32,7 @@ from scipy import sparse, stats
 from statsmodels.stats.proportion import proportion_confint
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.data.events import EventLog
 from cjmodels.data.journeys import JourneySet, PathTable
 from cjmodels.data.stages import CONVERSION, NULL, START
@@ -127,18 +128,29 @@ class TransitionIntervals:
         """One column of the table as a from x to matrix."""
         return self.table.pivot(index="from_state", columns="to_state", values=column)
 
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences explaining every undefined (NaN) interval."""
+        t = self.table
+        bad = ~np.isfinite(t["ci_low"].to_numpy(dtype=float)) | ~np.isfinite(
+            t["ci_high"].to_numpy(dtype=float))
+        never = t.loc[bad & (t["row_total"].to_numpy() <= 0), "from_state"].unique()
+        notes = [f"state {s!r} was never left: the intervals of its probability row are "
+                 "undefined (null)." for s in never]
+        if (bad & (t["row_total"].to_numpy() > 0)).any():
+            notes.append("some intervals are undefined (null): no bootstrap replicate left "
+                         "their state.")
+        return notes
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        return {
+        """JSON-serialisable form (strict JSON; ``notes`` explain every ``null``)."""
+        return to_jsonable({
             "method": self.method,
             "alpha": self.alpha,
-            "transitions": [
-                {k: (float(v) if isinstance(v, float | np.floating | np.integer) else v)
-                 for k, v in row.items()}
-                for row in self.table.to_dict(orient="records")
-            ],
+            "transitions": self.table.to_dict(orient="records"),
             "info": dict(self.info),
-        }
+            "notes": self.notes,
+        })
 
     def __repr__(self) -> str:
         return (
@@ -424,19 +436,43 @@ class FittedChain:
         out.insert(0, "row_total", self.row_totals.loc[keep])
         return out
 
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences on rows that are not estimated from data and states that never end."""
+        notes = []
+        tot = self.counts.sum(axis=1)
+        ab = set(self._absorbing_idx.tolist())
+        for i, s in enumerate(self.states):
+            if i not in ab and tot[i] <= 0:
+                notes.append(f"state {s!r} was never left: its probability row is the prior "
+                             "mean, not an estimate, and its intervals are undefined (null).")
+        made = self.info.get("made_absorbing") or []
+        if made:
+            notes.append(f"states {list(made)} were never left and were made absorbing "
+                         "(zero_rows='absorb').")
+        stuck = _never_ending(self)
+        if stuck:
+            notes.append(f"states {stuck} never reach an end state (their only transitions "
+                         "lead back among themselves): the absorbing analysis and the funnel "
+                         "are not defined for this chain.")
+        return notes
+
     def to_dict(self, alpha: float = 0.05, method: str = "wilson") -> dict[str, Any]:
-        """JSON-serialisable form: states, counts, matrix and intervals."""
-        return {
+        """JSON-serialisable form: states, counts, matrix and intervals (strict JSON;
+        ``notes`` explain every ``null``)."""
+        iv = self.intervals(method, alpha).to_dict()
+        return to_jsonable({
             "states": list(self.states),
             "start": self.start,
             "absorbing": list(self.ends),
             "order": self.order,
             "prior": self.prior,
-            "counts": self.counts.tolist(),
-            "matrix": self.chain.matrix.tolist(),
-            "intervals": self.intervals(method, alpha).to_dict(),
+            "counts": self.counts,
+            "matrix": self.chain.matrix,
+            "intervals": iv,
             "info": {k: v for k, v in self.info.items() if _jsonable(v)},
-        }
+            "notes": [*self.notes, *(n for n in iv["notes"] if n not in self.notes)],
+        })
 
     def plot(self, ax: Any = None, *, kind: str = "heatmap", **kwargs: Any) -> Any:
         """Heatmap of the fitted transition matrix (non-end rows), or with
@@ -459,6 +495,20 @@ class FittedChain:
 
 def _jsonable(v: Any) -> bool:
     return v is None or isinstance(v, str | int | float | bool | list | dict)
+
+
+def _never_ending(fit: FittedChain) -> list[str]:
+    """Non-end states of ``fit`` from which no end state can be reached."""
+    ab = fit._absorbing_idx
+    adj = fit.chain.matrix > 0
+    reach = np.zeros(len(fit.states), dtype=bool)
+    reach[ab] = True
+    while True:
+        new = reach | (adj & reach[None, :]).any(axis=1)
+        if (new == reach).all():
+            break
+        reach = new
+    return [s for i, s in enumerate(fit.states) if not reach[i]]
 
 
 def fit_chain(
@@ -601,4 +651,14 @@ def fit_chain(
                         MarkovChain(states, np.eye(len(states))), jt, info)
     p = dummy._estimate(counts)
     chain = MarkovChain(states, p, start=tc.start)
-    return FittedChain(states, counts, mask, a, tc.start, ends_, order, chain, jt, info)
+    out = FittedChain(states, counts, mask, a, tc.start, ends_, order, chain, jt, info)
+    stuck = _never_ending(out)
+    if stuck:
+        warnings.warn(
+            f"states {stuck} never reach an end state: their only transitions lead back among "
+            "themselves, so journeys entering them never end and the absorbing analysis and "
+            "the funnel are not defined. Check for missing drop-out or conversion events "
+            "(timeout= turns a long silence into a drop-out).",
+            UserWarning, stacklevel=2,
+        )
+    return out

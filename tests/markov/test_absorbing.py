@@ -165,3 +165,78 @@ def test_recovers_synthetic_world():
     assert np.all(tab["p_reach_low"] <= true_reach + 1e-9)
     assert np.all(true_reach <= tab["p_reach_high"] + 1e-9)
     assert fu.most_lost == tf.most_lost == "decision"
+
+
+# ---------------------------------------------------------------------------- closed classes
+SELF_LOOP = {("(start)", "a"): 10, ("a", "a"): 5, ("(start)", "b"): 5, ("b", "(conversion)"): 3,
+             ("b", "(null)"): 2}
+PAIR = {("(start)", "a"): 10, ("a", "c"): 5, ("c", "a"): 5, ("(start)", "b"): 5,
+        ("b", "(conversion)"): 3, ("b", "(null)"): 2}
+
+
+@pytest.mark.parametrize("counts, stuck", [(SELF_LOOP, "['a']"), (PAIR, "['a', 'c']")])
+@pytest.mark.parametrize("what", ["absorbing", "funnel"])
+def test_closed_class_names_the_states_never_linalg(counts, stuck, what):
+    # a stage whose only transitions lead back to itself (or two stages that only feed each
+    # other) used to give numpy's LinAlgError from the absorbing analysis and the funnel
+    with pytest.warns(UserWarning, match="never reach an end state"):
+        fit = fit_chain(counts)
+    with pytest.raises(ValidationError, match=r"states \[.*\] never reach an end state") as e:
+        getattr(fit, what)()
+    msg = str(e.value)
+    assert stuck in msg and "ends=" in msg and "timeout=" in msg
+    d = fit.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert any("never reach an end state" in n for n in d["notes"])
+
+
+def test_closed_class_declared_as_end_state_works():
+    # the fix the message suggests for count tables: declare the looping stage an end state
+    counts = {k: v for k, v in SELF_LOOP.items() if k != ("a", "a")}
+    fit = fit_chain(counts, ends=("(conversion)", "(null)", "a"))
+    p = fit.absorbing().probability()["probability"]
+    assert p == pytest.approx(3 / 15)
+    json.dumps(fit.funnel(stages=["b"]).to_dict(), allow_nan=False)
+
+
+def test_numerically_singular_fundamental_matrix_is_refused():
+    counts = {("(start)", "a"): 1.0, ("a", "a"): 1e15, ("a", "(conversion)"): 1e-3}
+    fit = fit_chain(counts)
+    with pytest.raises(ValidationError, match="numerically singular"):
+        fit.absorbing()
+
+
+def test_undefined_numbers_are_null_with_notes():
+    # b never converts: steps given conversion from b is undefined; the funnel's last row
+    # has no next stage
+    counts = {("(start)", "a"): 10, ("(start)", "b"): 10, ("a", "(conversion)"): 4,
+              ("a", "(null)"): 6, ("b", "(null)"): 10}
+    fit = fit_chain(counts)
+    d = fit.absorbing().to_dict()
+    json.dumps(d, allow_nan=False)
+    assert any("'b'" in n and "steps_given_(conversion)" in n for n in d["notes"])
+    steps_b = next(r for r in d["steps"] if r["state"] == "b")
+    assert steps_b["steps_given_(conversion)"] is None
+    fu = fit_chain(FUNNEL).funnel().to_dict()
+    json.dumps(fu, allow_nan=False)
+    assert fu["stages"][-1]["p_next"] is None
+    assert any("end of the funnel" in n for n in fu["notes"])
+    assert any("pooled counts" in n for n in fu["notes"])
+
+
+def test_bootstrap_survives_replicates_that_lose_every_exit():
+    # one customer leaves a only once: many replicates see a -> a only (singular I - Q)
+    rows = [(1, 0, "touch", "a"), (1, 1, "touch", "a"), (1, 2, "drop_out", None)]
+    rows += [(c, 0, "touch", "b") for c in range(2, 6)]
+    rows += [(c, 1, "conversion", None) for c in range(2, 6)]
+    rows += [(c, 0, "touch", "a") for c in range(6, 8)] + [(c, 1, "touch", "a")
+                                                           for c in range(6, 8)]
+    import pandas as pd
+
+    df = pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "stage"])
+    fit = fit_chain(df)
+    res = fit.absorbing(method="bootstrap", n_boot=50, random_state=1)
+    assert res.info["replicates_undefined"] > 0
+    json.dumps(res.to_dict(), allow_nan=False)
+    json.dumps(fit.funnel(method="bootstrap", n_boot=50, random_state=1).to_dict(),
+               allow_nan=False)
