@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -921,48 +920,69 @@ def as_event_log(events: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
     return EventLog(events, **kwargs)
 
 
-def read_events(path: str | PathLike[str], **kwargs: Any) -> EventLog:
-    """Read an event log from CSV (optionally compressed) or Parquet and validate it.
+def read_events(
+    path: str | PathLike[str],
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    event_map: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> EventLog:
+    """Read an event log from CSV (any delimiter, optionally compressed) or Parquet and validate
+    it.
 
-    Keyword arguments go to :class:`EventLog` (column names, scheme, observation window).
+    The file is read by :func:`cjmodels.data.io.read_table`: format, compression, delimiter and
+    byte-order mark are recognised by content. Keyword arguments go to :class:`EventLog` (column
+    names, scheme, observation window). Rows in messages are file lines (the header is line 1),
+    or row positions in Parquet.
+
+    Parameters
+    ----------
+    sep, encoding : str, optional
+        Delimiter and text encoding (default: sniffed; UTF-8 or what a byte-order mark says).
+    event_map : dict, optional
+        Your event words onto ours, e.g. ``{"click": "touch", "purchase": "conversion"}``,
+        applied before validation. Every target must be an event type of the log.
 
     Examples
     --------
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "e.csv")
     >>> _ = pd.DataFrame({"customer_id": [1], "timestamp": ["2025-01-01"],
-    ...                   "event": ["touch"], "channel": ["email"]}).to_csv(p, index=False)
-    >>> read_events(p).n_events
+    ...                   "event": ["click"], "channel": ["email"]}).to_csv(p, index=False)
+    >>> read_events(p, event_map={"click": "touch"}).n_events
     1
     """
-    p = Path(path)
-    if not p.exists():
-        raise ValidationError(f"file {str(p)!r} does not exist.")
-    suffixes = "".join(p.suffixes).lower()
-    if suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
-        df = pd.read_parquet(p)
-    elif ".csv" in suffixes or ".txt" in suffixes or ".tsv" in suffixes:
-        sep = "\t" if ".tsv" in suffixes else ","
-        try:
-            df = pd.read_csv(p, sep=sep, low_memory=False)
-        except pd.errors.EmptyDataError:
+    from cjmodels.data.io import read_table
+
+    allowed = tuple(kwargs.get("event_types") or EVENT_TYPES)
+    if event_map is not None:
+        if not isinstance(event_map, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in event_map.items()
+        ):
             raise ValidationError(
-                f"file {str(p)!r} is empty: it has no header and no rows."
-            ) from None
-    else:
-        raise ValidationError(
-            f"file {str(p)!r}: unknown format {suffixes or '(no suffix)'}; use .csv, .csv.gz, "
-            ".tsv or .parquet."
-        )
-    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0:
-        return EventLog(df, **kwargs)
-    # name rows by their line in a text file (header = line 1), by position in Parquet
-    first = 2 if ".parquet" not in suffixes and ".pq" not in suffixes else 0
-    df.index = pd.RangeIndex(first, first + len(df))
+                f"event_map == {event_map!r}, must map your event words onto ours, e.g. "
+                "{'click': 'touch', 'purchase': 'conversion'}."
+            )
+        wrong = sorted({v for v in event_map.values() if v not in allowed})
+        if wrong:
+            raise ValidationError(
+                f"event_map maps onto {wrong}, which are not event types; map onto "
+                f"{list(allowed)}."
+            )
+    expected = [kwargs.get(k, d) for k, d in
+                (("customer", "customer_id"), ("timestamp", "timestamp"), ("event", "event"))]
+    df = read_table(path, sep=sep, encoding=encoding, what="event log", expected=expected)
+    name = df.attrs.get("file", str(path))
+    where = df.attrs.get("rows_are", "row positions")
+    ev = kwargs.get("event", "event")
+    if event_map and ev is not None and ev in df.columns:
+        col = df[ev]
+        mapped = col.map(lambda x: event_map.get(x, x) if isinstance(x, str) else x)
+        df[ev] = mapped.astype(object)
     try:
         return EventLog(df, **kwargs)
     except ValidationError as exc:
-        where = "file lines (the header is line 1)" if first else "row positions"
-        raise ValidationError(f"{p.name}: {exc} Rows are {where}.") from None
+        raise ValidationError(f"{name}: {exc} Rows are {where}.") from None
 
 
