@@ -134,12 +134,40 @@ class Comparison:
                   "arm_value", "n_control", "n_arm", "pvalue_adjusted"):
             object.__setattr__(self, f, _f(getattr(self, f)))
 
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences saying why each undefined (NaN) number of the comparison is
+        undefined."""
+        what = f"{self.metric} {self.arm} vs {self.control} ({self.effect_type})"
+        notes = []
+        if not np.isfinite(self.effect):
+            if self.effect_type == "relative" and self.control_value == 0:
+                zero = ("zero conversions" if self.details.get("successes_control") is not None
+                        else "a mean of zero")
+                notes.append(f"{what}: relative lift undefined: the control arm has {zero}.")
+            elif not (np.isfinite(self.control_value) and np.isfinite(self.arm_value)):
+                notes.append(f"{what}: effect undefined: an arm's {self.metric} is undefined "
+                             "(no units, or a ratio with a zero denominator).")
+            else:
+                notes.append(f"{what}: effect undefined: the data do not identify it "
+                             "(e.g. no variation in either arm).")
+        else:
+            if np.isnan(self.ci_low) or np.isnan(self.ci_high):
+                notes.append(f"{what}: interval undefined (null): {self.method} gives none "
+                             "for these data.")
+            if np.isnan(self.pvalue):
+                notes.append(f"{what}: p-value undefined (null): {self.method} gives none "
+                             "for these data.")
+        if np.isinf(self.ci_low) or np.isinf(self.ci_high):
+            notes.append(f"{what}: the interval is one-sided ({self.alternative}): its open end "
+                         "is \"inf\" or \"-inf\".")
+        return notes
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (infinite interval ends become None, like NaN)."""
+        """JSON-ready dict (strict JSON: NaN is None, an open interval end ``"inf"`` or
+        ``"-inf"``; ``notes`` say why a number is undefined)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for k in ("ci_low", "ci_high"):
-            if not np.isfinite(out[k]):
-                out[k] = None
+        out["notes"] = self.notes
         return to_jsonable(out)
 
     def significant(self) -> bool:
@@ -236,10 +264,11 @@ class TestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: title, notes, info and every comparison."""
+        extra = [n for c in self.comparisons for n in c.notes if n not in self.notes]
         return to_jsonable(
             {
                 "title": self.title,
-                "notes": list(self.notes),
+                "notes": list(dict.fromkeys([*self.notes, *extra])),
                 "info": dict(self.info),
                 "comparisons": [c.to_dict() for c in self.comparisons],
             }
