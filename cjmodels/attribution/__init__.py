@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cjmodels._progress import check_progress
 from cjmodels.attribution._base import AttributionModel, bootstrap_weights
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.attribution._results import Attribution, compare
@@ -129,6 +130,7 @@ def attribute(
         Seed of the bootstrap, and of randomised models (Shapley permutations, logistic bags)
         unless their own ``random_state`` is given.
     progress : bool or tqdm-like callable
+        A bar over the bootstrap replicates: True (tqdm), False/None, or a tqdm-like callable.
     data_options : dict, optional
         Options for :func:`attribution_data` (column names, ``timeout``, ...).
     **params
@@ -145,6 +147,7 @@ def attribute(
     0       a         10.0                 6.5              13.8875
     1       b         20.0                15.5              27.3875
     """
+    check_progress(progress)
     if model in ("shapley", "logistic"):
         params.setdefault("random_state", random_state)
     m = make_model(model, **params)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._progress import progress_bar
 from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.attribution._results import QUANTITIES, Attribution
@@ -18,21 +19,6 @@ from cjmodels.errors import ValidationError
 __all__ = ["AttributionModel", "bootstrap_weights"]
 
 
-
-
-def _progress(progress: Any, it: Iterable[Any], total: int, desc: str) -> Iterable[Any]:
-    """Wrap ``it`` in a tqdm-like progress bar when asked (``True`` means tqdm if installed)."""
-    if progress is None or progress is False:
-        return it
-    if progress is True:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:  # no tqdm: run silently
-            return it
-        return tqdm(it, total=total, desc=desc)
-    if callable(progress):
-        return progress(it, total=total, desc=desc)
-    raise ValidationError(f"progress == {progress!r}, must be None, True or a tqdm-like callable.")
 
 
 def bootstrap_weights(
@@ -150,6 +136,7 @@ class AttributionModel(ABC):
             Seed; replicate ``b`` uses child stream ``b`` of ``default_rng(seed).spawn``, so
             results do not depend on batching.
         progress : bool or tqdm-like callable, optional
+            A bar over the replicates: True (tqdm), False/None, or a tqdm-like callable.
 
         Returns
         -------
@@ -178,7 +165,7 @@ class AttributionModel(ABC):
         reps: dict[str, list[np.ndarray]],
         progress: Any,
     ) -> None:
-        for rng in _progress(progress, rngs, len(rngs), f"bootstrap {self.name}"):
+        for rng in progress_bar(rngs, progress, total=len(rngs), desc=f"bootstrap {self.name}"):
             w = bootstrap_weights(w0, rng, method)
             tc, _ = self._totals(w)
             if tc <= 0:

@@ -29,6 +29,7 @@ from scipy.stats import spearmanr
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels._json import to_jsonable
+from cjmodels._progress import check_progress
 from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.errors import ValidationError
@@ -230,6 +231,8 @@ def ground_truth_comparison(
         MarkovAttribution(order=2)}``.
     n_boot : int
         Bootstrap replicates for the intervals (0: none).
+    progress : bool or tqdm-like callable
+        A bar over each model's bootstrap replicates: True (tqdm), False/None, or a callable.
 
     Examples
     --------
@@ -240,6 +243,7 @@ def ground_truth_comparison(
     >>> list(cmp.table.columns[:3])
     ['tv_distance', 'spearman', 'credit_to_null_channels']
     """
+    check_progress(progress)
     truth = pd.Series(truth, dtype=float)
     needs_times = any(getattr(m, "_needs_times", False) for m in models.values())
     data = source if isinstance(source, AttributionData) else attribution_data(

@@ -63,6 +63,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._progress import check_progress, progress_bar
 from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.errors import ValidationError
 from cjmodels.markov._hmm_core import (
@@ -649,6 +650,7 @@ class HiddenMarkovModel:
         self._fitted()
         check_scalar(n_boot, "n_boot", typ=int, ge=2)
         check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+        check_progress(progress)
         s = self._seqs(sequences, lengths, by, outcome, customers, weight, covariates,
                        **log_options)
         coef0 = getattr(self, "coef_", None)
@@ -659,17 +661,7 @@ class HiddenMarkovModel:
         reps = []
         n_perm = 0
         n_nonconv = 0
-        iterator: Iterable[int] = range(n_boot)
-        if progress is True:
-            try:
-                from tqdm import tqdm
-            except ImportError as exc:
-                raise ValidationError(
-                    "progress=True needs tqdm; install it or pass a tqdm-like callable."
-                ) from exc
-            iterator = tqdm(iterator, total=n_boot)
-        elif callable(progress):
-            iterator = progress(iterator)
+        iterator = progress_bar(range(n_boot), progress, total=n_boot, desc="bootstrap HMM")
         col = _collapse(s) if s.x is None else None
         with _one_blas_thread():
             for _ in iterator:

@@ -1,0 +1,110 @@
+"""``progress=`` means the same everywhere: True (tqdm), False/None, or a tqdm-like callable."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import cjmodels
+from cjmodels._progress import progress_bar
+from cjmodels.attribution import (
+    HeuristicAttribution,
+    LogisticAttribution,
+    MarkovAttribution,
+    ShapleyAttribution,
+    attribute,
+    ground_truth_comparison,
+)
+from cjmodels.errors import ValidationError
+from cjmodels.markov import HiddenMarkovModel
+
+PATHS = pd.DataFrame({
+    "path": ["a > a > b", "a > b > c", "c", "b > a > a > b"],
+    "total_conversions": [3, 1, 0, 2],
+    "total_null": [2, 4, 5, 1],
+})
+SEQS = [["a", "b", "b"], ["b", "a"], ["a", "a", "c"]] * 4
+
+
+def _hmm(progress: Any) -> Any:
+    m = HiddenMarkovModel(2, n_init=1, max_iter=500, random_state=0).fit(SEQS)
+    return m.bootstrap(SEQS, n_boot=2, random_state=1, progress=progress)
+
+
+def _model(make: Callable[[], Any]) -> Callable[[Any], Any]:
+    return lambda progress: make().fit(PATHS).bootstrap(2, random_state=0, progress=progress)
+
+
+#: One cheap call of every public function or method that takes ``progress`` (two iterations).
+CALLS: dict[str, Callable[[Any], Any]] = {
+    "attribution.attribute": lambda progress: attribute(
+        PATHS, model="last", n_boot=2, random_state=0, progress=progress),
+    "attribution.ground_truth_comparison": lambda progress: ground_truth_comparison(
+        PATHS, {"a": 0.4, "b": 0.4, "c": 0.2}, {"last": HeuristicAttribution("last")},
+        n_boot=2, progress=progress),
+    "attribution.AttributionModel.bootstrap": _model(lambda: HeuristicAttribution("linear")),
+    "attribution.MarkovAttribution.bootstrap": _model(MarkovAttribution),
+    "attribution.ShapleyAttribution.bootstrap": _model(lambda: ShapleyAttribution(
+        random_state=0)),
+    "attribution.LogisticAttribution.bootstrap": _model(lambda: LogisticAttribution(
+        n_estimators=2, random_state=0)),
+    "markov.HiddenMarkovModel.bootstrap": _hmm,
+}
+
+
+def _public_progress_functions() -> set[str]:
+    """Names (``subpackage.function`` or ``subpackage.Class.method``) of public callables in
+    the subpackages' ``__all__`` whose signature has a ``progress`` parameter."""
+    found = set()
+    for info in pkgutil.iter_modules(cjmodels.__path__):
+        if info.name.startswith("_") or not info.ispkg:
+            continue
+        mod = importlib.import_module(f"cjmodels.{info.name}")
+        for name in getattr(mod, "__all__", ()):
+            obj = getattr(mod, name)
+            members = [(name, obj)] if inspect.isfunction(obj) else [
+                (f"{name}.{m}", f) for m, f in inspect.getmembers(obj, inspect.isfunction)
+                if not m.startswith("_") and f.__qualname__.startswith(f"{obj.__name__}.")
+            ] if inspect.isclass(obj) else []
+            for label, f in members:
+                if "progress" in inspect.signature(f).parameters:
+                    found.add(f"{info.name}.{label}")
+    return found
+
+
+def test_every_public_progress_argument_is_tested_here():
+    # a new function taking progress= must be added to CALLS (and route through progress_bar)
+    assert _public_progress_functions() <= set(CALLS)
+    assert {k for k in CALLS if k.count(".") == 1} <= _public_progress_functions()
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_progress_accepts_true_false_none_and_a_callable(name, capsys):
+    call = CALLS[name]
+    call(False)
+    call(None)
+    assert capsys.readouterr().err == ""
+    call(True)  # tqdm.auto draws on stderr outside a notebook
+    assert "2/2" in capsys.readouterr().err
+    seen = []
+
+    def bar(it, total, desc):
+        seen.append((total, desc))
+        return it
+
+    call(bar)
+    assert seen and all(total == 2 and isinstance(desc, str) for total, desc in seen)
+    with pytest.raises(ValidationError, match="progress == 'yes', must be True, False, None"):
+        call("yes")
+
+
+def test_progress_bar_passes_the_iterable_through_unchanged():
+    items = [3, 1, 2]
+    assert list(progress_bar(items, True, total=3, desc="x")) == items
+    assert progress_bar(items, False) is items
