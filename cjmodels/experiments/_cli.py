@@ -1,28 +1,61 @@
-"""``cjmodels abtest FILE``: the SRM check and the tests of an experiment, from the command line.
+"""``cjmodels abtest FILE`` and ``cjmodels power``: A/B analysis and planning from the command line.
 
-FILE is either a per-customer table (one row per customer, a variant column and metric
-columns) or an event log with ``assignment`` events, which is reduced with
+``abtest`` reads FILE, either a per-customer table (one row per customer, a variant column and
+metric columns) or an event log with ``assignment`` events, which is reduced with
 :func:`cjmodels.data.experiment_table` first (auto-detected: a file with an ``event`` column
-holding ``assignment`` rows is an event log).
+holding ``assignment`` rows is an event log). It prints, per arm, the customers and the rate or
+mean of every metric with its interval; per metric and arm, the difference and the relative lift
+against the control with their intervals, the p-value before and after the multiplicity
+correction and, with ``--covariate``, the variance reduction CUPED achieved. A sample-ratio
+mismatch is stated on top of the output (results not trustworthy); with ``--fail-on-srm`` it
+also makes the command exit with status 1.
+
+``power`` plans a test: customers per arm (rounded up), the power at a given size, or the
+minimum detectable effect, for conversion rates (``--baseline``) or means (``--sd``), with the
+functions of :mod:`cjmodels.experiments.power`.
+
+Exit status: 0 success; 2 for an error in the input, a file or a flag (one line, no traceback);
+1 when the command ran but a check failed (``--fail-on-srm``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import warnings
-from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 
 __all__ = ["add_parser", "run"]
 
 
+# --------------------------------------------------------------------------- parsers
 def add_parser(subparsers: Any) -> None:
-    """Add the ``abtest`` subcommand."""
+    """Add the ``abtest`` and ``power`` subcommands."""
+    _add_abtest(subparsers)
+    _add_power(subparsers)
+
+
+def _file_args(p: argparse.ArgumentParser) -> None:
+    """``--sep`` / ``--encoding``: the shared helper of the command line when it exists."""
+    from cjmodels import cli
+
+    helper = getattr(cli, "_file_args", None)
+    if helper is not None:
+        helper(p)
+        return
+    p.add_argument("--sep", default=None,
+                   help="field delimiter of a text file (default: detect , ; tab |)")
+    p.add_argument("--encoding", default=None, help="text encoding (default: utf-8)")
+
+
+def _add_abtest(subparsers: Any) -> None:
     from cjmodels.experiments.multiple import MULTIPLE_METHODS
     from cjmodels.experiments.proportions import PROPORTION_TESTS
 
@@ -30,9 +63,10 @@ def add_parser(subparsers: Any) -> None:
         "abtest", help="A/B test: SRM check, then every metric of every arm vs control",
         description="Sample-ratio check first, then each metric of each arm against the "
         "control (0/1 metrics: two-proportion test; others: Welch t, CUPED with --covariate; "
-        "ratios by the delta method), adjusted for multiplicity over the family.",
+        "ratios by the delta method), adjusted for multiplicity over the family. Exit status: "
+        "0 done, 2 bad input or flag, 1 sample-ratio mismatch with --fail-on-srm.",
     )
-    p.add_argument("file", help="per-customer table or event log (CSV, .csv.gz or Parquet)")
+    p.add_argument("file", help="per-customer table or event log (CSV, gzip CSV or Parquet)")
     p.add_argument("--variant-col", default="variant", help="column holding the arm")
     p.add_argument("--control", default=None,
                    help="control arm (default: 'control' if present, else the first sorted)")
@@ -49,26 +83,89 @@ def add_parser(subparsers: Any) -> None:
                    help="intended allocation, e.g. control=0.5,treatment=0.5 (default equal)")
     p.add_argument("--test", default="z-pooled", choices=PROPORTION_TESTS,
                    help="test for 0/1 metrics")
-    p.add_argument("--correction", default="holm", choices=tuple(MULTIPLE_METHODS))
+    p.add_argument("--correction", default="holm", choices=tuple(MULTIPLE_METHODS),
+                   help="multiplicity correction over all metrics x arms (default holm)")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--alternative", default="two-sided",
                    choices=("two-sided", "greater", "less"))
-    p.add_argument("--srm-threshold", type=float, default=0.001)
+    p.add_argument("--srm-threshold", type=float, default=0.001,
+                   help="sample-ratio mismatch when the SRM p-value is below this (0.001)")
+    p.add_argument("--fail-on-srm", action="store_true",
+                   help="exit with status 1 when a sample-ratio mismatch is found")
     p.add_argument("--input", default="auto", choices=("auto", "table", "events"),
                    help="what FILE holds (default: detect)")
+    _file_args(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
-def _read_table(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise ValidationError(f"file {path!r} does not exist.")
-    suf = "".join(p.suffixes).lower()
-    if suf.endswith((".parquet", ".pq")):
-        return pd.read_parquet(p)
-    if ".csv" in suf or ".tsv" in suf or ".txt" in suf:
-        return pd.read_csv(p, sep="\t" if ".tsv" in suf else ",", low_memory=False)
-    raise ValidationError(f"file {path!r}: use a .csv, .csv.gz, .tsv or .parquet file.")
+def _add_power(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "power", help="sample size per arm, power or minimum detectable effect of an A/B test",
+        description="Plan a test of conversion rates (--baseline) or of means (--sd). Give "
+        "--mde to get the customers per arm (rounded up); --mde and --n to get the power; "
+        "--n alone to get the minimum detectable effect. Two-proportion z-test (Fleiss, as R "
+        "power.prop.test) or difference in means (normal approximation); with --arms K each "
+        "of the K-1 comparisons runs at alpha/(K-1) (Bonferroni).",
+    )
+    p.add_argument("--baseline", type=float, default=None,
+                   help="control conversion rate (proportions), or control mean (means; "
+                   "needed only with --relative)")
+    p.add_argument("--sd", type=float, default=None,
+                   help="standard deviation per customer: plan a test of means")
+    p.add_argument("--mde", type=float, default=None,
+                   help="effect to detect: absolute, or relative to --baseline with --relative")
+    p.add_argument("--relative", action="store_true", help="--mde is relative (0.1 = +10%%)")
+    p.add_argument("--n", type=float, default=None,
+                   help="customers in the control arm (the others get --ratio times as many)")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
+    p.add_argument("--ratio", type=float, default=1.0, help="customers per arm / control")
+    p.add_argument("--alternative", default="two-sided",
+                   choices=("two-sided", "greater", "less"))
+    p.add_argument("--arms", type=int, default=2, help="arms including the control")
+    p.add_argument("--correction", default="bonferroni", choices=("bonferroni", "none"),
+                   help="alpha split over the K-1 comparisons with --arms K (default)")
+    p.add_argument("--variance", default="pooled", choices=("pooled", "unpooled", "control"),
+                   help="proportions: the variance the test will use (pooled = z-pooled test)")
+    p.add_argument("--variance-reduction", type=float, default=0.0,
+                   help="means: share of the variance CUPED is expected to remove (rho^2)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``cjmodels abtest`` or ``cjmodels power``; prints the report, returns the status."""
+    if args.command == "power":
+        return _run_power(args)
+    return _run_abtest(args)
+
+
+# --------------------------------------------------------------------------- helpers
+def _dump(payload: dict[str, Any]) -> str:
+    return json.dumps(to_jsonable(payload), indent=2, allow_nan=False)
+
+
+def _flag_in_unit(flag: str, value: float) -> float:
+    if not (isinstance(value, float | int) and 0 < value < 1):
+        raise ValidationError(f"{flag} {value:g}: must lie strictly between 0 and 1.")
+    return float(value)
+
+
+def _read_table(path: str, args: argparse.Namespace) -> pd.DataFrame:
+    """FILE as a frame, by the command line's one reader (format by content, clear errors)."""
+    from cjmodels.data.io import read_table
+
+    return read_table(path, sep=getattr(args, "sep", None),
+                      encoding=getattr(args, "encoding", None),
+                      what="experiment table or event log")
+
+
+def _rows(table: pd.DataFrame, mask: np.ndarray) -> str:
+    """The first offending rows, as file lines when the table came from a text file."""
+    idx = table.index[mask][:5].tolist()
+    more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
+    if str(table.attrs.get("rows_are", "")).startswith("file lines"):
+        return f"file lines {idx}{more}"
+    return f"rows {np.flatnonzero(mask)[:5].tolist()}{more}"
 
 
 def _parse_expected(text: str | None) -> dict[str, float] | None:
@@ -80,11 +177,13 @@ def _parse_expected(text: str | None) -> dict[str, float] | None:
             raise ValidationError(f"--expected {text!r}: write arm=share pairs, comma-separated.")
         k, v = part.split("=", 1)
         try:
-            out[k.strip()] = float(v)
+            out[k] = float(v)
         except ValueError:
             raise ValidationError(
                 f"--expected: share {v!r} of arm {k!r} is not a number."
             ) from None
+        if not (math.isfinite(out[k]) and out[k] > 0):
+            raise ValidationError(f"--expected: share {v!r} of arm {k!r} must be > 0.")
     return out
 
 
@@ -99,73 +198,467 @@ def _parse_ratios(items: list[str] | None) -> dict[str, tuple[str, str]]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``cjmodels abtest``; prints text or JSON and returns the exit status."""
+def _check_numeric(table: pd.DataFrame, col: str, flag: str, where: str) -> None:
+    """A metric or covariate column named by ``flag``: present, numeric, not all missing."""
+    if col not in table.columns:
+        raise ValidationError(
+            f"{flag} {col!r} is not a column of {where}; its columns are "
+            f"{[str(c) for c in table.columns]}."
+        )
+    s = table[col]
+    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+        raise ValidationError(
+            f"{flag} {col!r} in {where} is not numeric (dtype {s.dtype}, e.g. "
+            f"{s.dropna().astype(str).head(3).tolist()}); give a numeric column."
+        )
+    miss = s.isna().to_numpy() | ~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
+    if miss.all():
+        raise ValidationError(
+            f"{flag} {col!r} in {where} is missing in all {len(s)} rows; nothing to analyse."
+        )
+    if miss.any():
+        fix = ("use --missing-indicator to fill it with 0 and add an indicator"
+               if flag == "--covariate" else "fill them in the file (e.g. 0 for no purchase) or "
+               "remove those customers")
+        raise ValidationError(
+            f"{flag} {col!r} in {where} is missing or infinite in {int(miss.sum())} rows "
+            f"({_rows(table, miss)}); nothing is dropped silently: {fix}."
+        )
+
+
+def _check_arms(table: pd.DataFrame, variant: str, where: str) -> list[str]:
+    """The arm labels, kept exactly; labels that would merge or look alike are refused."""
+    if variant not in table.columns:
+        raise ValidationError(
+            f"--variant-col {variant!r} is not a column of {where}; its columns are "
+            f"{[str(c) for c in table.columns]}. Name the arm column with --variant-col."
+        )
+    col = table[variant]
+    if col.isna().any():
+        raise ValidationError(
+            f"--variant-col {variant!r} in {where} is empty in {int(col.isna().sum())} rows "
+            f"({_rows(table, col.isna().to_numpy())}); every customer needs an arm."
+        )
+    raw = list(pd.unique(col.to_numpy(dtype=object)))
+    by_text: dict[str, list[Any]] = {}
+    for v in raw:
+        by_text.setdefault(str(v), []).append(v)
+    clash = [vs for vs in by_text.values() if len(vs) > 1]
+    if clash:
+        shown = ", ".join(f"{v!r} ({type(v).__name__})" for v in clash[0])
+        raise ValidationError(
+            f"--variant-col {variant!r} in {where} holds arm labels {shown} that print the "
+            "same; they would merge into one arm. Write each arm's label one way."
+        )
+    arms = sorted(by_text)
+    alike: dict[str, list[str]] = {}
+    for a in arms:
+        key = a.strip()
+        try:
+            key = repr(float(key))
+        except ValueError:
+            pass
+        alike.setdefault(key, []).append(a)
+    near = [vs for vs in alike.values() if len(vs) > 1]
+    if near:
+        raise ValidationError(
+            f"--variant-col {variant!r} in {where} holds arm labels {near[0]} that differ only "
+            "in blanks or number format; they would count as different arms. Write each "
+            "arm's label one way."
+        )
+    if len(arms) < 2:
+        raise ValidationError(
+            f"--variant-col {variant!r} in {where} holds a single arm {arms}; an A/B test "
+            "compares at least two arms (is --variant-col the right column?)."
+        )
+    return arms
+
+
+def _is_binary(table: pd.DataFrame, col: str) -> bool:
+    x = table[col].to_numpy(dtype=float)
+    return bool(np.all((x == 0) | (x == 1)))
+
+
+# --------------------------------------------------------------------------- abtest
+def _arm_table(table: pd.DataFrame, variant: str, arms: list[str], metrics: list[str],
+               ratios: dict[str, tuple[str, str]], alpha: float) -> list[dict[str, Any]]:
+    """Per arm and metric: n, the rate (Wilson interval), mean (t interval) or ratio (delta
+    method), unadjusted."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from cjmodels.experiments._results import normal_ci, t_ci
+    from cjmodels.experiments._stats import sufficient_stats
+    from cjmodels.experiments.continuous import arm_estimates
+
+    cols = list(dict.fromkeys([*metrics, *(c for nd in ratios.values() for c in nd)]))
+    st = sufficient_stats(table, cols, variant=variant, arms=arms)
+    rows: list[dict[str, Any]] = []
+    for m in metrics:
+        binary = _is_binary(table, m)
+        for a, arm in enumerate(st.arms):
+            n = float(st.n[a])
+            s = float(st.sums[a, st.index(m)])
+            mean = s / n
+            if binary:
+                lo, hi = proportion_confint(s, n, alpha=alpha, method="wilson")
+                kind, how = "rate", "wilson"
+            else:
+                var = float(st.var(m)[a]) if n > 1 else math.nan
+                lo, hi = t_ci(mean, math.sqrt(var / n), n - 1, alpha) if n > 1 else (math.nan,
+                                                                                       math.nan)
+                kind, how = "mean", "t"
+            rows.append({"arm": arm, "metric": m, "statistic": kind, "n": int(n),
+                         "value": mean, "ci_low": float(lo), "ci_high": float(hi),
+                         "ci_method": how})
+    for name, (num, den) in ratios.items():
+        est = arm_estimates(st, num, denominator=den)
+        for a, arm in enumerate(st.arms):
+            lo, hi = normal_ci(est["estimate_raw"][a], math.sqrt(est["variance_raw"][a]), alpha)
+            rows.append({"arm": arm, "metric": name, "statistic": "ratio", "n": int(st.n[a]),
+                         "value": float(est["estimate_raw"][a]), "ci_low": float(lo),
+                         "ci_high": float(hi), "ci_method": "delta"})
+    return rows
+
+
+def _effect_rows(result: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per metric and arm: difference, relative lift, p-values, CUPED gain; and the
+    notes saying why a number is undefined."""
+    from cjmodels.experiments.proportions import PROPORTION_TESTS
+
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in result.comparisons:
+        pairs.setdefault((c.metric, c.arm), {})[c.effect_type] = c
+    rows, notes = [], []
+    for (metric, arm), cs in pairs.items():
+        d, r = cs["difference"], cs.get("relative")
+        row: dict[str, Any] = {
+            "metric": metric, "arm": arm, "control": d.control,
+            "n_control": int(d.n_control), "n_arm": int(d.n_arm),
+            "control_value": d.control_value, "arm_value": d.arm_value,
+            "difference": d.effect, "difference_ci_low": d.ci_low,
+            "difference_ci_high": d.ci_high,
+            "relative_lift": r.effect if r else math.nan,
+            "relative_lift_ci_low": r.ci_low if r else math.nan,
+            "relative_lift_ci_high": r.ci_high if r else math.nan,
+            "pvalue": d.pvalue, "pvalue_adjusted": d.pvalue_adjusted,
+            "significant": d.significant(), "method": d.method,
+            "relative_method": r.method if r else None,
+        }
+        if "variance_reduction" in d.details:
+            vr = float(d.details["variance_reduction"])
+            factor = 1 / (1 - vr) if vr < 1 else math.inf
+            row.update(variance_reduction=vr, effective_sample_size_factor=factor,
+                       effective_n=(d.n_control + d.n_arm) * factor,
+                       unadjusted_difference=d.details.get("unadjusted_effect", math.nan))
+        rows.append(row)
+        what = ("rate" if d.method.split(";")[0] in PROPORTION_TESTS
+                else "ratio" if "ratio" in d.method else "mean")
+        if r is not None and not np.isfinite(r.effect):
+            notes.append(
+                f"relative lift of {metric!r} for arm {arm!r} is undefined: the control "
+                f"{d.control!r} has {what} {d.control_value:g} (a lift divides by it); only "
+                "the absolute difference is reported."
+            )
+        elif r is not None and not (np.isfinite(r.ci_low) or np.isfinite(r.ci_high)):
+            notes.append(
+                f"interval of the relative lift of {metric!r} for arm {arm!r} is undefined "
+                f"({r.method} needs positive values in both arms; control {d.control_value:g},"
+                f" arm {d.arm_value:g}); use the interval of the difference."
+            )
+    return rows, notes
+
+
+def _run_abtest(args: argparse.Namespace) -> int:
     from cjmodels.experiments.analysis import analyze
     from cjmodels.experiments.continuous import with_missing_indicator
 
-    df = _read_table(args.file)
+    alpha = _flag_in_unit("--alpha", args.alpha)
+    threshold = _flag_in_unit("--srm-threshold", args.srm_threshold)
+    df = _read_table(args.file, args)
+    if len(df.columns) == 0 or len(df) == 0:
+        raise ValidationError(
+            f"file {args.file!r} has a header but no rows: there are no customers to analyse."
+        )
     kind = args.input
     if kind == "auto":
         kind = "events" if "event" in df.columns and (df["event"] == "assignment").any() \
             else "table"
-    caught: list[str] = []
+    where = f"{args.file}"
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         if kind == "events":
             from cjmodels.data import experiment_table
 
+            if args.variant_col not in df.columns:
+                raise ValidationError(
+                    f"--variant-col {args.variant_col!r} is not a column of {where}; its "
+                    f"columns are {[str(c) for c in df.columns]}."
+                )
             table = experiment_table(df, variant=args.variant_col)
             variant = "variant"
+            where = f"the experiment table built from {args.file}"
         else:
             table, variant = df, args.variant_col
+        if len(table) == 0:
+            raise ValidationError(f"{where} has no customers to analyse.")
+        arms = _check_arms(table, variant, where)
+        metrics = list(dict.fromkeys(args.metric or ["converted"]))
+        ratios = _parse_ratios(args.ratio)
+        for m in metrics:
+            _check_numeric(table, m, "--metric", where)
+        for num, den in ratios.values():
+            _check_numeric(table, num, "--ratio", where)
+            _check_numeric(table, den, "--ratio", where)
         covs = list(args.covariate or [])
+        for c in covs:
+            if c not in table.columns or not args.missing_indicator:
+                _check_numeric(table, c, "--covariate", where)
         if args.missing_indicator:
             for c in list(covs):
                 table = with_missing_indicator(table, c)
                 covs.append(f"{c}_missing")
-        if variant not in table.columns:
+        # labels are kept exactly: compare them as the text they are in the file
+        table = table.assign(**{variant: table[variant].astype(str)})
+        control = args.control if args.control is not None else (
+            "control" if "control" in arms else arms[0])
+        if control not in arms:
             raise ValidationError(
-                f"--variant-col {variant!r} is not a column of {args.file}; its columns are "
-                f"{list(table.columns)}."
+                f"--control {control!r} is not an arm of {where}; the arms are {arms}."
             )
-        arms = sorted(table[variant].dropna().astype(str).unique())
-        control = args.control or ("control" if "control" in arms else (arms[0] if arms
-                                                                        else None))
-        if control is None:
-            raise ValidationError(f"column {variant!r} holds no arms.")
-        table = table.assign(**{variant: table[variant].astype(str)}) \
-            if not table[variant].isna().any() else table
+        expected = _parse_expected(args.expected)
+        if expected is not None:
+            absent = [a for a in expected if a not in arms]
+            if absent:
+                raise ValidationError(
+                    f"--expected names arms {absent} that have 0 customers in {where} (its arms"
+                    f" are {arms}); an arm without customers cannot be analysed: check the "
+                    "assignment, or leave the arm out of --expected."
+                )
+            unlisted = [a for a in arms if a not in expected]
+            if unlisted:
+                raise ValidationError(
+                    f"--expected gives no share for arms {unlisted} of {where}; give one "
+                    "share per arm."
+                )
         result = analyze(
-            table, control=control, metrics=args.metric or ["converted"],
-            ratios=_parse_ratios(args.ratio), variant=variant,
-            expected=_parse_expected(args.expected), covariates=covs, segment=args.segment,
-            correction=args.correction, srm_threshold=args.srm_threshold, alpha=args.alpha,
+            table, control=control, metrics=metrics, ratios=ratios, variant=variant,
+            expected=expected, covariates=covs, segment=args.segment,
+            correction=args.correction, srm_threshold=threshold, alpha=alpha,
             alternative=args.alternative, proportion_test=args.test,
         )
-    caught = [str(w.message) for w in rec]
+        arm_rows = _arm_table(table, variant, arms, metrics, ratios, alpha)
+    caught = [str(w.message) for w in rec if "SAMPLE RATIO MISMATCH" not in str(w.message)]
+    effects, undefined = _effect_rows(result)
+    srm = result.srm
+    trust = ("NOT TRUSTWORTHY: sample ratio mismatch (SRM p = "
+             f"{srm.pvalue:.3g} < {srm.threshold:g}); the arms' sizes differ from the intended "
+             "allocation, so the effects below are biased until the cause is found."
+             if srm.mismatch else None)
+    notes = [n for n in result.tests.notes if n != srm.message()] + undefined
+    cuped = covs and any("variance_reduction" in r for r in effects)
     if args.format == "json":
         payload = {
-            "file": args.file,
-            "input": kind,
-            "srm": result.srm.to_dict(),
-            "comparisons": [
-                {k: c.to_dict()[k] for k in ("metric", "arm", "control", "effect_type",
-                                             "effect", "ci_low", "ci_high", "pvalue",
-                                             "pvalue_adjusted", "method")}
-                for c in result.comparisons
-            ],
-            "notes": list(result.tests.notes),
-            "warnings": caught,
+            "file": args.file, "input": kind, "control": control,
+            "trustworthy": not srm.mismatch, "srm_mismatch": bool(srm.mismatch),
+            "verdict": trust or "sample ratio ok",
+            "srm": srm.to_dict(), "alpha": alpha, "alternative": args.alternative,
+            "correction": args.correction, "covariates": covs,
+            "arms": arm_rows, "effects": effects,
+            "comparisons": [c.to_dict() for c in result.comparisons],
+            "notes": notes, "warnings": caught,
         }
-        print(json.dumps(payload, indent=2))
+        print(_dump(payload))
     else:
-        lines = [result.srm.message(), ""]
-        summ = result.summary()
-        cols = ["metric", "arm", "effect_type", "effect", "ci_low", "ci_high", "pvalue",
-                "pvalue_adjusted", "method"]
-        lines.append(summ[cols].to_string(index=False, float_format=lambda v: f"{v:.6g}"))
-        lines += [""] + [f"note: {n}" for n in result.tests.notes if n != result.srm.message()]
-        lines += [f"warning: {w}" for w in caught if "SAMPLE RATIO" not in w]
-        print("\n".join(lines))
+        print(_abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caught,
+                           alpha, bool(cuped), covs))
+    return 1 if (srm.mismatch and args.fail_on_srm) else 0
+
+
+def _g(x: Any, digits: int = 4) -> str:
+    """A number for the text report (same value as the JSON, rounded for reading)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "undefined"
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.{digits}g}"
+
+
+def _pct(x: float) -> str:
+    if not np.isfinite(x):
+        return _g(x)
+    return f"{x:+.2%}"
+
+
+def _abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caught, alpha,
+                 cuped, covs) -> str:
+    level = f"{1 - alpha:.0%}"
+    lines = []
+    if trust:
+        lines += ["!" * 78, f"RESULTS {trust}", "!" * 78]
+    lines += [srm.message(), "",
+              f"{args.file} ({'event log' if kind == 'events' else 'per-customer table'}); "
+              f"control: {control!r}", "", f"per arm (unadjusted, {level} intervals):"]
+    arm_df = pd.DataFrame([{
+        "arm": r["arm"], "metric": r["metric"], "n": r["n"],
+        "value": f"{r['statistic']} {_g(r['value'])}",
+        f"{level} CI": f"[{_g(r['ci_low'])}, {_g(r['ci_high'])}] ({r['ci_method']})",
+    } for r in arm_rows])
+    lines.append(arm_df.to_string(index=False))
+    lines += ["", f"against the control {control!r} ({level} intervals; p adjusted by "
+              f"{args.correction}{'; CUPED-adjusted values' if cuped else ''}):"]
+    eff_df = pd.DataFrame([{
+        "metric": e["metric"], "arm": e["arm"],
+        "control -> arm": f"{_g(e['control_value'])} -> {_g(e['arm_value'])}",
+        "difference [CI]": f"{_g(e['difference'])} [{_g(e['difference_ci_low'])}, "
+                           f"{_g(e['difference_ci_high'])}]",
+        "relative lift [CI]": f"{_pct(e['relative_lift'])} [{_pct(e['relative_lift_ci_low'])}, "
+                              f"{_pct(e['relative_lift_ci_high'])}]",
+        "p": _g(e["pvalue"]), "p adjusted": _g(e["pvalue_adjusted"]),
+        "method": e["method"],
+    } for e in effects])
+    lines.append(eff_df.to_string(index=False))
+    if cuped:
+        lines += ["", f"CUPED with {covs}: variance of the effect, 1 - Var(adjusted)/Var(raw):"]
+        for e in effects:
+            if "variance_reduction" in e:
+                lines.append(
+                    f"  {e['metric']} {e['arm']}: variance reduced by "
+                    f"{e['variance_reduction']:.2%} (raw difference "
+                    f"{_g(e['unadjusted_difference'])}); as precise as "
+                    f"{_g(e['effective_sample_size_factor'])}x the customers "
+                    f"({e['n_control'] + e['n_arm']:,} -> {e['effective_n']:,.0f})"
+                )
+    lines += [""] + [f"note: {n}" for n in notes]
+    lines += [f"warning: {w}" for w in caught]
+    if trust:
+        lines += ["", f"RESULTS {trust}"]
+    return "\n".join(lines).rstrip("\n")
+
+
+# --------------------------------------------------------------------------- power
+def _ceil(n: float) -> int:
+    """Round a sample size up; a relative 1e-12 absorbs the formula's floating-point error so
+    that an exact 3000 is not planned as 3001."""
+    return int(math.ceil(n * (1 - 1e-12)))
+
+
+def _run_power(args: argparse.Namespace) -> int:
+    from cjmodels.experiments import power as pw
+
+    alpha = _flag_in_unit("--alpha", args.alpha)
+    target = 0.8 if args.power is None else _flag_in_unit("--power", args.power)
+    if not (math.isfinite(args.ratio) and args.ratio > 0):
+        raise ValidationError(f"--ratio {args.ratio:g}: must be > 0 (customers per arm / "
+                              "control).")
+    if args.arms < 2:
+        raise ValidationError(f"--arms {args.arms}: an A/B test has at least 2 arms.")
+    if args.n is not None and not (math.isfinite(args.n) and args.n > 1):
+        raise ValidationError(f"--n {args.n:g}: give the customers in the control arm (> 1).")
+    if args.mde is not None and not (math.isfinite(args.mde) and args.mde != 0):
+        raise ValidationError(f"--mde {args.mde:g}: must be a non-zero number.")
+    if args.mde is None and args.n is None:
+        raise ValidationError("give --mde (to solve for the customers per arm, or with --n for "
+                              "the power) or --n (to solve for the minimum detectable effect).")
+    if args.mde is not None and args.n is not None and args.power is not None:
+        raise ValidationError("--power is what is computed from --mde and --n; drop --power, "
+                              "--n or --mde.")
+    means = args.sd is not None
+    if means and not (math.isfinite(args.sd) and args.sd > 0):
+        raise ValidationError(f"--sd {args.sd:g}: must be > 0.")
+    if not means:
+        if args.baseline is None:
+            raise ValidationError("give --baseline (the control conversion rate) for a test of "
+                                  "proportions, or --sd for a test of means.")
+        if not 0 < args.baseline < 1:
+            raise ValidationError(f"--baseline {args.baseline:g}: a conversion rate must lie "
+                                  "strictly between 0 and 1 (use --sd for means).")
+        if args.variance_reduction:
+            raise ValidationError("--variance-reduction applies to means (--sd); drop it.")
+    elif args.relative and (args.baseline is None or args.baseline == 0):
+        raise ValidationError("--relative with --sd needs --baseline, the non-zero control "
+                              "mean the relative --mde applies to.")
+    if means and args.variance != "pooled":
+        raise ValidationError("--variance applies to proportions; drop it with --sd.")
+    if not 0 <= args.variance_reduction < 1:
+        raise ValidationError(f"--variance-reduction {args.variance_reduction:g}: must lie in "
+                              "[0, 1).")
+    common = dict(alpha=alpha, alternative=args.alternative, ratio=float(args.ratio),
+                  n_arms=int(args.arms),
+                  correction=None if args.correction == "none" else "bonferroni")
+    mde_abs = None
+    if args.mde is not None:
+        mde_abs = args.mde * args.baseline if args.relative else args.mde
+    solve = "n" if args.n is None else ("power" if args.mde is not None else "mde")
+    if means:
+        extra = dict(variance_reduction=float(args.variance_reduction))
+        if solve == "n":
+            res = pw.sample_size_means(args.sd, mde_abs, power=target, **extra, **common)
+        elif solve == "power":
+            res = pw.power_means(args.sd, mde_abs, args.n, **extra, **common)
+        else:
+            res = pw.mde_means(args.sd, args.n, power=target, **extra, **common)
+    else:
+        extra = dict(variance=args.variance)
+        if solve == "n":
+            res = pw.sample_size_proportions(args.baseline, mde=args.mde, relative=args.relative,
+                                             power=target, **extra, **common)
+        elif solve == "power":
+            res = pw.power_proportions(args.baseline, args.baseline + mde_abs, args.n, **extra,
+                                       **common)
+        else:
+            res = pw.mde_proportions(args.baseline, args.n, power=target, **extra, **common,
+                                     direction="decrease" if args.alternative == "less"
+                                     else "increase")
+    n_control = _ceil(res.n_control) if solve == "n" else res.n_control
+    n_arm = _ceil(res.n_arm) if solve == "n" else res.n_arm
+    effect = float(res.effect)
+    baseline = args.baseline
+    relative = effect / baseline if baseline else math.nan
+    achieved = res.power
+    if solve == "n":  # the power of the rounded-up plan (never below the target)
+        kw = dict(common, ratio=n_arm / n_control)
+        achieved = (pw.power_means(args.sd, effect, n_control, **extra, **kw) if means else
+                    pw.power_proportions(args.baseline, args.baseline + effect, n_control,
+                                         **extra, **kw)).power
+    payload = {
+        "metric": "means" if means else "proportions", "solve_for": solve,
+        "baseline": baseline, "sd": args.sd,
+        "mde": effect, "mde_relative": relative,
+        "n_control": n_control, "n_arm": n_arm, "n_total": n_control + (args.arms - 1) * n_arm,
+        "n_control_exact": res.n_control, "n_arm_exact": res.n_arm,
+        "power": res.power, "achieved_power": achieved,
+        "alpha": alpha, "alpha_per_comparison": res.alpha_per_comparison,
+        "alternative": args.alternative, "arms": args.arms, "ratio": float(args.ratio),
+        "correction": args.correction, "method": res.method,
+        "variance_reduction": args.variance_reduction if means else None,
+    }
+    if args.format == "json":
+        print(_dump(payload))
+        return 0
+    lines = [f"power analysis: {res.method}; alpha {alpha:g} {args.alternative}"
+             + (f" ({args.correction} over {args.arms - 1} comparisons: "
+                f"{res.alpha_per_comparison:.4g} each)" if args.arms > 2 else "")]
+    base = (f"baseline {'rate' if not means else 'mean'} {_g(baseline)}; "
+            if baseline is not None else "")
+    if means:
+        base += f"sd {_g(args.sd)}; "
+        if args.variance_reduction:
+            base += f"CUPED variance reduction {args.variance_reduction:g}; "
+    lines.append(base + f"effect {_g(effect)}"
+                 + (f" ({_pct(relative)} relative)" if np.isfinite(relative) else ""))
+    if solve == "n":
+        lines += [
+            f"customers needed for power {target:g}: {n_control:,} in control, {n_arm:,} in "
+            f"each of {args.arms - 1} other arm(s); {payload['n_total']:,} in total",
+            f"  (exact {res.n_control:,.2f} per control arm, rounded up; power of the rounded "
+            f"plan {achieved:.4f})",
+        ]
+    elif solve == "power":
+        lines.append(f"power with {n_control:,.0f} in control and {n_arm:,.0f} per other arm: "
+                     f"{res.power:.4f}")
+    else:
+        lines.append(f"minimum detectable effect at power {target:g} with {n_control:,.0f} in "
+                     f"control: {_g(effect)}"
+                     + (f" ({_pct(relative)} relative)" if np.isfinite(relative) else ""))
+    print("\n".join(lines))
     return 0

@@ -46,12 +46,12 @@ def test_abtest_table_text_with_cuped_and_ratio(files, capsys):
     assert "vps" in text
 
 
-def test_abtest_bad_input_exit_1(files, capsys):
+def test_abtest_bad_input_exit_2(files, capsys):
     _, tpath = files
-    assert main(["abtest", str(tpath), "--metric", "nope"]) == 1
-    assert "metric column 'nope'" in capsys.readouterr().err
-    assert main(["abtest", str(tpath), "--ratio", "broken"]) == 1
-    assert main(["abtest", str(tpath), "--variant-col", "arm", "--format", "json"]) == 1
+    assert main(["abtest", str(tpath), "--metric", "nope"]) == 2
+    assert "--metric 'nope' is not a column" in capsys.readouterr().err
+    assert main(["abtest", str(tpath), "--ratio", "broken"]) == 2
+    assert main(["abtest", str(tpath), "--variant-col", "arm", "--format", "json"]) == 2
     assert json.loads(capsys.readouterr().out)["valid"] is False
 
 
