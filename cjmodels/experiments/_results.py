@@ -142,9 +142,9 @@ class Comparison:
         notes = []
         if not np.isfinite(self.effect):
             if self.effect_type == "relative" and self.control_value == 0:
-                zero = ("zero conversions" if self.details.get("successes_control") is not None
-                        else "a mean of zero")
-                notes.append(f"{what}: relative lift undefined: the control arm has {zero}.")
+                notes.append(f"{what}: relative lift undefined: the control arm has zero "
+                             "conversions (a control mean of 0), so arm / control - 1 has no "
+                             "value.")
             elif not (np.isfinite(self.control_value) and np.isfinite(self.arm_value)):
                 notes.append(f"{what}: effect undefined: an arm's {self.metric} is undefined "
                              "(no units, or a ratio with a zero denominator).")

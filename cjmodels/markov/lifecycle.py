@@ -57,6 +57,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.errors import ValidationError
@@ -293,15 +294,31 @@ class Passage:
     def summary(self) -> pd.DataFrame:
         return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        def clean(v: Any) -> Any:
-            return None if not np.isfinite(v) else float(v)
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences saying why a quantity is undefined (NaN)."""
+        t = self.table
+        notes = []
+        if t.loc["probability", "estimate"] <= 0:
+            notes.append(f"{self.target!r} is never reached from {self.source!r} (probability "
+                         "0): the expected steps and days given that it is reached are "
+                         "undefined (null).")
+        elif not np.isfinite(t.loc["days", "estimate"]):
+            notes.append("days are undefined (null): the chain was fitted from counts, which "
+                         "carry no event times.")
+        bad = ~np.isfinite(t[["se", "ci_low", "ci_high"]].to_numpy(dtype=float))
+        bad &= np.isfinite(t[["estimate"]].to_numpy(dtype=float))
+        if bad.any():
+            notes.append("some intervals are undefined (null): no bootstrap replicate "
+                         "defined them.")
+        return notes
 
-        return {"source": self.source, "target": self.target, "method": self.method,
-                "alpha": self.alpha,
-                "quantities": {q: {k: clean(v) for k, v in r.items()}
-                               for q, r in self.table.iterrows()},
-                "info": dict(self.info)}
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (strict JSON; ``notes`` explain every ``null``)."""
+        return to_jsonable({"source": self.source, "target": self.target,
+                            "method": self.method, "alpha": self.alpha,
+                            "quantities": self.table.to_dict(orient="index"),
+                            "info": dict(self.info), "notes": self.notes})
 
     def __repr__(self) -> str:
         t = self.table
@@ -445,30 +462,43 @@ class LifecycleChain:
         """Estimate, se and interval of ``fun(P, D)`` (vector), delta or bootstrap."""
         check_scalar(method, "method", in_=_METHODS)
         check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
-        est = fun(p, d).real
+        with np.errstate(all="ignore"):
+            est = fun(p, d).real
         z = stats.norm.ppf(1 - alpha / 2)
         info: dict[str, Any] = {}
         if method == "delta":
             n_row = self.fit.counts.sum(axis=1)
             rows = np.array([i for i in range(len(p)) if n_row[i] > 0
                              and i not in set(self.fit._absorbing_idx.tolist())], dtype=int)
-            se_p = _delta_se(lambda m: fun(m, d), p, n_row, rows)
+            with np.errstate(all="ignore"):
+                se_p = _delta_se(lambda m: fun(m, d), p, n_row, rows)
             _, dvar = self._delay_matrix()
             var = se_p**2
             for i, j in zip(*np.nonzero((dvar > 0) & timed & np.isfinite(d)), strict=True):
                 dc = d.astype(complex)
                 dc[i, j] += 1e-30j
-                g = fun(p.astype(complex), dc).imag / 1e-30
+                with np.errstate(all="ignore"):
+                    g = fun(p.astype(complex), dc).imag / 1e-30
                 var = var + np.nan_to_num(g) ** 2 * dvar[i, j]
             se = np.sqrt(var)
             se = np.where(np.isfinite(est), se, np.nan)
             lo = np.empty_like(est)
             hi = np.empty_like(est)
-            lo[prob_mask], hi[prob_mask] = _interval(est[prob_mask], se[prob_mask], z, True)
-            lo[~prob_mask], hi[~prob_mask] = _interval(est[~prob_mask], se[~prob_mask], z, False)
+            with np.errstate(invalid="ignore"):
+                lo[prob_mask], hi[prob_mask] = _interval(est[prob_mask], se[prob_mask], z, True)
+                lo[~prob_mask], hi[~prob_mask] = _interval(est[~prob_mask], se[~prob_mask], z,
+                                                           False)
         else:
             mats, delays = self._replicates(n_boot, random_state)
-            vals = np.stack([fun(mats[b], delays[b]).real for b in range(n_boot)])
+
+            def one(b: int) -> np.ndarray:
+                try:
+                    return fun(mats[b], delays[b]).real
+                except np.linalg.LinAlgError:  # a replicate may lose every exit of a state
+                    return np.full(est.shape, np.nan)
+
+            with np.errstate(all="ignore"):
+                vals = np.stack([one(b) for b in range(n_boot)])
             with np.errstate(invalid="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 lo = np.nanquantile(vals, alpha / 2, axis=0)
@@ -496,10 +526,18 @@ class LifecycleChain:
         msg = ("Fit with restart=True for the steady state of a population in which each "
                "customer who leaves is replaced by a new one.")
         if self.chain.absorbing_states:
+            absorbing = list(self.chain.absorbing_states)
+            if self.restart:
+                raise ValidationError(
+                    f"states {absorbing} are never left once entered (their only transitions "
+                    "lead back to themselves), so the stationary distribution puts all mass "
+                    "there and says nothing about the life cycle. Check the data for customers "
+                    "who repeat one stage without end (a timeout= turns a long silence into "
+                    "leaving), or drop those states."
+                )
             raise ValidationError(
-                f"customers leave for good in this chain ({list(self.chain.absorbing_states)} "
-                "absorb, restart=False), so the stationary distribution puts all mass there. "
-                + msg
+                f"customers leave for good in this chain ({absorbing} absorb, restart=False), "
+                "so the stationary distribution puts all mass there. " + msg
             )
         try:
             pi = self.chain.stationary_distribution()
@@ -588,11 +626,22 @@ class LifecycleChain:
         }
         if self.purchase in self.states:
             out["repeat_purchase"] = self.repeat_purchase(alpha=alpha).to_dict()
+        notes = list(out.get("repeat_purchase", {}).get("notes", []))
         if self.restart:
-            st = self.stationary(alpha=alpha)
-            out["stationary"] = {s: {k: (float(v) if np.isfinite(v) else None)
-                                     for k, v in r.items()} for s, r in st.iterrows()}
-        return out
+            try:
+                st = self.stationary(alpha=alpha)
+            except ValidationError as exc:
+                out["stationary"] = None
+                notes.append(f"the stationary distribution is undefined (null): {exc}")
+            else:
+                out["stationary"] = st.to_dict(orient="index")
+                never = list(st.index[st["probability"].to_numpy() <= 0])
+                if never:
+                    notes.append(f"states {never} are not visited in the steady state "
+                                 "(stationary probability 0): their mean recurrence_steps are "
+                                 "\"inf\".")
+        out["notes"] = notes
+        return to_jsonable(out)
 
     def plot(self, ax: Any = None, *, kind: str = "diagram", **kwargs: Any) -> Any:
         """State diagram (``kind="diagram"``) or heatmap (``"heatmap"``) of the chain."""

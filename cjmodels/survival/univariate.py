@@ -159,7 +159,27 @@ class SurvivalCurve:
         }
         if self.kind == "kaplan_meier":
             out["median"] = self.median
+        out["notes"] = self.notes
         return json_safe(out)
+
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences on the curve's infinite or undefined numbers."""
+        notes = []
+        if self.kind == "kaplan_meier":
+            m = self.median
+            if np.isinf(m["time"]):
+                notes.append(f"{self.label}: the median is \"inf\": the curve never falls to "
+                             "0.5 (fewer than half have the event within the follow-up).")
+            elif np.isinf(m["ci_high"]):
+                notes.append(f"{self.label}: the median's upper limit is \"inf\": the upper "
+                             "confidence band never falls to 0.5.")
+        bad = ~np.isfinite(self.table[["std_err", "ci_low", "ci_high"]].to_numpy(dtype=float))
+        if bad.any():
+            notes.append(f"{self.label}: the standard error and interval are undefined (null) "
+                         "where the estimate reaches 0 (or no one is at risk): the "
+                         f"{self.ci_type} interval has no value there.")
+        return notes
 
     def plot(self, ax: Any = None, ci: bool = True, **kwargs: Any) -> Any:
         """Step plot of the estimate with its band; returns the axis."""
@@ -413,6 +433,8 @@ class CurveSet:
                 "groups": {g: {"n": c.n, "n_events": c.n_events, "median": c.median}
                            for g, c in self.curves.items()},
                 "logrank": None if self.logrank is None else self.logrank.to_dict(),
+                "notes": [n for c in self.curves.values() for n in c.notes
+                          if "median" in n],
             }
         )
 

@@ -413,3 +413,25 @@ def test_state_diagram():
     with pytest.raises(ValidationError, match="lacks"):
         plot_diagram(fit.chain, order=["zz"])
     plt.close("all")
+
+
+def test_closed_stage_and_unreachable_target_are_explained_not_raw_errors():
+    # 'b' is only ever followed by itself: with restart=True the chain is reducible
+    counts = {("(start)", "a"): 10, ("a", "(conversion)"): 5, ("a", "(null)"): 5,
+              ("(conversion)", "b"): 3, ("b", "b"): 4, ("(conversion)", "(null)"): 2}
+    with pytest.warns(UserWarning, match=r"\['b'\] never reach an end state"):
+        lc = lifecycle_chain(counts, restart=True)
+    with pytest.raises(ValidationError, match=r"states \['b'\] are never left once entered"):
+        lc.stationary()
+    d = lc.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["stationary"] is None
+    assert any("stationary distribution is undefined" in n for n in d["notes"])
+    # a purchase nobody reaches: passage steps and days are undefined, with a note
+    lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(null)"): 10,
+                          ("(conversion)", "(null)"): 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = lc.first_purchase()
+    assert p.probability == 0
+    assert any("never reached" in n for n in p.to_dict()["notes"])
