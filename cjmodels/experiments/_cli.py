@@ -274,6 +274,32 @@ def _check_arms(table: pd.DataFrame, variant: str, where: str) -> list[str]:
     return arms
 
 
+def _check_segments(table: pd.DataFrame, segment: str, variant: str, arms: list[str],
+                    where: str) -> None:
+    """Every segment needs every arm (the tests run within each segment)."""
+    if segment not in table.columns:
+        raise ValidationError(
+            f"--segment {segment!r} is not a column of {where}; its columns are "
+            f"{[str(c) for c in table.columns]}."
+        )
+    seg = table[segment]
+    if seg.isna().any():
+        raise ValidationError(
+            f"--segment {segment!r} in {where} is empty in {int(seg.isna().sum())} rows "
+            f"({_rows(table, seg.isna().to_numpy())}); fill them (e.g. 'unknown') or drop "
+            "--segment."
+        )
+    counts = pd.crosstab(seg.astype(str), table[variant]).reindex(columns=arms, fill_value=0)
+    for name, row in counts.iterrows():
+        empty = [a for a in arms if row[a] == 0]
+        if empty:
+            raise ValidationError(
+                f"--segment {segment!r} in {where}: segment {name!r} has 0 customers in arms "
+                f"{empty}; every segment needs customers in every arm (merge small segments "
+                "or drop --segment)."
+            )
+
+
 def _is_binary(table: pd.DataFrame, col: str) -> bool:
     x = table[col].to_numpy(dtype=float)
     return bool(np.all((x == 0) | (x == 1)))
@@ -419,6 +445,8 @@ def _run_abtest(args: argparse.Namespace) -> int:
                 covs.append(f"{c}_missing")
         # labels are kept exactly: compare them as the text they are in the file
         table = table.assign(**{variant: table[variant].astype(str)})
+        if args.segment is not None:
+            _check_segments(table, args.segment, variant, arms, where)
         control = args.control if args.control is not None else (
             "control" if "control" in arms else arms[0])
         if control not in arms:

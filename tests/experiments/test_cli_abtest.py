@@ -370,3 +370,14 @@ def test_power_integer_rounded_up_multi_arm(capsys):
 def test_power_bad_flags_exit_2(argv, expected, capsys):
     code, out, err = _run(capsys, "power", *argv)
     assert code == 2 and expected in err and len(err.strip().splitlines()) == 1
+
+
+def test_segment_without_an_arm_is_refused(tmp_path, capsys):
+    t = pd.DataFrame({"variant": ["control", "treatment"] * 4 + ["control"] * 2,
+                      "converted": [0, 1, 1, 0, 0, 1, 1, 0, 1, 0],
+                      "seg": ["x"] * 8 + ["y"] * 2})
+    t.to_csv(tmp_path / "seg.csv", index=False)
+    code, out, err = _run(capsys, "abtest", str(tmp_path / "seg.csv"), "--segment", "seg")
+    assert code == 2 and "segment 'y' has 0 customers in arms ['treatment']" in err
+    code, out, err = _run(capsys, "abtest", str(tmp_path / "seg.csv"), "--segment", "region")
+    assert code == 2 and "--segment 'region' is not a column" in err
