@@ -245,6 +245,8 @@ BAD_FILES = {
     "single_arm": (_table([("control", c, v) for _, c, v in GOOD]), [], "a single arm"),
     "one_and_one_point_zero": (_table(GOOD + [("1", 1, 0.0), ("1.0", 0, 1.0)]), [],
                                "['1', '1.0'] that differ only in blanks or number format"),
+    "numeric_labels_merge": ("variant,converted\n1,1\n1.0,0\n2,1\n2,0\n", [],
+                             "['1', '1.0'] that are the same number"),
     "blank_label": (_table(GOOD + [(" control", 1, 0.0)]), [],
                     "[' control', 'control'] that differ only in blanks"),
     "bad_alpha": (_table(GOOD), ["--alpha", "1.5"], "--alpha 1.5: must lie strictly"),
@@ -267,6 +269,13 @@ def test_bad_input_one_line_exit_2(case, fmt, tmp_path, capsys):
     else:
         payload = json.loads(out)
         assert payload["valid"] is False and expected in payload["error"]
+
+
+def test_numeric_labels_are_kept_as_written(tmp_path, capsys):
+    # a CSV reader reads 01 and 02 as the numbers 1 and 2; the arms keep the written labels
+    path = _write(tmp_path, "z.csv", "variant;converted\n01;1\n01;0\n02;1\n02;0\n01;0\n")
+    code, out = _json(capsys, "abtest", str(path))
+    assert code == 0 and out["control"] == "01" and out["srm"]["arms"] == ["01", "02"]
 
 
 def test_labels_that_print_alike_are_refused():
