@@ -59,13 +59,13 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form: each section's values and files."""
-        return {
+        return to_jsonable({
             "out_dir": self.out_dir,
             "sections": [
-                {"title": s.title, "values": to_jsonable(s.values), "files": s.files}
+                {"title": s.title, "values": s.values, "files": s.files}
                 for s in self.sections
             ],
-        }
+        })
 
 
 class Context:

@@ -245,6 +245,7 @@ def _builders() -> dict[str, Callable[[], Any]]:
         "ChainTestResult": lambda: mk.order_test(LOG),
         "markov OrderSelection": lambda: mk.select_order(LOG, max_order=2),
         "DwellTimes": lambda: mk.dwell_times(LOG),
+        "DwellTimes all censored": lambda: mk.dwell_times(LOG_NEVER_LEFT),
         "Intensities": lambda: mk.transition_intensities(LOG),
         "HMMFit": _hmm,
         "StateSelection": lambda: mk.select_n_states(SEQS, (1, 2), random_state=0),
@@ -315,9 +316,10 @@ def _strict(obj: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- the policy
 def test_to_jsonable_policy():
+    with np.errstate(over="ignore"):
+        overflow, big = np.float64(1e308) * 10, np.longdouble(1e308) * 10
     out = to_jsonable({
-        "nan": np.nan, "inf": np.inf, "-inf": -np.inf, "overflow": np.float64(1e308) * 10,
-        "big": np.longdouble(1e308) * 10, "na": pd.NA, "nat": pd.NaT,
+        "nan": np.nan, "inf": np.inf, "-inf": -np.inf, "overflow": overflow, "big": big, "na": pd.NA, "nat": pd.NaT,
         "ts": pd.Timestamp("2025-01-01"), "td": pd.Timedelta("1D"), "set": {2, 1},
         "frame": pd.DataFrame({"a": [1.0, np.nan]}, index=["x", "x"]),
         "series": pd.Series([np.inf], index=["s"]), (1, 2): np.array([[np.nan, 1]]),
@@ -389,3 +391,10 @@ def test_lifecycle_stationary_of_a_transient_state():
     d = _strict(_build("LifecycleChain unreached"))
     assert d["stationary"]["(conversion)"]["recurrence_steps"] == "inf"
     assert any("(conversion)" in n and "recurrence" in n for n in d["notes"])
+
+
+def test_dwell_time_of_a_stage_never_left_is_inf_with_a_note():
+    d = _strict(_build("DwellTimes all censored"))
+    c = next(r for r in d["stages"] if r["stage"] == "c")
+    assert c["mean"] == "inf" and c["mean_observed"] is None
+    assert any("['c']" in n and "all censored" in n for n in d["notes"])

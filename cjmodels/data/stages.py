@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 
 __all__ = [
@@ -131,14 +132,14 @@ class StageScheme:
 
     def to_dict(self) -> dict:
         """JSON-serialisable description of the scheme."""
-        return {
+        return to_jsonable({
             "name": self.name,
             "stages": list(self.stages),
             "purchase": self.purchase,
             "absorbing": list(self.absorbing),
             "drop_out": self.drop_out,
             "description": self.description,
-        }
+        })
 
 
 SEVEN_STAGE = StageScheme(

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.data.events import PATH_SEPARATOR, EventLog
 from cjmodels.data.journeys import _CENS, _CONV, JourneySet, PathTable, journey_set
 from cjmodels.data.stages import CONVERSION, NULL, START
@@ -149,19 +150,19 @@ class TransitionCounts:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form: states, order and the long table."""
-        return {
+        return to_jsonable({
             "order": self.order,
             "states": list(self.states),
             "start": self.start,
             "absorbing": list(self.absorbing),
             "transitions": [
-                {"from": f, "to": t, "count": float(c)}
+                {"from": f, "to": t, "count": c}
                 for f, t, c in self.table[["from_state", "to_state", "count"]].itertuples(
                     index=False
                 )
             ],
             "info": dict(self.info),
-        }
+        })
 
     def __repr__(self) -> str:
         return (

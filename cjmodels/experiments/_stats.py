@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 
 __all__ = ["SufficientStats", "sufficient_stats"]
@@ -300,13 +301,13 @@ class SufficientStats:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: arms, columns, n, sums and cross-products as nested lists."""
-        return {
+        return to_jsonable({
             "arms": list(self.arms),
             "columns": list(self.columns),
-            "n": self.n.tolist(),
-            "sums": self.sums.tolist(),
-            "cross": self.cross.tolist(),
-        }
+            "n": self.n,
+            "sums": self.sums,
+            "cross": self.cross,
+        })
 
     def summary(self) -> pd.DataFrame:
         """Per arm: n and the mean and standard deviation of every column."""

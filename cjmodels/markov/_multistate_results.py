@@ -125,8 +125,9 @@ class LRTest:
         return pd.DataFrame([{"-2 log LR": self.statistic, "df": self.df, "pvalue": self.pvalue}])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
-                "loglik_restricted": self.loglik_restricted, "loglik_full": self.loglik_full}
+        return jsonable({"statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
+                         "loglik_restricted": self.loglik_restricted,
+                         "loglik_full": self.loglik_full})
 
     def __repr__(self) -> str:
         return f"LRTest(-2 log LR={self.statistic:.4f}, df={self.df}, pvalue={self.pvalue:.4g})"

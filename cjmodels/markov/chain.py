@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 
 __all__ = ["MarkovChain"]
@@ -354,12 +355,12 @@ class MarkovChain:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
-        return {
+        return to_jsonable({
             "states": list(self.states),
             "start": self.start,
             "absorbing": list(self.absorbing_states),
-            "matrix": self.matrix.tolist(),
-        }
+            "matrix": self.matrix,
+        })
 
     def plot(self, ax: Any = None, *, kind: str = "heatmap", **kwargs: Any) -> Any:
         """Heatmap of the transition matrix, or with ``kind="diagram"`` the state diagram

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.data.events import PATH_SEPARATOR, as_event_log
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import journey_transitions
@@ -77,17 +78,17 @@ class ChainTestResult:
         return self.table
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return to_jsonable({
             "test": self.test,
-            "statistic": float(self.statistic),
+            "statistic": self.statistic,
             "df": int(self.df),
-            "pvalue": float(self.pvalue),
+            "pvalue": self.pvalue,
             "method": self.method,
             "df_method": self.df_method,
             "strata": self.table.reset_index().to_dict(orient="records"),
             "info": {k: v for k, v in self.info.items()
                      if isinstance(v, str | int | float | list | bool | type(None))},
-        }
+        })
 
     def __repr__(self) -> str:
         name = "G2" if self.method == "lr" else "X2"
@@ -247,9 +248,9 @@ class OrderSelection:
         return self.table
 
     def to_dict(self) -> dict[str, Any]:
-        return {"orders": self.table.reset_index().to_dict(orient="records"),
-                "best_aic": self.best_aic, "best_bic": self.best_bic,
-                "df_method": self.df_method}
+        return to_jsonable({"orders": self.table.reset_index().to_dict(orient="records"),
+                            "best_aic": self.best_aic, "best_bic": self.best_bic,
+                            "df_method": self.df_method})
 
     def __repr__(self) -> str:
         return f"OrderSelection(best by AIC: {self.best_aic}, by BIC: {self.best_bic})"

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.data.journeys import _CENS, _CONV
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import journey_transitions
@@ -103,6 +104,24 @@ def stage_visits(
     })
 
 
+def _dwell_notes(table: pd.DataFrame) -> list[str]:
+    """Why a stage's mean or median dwell time is infinite or undefined."""
+    notes = []
+    never = list(table.index[table["ended"].to_numpy() <= 0])
+    if never:
+        notes.append(f"stages {never}: no visit has ended (all censored), so the mean dwell "
+                     "time is \"inf\" and mean_observed is undefined (null).")
+    unreached = list(table.index[~np.isfinite(table["median"].to_numpy(dtype=float))
+                                 & (table["ended"].to_numpy() > 0)])
+    if unreached:
+        notes.append(f"stages {unreached}: fewer than half of the visits end within the "
+                     "follow-up, so the median dwell time is \"inf\".")
+    if not never and not unreached and not np.isfinite(
+            table[["median_low", "median_high"]].to_numpy(dtype=float)).all():
+        notes.append("some median limits are \"inf\": the confidence band never falls to 0.5.")
+    return notes
+
+
 @dataclass(frozen=True, eq=False)
 class DwellTimes:
     """Dwell time per stage.
@@ -122,10 +141,9 @@ class DwellTimes:
         return self.table
 
     def to_dict(self) -> dict[str, Any]:
-        return {"alpha": self.alpha, "stages": [
-            {"stage": s, **{k: (None if not np.isfinite(v) else float(v)) for k, v in r.items()}}
-            for s, r in self.table.iterrows()
-        ]}
+        return to_jsonable({"alpha": self.alpha, "stages": [
+            {"stage": s, **r} for s, r in self.table.to_dict(orient="index").items()
+        ], "notes": _dwell_notes(self.table)})
 
     def plot(self, ax: Any = None) -> Any:
         import matplotlib.pyplot as plt
@@ -234,15 +252,16 @@ class Intensities:
         return self.table
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(x: Any) -> Any:
-            return None if isinstance(x, float) and not np.isfinite(x) else x
-        return {
+        times = self.times
+        undefined = list(times.index[~np.isfinite(times.to_numpy(dtype=float)).all(axis=1)])
+        notes = ([f"times from states {undefined} are undefined (null) or \"inf\": from "
+                  "them the purchase (or any end) may never be reached." ] if undefined else [])
+        return to_jsonable({
             "alpha": self.alpha,
-            "intensities": [{k: clean(v) for k, v in r.items()}
-                            for r in self.table.to_dict(orient="records")],
-            "times": [{"state": s, **{k: clean(float(v)) for k, v in r.items()}}
-                      for s, r in self.times.iterrows()],
-        }
+            "intensities": self.table.to_dict(orient="records"),
+            "times": [{"state": s, **r} for s, r in times.to_dict(orient="index").items()],
+            "notes": notes,
+        })
 
     def __repr__(self) -> str:
         return f"Intensities({len(self.generator)} states, {len(self.table)} transitions)"

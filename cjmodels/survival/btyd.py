@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import special
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.survival._base import ParameterFit, check_positive_params, maximise
 from cjmodels.survival._inputs import as_array, compress, rfm_arrays
@@ -115,7 +116,7 @@ class _CountModel:
         """JSON-serialisable parameters (and fit details when fitted)."""
         if hasattr(self, "fit_"):
             return self.fit_.to_dict()
-        return {"model": self.model_name, "params": self._p()}
+        return to_jsonable({"model": self.model_name, "params": self._p()})
 
     def __repr__(self) -> str:
         if hasattr(self, "fit_"):

@@ -56,13 +56,13 @@ class SyntheticWorld:
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters and truth as plain JSON-serialisable objects."""
-        return {
+        return to_jsonable({
             "name": self.name,
-            "params": to_jsonable(self.params),
-            "truth": to_jsonable(self.truth),
+            "params": self.params,
+            "truth": self.truth,
             "n_events": len(self.events),
             "n_customers": int(self.events["customer_id"].nunique()),
-        }
+        })
 
     def summary(self) -> pd.DataFrame:
         """One row per event type: events and customers."""
