@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import pandas as pd
@@ -46,10 +47,12 @@ def section(ctx):
         true_ratio = truth["arms"]["control"]["observed"][
             f"cuped_variance_ratio_{key}_with_missing"]
         vr[m] = {"achieved": c.details["variance_reduction"],
+                 "effective_sample_size_factor": 1 / (1 - c.details["variance_reduction"]),
                  "one_minus_r_squared": c.details["one_minus_r_squared"],
                  "true_variance_ratio": true_ratio}
         s.lines.append(
-            f"  {m}: variance of the effect reduced by {c.details['variance_reduction']:.1%} "
+            f"  {m}: variance of the effect reduced by {c.details['variance_reduction']:.1%}, "
+            f"as precise as {vr[m]['effective_sample_size_factor']:.3f}x the customers "
             f"(1 - R^2 = {c.details['one_minus_r_squared']:.3f}; closed-form truth "
             f"{true_ratio:.3f}); true effect "
             f"{truth['effects']['treatment']['observed'][key + '_diff']:.4g}"
@@ -57,10 +60,12 @@ def section(ctx):
     base = float(table.loc[table.variant == "control", "converted"].mean())
     n30 = sample_size_proportions(base, mde=0.30, relative=True)
     n10 = sample_size_proportions(base, mde=0.10, relative=True)
+    n30_arm, n10_arm = math.ceil(n30.n_control), math.ceil(n10.n_control)  # plans round up
     s.lines.append(
         f"  sample size per arm at conversion {base:.3f} (pooled z, alpha .05, power .8): "
-        f"{n30.n_control:,.0f} to detect the '30% lift' claimed in DOMAIN.md, "
-        f"{n10.n_control:,.0f} for a 10% lift"
+        f"{n30_arm:,} to detect the '30% lift' claimed in DOMAIN.md, "
+        f"{n10_arm:,} for a 10% lift (cjmodels power --baseline {base:.4g} --mde 0.3 "
+        "--relative)"
     )
     looks = cumulative_effects(table, "converted", control="control", looks=5)
     design = group_sequential(looks["information"].to_numpy())
@@ -88,8 +93,8 @@ def section(ctx):
         "unadjusted": plain.tests.to_dict()["comparisons"],
         "cuped": cuped.tests.to_dict()["comparisons"],
         "variance_reduction": vr,
-        "sample_size_30pct_lift": n30.n_control,
-        "sample_size_10pct_lift": n10.n_control,
+        "sample_size_30pct_lift": n30_arm,
+        "sample_size_10pct_lift": n10_arm,
         "sequential": {"design": design.to_dict(), "decision": decision,
                        "msprt": av.to_dict()},
         "peeking": peek["rejection_rate"].to_dict(),

@@ -62,6 +62,7 @@ def test_report_section(tmp_path):
     s = section(Context(tmp_path))
     assert s.lines[0].strip().startswith("sample ratio ok")
     json.dumps(s.values, allow_nan=False)
-    assert s.values["sample_size_30pct_lift"] > 0
+    assert isinstance(s.values["sample_size_30pct_lift"], int) and s.values["sample_size_30pct_lift"] > 0
+    assert s.values["variance_reduction"]["value"]["effective_sample_size_factor"] > 1
     assert any(f.endswith(".png") for f in s.files)
     assert np.isfinite(pd.read_csv(tmp_path / "experiment_tests.csv")["pvalue"]).all()
