@@ -1,0 +1,122 @@
+"""Fuzz :mod:`cjmodels.experiments` on adversarial per-customer tables (arms 1 and "1", a single
+arm, no conversions, missing metrics) and on event logs with assignments.
+
+Invariants: only our exceptions; arms are never merged or renamed; p-values lie in [0, 1];
+the same result when the rows are shuffled; strict JSON.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cjmodels import data as cd
+from cjmodels import experiments as ex
+from tests.fuzz.harness import call, count, fuzz, refused, same_frame, strict_json
+from tests.fuzz.strategies import event_logs, experiment_tables
+
+
+def control_of(table: pd.DataFrame):
+    arms = list(pd.unique(table["variant"].dropna().astype(object))) if len(table) else []
+    return arms[0] if arms else "A"
+
+
+def check_result(r, table: pd.DataFrame, what: str) -> None:
+    strict_json(r)
+    comps = getattr(r, "comparisons", None)
+    if comps is None and hasattr(r, "tests"):
+        comps = r.tests.comparisons
+    arms_in = {repr(a) for a in table["variant"].dropna().astype(object)}
+    for c in comps or ():
+        p = c.pvalue
+        assert p is None or np.isnan(p) or 0 <= p <= 1, f"{what}: p-value {p}"
+        assert repr(c.arm) in arms_in or str(c.arm) in {str(a) for a in arms_in}, (
+            f"{what}: arm {c.arm!r} is not in the table")
+
+
+def frame_of(r) -> pd.DataFrame:
+    return r.summary() if hasattr(r, "summary") else pd.DataFrame()
+
+
+@given(table=experiment_tables(), cov=st.booleans())
+@fuzz(3)
+def test_analyze(table, cov):
+    count()
+    control = control_of(table)
+    kw = {"control": control, "metrics": ["converted", "value"],
+          "covariates": ["pre_value"] if cov else ()}
+    r = call(ex.analyze, table, **kw)
+    if refused(r):
+        return
+    check_result(r, table, "analyze")
+    s = call(ex.analyze, table.sample(frac=1, random_state=11), **kw)
+    assert not refused(s), f"shuffled rows refused: {s}"
+    same_frame(frame_of(r.tests), frame_of(s.tests), "analyze after shuffling rows", rtol=1e-6)
+
+
+@given(table=experiment_tables(), which=st.integers(0, 8))
+@fuzz(4)
+def test_comparisons(table, which):
+    count()
+    control = control_of(table)
+    calls = [
+        lambda: ex.compare_proportions(table, "converted", control=control),
+        lambda: ex.compare_proportions(table, "converted", control=control, test="fisher"),
+        lambda: ex.compare_means(table, "value", control=control, covariates="pre_value"),
+        lambda: ex.compare_ratios(table, "value", "sessions", control=control),
+        lambda: ex.mann_whitney(table, "value", control=control),
+        lambda: ex.bootstrap_means(table, "value", control=control, n_resamples=50,
+                                   random_state=0),
+        lambda: ex.beta_binomial(table, "converted", control=control),
+        lambda: ex.srm_check(table),
+        lambda: ex.cumulative_effects(table.assign(assigned_at=np.arange(len(table))),
+                                      "converted", control=control, looks=3),
+    ]
+    r = call(calls[which])
+    if refused(r) or isinstance(r, pd.DataFrame):
+        return
+    if which == 7:
+        strict_json(r)
+        assert np.isnan(r.pvalue) or 0 <= r.pvalue <= 1
+        return
+    check_result(r, table, f"call {which}")
+
+
+@given(table=experiment_tables())
+@fuzz(2)
+def test_table_helpers(table):
+    count()
+    st_ = call(ex.sufficient_stats, table, ["converted", "value"])
+    if not refused(st_):
+        call(ex.arm_estimates, st_, "value")
+    call(ex.sufficient_stats, table, ["converted"], segment="segment")
+    w = call(ex.winsorize, table, "value")
+    if not refused(w):
+        assert len(w) == len(table)
+    m = call(ex.with_missing_indicator, table, "pre_value")
+    if not refused(m):
+        assert len(m) == len(table)
+
+
+@given(log=event_logs(variant=True, max_rows=30))
+@fuzz(2)
+def test_experiment_logs(log):
+    count()
+    frame = log.frame
+    arms = [a for a in pd.unique(frame["variant"].dropna().astype(object))]
+    control = arms[0] if arms else "A"
+    logs = call(ex.arm_event_logs, frame)
+    if not refused(logs):
+        assert set(map(repr, logs)) <= set(map(repr, arms)), "arm_event_logs renamed arms"
+    call(ex.funnel_table, frame)
+    pt = call(ex.purchase_times, frame)
+    if not refused(pt) and len(pt):
+        strict_json(call(ex.compare_time_to_purchase, pt, control=control))
+    strict_json(call(ex.compare_transitions, frame, control=control, by="channel"))
+    t = call(cd.experiment_table, frame)
+    if not refused(t) and len(t):
+        r = call(ex.analyze, t, control=control)
+        if not refused(r):
+            check_result(r, t, "analyze(experiment_table(log))")

@@ -1,0 +1,156 @@
+"""Fuzz :mod:`cjmodels.markov`: chains, their analyses and tests, dwell times, intensities,
+life-cycle chains, HMMs and multi-state models on adversarial event logs and count tables.
+
+Invariants: only our exceptions; every probability row sums to 1 or is explained (a note or an
+error); the fitted counts do not change with row order or customers' names; strict JSON.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cjmodels import markov as mk
+from tests.fuzz.harness import call, count, fuzz, refused, same_frame, strict_json
+from tests.fuzz.strategies import event_logs, relabel
+
+BY = st.sampled_from(["channel", "stage"])
+
+
+def check_rows(fit, what: str) -> None:
+    m = np.asarray(fit.chain.matrix, dtype=float)
+    sums = m.sum(axis=1)
+    bad = ~np.isclose(sums, 1.0, atol=1e-9)
+    if bad.any():
+        notes = " ".join(getattr(fit, "notes", ()) or ())
+        rows = [fit.chain.states[i] for i in np.flatnonzero(bad)]
+        assert notes and all(np.isnan(m[i]).all() for i in np.flatnonzero(bad)), (
+            f"{what}: rows {rows} sum to {sums[bad]} without a note saying why")
+    assert np.all((m[~np.isnan(m)] >= 0) & (m[~np.isnan(m)] <= 1)), f"{what}: not probabilities"
+
+
+@given(log=event_logs(), by=BY, order=st.integers(1, 2),
+       prior=st.sampled_from([None, "jeffreys", 0.5]),
+       censored=st.sampled_from(["drop", "null", "state"]), data=st.data())
+@fuzz(3)
+def test_fit_chain(log, by, order, prior, censored, data):
+    count()
+    kw = {"by": by, "order": order, "prior": prior, "censored": censored}
+    fit = call(mk.fit_chain, log.frame, **kw)
+    if refused(fit):
+        return
+    strict_json(fit)
+    check_rows(fit, f"fit_chain({kw})")
+    s = call(mk.fit_chain, log.frame.sample(frac=1, random_state=9), **kw)
+    assert not refused(s), f"shuffled rows refused: {s}"
+    assert s.states == fit.states and np.array_equal(s.count_matrix, fit.count_matrix), (
+        "fit_chain counts change with row order")
+    r = call(mk.fit_chain, relabel(log.frame, data.draw), **kw)
+    assert not refused(r), f"renamed customers refused: {r}"
+    assert r.states == fit.states and np.array_equal(r.count_matrix, fit.count_matrix), (
+        "fit_chain counts change with customers' names")
+
+
+@given(log=event_logs(), by=BY, method=st.sampled_from(["delta", "bootstrap"]))
+@fuzz(2)
+def test_chain_analyses(log, by, method):
+    count()
+    fit = call(mk.fit_chain, log.frame, by=by)
+    if refused(fit):
+        return
+    for fn in (mk.absorbing_analysis, mk.funnel):
+        out = call(fn, fit, method=method, n_boot=20, random_state=0)
+        strict_json(out)
+    for fn in (fit.intervals, fit.summary):
+        strict_json(call(fn))
+    strict_json(call(fit.bootstrap, n_boot=5, random_state=0))
+
+
+@given(log=event_logs(), by=BY, data=st.data())
+@fuzz(2)
+def test_journey_level_analyses(log, by, data):
+    count()
+    frame = log.frame
+    for fn in (mk.dwell_times, mk.transition_intensities):
+        a = call(fn, frame, by=by)
+        strict_json(a)
+    v = call(mk.stage_visits, frame, by=by)
+    if not refused(v):
+        w = call(mk.stage_visits, frame.sample(frac=1, random_state=10), by=by)
+        same_frame(v.reset_index(drop=True), w.reset_index(drop=True),
+                   "stage_visits after shuffling rows")
+    jt = call(mk.journey_transitions, frame, by=by, times=True)
+    if not refused(jt):
+        assert float(np.sum(jt.weight)) == float(jt.counts.table["count"].sum()), (
+            "journey_transitions: transitions and counts disagree")
+
+
+@given(log=event_logs(), by=BY)
+@fuzz(2)
+def test_chain_tests(log, by):
+    count()
+    frame = log.frame
+    strict_json(call(mk.order_test, frame, by=by))
+    strict_json(call(mk.select_order, frame, by=by, max_order=2))
+    strict_json(call(mk.time_homogeneity_test, frame, by=by, periods=2))
+    if "segment" in frame.columns:
+        strict_json(call(mk.homogeneity_test, frame, by=by, group="segment"))
+
+
+@given(log=event_logs(), by=BY, restart=st.booleans())
+@fuzz(1)
+def test_lifecycle_chain(log, by, restart):
+    count()
+    lc = call(mk.lifecycle_chain, log.frame, by=by, restart=restart)
+    if refused(lc):
+        return
+    strict_json(lc)
+    m = np.asarray(lc.chain.matrix, dtype=float)
+    assert np.allclose(m.sum(axis=1), 1.0) or np.isnan(m).any(), "life-cycle rows do not sum to 1"
+
+
+@given(table=st.lists(st.tuples(st.sampled_from(["(start)", "a", "b", " a", "a>b", "c"]),
+                                st.sampled_from(["a", "b", "c", "(conversion)", "(null)"]),
+                                st.sampled_from([0, 1, 3, 2.5, -1, np.nan, 1e300])),
+                      max_size=10))
+@fuzz(2)
+def test_counts_from_table(table):
+    count()
+    frame = pd.DataFrame(table, columns=["from_state", "to_state", "count"])
+    tc = call(mk.counts_from_table, frame)
+    if refused(tc):
+        return
+    fit = call(mk.fit_chain, tc)
+    if not refused(fit):
+        strict_json(fit)
+        check_rows(fit, "fit_chain(counts_from_table)")
+        strict_json(call(mk.absorbing_analysis, fit))
+
+
+@given(log=event_logs(max_rows=25), n_states=st.integers(1, 3))
+@fuzz(0.3)
+def test_hidden_markov_model(log, n_states):
+    count()
+    hmm = mk.HiddenMarkovModel(n_states, n_init=1, init_iter=3, max_iter=15, random_state=0)
+    out = call(hmm.fit, log.frame)
+    if refused(out):
+        return
+    strict_json(getattr(out, "result_", None) or getattr(out, "fit_", None))
+
+
+@given(log=event_logs(max_rows=25, stages=True))
+@fuzz(0.3)
+def test_multistate(log):
+    count()
+    frame = log.frame
+    if "stage" not in frame.columns:
+        return
+    panel = frame.rename(columns={"timestamp": "time", "stage": "state"})
+    p = call(mk.panel_data, panel)
+    if refused(p):
+        return
+    call(mk.crude_qmatrix, p)
+    fit = call(mk.fit_multistate, p)
+    strict_json(fit)
