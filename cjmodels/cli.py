@@ -1,13 +1,29 @@
 """The ``cjmodels`` command line: a thin layer over the Python API.
 
-Every subcommand prints a readable report, or JSON with ``--format json``. Bad input exits with
-status 1 and a message naming the column, rows and fix; usage errors exit with status 2.
+Every subcommand prints a readable report, or JSON with ``--format json`` (strict JSON: no NaN
+or infinity). Exit status:
+
+* 0: done;
+* 2: the input, a file or a flag is wrong (a bad file, a column that is not there, an output
+  that would replace an existing file without ``--force``, or an argparse usage error). One
+  line goes to stderr, ``cjmodels COMMAND: error: FILE: what is wrong and what to do``, never a
+  traceback; with ``--format json`` a JSON object ``{"valid": false, "error": ...}`` goes to
+  stdout instead;
+* 1: the command ran but a check it performs failed (``datasets verify`` found a mismatch, or
+  ``abtest --fail-on-srm`` a sample-ratio mismatch).
+
+Files are read by content (:func:`cjmodels.data.io.read_table`): Parquet and gzip/bz2/xz/zip by
+their magic bytes, the delimiter sniffed unless ``--sep`` is given, ``--encoding`` for text that
+is not UTF-8. Outputs never replace an existing file unless ``--force`` is given, and never the
+input file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -15,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from cjmodels import __version__
-from cjmodels.errors import ValidationError
+from cjmodels.errors import CJModelsError, ValidationError
 
 WORLDS = ("journeys", "subscriptions", "transactions", "experiment")
 #: Capability subpackages that may add a subcommand through ``cjmodels.<name>._cli``.
@@ -36,18 +52,78 @@ def _capability_clis() -> list[Any]:
     return mods
 
 
+#: Spellings of --sep that a shell makes awkward to type.
+_SEP_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _sep(text: str) -> str:
+    """``--sep``: one character, or tab / \\t / comma / semicolon / pipe."""
+    sep = _SEP_NAMES.get(text.lower(), text)
+    if len(sep) != 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give one character, e.g. ';', or tab, comma, semicolon, pipe"
+        )
+    return sep
+
+
+def _file_args(p: argparse.ArgumentParser) -> None:
+    """``--sep`` and ``--encoding``: how to read a text FILE (every subcommand that reads one)."""
+    g = p.add_argument_group("reading FILE")
+    g.add_argument("--sep", type=_sep, default=None,
+                   help="field delimiter of a text file: one character, or tab, comma, "
+                   "semicolon, pipe (default: detected among , ; tab |)")
+    g.add_argument("--encoding", default=None,
+                   help="text encoding, e.g. latin-1, cp1252, utf-16 (default: utf-8, or what "
+                   "a byte-order mark says)")
+
+
 def _log_args(p: argparse.ArgumentParser) -> None:
+    """The event-log column options (and ``--event-map``) of a subcommand reading a log."""
     g = p.add_argument_group("event-log columns")
     g.add_argument("--customer", default="customer_id", help="customer id column")
     g.add_argument("--timestamp", default="timestamp", help="timestamp column")
     g.add_argument("--event", default="event", help="event type column ('none': all touches)")
-    g.add_argument("--channel", default=None, help="channel column (default: 'channel' if present)")
-    g.add_argument("--stage", default=None, help="stage column (default: 'stage' if present)")
-    g.add_argument("--value", default=None, help="value column (default: 'value' if present)")
+    g.add_argument("--channel", default=None,
+                   help="channel column (default: 'channel' if present; 'none': ignore it)")
+    g.add_argument("--stage", default=None,
+                   help="stage column (default: 'stage' if present; 'none': ignore it)")
+    g.add_argument("--value", default=None,
+                   help="value column (default: 'value' if present; 'none': ignore it)")
     g.add_argument("--scheme", default=None, help="stage scheme: five, six, seven")
     g.add_argument(
         "--observation-end", default=None, help="end of observation (default: last event)"
     )
+    g.add_argument(
+        "--event-map", default=None, metavar="YOURS=OURS,...",
+        help="your event words onto ours before validation, e.g. "
+        "click=touch,purchase=conversion (ours: subscribe, assignment, touch, conversion, "
+        "drop_out, churn)",
+    )
+
+
+def _event_map(text: str | None) -> dict[str, str] | None:
+    """Parse ``--event-map click=touch,purchase=conversion``."""
+    if text is None:
+        return None
+    from cjmodels.data.events import EVENT_TYPES
+
+    out: dict[str, str] = {}
+    for item in text.split(","):
+        if item.count("=") != 1 or not all(x.strip() for x in item.split("=")):
+            raise ValidationError(
+                f"--event-map {text!r}: write yours=ours pairs separated by commas, e.g. "
+                "--event-map click=touch,purchase=conversion."
+            )
+        yours, ours = (x.strip() for x in item.split("="))
+        if ours not in EVENT_TYPES:
+            raise ValidationError(
+                f"--event-map: {ours!r} (for {yours!r}) is not one of our event words "
+                f"{list(EVENT_TYPES)}."
+            )
+        if yours in out and out[yours] != ours:
+            raise ValidationError(f"--event-map maps {yours!r} twice ({out[yours]!r}, {ours!r}).")
+        out[yours] = ours
+    return out
 
 
 def _log_options(a: argparse.Namespace) -> dict[str, Any]:
@@ -55,12 +131,13 @@ def _log_options(a: argparse.Namespace) -> dict[str, Any]:
         "customer": a.customer,
         "timestamp": a.timestamp,
         "event": None if a.event.lower() == "none" else a.event,
-        "scheme": a.scheme,
+        "scheme": getattr(a, "scheme", None),
         "observation_end": a.observation_end,
     }
     for k in ("channel", "stage", "value"):
-        if getattr(a, k) is not None:
-            opts[k] = getattr(a, k)
+        v = getattr(a, k, None)
+        if v is not None:
+            opts[k] = None if v.lower() == "none" else v
     return opts
 
 
@@ -80,17 +157,134 @@ def _source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if args.engine == "memory":
         return _read(args), {}
     from cjmodels.data.sql import scan
-    from cjmodels.errors import ValidationError
 
     if args.scheme is not None or args.event.lower() == "none":
         raise ValidationError(
             "--scheme and --event none need the in-memory engine; drop them or use "
             "--engine memory."
         )
+    memory_only = [f for f, v in (("--sep", args.sep), ("--encoding", args.encoding),
+                                  ("--event-map", args.event_map)) if v is not None]
+    if memory_only or any(str(getattr(args, k) or "").lower() == "none"
+                          for k in ("channel", "stage", "value")):
+        raise ValidationError(
+            f"{', '.join(memory_only) or 'a column set to none'} need the in-memory engine "
+            "(DuckDB sniffs the file itself); drop them or use --engine memory."
+        )
+    _check_input(args.file)
     opts = {k: getattr(args, k) for k in ("customer", "timestamp", "event", "channel", "stage",
                                           "value", "observation_end")
             if getattr(args, k) is not None}
     return scan(args.file), opts
+
+
+def _check_input(path: str) -> None:
+    """What the engines cannot say well: a missing file, a folder, an empty file."""
+    p = Path(path)
+    if "*" in path:
+        return
+    if not p.exists():
+        raise ValidationError(f"{path}: no such file; check the path and the current folder.")
+    if p.is_dir():
+        raise ValidationError(f"{path}: is a folder, not a file; give the file inside it.")
+    if p.stat().st_size == 0:
+        raise ValidationError(f"{path}: is empty (0 bytes): no header and no rows.")
+
+
+def _force_arg(p: argparse.ArgumentParser) -> None:
+    """``--force``: let the outputs of a subcommand replace existing files."""
+    p.add_argument("--force", action="store_true",
+                   help="replace output files that exist already (never the input file)")
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """The files a subcommand reads (FILE, and a --qmatrix)."""
+    return [v for v in (getattr(args, "file", None), getattr(args, "qmatrix", None)) if v]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _output_path(args: argparse.Namespace, out: str | os.PathLike[str], *, flag: str = "--out",
+                 notes: list[str] | None = None) -> Path:
+    """Check an output file before anything is written.
+
+    Refuses (ValidationError, exit 2) the input file itself (even with ``--force``), a folder,
+    and an existing file unless ``--force``; creates a missing parent folder and records that in
+    ``notes``.
+    """
+    p = Path(out)
+    for src in _inputs(args):
+        if _same_file(p, Path(src)):
+            raise ValidationError(
+                f"{out}: {flag} is the input file; writing would destroy it. Choose another "
+                f"{flag} file (--force never replaces the input)."
+            )
+    if p.is_dir():
+        raise ValidationError(f"{out}: {flag} is a folder; give a file name inside it.")
+    if (p.exists() or p.is_symlink()) and not getattr(args, "force", False):
+        raise ValidationError(
+            f"{out}: {flag} exists already; pass --force to replace it, or choose another name."
+        )
+    _make_folder(p.parent, flag, notes)
+    return p
+
+
+def _output_dir(args: argparse.Namespace, out: str | os.PathLike[str], *, flag: str = "--out",
+                names: Sequence[str] | None = None, notes: list[str] | None = None) -> Path:
+    """Check an output folder: refuses a file, and (unless ``--force``) a folder that already
+    holds the files to be written (``names``; ``None``: any file); creates a missing one."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise ValidationError(f"{out}: {flag} is a file, not a folder; give a folder name.")
+    if p.is_dir() and not getattr(args, "force", False):
+        there = sorted(q.name for q in p.iterdir()
+                       if names is None or q.name in set(names))
+        if there:
+            shown = ", ".join(there[:5]) + (", ..." if len(there) > 5 else "")
+            raise ValidationError(
+                f"{out}: {flag} already holds files this would replace ({shown}); pass --force "
+                "to replace them, or choose another folder."
+            )
+    _make_folder(p, flag, notes)
+    return p
+
+
+def _make_folder(folder: Path, flag: str, notes: list[str] | None) -> None:
+    if folder.is_dir() or str(folder) in ("", "."):
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(
+            f"{folder}: cannot create the folder for {flag} ({exc.strerror or exc}); create it "
+            "yourself or choose another place."
+        ) from None
+    if notes is not None:
+        notes.append(f"created folder {folder}")
+
+
+def _writing(path: Path | str, flag: str = "--out") -> Any:
+    """A context that turns an OSError while writing ``path`` into a ValidationError."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def ctx():
+        try:
+            yield
+        except OSError as exc:
+            raise ValidationError(
+                f"{path}: cannot write {flag} ({exc.strerror or exc}); check the folder's "
+                "permissions and free space."
+            ) from None
+
+    return ctx()
 
 
 def _fmt(p: argparse.ArgumentParser) -> None:
@@ -101,13 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cjmodels`` command."""
     ap = argparse.ArgumentParser(
         prog="cjmodels",
-        description="Statistics of customer journeys from touchpoint event logs.",
+        description="Statistics of customer journeys from touchpoint event logs. Exit status: "
+        "0 done, 2 bad input, file or flag (one line on stderr), 1 a check failed.",
     )
     ap.add_argument("--version", action="version", version=f"cjmodels {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check an event log file and describe it")
-    p.add_argument("file", help="CSV (optionally .gz), TSV or Parquet event log")
+    p.add_argument("file", help="event log: CSV or TSV (optionally gzip-compressed) or Parquet")
+    _file_args(p)
     _log_args(p)
     _fmt(p)
 
@@ -117,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=int, default=None, help="number of customers")
     p.add_argument("--seed", type=int, default=0, help="random_state")
     p.add_argument("--truth", default=None, help="ground-truth JSON (default: OUT.truth.json)")
+    _force_arg(p)
     _fmt(p)
 
     p = sub.add_parser("paths", help="path table (ChannelAttribution layout) of an event log")
@@ -126,7 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lookback", default=None, help="keep touches within this span, e.g. 30D")
     p.add_argument("--collapse-repeats", action="store_true")
     p.add_argument("--top", type=int, default=15, help="rows to print")
+    _force_arg(p)
     _engine_arg(p)
+    _file_args(p)
     _log_args(p)
     _fmt(p)
 
@@ -137,16 +336,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--censored", choices=("drop", "null", "state"), default="drop")
     p.add_argument("--collapse-repeats", action="store_true")
     _engine_arg(p)
+    _file_args(p)
     _log_args(p)
     _fmt(p)
 
     p = sub.add_parser("datasets", help="list, build or verify the shipped datasets")
     p.add_argument("action", choices=("list", "build", "verify"))
     p.add_argument("--out", default="datasets", help="folder for build / verify")
+    _force_arg(p)
     _fmt(p)
 
     p = sub.add_parser("demo", help="end-to-end analysis of the shipped synthetic data")
     p.add_argument("--out", default="output/demo", help="folder for figures and tables")
+    _force_arg(p)
     _fmt(p)
     for mod in _capability_clis():
         mod.add_parser(sub)
@@ -154,16 +356,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    """Print ``text``, or with ``--format json`` the payload as strict JSON (no NaN/infinity:
+    :func:`cjmodels._json.to_jsonable` first, then ``allow_nan=False``)."""
     if getattr(args, "format", "text") == "json":
-        print(json.dumps(payload, indent=2, default=str))
+        from cjmodels._json import to_jsonable
+
+        print(json.dumps(to_jsonable(payload), indent=2, allow_nan=False))
     else:
         print(text)
 
 
 def _read(args: argparse.Namespace):
-    from cjmodels.data import read_events
+    """The validated event log of ``args.file`` with the column, ``--sep``, ``--encoding`` and
+    ``--event-map`` options of the subcommand."""
+    from cjmodels.data.io import event_log_columns
 
-    return read_events(args.file, **_log_options(args))
+    opts = _log_options(args)
+    df = _read_table(args, what="event log", expected=event_log_columns(opts))
+    return _events(args, df, opts)
+
+
+def _events(args: argparse.Namespace, df: Any, opts: dict[str, Any]):
+    """The event log of a table read from FILE: ``--event-map`` applied, and the columns set to
+    ``none`` (``--value none``) left out instead of read as covariates."""
+    from cjmodels.data.io import events_from_table
+
+    ignored = [k for k in ("channel", "stage", "value") if k in opts and opts[k] is None]
+    if ignored and any(k in df.columns for k in ignored):
+        df = df.drop(columns=[k for k in ignored if k in df.columns])
+    return events_from_table(df, event_map=_event_map(getattr(args, "event_map", None)), **opts)
+
+
+def _read_table(args: argparse.Namespace, path: str | None = None, *, what: str = "file",
+                expected: Sequence[str] | None = None):
+    """``path`` (default ``args.file``) as a DataFrame, read by
+    :func:`cjmodels.data.io.read_table` with the subcommand's ``--sep`` and ``--encoding``."""
+    from cjmodels.data.io import read_table
+
+    return read_table(args.file if path is None else path, sep=getattr(args, "sep", None),
+                      encoding=getattr(args, "encoding", None), what=what, expected=expected)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -192,22 +423,33 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     kw: dict[str, Any] = {"random_state": args.seed}
     if args.customers is not None:
         kw["n_customers"] = args.customers
-    world = fn(**kw)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".parquet":
-        world.events.to_parquet(out, index=False)
-    elif ".csv" in out.suffixes:
-        world.events.to_csv(out, index=False)
-    else:
+    if out.suffix != ".parquet" and ".csv" not in out.suffixes:
         raise ValidationError(f"--out {str(out)!r}: use a .csv, .csv.gz or .parquet file name.")
     truth_path = Path(args.truth) if args.truth else out.with_name(out.name + ".truth.json")
-    payload = {**world.to_dict(), "events_file": str(out), "truth_file": str(truth_path)}
-    truth_path.write_text(json.dumps(payload, indent=2) + "\n")
-    text = (
-        f"wrote {len(world.events)} events of {payload['n_customers']} customers to {out}\n"
-        f"ground truth: {truth_path}"
-    )
+    if _same_file(out, truth_path):
+        raise ValidationError(f"{truth_path}: --truth and --out are the same file; choose "
+                              "another --truth.")
+    notes: list[str] = []
+    _output_path(args, out, notes=notes)
+    _output_path(args, truth_path, flag="--truth", notes=notes)
+    world = fn(**kw)
+    with _writing(out):
+        if out.suffix == ".parquet":
+            world.events.to_parquet(out, index=False)
+        else:
+            world.events.to_csv(out, index=False)
+    payload = {**world.to_dict(), "events_file": str(out), "truth_file": str(truth_path),
+               "notes": notes}
+    from cjmodels._json import to_jsonable
+
+    with _writing(truth_path, "--truth"):
+        truth_path.write_text(json.dumps(to_jsonable(payload), indent=2, allow_nan=False) + "\n")
+    text = "\n".join([
+        *notes,
+        f"wrote {len(world.events)} events of {payload['n_customers']} customers to {out}",
+        f"ground truth: {truth_path}",
+    ])
     _emit(args, payload, text)
     return 0
 
@@ -215,6 +457,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_paths(args: argparse.Namespace) -> int:
     from cjmodels.data.journeys import path_table
 
+    notes: list[str] = []
+    if args.out:
+        _output_path(args, args.out, notes=notes)
     log, opts = _source(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -226,11 +471,15 @@ def _cmd_paths(args: argparse.Namespace) -> int:
             **opts,
         )
     if args.out:
-        pt.to_csv(args.out)
+        with _writing(args.out):
+            pt.to_csv(args.out)
+        notes.append(f"wrote the path table to {args.out}")
     top = pt.table.sort_values(["total_conversions", "total_null"], ascending=False).head(args.top)
-    payload = {**pt.to_dict(), "warnings": [str(w.message) for w in caught], "out": args.out}
+    payload = {**pt.to_dict(), "warnings": [str(w.message) for w in caught], "out": args.out,
+               "notes": notes}
     text = "\n".join(
-        [repr(pt), *(f"warning: {w.message}" for w in caught), "", top.to_string(index=False)]
+        [repr(pt), *(f"warning: {w.message}" for w in caught), *notes, "",
+         top.to_string(index=False)]
     )
     _emit(args, payload, text)
     return 0
@@ -260,14 +509,22 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
         _emit(args, payload, "\n".join(f"{k:<14} {v}" for k, v in payload.items()))
         return 0
     if args.action == "build":
-        sheets = datasets.build_datasets(args.out)
+        names = [f"{n}{ext}" for n in datasets.list_datasets() for ext in (".csv.gz", ".json")]
+        notes: list[str] = []
+        _output_dir(args, args.out, names=[*names, "README.md"], notes=notes)
+        with _writing(args.out):
+            sheets = datasets.build_datasets(args.out)
         payload = {s["name"]: {"rows": s["n_rows"], "sha256_csv": s["sha256_csv"]} for s in sheets}
         text = "\n".join(
             f"{n:<14} {p['rows']:>8} rows  sha256 {p['sha256_csv'][:16]}..."
             for n, p in payload.items()
         )
-        _emit(args, payload, f"built datasets in {args.out}\n{text}")
+        _emit(args, {"datasets": payload, "notes": notes},
+              "\n".join([*notes, f"built datasets in {args.out}", text]))
         return 0
+    if not Path(args.out).is_dir():
+        raise ValidationError(f"{args.out}: no such folder to verify; give the folder of the "
+                              "built datasets with --out.")
     ok = datasets.verify_datasets(args.out)
     text = "\n".join(f"{n:<14} {'ok' if v else 'MISMATCH'}" for n, v in ok.items())
     _emit(args, {"ok": all(ok.values()), "datasets": ok}, text)
@@ -277,13 +534,76 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from cjmodels.report import run_demo
 
-    report = run_demo(args.out)
-    _emit(args, report.to_dict(), report.text())
+    notes: list[str] = []
+    _output_dir(args, args.out, notes=notes)
+    with _writing(args.out):
+        report = run_demo(args.out)
+    text = report.text()
+    _emit(args, {**report.to_dict(), "notes": notes}, "\n".join([*notes, text]))
     return 0
 
 
+#: Python keyword -> command-line flag, for messages raised by the API under the CLI.
+FLAGS: dict[str, str] = {
+    "customer": "--customer", "timestamp": "--timestamp", "event": "--event",
+    "channel": "--channel", "stage": "--stage", "value": "--value", "scheme": "--scheme",
+    "observation_end": "--observation-end", "event_map": "--event-map", "sep": "--sep",
+    "encoding": "--encoding", "separator": "--separator", "timeout": "--timeout",
+    "lookback": "--lookback", "collapse_repeats": "--collapse-repeats", "order": "--order",
+    "by": "--by", "censored": "--censored", "alpha": "--alpha", "journeys": "--journeys",
+    "prior": "--prior", "n_boot": "--bootstrap", "random_state": "--seed",
+    "half_life": "--half-life", "unit": "--unit", "horizons": "--horizons",
+    "covariates": "--covariates", "variant": "--variant-col", "control": "--control",
+    "metrics": "--metric", "correction": "--correction", "alternative": "--alternative",
+    "srm_threshold": "--srm-threshold", "expected": "--expected", "n_states": "--latent",
+    "n_init": "--restarts",
+}
+_EVENT_TYPES_HINT = re.compile(
+    r"Map your event names onto these, or pass event_types=\[\.\.\.\] to allow more\.")
+_KEYWORD = re.compile(
+    r"(?<![\w.\-'\"])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")(=| == )"
+    r"(None\b|'([^']*)'|\.\.\.)?"
+)
+
+
+def cli_message(message: str) -> str:
+    """An API error message in the words of the command line: ``customer=...`` becomes
+    ``--customer ...``, ``event=None`` becomes ``--event none``, ``encoding='latin-1'`` becomes
+    ``--encoding latin-1``, and the event-type hint names ``--event-map``; one line.
+
+    >>> cli_message("Name the right column with customer=... Pass event=None if all touch.")
+    'Name the right column with --customer ... Pass --event none if all touch.'
+    """
+    message = _EVENT_TYPES_HINT.sub(
+        "Map your event words onto these with --event-map, e.g. --event-map "
+        "click=touch,purchase=conversion.", message)
+
+    def flag(m: re.Match[str]) -> str:
+        value = m.group(3)
+        if value is None:
+            return FLAGS[m.group(1)] + " "
+        if value == "None":
+            value = "none"
+        elif m.group(4) is not None:
+            value = m.group(4) if re.fullmatch(r"[\w.:+\-/]+", m.group(4)) else repr(m.group(4))
+        return f"{FLAGS[m.group(1)]} {value}"
+
+    message = _KEYWORD.sub(flag, message)
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
+def _error_line(args: argparse.Namespace, exc: BaseException) -> str:
+    """The one line of an error: the file first (unless the message starts with it or with a
+    flag), then the message in CLI words."""
+    msg = cli_message(str(exc))
+    file = getattr(args, "file", None)
+    if file and not msg.startswith((str(file), "--")) and str(file) not in msg[:200]:
+        msg = f"{file}: {msg}"
+    return msg
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cjmodels`` command."""
+    """Entry point of the ``cjmodels`` command; returns the exit status (see the module)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -302,12 +622,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = next(m.run for m in _capability_clis() if _owns(m, parser, args.command))
     try:
         return handler(args)
-    except ValidationError as exc:
+    except CJModelsError as exc:
+        msg = _error_line(args, exc)
         if getattr(args, "format", "text") == "json":
-            print(json.dumps({"valid": False, "error": str(exc)}, indent=2))
+            print(json.dumps({"valid": False, "error": msg}, indent=2))
         else:
-            print(f"cjmodels {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+            print(f"cjmodels {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except _duckdb_errors() as exc:
+        msg = f"{getattr(args, 'file', '')}: DuckDB cannot read it ({str(exc).splitlines()[0]})."
+        if getattr(args, "format", "text") == "json":
+            print(json.dumps({"valid": False, "error": msg}, indent=2))
+        else:
+            print(f"cjmodels {args.command}: error: {msg} Try --engine memory.", file=sys.stderr)
+        return 2
+
+
+def _duckdb_errors() -> tuple[type[BaseException], ...]:
+    """DuckDB's exception type when DuckDB is loaded (``--engine duckdb``), else nothing."""
+    mod = sys.modules.get("duckdb")
+    err = getattr(mod, "Error", None) if mod is not None else None
+    return (err,) if isinstance(err, type) else ()
 
 
 def _owns(mod: Any, parser: argparse.ArgumentParser, command: str) -> bool:

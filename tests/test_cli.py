@@ -37,10 +37,10 @@ def test_version(capsys):
 def test_validate_nan_timestamp_exits_nonzero_naming_column_and_row(tmp_path, capsys):
     p = tmp_path / "bad.csv"
     write_log(p, timestamp=(2, None))
-    assert main(["validate", str(p)]) == 1
+    assert main(["validate", str(p)]) == 2
     err = capsys.readouterr().err
     assert "'timestamp'" in err and "rows [4]" in err and "file lines" in err
-    assert main(["validate", str(p), "--format", "json"]) == 1
+    assert main(["validate", str(p), "--format", "json"]) == 2
     out = json.loads(capsys.readouterr().out)
     assert out["valid"] is False and "'timestamp'" in out["error"]
 
@@ -59,7 +59,7 @@ def test_validate_other_column_names(tmp_path, capsys):
     p = tmp_path / "renamed.csv"
     write_log(p)
     pd.read_csv(p).rename(columns={"customer_id": "user"}).to_csv(p, index=False)
-    assert main(["validate", str(p)]) == 1
+    assert main(["validate", str(p)]) == 2
     assert "'customer_id'" in capsys.readouterr().err
     assert main(["validate", str(p), "--customer", "user"]) == 0
 
@@ -89,7 +89,7 @@ def test_simulate_writes_events_and_truth(tmp_path, capsys, world):
 
 
 def test_simulate_bad_suffix(tmp_path, capsys):
-    assert main(["simulate", "journeys", "--out", str(tmp_path / "x.xlsx")]) == 1
+    assert main(["simulate", "journeys", "--out", str(tmp_path / "x.xlsx")]) == 2
     assert "use a .csv" in capsys.readouterr().err
 
 
@@ -136,5 +136,5 @@ def test_engine_refuses_in_memory_only_options(tmp_path, capsys):
     p = tmp_path / "events.parquet"
     assert main(["simulate", "journeys", "--out", str(p), "--customers", "200"]) == 0
     capsys.readouterr()
-    assert main(["paths", str(p), "--engine", "duckdb", "--scheme", "five"]) == 1
+    assert main(["paths", str(p), "--engine", "duckdb", "--scheme", "five"]) == 2
     assert "--scheme and --event none need the in-memory engine" in capsys.readouterr().err

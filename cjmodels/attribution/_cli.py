@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
 #: CLI spelling of the model names (hyphens) -> API names.
@@ -24,7 +22,7 @@ CLI_MODELS = {
 
 def add_parser(subparsers: Any) -> None:
     """Add the ``attribute`` subcommand."""
-    from cjmodels.cli import _log_args
+    from cjmodels.cli import _file_args, _log_args
 
     p = subparsers.add_parser(
         "attribute", help="multi-touch channel attribution (heuristics, Markov, Shapley, ...)"
@@ -42,25 +40,34 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="random_state of the bootstrap")
     p.add_argument("--half-life", type=float, default=7.0, help="time decay half-life (days)")
     p.add_argument("--timeout", default=None, help="gap that ends a journey (event logs), e.g. 30D")
+    p.add_argument("--separator", default=None,
+                   help="separator of the channels in a path table's 'path' column, e.g. '>' "
+                   "or ' > ' (default: detected)")
+    _file_args(p)
     _log_args(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def _source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
-    import pandas as pd
+    """FILE read once: a path table (it has a 'path' column) with its ``--separator``, or an
+    event log with the column options."""
+    from cjmodels.cli import _events, _log_options, _read_table
+    from cjmodels.data.io import event_log_columns
 
-    from cjmodels.errors import ValidationError
+    opts = _log_options(args)
+    df = _read_table(args, what="event log or path table",
+                     expected=[*event_log_columns(opts), "path"])
+    if "path" in df.columns:
+        return df, ({} if args.separator is None else {"separator": args.separator})
+    if args.separator is not None:
+        from cjmodels.errors import ValidationError
 
-    path = Path(args.file)
-    if not path.exists():
-        raise ValidationError(f"file {args.file!r} does not exist.")
-    if path.suffix in (".csv", ".gz", ".tsv", ".txt"):
-        head = pd.read_csv(path, nrows=0, sep="\t" if path.suffix == ".tsv" else ",")
-        if "path" in head.columns:
-            return pd.read_csv(path), {}
-    from cjmodels.cli import _read
-
-    return _read(args), {"timeout": args.timeout}
+        raise ValidationError(
+            f"{args.file}: --separator is for path tables, and this file has no 'path' column "
+            f"(its columns are {list(df.columns)[:12]}); drop --separator for an event log."
+        )
+    log = _events(args, df, opts)
+    return log, {"timeout": args.timeout}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,12 +87,14 @@ def run(args: argparse.Namespace) -> int:
     keep = ["removal_effect", "conversions", "value", "share"]
     cols = [c for c in t.columns if any(c == k or c.startswith(k + "_ci") for k in keep)]
     if args.format == "json":
+        from cjmodels.cli import _emit
+
         payload = res.to_dict()
         payload["channels"] = [
-            {"channel": str(ch), **{c: (None if v != v else float(v)) for c, v in r[cols].items()}}
+            {"channel": str(ch), **{c: float(v) for c, v in r[cols].items()}}
             for ch, r in t.iterrows()
         ]
-        print(json.dumps(payload, indent=2, default=str))
+        _emit(args, payload, "")
         return 0
     lines = [repr(res), "", t[cols].round(4).to_string()]
     if "conversion_probability" in res.info:

@@ -36,13 +36,13 @@ import zlib
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 
 from cjmodels.errors import ValidationError
 
-__all__ = ["SEPARATORS", "read_table"]
+__all__ = ["SEPARATORS", "event_log_columns", "events_from_table", "read_table"]
 
 #: Delimiters tried when ``sep`` is not given, in order of preference on a tie.
 SEPARATORS: tuple[str, ...] = (",", ";", "\t", "|")
@@ -231,8 +231,9 @@ def read_table(
     what : str
         What the file should hold (``"event log"``, ``"path table"``), used in messages.
     expected : sequence of str, optional
-        Columns the caller needs; a file whose first line looks like data and holds none of them
-        is reported as having no header row.
+        Columns the caller needs; a file whose first line holds none of them and has a value
+        that looks like data (a number, a date) is reported as having no header row. Without
+        ``expected``, only a first line made entirely of such values is.
 
     Returns
     -------
@@ -288,7 +289,7 @@ def read_table(
                     "it holds (e.g. .csv).")
     for magic, kind in _OTHER_FORMATS:
         if raw.startswith(magic):
-            raise _fail(name, f"is {kind}; cjmodels reads {_FORMATS}.")
+            raise _fail(name, f"is {kind}; give {_FORMATS} instead.")
 
     compression = next((kind for magic, kind in _COMPRESSIONS if raw.startswith(magic)), None)
     if compression == "zstd":
@@ -305,7 +306,7 @@ def read_table(
             raise _compression_error(name, "zip", exc) from None
         if any(m.startswith(("xl/", "word/", "ppt/")) for m in members):
             raise _fail(name, f"is an Office document (xlsx/docx), not a table file; save the "
-                        f"sheet as CSV. cjmodels reads {_FORMATS}.")
+                        f"sheet as CSV. give {_FORMATS} instead.")
         if len(members) != 1:
             raise _fail(name, f"is a zip archive with {len(members)} files {members[:5]}; "
                         "extract the table file and give it alone.")
@@ -329,7 +330,7 @@ def read_table(
     control = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
     if not wide and control > max(2, len(sample) // 100):
         raise _fail(name, f"holds binary data, not text (it starts with {head[:8]!r}); "
-                    f"cjmodels reads {_FORMATS}.")
+                    f"give {_FORMATS} instead.")
     text_head = head
     if len(head) == _HEAD_BYTES and not wide:  # cut at the last complete line: more follows
         cut = head.rfind(b"\n")
@@ -342,7 +343,7 @@ def read_table(
     control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\r\n\x0c")
     if wide and control > max(2, len(text[:4096]) // 100):
         raise _fail(name, f"holds binary data, not text (it starts with {head[:8]!r}); "
-                    f"cjmodels reads {_FORMATS}.")
+                    f"give {_FORMATS} instead.")
     if not text.strip():
         raise _fail(name, f"holds only blank lines: no header and no rows. Export the {what} "
                     "again, with a header line naming the columns.")
@@ -392,7 +393,7 @@ def _check_header(name: str, header: list[str], line: str, expected: Sequence[st
     if want and any(c in header for c in want):
         return
     n_data = sum(_looks_like_data(h) for h in header)
-    if n_data == 0 or (not want and n_data < max(1, len(header) // 2)):
+    if n_data == 0 or (not want and n_data < len(header)):
         return
     need = f"; the {what} needs columns {want}" if want else ""
     raise _fail(name, f"seems to have no header row: its first line {line.strip()[:80]!r} looks "
@@ -441,3 +442,52 @@ def _read_parquet(p: Path, name: str) -> pd.DataFrame:
     df.attrs["format"] = "parquet"
     df.attrs["file"] = name
     return df
+
+
+def event_log_columns(options: dict[str, Any]) -> list[str]:
+    """The columns an event log read with these :class:`~cjmodels.data.EventLog` options
+    needs (customer, timestamp and, unless ``event=None``, event)."""
+    cols = [options.get("customer", "customer_id"), options.get("timestamp", "timestamp"),
+            options.get("event", "event")]
+    return [str(c) for c in cols if c is not None]
+
+
+def events_from_table(
+    df: pd.DataFrame, *, event_map: dict[str, str] | None = None, **kwargs: Any
+) -> Any:
+    """The :class:`~cjmodels.data.EventLog` of a frame read by :func:`read_table`.
+
+    ``event_map`` renames your event words onto ours before validation (exact labels only);
+    every target must be an allowed event type. A validation error is prefixed with the file
+    name and says whether rows are file lines or row positions.
+    """
+    from cjmodels.data.events import EVENT_TYPES, EventLog
+
+    allowed = tuple(kwargs.get("event_types") or EVENT_TYPES)
+    if event_map is not None:
+        if not isinstance(event_map, dict) or not event_map or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in event_map.items()
+        ):
+            raise ValidationError(
+                f"event_map == {event_map!r}, must map your event words onto ours, e.g. "
+                "{'click': 'touch', 'purchase': 'conversion'}."
+            )
+        wrong = sorted({v for v in event_map.values() if v not in allowed})
+        if wrong:
+            raise ValidationError(
+                f"event_map maps onto {wrong}, which are not event types; map onto "
+                f"{list(allowed)}."
+            )
+    name = df.attrs.get("file")
+    where = df.attrs.get("rows_are", "row positions")
+    ev = kwargs.get("event", "event")
+    if event_map and ev is not None and ev in df.columns:
+        df = df.copy()
+        df[ev] = df[ev].map(lambda x: event_map.get(x, x) if isinstance(x, str) else x)
+    try:
+        return EventLog(df, **kwargs)
+    except ValidationError as exc:
+        if name is None:
+            raise
+        rows = f" Rows are {where}." if "row" in str(exc) else ""
+        raise ValidationError(f"{name}: {exc}{rows}") from None

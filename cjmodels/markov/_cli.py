@@ -23,7 +23,7 @@ from cjmodels.errors import ValidationError
 
 def add_parser(subparsers: Any) -> None:
     """Add the ``stages`` subcommand."""
-    from cjmodels.cli import _log_args
+    from cjmodels.cli import _file_args, _log_args
 
     p = subparsers.add_parser("stages", help="stage-transition chain: funnel, absorption, dwell")
     p.add_argument("file", help="event log (CSV, optionally .gz, TSV or Parquet)")
@@ -49,6 +49,7 @@ def add_parser(subparsers: Any) -> None:
     g.add_argument("--unit", default="D", help="time unit of intensities (D, h, W, ...)")
     g.add_argument("--t", type=float, default=None,
                    help="time for the transition probabilities P(t) (default: 30 units)")
+    _file_args(p)
     _log_args(p)
     h = p.add_argument_group("latent stages (--latent K): stages behind the touches")
     h.add_argument("--latent", type=int, default=None, metavar="K",
@@ -74,10 +75,13 @@ def _continuous(args: argparse.Namespace) -> int:
             "--transitions 'a>b,b>c'."
         )
     if args.qmatrix is not None:
+        from cjmodels.data.io import read_table
+
         try:
-            q = pd.read_csv(args.qmatrix, index_col=0)
-        except (OSError, ValueError) as exc:
-            raise ValidationError(f"--qmatrix {args.qmatrix}: cannot read it ({exc}).") from None
+            q = read_table(args.qmatrix, what="--qmatrix table")
+        except ValidationError as exc:
+            raise ValidationError(f"--qmatrix {exc}") from None
+        q = q.set_index(q.columns[0])
         q.index = [str(i) for i in q.index]
         q.columns = [str(c) for c in q.columns]
     else:
@@ -176,13 +180,15 @@ def run(args: argparse.Namespace) -> int:
     fu = fit.funnel(alpha=args.alpha) if args.order >= 1 else None
     dw = dwell_times(log, timeout=args.timeout, journeys=args.journeys, alpha=args.alpha)
     if args.format == "json":
+        from cjmodels.cli import _emit
+
         payload = {
             "chain": fit.to_dict(alpha=args.alpha, method=args.interval),
             "absorbing": ab.to_dict(),
             "funnel": fu.to_dict() if fu is not None else None,
             "dwell_times": dw.to_dict(),
         }
-        print(json.dumps(payload, indent=2, default=str))
+        _emit(args, payload, "")
         return 0
     lines = [repr(fit), "", "funnel:", fu.table[["reached", "p_reach", "p_reach_low",
                                                   "p_reach_high", "p_next", "drop_off",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import warnings
 from typing import Any
 
@@ -30,12 +29,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--horizons", default="7,30,90",
                    help="comma-separated horizons in --unit (default 7,30,90)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level")
-    g = p.add_argument_group("event-log columns")
-    g.add_argument("--customer", default="customer_id")
-    g.add_argument("--timestamp", default="timestamp")
-    g.add_argument("--event", default="event")
-    g.add_argument("--channel", default=None)
-    g.add_argument("--observation-end", default=None)
+    from cjmodels.cli import _file_args, _log_args
+
+    _file_args(p)
+    _log_args(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
@@ -126,18 +123,10 @@ def _text(res: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``cjmodels survival``."""
-    from cjmodels.data import read_events
+    from cjmodels.cli import _emit, _read
 
-    opts: dict[str, Any] = {"customer": args.customer, "timestamp": args.timestamp,
-                            "event": args.event, "observation_end": args.observation_end}
-    if args.channel:
-        opts["channel"] = args.channel
-    log = read_events(args.file, **opts)
-    res = analyse(log, unit=args.unit, horizons=_horizons(args.horizons), alpha=args.alpha)
-    if args.format == "json":
-        from cjmodels.survival._base import json_safe
-
-        print(json.dumps(json_safe(res), indent=2))
-    else:
-        print(_text(res))
+    horizons = _horizons(args.horizons)
+    log = _read(args)
+    res = analyse(log, unit=args.unit, horizons=horizons, alpha=args.alpha)
+    _emit(args, res, _text(res))
     return 0

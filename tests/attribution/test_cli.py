@@ -42,15 +42,15 @@ def test_markov_with_bootstrap_text_and_json(capsys):
         assert key in rows[0]
 
 
-def test_bad_input_exits_1(capsys, tmp_path):
+def test_bad_input_exits_2(capsys, tmp_path):
     src = str(REF / "random_paths.csv")
-    assert main(["attribute", src, "--order", "0"]) == 1
+    assert main(["attribute", src, "--order", "0"]) == 2
     assert "order" in capsys.readouterr().err
     bad = tmp_path / "bad.csv"
     bad.write_text("path,total_conversions,total_null\na > start,1,0\n")
-    assert main(["attribute", str(bad)]) == 1
+    assert main(["attribute", str(bad)]) == 2
     assert "reserved" in capsys.readouterr().err
-    assert main(["attribute", str(tmp_path / "missing.csv")]) == 1
+    assert main(["attribute", str(tmp_path / "missing.csv")]) == 2
 
 
 def test_report_section(tmp_path):

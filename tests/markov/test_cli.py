@@ -23,7 +23,7 @@ def test_stages_text_and_json(tmp_path, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert {"chain", "absorbing", "funnel", "dwell_times"} <= set(payload)
     assert payload["chain"]["intervals"]["method"] == "wilson"
-    assert main(["stages", str(f), "--prior", "flat"]) == 1
+    assert main(["stages", str(f), "--prior", "flat"]) == 2
 
 
 # ---------------------------------------------------------------------- stages --continuous
@@ -70,10 +70,10 @@ def test_stages_continuous_from_simulated_snapshots(tmp_path, capsys):
     assert len(payload["hazard_ratios"]) == 10
     assert any("returning: decision - consideration" in p for p in payload["model"]["problems"])
     assert payload["t"] == 30.0
-    # neither --qmatrix nor --transitions, or a malformed one: exit 1 with the message
-    assert main(["stages", str(f), "--continuous"]) == 1
+    # neither --qmatrix nor --transitions, or a malformed one: exit 2 with the message
+    assert main(["stages", str(f), "--continuous"]) == 2
     assert "--qmatrix" in capsys.readouterr().err
-    assert main(["stages", str(f), "--continuous", "--transitions", "a-b"]) == 1
+    assert main(["stages", str(f), "--continuous", "--transitions", "a-b"]) == 2
     assert "from>to" in capsys.readouterr().err
 
 
@@ -94,8 +94,8 @@ def test_stages_latent_recovers_stage_profiles(tmp_path, capsys):
     # text output with a timeout that ends quiet journeys
     assert main(["stages", str(f), "--latent", "2", "--restarts", "1", "--timeout", "30D"]) == 0
     assert "channel profile of each latent stage" in capsys.readouterr().out
-    # bad input: exit 1 with the message
-    assert main(["stages", str(f), "--latent", "0"]) == 1
-    assert "n_states" in capsys.readouterr().err
-    assert main(["stages", str(f), "--latent", "2", "--continuous"]) == 1
+    # bad input: exit 2 with the message
+    assert main(["stages", str(f), "--latent", "0"]) == 2
+    assert "--latent 0" in capsys.readouterr().err  # the flag, not n_states=
+    assert main(["stages", str(f), "--latent", "2", "--continuous"]) == 2
     assert "choose one" in capsys.readouterr().err

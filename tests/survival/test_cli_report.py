@@ -39,7 +39,7 @@ def test_cli_json_and_text(tmp_path, capsys):
 
 def test_cli_bad_horizons(tmp_path, capsys):
     _, path = _log(tmp_path)
-    assert main(["survival", str(path), "--horizons", "-1"]) == 1
+    assert main(["survival", str(path), "--horizons", "-1"]) == 2
     assert "horizons" in capsys.readouterr().err
 
 
