@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/cjmodels demo --out output/demo
+	$(BIN)/cjmodels demo --out output/demo --force
 
 # Published reference data that cannot be shipped (CDNOW, donations) is fetched from the
 # lifetimes wheel on PyPI into ~/.cache/cjmodels/reference; without it those tests skip.
@@ -60,7 +60,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 datasets: $(STAMP)
-	$(BIN)/cjmodels datasets build --out datasets
+	$(BIN)/cjmodels datasets build --out datasets --force
 
 # Regenerate datasets, notebooks' tables and figures, quick benchmarks, and paper/main.pdf
 # (the PDF needs: apt-get install -y latexmk texlive-latex-recommended texlive-latex-extra).
