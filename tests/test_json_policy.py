@@ -398,3 +398,14 @@ def test_dwell_time_of_a_stage_never_left_is_inf_with_a_note():
     c = next(r for r in d["stages"] if r["stage"] == "c")
     assert c["mean"] == "inf" and c["mean_observed"] is None
     assert any("['c']" in n and "all censored" in n for n in d["notes"])
+
+
+@pytest.mark.parametrize("fit", ["cox_ph", "aft"])
+def test_survival_regression_without_events_or_with_one_row_is_refused(fit):
+    from cjmodels import survival as sv
+    from cjmodels.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="has no events"):
+        getattr(sv, fit)(SURV.assign(event=0), ["x"])
+    with pytest.raises(ValidationError, match="at least two rows"):
+        getattr(sv, fit)(SURV.iloc[:1], ["x"])

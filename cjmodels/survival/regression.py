@@ -140,6 +140,20 @@ def _table(fitter: Any, hazard_ratio: bool) -> pd.DataFrame:
     return out
 
 
+def _require_events(df: pd.DataFrame, event: str, what: str) -> None:
+    """At least two rows and one event, or a clear error (lifelines would return estimates
+    with meaningless standard errors, or fail inside its concordance index)."""
+    if len(df) < 2:
+        raise ValidationError(
+            f"{what} needs at least two rows; the data have {len(df)}. Fit it to more customers."
+        )
+    if not (df[event].to_numpy(float) > 0).any():
+        raise ValidationError(
+            f"column {event!r} has no events (every row is censored), so {what} has nothing "
+            "to estimate. Check the event column, or use a longer follow-up."
+        )
+
+
 def _fit_quietly(fn: Any, what: str) -> Any:
     from lifelines.exceptions import ConvergenceError as LifelinesConvergenceError
 
@@ -214,6 +228,7 @@ def cox_ph(
     if entry:
         entry_col = "__entry__"
         df[entry_col] = shifted_entry(d[entry].to_numpy(float), d[duration].to_numpy(float))
+    _require_events(df, event, "Cox regression")
     cph = CoxPHFitter(penalizer=penalizer, alpha=alpha)
     _fit_quietly(
         lambda: cph.fit(df, duration_col=duration, event_col=event, strata=strata_l or None,
@@ -309,6 +324,7 @@ def aft(
     cls = {"weibull": WeibullAFTFitter, "loglogistic": LogLogisticAFTFitter,
            "lognormal": LogNormalAFTFitter}[distribution]
     df = d[list(dict.fromkeys([duration, event, *covs, *([weights] if weights else [])]))]
+    _require_events(df, event, f"AFT ({distribution}) regression")
     f = cls(penalizer=penalizer, alpha=alpha)
     _fit_quietly(lambda: f.fit(df, duration_col=duration, event_col=event, weights_col=weights),
                  f"AFT ({distribution}) regression")
