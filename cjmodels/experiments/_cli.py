@@ -720,6 +720,7 @@ def _run_power(args: argparse.Namespace) -> int:
         "alternative": args.alternative, "arms": args.arms, "ratio": float(args.ratio),
         "correction": args.correction, "method": res.method,
         "variance_reduction": args.variance_reduction if means else None,
+        "direction": "decrease" if effect < 0 else "increase",
     }
     if args.format == "json":
         print(_dump(payload))
@@ -748,6 +749,7 @@ def _run_power(args: argparse.Namespace) -> int:
     else:
         lines.append(f"minimum detectable effect at power {target:g} with {n_control:,.0f} in "
                      f"control: {_g(effect)}"
-                     + (f" ({_pct(relative)} relative)" if np.isfinite(relative) else ""))
+                     + (f" ({_pct(relative)} relative)" if np.isfinite(relative) else "")
+                     + ("" if means else f" (the rate's {payload['direction']})"))
     print("\n".join(lines))
     return 0

@@ -326,6 +326,16 @@ def test_power_and_mde_given_n(capsys):
     code, out = _json(capsys, "power", "--baseline", "0.10", "--n", "3840.84748243445")
     assert out["solve_for"] == "mde" and out["mde"] == pytest.approx(0.02, abs=1e-6)
     assert out["mde_relative"] == pytest.approx(0.2, abs=1e-5)
+    # one-sided "less": the detectable decrease; statsmodels power_proportions_2indep(diff,
+    # 0.10, 5000, alternative="smaller") (pooled null variance) has power 0.8 there (1e-6)
+    from statsmodels.stats.proportion import power_proportions_2indep
+
+    code, out = _json(capsys, "power", "--baseline", "0.10", "--n", "5000", "--alternative",
+                      "less")
+    assert out["direction"] == "decrease" and out["mde"] < 0
+    sm = power_proportions_2indep(out["mde"], 0.10, 5000, alternative="smaller",
+                                  return_results=True).power
+    assert sm == pytest.approx(0.8, abs=1e-6)
 
 
 def test_power_means_match_statsmodels(capsys):
