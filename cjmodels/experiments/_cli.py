@@ -444,7 +444,13 @@ def _effect_rows(result: Any) -> tuple[list[dict[str, Any]], list[str]]:
                 f"{d.control!r} has {what} {d.control_value:g} (a lift divides by it); only "
                 "the absolute difference is reported."
             )
-        elif r is not None and not (np.isfinite(r.ci_low) or np.isfinite(r.ci_high)):
+        elif r is not None and d.control_value < 0:
+            notes.append(
+                f"relative lift of {metric!r} for arm {arm!r} divides by a negative control "
+                f"{what} ({d.control_value:g}): its sign does not say which arm is higher; "
+                "read the difference."
+            )
+        elif r is not None and (np.isnan(r.ci_low) or np.isnan(r.ci_high)):
             notes.append(
                 f"interval of the relative lift of {metric!r} for arm {arm!r} is undefined "
                 f"({r.method} needs positive values in both arms; control {d.control_value:g},"

@@ -400,3 +400,18 @@ def test_segment_without_an_arm_is_refused(tmp_path, capsys):
     assert code == 2 and "segment 'y' has 0 customers in arms ['treatment']" in err
     code, out, err = _run(capsys, "abtest", str(tmp_path / "seg.csv"), "--segment", "region")
     assert code == 2 and "--segment 'region' is not a column" in err
+
+
+def test_notes_for_lifts_that_mislead(tmp_path, capsys):
+    # a negative control mean: the lift's sign is meaningless; an arm with rate 0: the
+    # log-ratio interval does not exist (the difference's does)
+    neg = _write(tmp_path, "neg.csv", "variant,value\na,-1\na,-2\na,-1.5\nb,1\nb,0\nb,0.5\n")
+    code, out = _json(capsys, "abtest", str(neg), "--metric", "value")
+    assert code == 0 and any("negative control mean (-1.5)" in n for n in out["notes"])
+    zero = _write(tmp_path, "zt.csv", "variant,converted\na,1\na,1\na,0\nb,0\nb,0\nb,0\n")
+    code, out = _json(capsys, "abtest", str(zero))
+    (e,) = out["effects"]
+    assert code == 0 and e["relative_lift"] == pytest.approx(-1.0)
+    assert e["relative_lift_ci_low"] is None and e["difference_ci_low"] is not None
+    assert any("interval of the relative lift of 'converted' for arm 'b' is undefined" in n
+               for n in out["notes"])
