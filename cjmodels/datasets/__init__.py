@@ -21,6 +21,8 @@ import importlib
 import io
 import json
 import os
+import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,6 +158,19 @@ def _sha256(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
 
 
+def _gzip_bytes(raw: bytes) -> bytes:
+    """``raw`` as a gzip member (RFC 1952) whose bytes depend only on ``raw`` and zlib.
+
+    ``gzip.compress(..., mtime=0)`` writes a different OS byte on different Pythons (3 up to
+    3.12, 255 from 3.13) and zlib writes its own per-platform code, so the header is written
+    here: no name, mtime 0, XFL 2 (best compression), OS 3 (the byte the shipped files carry).
+    """
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = deflate.compress(raw) + deflate.flush()
+    header = b"\x1f\x8b\x08\x00" + struct.pack("<I", 0) + b"\x02\x03"
+    return header + body + struct.pack("<II", zlib.crc32(raw), len(raw) & 0xFFFFFFFF)
+
+
 def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
     """Generate one dataset, write ``<name>.csv.gz`` and ``<name>.json``; return the datasheet."""
     from cjmodels import __version__
@@ -166,7 +181,7 @@ def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     raw = _csv_bytes(world.events)
-    (out / f"{name}.csv.gz").write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    (out / f"{name}.csv.gz").write_bytes(_gzip_bytes(raw))
     ev = world.events
     sheet = {
         "name": name,
