@@ -110,7 +110,9 @@ class AttributionModel(ABC):
             **out.get("info", {}),
         }
         return Attribution(
-            self.name, table, tc, tv, self._params(), info, dict(out.get("tables", {}))
+            self.name, table, tc, tv, self._params(), info, dict(out.get("tables", {})),
+            conversions_without_touches=data.conversions_without_touches,
+            value_without_touches=data.value_without_touches,
         )
 
     def bootstrap(
@@ -205,5 +207,5 @@ class AttributionModel(ABC):
         }
         return Attribution(
             res.model, table, res.total_conversions, res.total_value, res.params, info,
-            res.tables, arrays,
+            res.tables, arrays, res.conversions_without_touches, res.value_without_touches,
         )

@@ -30,7 +30,15 @@ from cjmodels.data import (
 )
 from cjmodels.data._backend import engine_of, engine_path_table_of
 from cjmodels.data.events import as_event_log
-from cjmodels.data.journeys import _CONV, _DROP, _journey_index, _subset
+from cjmodels.data.journeys import (
+    _CONV,
+    _DROP,
+    _journey_index,
+    _read_path_csv,
+    _subset,
+    _warn,
+    without_touches_message,
+)
 from cjmodels.errors import ValidationError
 
 __all__ = ["AttributionData", "attribution_data"]
@@ -53,7 +61,9 @@ class AttributionData:
         Time from each touch to the end of its journey (days for datetime logs, the log's unit
         for numeric times); only for data built from an event log with ``times=True``.
     info : dict
-        Where the data came from and the totals.
+        Where the data came from and the totals, with ``conversions_without_touches`` and
+        ``value_without_touches``: conversions (and their value) that had no touch before them,
+        so no model can credit a channel with them; they are not in the rows.
     path_index : numpy.ndarray or None
         Distinct path of every row (``0 .. n_paths - 1``; rows with the same index have the
         same channel sequence), so that work on sequences is done once per path; None when
@@ -89,6 +99,16 @@ class AttributionData:
         return float(self.journeys.weight.sum())
 
     @property
+    def conversions_without_touches(self) -> float:
+        """Conversions left out of the rows because no touch came before them."""
+        return float((self.info or {}).get("conversions_without_touches", 0.0))
+
+    @property
+    def value_without_touches(self) -> float:
+        """Their conversion value."""
+        return float((self.info or {}).get("value_without_touches", 0.0))
+
+    @property
     def has_null(self) -> bool:
         """Are there non-converting journeys?"""
         js = self.journeys
@@ -112,17 +132,17 @@ class AttributionData:
         return strings[ids]
 
 
-def _check_labels(js: JourneySet, separator: str = " > ") -> None:
+def _check_labels(js: JourneySet) -> None:
+    """Channel names must be non-empty and not the chain's reserved state names (names are
+    otherwise kept exactly, blanks included: the path table has checked its separator)."""
     labels = [str(x) for x in js.labels]
-    core = separator.strip()
-    stray = [lab for lab in labels if core and (lab.startswith(core) or lab.endswith(core))]
-    if "" in labels or stray:
-        code = labels.index("" if "" in labels else stray[0])
+    blank = [lab for lab in labels if lab.strip() == ""]
+    if blank:
+        code = labels.index(blank[0])
         rows = np.unique(np.repeat(np.arange(js.n), js.lengths)[js.symbols == code])[:5]
         raise ValidationError(
-            f"a path has an empty channel name (rows {rows.tolist()} of the journey cells; "
-            "look for a doubled or trailing separator such as 'a >  > b'). Every channel "
-            "needs a name."
+            f"channel name {blank[0]!r} is empty or blank (rows {rows.tolist()} of the journey "
+            "cells). Every channel needs a name; fill the channel column."
         )
     bad = [
         lab
@@ -164,6 +184,9 @@ def _from_log(
     js, frame = journey_set(log, by="channel", timeout=timeout, lookback=lookback, frame=times)
     empty = js.lengths == 0
     dropped = int(empty.sum())
+    conv_empty = empty & (js.outcome == _CONV)
+    lost_conversions = float(js.weight[conv_empty].sum())
+    lost_value = float(js.value[conv_empty].sum())
     dt = path_index = None
     if times:
         if dropped:
@@ -178,6 +201,8 @@ def _from_log(
     info = {
         "source": "event_log",
         "journeys_without_touches": dropped,
+        "conversions_without_touches": lost_conversions,
+        "value_without_touches": lost_value,
         "censored_as_null": True,
         "time_unit": unit if log.time_kind != "numeric" else "log",
     }
@@ -191,9 +216,15 @@ def attribution_data(
     timeout: Any = None,
     lookback: Any = None,
     unit: str = "D",
+    separator: str | None = None,
     **options: Any,
 ) -> AttributionData:
     """Turn an event log or a path table into :class:`AttributionData`.
+
+    Conversions with no touch before them (a conversion right after another) cannot be credited
+    to any channel: they are left out of the rows, counted in ``info``
+    (``conversions_without_touches``, ``value_without_touches``) and named in one
+    :class:`UserWarning`, the same for every model; results carry the counts.
 
     Parameters
     ----------
@@ -210,9 +241,14 @@ def attribution_data(
         Journey options for event logs, see :func:`cjmodels.data.journeys`.
     unit : str
         Time unit of ``dt`` for datetime logs (default days).
+    separator : str or None
+        Channel separator of a path table's ``path`` column. None (default) detects ``" > "``
+        or ChannelAttribution's ``">"`` and refuses an ambiguous table; see
+        :class:`~cjmodels.data.PathTable` for the rules (blanks included). Ignored when None
+        for event logs (their paths are built from the channel column).
     **options
         Column options for an event log (see :class:`~cjmodels.data.EventLog`), or for a path
-        table (``path=``, ``conversions=``, ``null=``, ``value=``, ``separator=``).
+        table (``path=``, ``conversions=``, ``null=``, ``value=``).
 
     Examples
     --------
@@ -221,41 +257,83 @@ def attribution_data(
     ...                                     "total_null": [1, 3]}))
     >>> d.channels, d.total_conversions, d.n_journeys
     (['a', 'b'], 2.0, 6.0)
+    >>> ca = pd.DataFrame({"path": ["a>b", "b"], "total_conversions": [2, 0],
+    ...                    "total_null": [1, 3]})  # ChannelAttribution's separator
+    >>> attribution_data(ca).channels == attribution_data(ca, separator=">").channels == d.channels
+    True
     """
+    if separator is not None and (not isinstance(separator, str) or separator == ""):
+        raise ValidationError(
+            f"separator == {separator!r}, must be None (detect it) or a non-empty string such "
+            "as ' > ' or '>'."
+        )
     if engine_of(source) != "memory":  # a DuckDB relation or PySpark DataFrame: the engine
         if times:  # reduces it to its path table and only that comes back
             raise ValidationError(
                 "time decay needs touch timestamps, which an engine table is reduced away "
                 "from (only its path table comes back); load the event log in memory instead."
             )
+        _no_separator(separator, "an engine's event table")
         pt = engine_path_table_of(source, timeout=timeout, lookback=lookback, **options)
         return attribution_data(pt)
     if isinstance(source, AttributionData):
+        _no_separator(separator, "AttributionData")
         data = source
     elif isinstance(source, PathTable) or (
         isinstance(source, pd.DataFrame) and "path" in source.columns
     ):
-        pt = source if isinstance(source, PathTable) else read_path_table(source, **options)
+        if isinstance(source, PathTable):
+            if options:
+                raise ValidationError(
+                    f"options {sorted(options)} do not apply to a PathTable, which is already "
+                    "read; pass them to read_path_table(...) instead."
+                )
+            if separator is not None and separator != source.separator:
+                raise ValidationError(
+                    f"separator == {separator!r}, but this PathTable was split with "
+                    f"{source.separator!r}; read the table again with read_path_table(..., "
+                    f"separator={separator!r})."
+                )
+            pt = source
+        else:
+            pt = read_path_table(source, separator=separator, **options)
         if times:
             raise ValidationError(
                 "time decay needs touch timestamps, which a path table does not have; pass the "
                 "event log instead."
             )
         js = pt.journey_set()  # PathTable has rejected empty channel names
-        _check_labels(js, pt.separator)
+        _check_labels(js)
         # journey_set's rows: paths with conversions, then paths with nulls (table order)
         t = pt.table
         rows = np.r_[
             np.flatnonzero(t["total_conversions"].to_numpy(float) > 0),
             np.flatnonzero(t["total_null"].to_numpy(float) > 0),
         ]
-        data = AttributionData(js, None, {"source": "path_table"}, _compact(rows))
+        info = {
+            "source": "path_table",
+            "separator": pt.separator,
+            "journeys_without_touches": int(pt.info.get("journeys_without_touches", 0)),
+            "conversions_without_touches": float(pt.info.get("conversions_without_touches", 0)),
+            "value_without_touches": float(pt.info.get("value_without_touches", 0.0)),
+        }
+        data = AttributionData(js, None, info, _compact(rows))
     elif isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
-        df = pd.read_csv(source)
+        import os
+
+        name = os.fsdecode(source) if isinstance(source, bytes) else source
+        if _has_path_column(name, options.get("path", "path")):
+            df = _read_path_csv(name, options.get("path", "path"))
+        else:
+            from cjmodels.data.io import read_table
+
+            df = read_table(name, what="event log or path table")
         return attribution_data(
-            df, times=times, timeout=timeout, lookback=lookback, unit=unit, **options
+            df, times=times, timeout=timeout, lookback=lookback, unit=unit,
+            separator=separator, **options,
         )
     elif isinstance(source, (pd.DataFrame, EventLog)):
+        _no_separator(separator, "an event log")
         log = as_event_log(source, **options)
         log.require("channel", purpose="channel attribution")
         data = _from_log(log, times, timeout, lookback, unit)
@@ -265,11 +343,48 @@ def attribution_data(
             f"cannot attribute from a {type(source).__name__}; pass an event log, a path table "
             "(DataFrame with a 'path' column, or PathTable) or a CSV file of either."
         )
+    lost = data.conversions_without_touches
     if data.journeys.n == 0 or data.n_journeys <= 0:
-        raise ValidationError("there are no journeys to attribute (the input is empty).")
+        raise ValidationError(
+            "there are no journeys with a touch to attribute"
+            + (f" ({lost:g} conversions had no touch before them)." if lost else
+               " (the input is empty).")
+        )
     if data.total_conversions <= 0:
         raise ValidationError(
-            "there are no conversions at all, so there is nothing to attribute; check the "
-            "conversion column (total_conversions, or 'conversion' events in the log)."
+            "there are no conversions after a touch, so there is nothing to attribute"
+            + (f" ({lost:g} conversions had no touch before them)" if lost else "")
+            + "; check the conversion column (total_conversions, or 'conversion' events in "
+            "the log)."
         )
+    js = data.journeys
+    if not (np.isfinite(data.total_value) and np.abs(js.value).sum() <= 1e300
+            and np.isfinite(js.weight).all() and data.n_journeys <= 2.0**53):
+        raise ValidationError(
+            "the journey counts or conversion values are too large to add up exactly "
+            f"({data.n_journeys:.3g} journeys, value {data.total_value:.3g}); counts must stay "
+            "below 2**53 and values below 1e300: express values in larger units."
+        )
+    if lost and not isinstance(source, AttributionData):
+        _warn(without_touches_message(
+            int((data.info or {}).get("journeys_without_touches", 0)) or int(lost),
+            lost, data.value_without_touches, "the attribution",
+        ))
     return data
+
+
+def _no_separator(separator: str | None, what: str) -> None:
+    if separator is not None:
+        raise ValidationError(
+            f"separator == {separator!r} applies to path tables only, not to {what} (its "
+            "paths are built from the channel column); leave separator=None."
+        )
+
+
+def _has_path_column(name: Any, path: str) -> bool:
+    """Does the file look like a CSV path table (a ``path`` column in its header)?"""
+    try:
+        head = pd.read_csv(name, nrows=0)
+    except Exception:  # anything unreadable: the general reader says what is wrong
+        return False
+    return path in head.columns

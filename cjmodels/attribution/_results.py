@@ -31,7 +31,7 @@ class Attribution:
         only), and with a bootstrap ``<quantity>_ci_low`` / ``<quantity>_ci_high`` and
         ``<quantity>_se``.
     total_conversions, total_value : float
-        What was attributed.
+        What was attributed: the channels' ``conversions`` and ``value`` sum to these.
     params : dict
         The model's settings.
     info : dict
@@ -41,6 +41,10 @@ class Attribution:
         ``positions`` (ordered Shapley), ...
     replicates : dict of str to ndarray
         Bootstrap replicates, shape (n_boot, n_channels), per quantity (empty without one).
+    conversions_without_touches, value_without_touches : float
+        Conversions (and their value) that had no touch before them, so no channel could be
+        credited with them; they are not in ``total_conversions`` (a warning said so at the
+        fit). All conversions: ``total_conversions + conversions_without_touches``.
 
     Examples
     --------
@@ -65,14 +69,34 @@ class Attribution:
     info: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     replicates: dict[str, np.ndarray] = field(default_factory=dict)
+    conversions_without_touches: float = 0.0
+    value_without_touches: float = 0.0
 
     @property
     def channels(self) -> list[str]:
         return [str(c) for c in self.table.index]
 
     def summary(self) -> pd.DataFrame:
-        """The tidy per-channel table (``channel`` as a column)."""
-        return self.table.rename_axis("channel").reset_index()
+        """The tidy per-channel table (``channel`` as a column).
+
+        When some conversions had no touch before them, a last row with ``channel`` None
+        holds them (``conversions``, ``value``; other columns NaN), so that the
+        ``conversions`` column adds up to every conversion; ``summary().attrs`` has the
+        totals.
+        """
+        out = self.table.rename_axis("channel").reset_index()
+        if self.conversions_without_touches or self.value_without_touches:
+            row = pd.DataFrame({"channel": [None],
+                                "conversions": [float(self.conversions_without_touches)],
+                                "value": [float(self.value_without_touches)]})
+            out = pd.concat([out, row], ignore_index=True)
+        out.attrs = {
+            "total_conversions": float(self.total_conversions),
+            "total_value": float(self.total_value),
+            "conversions_without_touches": float(self.conversions_without_touches),
+            "value_without_touches": float(self.value_without_touches),
+        }
+        return out
 
     def transition_matrix(self) -> pd.DataFrame:
         """Square transition probability matrix of the fitted chain (Markov models only)."""
@@ -99,6 +123,8 @@ class Attribution:
             "model": self.model,
             "total_conversions": float(self.total_conversions),
             "total_value": float(self.total_value),
+            "conversions_without_touches": float(self.conversions_without_touches),
+            "value_without_touches": float(self.value_without_touches),
             "channels": rows,
             "params": to_jsonable(self.params),
             "info": to_jsonable(self.info),
@@ -125,6 +151,8 @@ class Attribution:
     def __repr__(self) -> str:
         boot = self.info.get("n_boot")
         extra = f", bootstrap {boot}" if boot else ""
+        if self.conversions_without_touches:
+            extra += f", {self.conversions_without_touches:g} conversions without touches left out"
         return (
             f"Attribution(model={self.model!r}, {len(self.table)} channels, "
             f"{self.total_conversions:g} conversions, value {self.total_value:g}{extra})"

@@ -69,7 +69,7 @@ class LogisticAttribution(AttributionModel):
     ...                    "total_null": [70, 90, 80, 99]})
     >>> res = LogisticAttribution(n_estimators=5, random_state=0).fit(pt).result_
     >>> res.table["conversions"].round(1).tolist()
-    [43.9, 17.1, 0.0]
+    [34.8, 26.2, 0.0]
     """
 
     name = "logistic"
@@ -101,9 +101,22 @@ class LogisticAttribution(AttributionModel):
                 "logistic attribution needs non-converting journeys (null counts) to contrast "
                 "with the converting ones."
             )
+        w = data.journeys.weight
+        if not np.array_equal(w, np.round(w)):
+            raise ValidationError(
+                "logistic attribution draws whole journeys for its bags, but some journey "
+                "counts (total_conversions / total_null) are not whole numbers; round them, or "
+                "use a model that takes weights (markov, shapley, the heuristics)."
+            )
         X = exposure_matrix(data, self.features)
+        # one row per distinct (exposures, outcome), in sorted order: the bags, and so the
+        # result, do not depend on the order or the grouping of the input rows (a log's cells
+        # and its path table's rows give the same fit)
+        Xy = np.column_stack([X, data.converted.astype(float)])
+        uniq, inv = np.unique(Xy, axis=0, return_inverse=True)
         seed = int(as_generator(self.random_state).integers(2**63))
-        return {"X": X, "seed": seed}
+        return {"X": uniq[:, :-1], "y": uniq[:, -1].astype(int), "group": inv.ravel(),
+                "seed": seed}
 
     def _coefficients(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray, seed: int):
         from sklearn.linear_model import LogisticRegression
@@ -115,10 +128,16 @@ class LogisticAttribution(AttributionModel):
         b0 = []
         n_feat = max(1, int(round(self.feature_fraction * C)))
         total = int(round(weight.sum()))
+        counts = np.round(weight).astype(np.int64)
         for _ in range(self.n_estimators):
             # journeys without replacement: multivariate hypergeometric thinning of the counts
+            # (numpy's sampler takes fewer than 1e9 journeys; beyond, independent binomial
+            # thinning, which differs from it by a relative O(1 / sqrt(N)))
             k = max(1, int(round(self.sample_fraction * total)))
-            w = rng.multivariate_hypergeometric(np.round(weight).astype(np.int64), k).astype(float)
+            if total < 10**9:
+                w = rng.multivariate_hypergeometric(counts, k).astype(float)
+            else:
+                w = rng.binomial(counts, k / total).astype(float)
             cols = np.sort(rng.choice(C, n_feat, replace=False))
             keep = w > 0
             yk = y[keep]
@@ -137,14 +156,14 @@ class LogisticAttribution(AttributionModel):
 
     def _compute(self, state: dict[str, Any], weight: np.ndarray) -> dict[str, Any]:
         data = self.data_
-        X = state["X"]
-        y = data.converted.astype(int)
-        b0, coef = self._coefficients(X, y, weight, state["seed"])
+        X, y = state["X"], state["y"]
+        wg = np.bincount(state["group"], weights=weight, minlength=len(y))
+        b0, coef = self._coefficients(X, y, wg, state["seed"])
         eta = b0 + X @ coef
         p = expit(eta)
         lost = p[:, None] - expit(eta[:, None] - X * coef[None, :])
-        expected = float((weight * p).sum())
-        re = (weight[:, None] * lost).sum(axis=0) / expected
+        expected = float((wg * p).sum())
+        re = (wg[:, None] * lost).sum(axis=0) / expected
         conv = data.converted
         tc = float(weight[conv].sum())
         w0 = data.journeys.weight
@@ -152,7 +171,13 @@ class LogisticAttribution(AttributionModel):
             ratio = np.where(w0 > 0, weight / np.where(w0 > 0, w0, 1.0), 0.0)
         tv = float((data.journeys.value * ratio)[conv].sum())
         pos = np.clip(re, 0.0, None)
-        share = pos / pos.sum() if pos.sum() > 0 else np.zeros_like(pos)
+        if not pos.sum() > 0:  # a replicate that raises this is skipped (and counted)
+            raise ValidationError(
+                "the logistic model gives no channel a positive removal effect (no channel "
+                "raises the predicted conversion), so there is no basis to split the "
+                f"{tc:g} conversions; use more data, features='binary', or another model."
+            )
+        share = pos / pos.sum()
         out: dict[str, Any] = {
             "removal_effect": re,
             "columns": {"coefficient": coef},

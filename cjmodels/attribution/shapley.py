@@ -305,7 +305,13 @@ class ShapleyAttribution(AttributionModel):
         fit = weight is data.journeys.weight
         phi, se = self._shapley(state, self._game(state, weight))
         pos = np.clip(phi, 0.0, None)  # negative Shapley values get no credit
-        conversions = pos / pos.sum() * tc if pos.sum() > 0 else np.zeros_like(phi)
+        if not pos.sum() > 0:  # a bootstrap replicate that raises this is skipped (and counted)
+            raise ValidationError(
+                "no channel has a positive Shapley value under this value function, so there "
+                f"is no basis to split the {tc:g} conversions; use value_function='within' "
+                "or more data."
+            )
+        conversions = pos / pos.sum() * tc
         if self.value_function == "within":
             phi_v, _ = self._shapley(state, self._game(state, weight, on_value=True))
             pv = np.clip(phi_v, 0.0, None)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels.data.events import EVENT_TYPES, PATH_SEPARATOR
-from cjmodels.data.journeys import PathTable
+from cjmodels.data.journeys import PathTable, without_touches_message
 from cjmodels.errors import ValidationError
 
 __all__ = ["DUCKDB", "SPARK", "Dialect", "engine_of", "require"]
@@ -504,9 +504,7 @@ def finish_path_table(
         info["conversions_without_touches"] = conv
         info["value_without_touches"] = val
         warnings.warn(
-            f"{info['journeys_without_touches']} journeys have no touch (for example a conversion "
-            f"right after another); they have no path and are left out of the path table "
-            f"({conv} conversions, value {val:g}).",
+            without_touches_message(info["journeys_without_touches"], conv, val, "the path table"),
             UserWarning,
             stacklevel=stacklevel,
         )
@@ -521,7 +519,8 @@ def finish_path_table(
     table = table[
         ["path", "total_conversions", "total_null", "total_conversion_value", "total_censored"]
     ]
-    return PathTable(table, info=info)
+    # joined by us from the engine's exact channel names: split back exactly, no detection
+    return PathTable._from_own_paths(table, info)
 
 
 def validation_checks(d: Dialect, cols: Columns, end_sql: str | None = None) -> dict[str, str]:
