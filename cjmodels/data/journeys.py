@@ -579,9 +579,12 @@ def _split_tokens(paths: list[str], separator: str) -> tuple[np.ndarray, np.ndar
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover - pyarrow comes with the dev extra
+    except ImportError:  # pragma: no cover - pyarrow is a core dependency
         return _split_tokens_python(paths, separator)
-    arr = pa.array(paths, type=pa.large_string())
+    try:
+        arr = pa.array(paths, type=pa.large_string())
+    except (UnicodeEncodeError, pa.ArrowException):  # lone surrogates: not UTF-8
+        return _split_tokens_python(paths, separator)
     lists = pc.split_pattern(arr, separator)
     lengths = pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
     enc = pc.dictionary_encode(lists.flatten())
@@ -633,42 +636,192 @@ def _factorize_strings(tokens: list[str], has_nul: bool) -> tuple[np.ndarray, np
     return codes, np.array(list(lookup), dtype=object)
 
 
-def _parse_paths(paths: list[str], separator: str, index: pd.Index) -> _ParsedPaths:
-    """Split the paths into channels (stripped of surrounding blanks), checking that every
-    channel has a name; ``index`` labels the rows in error messages."""
-    raw_codes, raw_labels, lengths = _split_tokens(paths, separator)
-    stripped = [str(x).strip() for x in raw_labels]
-    labels = sorted(set(stripped))  # few: exact, in Python
-    rank = {lab: i for i, lab in enumerate(labels)}
-    code_of_raw = np.array([rank[x] for x in stripped], dtype=np.int64)
-    codes = code_of_raw[raw_codes]
-    core = separator.strip()
-    bad = [
-        i
-        for i, lab in enumerate(labels)
-        if lab == "" or (core and (lab.startswith(core) or lab.endswith(core)))
-    ]
-    if bad:
-        token_bad = np.isin(codes, bad)
-        row_bad = np.bincount(np.repeat(np.arange(len(lengths)), lengths)[token_bad],
-                              minlength=len(lengths))
-        empty = [i for i in bad if labels[i] == ""]
-        starts = np.r_[0, np.cumsum(lengths)[:-1]]
-        # the whole path is blank (an empty row, not an empty channel in a path)
-        blank = (lengths == 1) & np.isin(codes[np.minimum(starts, len(codes) - 1)], empty)
-        if blank.any():
-            raise ValidationError(
-                f"path table column 'path' is empty at rows {index[blank][:5].tolist()}; each "
-                f"row needs at least one channel, joined by {separator!r}."
+#: Characters that separate channels in other tools' path files; seen in a path table with an
+#: automatic separator they make it ambiguous (see :func:`_detect_separator`).
+_OTHER_SEPARATORS = ("->", "\u2192", "|", ";", ",", "\t")
+
+
+def _warn(message: str) -> None:
+    """A :class:`UserWarning` attributed to the first caller outside cjmodels (the user's line),
+    however deep inside the package it is raised."""
+    import sys
+
+    root = str(Path(__file__).resolve().parent.parent)
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and (  # "<string>": a dataclass's generated __init__
+        frame.f_code.co_filename == "<string>"
+        or str(Path(frame.f_code.co_filename).resolve()).startswith(root)
+    ):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, UserWarning, stacklevel=level)
+
+
+def without_touches_message(journeys: int, conversions: float, value: float, where: str) -> str:
+    """The one warning text for journeys without a touch, wherever they are left out."""
+    return (
+        f"{journeys:g} journeys have no touch before their end (for example a conversion right "
+        f"after another); they have no path and are left out of {where} ({conversions:g} "
+        f"conversions, value {value:g}). They are counted in the result as "
+        "conversions_without_touches and value_without_touches."
+    )
+
+
+def _detect_separator(paths: list[str], index: pd.Index) -> str:
+    """The channel separator of a path table: ``" > "`` when every ``>`` has one blank on each
+    side, ``">"`` when none has a blank next to it (ChannelAttribution's default); anything
+    else (a mix, a blank on one side only, or another separator such as ``|`` or ``->``) is
+    ambiguous and refused with the separators seen and example rows. Paths without any of these
+    are single channels (then ``" > "``)."""
+    import itertools
+    import re
+
+    # NUL between and around the paths: a path's end, which fits either kind of '>' (a '>' at
+    # a path's end is an empty channel, reported as such once the separator is known)
+    big = "\x00" + "\x00".join(paths) + "\x00"
+    kinds: dict[str, str] = {}
+    if ">" in big:
+        spaced, tight = r"(?<=[ \x00])>(?=[ \x00])", r"(?<![\s\-])>(?!\s)"
+        n_gt = big.count(">")
+        n_arrow = big.count("->")
+        n_both = len(re.findall(r"(?<=\x00)>(?=\x00)", big))  # a path that is only '>'
+        n_spaced = len(re.findall(spaced, big)) - n_both
+        n_tight = len(re.findall(tight, big)) - n_both
+        if n_spaced:
+            kinds[" > "] = r"(?<= )>(?= )"
+        if n_tight:
+            kinds[">"] = r"(?<![\s\-])>(?!\s)"
+        if n_arrow:
+            kinds["->"] = r"->"
+        if n_gt - n_both - n_spaced - n_tight - n_arrow > 0:
+            kinds["'>' with a blank on one side only (or tabs)"] = (
+                r"(?<=\s)>(?! )|(?<! )>(?=\s)|(?<=\t)>|>(?=\t)"
             )
-        rows = np.flatnonzero(row_bad)[:5]
+    for sep in _OTHER_SEPARATORS:
+        if sep != "->" and sep in big:
+            kinds[sep] = re.escape(sep)
+    if not kinds:
+        return PATH_SEPARATOR  # every path is a single channel
+    if len(kinds) == 1 and next(iter(kinds)) in (" > ", ">"):
+        return next(iter(kinds))
+    seen = []
+    for name, pattern in kinds.items():
+        rx = re.compile(pattern)
+        rows = list(itertools.islice((i for i, p in enumerate(paths) if rx.search(p)), 3))
+        shown = ", ".join(f"row {index[[i]].tolist()[0]!r}: {paths[i]!r}" for i in rows)
+        label = name if name.startswith("'>'") else repr(name)
+        seen.append(f"{label} ({shown})")
+    options = [repr(k) for k in kinds if not k.startswith("'>'")] or ["' > '", "'>'"]
+    raise ValidationError(
+        "path table column 'path': cannot tell which separator joins the channels; seen "
+        + "; ".join(seen)
+        + f". Pass the one that joins channels explicitly: separator= one of "
+        f"{', '.join(options)} (separator='>' is ChannelAttribution's 'c1>c2' and trims blanks "
+        "around channel names; separator=' > ' keeps them)."
+    )
+
+
+def _parse_paths(
+    paths: list[str], separator: str, index: pd.Index, warn_blanks: bool = True
+) -> _ParsedPaths:
+    """Split the paths into channels and check them; ``index`` labels the rows in messages.
+
+    Channel names are kept exactly as they stand between separators when the separator has
+    blanks of its own (``" > "``: ``"a >  email"`` is ``a`` then ``" email"``); with a separator
+    without blanks (``">"``, ``"|"``) blanks around each name are trimmed, as ChannelAttribution
+    does. A name that is empty, or contains the separator's visible part, is an error; names
+    with blanks kept are named in a warning unless ``warn_blanks=False`` (paths we joined).
+    """
+    raw_codes, raw_labels, lengths = _split_tokens(paths, separator)
+    raw = [str(x) for x in raw_labels]
+    trim = separator == separator.strip()
+    names = [x.strip() for x in raw] if trim else raw
+    labels = sorted(set(names))  # few: exact, in Python (code-point order, as Arrow sorts)
+    rank = {lab: i for i, lab in enumerate(labels)}
+    code_of_raw = np.array([rank[x] for x in names], dtype=np.int64)
+    codes = code_of_raw[raw_codes] if len(raw_codes) else np.empty(0, dtype=np.int64)
+    core = separator.strip()
+    # blank names are empty; so is the rest of a separator at a path's end ("a > b >")
+    empty = [i for i, lab in enumerate(labels) if lab.strip() == "" or (core and (
+        lab.strip().startswith(core) or lab.strip().endswith(core)))]
+    inside = [i for i, lab in enumerate(labels) if core and core in lab and i not in empty]
+    if empty or inside:
+        starts = np.r_[0, np.cumsum(lengths)[:-1]]
+        row_of = np.repeat(np.arange(len(lengths)), lengths)
+        if empty:
+            # the whole path is blank (an empty row, not an empty channel in a path)
+            blanks = [i for i in empty if labels[i].strip() == ""]
+            blank = (lengths == 1) & np.isin(codes[np.minimum(starts, len(codes) - 1)], blanks)
+            if blank.any():
+                raise ValidationError(
+                    f"path table column 'path' is empty at rows {index[blank][:5].tolist()}; "
+                    f"each row needs at least one channel, joined by {separator!r}."
+                )
+            rows = np.unique(row_of[np.isin(codes, empty)])[:5]
+            shown = ", ".join(repr(paths[r]) for r in rows[:3])
+            raise ValidationError(
+                f"path table column 'path' has an empty channel name at rows "
+                f"{index[rows].tolist()} ({shown}): a doubled, leading or trailing separator "
+                f"{separator!r}. Every channel needs a name; remove the extra separator."
+            )
+        rows = np.unique(row_of[np.isin(codes, inside)])[:5]
         shown = ", ".join(repr(paths[r]) for r in rows[:3])
         raise ValidationError(
-            f"path table column 'path' has an empty channel name at rows "
-            f"{index[rows].tolist()} ({shown}): a doubled, leading or trailing separator "
-            f"{separator!r}. Every channel needs a name; remove the extra separator."
+            f"path table column 'path' has channel names containing {core!r} "
+            f"({[labels[i] for i in inside][:5]}) at rows {index[rows].tolist()} ({shown}), "
+            f"but {core!r} is part of the separator {separator!r}. If channels are joined by "
+            f"{core!r} without blanks, pass separator={core!r}; otherwise rename these channels."
+        )
+    padded = [lab for lab in labels if lab != lab.strip()] if warn_blanks else []
+    if padded:
+        _warn(
+            f"path table column 'path': channel names {padded[:5]} begin or end with blanks; "
+            f"they are kept exactly, so {padded[0]!r} and {padded[0].strip()!r} are different "
+            f"channels. If the blanks are padding around the separator, pass separator="
+            f"{core!r} to trim them, as ChannelAttribution does."
         )
     return _ParsedPaths(np.asarray(labels, dtype=object), codes, lengths)
+
+
+def _merge_repeated_paths(
+    t: pd.DataFrame, parsed: _ParsedPaths, index: pd.Index
+) -> tuple[pd.DataFrame, _ParsedPaths]:
+    """Rows with the same channel sequence merged into the first of them (counts and values
+    added, other columns taken from the first), with a warning naming the rows; ``index`` are
+    the caller's row labels."""
+    n = len(parsed.lengths)
+    offsets = parsed.starts
+    js = JourneySet(parsed.labels, parsed.codes, offsets, np.zeros(n, dtype=np.int8),
+                    np.ones(n), np.zeros(n))
+    ids, _, _ = js.distinct_paths()
+    n_distinct = int(ids.max()) + 1
+    if n_distinct == n:
+        return t, parsed
+    first = np.full(n_distinct, n, dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(n))
+    repeated = np.flatnonzero(first[ids] != np.arange(n))
+    label = index.tolist()
+    shown = ", ".join(
+        f"row {label[r]!r} {t['path'].iat[r]!r} = row {label[first[ids[r]]]!r}"
+        for r in repeated[:3]
+    )
+    _warn(
+        f"path table column 'path': {len(repeated)} rows repeat the channels of an earlier row "
+        f"({shown}); their counts and values are added into that row."
+    )
+    summed = [c for c in t.columns if c != "path" and c.startswith("total_")
+              and pd.api.types.is_numeric_dtype(t[c]) and not pd.api.types.is_bool_dtype(t[c])]
+    keep = np.sort(first)
+    group = np.empty(n_distinct, dtype=np.int64)  # ids renumbered in order of first rows
+    group[ids[keep]] = np.arange(n_distinct)
+    g = group[ids]
+    out = t.iloc[keep].reset_index(drop=True)
+    for c in summed:
+        out[c] = t[c].groupby(g).sum().reset_index(drop=True).astype(t[c].dtype)
+    lens = parsed.lengths[keep]
+    codes = parsed.codes[_ranges(offsets[:-1][keep], lens)]
+    return out, _ParsedPaths(parsed.labels, codes, lens)
 
 
 @dataclass(frozen=True)
@@ -682,8 +835,18 @@ class PathTable:
     the end of observation.
 
     The paths are split into channels once, when the table is made (one vectorised split of
-    all paths; blanks around channel names are stripped); a path with an empty channel name
-    (``"a >  > b"``, a leading or trailing separator) is an error.
+    all paths). ``separator=None`` (the default) detects it: ``" > "`` when every ``>`` in the
+    paths has one blank on each side, ``">"`` (ChannelAttribution's default, ``"c1>c2>c3"``) when
+    none has a blank next to it; a mix, or another separator such as ``|``, ``->`` or ``,``, is
+    refused with the separators seen (pass ``separator=`` then). A given separator is used
+    exactly.
+
+    Blanks: with a separator that has blanks of its own (``" > "``) channel names are kept
+    exactly, so ``"a >  email"`` is ``"a"`` then ``" email"`` (a warning names such channels);
+    with a separator without blanks (``">"``, ``"|"``) blanks around every name are trimmed, as
+    ChannelAttribution does. An empty channel name (``"a >  > b"``, a leading or trailing
+    separator) and a name containing the separator's visible part (``">"``) are errors. Rows
+    with the same channels are merged into one (their counts added) with a warning.
 
     Examples
     --------
@@ -696,17 +859,23 @@ class PathTable:
     """
 
     table: pd.DataFrame
-    separator: str = PATH_SEPARATOR
+    separator: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
     _parsed: _ParsedPaths | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         t = self.table
         if not isinstance(t, pd.DataFrame):
-            raise ValidationError("PathTable needs a DataFrame.")
-        if not isinstance(self.separator, str) or self.separator == "":
             raise ValidationError(
-                f"separator == {self.separator!r}, must be a non-empty string such as ' > '."
+                f"PathTable needs a DataFrame, got {type(t).__name__}; use read_path_table() "
+                "for a file."
+            )
+        if self.separator is not None and (
+            not isinstance(self.separator, str) or self.separator == ""
+        ):
+            raise ValidationError(
+                f"separator == {self.separator!r}, must be None (detect it) or a non-empty "
+                "string such as ' > ' or '>'."
             )
         missing = [c for c in ("path", "total_conversions", "total_null") if c not in t]
         if missing:
@@ -715,7 +884,10 @@ class PathTable:
                 f"{list(_PATH_COLUMNS)} (rename yours, or use read_path_table(..., path=...))."
             )
         if len(t) == 0:
-            raise ValidationError("the path table is empty (0 rows).")
+            raise ValidationError("the path table is empty (0 rows); it needs at least one path.")
+        if t.columns.duplicated().any():
+            dup = sorted({str(c) for c in t.columns[t.columns.duplicated()]})
+            raise ValidationError(f"path table has duplicated columns {dup}; keep one of each.")
         t = t.copy()
         if "total_conversion_value" not in t:
             t["total_conversion_value"] = 0.0
@@ -723,29 +895,52 @@ class PathTable:
             x = t[col]
             if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
                 raise ValidationError(
-                    f"path table column {col!r} has dtype {x.dtype}, must be numeric."
+                    f"path table column {col!r} has dtype {x.dtype}, must be numeric; convert "
+                    "it, for example with pd.to_numeric(df[...], errors='raise')."
                 )
             v = x.to_numpy(dtype=float, na_value=np.nan)
             bad = ~np.isfinite(v) | (v < 0)
             if bad.any():
                 rows = t.index[bad][:5].tolist()
                 raise ValidationError(
-                    f"path table column {col!r} must be finite and >= 0; rows {rows} are not."
+                    f"path table column {col!r} must be finite and >= 0; rows {rows} are not "
+                    "(missing, infinite or negative). Fill or drop them."
                 )
+        counts = t["total_conversions"].to_numpy(float) + t["total_null"].to_numpy(float)
+        if counts.sum() > 2.0**53:
+            raise ValidationError(
+                f"path table counts total_conversions + total_null add up to {counts.sum():.3g} "
+                "journeys, more than 2**53 (about 9.0e15), above which they cannot be counted "
+                "exactly; scale them down (the shares do not change)."
+            )
+        if t["total_conversion_value"].to_numpy(float).sum() > 1e300:
+            raise ValidationError(
+                "path table column 'total_conversion_value' adds up to more than 1e300, which "
+                "leaves no room for sums and bootstrap resamples; express it in larger units."
+            )
         p = t["path"]
         na = p.isna().to_numpy()
         if na.any():
             raise ValidationError(
                 f"path table column 'path' is empty at rows {t.index[na][:5].tolist()}; each "
-                f"row needs at least one channel, joined by {self.separator!r}."
+                f"row needs at least one channel, joined by {self.separator or PATH_SEPARATOR!r}."
             )
-        p = p.astype(str)  # the string dtype of the pandas version (str in pandas 3)
-        parsed = _parse_paths(p.tolist(), self.separator, t.index)
-        both_zero = (t["total_conversions"].to_numpy() + t["total_null"].to_numpy()) == 0
+        # exact Python strings (no string dtype that trims or re-encodes them)
+        strings = [x if isinstance(x, str) else str(x) for x in p.tolist()]
+        separator = self.separator
+        if separator is None:
+            separator = _detect_separator(strings, t.index)
+            object.__setattr__(self, "separator", separator)
+        parsed = _parse_paths(strings, separator, t.index)
+        t["path"] = pd.Series(strings, index=t.index, dtype=object)
+        both_zero = counts == 0
         if both_zero.all():
-            raise ValidationError("every path has zero conversions and zero nulls.")
-        t["path"] = p
-        object.__setattr__(self, "table", t.reset_index(drop=True))
+            raise ValidationError(
+                "every path has zero conversions and zero nulls, so the table holds no "
+                "journey; check the count columns."
+            )
+        t, parsed = _merge_repeated_paths(t.reset_index(drop=True), parsed, t.index)
+        object.__setattr__(self, "table", t)
         object.__setattr__(self, "_parsed", parsed)
 
     @classmethod
@@ -753,13 +948,24 @@ class PathTable:
         """A table built by :func:`path_table` itself, already split and checked: skips the
         validation and the split of :meth:`__post_init__` (the same result, without the cost)."""
         t = table.copy()
-        t["path"] = t["path"].astype(str)
+        t["path"] = pd.Series([str(x) for x in t["path"].tolist()], index=t.index, dtype=object)
         obj = object.__new__(cls)
         object.__setattr__(obj, "table", t.reset_index(drop=True))
         object.__setattr__(obj, "separator", PATH_SEPARATOR)
         object.__setattr__(obj, "info", info)
         object.__setattr__(obj, "_parsed", parsed)
         return obj
+
+    @classmethod
+    def _from_own_paths(cls, table: pd.DataFrame, info: dict[str, Any]) -> PathTable:
+        """A table whose paths cjmodels joined with ``" > "`` from exact channel names (an event
+        log, an engine's counts): sorted by path and split back exactly, without the checks of
+        user counts and without the warning about blanks (they are the channels' own)."""
+        t = table.copy()
+        t["path"] = pd.Series([str(x) for x in t["path"].tolist()], index=t.index, dtype=object)
+        t = t.sort_values("path", kind="stable").reset_index(drop=True)
+        parsed = _parse_paths(t["path"].tolist(), PATH_SEPARATOR, t.index, warn_blanks=False)
+        return cls._trusted(t, parsed, info)
 
     @property
     def channels(self) -> list[str]:
@@ -860,8 +1066,16 @@ class PathTable:
         return ax
 
     def to_csv(self, path: str | PathLike[str]) -> None:
-        """Write the ChannelAttribution layout (plus ``total_censored`` when known)."""
-        self.table.to_csv(path, index=False)
+        """Write the ChannelAttribution layout (plus ``total_censored`` when known), UTF-8,
+        with the paths joined by :attr:`separator`; :func:`read_path_table` reads it back
+        unchanged (blanks and all)."""
+        try:
+            self.table.to_csv(path, index=False, encoding="utf-8")
+        except UnicodeEncodeError as e:
+            raise ValidationError(
+                f"path table column 'path' holds text that is not valid Unicode ({e.reason} at "
+                f"{e.object[e.start:e.end]!r}); UTF-8 cannot store it. Rename those channels."
+            ) from None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary."""
@@ -963,13 +1177,7 @@ def path_table(
         val = float(js.value[empty].sum())
         info["conversions_without_touches"] = conv
         info["value_without_touches"] = val
-        warnings.warn(
-            f"{int(empty.sum())} journeys have no touch (for example a conversion right after "
-            f"another); they have no path and are left out of the path table ({conv} "
-            f"conversions, value {val:g}).",
-            UserWarning,
-            stacklevel=2,
-        )
+        _warn(without_touches_message(int(empty.sum()), conv, val, "the path table"))
         js = _subset(js, ~empty)
     if js.n == 0:
         raise ValidationError("no journey has a touch, so there is no path to count.")
@@ -996,17 +1204,18 @@ def path_table(
         table[col] = table[col].round().astype(np.int64)
     if parsed is not None:  # already in path order, split and checked
         return PathTable._trusted(table, parsed, info)
-    table = table.sort_values("path", kind="stable").reset_index(drop=True)
-    return PathTable(table, info=info)
+    return PathTable._from_own_paths(table, info)
 
 
 def _sorted_path_strings(js: JourneySet) -> tuple[np.ndarray, np.ndarray, _ParsedPaths] | None:
     """Distinct paths in sorted order, joined in Arrow's C++ kernels, with their split form.
 
     Returns the path id of each journey (ids in sorted path order), the sorted path strings and
-    the parsed paths :class:`PathTable` would compute, or ``None`` when pyarrow is missing or a
-    channel name would not survive a round trip through the path string (blanks around it, the
-    separator inside it, empty), so that the general path applies the usual checks.
+    the parsed paths :class:`PathTable` would compute, or ``None`` when pyarrow is missing,
+    cannot encode a name (a lone surrogate) or a channel name would not survive a round trip
+    through the path string (empty, or the separator's ``>`` inside it), so that the general
+    path (:meth:`PathTable._from_own_paths`, the same result) applies the usual checks. Blanks
+    and NUL characters in names survive: the separator takes exactly one blank on each side.
 
     When no channel name holds a character at or below the blank (the separator's first
     character), the code-point order of the joined strings is the lexicographic order of the
@@ -1016,11 +1225,15 @@ def _sorted_path_strings(js: JourneySet) -> tuple[np.ndarray, np.ndarray, _Parse
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover - pyarrow comes with the dev extra
+    except ImportError:  # pragma: no cover - pyarrow is a core dependency
         return None
     labels = [str(x) for x in js.labels]
     core = PATH_SEPARATOR.strip()
-    if any(lab == "" or lab != lab.strip() or core in lab or "\x00" in lab for lab in labels):
+    if any(lab.strip() == "" or core in lab for lab in labels):
+        return None
+    try:
+        sorted_labels = pa.array(sorted(labels), type=pa.large_string())
+    except (UnicodeEncodeError, pa.ArrowException):  # lone surrogates: not UTF-8
         return None
     order = sorted(range(len(labels)), key=labels.__getitem__)
     rank = np.empty(len(labels), dtype=np.int64)
@@ -1029,7 +1242,6 @@ def _sorted_path_strings(js: JourneySet) -> tuple[np.ndarray, np.ndarray, _Parse
     codes = rank[flat]  # codes into the sorted labels
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    sorted_labels = pa.array([labels[i] for i in order], type=pa.large_string())
     separator = pa.scalar(PATH_SEPARATOR, type=pa.large_string())
     if all(min(lab) > PATH_SEPARATOR[0] for lab in labels):
         perm = _lexicographic_order(codes, offsets, len(labels))
@@ -1094,6 +1306,30 @@ def _lexicographic_order(codes: np.ndarray, offsets: np.ndarray, n_labels: int) 
     return perm
 
 
+def _read_path_csv(source: str | PathLike[str], path: str = "path") -> pd.DataFrame:
+    """A path table CSV as written by :meth:`PathTable.to_csv`: the ``path`` column as exact
+    text (blanks kept; ``"NA"`` or ``"null"`` are channel names, not missing values)."""
+    p = Path(source)
+    if not p.is_file():
+        raise ValidationError(
+            f"file {str(p)!r} " + ("is a folder" if p.is_dir() else "does not exist")
+            + "; pass the path table's CSV file."
+        )
+    numeric_na = ["", "NA", "NaN", "nan", "N/A", "NULL", "null"]
+    try:
+        head = pd.read_csv(p, nrows=0)
+        na = {c: ([""] if c == path else numeric_na) for c in head.columns}
+        return pd.read_csv(p, dtype={path: object} if path in head.columns else None,
+                           keep_default_na=False, na_values=na)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError,
+            EOFError, ValueError) as e:
+        raise ValidationError(
+            f"file {str(p)!r} cannot be read as a CSV path table ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}); it should be UTF-8 text with a "
+            "header row path,total_conversions,total_null[,total_conversion_value]."
+        ) from None
+
+
 def read_path_table(
     source: str | PathLike[str] | pd.DataFrame,
     *,
@@ -1101,7 +1337,7 @@ def read_path_table(
     conversions: str = "total_conversions",
     null: str = "total_null",
     value: str | None = "total_conversion_value",
-    separator: str = PATH_SEPARATOR,
+    separator: str | None = None,
 ) -> PathTable:
     """Read a path table in ChannelAttribution's layout from a CSV file or a DataFrame.
 
@@ -1110,22 +1346,29 @@ def read_path_table(
     source : path or DataFrame
     path, conversions, null, value : str
         Column names; ``value`` may be ``None`` or absent (then 0).
-    separator : str
-        Separator of channels within a path.
+    separator : str or None
+        Separator of channels within a path; None (default) detects ``" > "`` or ``">"`` and
+        refuses an ambiguous table (see :class:`PathTable` for the rules, blanks included).
 
     Examples
     --------
     >>> df = pd.DataFrame({"path": ["a > b"], "total_conversions": [1], "total_null": [2]})
     >>> read_path_table(df).total_conversions
     1.0
+    >>> ca = pd.DataFrame({"path": ["c1>c2>c3", "c2"], "total_conversions": [1, 0],
+    ...                    "total_null": [0, 1]})
+    >>> pt = read_path_table(ca)  # ChannelAttribution's own layout
+    >>> pt.separator, pt.channels
+    ('>', ['c1', 'c2', 'c3'])
     """
     if isinstance(source, pd.DataFrame):
         df = source
+    elif isinstance(source, (str, PathLike)):
+        df = _read_path_csv(source, path)
     else:
-        p = Path(source)
-        if not p.exists():
-            raise ValidationError(f"file {str(p)!r} does not exist.")
-        df = pd.read_csv(p)
+        raise ValidationError(
+            f"read_path_table needs a file name or a DataFrame, got {type(source).__name__}."
+        )
     missing = [c for c in (path, conversions, null) if c not in df]
     if missing:
         raise ValidationError(
