@@ -290,3 +290,49 @@ def test_json_output_is_strict(tmp_path, capsys):
     for command in ("validate", "paths", "transitions", "stages", "survival"):
         assert main([command, str(p), "--format", "json"]) == 0, command
         json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(c))
+
+
+# ------------------------------------------------------------------ path tables and engines
+CA_PATHS = [("a", "b"), ("b",), ("a", "c", "b")]
+
+
+def _path_table(path, separator):
+    rows = [separator.join(p) for p in CA_PATHS]
+    pd.DataFrame({"path": rows, "total_conversions": [3, 1, 2], "total_null": [7, 9, 2],
+                  "total_conversion_value": [30.0, 5.0, 10.0]}).to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("separator", [">", " > "])
+def test_attribute_path_table_separator(tmp_path, capsys, separator):
+    """ChannelAttribution writes paths joined by '>' (its default) or ' > ': --separator reads
+    either, and the channels are the same."""
+    p = tmp_path / "paths.csv"
+    _path_table(p, separator)
+    assert main(["attribute", str(p), "--model", "linear", "--separator", separator,
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["channels"]
+    assert sorted(r["channel"] for r in rows) == ["a", "b", "c"]
+
+
+def test_separator_is_for_path_tables_only(tmp_path, capsys):
+    p = tmp_path / "events.csv"
+    p.write_text(GOOD)
+    assert main(["attribute", str(p), "--separator", ">"]) == 2
+    err = capsys.readouterr().err
+    assert "--separator is for path tables" in err and len(err.strip().splitlines()) == 1
+
+
+def test_duckdb_engine_refuses_memory_only_flags_and_names_bad_files(tmp_path, capsys):
+    pytest.importorskip("duckdb")
+    p = tmp_path / "events.csv"
+    p.write_text(GOOD)
+    assert main(["paths", str(p), "--engine", "duckdb", "--sep", ";"]) == 2
+    assert "--sep need the in-memory engine" in capsys.readouterr().err
+    for kind in ("empty", "directory", "missing", "garbage", "truncated-gzip", "fake-parquet"):
+        bad = _malformed(tmp_path, kind) if kind != "directory" else tmp_path / "folder.csv"
+        if kind == "directory" and not bad.exists():
+            bad.mkdir()
+        code = main(["paths", str(bad), "--engine", "duckdb"])
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        assert err.startswith(f"cjmodels paths: error: {bad}")
