@@ -907,13 +907,16 @@ class PathTable:
                     "(missing, infinite or negative). Fill or drop them."
                 )
         counts = t["total_conversions"].to_numpy(float) + t["total_null"].to_numpy(float)
-        if counts.sum() > 2.0**53:
+        with np.errstate(over="ignore"):  # a sum beyond 1.8e308 is inf, refused below
+            n_total = counts.sum()
+            value_total = t["total_conversion_value"].to_numpy(float).sum()
+        if n_total > 2.0**53:
             raise ValidationError(
-                f"path table counts total_conversions + total_null add up to {counts.sum():.3g} "
+                f"path table counts total_conversions + total_null add up to {n_total:.3g} "
                 "journeys, more than 2**53 (about 9.0e15), above which they cannot be counted "
                 "exactly; scale them down (the shares do not change)."
             )
-        if t["total_conversion_value"].to_numpy(float).sum() > 1e300:
+        if value_total > 1e300:
             raise ValidationError(
                 "path table column 'total_conversion_value' adds up to more than 1e300, which "
                 "leaves no room for sums and bootstrap resamples; express it in larger units."
