@@ -358,8 +358,10 @@ def attribution_data(
             "the log)."
         )
     js = data.journeys
-    if not (np.isfinite(data.total_value) and np.abs(js.value).sum() <= 1e300
-            and np.isfinite(js.weight).all() and data.n_journeys <= 2.0**53):
+    with np.errstate(over="ignore", invalid="ignore"):  # inf sums are refused right here
+        too_big = not (np.isfinite(data.total_value) and np.abs(js.value).sum() <= 1e300
+                       and np.isfinite(js.weight).all() and data.n_journeys <= 2.0**53)
+    if too_big:
         raise ValidationError(
             "the journey counts or conversion values are too large to add up exactly "
             f"({data.n_journeys:.3g} journeys, value {data.total_value:.3g}); counts must stay "
