@@ -588,7 +588,7 @@ def cli_message(message: str) -> str:
             value = m.group(4) if re.fullmatch(r"[\w.:+\-/]+", m.group(4)) else repr(m.group(4))
         return f"{FLAGS[m.group(1)]} {value}"
 
-    message = _KEYWORD.sub(flag, message)
+    message = re.sub(r"(--[a-z][\w-]*) {2,}", r"\1 ", _KEYWORD.sub(flag, message))
     return " ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
@@ -622,6 +622,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = next(m.run for m in _capability_clis() if _owns(m, parser, args.command))
     try:
         return handler(args)
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except CJModelsError as exc:
         msg = _error_line(args, exc)
         if getattr(args, "format", "text") == "json":

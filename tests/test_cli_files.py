@@ -169,6 +169,7 @@ def test_cli_message_translation():
     assert cli_message("gap with observation_end=..., or timeout='30D'") == (
         "gap with --observation-end ..., or --timeout 30D")
     assert cli_message("two\nlines") == "two lines"
+    assert cli_message("explicitly: separator= one of '>'") == "explicitly: --separator one of '>'"
     # words that merely contain a keyword are left alone
     assert cli_message("df.value=3 and my_channel=2") == "df.value=3 and my_channel=2"
 
@@ -302,16 +303,27 @@ def _path_table(path, separator):
                   "total_conversion_value": [30.0, 5.0, 10.0]}).to_csv(path, index=False)
 
 
+@pytest.mark.parametrize("given", [False, True])
 @pytest.mark.parametrize("separator", [">", " > "])
-def test_attribute_path_table_separator(tmp_path, capsys, separator):
-    """ChannelAttribution writes paths joined by '>' (its default) or ' > ': --separator reads
-    either, and the channels are the same."""
+def test_attribute_path_table_separator(tmp_path, capsys, separator, given):
+    """ChannelAttribution writes paths joined by '>' (its default) or ' > ': detected, or given
+    with --separator, either gives the same channels and credits."""
     p = tmp_path / "paths.csv"
     _path_table(p, separator)
-    assert main(["attribute", str(p), "--model", "linear", "--separator", separator,
-                 "--format", "json"]) == 0
+    flag = ["--separator", separator] if given else []
+    assert main(["attribute", str(p), "--model", "linear", *flag, "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)["channels"]
     assert sorted(r["channel"] for r in rows) == ["a", "b", "c"]
+    assert {r["channel"]: r["conversions"] for r in rows} == pytest.approx(
+        {"a": 3 / 2 + 2 / 3, "b": 3 / 2 + 1 + 2 / 3, "c": 2 / 3})  # linear: equal shares
+
+
+def test_attribute_mixed_separators_refused_naming_the_flag(tmp_path, capsys):
+    p = tmp_path / "mixed.csv"
+    p.write_text("path,total_conversions,total_null\na>b,3,7\na > c,1,9\n")
+    assert main(["attribute", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "--separator" in err and "separator=" not in err and len(err.splitlines()) == 1
 
 
 def test_separator_is_for_path_tables_only(tmp_path, capsys):
