@@ -953,36 +953,10 @@ def read_events(
     >>> read_events(p, event_map={"click": "touch"}).n_events
     1
     """
-    from cjmodels.data.io import read_table
+    from cjmodels.data.io import event_log_columns, events_from_table, read_table
 
-    allowed = tuple(kwargs.get("event_types") or EVENT_TYPES)
-    if event_map is not None:
-        if not isinstance(event_map, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in event_map.items()
-        ):
-            raise ValidationError(
-                f"event_map == {event_map!r}, must map your event words onto ours, e.g. "
-                "{'click': 'touch', 'purchase': 'conversion'}."
-            )
-        wrong = sorted({v for v in event_map.values() if v not in allowed})
-        if wrong:
-            raise ValidationError(
-                f"event_map maps onto {wrong}, which are not event types; map onto "
-                f"{list(allowed)}."
-            )
-    expected = [kwargs.get(k, d) for k, d in
-                (("customer", "customer_id"), ("timestamp", "timestamp"), ("event", "event"))]
-    df = read_table(path, sep=sep, encoding=encoding, what="event log", expected=expected)
-    name = df.attrs.get("file", str(path))
-    where = df.attrs.get("rows_are", "row positions")
-    ev = kwargs.get("event", "event")
-    if event_map and ev is not None and ev in df.columns:
-        col = df[ev]
-        mapped = col.map(lambda x: event_map.get(x, x) if isinstance(x, str) else x)
-        df[ev] = mapped.astype(object)
-    try:
-        return EventLog(df, **kwargs)
-    except ValidationError as exc:
-        raise ValidationError(f"{name}: {exc} Rows are {where}.") from None
+    df = read_table(path, sep=sep, encoding=encoding, what="event log",
+                    expected=event_log_columns(kwargs))
+    return events_from_table(df, event_map=event_map, **kwargs)
 
 
