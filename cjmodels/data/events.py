@@ -7,6 +7,10 @@ the first offending rows and a fix. The input frame is never modified.
 
 from __future__ import annotations
 
+import datetime
+import math
+import re
+import warnings
 from collections.abc import Sequence
 from os import PathLike
 from typing import Any
@@ -54,26 +58,214 @@ def _rows(index: pd.Index, mask: np.ndarray) -> str:
     return f"[{shown}{more}]"
 
 
-def _label_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+#: Inferred types (pandas.api.types.infer_dtype) of an object column that holds one kind of
+#: value whose equal values also print alike; any "mixed..." type is refused.
+_PLAIN_KINDS = ("string", "empty", "integer", "boolean", "floating")
+
+
+def _as_objects(col: pd.Series) -> pd.Series:
+    """``col`` as an object Series (categorical values, not codes), same index."""
+    return pd.Series(np.asarray(col, dtype=object), index=col.index)
+
+
+def _mixed_types_error(col: pd.Series, name: Any, role: str, index: pd.Index) -> ValidationError:
+    """The error for a column that mixes Python types (only built when refusing the column)."""
+    kinds = _as_objects(col).map(lambda v: type(v).__name__, na_action="ignore")
+    seen = sorted({str(k) for k in kinds.dropna()})
+    where = "; ".join(
+        f"{k} at rows {_rows(index, (kinds == k).to_numpy(dtype=bool))}" for k in seen[:6]
+    )
+    fix = f"df[{name!r}] = df[{name!r}].astype(str)"
+    if col.isna().any():
+        fix += f".where(df[{name!r}].notna())"
+    return ValidationError(
+        f"column {name!r} ({role}) mixes types {seen} ({where}). Values of different types "
+        "such as 1, 1.0, True and '1' would be merged or print alike, so a column must hold "
+        f"one type. Convert it to one type first, for example {fix}."
+    )
+
+
+_NONE = np.array([None], dtype=object)
+
+
+def _factorize(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` (missing values coded -1) that keeps every string exactly.
+
+    pandas hashes an object array of strings as C strings, which end at the first NUL
+    character, so ``"a"`` and ``"a\x00"`` would get one code. A leading ``None`` makes it hash
+    the Python objects instead (equal speed); the ``None`` is dropped from the codes.
+    """
+    dtype = getattr(values, "dtype", None)
+    if (isinstance(dtype, np.dtype) and dtype.kind == "O") or (
+        isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
+    ):
+        arr = values if isinstance(values, np.ndarray) else np.asarray(
+            values.to_numpy(dtype=object, na_value=None) if isinstance(dtype, pd.StringDtype)
+            else values, dtype=object)
+        codes, uniques = pd.factorize(np.concatenate([_NONE, arr]), sort=sort,
+                                      use_na_sentinel=True)
+        return codes[1:], uniques
+    return pd.factorize(values, sort=sort, use_na_sentinel=True)
+
+
+def _label_str(u: Any) -> str:
+    """The label of a distinct value: its ``str`` (a float zero is ``"0.0"``, never ``"-0.0"``,
+    because -0.0 and 0.0 are one value to pandas)."""
+    if isinstance(u, (float, np.floating)):
+        u = u + 0.0  # -0.0 + 0.0 == +0.0
+    return str(u)
+
+
+def _label_codes(
+    col: pd.Series, name: Any = None, role: str = "label", index: pd.Index | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Codes of a label column into its sorted distinct labels as ``str`` (-1 where missing).
 
-    One hash pass over the rows (none for a categorical column); only the distinct values are
-    converted to ``str``, and values that print the same (``1`` and ``"1"``) share a label.
+    Labels are kept exactly: each is the ``str`` of its value, blanks and NUL characters
+    included, so ints give ``"1"``, floats ``"1.0"``, bools ``"True"``. A column that mixes
+    types (``1`` and ``"1"``, or ``1``, ``1.0`` and ``True``, which pandas would merge or which
+    print alike) is refused with a :class:`ValidationError`. One hash pass over the rows (none
+    for a categorical column); only the distinct values are converted to ``str``.
     """
+    index = col.index if index is None else index
     if isinstance(col.dtype, pd.CategoricalDtype):  # already coded: no hashing of the rows
-        codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+        uniques = col.cat.categories
+        if uniques.dtype == object and pd.api.types.infer_dtype(uniques, skipna=True).startswith(
+            "mixed"
+        ):
+            raise _mixed_types_error(col, name, role, index)
+        codes = col.cat.codes.to_numpy()
         used = np.zeros(len(uniques) + 1, dtype=bool)
         used[codes] = True  # code -1 (missing) marks the extra last slot
         used = used[:-1]
     else:
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        codes, uniques = _factorize(col)
+        # distinct strings prove a column of strings (no other type equals a str); otherwise
+        # look at every row, since 1, 1.0 and True share one distinct value
+        if col.dtype == object and not all(isinstance(u, str) for u in uniques):
+            kind = pd.api.types.infer_dtype(col, skipna=True)
+            if kind.startswith("mixed"):
+                raise _mixed_types_error(col, name, role, index)
+            if kind not in _PLAIN_KINDS:  # bytes, decimals, dates...: equal when printed alike
+                codes, uniques = _factorize(col.map(str, na_action="ignore"))
         used = np.ones(len(uniques), dtype=bool)
-    names = np.array([str(u) for u in uniques], dtype=str)
+    # object arrays throughout: numpy str arrays would drop trailing NUL characters
+    names = np.empty(len(uniques), dtype=object)
+    names[:] = [_label_str(u) for u in uniques]
     labels, remap = np.unique(names[used], return_inverse=True)  # unused categories go
     code_type = np.int8 if len(labels) < 128 else np.int16 if len(labels) < 32768 else np.int32
     lookup = np.full(len(uniques) + 1, -1, dtype=code_type)
-    lookup[:-1][used] = remap
+    lookup[:-1][used] = remap.ravel()
     return lookup[codes], labels.astype(object)
+
+
+def _tie_keys(col: pd.Series, rows: np.ndarray) -> list[np.ndarray]:
+    """Sort keys (least significant first) of a covariate's values at positions ``rows``.
+
+    Distinct values never share a key (``1``, ``1.0`` and ``True`` included; ``-0.0`` sorts
+    before ``0.0``) and a missing value sorts first, so that rows tied on every other key are
+    put in an order that depends on their values only, never on the input's row order.
+    """
+    sub = col.iloc[rows]
+    if isinstance(sub.dtype, pd.CategoricalDtype):
+        return [sub.cat.codes.to_numpy()]  # distinct categories, missing -1
+    kind = pd.api.types.infer_dtype(sub, skipna=True) if sub.dtype == object else ""
+    if sub.dtype == object and kind not in ("string", "empty", "integer", "boolean", "floating"):
+        # mixed or unusual types: order by type, then by the printed value
+        missing = sub.isna().to_numpy()
+        text = _as_objects(sub).map(
+            lambda v: f"{type(v).__module__}.{type(v).__qualname__}:{v!r}", na_action="ignore"
+        )
+        codes, _ = _factorize(text, sort=True)
+        codes[missing] = -1
+        return [codes]
+    try:
+        codes, uniques = _factorize(sub, sort=True)
+    except TypeError:  # values that cannot be ordered: order by their printed form
+        text = _as_objects(sub).map(repr, na_action="ignore")
+        codes, uniques = _factorize(text, sort=True)
+    keys = [codes]
+    if kind == "floating" or pd.api.types.is_float_dtype(sub.dtype):
+        vals = sub.to_numpy(dtype=float, na_value=np.nan)
+        keys.insert(0, ~np.signbit(vals))  # -0.0 before 0.0 (one value to factorize)
+    return keys
+
+
+#: A UTC offset at the end of a time string, after a time of day: ``Z``, ``+01:00``,
+#: ``-0500``, ``+01``, ``UTC``, ``GMT+1``. A date alone (``2025-03-30``) has none.
+_OFFSET_PATTERN = (
+    r"(?:^|[T\s])\d{1,2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*"
+    r"(?P<off>[zZ]|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}(?::?\d{2})?)\s*$"
+)
+_OFFSET_RE = re.compile(_OFFSET_PATTERN)
+
+
+def _offset_text(off: str) -> str:
+    """A UTC offset as written (``Z``, ``+0100``, ``GMT-5``) in the form ``+01:00``."""
+    body = off.strip().upper().removeprefix("UTC").removeprefix("GMT").strip()
+    if body in ("", "Z"):
+        return "+00:00"
+    sign, digits = body[0], body[1:].replace(":", "")
+    hh, mm = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "00")
+    minutes = int(hh) * 60 + int(mm)
+    if minutes == 0:
+        sign = "+"
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _sample_has_offset(col: pd.Series) -> bool:
+    """Whether any of a few thousand rows (first, last and spread) of a time column has an
+    offset."""
+    n = len(col)
+    pick = np.unique(np.r_[np.arange(min(n, 1000)), np.arange(max(n - 1000, 0), n),
+                           np.linspace(0, n - 1, min(n, 1000)).astype(np.int64)])
+    return any(isinstance(v, str) and _OFFSET_RE.search(v) for v in col.iloc[pick])
+
+
+def _utc_offsets(col: pd.Series, text: bool) -> tuple[np.ndarray, list[str]]:
+    """Which rows of a time column carry a UTC offset, and the distinct offsets (``+01:00``).
+
+    Text columns are scanned in one vectorised pass (pyarrow's regex engine when available);
+    other object columns (datetime objects) per distinct value.
+    """
+    if text:
+        found = None
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            off = pc.struct_field(pc.extract_regex(arr, _OFFSET_PATTERN), [0])
+            found = pd.Series(off.to_numpy(zero_copy_only=False), index=col.index)
+        except (ImportError, TypeError, ValueError, ArithmeticError, NotImplementedError):
+            found = None  # no pyarrow, or values it does not take: the pandas scan below
+        if found is None:
+            found = col.astype(object).str.extract(_OFFSET_PATTERN, expand=False)
+        aware = found.notna().to_numpy()
+        distinct = pd.unique(found[aware])
+    else:
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        offs: list[Any] = []
+        for u in uniques:
+            if isinstance(u, str):
+                m = _OFFSET_RE.search(u)
+                offs.append(m.group("off") if m else None)
+            else:
+                tz_off = getattr(u, "utcoffset", lambda: None)() if not isinstance(
+                    u, (np.datetime64,)) else None
+                offs.append(None if tz_off is None else _td_text(tz_off))
+        lookup = np.array([*offs, None], dtype=object)
+        per_row = lookup[codes]  # code -1 (missing) picks None
+        aware = np.array([o is not None for o in offs] + [False], dtype=bool)[codes]
+        distinct = pd.unique(per_row[aware])
+    return aware, sorted({_offset_text(str(o)) for o in distinct})
+
+
+def _td_text(delta: datetime.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
 
 
 def _lex_sorted(keys: list[np.ndarray]) -> bool:
@@ -185,8 +377,19 @@ def time_to_float(
     [0.0, 2.0]
     """
     if kind == "numeric":
-        out = np.asarray(values, dtype=float)
-        return out - float(origin) if origin is not None else out
+        arr = np.asarray(values)
+        out = None
+        if origin is not None and arr.dtype.kind in "iu" and isinstance(
+            origin, (int, np.integer)
+        ) and arr.size:
+            o = int(origin)  # integer times: the difference in integers, then one rounding
+            if int(arr.max()) - o < 2**63 and int(arr.min()) - o >= -(2**63):
+                out = (arr.astype(np.int64) - np.int64(o)).astype(float)
+        if out is None:
+            out = np.asarray(arr, dtype=float)
+            if origin is not None:
+                out = out - float(origin)
+        return out[()] if out.ndim == 0 else out
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     if origin is not None:
         s = s - origin
@@ -338,12 +541,7 @@ class EventLog:
                 "these rows."
             )
 
-        if cust.dtype == object and pd.api.types.infer_dtype(cust, skipna=True).startswith("mixed"):
-            kinds = sorted({type(v).__name__ for v in cust.head(10_000)})
-            raise ValidationError(
-                f"column {c['customer_id']!r} (customer id) mixes types {kinds}, so 1 and '1' "
-                "would be different customers; convert it with .astype(str)."
-            )
+        cust_ids = self._customer_array(cust, index)
 
         time, kind = self._parse_time(data[c["timestamp"]], index)
         self.time_kind: str = kind
@@ -381,11 +579,11 @@ class EventLog:
         is_touch = ev_rank == touch_rank
         self._ev_rank = ev_rank
 
-        frame: dict[str, Any] = {"customer_id": cust.to_numpy(), "timestamp": time}
+        frame: dict[str, Any] = {"customer_id": cust_ids, "timestamp": time}
         labels: dict[str, np.ndarray] = {}
         if c["channel"] is not None:
             ch = data[c["channel"]]
-            codes, uniques = _label_codes(ch)
+            codes, uniques = _label_codes(ch, c["channel"], "channel", index)
             bad = (codes < 0) & is_touch
             if bad.any():
                 raise ValidationError(
@@ -403,7 +601,7 @@ class EventLog:
                 )
             frame["channel"], labels["channel"] = codes, uniques
         if c["stage"] is not None:
-            codes, uniques = _label_codes(data[c["stage"]])
+            codes, uniques = _label_codes(data[c["stage"]], c["stage"], "stage", index)
             if self.scheme is not None:
                 bad = (codes < 0) & is_touch
                 if bad.any():
@@ -450,9 +648,10 @@ class EventLog:
                     "values must be >= 0. Record refunds as a separate column or net them "
                     "before building the log."
                 )
-            frame["value"] = v
+            frame["value"] = v + 0.0  # -0.0 and 0.0 are one value: keep one of them
 
-        order, done = self._sort_order(frame, labels)
+        covs = [data[cov] for cov in self.covariates]
+        order, done = self._sort_order(frame, labels, covs)
         del self._ev_rank
         identity = order is None
         # the log owns its arrays: a copy (in input order when that is already sorted, which
@@ -528,56 +727,55 @@ class EventLog:
         self.require(name, purpose=f"reading {name}")
         return self._arrays[name]
 
-    def _parse_time(self, col: pd.Series, index: pd.Index) -> tuple[np.ndarray, str]:
+    def _customer_array(self, cust: pd.Series, index: pd.Index) -> np.ndarray:
+        """The customer ids as an array of one type (missing values were refused before)."""
+        name = self.columns["customer_id"]
+        if isinstance(cust.dtype, pd.CategoricalDtype):
+            cust = _as_objects(cust)
+        if cust.dtype == object:
+            kind = pd.api.types.infer_dtype(cust, skipna=True)
+            if kind.startswith("mixed"):  # 1 and '1' differ, 1, 1.0 and True are merged
+                raise _mixed_types_error(cust, name, "customer id", index)
+            if kind == "integer":
+                try:
+                    return cust.to_numpy(dtype=np.int64)
+                except (OverflowError, ValueError, TypeError):  # beyond int64: keep the objects
+                    return cust.to_numpy()
+            if kind == "floating":
+                return cust.to_numpy(dtype=float) + 0.0
+            return cust.to_numpy()
+        if isinstance(cust.dtype, pd.api.extensions.ExtensionDtype) and hasattr(
+            cust.dtype, "numpy_dtype"
+        ):  # nullable Int64, Float64, boolean (no missing values here)
+            arr = cust.to_numpy(dtype=cust.dtype.numpy_dtype)
+        else:
+            arr = cust.to_numpy()
+        if arr.dtype.kind == "f":
+            arr = arr + 0.0  # -0.0 and 0.0 are one customer: give it one id
+        return arr
+
+    def _parse_time(self, col: pd.Series, index: pd.Index) -> tuple[Any, str]:
+        """The timestamps as int64 or float numbers ("numeric") or datetimes ("datetime").
+
+        Integers stay int64, exactly (epoch nanoseconds exceed 2**53); floats stay floats.
+        Time strings with UTC offsets keep their offset when all rows share it and are
+        converted to UTC, with a warning, when the offsets differ; a mix of times with and
+        without an offset is refused.
+        """
         name = self.columns["timestamp"]
-        if pd.api.types.is_bool_dtype(col):
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = _as_objects(col)  # the values, not the codes
+        kind = pd.api.types.infer_dtype(col, skipna=True) if col.dtype == object else ""
+        if pd.api.types.is_bool_dtype(col) or kind == "boolean":
             raise ValidationError(f"column {name!r} (timestamp) is boolean; expected times.")
-        if pd.api.types.is_numeric_dtype(col):
-            t = col.to_numpy(dtype=float, na_value=np.nan)
-            bad = ~np.isfinite(t)
-            if bad.any():
-                raise ValidationError(
-                    f"column {name!r} (timestamp) has {int(bad.sum())} missing or infinite "
-                    f"values, first at rows {_rows(index, bad)}. Every event needs a time: drop "
-                    "or fill these rows."
-                )
-            return t, "numeric"
+        if pd.api.types.is_numeric_dtype(col) or kind in (
+            "integer", "floating", "mixed-integer-float"
+        ):
+            return self._numeric_time(col, index, kind), "numeric"
         if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col):
             parsed = col
         else:
-            missing = col.isna().to_numpy()
-            if pd.api.types.infer_dtype(col, skipna=True).startswith("mixed"):
-                numeric = col.map(
-                    lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-                ).to_numpy(dtype=bool) & ~missing
-                if numeric.any():
-                    raise ValidationError(
-                        f"column {name!r} (timestamp) mixes numbers and text/dates: "
-                        f"{int(numeric.sum())} numbers, first at rows {_rows(index, numeric)}. "
-                        "Use one type for the whole column: all times (pd.to_datetime) or all "
-                        "numbers in one unit."
-                    )
-            try:
-                parsed = pd.to_datetime(col, errors="coerce", format="ISO8601")
-            except (ValueError, TypeError):
-                parsed = pd.Series(pd.NaT, index=col.index)
-            failed = parsed.isna().to_numpy() & ~missing
-            if failed.any():
-                try:
-                    parsed = pd.to_datetime(col, errors="coerce", format="mixed")
-                except (ValueError, TypeError) as exc:
-                    raise ValidationError(
-                        f"column {name!r} (timestamp) could not be parsed as times ({exc}). "
-                        "Convert it with pd.to_datetime(...) and a format."
-                    ) from None
-                failed = parsed.isna().to_numpy() & ~missing
-            if failed.any():
-                examples = [str(v) for v in col[failed].head(3)]
-                raise ValidationError(
-                    f"column {name!r} (timestamp) has {int(failed.sum())} values that are not "
-                    f"times, for example {examples}, at rows {_rows(index, failed)}. Fix them "
-                    "or parse the column yourself with pd.to_datetime(..., format=...)."
-                )
+            parsed = self._parse_time_text(col, index, kind)
         bad = parsed.isna().to_numpy()
         if bad.any():
             raise ValidationError(
@@ -589,10 +787,140 @@ class EventLog:
             parsed.array
         ), "datetime"
 
+    def _numeric_time(self, col: pd.Series, index: pd.Index, kind: str) -> np.ndarray:
+        """Numeric timestamps: int64 for integers (exact), float64 otherwise."""
+        name = self.columns["timestamp"]
+        missing = col.isna().to_numpy()
+        integer = kind == "integer" or (
+            kind == "" and pd.api.types.is_integer_dtype(col.dtype)
+        )
+        if integer and not missing.any():
+            if col.dtype.kind == "u" and len(col) and int(col.max()) > np.iinfo(np.int64).max:
+                t = None
+            else:
+                try:
+                    t = col.to_numpy(dtype=np.int64)
+                except (OverflowError, ValueError, TypeError):
+                    t = None
+            if t is None:
+                raise ValidationError(
+                    f"column {name!r} (timestamp) has integers beyond the int64 range "
+                    f"(|t| >= 2**63). Use a coarser unit, or convert the column to float if "
+                    "rounding is acceptable."
+                )
+            if len(t) and int(t.max()) - int(t.min()) > np.iinfo(np.int64).max:
+                raise ValidationError(
+                    f"column {name!r} (timestamp) spans {int(t.max()) - int(t.min())} ticks, "
+                    "more than 2**63 - 1, so gaps between times would overflow. Use a coarser "
+                    "unit or subtract an origin."
+                )
+            return t
+        t = col.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(t)
+        if bad.any():
+            raise ValidationError(
+                f"column {name!r} (timestamp) has {int(bad.sum())} missing or infinite "
+                f"values, first at rows {_rows(index, bad)}. Every event needs a time: drop "
+                "or fill these rows."
+            )
+        return t + 0.0  # -0.0 and 0.0 are one time
+
+    def _parse_time_text(self, col: pd.Series, index: pd.Index, kind: str) -> pd.Series:
+        """Parse time strings (or datetime objects) without depending on the row order."""
+        name = self.columns["timestamp"]
+        missing = col.isna().to_numpy()
+        if kind.startswith("mixed"):
+            numeric = col.map(
+                lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+            ).to_numpy(dtype=bool) & ~missing
+            if numeric.any():
+                raise ValidationError(
+                    f"column {name!r} (timestamp) mixes numbers and text/dates: "
+                    f"{int(numeric.sum())} numbers, first at rows {_rows(index, numeric)}. "
+                    "Use one type for the whole column: all times (pd.to_datetime) or all "
+                    "numbers in one unit."
+                )
+
+        def parse(utc: bool) -> pd.Series | None:
+            """ISO 8601 first, any format where that fails; None when pandas finds several
+            time zones without ``utc``."""
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "In a future version of pandas, parsing "
+                                        "datetimes with mixed time zones", FutureWarning)
+                try:
+                    out = pd.to_datetime(col, errors="coerce", format="ISO8601", utc=utc)
+                except (ValueError, TypeError, OverflowError):
+                    out = pd.Series(pd.NaT, index=col.index)
+                failed = out.isna().to_numpy() & ~missing
+                if failed.any():
+                    try:
+                        out = pd.to_datetime(col, errors="coerce", format="mixed", utc=utc)
+                    except (ValueError, TypeError, OverflowError) as exc:
+                        if not utc and "time zone" in str(exc).lower():
+                            return None  # several offsets (pandas 3 refuses them)
+                        raise ValidationError(
+                            f"column {name!r} (timestamp) could not be parsed as times ({exc}). "
+                            "Convert it with pd.to_datetime(...) and a format."
+                        ) from None
+            if out.dtype == object:  # several offsets (pandas 2 keeps them as objects)
+                return None
+            failed = out.isna().to_numpy() & ~missing
+            if failed.any():
+                examples = [str(v) for v in col[failed].head(3)]
+                raise ValidationError(
+                    f"column {name!r} (timestamp) has {int(failed.sum())} values that are not "
+                    f"times, for example {examples}, at rows {_rows(index, failed)}. Fix them "
+                    "or parse the column yourself with pd.to_datetime(..., format=...)."
+                )
+            return out
+
+        text = kind in ("string", "empty") or (
+            col.dtype != object and pd.api.types.is_string_dtype(col.dtype)
+        )
+        if text and not _sample_has_offset(col):
+            # the common case: pandas parses naive times fast, and a naive result proves that
+            # no row has an offset (one would make the result tz-aware or mixed)
+            parsed = parse(utc=False)
+            if parsed is not None and not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+                return parsed
+        aware, offsets = _utc_offsets(col, text)
+        naive = ~aware & ~missing
+        if aware.any() and naive.any():
+            raise ValidationError(
+                f"column {name!r} (timestamp) mixes times with a UTC offset ({int(aware.sum())}"
+                f" rows, first at rows {_rows(index, aware)}) and times without one "
+                f"({int(naive.sum())} rows, first at rows {_rows(index, naive)}); a time "
+                "without an offset is ambiguous. Give every time an offset (or none), or parse "
+                f"the column yourself, e.g. pd.to_datetime(df[{name!r}], utc=True) if the times "
+                "without an offset are UTC."
+            )
+        if not aware.any():
+            parsed = parse(utc=False)
+            if parsed is not None:
+                return parsed
+            offsets = ["several"]  # time zones that pandas found and the offset scan did not
+        parsed = parse(utc=True)
+        assert parsed is not None
+        if len(offsets) == 1 and offsets[0] != "several":  # one offset: keep it
+            sign, hh, mm = offsets[0][0], int(offsets[0][1:3]), int(offsets[0][4:6])
+            delta = pd.Timedelta(60 * hh + mm, unit="min") * (-1 if sign == "-" else 1)
+            return parsed.dt.tz_convert(datetime.timezone(delta.to_pytimedelta()))
+        shown = ", ".join(offsets[:6]) + (" ..." if len(offsets) > 6 else "")
+        warnings.warn(
+            f"column {name!r} (timestamp) mixes UTC offsets ({shown}), as times across a "
+            "daylight-saving change or from several time zones do; its times were converted to "
+            "UTC. Convert the column yourself (pd.to_datetime(..., utc=True).dt.tz_convert(zone)) "
+            "to work in a local time zone.",
+            UserWarning,
+            stacklevel=5,
+        )
+        return parsed
+
     def _sort_order(
-        self, frame: dict[str, Any], labels: dict[str, np.ndarray]
+        self, frame: dict[str, Any], labels: dict[str, np.ndarray], covs: Sequence[pd.Series] = ()
     ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
-        """Order by customer, time, event rank; channel, stage and value break remaining ties.
+        """Order by customer, time, event rank; stage, channel, value, then the covariates (in
+        their order) break remaining ties, so that no result depends on the input's row order.
 
         Returns the order (``None`` when the rows are already in it) and the customer, time
         and event-rank keys in that order when they were gathered (reused as columns). Numeric
@@ -604,7 +932,7 @@ class EventLog:
         elif np.asarray(cust).dtype.kind == "f":
             cust_key = np.asarray(cust)
         else:
-            cust_key, _ = pd.factorize(cust, sort=True)
+            cust_key, _ = _factorize(cust, sort=True)
         time = frame["timestamp"]
         if self.time_kind == "numeric":
             time_key = np.asarray(time)
@@ -627,8 +955,9 @@ class EventLog:
             return order, done
         if order is None:
             order = np.arange(len(ck))
-        # re-order only the rows inside runs of ties, by value, channel and stage (labels in
-        # sorted order; a missing label sorts first)
+        # re-order only the rows inside runs of ties, by stage, channel, value and then the
+        # covariates (labels in sorted order; a missing value sorts first); rows equal in all
+        # of these are identical, so their order does not matter
         in_run = np.zeros(len(order), dtype=bool)
         in_run[:-1] |= tied
         in_run[1:] |= tied
@@ -636,6 +965,8 @@ class EventLog:
         run_id = np.cumsum(np.r_[True, ~tied])[idx]
         rows = order[idx]
         sub_keys: list[np.ndarray] = []
+        for col in reversed(covs):  # lexsort: the last key is the most significant
+            sub_keys.extend(_tie_keys(col, rows))
         if "value" in frame:
             sub_keys.append(np.nan_to_num(frame["value"][rows], nan=-1.0))
         for col in ("channel", "stage"):
@@ -665,7 +996,10 @@ class EventLog:
             checks.append((self.observation_start, "observation_start", lambda tv, b: tv < b))
         if end is not None:
             checks.append((self.observation_end, "observation_end", lambda tv, b: tv > b))
+        integer_time = self.time_kind == "numeric" and t.dtype.kind == "i"
         for bound, name, outside in checks:
+            if integer_time and isinstance(bound, float):  # exact on integers: t < b iff
+                bound = math.ceil(bound) if name == "observation_start" else math.floor(bound)
             bad = np.asarray(outside(pd.Series(t), bound))
             if np.any(bad):
                 raise ValidationError(
@@ -677,18 +1011,41 @@ class EventLog:
         if value is None:
             return default
         if self.time_kind == "numeric":
+            integer_time = self._arrays["timestamp"].dtype.kind == "i"
+            if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+                out_i = int(value)  # exact, also beyond 2**53
+                if not integer_time:
+                    return float(out_i)
+                if abs(out_i) < 2**63:
+                    return out_i
             try:
-                return float(value)
-            except (TypeError, ValueError):
+                out_f = float(value) if not isinstance(value, (bool, np.bool_)) else np.nan
+            except (TypeError, ValueError, OverflowError):
+                out_f = np.nan
+            if not np.isfinite(out_f):
                 raise ValidationError(
-                    f"{name} == {value!r}, must be a number like the timestamps."
-                ) from None
+                    f"{name} == {value!r}, must be a finite number like the timestamps"
+                    f"{' (within the int64 range)' if integer_time else ''}."
+                )
+            if integer_time and out_f.is_integer() and abs(out_f) < 2**63:
+                return int(out_f)  # integer times: keep the bound an exact integer
+            return out_f
         try:
             out = pd.Timestamp(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError(f"{name} == {value!r}, must be a timestamp.") from None
         if pd.isna(out):
             raise ValidationError(f"{name} == {value!r}, must be a timestamp.")
+        t = self._arrays["timestamp"]
+        log_tz = None if isinstance(t, np.ndarray) else t.tz
+        if (out.tz is None) != (log_tz is None):
+            raise ValidationError(
+                f"{name} == {value!r} is {'naive' if out.tz is None else 'tz-aware'} but the "
+                f"log's timestamps are {'naive' if log_tz is None else f'in {log_tz}'}; give "
+                f"{name} in the same form"
+                + (f", e.g. {str(out.tz_localize(log_tz))!r}." if out.tz is None else
+                   f", e.g. {str(out.tz_convert(None))!r} (UTC).")
+            )
         return out
 
     # ------------------------------------------------------------------ accessors
@@ -791,7 +1148,16 @@ class EventLog:
         """
         _, tick = self.ticks()
         if tick is None:
-            return self.duration(d)
+            if self._arrays["timestamp"].dtype.kind != "i":
+                return self.duration(d)
+            # integer times: whole ticks, rounded down (exact, also beyond 2**53)
+            if isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)):
+                self.duration(d)
+                return int(d)
+            span_f = self.duration(d)
+            if not np.isfinite(span_f):
+                return span_f
+            return max(min(math.floor(span_f), 2**63 - 1), -(2**63))
         if isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(d, bool):
             span = pd.Timedelta(float(d), unit="D")  # a bare number counts days
         else:
@@ -803,7 +1169,12 @@ class EventLog:
         """A point in time in the units of :meth:`ticks` (whole ticks, rounded down)."""
         _, tick = self.ticks()
         if tick is None:
-            return float(t)
+            if self._arrays["timestamp"].dtype.kind != "i":
+                return float(t)
+            if isinstance(t, (int, np.integer)) and not isinstance(t, (bool, np.bool_)):
+                return int(t)
+            f = float(t)
+            return int(f) if f.is_integer() else f  # integer ticks stay exact
         ts = pd.Timestamp(t)
         epoch = pd.Timestamp(0, tz=ts.tz) if ts.tz is not None else pd.Timestamp(0)
         return int((ts - epoch) // tick)
@@ -816,7 +1187,7 @@ class EventLog:
             if column in self._labels:  # coded when the log was built
                 codes, labels = self._arrays[column], self._labels[column]
             else:
-                codes, labels = pd.factorize(self._arrays[column], sort=True)
+                codes, labels = _factorize(self._arrays[column], sort=True)
                 codes.flags.writeable = False
                 labels = np.asarray(labels, dtype=object)
             cache[column] = (codes, labels)
@@ -825,7 +1196,7 @@ class EventLog:
     def to_float(self, t: Any, unit: str = "D") -> Any:
         """A time (or array of times) as float ``unit`` since ``observation_start``."""
         if self.time_kind == "numeric":
-            return np.asarray(t, dtype=float) - float(self.observation_start)
+            return time_to_float(t, kind="numeric", origin=self.observation_start)
         if np.ndim(t) == 0:
             return (pd.Timestamp(t) - self.observation_start) / pd.Timedelta(1, unit=unit)
         return time_to_float(t, kind="datetime", unit=unit, origin=self.observation_start)
@@ -868,12 +1239,13 @@ class EventLog:
             "columns": {k: v for k, v in self.columns.items() if v is not None},
             "covariates": list(self.covariates),
         }
-        if self.has_channel:
-            ch = ev.loc[ev["event"] == "touch", "channel"].value_counts()
-            out["channels"] = {str(k): int(v) for k, v in ch.sort_index().items()}
-        if self.has_stage:
-            st = ev["stage"].dropna().value_counts()
-            out["stages"] = {str(k): int(v) for k, v in st.sort_index().items()}
+        touch = self.is_event("touch")
+        for name, key, rows in (("channel", "channels", touch), ("stage", "stages", None)):
+            if name in self._arrays:  # counted on the codes: labels kept exactly
+                codes, labels = self.codes(name)
+                c = codes if rows is None else codes[rows]
+                n = np.bincount(c[c >= 0], minlength=len(labels))
+                out[key] = {str(lab): int(k) for lab, k in zip(labels, n, strict=True) if k}
         if self.scheme is not None:
             out["scheme"] = self.scheme.name
         if self.has_value:

@@ -268,6 +268,18 @@ def _relevant(log: EventLog) -> np.ndarray:
     return wanted[log.event_codes]
 
 
+def _no_journeys(log: EventLog) -> ValidationError:
+    """The error for a log without a single journey (no touch, no conversion)."""
+    counts = np.bincount(log.event_codes, minlength=len(log.event_types))
+    seen = ", ".join(f"{int(k)} {e}" for e, k in zip(log.event_types, counts, strict=True) if k)
+    return ValidationError(
+        f"the event log has no touch or conversion events (it has {seen}), so no customer "
+        "has a journey: journeys are runs of touches up to a conversion, and drop_out or churn "
+        "events only end them. A log of subscriptions and churns goes to "
+        "cjmodels.data.subscription_lifetimes instead."
+    )
+
+
 def _journey_index(
     log: EventLog, timeout: Any = None, lookback: Any = None, frame: bool = True
 ) -> tuple[Any, np.ndarray, np.ndarray, dict[str, Any]]:
@@ -283,9 +295,7 @@ def _journey_index(
     every = bool(relevant.all())
     rel = np.arange(len(relevant)) if every else np.flatnonzero(relevant)
     if len(rel) == 0:
-        raise ValidationError(
-            "the event log has no touch or conversion events, so it has no journeys."
-        )
+        raise _no_journeys(log)
 
     def take(a: np.ndarray) -> np.ndarray:
         return a if every else a[rel]
@@ -296,6 +306,8 @@ def _journey_index(
     is_conv = codes == log.event_types.index("conversion")
     is_stop = ~(is_touch | is_conv)  # drop_out / churn
     any_stop = bool(is_stop.any())
+    if any_stop and not (is_touch.any() or is_conv.any()):
+        raise _no_journeys(log)  # only drop_out / churn: they end journeys, never open one
     n = len(rel)
     boundary = np.empty(n, dtype=bool)
     boundary[0] = True
@@ -374,6 +386,11 @@ def _journey_index(
         excluded = int((~keep).sum())
         touch_pos, touch_j = touch_pos[keep], touch_j[keep]
 
+    # every event is accounted for: n_events == touches_in_journeys + touches_outside_lookback
+    # + conversions (one per converted journey) + stop events (ending a journey or outside
+    # any) + other_events (subscribe, assignment, ...: never in a journey)
+    start_cust = cust[first_pos]
+    n_cust_j = int(np.count_nonzero(start_cust[1:] != start_cust[:-1])) + 1
     info = {
         "n_journeys": n_j,
         "timeout": None if timeout is None else str(timeout),
@@ -381,6 +398,9 @@ def _journey_index(
         "touches_outside_lookback": excluded,
         "stop_events_outside_journeys": n_orphan,
         "touches_in_journeys": len(touch_pos),
+        "stop_events_ending_journeys": int(is_stop.sum()) - n_orphan,
+        "other_events": int(log.n_events - n),
+        "customers_without_journey": int(log.n_customers - n_cust_j),
     }
     if not frame:
         return (outcome, value), touch_pos if every else rel[touch_pos], touch_j, info

@@ -1,0 +1,254 @@
+"""The event log at the edges: labels and time kept exactly, no result depends on row order.
+
+Regression tests for issue 15 ("Trust at the edges"): logs without journeys, mixed UTC offsets,
+labels of mixed types, integer timestamps beyond 2**53 and ties broken on covariates.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cjmodels.data import EventLog, journeys
+from cjmodels.data.journeys import journey_set
+from cjmodels.errors import ValidationError
+
+
+def _log(**cols):
+    n = len(next(iter(cols.values())))
+    base = {"customer_id": [1] * n, "timestamp": list(range(n)), "event": ["touch"] * n}
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+# ------------------------------------------------------------------ logs without journeys
+def test_subscriptions_dataset_has_no_journeys_and_says_why():
+    from cjmodels import datasets
+
+    log = datasets.load_subscriptions().event_log()
+    with pytest.raises(ValidationError, match="no touch or conversion events.*churn"):
+        journeys(log)
+
+
+@pytest.mark.parametrize("events", [["drop_out"], ["churn", "drop_out"], ["churn"] * 3])
+def test_only_stop_events_raise_our_error(events):
+    df = _log(event=events, channel=[None] * len(events))
+    with pytest.raises(ValidationError, match="subscription_lifetimes"):
+        journeys(df)
+
+
+def test_customers_with_only_stop_events_are_counted_and_every_event_accounted_for():
+    df = pd.DataFrame({
+        "customer_id": [1, 1, 1, 2, 2, 3, 4, 4],
+        "timestamp": [0, 1, 2, 0, 1, 0, 0, 5],
+        "event": ["touch", "conversion", "drop_out", "churn", "drop_out", "subscribe",
+                  "touch", "drop_out"],
+        "channel": ["a", None, None, None, None, None, "b", None],
+    })
+    j = journeys(df)
+    a = j.attrs
+    assert j["customer_id"].tolist() == [1, 4]
+    assert a["customers_without_journey"] == 2  # customer 2 (stops only), 3 (subscribe only)
+    n_conv = int((j["outcome"] == "conversion").sum())
+    total = (a["touches_in_journeys"] + a["touches_outside_lookback"] + n_conv
+             + a["stop_events_ending_journeys"] + a["stop_events_outside_journeys"]
+             + a["other_events"])
+    assert total == len(df)
+    assert a["stop_events_outside_journeys"] == 3 and a["other_events"] == 1
+
+
+# ------------------------------------------------------------------ mixed UTC offsets
+_DST = ["2025-03-30T01:30:00+01:00", "2025-03-30T03:30:00+02:00"]  # one hour apart (CET->CEST)
+
+
+@pytest.mark.parametrize("order", [[0, 1], [1, 0]])
+def test_mixed_utc_offsets_are_converted_to_utc_with_a_warning(order):
+    df = pd.DataFrame({"customer_id": [1, 1], "timestamp": [_DST[i] for i in order],
+                       "event": "touch", "channel": [["a", "b"][i] for i in order]})
+    with pytest.warns(UserWarning, match=r"'timestamp'.*converted to UTC"):
+        log = EventLog(df)
+    ev = log.events
+    assert str(ev["timestamp"].dt.tz) == "UTC"
+    assert ev["timestamp"].tolist() == [pd.Timestamp("2025-03-30 00:30", tz="UTC"),
+                                        pd.Timestamp("2025-03-30 01:30", tz="UTC")]
+    assert ev["channel"].tolist() == ["a", "b"]
+
+
+def test_one_utc_offset_is_kept_without_warning():
+    df = _log(timestamp=["2025-01-01T10:00:00+01:00", "2025-01-01T11:00:00+01:00"],
+              channel=["a", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ev = EventLog(df).events
+    assert str(ev["timestamp"].dt.tz) == "UTC+01:00"
+    assert ev["timestamp"].iloc[0] == pd.Timestamp("2025-01-01T09:00:00Z")
+
+
+@pytest.mark.parametrize("order", [[0, 1], [1, 0]])
+def test_offsets_mixed_with_naive_times_are_refused_in_any_order(order):
+    ts = ["2025-03-30T01:30:00+01:00", "2025-03-30T03:30:00"]
+    df = _log(timestamp=[ts[i] for i in order], channel=["a", "b"])
+    with pytest.raises(ValidationError, match=r"'timestamp'.*without one.*utc=True"):
+        EventLog(df)
+
+
+def test_a_single_naive_time_among_many_offsets_is_found():
+    ts = [f"2025-01-01T{h:02d}:00:00Z" for h in range(24)] * 200
+    ts[2500] = "2025-01-02T00:00:00"
+    df = pd.DataFrame({"customer_id": np.arange(len(ts)) % 7, "timestamp": ts,
+                       "event": "touch", "channel": "a"})
+    with pytest.raises(ValidationError, match=r"rows \[2500\]"):
+        EventLog(df)
+
+
+def test_a_date_alone_is_not_read_as_an_offset():
+    ev = EventLog(_log(timestamp=["2025-03-30", "2025-03-31"], channel=["a", "b"])).events
+    assert ev["timestamp"].dt.tz is None
+
+
+def test_window_bounds_must_match_the_logs_time_zone():
+    df = _log(timestamp=["2025-01-01T10:00:00Z", "2025-01-02T10:00:00Z"], channel=["a", "b"])
+    with pytest.raises(ValidationError, match="naive"):
+        EventLog(df, observation_end="2025-01-05")
+    assert EventLog(df, observation_end="2025-01-05T00:00Z").observation_end.tz is not None
+
+
+# ------------------------------------------------------------------ labels kept exactly
+@pytest.mark.parametrize(
+    "values",
+    [[1, 1.0, True], [1, "1"], [1.0, True], ["a", 2], [1, 2.5]],
+)
+@pytest.mark.parametrize("column", ["channel", "stage"])
+def test_label_columns_that_mix_types_are_refused(values, column):
+    df = _log(**{column: pd.Series(values, dtype=object)})
+    with pytest.raises(ValidationError) as err:
+        EventLog(df)
+    msg = str(err.value)
+    assert f"column {column!r}" in msg and "mixes types" in msg and ".astype(str)" in msg
+    assert "rows [" in msg
+
+
+@pytest.mark.parametrize(
+    ("values", "labels"),
+    [
+        ([1, 2, 1], ["1", "2"]),
+        ([1.0, 2.5, 1.0], ["1.0", "2.5"]),
+        ([True, False, True], ["False", "True"]),
+        (["email", " email", "email "], [" email", "email", "email "]),
+        (["a", "a\x00", "a\x00\x00"], ["a", "a\x00", "a\x00\x00"]),
+        ([-0.0, 0.0, 1.0], ["0.0", "1.0"]),
+    ],
+)
+def test_labels_of_one_type_are_their_str(values, labels):
+    df = _log(channel=pd.Series(values, dtype=object))
+    log = EventLog(df)
+    assert log.codes("channel")[1].tolist() == labels
+    assert sorted(set(log.events["channel"])) == labels
+    rev = EventLog(df.iloc[::-1].reset_index(drop=True))
+    assert rev.codes("channel")[1].tolist() == labels
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "float64", "category", "string"])
+def test_typed_label_columns(dtype):
+    vals = pd.Series([3, 1, 3], dtype="int64")
+    col = vals.astype(str) if dtype == "string" else vals.astype(dtype)
+    labels = EventLog(_log(channel=col)).codes("channel")[1].tolist()
+    assert labels == (["1.0", "3.0"] if dtype == "float64" else ["1", "3"])
+
+
+def test_categorical_label_with_mixed_categories_is_refused():
+    col = pd.Series(pd.Categorical([1, "1", 1]))
+    with pytest.raises(ValidationError, match="mixes types"):
+        EventLog(_log(channel=col))
+
+
+def test_blank_and_nul_labels_stay_distinct_in_journeys():
+    df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 1],
+                       "event": "touch", "channel": ["a", "a ", "a\x00", "a"]})
+    js, _ = journey_set(df)
+    assert js.labels.tolist() == ["a", "a\x00", "a "]
+    assert js.labels[js.symbols].tolist() == ["a", "a ", "a\x00", "a"]
+
+
+@pytest.mark.parametrize("values", [[1, 1.0, True], [1, "1"], [2.0, True]])
+def test_customer_ids_that_mix_types_are_refused(values):
+    df = _log(customer_id=pd.Series(values, dtype=object), channel=["a"] * len(values))
+    with pytest.raises(ValidationError, match=r"'customer_id' \(customer id\) mixes types"):
+        EventLog(df)
+
+
+def test_float_customer_zero_has_one_id_in_any_order():
+    df = _log(customer_id=[-0.0, 0.0], channel=["a", "b"])
+    for d in (df, df.iloc[::-1]):
+        ids = EventLog(d).events["customer_id"].to_numpy()
+        assert not np.signbit(ids).any()
+
+
+# ------------------------------------------------------------------ exact time
+def test_int64_epoch_nanoseconds_stay_exact_and_ordered():
+    base = 1_700_000_000_000_000_000  # 2023 in epoch ns, far above 2**53
+    assert base > 2**53
+    df = pd.DataFrame({"customer_id": 1, "timestamp": [base + 3, base + 1, base + 2],
+                       "event": "touch", "channel": ["c", "a", "b"]})
+    log = EventLog(df)
+    assert log.events["timestamp"].dtype == np.int64
+    assert log.events["timestamp"].tolist() == [base + 1, base + 2, base + 3]
+    assert log.events["channel"].tolist() == ["a", "b", "c"]
+    assert log.observation_start == base + 1 and log.observation_end == base + 3
+    ticks, unit = log.ticks()
+    assert unit is None and ticks.tolist() == [base + 1, base + 2, base + 3]
+    assert log.times().tolist() == [0.0, 1.0, 2.0]
+
+
+def test_timeouts_on_integer_ticks_are_exact():
+    base = 1_700_000_000_000_000_000
+    df = pd.DataFrame({"customer_id": 1, "timestamp": [base, base + 10, base + 21],
+                       "event": "touch", "channel": ["a", "b", "c"]})
+    j = journeys(df, timeout=10)  # a gap of 10 is not more than 10; 11 is
+    assert j["n_touches"].tolist() == [2, 1]
+    assert j["outcome"].tolist() == ["drop_out", "censored"]
+    j = journeys(df, timeout=10.5)
+    assert j["n_touches"].tolist() == [2, 1]
+    lb = journeys(df, lookback=11)
+    assert lb.attrs["touches_outside_lookback"] == 1
+
+
+def test_observation_bounds_on_integer_ticks_are_exact():
+    base = 1_700_000_000_000_000_000
+    df = pd.DataFrame({"customer_id": 1, "timestamp": [base, base + 1],
+                       "event": "touch", "channel": ["a", "b"]})
+    with pytest.raises(ValidationError, match="outside"):
+        EventLog(df, observation_end=base)  # base + 1 lies after it, though float(base + 1)
+    assert EventLog(df, observation_end=float(base + 1024)).observation_end == base + 1024
+    with pytest.raises(ValidationError, match="finite"):
+        EventLog(df, observation_end=float("nan"))
+
+
+def test_python_ints_in_an_object_column_are_numbers_not_nanoseconds():
+    df = _log(timestamp=pd.Series([5, 3, 2**62], dtype=object), channel=["a", "b", "c"])
+    log = EventLog(df)
+    assert log.time_kind == "numeric"
+    assert log.events["timestamp"].tolist() == [3, 5, 2**62]
+
+
+def test_ints_mixed_with_strings_in_a_time_column_are_refused():
+    df = _log(timestamp=pd.Series([5, "2025-01-01"], dtype=object), channel=["a", "b"])
+    with pytest.raises(ValidationError, match="mixes numbers"):
+        EventLog(df)
+
+
+def test_integers_beyond_int64_are_refused():
+    df = _log(timestamp=pd.Series([1, 2**64], dtype=object), channel=["a", "b"])
+    with pytest.raises(ValidationError, match="int64"):
+        EventLog(df)
+    df = _log(timestamp=pd.Series([0, 2**63 + 5], dtype="uint64"), channel=["a", "b"])
+    with pytest.raises(ValidationError, match="int64"):
+        EventLog(df)
+
+
+def test_floats_stay_floats():
+    log = EventLog(_log(timestamp=[0.5, 1.25], channel=["a", "b"]))
+    assert log.events["timestamp"].dtype == np.float64
