@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,notebooks
 
-.PHONY: setup demo test reference-data test-slow test-pandas3 test-spark lint datasets benchmark benchmark-full paper clean
+.PHONY: setup demo test reference-data test-slow test-pandas3 test-spark lint fuzz datasets benchmark benchmark-full paper clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ $(SPARK)/.installed: pyproject.toml
 
 test-spark: $(SPARK)/.installed
 	$(SPARK)/bin/python -m pytest -m "slow or not slow" -p no:cacheprovider tests/data/test_spark.py tests/data/test_backends.py
+
+# The fuzz suite's long run: tests/fuzz with the hypothesis profile "long" (random, about
+# 110,000 generated cases in total; the default suite runs the same tests deterministically with
+# a few cases each). Cases per test are printed and written to output/fuzz_counts.json.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long CJMODELS_FUZZ_COUNTS=output/fuzz_counts.json $(BIN)/python -m pytest -p no:cacheprovider tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

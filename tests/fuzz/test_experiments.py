@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ def frame_of(r) -> pd.DataFrame:
     return r.summary() if hasattr(r, "summary") else pd.DataFrame()
 
 
+@pytest.mark.xfail(strict=False, reason="finding 7 in fuzz findings")
 @given(table=experiment_tables(), cov=st.booleans())
 @fuzz(3)
 def test_analyze(table, cov):
@@ -56,6 +58,7 @@ def test_analyze(table, cov):
     same_frame(frame_of(r.tests), frame_of(s.tests), "analyze after shuffling rows", rtol=1e-6)
 
 
+@pytest.mark.xfail(strict=False, reason="findings 6 and 7 in fuzz findings")
 @given(table=experiment_tables(), which=st.integers(0, 8))
 @fuzz(4)
 def test_comparisons(table, which):
@@ -84,6 +87,7 @@ def test_comparisons(table, which):
     check_result(r, table, f"call {which}")
 
 
+@pytest.mark.xfail(strict=False, reason="finding 4 in fuzz findings")
 @given(table=experiment_tables())
 @fuzz(2)
 def test_table_helpers(table):
@@ -100,6 +104,7 @@ def test_table_helpers(table):
         assert len(m) == len(table)
 
 
+@pytest.mark.xfail(strict=False, reason="finding 8 in fuzz findings")
 @given(log=event_logs(variant=True, max_rows=30))
 @fuzz(2)
 def test_experiment_logs(log):
