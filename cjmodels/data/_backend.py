@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._compat import as_timedelta
 from cjmodels.data.events import EVENT_TYPES, PATH_SEPARATOR
 from cjmodels.data.journeys import PathTable, without_touches_message
 from cjmodels.errors import ValidationError
@@ -249,7 +250,7 @@ def span(value: Any, name: str, numeric_time: bool) -> float | int | None:
             raise ValidationError(f"{name} == {value!r}, must be a positive number.")
         return out
     try:
-        td = pd.Timedelta(value)
+        td = as_timedelta(value)
     except (TypeError, ValueError):
         td = pd.NaT
     if pd.isna(td):

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._compat import as_timedelta
 from cjmodels.data.stages import StageScheme, get_scheme
 from cjmodels.errors import ValidationError
 
@@ -1162,7 +1163,7 @@ class EventLog:
             span = pd.Timedelta(float(d), unit="D")  # a bare number counts days
         else:
             self.duration(d)  # raises a clear error for what is not a span
-            span = pd.Timedelta(d)
+            span = as_timedelta(d)
         return int(span.value // tick.value)
 
     def time_ticks(self, t: Any) -> float | int:
@@ -1219,7 +1220,7 @@ class EventLog:
         if is_number:
             return float(d)
         try:
-            return pd.Timedelta(d) / pd.Timedelta(1, unit=unit)
+            return as_timedelta(d) / pd.Timedelta(1, unit=unit)
         except (TypeError, ValueError):
             raise ValidationError(
                 f"{d!r} is not a time span; pass a Timedelta or a string such as '30D'."

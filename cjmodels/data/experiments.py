@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._compat import as_timedelta
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.errors import ValidationError
 
@@ -59,7 +60,7 @@ def _span(log: EventLog, value: Any, name: str, unit: str) -> float | int | None
                     f"{name} == {value!r} has no unit; write for example '{value.strip()}D'."
                 )
             try:
-                td = pd.Timedelta(value)
+                td = as_timedelta(value)
             except (TypeError, ValueError):
                 td = pd.NaT
             if pd.isna(td):

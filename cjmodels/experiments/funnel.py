@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
+from cjmodels._compat import as_timedelta
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.experiments import experiment_table
 from cjmodels.errors import ValidationError
@@ -103,7 +104,7 @@ def funnel_table(
         keep &= (ts <= pd.Timestamp(end) if log.time_kind == "datetime"
                  else ts <= float(end)).to_numpy()
     if window is not None:
-        span = pd.Timedelta(window) if log.time_kind == "datetime" else float(window)
+        span = as_timedelta(window) if log.time_kind == "datetime" else float(window)
         keep &= ((ts - ev_t0) < span).to_numpy(dtype=bool, na_value=False)
     deepest = pd.Series(r[keep]).groupby(ev["customer_id"].to_numpy()[keep]).max()
     idx = deepest.reindex(table["customer_id"].to_numpy()).fillna(-1).astype(int).to_numpy()

@@ -83,7 +83,7 @@ def section(ctx: Any) -> Any:
     # --- BG/NBD + gamma-gamma on the transactions world: 39-week calibration, holdout
     log = ctx.log("transactions")
     start = log.observation_start
-    cal_end = start + pd.Timedelta(weeks=39)
+    cal_end = start + pd.Timedelta(39, unit="W")
     rfm = rfm_summary(log, unit="W", period="D", observation_end=cal_end)
     bg = BetaGeoModel().fit(rfm)
     gg = GammaGammaModel().fit(rfm)
@@ -92,7 +92,7 @@ def section(ctx: Any) -> Any:
     hold_days = hold.assign(day=hold["timestamp"].dt.floor("D")).drop_duplicates(
         ["customer_id", "day"])
     actual = hold_days.groupby("customer_id").size().reindex(rfm["customer_id"]).fillna(0)
-    horizon = float((log.observation_end - cal_end) / pd.Timedelta(weeks=1))
+    horizon = float((log.observation_end - cal_end) / pd.Timedelta(1, unit="W"))
     pred = bg.conditional_expected_transactions(horizon, rfm["frequency"], rfm["recency"],
                                                 rfm["T"])
     calib = pd.DataFrame({"frequency": rfm["frequency"].clip(upper=7).to_numpy(),

@@ -330,7 +330,7 @@ def _stamp(t_start: pd.Timestamp, seconds: np.ndarray) -> pd.DatetimeIndex:
     """``t_start`` plus whole seconds (floats; NaN or inf -> NaT)."""
     seconds = np.asarray(seconds, dtype=float)
     finite = np.isfinite(seconds)
-    td = np.full(len(seconds), np.timedelta64("NaT"), dtype="timedelta64[s]")
+    td = np.full(len(seconds), np.timedelta64("NaT", "s"), dtype="timedelta64[s]")
     td[finite] = seconds[finite].astype(np.int64).astype("timedelta64[s]")
     return pd.DatetimeIndex(t_start + pd.TimedeltaIndex(td.astype("timedelta64[ns]")))
 
@@ -711,7 +711,7 @@ def simulate_subscriptions(
         tables={"customers": customers, "survival": survival},
         event_log_options={
             "observation_start": t_start,
-            "observation_end": t_start + pd.Timedelta(seconds=end_s),
+            "observation_end": t_start + pd.Timedelta(end_s, unit="s"),
         },
     )
 
@@ -1046,6 +1046,6 @@ def simulate_transactions(
         tables={"customers": customers, "expected": expected_table, "tracking": tracking},
         event_log_options={
             "observation_start": t_start,
-            "observation_end": t_start + pd.Timedelta(seconds=end_s),
+            "observation_end": t_start + pd.Timedelta(end_s, unit="s"),
         },
     )

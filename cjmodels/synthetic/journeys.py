@@ -1345,7 +1345,7 @@ def simulate_journeys(
     pop = _population(m, n_customers, seed, float(days))
     ids = np.arange(n_customers)
     run = _run(m, pop.key, ids, pop.arrival, pop.group, pop.entry, float(days), rm)
-    t_end = t0 + pd.Timedelta(days=float(days))
+    t_end = t0 + pd.Timedelta(float(days), unit="D")
 
     events = _events_frame(m, run, pop, t0)
     journeys, reached_last = _journeys_frame(m, run, t0)
@@ -1516,7 +1516,7 @@ def _stamp(t0: pd.Timestamp, days: np.ndarray) -> np.ndarray:
     """Float days since ``t0`` as datetime64[ns] (NaN -> NaT)."""
     ns = np.round(np.nan_to_num(days, nan=0.0) * 86_400e9).astype(np.int64)
     out = np.datetime64(t0.as_unit("ns").asm8) + ns.astype("timedelta64[ns]")
-    out[np.isnan(days)] = np.datetime64("NaT")
+    out[np.isnan(days)] = np.datetime64("NaT", "ns")
     return out
 
 
@@ -1670,7 +1670,7 @@ def _calibration(
     model = p.calibration()
     touches = events[events["event"] == "touch"]
     first = touches.drop_duplicates("customer_id")
-    cutoff = t_end - pd.Timedelta(days=settle)
+    cutoff = t_end - pd.Timedelta(settle, unit="D")
     first_j = (journeys["journey"].to_numpy() == 1) & (journeys["start"] <= cutoff).to_numpy()
     repeat = (journeys["journey"].to_numpy() > 1) & (
         journeys["reentered_at"] <= cutoff

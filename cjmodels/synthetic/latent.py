@@ -334,6 +334,6 @@ def simulate_latent_journeys(
         tables=tables,
         event_log_options={
             "observation_start": t0,
-            "observation_end": t0 + pd.Timedelta(days=float(days)),
+            "observation_end": t0 + pd.Timedelta(float(days), unit="D"),
         },
     )
