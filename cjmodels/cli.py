@@ -621,7 +621,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:  # a capability's subcommand
         handler = next(m.run for m in _capability_clis() if _owns(m, parser, args.command))
     try:
-        return handler(args)
+        with warnings.catch_warnings():
+            # a warning is one line on stderr, like an error, not Python's file:line form
+            warnings.showwarning = _warning_printer(args.command)
+            return handler(args)
     except BrokenPipeError:  # the reader went away (| head): stop quietly, as other tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -640,6 +643,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"cjmodels {args.command}: error: {msg} Try --engine memory.", file=sys.stderr)
         return 2
+
+
+def _warning_printer(command: str) -> Any:
+    """A ``warnings.showwarning`` that prints ``cjmodels COMMAND: warning: ...`` on one line."""
+
+    def show(message: Any, category: Any, filename: Any, lineno: Any, file: Any = None,
+             line: Any = None) -> None:
+        text = " ".join(cli_message(str(message)).split())
+        print(f"cjmodels {command}: warning: {text}", file=sys.stderr)
+
+    return show
 
 
 def _duckdb_errors() -> tuple[type[BaseException], ...]:

@@ -45,6 +45,7 @@ def _malformed(tmp_path, kind):
         "empty": ("empty.csv", b""),
         "header-only": ("header.csv", header.encode()),
         "ragged": ("ragged.csv", (GOOD + "3,2025-01-04,touch,a,b,0,extra\n").encode()),
+        "short-row": ("short.csv", (GOOD + "3,2025-01-04,touch\n").encode()),
         "headerless": ("one.csv", b"1,2025-01-01,touch,email\n"),
     }
     if kind == "directory":
@@ -60,7 +61,7 @@ def _malformed(tmp_path, kind):
 
 
 MALFORMED = ["garbage", "utf16-no-bom", "latin1", "truncated-gzip", "directory", "fake-parquet",
-             "empty", "header-only", "ragged", "headerless", "missing"]
+             "empty", "header-only", "ragged", "short-row", "headerless", "missing"]
 
 
 @pytest.mark.parametrize("kind", MALFORMED)
@@ -348,3 +349,14 @@ def test_duckdb_engine_refuses_memory_only_flags_and_names_bad_files(tmp_path, c
         err = capsys.readouterr().err
         assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
         assert err.startswith(f"cjmodels paths: error: {bad}")
+
+
+def test_warnings_are_one_line_on_stderr(tmp_path, capsys):
+    # a channel called "NA" is kept as a label; the warning says so in the CLI's own form
+    p = tmp_path / "na.csv"
+    p.write_text("customer_id,timestamp,event,channel\n1,2025-01-01,touch,NA\n"
+                 "1,2025-01-02,touch,email\n")
+    assert main(["validate", str(p)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("cjmodels validate: warning: ")
+    assert "'NA'" in err[0] and "kept as text labels" in err[0]

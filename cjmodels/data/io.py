@@ -31,6 +31,7 @@ import gzip
 import lzma
 import os
 import re
+import warnings
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -360,8 +361,11 @@ def read_table(
     _check_header(name, header, header_line, expected, what)
 
     try:
+        # only an empty field is missing: a channel called "NA" or "null" stays a label
+        # (the words pandas would read as missing are settled per column below)
         df = pd.read_csv(p, sep=chosen, encoding=enc, compression=compression,
-                         low_memory=False, skip_blank_lines=False)
+                         low_memory=False, skip_blank_lines=False, keep_default_na=False,
+                         na_values=[""])
     except UnicodeDecodeError:
         raise _decode_error(name, p, compression, enc) from None
     except pd.errors.EmptyDataError:
@@ -380,10 +384,95 @@ def read_table(
     if len(df) == 0:
         raise _fail(name, f"has a header line ({', '.join(map(str, header))}) but no rows. "
                     f"Export the {what} again with its rows.")
+    _check_short_rows(df, p, name, compression, enc, chosen, header)
+    _settle_missing_words(df, name)
     df.attrs["rows_are"] = "file lines (the header is line 1)"
     df.attrs["format"] = "csv"
     df.attrs["file"] = name
     return df
+
+
+#: Words that spreadsheet and R/pandas exports write for a missing value.
+_MISSING_WORDS: frozenset[str] = frozenset({
+    "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "<NA>", "#N/A",
+    "#N/A N/A", "#NA", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN",
+})
+
+
+def _settle_missing_words(df: pd.DataFrame, name: str) -> None:
+    """Read the missing-value words (``NA``, ``null``, ...) of each text column, in place.
+
+    A column whose other values are all numbers is a numeric column written by a tool that
+    spells missing as a word: the words become NaN and the column numeric. In a column of text
+    the words are kept as they are (a channel may be called ``"NA"``), with a warning that
+    names the column and the first line, since a reader that treats them as missing would give
+    another answer.
+    """
+    for col in df.columns:
+        s = df[col]
+        if s.dtype != object:
+            continue
+        words = s.isin(_MISSING_WORDS).to_numpy()
+        if not words.any():
+            continue
+        rest = s[~words & s.notna().to_numpy()]
+        numbers = pd.to_numeric(rest, errors="coerce")
+        if len(rest) and numbers.notna().all():
+            df[col] = pd.to_numeric(s.where(~words), errors="coerce")
+            continue
+        if not len(rest):
+            df[col] = s.where(~words)  # nothing but missing words: an empty column
+            continue
+        lines = df.index[words][:3].tolist()
+        shown = sorted(set(s[words].head(1000)))[:4]
+        warnings.warn(
+            f"{name}: column {col!r} holds {int(words.sum())} cells with {shown} (first at "
+            f"lines {lines}), kept as text labels. If they mean a missing value, leave those "
+            "cells empty.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _check_short_rows(df: pd.DataFrame, p: Path, name: str, compression: str | None, enc: str,
+                      sep: str, header: list[str]) -> None:
+    """Refuse rows with fewer fields than the header, which pandas fills with NaN unsaid.
+
+    Only a row whose last field is missing can be short, so the file is scanned again (with the
+    same quoting rules) only when such rows exist.
+    """
+    n_header, first = len(header), header[0]
+    if n_header < 2 or not df.iloc[:, -1].isna().any():
+        return
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    short: list[int] = []
+
+    def invalid(row: Any) -> str:
+        if row.actual_columns < row.expected_columns and len(short) <= 5:
+            short.append(row.number)
+        return "skip"
+
+    try:
+        with _open_decompressed(p, compression) as raw:
+            pacsv.read_csv(
+                raw,
+                read_options=pacsv.ReadOptions(encoding=enc, use_threads=False),
+                parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=invalid),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=[first], column_types={first: pa.string()}
+                ),
+            )
+    except (pa.ArrowException, *_READ_ERRORS):
+        return  # the full read above succeeded; this is only a finer check
+    if short:
+        shown = ", ".join(map(str, short[:5])) + (" and more" if len(short) > 5 else "")
+        which = f"line {shown} has" if len(short) == 1 else f"lines {shown} have"
+        raise _fail(name, f"{which} fewer fields than the header's {n_header} "
+                    f"(delimiter {sep!r}): a field is missing, not empty. Add the missing "
+                    "delimiters (an empty field is written as nothing between two delimiters) or "
+                    "fix those lines.")
 
 
 def _check_header(name: str, header: list[str], line: str, expected: Sequence[str] | None,

@@ -113,6 +113,9 @@ def test_undecodable_byte_deep_in_a_big_file_is_located(tmp_path):
         ("blank.csv", b"\n\n  \n", "only blank lines"),
         ("header.csv", b"customer_id,timestamp,event\n", "but no rows"),
         ("ragged.csv", (GOOD + "3,2025-01-04,touch,a,0,extra\n").encode(), "line 5 has 6 fields"),
+        ("short.csv", (GOOD + "3,2025-01-04,touch\n").encode(), "line 5 has fewer fields"),
+        ("short.csv.gz", gzip.compress((GOOD + "3,2025-01-04,touch\n").encode()),
+         "line 5 has fewer fields"),
         ("garbage.csv", bytes(range(256)) * 8, "binary data"),
         ("utf16.csv", GOOD.encode("utf-16-le"), "UTF-16 without a byte-order mark"),
         ("fake.parquet", GOOD.encode(), "not Parquet"),
@@ -189,3 +192,30 @@ def test_read_events_event_map(tmp_path):
         read_events(p, event_map={"click": "visit"})
     with pytest.raises(ValidationError, match=r"unknown values \['buy'\]"):
         read_events(p, event_map={"click": "touch"})
+
+
+def test_empty_trailing_fields_are_not_short_rows(tmp_path):
+    p = write(tmp_path / "e.csv", "customer_id,timestamp,event,channel,value\n"
+              "1,2025-01-01,touch,email,\n1,2025-01-02,conversion,,20\n")
+    df = read_table(p)
+    assert df["value"].isna().tolist() == [True, False]
+
+
+def test_missing_words_stay_labels_in_text_columns(tmp_path):
+    # A channel called "NA" or "null" is data: kept exactly, with a warning naming the column,
+    # since readers that take the words as missing would give another answer.
+    p = write(tmp_path / "e.csv", "customer_id,timestamp,event,channel,value\n"
+              "1,2025-01-01,touch,NA,0\n1,2025-01-02,touch,null,0\n2,2025-01-03,touch,email,0\n")
+    with pytest.warns(UserWarning, match=r"column 'channel' holds 2 cells .*first at lines \[2, 3\]"):
+        df = read_table(p)
+    assert df["channel"].tolist() == ["NA", "null", "email"]
+    log = read_events(p)
+    assert set(log.report()["channels"]) == {"NA", "null", "email"}
+
+
+def test_missing_words_in_numeric_columns_are_missing(tmp_path):
+    # R's write.csv spells a missing number NA: the column stays numeric, without a warning.
+    p = write(tmp_path / "e.csv", "customer_id,timestamp,event,channel,value\n"
+              "1,2025-01-01,touch,email,NA\n1,2025-01-02,conversion,,20.5\n")
+    df = read_table(p)
+    assert df["value"].dtype == float and df["value"].isna().tolist() == [True, False]
