@@ -53,14 +53,19 @@ def _coerce_end(value: Any, log: EventLog) -> Any:
         return log.observation_end
     if log.time_kind == "numeric":
         try:
-            end_f = float(value)
-        except (TypeError, ValueError):
+            end_f = float(value) if not isinstance(value, (bool, np.bool_)) else np.nan
+        except (TypeError, ValueError, OverflowError):
             end_f = np.nan
         if not np.isfinite(end_f):
             raise ValidationError(
                 f"observation_end == {value!r}, must be a finite number like the log's "
                 "timestamps."
             )
+        if log.column("timestamp").dtype.kind == "i":  # integer times: an exact bound
+            if isinstance(value, (int, np.integer)) and abs(int(value)) < 2**63:
+                return int(value)
+            if end_f.is_integer() and abs(end_f) < 2**63:
+                return int(end_f)
         return end_f
     try:
         end = pd.Timestamp(value)
@@ -76,6 +81,15 @@ def _coerce_end(value: Any, log: EventLog) -> Any:
             "observation_end in the same form."
         )
     return end
+
+
+def _minus(end: Any, start: np.ndarray) -> np.ndarray:
+    """``end - start`` as floats, computed in integers when both are (exact above 2**53)."""
+    if isinstance(end, (int, np.integer)) and start.dtype.kind == "i" and (
+        len(start) == 0 or int(end) - int(start.min()) < 2**63
+    ):
+        return (np.int64(end) - start).astype(float)
+    return float(end) - start.astype(float)
 
 
 def _bin(times: pd.Series | Any, period: Any, kind: str) -> Any:
@@ -222,7 +236,7 @@ def rfm_summary(
     bkey = pd.factorize(binned)[0]
     new_period = np.r_[True, (c[1:] != c[:-1]) | (bkey[1:] != bkey[:-1])]
     if log.time_kind == "numeric":
-        binned = pd.Series(np.asarray(binned, dtype=float))
+        binned = pd.Series(np.asarray(binned))  # integer times stay exact integers
 
     new_cust = np.r_[True, c[1:] != c[:-1]]
     first_i = np.flatnonzero(new_cust)
@@ -236,8 +250,8 @@ def rfm_summary(
     b_first = binned.iloc[first_i].reset_index(drop=True)
     b_last = binned.iloc[last_i].reset_index(drop=True)
     if log.time_kind == "numeric":
-        recency = (b_last - b_first).to_numpy(dtype=float)
-        age = (end_binned - b_first).to_numpy(dtype=float)
+        recency = (b_last - b_first).to_numpy().astype(float)
+        age = _minus(end_binned, b_first.to_numpy())
     else:
         one = pd.Timedelta(1, unit=unit)
         recency = ((b_last - b_first) / one).to_numpy(dtype=float)
@@ -374,7 +388,8 @@ def calibration_holdout(
             total[buyer_codes], k, out=np.zeros(len(k)), where=k > 0
         )
     if log.time_kind == "numeric":
-        length = float(end) - float(cal_end)
+        length = float(_minus(end, np.array([cal_end]))[0]) if isinstance(
+            cal_end, (int, np.integer)) else float(end) - float(cal_end)
     elif period is None:
         length = (end - cal_end) / pd.Timedelta(1, unit=unit)
     else:

@@ -120,6 +120,16 @@ def _first_pos(codes: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
 def _take(col: pd.Series, pos: np.ndarray, fill: Any = None) -> pd.Series:
     """``col`` at row positions ``pos`` (-1 gives ``fill``), with a fresh RangeIndex."""
     pos = np.asarray(pos, dtype=np.int64)
+    arr = col.to_numpy() if col.dtype.kind in "iuf" and isinstance(col.dtype, np.dtype) else None
+    if arr is not None and fill is not None:  # numbers: kept exact, no detour through NaN
+        missing = pos < 0
+        vals = arr[np.where(missing, 0, pos)] if len(arr) else np.zeros(len(pos), arr.dtype)
+        if missing.any():
+            integral = isinstance(fill, (int, np.integer)) and not isinstance(fill, bool)
+            if vals.dtype.kind not in "iu" or not integral:
+                vals = vals.astype(float)
+            vals[missing] = fill
+        return pd.Series(vals, name=col.name)
     out = pd.Series(col.array.take(pos, allow_fill=True), name=col.name)
     if fill is not None and (pos < 0).any():
         out[pos < 0] = fill
@@ -129,7 +139,10 @@ def _take(col: pd.Series, pos: np.ndarray, fill: Any = None) -> pd.Series:
 def _span(log: EventLog, start: pd.Series, stop: pd.Series, unit: str) -> np.ndarray:
     """``stop - start`` as floats in ``unit`` (log units for numeric time)."""
     if log.time_kind == "numeric":
-        return stop.to_numpy(dtype=float) - start.to_numpy(dtype=float)
+        a, b = stop.to_numpy(), start.to_numpy()
+        if a.dtype.kind == "i" and b.dtype.kind == "i":
+            return (a - b).astype(float)  # integer times: exact difference, then one rounding
+        return a.astype(float) - b.astype(float)
     return ((stop - start) / pd.Timedelta(1, unit=unit)).to_numpy(dtype=float)
 
 
@@ -416,7 +429,8 @@ def _floored(per: pd.DataFrame, resolution: Any, unit: str, time_kind: str) -> n
 
     step = span(resolution, "resolution", time_kind == "numeric")
     if time_kind == "numeric":
-        d = per["stop"].to_numpy(dtype=float) - per["start"].to_numpy(dtype=float)
+        a, b = per["stop"].to_numpy(), per["start"].to_numpy()
+        d = (a - b if a.dtype.kind == b.dtype.kind == "i" else a - b.astype(float)).astype(float)
         return np.floor(d / step) * step
     gap = (per["stop"] - per["start"]).to_numpy().astype("timedelta64[us]").astype(np.int64)
     return (gap // step * step) / (pd.Timedelta(1, unit=unit).value / 1000)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._compat import as_timedelta
-from cjmodels.data.events import EventLog, as_event_log
+from cjmodels.data.events import EventLog, _label_codes, as_event_log
 from cjmodels.errors import ValidationError
 
 __all__ = ["experiment_table"]
@@ -51,6 +51,8 @@ def _span(log: EventLog, value: Any, name: str, unit: str) -> float | int | None
                 f"{name} == {value!r}, must be a number: this log's timestamps are numbers."
             )
         out: float | int = float(value)
+        if log.column("timestamp").dtype.kind == "i" and out.is_integer() and abs(out) < 2**62:
+            out = int(value) if isinstance(value, numbers.Integral) else int(out)
     else:
         if is_number:  # a bare number counts in `unit`
             td = pd.Timedelta(float(value) * _unit_ns(unit), unit="ns")
@@ -77,7 +79,12 @@ def _span(log: EventLog, value: Any, name: str, unit: str) -> float | int | None
 def _relative_times(log: EventLog) -> np.ndarray:
     """Event times since observation_start: int64 ns for datetime logs, floats otherwise."""
     if log.time_kind == "numeric":
-        return log.events["timestamp"].to_numpy(dtype=float) - float(log.observation_start)
+        t, origin = log.column("timestamp"), log.observation_start
+        if t.dtype.kind == "i" and isinstance(origin, (int, np.integer)) and (
+            int(t.max()) - int(origin) < 2**63
+        ):
+            return t - np.int64(origin)  # integer times: exact differences
+        return t.astype(float) - float(origin)
     delta = pd.Series(log.events["timestamp"]) - log.observation_start
     return delta.to_numpy().astype("timedelta64[ns]").astype(np.int64)
 
@@ -87,13 +94,21 @@ def _relative_end(log: EventLog, end: Any) -> float | int:
     if end is None:
         end = obs_end
     if log.time_kind == "numeric":
+        start = log.observation_start
         try:
-            rel: float | int = float(end) - float(log.observation_start)
-        except (TypeError, ValueError):
+            rel: float | int = float(end) - float(start)
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError(
                 f"end == {end!r}, must be a number like the log's timestamps."
             ) from None
-        rel_obs: float | int = float(obs_end) - float(log.observation_start)
+        rel_obs: float | int = float(obs_end) - float(start)
+        exact = (int, np.integer)
+        if isinstance(start, exact) and isinstance(obs_end, exact):
+            rel_obs = int(obs_end) - int(start)  # integer times: exact
+            if isinstance(end, exact) and not isinstance(end, (bool, np.bool_)):
+                rel = int(end) - int(start)
+            elif np.isfinite(rel) and float(end).is_integer():
+                rel = int(float(end)) - int(start)
         if not np.isfinite(rel):
             raise ValidationError(f"end == {end!r}, must be a finite number.")
     else:
@@ -234,16 +249,19 @@ def experiment_table(
     seg_start = np.flatnonzero(np.r_[True, a_codes[1:] != a_codes[:-1]])
     first_pos = a_pos[seg_start]
     assigned = a_codes[seg_start]
-    var_col = ev[variant]
-    first_var = var_col.iloc[first_pos].reset_index(drop=True)
-    missing = first_var.isna().to_numpy()
+    # arms are labels: kept exactly as their str, a column mixing types is refused
+    a_var, arm_labels = _label_codes(
+        ev[variant].iloc[a_pos], variant, "variant", log.source_index[a_pos]
+    )
+    first_var = a_var[seg_start]
+    missing = first_var < 0
     if missing.any():
         raise ValidationError(
             f"column {variant!r} (variant) is missing on the first assignment of "
             f"{int(missing.sum())} customers {_ids(cust_ids[assigned[missing]])}; every "
             "assignment row needs the arm."
         )
-    a_var, _ = pd.factorize(var_col.iloc[a_pos], use_na_sentinel=True)
+    a_var = a_var.astype(np.int64)
     hi = np.maximum.reduceat(a_var, seg_start)
     lo = np.minimum.reduceat(np.where(a_var < 0, np.iinfo(np.int64).max, a_var), seg_start)
     conflict = (hi >= 0) & (lo != hi)
@@ -265,12 +283,11 @@ def experiment_table(
             f"all {len(assigned)} assigned customers were assigned after end == {end}; pass a "
             "later end."
         )
-    arms = first_var[keep]
-    counts = arms.value_counts(sort=False)
-    counts = counts[counts > 0]
+    arm_n = np.bincount(first_var[keep], minlength=len(arm_labels))
+    counts = {str(lab): int(k) for lab, k in zip(arm_labels, arm_n, strict=True) if k}
     if len(counts) < 2:
         raise ValidationError(
-            f"every assigned customer is in arm {counts.index[0]!r} of column {variant!r}; an "
+            f"every assigned customer is in arm {next(iter(counts))!r} of column {variant!r}; an "
             "experiment needs at least two arms to compare. Check the assignment rows or the "
             "variant column."
         )
@@ -314,7 +331,7 @@ def experiment_table(
     table = pd.DataFrame(
         {
             "customer_id": cust_ids[k_codes],
-            "variant": arms.reset_index(drop=True),
+            "variant": pd.Series(arm_labels[first_var[keep]], dtype=object),
             "assigned_at": ev["timestamp"].iloc[first_pos[keep]].reset_index(drop=True),
             "converted": (n_conv > 0).astype(np.int64),
             "n_conversions": n_conv.astype(np.int64),
@@ -330,7 +347,7 @@ def experiment_table(
             "unassigned_customers": n_unassigned,
             "assigned_after_end": n_late,
             "pre_period_truncated": truncated,
-            "variants": {str(k): int(v) for k, v in counts.items()},
+            "variants": counts,
             "variant_column": variant,
             "window": None if window is None else str(window),
             "pre_period": None if pre_period is None else str(pre_period),

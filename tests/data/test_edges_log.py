@@ -252,3 +252,145 @@ def test_integers_beyond_int64_are_refused():
 def test_floats_stay_floats():
     log = EventLog(_log(timestamp=[0.5, 1.25], channel=["a", "b"]))
     assert log.events["timestamp"].dtype == np.float64
+
+
+# ------------------------------------------------------------------ no result depends on row order
+def test_ties_are_broken_on_covariates():
+    # two touches of one customer at one time, same channel: only the covariate differs
+    df = pd.DataFrame({"customer_id": [1, 1, 1], "timestamp": [0, 0, 5],
+                       "event": ["touch", "touch", "conversion"], "channel": ["a", "a", None],
+                       "segment": ["y", "x", "x"], "score": [np.nan, 2.0, 1.0]})
+    for d in (df, df.iloc[[1, 0, 2]]):
+        ev = EventLog(d).events
+        assert ev["segment"].tolist() == ["x", "y", "x"]
+    # a missing covariate sorts first
+    df["segment"] = ["y", None, "x"]
+    assert EventLog(df).events["segment"].tolist()[:2] == [None, "y"]
+
+
+def test_ties_on_covariates_of_mixed_types_are_broken_too():
+    df = pd.DataFrame({"customer_id": 1, "timestamp": [0, 0, 0, 0], "event": "touch",
+                       "channel": "a", "c": pd.Series([1, True, 1.0, "1"], dtype=object)})
+    ref = EventLog(df).events["c"].map(lambda v: type(v).__name__).tolist()
+    for perm in ([3, 2, 1, 0], [1, 3, 0, 2]):
+        got = EventLog(df.iloc[perm]).events["c"].map(lambda v: type(v).__name__).tolist()
+        assert got == ref
+
+
+def _random_log(seed: int, int_time: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 240
+    cust = rng.integers(0, 15, n)
+    t = rng.integers(0, 5, n)  # few distinct times: many ties
+    ev = rng.choice(["touch", "conversion", "drop_out", "assignment"], n, p=[.6, .2, .1, .1])
+    ch = np.where(ev == "touch", rng.choice(["a", "b", " a"], n), None)
+    df = pd.DataFrame({
+        "customer_id": cust,
+        "timestamp": t if int_time else pd.Timestamp("2025-01-01") + pd.to_timedelta(t, "D"),
+        "event": ev,
+        "channel": ch,
+        "value": np.where(ev == "conversion", rng.choice([1.0, 2.0], n), 0.0),
+        "segment": rng.choice(["x", "y", None], n),
+        "score": rng.choice([1.0, 2.0, np.nan], n),
+    })
+    df["variant"] = np.where(ev == "assignment", np.where(cust % 2 == 0, "A", "B"), None)
+    return df
+
+
+def _all_results(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    from cjmodels.data import (
+        experiment_table,
+        first_purchase_counts,
+        interpurchase_times,
+        path_table,
+        rfm_summary,
+        time_to_first_purchase,
+    )
+
+    log = EventLog(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return {
+            "events": log.events,
+            "journeys": journeys(log),
+            "paths": path_table(log).table,
+            "ttfp": time_to_first_purchase(df, covariates=["segment", "score"]),
+            "ttfp_first_event": time_to_first_purchase(
+                df, covariates=["segment", "score", "variant"], origin="first_event"),
+            "interpurchase": interpurchase_times(log),
+            "rfm": rfm_summary(log),
+            "counts": first_purchase_counts(log),
+            "experiment": experiment_table(log),
+        }
+
+
+@pytest.mark.parametrize("int_time", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_results_do_not_depend_on_row_order_or_index(seed, int_time):
+    df = _random_log(seed, int_time)
+    ref = _all_results(df)
+    rng = np.random.default_rng(seed + 100)
+    for k in range(3):
+        shuffled = df.iloc[rng.permutation(len(df))]
+        if k == 1:  # string labels with duplicates, not monotonic
+            shuffled = shuffled.set_axis([f"r{i % 37}" for i in range(len(df))])
+        if k == 2:
+            shuffled = shuffled.set_axis(rng.permutation(len(df)) * 3 - 100)
+        got = _all_results(shuffled)
+        for name, frame in ref.items():
+            pd.testing.assert_frame_equal(frame, got[name], obj=name)
+            assert frame.attrs == got[name].attrs, name
+
+
+# ------------------------------------------------------------------ exact time in the tables
+_BIG = 2**60 + 1  # integer ticks that floats cannot hold exactly
+
+
+def test_durations_on_integer_ticks_are_exact():
+    from cjmodels.data import interpurchase_times, rfm_summary, time_to_first_purchase
+
+    df = pd.DataFrame({"customer_id": [1, 1, 1, 2], "timestamp": [_BIG, _BIG + 3, _BIG + 4,
+                                                                   _BIG + 1],
+                       "event": ["touch", "conversion", "conversion", "touch"],
+                       "channel": ["a", None, None, "b"], "value": [0, 5.0, 1.0, 0]})
+    t = time_to_first_purchase(df)
+    assert t["duration"].tolist() == [3.0, 3.0]
+    assert t["stop"].dtype == np.int64 and t["stop"].tolist() == [_BIG + 3, _BIG + 4]
+    ip = interpurchase_times(df, observation_end=_BIG + 10)
+    assert ip["duration"].tolist() == [1.0, 6.0] and ip["stop"].tolist()[-1] == _BIG + 10
+    r = rfm_summary(df, observation_end=_BIG + 10)
+    assert r["recency"].tolist() == [1.0] and r["T"].tolist() == [7.0]
+
+
+def test_experiment_table_on_integer_ticks_is_exact():
+    from cjmodels.data import experiment_table
+
+    df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [_BIG, _BIG + 2, _BIG, _BIG + 3],
+                       "event": ["assignment", "conversion", "assignment", "conversion"],
+                       "variant": ["A", None, "B", None]})
+    tab = experiment_table(df, window=3)  # [t0, t0 + 3): customer 2's conversion is at t0 + 3
+    assert tab["converted"].tolist() == [1, 0]
+    assert tab["exposure"].tolist() == [3.0, 3.0]
+
+
+# ------------------------------------------------------------------ experiment arms are labels
+@pytest.mark.parametrize("arms", [[1, "1"], [1, 1.0], [1, True], [0, "B"]])
+def test_experiment_arms_of_mixed_types_are_refused(arms):
+    from cjmodels.data import experiment_table
+
+    df = pd.DataFrame({"customer_id": [1, 2], "timestamp": [0, 0], "event": "assignment",
+                       "variant": pd.Series(arms, dtype=object)})
+    with pytest.raises(ValidationError, match=r"'variant' \(variant\) mixes types"):
+        experiment_table(df)
+
+
+def test_experiment_arms_are_kept_as_their_str():
+    from cjmodels.data import experiment_table
+
+    df = pd.DataFrame({"customer_id": [1, 2, 3], "timestamp": [0, 0, 0],
+                       "event": "assignment", "variant": [1, 0, 1]})
+    tab = experiment_table(df)
+    assert tab["variant"].tolist() == ["1", "0", "1"]
+    assert tab.attrs["variants"] == {"0": 1, "1": 2}
+    df["variant"] = ["B", " B", "B"]  # blanks are part of the label
+    assert experiment_table(df).attrs["variants"] == {" B": 1, "B": 2}
