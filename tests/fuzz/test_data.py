@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -65,6 +66,7 @@ def test_journeys_account_for_every_event(log, data):
     same_frame(canon(j), canon(renamed), "journeys after renaming customers")
 
 
+@pytest.mark.xfail(strict=False, reason="finding 11 in fuzz findings")
 @given(log=event_logs(), collapse=st.booleans(), data=st.data())
 @fuzz(3)
 def test_path_table_accounts_for_every_event(log, collapse, data):
