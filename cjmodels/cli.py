@@ -388,13 +388,14 @@ def _events(args: argparse.Namespace, df: Any, opts: dict[str, Any]):
 
 
 def _read_table(args: argparse.Namespace, path: str | None = None, *, what: str = "file",
-                expected: Sequence[str] | None = None):
+                expected: Sequence[str] | None = None, text: Sequence[str] = ()):
     """``path`` (default ``args.file``) as a DataFrame, read by
     :func:`cjmodels.data.io.read_table` with the subcommand's ``--sep`` and ``--encoding``."""
     from cjmodels.data.io import read_table
 
     return read_table(args.file if path is None else path, sep=getattr(args, "sep", None),
-                      encoding=getattr(args, "encoding", None), what=what, expected=expected)
+                      encoding=getattr(args, "encoding", None), what=what, expected=expected,
+                      text=text)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

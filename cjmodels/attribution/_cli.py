@@ -56,7 +56,7 @@ def _source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 
     opts = _log_options(args)
     df = _read_table(args, what="event log or path table",
-                     expected=[*event_log_columns(opts), "path"])
+                     expected=[*event_log_columns(opts), "path"], text=["path"])
     if "path" in df.columns:
         return df, ({} if args.separator is None else {"separator": args.separator})
     if args.separator is not None:

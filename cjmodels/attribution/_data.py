@@ -34,7 +34,6 @@ from cjmodels.data.journeys import (
     _CONV,
     _DROP,
     _journey_index,
-    _read_path_csv,
     _subset,
     _warn,
     without_touches_message,
@@ -322,12 +321,10 @@ def attribution_data(
         import os
 
         name = os.fsdecode(source) if isinstance(source, bytes) else source
-        if _has_path_column(name, options.get("path", "path")):
-            df = _read_path_csv(name, options.get("path", "path"))
-        else:
-            from cjmodels.data.io import read_table
+        from cjmodels.data.io import read_table
 
-            df = read_table(name, what="event log or path table")
+        path_col = options.get("path", "path")
+        df = read_table(name, what="event log or path table", text=[path_col])
         return attribution_data(
             df, times=times, timeout=timeout, lookback=lookback, unit=unit,
             separator=separator, **options,
@@ -381,12 +378,3 @@ def _no_separator(separator: str | None, what: str) -> None:
             f"separator == {separator!r} applies to path tables only, not to {what} (its "
             "paths are built from the channel column); leave separator=None."
         )
-
-
-def _has_path_column(name: Any, path: str) -> bool:
-    """Does the file look like a CSV path table (a ``path`` column in its header)?"""
-    try:
-        head = pd.read_csv(name, nrows=0)
-    except Exception:  # anything unreadable: the general reader says what is wrong
-        return False
-    return path in head.columns

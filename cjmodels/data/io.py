@@ -216,6 +216,7 @@ def read_table(
     encoding: str | None = None,
     what: str = "file",
     expected: Sequence[str] | None = None,
+    text: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a table from CSV/TSV (plain, gzip, bz2, xz, zip or zstd) or Parquet, by content.
 
@@ -235,6 +236,9 @@ def read_table(
         Columns the caller needs; a file whose first line holds none of them and has a value
         that looks like data (a number, a date) is reported as having no header row. Without
         ``expected``, only a first line made entirely of such values is.
+    text : sequence of str
+        Columns read as exact text, never as numbers, when the file has them (a path column
+        ``"1 > 2"`` or ``"01"``, an arm column where ``01`` and ``1`` differ).
 
     Returns
     -------
@@ -250,6 +254,7 @@ def read_table(
     """
     name = os.fspath(path)
     p = Path(path)
+    as_text = [str(c) for c in text]
     if sep is not None and (not isinstance(sep, str) or len(sep) != 1):
         raise ValidationError(
             f"sep == {sep!r}, must be one character such as ',', ';', '\\t' or '|'."
@@ -365,7 +370,7 @@ def read_table(
         # (the words pandas would read as missing are settled per column below)
         df = pd.read_csv(p, sep=chosen, encoding=enc, compression=compression,
                          low_memory=False, skip_blank_lines=False, keep_default_na=False,
-                         na_values=[""])
+                         na_values=[""], dtype={c: str for c in as_text if c in header} or None)
     except UnicodeDecodeError:
         raise _decode_error(name, p, compression, enc) from None
     except pd.errors.EmptyDataError:
@@ -385,7 +390,7 @@ def read_table(
         raise _fail(name, f"has a header line ({', '.join(map(str, header))}) but no rows. "
                     f"Export the {what} again with its rows.")
     _check_short_rows(df, p, name, compression, enc, chosen, header)
-    _settle_missing_words(df, name)
+    _settle_missing_words(df, name, exact=as_text)
     df.attrs["rows_are"] = "file lines (the header is line 1)"
     df.attrs["format"] = "csv"
     df.attrs["file"] = name
@@ -399,18 +404,18 @@ _MISSING_WORDS: frozenset[str] = frozenset({
 })
 
 
-def _settle_missing_words(df: pd.DataFrame, name: str) -> None:
+def _settle_missing_words(df: pd.DataFrame, name: str, exact: Sequence[str] = ()) -> None:
     """Read the missing-value words (``NA``, ``null``, ...) of each text column, in place.
 
     A column whose other values are all numbers is a numeric column written by a tool that
     spells missing as a word: the words become NaN and the column numeric. In a column of text
     the words are kept as they are (a channel may be called ``"NA"``), with a warning that
     names the column and the first line, since a reader that treats them as missing would give
-    another answer.
+    another answer. Columns in ``exact`` were asked for as text: they are left alone.
     """
     for col in df.columns:
         s = df[col]
-        if s.dtype != object:
+        if s.dtype != object or col in exact:
             continue
         words = s.isin(_MISSING_WORDS).to_numpy()
         if not words.any():

@@ -1330,27 +1330,13 @@ def _lexicographic_order(codes: np.ndarray, offsets: np.ndarray, n_labels: int) 
 
 
 def _read_path_csv(source: str | PathLike[str], path: str = "path") -> pd.DataFrame:
-    """A path table CSV as written by :meth:`PathTable.to_csv`: the ``path`` column as exact
-    text (blanks kept; ``"NA"`` or ``"null"`` are channel names, not missing values)."""
-    p = Path(source)
-    if not p.is_file():
-        raise ValidationError(
-            f"file {str(p)!r} " + ("is a folder" if p.is_dir() else "does not exist")
-            + "; pass the path table's CSV file."
-        )
-    numeric_na = ["", "NA", "NaN", "nan", "N/A", "NULL", "null"]
-    try:
-        head = pd.read_csv(p, nrows=0)
-        na = {c: ([""] if c == path else numeric_na) for c in head.columns}
-        return pd.read_csv(p, dtype={path: object} if path in head.columns else None,
-                           keep_default_na=False, na_values=na)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError,
-            EOFError, ValueError) as e:
-        raise ValidationError(
-            f"file {str(p)!r} cannot be read as a CSV path table ({type(e).__name__}: "
-            f"{str(e).splitlines()[0] if str(e) else ''}); it should be UTF-8 text with a "
-            "header row path,total_conversions,total_null[,total_conversion_value]."
-        ) from None
+    """A path table file read by :func:`cjmodels.data.io.read_table`: the ``path`` column as
+    exact text (blanks kept; ``"NA"`` or ``"null"`` are channel names, not missing values),
+    delimiter and compression found from the content, rows named by file line."""
+    from cjmodels.data.io import read_table
+
+    return read_table(source, what="path table", text=[path],
+                      expected=[path, "total_conversions", "total_null"])
 
 
 def read_path_table(

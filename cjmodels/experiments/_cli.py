@@ -154,68 +154,10 @@ def _read_table(path: str, args: argparse.Namespace) -> pd.DataFrame:
     """FILE as a frame, by the command line's one reader (format by content, clear errors)."""
     from cjmodels.data.io import read_table
 
+    # the arm column as written: 01 stays 01, and 1 and 1.0 are not one number
     return read_table(path, sep=getattr(args, "sep", None),
                       encoding=getattr(args, "encoding", None),
-                      what="experiment table or event log")
-
-
-def _label_texts(path: str, variant: str, n_columns: int, args: argparse.Namespace
-                 ) -> set[str] | None:
-    """The arm labels of a text FILE exactly as written (None when they cannot be re-read:
-    then the parsed labels stand)."""
-    import bz2
-    import csv
-    import gzip
-    import lzma
-
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(6)
-        opener: Any = (gzip.open if head[:2] == b"\x1f\x8b" else bz2.open
-                       if head[:3] == b"BZh" else lzma.open if head == b"\xfd7zXZ\x00" else open)
-        enc = args.encoding or ("utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff")
-                                else "utf-8-sig")
-        seps = [args.sep] if getattr(args, "sep", None) else [",", ";", "\t", "|"]
-        with opener(path, "rt", encoding=enc, newline="") as fh:
-            first = fh.readline()
-            sep = next(s for s in seps if len(row := next(csv.reader([first], delimiter=s)))
-                       == n_columns and variant in row)
-        with opener(path, "rt", encoding=enc, newline="") as fh:
-            reader = csv.reader(fh, delimiter=sep)
-            j = next(reader).index(variant)
-            return {row[j] for row in reader if len(row) > j and row[j] != ""}
-    except Exception:  # best effort: read_table has already read the file
-        return None
-
-
-def _exact_labels(df: pd.DataFrame, variant: str, path: str, args: argparse.Namespace
-                  ) -> pd.DataFrame:
-    """Arm labels as written in a text FILE: a CSV reader turns ``01`` into 1 and merges ``1``
-    with ``1.0``; put the written labels back, or refuse labels that would merge."""
-    if variant not in df.columns or df.attrs.get("format") != "csv":
-        return df
-    col = df[variant]
-    if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
-        return df
-    texts = _label_texts(path, variant, df.shape[1], args)
-    if texts is None:
-        return df
-    by_number: dict[float, list[str]] = {}
-    for t in sorted(texts):
-        try:
-            by_number.setdefault(float(t), []).append(t)
-        except ValueError:
-            return df
-    merged = [ts for ts in by_number.values() if len(ts) > 1]
-    if merged:
-        raise ValidationError(
-            f"--variant-col {variant!r} in {path} holds arm labels {merged[0]} that are the "
-            "same number; read as numbers they would merge into one arm. Write each arm's "
-            "label one way."
-        )
-    written = {num: ts[0] for num, ts in by_number.items()}
-    return df.assign(**{variant: col.map(lambda v: written.get(float(v), v)
-                                         if pd.notna(v) else v)})
+                      what="experiment table or event log", text=[args.variant_col])
 
 
 def _rows(table: pd.DataFrame, mask: np.ndarray) -> str:
@@ -466,8 +408,6 @@ def _run_abtest(args: argparse.Namespace) -> int:
     alpha = _flag_in_unit("--alpha", args.alpha)
     threshold = _flag_in_unit("--srm-threshold", args.srm_threshold)
     df = _read_table(args.file, args)
-    if args.input != "events":
-        df = _exact_labels(df, args.variant_col, args.file, args)
     if len(df.columns) == 0 or len(df) == 0:
         raise ValidationError(
             f"file {args.file!r} has a header but no rows: there are no customers to analyse."

@@ -244,7 +244,7 @@ def test_odd_counts_are_refused_clearly(change, match):
 def test_empty_and_malformed_inputs(tmp_path):
     with pytest.raises(ValidationError, match="empty \\(0 rows\\)"):
         PathTable(_table([]))
-    with pytest.raises(ValidationError, match="does not exist"):
+    with pytest.raises(ValidationError, match="no such file"):
         read_path_table(tmp_path / "nope.csv")
     with pytest.raises(ValidationError, match="is a folder"):
         read_path_table(tmp_path)

@@ -246,7 +246,7 @@ BAD_FILES = {
     "one_and_one_point_zero": (_table(GOOD + [("1", 1, 0.0), ("1.0", 0, 1.0)]), [],
                                "['1', '1.0'] that differ only in blanks or number format"),
     "numeric_labels_merge": ("variant,converted\n1,1\n1.0,0\n2,1\n2,0\n", [],
-                             "['1', '1.0'] that are the same number"),
+                             "['1', '1.0'] that differ only in blanks or number format"),
     "blank_label": (_table(GOOD + [(" control", 1, 0.0)]), [],
                     "[' control', 'control'] that differ only in blanks"),
     "bad_alpha": (_table(GOOD), ["--alpha", "1.5"], "--alpha 1.5: must lie strictly"),
