@@ -124,6 +124,12 @@ def _sequences(
         is_stop[keep]
     cust, t, sym = cust[keep], t[keep], sym[keep]
     n_ev = len(cust)
+    if n_ev == 0:
+        raise ValidationError(
+            f"the event log has no touch or conversion events, only {int(orphan.sum())} "
+            "drop_out/churn events that end no life (each is a customer's first event or follows "
+            "another stop); a life-cycle chain needs touches or conversions."
+        )
     first = np.r_[True, cust[1:] != cust[:-1]]
     last = np.r_[cust[1:] != cust[:-1], True]
     prev_stop = np.r_[False, is_stop[:-1]] & ~first
@@ -142,7 +148,9 @@ def _sequences(
         before = np.cumsum(is_conv) - np.r_[0, np.cumsum(conv_cum)][life] - is_conv
         post = set(scheme.post_purchase) if scheme is not None else set()
         is_post = np.array([str(x) in post for x in labels], dtype=bool)
-        ret = is_touch & (before > 0) & ~is_post[np.maximum(sym, 0)]
+        post_ev = np.zeros(n_ev, dtype=bool)  # a log may hold no touch (no label) at all
+        post_ev[is_touch] = is_post[sym[is_touch]]
+        ret = is_touch & (before > 0) & ~post_ev
         code = np.where(ret, code + n_lab, code)
     ext = [str(x) for x in labels] + [f"{x}{RETURNING}" for x in labels]
     used = np.unique(code[is_touch])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -100,7 +99,6 @@ def test_chain_tests(log, by):
         strict_json(call(mk.homogeneity_test, frame, by=by, group="segment"))
 
 
-@pytest.mark.xfail(strict=False, reason="finding 5 in fuzz findings")
 @given(log=event_logs(), by=BY, restart=st.booleans())
 @fuzz(1)
 def test_lifecycle_chain(log, by, restart):

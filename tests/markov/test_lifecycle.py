@@ -435,3 +435,19 @@ def test_closed_stage_and_unreachable_target_are_explained_not_raw_errors():
         p = lc.first_purchase()
     assert p.probability == 0
     assert any("never reached" in n for n in p.to_dict()["notes"])
+
+
+def test_log_without_touches_is_refused_or_fitted_not_a_raw_error():
+    # fuzz findings 5/13: only stop events (no life at all) -> a clear error; only conversions
+    # (no channel label anywhere) -> a chain of the purchase state, not an IndexError
+    stops = pd.DataFrame({"customer_id": [1, 2], "timestamp": [1, 2],
+                          "event": ["drop_out", "churn"], "channel": [None, None]})
+    with pytest.raises(ValidationError, match="no touch or conversion events"):
+        lifecycle_chain(stops, by="channel")
+    convs = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [1, 1, 2],
+                          "event": ["conversion", "conversion", "drop_out"],
+                          "channel": [None, None, None]})
+    with pytest.warns(UserWarning):
+        lc = lifecycle_chain(convs, by="channel", returning=True)
+    assert lc.states == ("(start)", "(conversion)", "(null)")
+    assert lc.fit.count_matrix.loc["(conversion)", "(conversion)"] == 1
