@@ -75,7 +75,7 @@ def test_every_scheme_passes_event_log_validation(scheme) -> None:
     same = cust[1:] == cust[:-1]
     assert np.all(cust[1:] >= cust[:-1]) and np.all(ts[1:][same] > ts[:-1][same])
     t0, t1 = w.event_log_options["observation_start"], w.event_log_options["observation_end"]
-    assert t1 - t0 == pd.Timedelta(days=120)
+    assert t1 - t0 == pd.Timedelta(120, unit="D")
     assert ev["timestamp"].min() >= t0 and ev["timestamp"].max() < t1
     touch = ev["event"] == "touch"
     assert set(ev["event"]) == {"touch", "conversion"}
