@@ -267,7 +267,8 @@ def rfm_summary(
     )
     if log.has_value:
         v = ev["value"].to_numpy(dtype=float)[cp]
-        period_value = np.add.reduceat(v, pstart)
+        with np.errstate(over="ignore"):  # sums beyond the double range are inf
+            period_value = np.add.reduceat(v, pstart)
         first_period = np.r_[True, pc[1:] != pc[:-1]]
         total = np.bincount(c, weights=v, minlength=n)[buyers]
         if include_first:

@@ -525,6 +525,16 @@ class EventLog:
                 f"covariate columns {clash} clash with canonical column names; rename them."
             )
         self.covariates: tuple[str, ...] = tuple(str(c) for c in cov)
+        names = [*(str(c) for c in self.columns), *self.covariates]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValidationError(
+                f"covariate columns {[c for c in cov if str(c) in twice]} are named alike once "
+                "printed (the column names must differ as text, and from the canonical names "
+                f"{list(self.columns)}); rename them, e.g. df.columns = df.columns.astype(str)."
+            )
+        # the input's own column labels (covariates are named by their str in the log)
+        self._cov_sources: tuple[Any, ...] = tuple(cov)
         self._build(data)
         self._set_window(observation_start, observation_end)
 
@@ -651,7 +661,7 @@ class EventLog:
                 )
             frame["value"] = v + 0.0  # -0.0 and 0.0 are one value: keep one of them
 
-        covs = [data[cov] for cov in self.covariates]
+        covs = [data[src] for src in self._cov_sources]
         order, done = self._sort_order(frame, labels, covs)
         del self._ev_rank
         identity = order is None
@@ -676,8 +686,9 @@ class EventLog:
         self._event_codes.flags.writeable = False
         self._labels: dict[str, np.ndarray] = labels
         self._covariates: dict[str, pd.Series] = {}
-        for cov in self.covariates:  # keep extension dtypes (categorical, nullable ints)
-            col = data[cov] if identity else data[cov].iloc[order]
+        for cov, src in zip(self.covariates, self._cov_sources, strict=True):
+            # keep extension dtypes (categorical, nullable ints)
+            col = data[src] if identity else data[src].iloc[order]
             self._covariates[cov] = col.reset_index(drop=True).copy()
         self._input_index = index
         self._order = order
@@ -1250,9 +1261,11 @@ class EventLog:
         if self.scheme is not None:
             out["scheme"] = self.scheme.name
         if self.has_value:
-            out["total_conversion_value"] = float(
-                ev.loc[ev["event"] == "conversion", "value"].sum()
-            )
+            from cjmodels._json import to_jsonable
+
+            with np.errstate(over="ignore"):  # beyond the double range: "inf" (the JSON policy)
+                total = float(np.sum(self._arrays["value"][self.is_event("conversion")]))
+            out["total_conversion_value"] = to_jsonable(total)
         return out
 
     def __repr__(self) -> str:

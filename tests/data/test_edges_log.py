@@ -394,3 +394,88 @@ def test_experiment_arms_are_kept_as_their_str():
     assert tab.attrs["variants"] == {"0": 1, "1": 2}
     df["variant"] = ["B", " B", "B"]  # blanks are part of the label
     assert experiment_table(df).attrs["variants"] == {" B": 1, "B": 2}
+
+
+# ------------------------------------------------------------------ odd input: ours or a result
+def test_covariates_named_by_numbers_are_carried():
+    df = _log(channel=["a", "b"])
+    df[5] = [1, 2]
+    assert EventLog(df).events["5"].tolist() == [1, 2]
+    df["5"] = [3, 4]
+    with pytest.raises(ValidationError, match="named alike"):
+        EventLog(df)
+
+
+def test_huge_values_give_strict_json_and_no_numpy_warning():
+    import json
+
+    from cjmodels.data import rfm_summary
+
+    df = pd.DataFrame({"customer_id": [1, 1, 1], "timestamp": [0, 0, 1],
+                       "event": "conversion", "value": [1.7e308, 1.7e308, 1.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rep = EventLog(df).report()
+        r = rfm_summary(df, observation_end=2)
+    assert rep["total_conversion_value"] == "inf"
+    json.dumps(rep, allow_nan=False)
+    assert r["n_purchases"].tolist() == [3]
+
+
+def _odd_inputs():
+    df = pd.DataFrame({"customer_id": [1, 1, 2, 2, 2], "timestamp": [0, 1, 0, 2, 3],
+                       "event": ["touch", "conversion", "touch", "touch", "drop_out"],
+                       "channel": ["a", None, "b", "a", None], "value": [0, 5.0, 0, 0, 0],
+                       "segment": ["x", "x", None, "y", "y"]})
+    days = pd.Timestamp("2025-01-01") + pd.to_timedelta(df["timestamp"], "D")
+    yield "one row", df.iloc[:1]
+    yield "one customer", df.assign(customer_id=9)
+    yield "duplicate rows", pd.concat([df, df])
+    for col in ("customer_id", "channel", "event", "segment", "timestamp"):
+        yield f"{col} categorical, unused category", df.assign(
+            **{col: df[col].astype("category").cat.add_categories(["unused"])})
+    yield "nullable Int64 ids and times", df.assign(customer_id=df["customer_id"].astype("Int64"),
+                                                    timestamp=df["timestamp"].astype("Int64"))
+    yield "string[pyarrow] labels", df.assign(channel=df["channel"].astype("string[pyarrow]"),
+                                              event=df["event"].astype("string[pyarrow]"))
+    yield "boolean covariate", df.assign(segment=pd.array([True, None, False, True, None],
+                                                          dtype="boolean"))
+    yield "tz-aware times", df.assign(timestamp=days.dt.tz_localize("Europe/Berlin"))
+    yield "datetime64[s] times", df.assign(timestamp=days.astype("datetime64[s]"))
+    yield "huge times", df.assign(timestamp=df["timestamp"] * 10**18)
+    yield "tiny times", df.assign(timestamp=df["timestamp"] * 1e-300)
+    yield "NaN covariate", df.assign(segment=np.nan)
+    yield "odd index", df.set_axis(["r", "r", "q", "a", "r"])
+
+
+@pytest.mark.parametrize(("name", "df"), list(_odd_inputs()), ids=lambda x: x
+                         if isinstance(x, str) else "")
+def test_odd_inputs_give_a_result_or_our_error(name, df):
+    from cjmodels.data import (
+        experiment_table,
+        first_purchase_counts,
+        interpurchase_times,
+        path_table,
+        rfm_summary,
+        time_to_first_purchase,
+    )
+
+    calls = [
+        lambda: EventLog(df).report(),
+        lambda: journeys(df),
+        lambda: journeys(df, timeout="1D" if "times" in name and "huge" not in name
+                         and "tiny" not in name and "Int64" not in name else 1),
+        lambda: path_table(df),
+        lambda: time_to_first_purchase(df, covariates=["segment"]),
+        lambda: interpurchase_times(df),
+        lambda: rfm_summary(df),
+        lambda: first_purchase_counts(df),
+        lambda: experiment_table(df),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for call in calls:
+            try:
+                call()
+            except ValidationError:
+                pass
