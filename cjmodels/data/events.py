@@ -202,10 +202,13 @@ _OFFSET_RE = re.compile(_OFFSET_PATTERN)
 
 
 def _offset_text(off: str) -> str:
-    """A UTC offset as written (``Z``, ``+0100``, ``GMT-5``) in the form ``+01:00``."""
-    body = off.strip().upper().removeprefix("UTC").removeprefix("GMT").strip()
-    if body in ("", "Z"):
+    """A UTC offset as written (``Z``, ``+0100``, ``UTC``) in the form ``+01:00``; ``GMT+1``
+    and the like (whose sign parsers read both ways) are returned as written."""
+    body = off.strip().upper()
+    if body in ("Z", "UTC", "GMT"):
         return "+00:00"
+    if body.startswith(("UTC", "GMT")):
+        return off.strip()
     sign, digits = body[0], body[1:].replace(":", "")
     hh, mm = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "00")
     minutes = int(hh) * 60 + int(mm)
@@ -910,19 +913,21 @@ class EventLog:
             parsed = parse(utc=False)
             if parsed is not None:
                 return parsed
-            offsets = ["several"]  # time zones that pandas found and the offset scan did not
+            offsets = ["several, found by pandas"]  # zones the offset scan did not see
         parsed = parse(utc=True)
         assert parsed is not None
-        if len(offsets) == 1 and offsets[0] != "several":  # one offset: keep it
+        if len(offsets) == 1 and re.fullmatch(r"[+-]\d\d:\d\d", offsets[0]):  # keep it
             sign, hh, mm = offsets[0][0], int(offsets[0][1:3]), int(offsets[0][4:6])
             delta = pd.Timedelta(60 * hh + mm, unit="min") * (-1 if sign == "-" else 1)
             return parsed.dt.tz_convert(datetime.timezone(delta.to_pytimedelta()))
         shown = ", ".join(offsets[:6]) + (" ..." if len(offsets) > 6 else "")
+        what = (f"has times with the offset {shown}" if len(offsets) == 1 else
+                f"mixes UTC offsets ({shown}), as times across a daylight-saving change or from "
+                "several time zones do")
         warnings.warn(
-            f"column {name!r} (timestamp) mixes UTC offsets ({shown}), as times across a "
-            "daylight-saving change or from several time zones do; its times were converted to "
-            "UTC. Convert the column yourself (pd.to_datetime(..., utc=True).dt.tz_convert(zone)) "
-            "to work in a local time zone.",
+            f"column {name!r} (timestamp) {what}; its times were converted to UTC. Convert the "
+            "column yourself (pd.to_datetime(..., utc=True).dt.tz_convert(zone)) to work in a "
+            "local time zone.",
             UserWarning,
             stacklevel=5,
         )

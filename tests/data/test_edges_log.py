@@ -104,6 +104,22 @@ def test_a_single_naive_time_among_many_offsets_is_found():
         EventLog(df)
 
 
+def test_z_and_zero_offset_are_one_offset():
+    df = _log(timestamp=["2025-01-01T00:00Z", "2025-01-01T01:00+00:00"], channel=["a", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ev = EventLog(df).events
+    assert ev["timestamp"].iloc[1] == pd.Timestamp("2025-01-01T01:00Z")
+
+
+def test_datetime_objects_in_several_zones_are_converted_to_utc():
+    ts = pd.Series([pd.Timestamp("2025-03-30 01:30", tz="Europe/Berlin"),
+                    pd.Timestamp("2025-03-30 03:30", tz="Europe/Berlin")], dtype=object)
+    with pytest.warns(UserWarning, match="converted to UTC"):
+        ev = EventLog(_log(timestamp=ts, channel=["a", "b"])).events
+    assert (ev["timestamp"].diff().iloc[1]) == pd.Timedelta(1, unit="h")
+
+
 def test_a_date_alone_is_not_read_as_an_offset():
     ev = EventLog(_log(timestamp=["2025-03-30", "2025-03-31"], channel=["a", "b"])).events
     assert ev["timestamp"].dt.tz is None
