@@ -145,6 +145,11 @@ class Comparison:
                 notes.append(f"{what}: relative lift undefined: the control arm has zero "
                              "conversions (a control mean of 0), so arm / control - 1 has no "
                              "value.")
+            elif (self.effect_type == "relative" and np.isfinite(self.control_value)
+                  and np.isfinite(self.arm_value)):
+                notes.append(f"{what}: relative lift undefined: arm / control - 1 lies beyond "
+                             f"the float range (control value {self.control_value:.3g} is too "
+                             "close to 0).")
             elif not (np.isfinite(self.control_value) and np.isfinite(self.arm_value)):
                 notes.append(f"{what}: effect undefined: an arm's {self.metric} is undefined "
                              "(no units, or a ratio with a zero denominator).")

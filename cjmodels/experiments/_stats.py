@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._json import to_jsonable
+from cjmodels.data.events import _label_codes
 from cjmodels.errors import ValidationError
 
 __all__ = ["SufficientStats", "sufficient_stats"]
@@ -391,16 +392,18 @@ def arm_codes(
             f"variant column {variant!r} is not in the table; its columns are "
             f"{list(table.columns)}. Name the column holding the arm with variant='...'."
         )
-    lab = table[variant]
-    raw, uniques = pd.factorize(lab, sort=False, use_na_sentinel=True)
+    # arms are labels, as in the data layer: each kept exactly as its str (ints "1", floats
+    # "1.0"); a column mixing types (1 and "1") is refused rather than merged
+    raw, labels = _label_codes(table[variant], variant, "variant", table.index)
+    raw = raw.astype(np.int64)
     miss = raw < 0
     if miss.any():
         raise ValidationError(
             f"variant column {variant!r} is missing at rows {_rows(miss)}; every customer "
             "needs an arm."
         )
-    u_str = [str(u) for u in uniques]
-    present = tuple(sorted(set(u_str)))
+    u_str = [str(u) for u in labels]
+    present = tuple(u_str)
     if arms is None:
         names = present
     else:
@@ -439,13 +442,37 @@ def _stats_from_codes(
     n = np.bincount(codes, minlength=k).astype(float)
     sums = np.empty((k, p))
     cross = np.empty((k, p, p))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(p):
+            sums[:, i] = np.bincount(codes, weights=x[:, i], minlength=k)
+            for j in range(i, p):
+                cross[:, i, j] = cross[:, j, i] = np.bincount(
+                    codes, weights=x[:, i] * x[:, j], minlength=k
+                )
     for i in range(p):
-        sums[:, i] = np.bincount(codes, weights=x[:, i], minlength=k)
-        for j in range(i, p):
-            cross[:, i, j] = cross[:, j, i] = np.bincount(
-                codes, weights=x[:, i] * x[:, j], minlength=k
-            )
+        if not (np.all(np.isfinite(sums[:, i])) and np.all(np.isfinite(cross[:, i, i]))):
+            raise _too_large(cols[i], x[:, i])
     return SufficientStats(names, cols, n, sums, cross)
+
+
+def _too_large(col: str, x: np.ndarray) -> ValidationError:
+    """The error for a column whose sum or sum of squares leaves the float range."""
+    big = float(np.max(np.abs(x))) if len(x) else 0.0
+    return ValidationError(
+        f"column {col!r} is too large to analyse: its sum of squares exceeds the largest float "
+        f"(about 1.8e308; its largest absolute value is {big:.3g}, and values beyond about "
+        "1e154 overflow when squared), so its variance cannot be computed. Rescale the column "
+        f"first, for example df[{col!r}] = df[{col!r}] / 1e6, and read the effects in those "
+        "units."
+    )
+
+
+def check_squares(x: np.ndarray, col: str) -> None:
+    """Refuse a column whose sum of squares is not a finite float (see :func:`_too_large`)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        ok = bool(np.isfinite(np.sum(x * x)))
+    if not ok:
+        raise _too_large(col, x)
 
 
 def sufficient_stats(

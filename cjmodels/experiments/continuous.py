@@ -55,6 +55,14 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- pre-processing
+def _check_table(table: Any) -> None:
+    if not isinstance(table, pd.DataFrame):
+        raise ValidationError(
+            f"table must be a pandas DataFrame with one row per customer, got "
+            f"{type(table).__name__}."
+        )
+
+
 def with_missing_indicator(
     table: pd.DataFrame, column: str, *, fill: float = 0.0, indicator: str | None = None
 ) -> pd.DataFrame:
@@ -72,12 +80,27 @@ def with_missing_indicator(
     0       10.0                0.0
     1        0.0                1.0
     """
+    _check_table(table)
     if column not in table.columns:
-        raise ValidationError(f"column {column!r} is not in the table.")
+        raise ValidationError(
+            f"column {column!r} is not in the table; its columns are {list(table.columns)}."
+        )
     name = indicator or f"{column}_missing"
+    if name in table.columns:
+        raise ValidationError(
+            f"the table already has a column {name!r}; it would be overwritten by the indicator "
+            "of missing values. Name the indicator with indicator='...'."
+        )
     out = table.copy()
     miss = out[column].isna()
-    out[column] = out[column].fillna(fill).astype(float)
+    try:
+        filled = pd.to_numeric(out[column].where(~miss, fill), errors="raise").astype(float)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"column {column!r} holds values that are not numbers (dtype {table[column].dtype}); "
+            "convert it first, e.g. with pd.to_numeric."
+        ) from None
+    out[column] = filled
     out[name] = miss.astype(float)
     return out
 
@@ -109,6 +132,17 @@ def winsorize(
         check_scalar(lower, "lower", typ=float, ge=0, lt=1)
     if upper is None and lower is None:
         raise ValidationError("give upper and/or lower quantiles to cap at.")
+    if upper is not None and lower is not None and not lower < upper:
+        raise ValidationError(
+            f"lower == {lower!r} and upper == {upper!r}: the lower quantile must be below the "
+            "upper one."
+        )
+    _check_table(table)
+    if len(table) == 0:
+        raise ValidationError(
+            f"the table has no rows, so {cols} have no quantiles to cap at; winsorize a table "
+            "with customers."
+        )
     out = table.copy()
     caps = dict(out.attrs.get("winsorized", {}))
     for c in cols:
@@ -227,7 +261,9 @@ def _comparisons(
                 "customer has the same value, so there is nothing to test."
             )
         if distribution == "t":
-            df = (vt + vc) ** 2 / (vt**2 / (n[a] - 1) + vc**2 / (n[ci] - 1))
+            # Welch-Satterthwaite, in shares of the total variance (no overflow of squares)
+            ft, fc = vt / (vt + vc), vc / (vt + vc)
+            df = 1.0 / (ft**2 / (n[a] - 1) + fc**2 / (n[ci] - 1))
             stat = d / se
             p = float(t_pvalue(stat, df, alternative))
             lo, hi = t_ci(d, se, df, alpha, alternative)

@@ -162,22 +162,32 @@ def relative_effect(
     >>> round(r["effect"], 4)
     0.25
     """
-    lift = mt / mc - 1 if mc != 0 else np.nan
-    if method == "delta":
-        se = np.sqrt(vt / mc**2 + mt**2 * vc / mc**4) if mc != 0 else np.nan
-        z = lift / se if se > 0 else np.nan
-        lo, hi = normal_ci(lift, se, alpha, alternative)
-        return {"effect": lift, "ci_low": float(lo), "ci_high": float(hi), "statistic": z,
-                "pvalue": float(normal_pvalue(z, alternative)), "se": se}
-    if mc <= 0 or mt <= 0:
-        return {"effect": lift, "ci_low": np.nan, "ci_high": np.nan, "statistic": np.nan,
-                "pvalue": np.nan, "se": np.nan}
-    log_r = np.log(mt / mc)
-    se = np.sqrt(vt / mt**2 + vc / mc**2)
-    z = log_r / se if se > 0 else np.nan
-    lo, hi = normal_ci(log_r, se, alpha, alternative)
-    return {"effect": lift, "ci_low": float(np.expm1(lo)), "ci_high": float(np.expm1(hi)),
-            "statistic": z, "pvalue": float(normal_pvalue(z, alternative)), "se_log": se}
+    # ratios, not squares: arms with means near 1e200 or 1e-300 stay within the float range;
+    # a lift beyond it (a control mean too close to 0) is undefined, and the result's notes
+    # say so
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+        ratio = mt / mc if mc != 0 else np.nan
+        lift = ratio - 1 if np.isfinite(ratio) else np.nan
+        if method == "delta":
+            se = (np.hypot(np.sqrt(vt), abs(ratio) * np.sqrt(vc)) / abs(mc)
+                  if np.isfinite(lift) else np.nan)
+            se = se if np.isfinite(se) else np.nan
+            z = lift / se if se > 0 else np.nan
+            z = z if np.isfinite(z) else np.nan
+            lo, hi = normal_ci(lift, se, alpha, alternative)
+            return {"effect": lift, "ci_low": float(lo), "ci_high": float(hi), "statistic": z,
+                    "pvalue": float(normal_pvalue(z, alternative)), "se": se}
+        if mc <= 0 or mt <= 0 or not np.isfinite(lift):
+            return {"effect": lift, "ci_low": np.nan, "ci_high": np.nan, "statistic": np.nan,
+                    "pvalue": np.nan, "se": np.nan}
+        log_r = np.log(mt) - np.log(mc)
+        se = np.hypot(np.sqrt(vt) / mt, np.sqrt(vc) / mc)
+        se = se if np.isfinite(se) else np.nan
+        z = log_r / se if se > 0 else np.nan
+        z = z if np.isfinite(z) else np.nan
+        lo, hi = normal_ci(log_r, se, alpha, alternative)
+        return {"effect": lift, "ci_low": float(np.expm1(lo)), "ci_high": float(np.expm1(hi)),
+                "statistic": z, "pvalue": float(normal_pvalue(z, alternative)), "se_log": se}
 
 
 def _binary_stats(data: Any, metric: str, variant: str, arms: Sequence[str] | None):

@@ -1,0 +1,104 @@
+"""Experiments at the edges (issue 15): only our exceptions, labels kept exactly, nothing
+silently changed, no numpy warning. Each test names the fuzz finding it guards
+(/tmp/fuzz_findings.md, found by tests/fuzz/test_experiments.py)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cjmodels import experiments as ex
+from cjmodels.errors import ValidationError
+
+
+@pytest.fixture(autouse=True)
+def _numpy_warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        yield
+
+
+# --------------------------------------------------------------------------- finding 4
+def test_winsorize_empty_table_is_refused():
+    empty = pd.DataFrame({"variant": pd.Series([], dtype=object),
+                          "value": pd.Series([], dtype=float)})
+    with pytest.raises(ValidationError, match="no rows"):
+        ex.winsorize(empty, "value")
+
+
+def test_winsorize_lower_above_upper_is_refused():
+    t = pd.DataFrame({"variant": ["a", "b"], "value": [1.0, 2.0]})
+    with pytest.raises(ValidationError, match="lower quantile must be below"):
+        ex.winsorize(t, "value", lower=0.9, upper=0.5)
+
+
+def test_missing_indicator_never_overwrites_a_column():
+    t = pd.DataFrame({"pre": [1.0, None], "pre_missing": [5.0, 6.0]})
+    with pytest.raises(ValidationError, match="already has a column 'pre_missing'"):
+        ex.with_missing_indicator(t, "pre")
+    with pytest.raises(ValidationError, match="not numbers"):
+        ex.with_missing_indicator(pd.DataFrame({"pre": ["x", None]}), "pre")
+
+
+# --------------------------------------------------------------------------- finding 7
+def test_values_whose_squares_overflow_are_refused_naming_the_column():
+    t = pd.DataFrame({"variant": ["A", "A", "B", "B"], "value": [1e300, 0.0, 1e300, 1.0]})
+    with pytest.raises(ValidationError, match="column 'value' is too large.*Rescale"):
+        ex.compare_means(t, "value", control="A")
+    with pytest.raises(ValidationError, match="column 'value' is too large"):
+        ex.sufficient_stats(t, "value")
+    with pytest.raises(ValidationError, match="column 'value' is too large"):
+        ex.analyze(t, control="A", metrics="value")
+
+
+def test_large_but_representable_values_give_a_finite_welch_test():
+    # variances near 1e200: the Welch-Satterthwaite df must not square them
+    t = pd.DataFrame({"variant": ["A"] * 3 + ["B"] * 3,
+                      "value": [1e100, 2e100, 4e100, 1e100, 3e100, 6e100]})
+    r = ex.compare_means(t, "value", control="A")
+    scaled = ex.compare_means(t.assign(value=t["value"] / 1e100), "value", control="A")
+    assert r.primary.details["df"] == pytest.approx(scaled.primary.details["df"], rel=1e-12)
+    assert r.pvalue == pytest.approx(scaled.pvalue, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- finding 8
+def test_arm_labels_one_and_text_one_are_refused_not_merged():
+    t = pd.DataFrame({"variant": [1, "1", 2, 2], "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ValidationError, match=r"mixes types \['int', 'str'\].*astype\(str\)"):
+        ex.sufficient_stats(t, "y")
+    with pytest.raises(ValidationError, match="mixes types"):
+        ex.compare_means(t, "y", control="1")
+
+
+def test_arm_labels_are_their_str_as_in_the_data_layer():
+    from cjmodels.data import experiment_table
+
+    t = pd.DataFrame({"variant": [0, 1, 0, 1], "y": [1.0, 2.0, 3.0, 5.0]})
+    assert ex.sufficient_stats(t, "y").arms == ("0", "1")
+    t_float = t.assign(variant=[0.0, 1.0, 0.0, 1.0])
+    assert ex.sufficient_stats(t_float, "y").arms == ("0.0", "1.0")
+    # blanks are part of a label
+    t_blank = t.assign(variant=["a", "a ", "a", "a "])
+    assert ex.sufficient_stats(t_blank, "y").arms == ("a", "a ")
+    # the event-log path gives the same labels as the data layer's experiment table
+    log = pd.DataFrame({"customer_id": [1, 2, 1, 2], "timestamp": [0, 0, 1, 1],
+                        "event": ["assignment", "assignment", "touch", "touch"],
+                        "channel": [None, None, "a", "b"],
+                        "variant": pd.Series([0, 1, None, None], dtype=object)})
+    assert list(ex.arm_event_logs(log)) == ["0", "1"]
+    assert experiment_table(log)["variant"].tolist() == ["0", "1"]
+    log_float = log.assign(variant=[0.0, 1.0, np.nan, np.nan])
+    assert list(ex.arm_event_logs(log_float)) == ["0.0", "1.0"]
+    assert experiment_table(log_float)["variant"].tolist() == ["0.0", "1.0"]
+
+
+def test_arm_event_logs_refuses_arms_mixing_types():
+    log = pd.DataFrame({"customer_id": [1, 2, 1, 2], "timestamp": [0, 0, 1, 1],
+                        "event": ["assignment", "assignment", "touch", "touch"],
+                        "channel": [None, None, "a", "b"],
+                        "variant": pd.Series([1, "1", None, None], dtype=object)})
+    with pytest.raises(ValidationError, match=r"mixes types.*astype\(str\)"):
+        ex.arm_event_logs(log)
