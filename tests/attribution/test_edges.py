@@ -245,3 +245,21 @@ def test_credits_add_up_or_our_error(rows, model, sep):
         return
     _check_sums(res)
     assert json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_second_conversion_at_the_same_time_is_counted_not_lost():
+    # fuzz finding 10: touches then two conversions at one instant; the second conversion has
+    # no touch before it, so every model credits one and reports the other
+    from cjmodels.attribution import MODELS
+
+    df = pd.DataFrame({"customer_id": [0] * 7, "timestamp": [0] * 7,
+                       "event": ["touch"] * 5 + ["conversion"] * 2,
+                       "channel": ["search"] * 5 + [None] * 2, "value": [0.0] * 6 + [2.5]})
+    for model in (m for m in MODELS if m != "logistic"):  # logistic needs null journeys
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            r = attribute(df, model, **({"random_state": 0} if model == "shapley" else {}))
+        assert any("no touch before" in str(w.message) for w in caught), model
+        assert r.total_conversions == 1 and r.conversions_without_touches == 1, model
+        assert r.value_without_touches == 2.5 and r.to_dict()["conversions_without_touches"] == 1
+        assert r.summary()["conversions"].sum() == 2

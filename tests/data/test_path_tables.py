@@ -261,3 +261,13 @@ def test_empty_and_malformed_inputs(tmp_path):
 def test_fractional_counts_are_weights():
     pt = PathTable(_table(["a > b", "b"], conv=[0.5, 1.25], null=[1.5, 0.0]))
     assert pt.total_conversions == 1.75 and pt.n_journeys == 3.25
+
+
+def test_censored_journeys_are_part_of_total_null():
+    # fuzz finding 11: one open journey of one touch is one path, counted once in total_null
+    # and flagged in total_censored (a subset of total_null), so the paths hold one touch
+    df = pd.DataFrame({"customer_id": [0, 1, 1], "timestamp": [0, 0, 1],
+                       "event": ["touch", "touch", "drop_out"], "channel": ["a", "a", None]})
+    t = path_table(df).table
+    assert t["path"].tolist() == ["a"]
+    assert t[["total_null", "total_censored", "total_conversions"]].iloc[0].tolist() == [2, 1, 0]

@@ -27,7 +27,9 @@ MODEL_PARAMS = {"logistic": {"n_estimators": 3, "random_state": 0},
 
 
 def unattributed(result) -> float:
-    return float(result.info.get("conversions_without_touches", 0))
+    # the result's own field (Attribution.conversions_without_touches), not a key of info
+    return float(getattr(result, "conversions_without_touches",
+                         result.info.get("conversions_without_touches", 0)))
 
 
 def check_credit(result, n_conversions: float | None, value: float | None, what: str) -> None:

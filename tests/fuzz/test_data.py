@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -66,7 +65,6 @@ def test_journeys_account_for_every_event(log, data):
     same_frame(canon(j), canon(renamed), "journeys after renaming customers")
 
 
-@pytest.mark.xfail(strict=False, reason="finding 11 in fuzz findings")
 @given(log=event_logs(), collapse=st.booleans(), data=st.data())
 @fuzz(3)
 def test_path_table_accounts_for_every_event(log, collapse, data):
@@ -79,10 +77,11 @@ def test_path_table_accounts_for_every_event(log, collapse, data):
     conv = t["total_conversions"].sum() + info.get("conversions_without_touches", 0)
     assert conv == log.n_conversions, f"path table counts {conv} of {log.n_conversions} conversions"
     if not collapse:
+        # total_censored counts journeys that are already in total_null (PathTable docs)
+        assert (t.get("total_censored", 0 * t["total_null"]) <= t["total_null"]).all()
         touches = sum(
-            n_tokens(p, pt.separator) * (c + n + k)
-            for p, c, n, k in zip(t["path"], t["total_conversions"], t["total_null"],
-                                  t.get("total_censored", 0 * t["total_null"]), strict=True)
+            n_tokens(p, pt.separator) * (c + n)
+            for p, c, n in zip(t["path"], t["total_conversions"], t["total_null"], strict=True)
         )
         assert touches == log.n_touches, (
             f"paths hold {touches} touches, the log {log.n_touches} (labels split or merged?)")
