@@ -387,10 +387,20 @@ def arm_codes(
     table: pd.DataFrame, variant: str, arms: Sequence[str] | None
 ) -> tuple[tuple[str, ...], np.ndarray]:
     """Arm labels (declared or sorted) and each row's arm code, with clear errors."""
+    if not isinstance(table, pd.DataFrame):
+        raise ValidationError(
+            f"table must be a pandas DataFrame with one row per customer, got "
+            f"{type(table).__name__}."
+        )
     if not isinstance(variant, str) or variant not in table.columns:
         raise ValidationError(
             f"variant column {variant!r} is not in the table; its columns are "
             f"{list(table.columns)}. Name the column holding the arm with variant='...'."
+        )
+    if isinstance(table[variant], pd.DataFrame):
+        raise ValidationError(
+            f"the table has {table[variant].shape[1]} columns named {variant!r}; rename them so "
+            "that one column holds the arm."
         )
     # arms are labels, as in the data layer: each kept exactly as its str (ints "1", floats
     # "1.0"); a column mixing types (1 and "1") is refused rather than merged

@@ -11,6 +11,7 @@ group-sequential tests, always-valid inference and cumulative-effect plots.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from cjmodels.experiments._results import (
     check_alternative,
     forest_plot,
 )
-from cjmodels.experiments._stats import _check_column, arm_codes
+from cjmodels.experiments._stats import _check_column, _rows, arm_codes, check_squares
 from cjmodels.experiments.continuous import compare_means, compare_ratios
 from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust
 from cjmodels.experiments.proportions import compare_proportions
@@ -204,6 +205,11 @@ def cumulative_effects(
     :func:`~cjmodels.experiments.msprt` and :meth:`GroupSequentialDesign.test`. Outcomes are
     taken as recorded in the table (a customer's outcome is assumed known at the look).
 
+    A look takes every customer who entered at its time, so customers tied in ``time`` are
+    never split by row order (a look by count may then hold a few more customers). Where the
+    metric does not vary within either arm the variance is 0 and ``z`` and ``information`` are
+    undefined (NaN); ``attrs["notes"]`` says so, with a warning.
+
     Examples
     --------
     >>> t = pd.DataFrame({"variant": ["a", "b"] * 50, "y": np.arange(100.0),
@@ -227,35 +233,79 @@ def cumulative_effects(
     if time not in table.columns:
         raise ValidationError(f"time column {time!r} is not in the table.")
     y = _check_column(table, metric, "metric")
-    tvals = table[time].to_numpy()
+    check_squares(y, metric)
+    tcol = table[time]
+    if not (pd.api.types.is_numeric_dtype(tcol) or pd.api.types.is_datetime64_any_dtype(tcol)):
+        raise ValidationError(
+            f"time column {time!r} has dtype {tcol.dtype}; it must hold numbers or timestamps "
+            f"to order the customers. Convert it, e.g. with pd.to_datetime(table[{time!r}])."
+        )
+    if tcol.isna().any():
+        raise ValidationError(
+            f"time column {time!r} is missing at rows {_rows(tcol.isna().to_numpy())}; every "
+            "customer needs the time they entered the experiment."
+        )
+    tvals = tcol.to_numpy()
     order = np.argsort(tvals, kind="stable")
     c = codes[order]
-    yy = y[order]
     ts = tvals[order]
     in_c, in_t = c == names.index(control), c == names.index(arm)
+    # centre each arm on its overall mean before summing squares (stable; variances do not
+    # change with the shift)
+    yy = y[order]
+    shift_c = float(np.mean(yy[in_c])) if in_c.any() else 0.0
+    shift_t = float(np.mean(yy[in_t])) if in_t.any() else 0.0
+    dc, dt = np.where(in_c, yy - shift_c, 0.0), np.where(in_t, yy - shift_t, 0.0)
     n_c, n_t = np.cumsum(in_c), np.cumsum(in_t)
-    s_c, s_t = np.cumsum(yy * in_c), np.cumsum(yy * in_t)
-    q_c, q_t = np.cumsum(yy**2 * in_c), np.cumsum(yy**2 * in_t)
+    s_c, s_t = np.cumsum(dc), np.cumsum(dt)
+    q_c, q_t = np.cumsum(dc**2), np.cumsum(dt**2)
     if isinstance(looks, int | np.integer) and not isinstance(looks, bool):
         check_scalar(looks, "looks", typ=int, ge=1)
         idx = np.ceil(np.arange(1, looks + 1) / looks * len(yy)).astype(int) - 1
+        if len(idx) and len(ts):
+            # a look takes every customer who entered at its time, so ties in `time` never
+            # let row order decide who is in it
+            idx = np.searchsorted(ts, ts[np.maximum(idx, 0)], side="right") - 1
     else:
-        cuts = np.asarray(list(looks))
-        idx = np.searchsorted(ts, cuts, side="right") - 1
+        try:
+            cuts = np.asarray(list(looks))
+            idx = np.searchsorted(ts, cuts, side="right") - 1
+        except (TypeError, ValueError):
+            raise ValidationError(
+                f"looks == {looks!r} must be a number of looks or cut-off times comparable "
+                f"with column {time!r} (dtype {tcol.dtype})."
+            ) from None
         if np.any(idx < 0):
             raise ValidationError("a look falls before the first customer.")
     nc, nt = n_c[idx].astype(float), n_t[idx].astype(float)
     if np.any(nc < 2) or np.any(nt < 2):
         raise ValidationError("every look needs at least 2 customers per arm; look later.")
-    mc, mt = s_c[idx] / nc, s_t[idx] / nt
-    vc = np.maximum(q_c[idx] - nc * mc**2, 0) / (nc - 1)
-    vt = np.maximum(q_t[idx] - nt * mt**2, 0) / (nt - 1)
+    mc, mt = shift_c + s_c[idx] / nc, shift_t + s_t[idx] / nt
+    vc = np.maximum(q_c[idx] - s_c[idx] ** 2 / nc, 0) / (nc - 1)
+    vt = np.maximum(q_t[idx] - s_t[idx] ** 2 / nt, 0) / (nt - 1)
     var = vc / nc + vt / nt
+    defined = var > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = (mt - mc) / np.sqrt(var)
-    return pd.DataFrame(
+        z = np.where(defined, (mt - mc) / np.where(defined, np.sqrt(var), 1.0), np.nan)
+        info = (np.where(defined, var[-1] / np.where(defined, var, 1.0), np.nan)
+                if defined[-1] else np.full(len(var), np.nan))
+    out = pd.DataFrame(
         {"time": ts[idx], "n_control": nc.astype(int), "n_arm": nt.astype(int),
          "control_mean": mc, "arm_mean": mt, "effect": mt - mc, "variance": var, "z": z,
-         "information": var[-1] / var},
+         "information": info},
         index=pd.RangeIndex(1, len(idx) + 1, name="look"),
     )
+    notes = []
+    if not defined.all():
+        looks_0 = (np.flatnonzero(~defined) + 1).tolist()
+        notes.append(
+            f"metric {metric!r} does not vary within arms {control!r} and {arm!r} up to looks "
+            f"{looks_0}: the variance of the effect is 0 there, so z and information are "
+            "undefined (NaN)"
+            + ("; at the last look too, so no look has an information fraction" if not
+               defined[-1] else "")
+            + "."
+        )
+        warnings.warn(notes[-1], UserWarning, stacklevel=2)
+    out.attrs["notes"] = notes
+    return out

@@ -102,3 +102,55 @@ def test_arm_event_logs_refuses_arms_mixing_types():
                         "variant": pd.Series([1, "1", None, None], dtype=object)})
     with pytest.raises(ValidationError, match=r"mixes types.*astype\(str\)"):
         ex.arm_event_logs(log)
+
+
+# --------------------------------------------------------------------------- finding 6
+def test_cumulative_effects_without_variation_says_why_values_are_undefined():
+    t = pd.DataFrame({"variant": ["A", "B", "A", "B"], "converted": [0, 0, 0, 0],
+                      "assigned_at": [0, 1, 2, 3]})
+    with pytest.warns(UserWarning, match="does not vary"):
+        out = ex.cumulative_effects(t, "converted", control="A", looks=1)
+    assert out["effect"].tolist() == [0.0]
+    assert out["z"].isna().all() and out["information"].isna().all()
+    assert "undefined" in out.attrs["notes"][0]
+
+
+def test_cumulative_effects_early_look_without_variation():
+    t = pd.DataFrame({"variant": ["A", "B"] * 4, "y": [0, 0, 0, 0, 1, 0, 3, 2.0],
+                      "assigned_at": np.arange(8)})
+    with pytest.warns(UserWarning, match=r"up to looks \[1\]"):
+        out = ex.cumulative_effects(t, "y", control="A", looks=2)
+    assert np.isnan(out["z"].iloc[0]) and np.isfinite(out["z"].iloc[1])
+    assert out["information"].iloc[1] == 1.0
+
+
+def test_cumulative_effects_ties_in_time_never_split_by_row_order():
+    t = pd.DataFrame({"variant": ["A", "B"] * 6, "y": np.arange(12.0),
+                      "assigned_at": [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2]})
+    a = ex.cumulative_effects(t, "y", control="A", looks=3)
+    for seed in range(5):
+        b = ex.cumulative_effects(t.sample(frac=1, random_state=seed), "y", control="A",
+                                  looks=3)
+        pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+    assert a["n_control"].tolist() == [2, 5, 6]
+
+
+def test_cumulative_effects_stable_for_a_large_mean():
+    # a large common offset must not change the variance (centred before squaring)
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=40)
+    t = pd.DataFrame({"variant": ["A", "B"] * 20, "y": y, "assigned_at": np.arange(40)})
+    a = ex.cumulative_effects(t, "y", control="A", looks=2)
+    b = ex.cumulative_effects(t.assign(y=y + 1e9), "y", control="A", looks=2)
+    np.testing.assert_allclose(a["variance"], b["variance"], rtol=1e-6)
+
+
+def test_cumulative_effects_refuses_bad_time_columns():
+    t = pd.DataFrame({"variant": ["A", "B"] * 2, "y": [1.0, 2.0, 3.0, 4.0],
+                      "assigned_at": [0.0, np.nan, 1.0, 2.0]})
+    with pytest.raises(ValidationError, match="time column 'assigned_at' is missing"):
+        ex.cumulative_effects(t, "y", control="A")
+    with pytest.raises(ValidationError, match="numbers or timestamps"):
+        ex.cumulative_effects(t.assign(assigned_at=["x", "y", "z", "w"]), "y", control="A")
+    with pytest.raises(ValidationError, match="DataFrame"):
+        ex.cumulative_effects([1, 2], "y", control="A")
