@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -179,6 +180,29 @@ class Comparison:
         """Whether the (adjusted, when available) p-value is below ``alpha``."""
         p = self.pvalue_adjusted if np.isfinite(self.pvalue_adjusted) else self.pvalue
         return bool(p < self.alpha)
+
+
+#: Where a comparison without variation goes: ``None`` (the default) raises the error; a list
+#: (set by :func:`~cjmodels.experiments.analyze`) collects a note and the comparison is
+#: reported as untested, so one constant metric does not stop a whole analysis.
+UNTESTED: ContextVar[list[str] | None] = ContextVar("cjmodels_untested", default=None)
+
+
+def untested(reason: str, effect: float, method: str, **common: Any) -> Comparison:
+    """An arm whose metric does not vary (``reason`` says how): raise a ValidationError, or,
+    inside :func:`~cjmodels.experiments.analyze`, return the difference without p-value or
+    interval and record why in the analysis notes."""
+    metric = common["metric"]
+    sink = UNTESTED.get()
+    if sink is None:
+        raise ValidationError(f"metric {metric!r} {reason}: there is nothing to test.")
+    note = (f"{metric} {common['arm']} vs {common['control']}: not tested: {metric!r} {reason}; "
+            "its p-value and interval are undefined (null) and it is left out of the "
+            "multiple-testing family.")
+    sink.append(note)
+    return Comparison(effect_type="difference", effect=effect, ci_low=math.nan,
+                      ci_high=math.nan, pvalue=math.nan, method=f"{method}; not tested",
+                      details={"not_tested": note}, **common)
 
 
 _SUMMARY_COLUMNS = [

@@ -23,6 +23,7 @@ from cjmodels._checks import check_scalar
 from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
+    UNTESTED,
     Comparison,
     TestResult,
     check_alpha,
@@ -155,6 +156,26 @@ def analyze(
             raise ValidationError(f"segment column {segment!r} has missing values.")
         parts += [(f"{segment}={k}", g) for k, g in table.groupby(seg.astype(str), sort=True)]
     results: list[TestResult] = []
+    not_tested: list[str] = []
+    token = UNTESTED.set(not_tested)  # a metric without variation is reported, not fatal
+    try:
+        _run_tests(results, parts, mets, ratios, covs, control, variant, names, alpha,
+                   alternative, proportion_test)
+    finally:
+        UNTESTED.reset(token)
+    tests = adjust(results, correction, alpha=alpha)
+    # each untested comparison's note, named as in the result (segment included)
+    untested = [c.details["not_tested"] for c in tests.comparisons if "not_tested" in c.details]
+    if untested:
+        tests = tests.with_comparisons(tests.comparisons,
+                                       notes=(*tests.notes, *dict.fromkeys(untested)))
+    if srm.mismatch:
+        tests = tests.with_comparisons(tests.comparisons, notes=(srm.message(), *tests.notes))
+    return ExperimentResult(srm, tests, str(control))
+
+
+def _run_tests(results, parts, mets, ratios, covs, control, variant, names, alpha,
+               alternative, proportion_test) -> None:
     for label, part in parts:
         def name(m: str, label: str | None = label) -> str:
             return m if label is None else f"{m} | {label}"
@@ -173,16 +194,18 @@ def analyze(
                                covariates=covs, alpha=alpha, alternative=alternative,
                                name=rname)
             results.append(_relabel(r, name(rname)))
-    tests = adjust(results, correction, alpha=alpha)
-    if srm.mismatch:
-        tests = tests.with_comparisons(tests.comparisons, notes=(srm.message(), *tests.notes))
-    return ExperimentResult(srm, tests, str(control))
 
 
 def _relabel(r: TestResult, metric: str) -> TestResult:
     from dataclasses import replace
 
-    return r.with_comparisons([replace(c, metric=metric) for c in r.comparisons])
+    out = []
+    for c in r.comparisons:
+        details = dict(c.details)
+        if "not_tested" in details and metric != c.metric:
+            details["not_tested"] = metric + details["not_tested"][len(c.metric):]
+        out.append(replace(c, metric=metric, details=details))
+    return r.with_comparisons(out)
 
 
 def cumulative_effects(

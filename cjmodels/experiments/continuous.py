@@ -39,6 +39,7 @@ from cjmodels.experiments._results import (
     normal_pvalue,
     t_ci,
     t_pvalue,
+    untested,
 )
 from cjmodels.experiments._stats import SufficientStats, _check_column, arm_codes, sufficient_stats
 from cjmodels.experiments.proportions import RELATIVE_INTERVALS, relative_effect
@@ -255,11 +256,14 @@ def _comparisons(
         d = est["estimate"][a] - est["estimate"][ci]
         vt, vc = est["variance"][a], est["variance"][ci]
         se = np.sqrt(vt + vc)
+        common = dict(metric=metric, arm=arm, control=control,
+                      control_value=est["estimate"][ci], arm_value=est["estimate"][a],
+                      n_control=n[ci], n_arm=n[a], alpha=alpha, alternative=alternative)
         if not se > 0:
-            raise ValidationError(
-                f"metric {metric!r} has zero variance in arms {control!r} and {arm!r}: every "
-                "customer has the same value, so there is nothing to test."
-            )
+            comps.append(untested(
+                f"has zero variance in arms {control!r} and {arm!r} (every customer has the "
+                "same value)", d, method, **common))
+            continue
         if distribution == "t":
             # Welch-Satterthwaite, in shares of the total variance (no overflow of squares)
             ft, fc = vt / (vt + vc), vc / (vt + vc)
@@ -282,9 +286,6 @@ def _comparisons(
                 unadjusted_effect=float(est["estimate_raw"][a] - est["estimate_raw"][ci]),
             )
             vr[arm] = details["variance_reduction"]
-        common = dict(metric=metric, arm=arm, control=control,
-                      control_value=est["estimate"][ci], arm_value=est["estimate"][a],
-                      n_control=n[ci], n_arm=n[a], alpha=alpha, alternative=alternative)
         comps.append(Comparison(effect_type="difference", effect=d, ci_low=float(lo),
                                 ci_high=float(hi), pvalue=p, statistic=float(stat),
                                 method=method, details=details, **common))

@@ -85,8 +85,19 @@ def adjust(
     idx = [i for i, c in enumerate(comps) if c.effect_type in effect_types]
     if not idx:
         raise ValidationError(f"no comparisons with effect_type in {list(effect_types)}.")
+    # comparisons marked "not tested" (no variation) have no p-value; their notes say so
+    untested = [i for i in idx if "not_tested" in comps[i].details]
+    idx = [i for i in idx if i not in untested]
+    a = check_alpha(alpha) if alpha is not None else comps[(idx or untested)[0]].alpha
+    if not idx:
+        note = ("multiple testing: no comparison has a p-value (none was tested), so nothing "
+                "was adjusted")
+        notes = tuple(n for r in res_list for n in r.notes) + (note,)
+        title = res_list[0].title if len(res_list) == 1 else f"{len(res_list)} tests"
+        info = {"multiple_testing": {"method": method, "family": "none", "size": 0,
+                                     "error_rate": _ERROR_RATE[method]}}
+        return TestResult(tuple(comps), title=title, notes=notes, info=info)
     adj = adjust_pvalues([comps[i].pvalue for i in idx], method)
-    a = check_alpha(alpha) if alpha is not None else comps[idx[0]].alpha
     new: list[Any] = list(comps)
     for i, p in zip(idx, adj, strict=True):
         new[i] = replace(comps[i], pvalue_adjusted=float(p), alpha=a)

@@ -39,6 +39,7 @@ from cjmodels.experiments._results import (
     check_alternative,
     normal_ci,
     normal_pvalue,
+    untested,
 )
 from cjmodels.experiments._stats import SufficientStats, sufficient_stats
 
@@ -291,10 +292,13 @@ def compare_proportions(
         if min(nc, nt) < 1:
             raise ValidationError(f"arm {arm if nt < 1 else control!r} has zero customers.")
         if xc + xt == 0 or xc + xt == nc + nt:
-            raise ValidationError(
-                f"metric {metric!r} is {'0' if xc + xt == 0 else '1'} for every customer of "
-                f"arms {control!r} and {arm!r} (zero variance): there is nothing to test."
-            )
+            comps.append(untested(
+                f"is {'0' if xc + xt == 0 else '1'} for every customer of arms {control!r} and "
+                f"{arm!r} (zero variance)", xt / nt - xc / nc, f"{test}; ci={interval}",
+                metric=metric, arm=arm, control=control, control_value=xc / nc,
+                arm_value=xt / nt, n_control=nc, n_arm=nt, alpha=alpha,
+                alternative=alternative))
+            continue
         if test in ("fisher", "barnard", "boschloo"):
             stat, p = _exact_test(xc, nc, xt, nt, test, alternative)
         else:

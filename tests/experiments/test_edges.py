@@ -154,3 +154,40 @@ def test_cumulative_effects_refuses_bad_time_columns():
         ex.cumulative_effects(t.assign(assigned_at=["x", "y", "z", "w"]), "y", control="A")
     with pytest.raises(ValidationError, match="DataFrame"):
         ex.cumulative_effects([1, 2], "y", control="A")
+
+
+# --------------------------------------------------------------------------- constant metric
+def _segmented():
+    return pd.DataFrame({"variant": ["A", "B"] * 6,
+                         "converted": [0, 0, 1, 0, 0, 1] + [0] * 6,
+                         "value": [0, 0, 1.0, 0, 0, 2] + [3.0] * 6,
+                         "seg": ["x"] * 6 + ["y"] * 6})
+
+
+def test_analyze_reports_a_metric_constant_in_one_segment_as_untested():
+    r = ex.analyze(_segmented(), control="A", metrics=["converted", "value"], segment="seg")
+    untested = [c for c in r.comparisons if "not_tested" in c.details]
+    assert sorted(c.metric for c in untested) == ["converted | seg=y", "value | seg=y"]
+    assert all(np.isnan(c.pvalue) and np.isnan(c.pvalue_adjusted) for c in untested)
+    assert [c.effect for c in untested] == [0.0, 0.0]
+    # the others are tested and adjusted over a family of 4
+    tested = [c for c in r.comparisons if c.effect_type == "difference" and c not in untested]
+    assert len(tested) == 4 and all(np.isfinite(c.pvalue_adjusted) for c in tested)
+    notes = " ".join(r.tests.notes)
+    assert "value | seg=y B vs A: not tested" in notes and "family of 4" in notes
+    import json
+    json.dumps(r.to_dict(), allow_nan=False)
+
+
+def test_a_metric_constant_everywhere_is_reported_with_nothing_adjusted():
+    t = pd.DataFrame({"variant": ["A", "B"] * 3, "converted": [0] * 6})
+    r = ex.analyze(t, control="A")
+    assert np.isnan(r.tests.pvalue) and "nothing was adjusted" in " ".join(r.tests.notes)
+
+
+def test_single_tests_still_refuse_a_metric_without_variation():
+    t = _segmented().query("seg == 'y'")
+    with pytest.raises(ValidationError, match="zero variance.*nothing to test"):
+        ex.compare_means(t, "value", control="A")
+    with pytest.raises(ValidationError, match="zero variance.*nothing to test"):
+        ex.compare_proportions(t, "converted", control="A")
