@@ -662,6 +662,13 @@ class EventLog:
                     "values must be >= 0. Record refunds as a separate column or net them "
                     "before building the log."
                 )
+            with np.errstate(over="ignore"):  # a sum beyond 1.8e308 is inf, refused here
+                total = float(np.sum(v[~np.isnan(v)]))
+            if not total <= 1e300:  # the path tables' limit: every consumer's sums stay finite
+                raise ValidationError(
+                    f"column {c['value']!r} (value) adds up to more than 1e300, which leaves no "
+                    "room for sums and bootstrap resamples; express it in larger units."
+                )
             frame["value"] = v + 0.0  # -0.0 and 0.0 are one value: keep one of them
 
         covs = [data[src] for src in self._cov_sources]
