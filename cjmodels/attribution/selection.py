@@ -41,12 +41,16 @@ class OrderSelection:
         Order with the lowest held-out log-loss.
     one_se_order : int
         Smallest order within one standard error of the best (a more conservative choice).
+    notes : tuple of str
+        Why a score is undefined (NaN): folds without held-out journeys, or held-out journeys
+        of one outcome only (no AUC).
     """
 
     table: pd.DataFrame
     best_order: int
     one_se_order: int
     params: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> pd.DataFrame:
         return self.table.reset_index()
@@ -57,6 +61,7 @@ class OrderSelection:
             "one_se_order": self.one_se_order,
             "table": to_jsonable(self.table),
             "params": to_jsonable(self.params),
+            "notes": list(self.notes),
         }
 
     def plot(self, ax: Any = None) -> Any:
@@ -151,30 +156,50 @@ def select_order(
         raise ValidationError("cross-validation splits journeys: the counts must be integers.")
     rng = as_generator(random_state)
     folds = np.stack([rng.multinomial(k, np.full(n_splits, 1.0 / n_splits)) for k in wi])
+    # a fold is scored when it holds journeys and the other folds do too
+    scored = [f for f in range(n_splits)
+              if folds[:, f].sum() > 0 and (wi - folds[:, f]).sum() > 0]
+    if not scored:
+        raise ValidationError(
+            f"{int(wi.sum())} journeys are too few for {n_splits}-fold cross-validation: no fold "
+            "has held-out journeys and training journeys both; pass fewer n_splits or more data."
+        )
+    notes = []
+    if len(scored) < n_splits:
+        notes.append(f"{n_splits - len(scored)} of {n_splits} folds held no journeys (or all of "
+                     "them) and were not scored.")
+    if len(scored) < 2:
+        notes.append("log_loss_se is undefined (NaN): fewer than two folds were scored.")
     rows = []
     for k in orders:
         enc = encode_states(data, k, collapse_repeats)
         ll, auc = [], []
-        for f in range(n_splits):
+        for f in scored:
             test = folds[:, f].astype(float)
             train = w - test
             a, b = _scores(enc, data, train, test, prior)
             ll.append(a)
             auc.append(b)
         ins_ll, ins_auc = _scores(enc, data, w, w, prior)
+        ok_auc = [x for x in auc if not np.isnan(x)]
         rows.append({
             "order": k,
             "log_loss": float(np.mean(ll)),
-            "log_loss_se": float(np.std(ll, ddof=1) / np.sqrt(n_splits)),
-            "auc": float(np.nanmean(auc)),
+            "log_loss_se": (float(np.std(ll, ddof=1) / np.sqrt(len(ll))) if len(ll) > 1
+                            else float("nan")),
+            "auc": float(np.mean(ok_auc)) if ok_auc else float("nan"),
             "in_sample_log_loss": ins_ll,
             "in_sample_auc": ins_auc,
             "n_states": enc.n_states,
         })
     table = pd.DataFrame(rows).set_index("order")
     best = int(table["log_loss"].idxmin())
-    limit = table.loc[best, "log_loss"] + table.loc[best, "log_loss_se"]
+    se = table.loc[best, "log_loss_se"]
+    limit = table.loc[best, "log_loss"] + (se if np.isfinite(se) else 0.0)
     one_se = int(table.index[table["log_loss"] <= limit].min())
     params = {"orders": orders, "n_splits": n_splits, "collapse_repeats": collapse_repeats,
               "prior": prior}
-    return OrderSelection(table, best, one_se, params)
+    if table["auc"].isna().any():
+        notes.append("auc is undefined (NaN) where every held-out fold has journeys of one "
+                     "outcome only (all converting or none).")
+    return OrderSelection(table, best, one_se, params, tuple(notes))

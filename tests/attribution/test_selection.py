@@ -58,3 +58,18 @@ def test_deterministic(ref_tables):
     a = select_order(ref_tables["random"], orders=(1, 2), random_state=3).table
     b = select_order(ref_tables["random"], orders=(1, 2), random_state=3).table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_folds_without_a_score_are_noted_not_warned():
+    # fuzz: two journeys in five folds -> empty folds and no AUC; numpy's "mean of empty
+    # slice" escaped before. Now the unscored folds and the undefined AUC are notes.
+    import json
+    import warnings
+
+    pt = pd.DataFrame({"path": ["a", "b > a"], "total_conversions": [1, 0], "total_null": [0, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sel = select_order(pt, orders=(1, 2), n_splits=5)
+    assert sel.table["auc"].isna().all() and np.isfinite(sel.table["log_loss"]).all()
+    assert any("not scored" in n for n in sel.notes) and any("auc" in n for n in sel.notes)
+    json.dumps(sel.to_dict(), allow_nan=False)
