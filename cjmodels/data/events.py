@@ -92,9 +92,10 @@ _NONE = np.array([None], dtype=object)
 def _factorize(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
     """``pd.factorize`` (missing values coded -1) that keeps every string exactly.
 
-    pandas hashes an object array of strings as C strings, which end at the first NUL
-    character, so ``"a"`` and ``"a\x00"`` would get one code. A leading ``None`` makes it hash
-    the Python objects instead (equal speed); the ``None`` is dropped from the codes.
+    pandas hashes an object array made only of strings as C strings, which end at the first
+    NUL character, so ``"a"`` and ``"a\x00"`` would get one code; an array with a missing value
+    is hashed as Python objects, exactly. So a leading ``None`` is added (and its code dropped)
+    unless a missing value already shows among the first rows (then no copy is needed).
     """
     dtype = getattr(values, "dtype", None)
     if (isinstance(dtype, np.dtype) and dtype.kind == "O") or (
@@ -103,6 +104,8 @@ def _factorize(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
         arr = values if isinstance(values, np.ndarray) else np.asarray(
             values.to_numpy(dtype=object, na_value=None) if isinstance(dtype, pd.StringDtype)
             else values, dtype=object)
+        if pd.isna(arr[:1000]).any():
+            return pd.factorize(arr, sort=sort, use_na_sentinel=True)
         codes, uniques = pd.factorize(np.concatenate([_NONE, arr]), sort=sort,
                                       use_na_sentinel=True)
         return codes[1:], uniques

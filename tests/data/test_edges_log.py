@@ -167,6 +167,13 @@ def test_labels_of_one_type_are_their_str(values, labels):
     assert rev.codes("channel")[1].tolist() == labels
 
 
+@pytest.mark.parametrize("values", [[None, "a", "a\x00"], ["a", np.nan, "a\x00"]])
+def test_nul_labels_stay_distinct_next_to_missing_values(values):
+    # a column with a missing value takes another hash path in pandas
+    log = EventLog(_log(channel=["c"] * 3, stage=pd.Series(values, dtype=object)))
+    assert log.codes("stage")[1].tolist() == ["a", "a\x00"]
+
+
 @pytest.mark.parametrize("dtype", ["int64", "Int64", "float64", "category", "string"])
 def test_typed_label_columns(dtype):
     vals = pd.Series([3, 1, 3], dtype="int64")
