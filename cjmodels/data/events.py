@@ -417,11 +417,18 @@ class EventLog:
         The events, in any row order. It is not modified.
     customer, timestamp : str
         Columns with the customer id and the event time (datetime, parseable strings, or numbers
-        in a unit of your choice).
+        in a unit of your choice). Customer ids of mixed types (``1`` and ``"1"``) are refused.
+        Integer times stay exact int64 (also Python ints in an object column); floats stay
+        floats. Time strings with one UTC offset keep it; strings with several offsets (a
+        daylight-saving change) are converted to UTC with a warning; a mix of strings with and
+        without an offset is refused.
     event : str or None
         Column with the event type, one of ``event_types``. ``None`` declares every row a touch.
     channel, stage, value : str or None
         Columns with the touch channel, the journey stage and the monetary value of conversions.
+        Channel and stage labels are kept exactly as the ``str`` of their values (ints give
+        ``"1"``, floats ``"1.0"``, bools ``"True"``; blanks and NUL characters kept); a label
+        column that mixes types is refused, since ``1``, ``1.0`` and ``True`` would merge.
     covariates : sequence of str, optional
         Further columns to carry along; by default every other column.
     scheme : str or StageScheme, optional
@@ -431,7 +438,8 @@ class EventLog:
         Journeys still open at ``observation_end`` are censored.
     event_types : sequence of str, optional
         Allowed event types; default :data:`EVENT_TYPES`. Ties at equal timestamps are broken in
-        this order, then by channel and stage, so results do not depend on row order.
+        this order, then by stage, channel, value and the covariates (a missing value first), so
+        results do not depend on row order.
 
     Attributes
     ----------
