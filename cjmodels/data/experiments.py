@@ -156,7 +156,9 @@ def experiment_table(
     events : EventLog or pandas.DataFrame
         The event log; a DataFrame is validated with ``log_options``.
     variant : str
-        Column holding the arm on assignment rows.
+        Column holding the arm on assignment rows. Arms are labels, kept exactly as the ``str``
+        of their values (``1`` gives ``"1"``, ``1.0`` gives ``"1.0"``); a column whose
+        assignment rows mix types (``1`` and ``"1"``) is refused.
     pre_period : time span, optional
         Length of the pre-period (a Timedelta, a string such as ``"28D"``, or a number of
         ``unit``; a number for numeric timestamps). Default: all history before assignment.
