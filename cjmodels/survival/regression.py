@@ -154,13 +154,55 @@ def _require_events(df: pd.DataFrame, event: str, what: str) -> None:
         )
 
 
-def _fit_quietly(fn: Any, what: str) -> Any:
+def _degenerate_covariates(df: pd.DataFrame | None, covs: Sequence[str]) -> str:
+    """Name the covariates that make the information matrix singular: constant ones, and
+    those that are linear combinations of the covariates before them."""
+    if df is None or not covs:
+        return ""
+    x = df[list(covs)].to_numpy(dtype=float)
+    with np.errstate(all="ignore"):
+        x = x - x.mean(axis=0)
+        scale = np.abs(x).max(axis=0)
+        x = x / np.where(scale > 0, scale, 1.0)
+    if not np.isfinite(x).all():
+        return ""
+    constant = [c for c, sc in zip(covs, scale, strict=True) if not sc > 0]
+    collinear, kept = [], []
+    for j, c in enumerate(covs):
+        if c in constant:
+            continue
+        if np.linalg.matrix_rank(x[:, [*kept, j]]) <= len(kept):
+            collinear.append(c)
+        else:
+            kept.append(j)
+    parts = []
+    if constant:
+        parts.append(f"covariates {constant} are constant")
+    if collinear:
+        parts.append(f"covariates {collinear} are linear combinations of the others")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + ", so their effects cannot be told apart: drop them. "
+
+
+def _fit_quietly(
+    fn: Any, what: str, data: pd.DataFrame | None = None, covariates: Sequence[str] = (),
+) -> Any:
     from lifelines.exceptions import ConvergenceError as LifelinesConvergenceError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=RuntimeWarning)
             return fn()
+    except np.linalg.LinAlgError:
+        raise ConvergenceError(
+            f"{what} failed: its information matrix is singular. "
+            + (_degenerate_covariates(data, covariates) or
+               "Check for covariates that are constant or collinear, or that are constant "
+               "among the customers with events. ")
+            + "A small penalizer (e.g. 0.01) also makes the fit possible."
+        ) from None
     except LifelinesConvergenceError as exc:
         raise ConvergenceError(
             f"{what} did not converge ({str(exc).splitlines()[0]}). Remedies: check for "
@@ -234,7 +276,7 @@ def cox_ph(
         lambda: cph.fit(df, duration_col=duration, event_col=event, strata=strata_l or None,
                         weights_col=weights, cluster_col=cluster, entry_col=entry_col,
                         robust=cluster is not None),
-        "Cox regression",
+        "Cox regression", df, covs,
     )
     cph._cj_data = df.drop(columns=[c for c in [cluster] if c])
     w = df[weights].to_numpy(float) if weights else np.ones(len(df))
@@ -278,11 +320,12 @@ def cox_time_varying(
         )
     strata_l = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
     df = d[list(dict.fromkeys([id, start, stop, event, *covs, *strata_l]))]
+    _require_events(df, event, "time-varying Cox regression")
     ctv = CoxTimeVaryingFitter(penalizer=penalizer, alpha=alpha)
     _fit_quietly(
         lambda: ctv.fit(df, id_col=id, start_col=start, stop_col=stop, event_col=event,
                         strata=strata_l or None),
-        "time-varying Cox regression",
+        "time-varying Cox regression", df, covs,
     )
     return RegressionResult("cox_time_varying", _table(ctv, True), float(ctv.log_likelihood_),
                             float("nan"), float(df[id].nunique()), float(df[event].sum()), alpha,
@@ -327,7 +370,7 @@ def aft(
     _require_events(df, event, f"AFT ({distribution}) regression")
     f = cls(penalizer=penalizer, alpha=alpha)
     _fit_quietly(lambda: f.fit(df, duration_col=duration, event_col=event, weights_col=weights),
-                 f"AFT ({distribution}) regression")
+                 f"AFT ({distribution}) regression", df, covs)
     w = df[weights].to_numpy(float) if weights else np.ones(len(df))
     return RegressionResult(f"aft_{distribution}", _table(f, False), float(f.log_likelihood_),
                             float(f.concordance_index_), float(w.sum()),

@@ -128,3 +128,20 @@ def test_bad_input():
         cox_ph(LUNG.assign(g="a"), ["g"], **KW)
     with pytest.raises(ValidationError, match="zero or negative"):
         aft(LUNG.assign(time=LUNG["time"] - 5), ["age"], **KW)
+
+
+def test_singular_fit_names_the_collinear_covariates():
+    # fuzz finding 12: two covariates equal on every row -> scipy's LinAlgError escaped from
+    # cox_time_varying; and a log without any event gave a KeyError inside lifelines
+    from cjmodels.errors import ConvergenceError
+    from cjmodels.survival import counting_process
+
+    df = pd.DataFrame({"customer_id": [0, 0, 0, 1, 0], "timestamp": [0, 0, 0, 0, 1],
+                       "event": ["touch"] * 4 + ["conversion"], "channel": ["a"] * 4 + [None],
+                       "score": [0, 0, 0, 1, 0], "size": [0.0, 0, 0, 1, 0]})
+    cp = counting_process(df, covariates=["score", "size"])
+    with pytest.raises(ConvergenceError, match=r"Covariates \['size'\] are linear combinations"):
+        cox_time_varying(cp, ["score", "size"])
+    none = df.assign(event=["touch"] * 5, channel=["a"] * 5)
+    with pytest.raises(ValidationError, match="has no events"):
+        cox_time_varying(counting_process(none, covariates=["score"]), ["score"])
