@@ -190,8 +190,8 @@ UNTESTED: ContextVar[list[str] | None] = ContextVar("cjmodels_untested", default
 
 def untested(reason: str, effect: float, method: str, **common: Any) -> Comparison:
     """An arm whose metric does not vary (``reason`` says how): raise a ValidationError, or,
-    inside :func:`~cjmodels.experiments.analyze`, return the difference without p-value or
-    interval and record why in the analysis notes."""
+    inside :func:`~cjmodels.experiments.analyze`, return the difference (of the unadjusted
+    means) without p-value or interval and record why in the analysis notes."""
     metric = common["metric"]
     sink = UNTESTED.get()
     if sink is None:

@@ -259,10 +259,15 @@ def _comparisons(
         common = dict(metric=metric, arm=arm, control=control,
                       control_value=est["estimate"][ci], arm_value=est["estimate"][a],
                       n_control=n[ci], n_arm=n[a], alpha=alpha, alternative=alternative)
-        if not se > 0:
+        # a metric without variation in both arms stays untested with covariates too: its
+        # adjusted variance, theta**2 var(X) from a slope pooled over other arms, is not a
+        # variance of the metric (and the variance reduction would divide by 0)
+        if not (se > 0 and est["variance_raw"][a] + est["variance_raw"][ci] > 0):
+            raw_c, raw_t = est["estimate_raw"][ci], est["estimate_raw"][a]
             comps.append(untested(
                 f"has zero variance in arms {control!r} and {arm!r} (every customer has the "
-                "same value)", d, method, **common))
+                "same value)", raw_t - raw_c, method,
+                **{**common, "control_value": raw_c, "arm_value": raw_t}))
             continue
         if distribution == "t":
             # Welch-Satterthwaite, in shares of the total variance (no overflow of squares)

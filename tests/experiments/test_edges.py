@@ -191,3 +191,17 @@ def test_single_tests_still_refuse_a_metric_without_variation():
         ex.compare_means(t, "value", control="A")
     with pytest.raises(ValidationError, match="zero variance.*nothing to test"):
         ex.compare_proportions(t, "converted", control="A")
+
+
+def test_cuped_on_a_metric_constant_in_two_arms_is_untested_not_a_division_by_zero():
+    # found by the fuzz suite (explore profile): 'converted' is 1 in arm A and 0 in arm C, so
+    # its raw variance is 0 there, while the slope pooled over arm B makes the adjusted one > 0
+    t = pd.DataFrame({"variant": ["A", "B", "B", "A", "C", "B", "C", "A", "B", "B"],
+                      "converted": [1, 1, 0, 1, 0, 1, 0, 1, 0, 0],
+                      "pre": [0.0, 2.5, 1e-300, 2.5, 1e-300, 2.5, 0.0, 1e-300, 1e-300, 2.5]})
+    with pytest.raises(ValidationError, match="zero variance in arms 'A' and 'C'"):
+        ex.compare_means(t, "converted", control="A", covariates="pre")
+    r = ex.analyze(t, control="A", metrics="converted", covariates="pre")
+    c = r.tests.get(arm="C", effect_type="difference")
+    assert "not_tested" in c.details and c.effect == -1.0
+    assert np.isfinite(r.tests.get(arm="B", effect_type="difference").pvalue)
