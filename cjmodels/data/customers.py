@@ -9,6 +9,7 @@ Marketing Research 42(4), 2005), the same as ``summary_data_from_transaction_dat
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -32,7 +33,10 @@ def _check_period(period: Any, log: EventLog) -> Any:
                 f"period == {period!r}, must be a positive number: this log's timestamps are "
                 "numbers, so periods are bins [k * period, (k + 1) * period) of that axis."
             )
-        return float(check_scalar(period, "period", gt=0))
+        period_f = float(period)  # also ints beyond int64
+        if not math.isfinite(period_f):
+            raise ValidationError(f"period == {period!r}, must be a finite positive number.")
+        return float(check_scalar(period_f, "period", gt=0))
     ok = isinstance(period, str)
     if ok:
         try:

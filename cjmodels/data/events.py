@@ -1194,7 +1194,13 @@ class EventLog:
                 return span_f
             return max(min(math.floor(span_f), 2**63 - 1), -(2**63))
         if isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(d, bool):
-            span = pd.Timedelta(float(d), unit="D")  # a bare number counts days
+            days = float(d)
+            try:
+                span = pd.Timedelta(days, unit="D")  # a bare number counts days
+            except (ValueError, OverflowError):  # beyond ~292 years (or inf): longer than any gap
+                if days > 0:
+                    return 2**63 - 1
+                raise ValidationError(f"{d!r} is not a positive time span.") from None
         else:
             self.duration(d)  # raises a clear error for what is not a span
             span = as_timedelta(d)

@@ -8,6 +8,7 @@ that variance-reduction methods such as CUPED use.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from typing import Any
@@ -55,7 +56,13 @@ def _span(log: EventLog, value: Any, name: str, unit: str) -> float | int | None
             out = int(value) if isinstance(value, numbers.Integral) else int(out)
     else:
         if is_number:  # a bare number counts in `unit`
-            td = pd.Timedelta(float(value) * _unit_ns(unit), unit="ns")
+            try:
+                td = pd.Timedelta(float(value) * _unit_ns(unit), unit="ns")
+            except (ValueError, OverflowError):  # inf, NaN or beyond ~292 years
+                raise ValidationError(
+                    f"{name} == {value!r}, must be a finite positive time span (at most about "
+                    f"292 years); leave {name} out for no limit."
+                ) from None
         else:
             if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
                 raise ValidationError(
@@ -109,7 +116,7 @@ def _relative_end(log: EventLog, end: Any) -> float | int:
                 rel = int(end) - int(start)
             elif np.isfinite(rel) and float(end).is_integer():
                 rel = int(float(end)) - int(start)
-        if not np.isfinite(rel):
+        if not math.isfinite(float(rel)):
             raise ValidationError(f"end == {end!r}, must be a finite number.")
     else:
         try:

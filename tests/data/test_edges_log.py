@@ -507,3 +507,22 @@ def test_odd_inputs_give_a_result_or_our_error(name, df):
                 call()
             except ValidationError:
                 pass
+
+
+def test_spans_beyond_the_nanosecond_range():
+    from cjmodels.data import experiment_table, rfm_summary
+
+    df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "event": ["assignment", "conversion"] * 2,
+                       "timestamp": pd.to_datetime(["2025-01-01", "2025-01-09"] * 2),
+                       "variant": ["A", None, "B", None], "value": [0, 1.0, 0, 2.0]})
+    # an infinite timeout or lookback never ends a journey or drops a touch
+    pd.testing.assert_frame_equal(journeys(df, timeout=np.inf, lookback=1e300), journeys(df),
+                                  check_like=True, check_exact=True, check_flags=False)
+    with pytest.raises(ValidationError, match="window == inf.*leave window out"):
+        experiment_table(df, window=np.inf)
+    num = df.assign(timestamp=[0, 8, 0, 8])
+    with pytest.raises(ValidationError, match="after the log's observation_end"):
+        experiment_table(num, end=2**70)
+    with pytest.raises(ValidationError, match="period"):
+        rfm_summary(num, period=np.inf)
+    assert rfm_summary(num, period=2**70)["frequency"].tolist() == [0, 0]
