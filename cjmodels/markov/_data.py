@@ -334,6 +334,14 @@ def counts_from_table(
         raise ValidationError(
             f"column 'count' must be finite and >= 0; rows {t.index[bad][:5].tolist()} are not."
         )
+    with np.errstate(over="ignore"):  # a sum beyond 1.8e308 is inf, refused here
+        total = float(c.sum())
+    if total > 2.0**53:  # the path tables' limit
+        raise ValidationError(
+            f"column 'count' adds up to {total:.3g} transitions, more than 2**53 (about 9.0e15), "
+            "above which they cannot be counted exactly; scale them down (the transition "
+            "probabilities do not change)."
+        )
     t["count"] = c
     t = t.loc[c > 0]
     if start in absorbing:

@@ -189,3 +189,15 @@ def test_summary_repr_to_dict_json():
     assert "FittedChain(order=1" in repr(fit)
     json.dumps(fit.to_dict())
     assert fit.summary().shape[0] == 4
+
+
+def test_counts_beyond_exact_integers_are_refused():
+    # fuzz (test_counts_from_table): a count of 1e300 reached statsmodels' Wilson interval,
+    # whose squares overflowed with numpy's warning; the path tables' 2**53 limit applies
+    from cjmodels.markov import counts_from_table
+
+    with pytest.raises(ValidationError, match=r"more than 2\*\*53"):
+        counts_from_table({("(start)", "a"): 1e300, ("a", "(conversion)"): 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        counts_from_table({("(start)", "a"): 2.0**52, ("a", "(conversion)"): 2.0**52})
