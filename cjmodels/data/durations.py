@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
-from cjmodels.data.events import EventLog, as_event_log
+from cjmodels.data.events import EventLog, _factorize, as_event_log
 from cjmodels.errors import ValidationError
 
 __all__ = [
@@ -382,8 +382,10 @@ def _finish_counts(rows: pd.DataFrame, attrs: dict[str, Any], by_first_channel: 
     # missing first channel and purchases (no censor reason) sort first
     key_ch = rows["first_channel"].map(lambda x: "" if x is None else "~" + str(x))
     key_reason = rows["censor_reason"].map(lambda x: "" if x is None else str(x))
-    order = np.lexsort((key_reason.to_numpy(dtype=str), rows["event"].to_numpy(),
-                        rows["duration"].to_numpy(), key_ch.to_numpy(dtype=str)))
+    # ranks of the exact strings (numpy str arrays would drop trailing NUL characters)
+    order = np.lexsort((_factorize(key_reason.to_numpy(dtype=object), sort=True)[0],
+                        rows["event"].to_numpy(), rows["duration"].to_numpy(),
+                        _factorize(key_ch.to_numpy(dtype=object), sort=True)[0]))
     rows = rows.iloc[order].reset_index(drop=True)
     if not by_first_channel:
         rows = rows.drop(columns="first_channel")
@@ -414,7 +416,20 @@ def _finish_counts(rows: pd.DataFrame, attrs: dict[str, Any], by_first_channel: 
 
 def _count(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Customers (rows) per distinct ``keys``, with missing label keys kept as ``None``."""
-    out = rows.groupby(keys, dropna=False, sort=False).size().rename("customers").reset_index()
+    # label keys grouped on exact codes: pandas would hash "a" and "a\x00" alike
+    labels: dict[str, np.ndarray] = {}
+    coded = {}
+    for k in keys:
+        if rows[k].dtype == object:
+            codes, uniques = _factorize(rows[k].to_numpy(dtype=object))
+            coded[k] = codes
+            labels[k] = np.append(np.asarray(uniques, dtype=object), None)  # -1: None
+        else:
+            coded[k] = rows[k].to_numpy()
+    out = (pd.DataFrame(coded, index=rows.index).groupby(keys, dropna=False, sort=False).size()
+           .rename("customers").reset_index())
+    for k, lab in labels.items():
+        out[k] = pd.Series(lab[out[k].to_numpy(dtype=np.int64)], dtype=object)
     for col in ("first_channel", "censor_reason"):  # NaN keys back to None
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     out["customers"] = out["customers"].astype(np.int64)

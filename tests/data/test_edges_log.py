@@ -526,3 +526,17 @@ def test_spans_beyond_the_nanosecond_range():
     with pytest.raises(ValidationError, match="period"):
         rfm_summary(num, period=np.inf)
     assert rfm_summary(num, period=2**70)["frequency"].tolist() == [0, 0]
+
+
+def test_nul_labels_and_ids_stay_apart_in_counts_and_customers():
+    from cjmodels.data import first_purchase_counts
+
+    df = pd.DataFrame({"customer_id": ["c", "c\x00", "c", "c\x00"], "timestamp": [0, 0, 1, 1],
+                       "event": ["touch", "touch", "conversion", "conversion"],
+                       "channel": ["a", "a\x00", None, None]})
+    log = EventLog(df)
+    assert log.customers.tolist() == ["c", "c\x00"]
+    assert log.events["customer_id"].tolist() == ["c", "c", "c\x00", "c\x00"]
+    counts = first_purchase_counts(df)
+    assert counts["first_channel"].tolist() == ["a", "a\x00"]
+    assert counts["customers"].tolist() == [1, 1]
