@@ -528,7 +528,13 @@ def journeys(
         ``customer_id``, ``journey`` (1, 2, ... within customer), ``start``, ``end``,
         ``outcome`` (conversion / drop_out / censored), ``n_touches``, ``value`` (conversion
         value), ``path`` (channels joined by ``" > "``) when the log has channels, and
-        ``stages`` when it has stages. ``attrs`` hold the settings and counts.
+        ``stages`` when it has stages. ``attrs`` hold the settings and counts that account
+        for every event of the log: ``touches_in_journeys + touches_outside_lookback`` touches,
+        one conversion per converted journey, ``stop_events_ending_journeys +
+        stop_events_outside_journeys`` drop-outs and churns, and ``other_events`` (subscribe,
+        assignment, ...), which never enter a journey; ``customers_without_journey`` counts the
+        customers with no touch and no conversion. A log with no touch and no conversion at all
+        raises a :class:`~cjmodels.errors.ValidationError`.
 
     Examples
     --------
