@@ -202,6 +202,10 @@ _OFFSET_PATTERN = (
     r"(?P<off>[zZ]|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}(?::?\d{2})?)\s*$"
 )
 _OFFSET_RE = re.compile(_OFFSET_PATTERN)
+#: The offset at the end of a string known to carry one.
+_TAIL_RE = re.compile(
+    r"(?P<off>[zZ]|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}(?::?\d{2})?)\s*$"
+)
 
 
 def _offset_text(off: str) -> str:
@@ -236,20 +240,27 @@ def _utc_offsets(col: pd.Series, text: bool) -> tuple[np.ndarray, list[str]]:
     other object columns (datetime objects) per distinct value.
     """
     if text:
-        found = None
+        # a boolean scan of every row, then the offsets of the distinct string ends only (the
+        # offsets matter only when every row has one: a mix is refused)
+        aware = tails = None
         try:
             import pyarrow as pa
             import pyarrow.compute as pc
 
             arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-            off = pc.struct_field(pc.extract_regex(arr, _OFFSET_PATTERN), [0])
-            found = pd.Series(off.to_numpy(zero_copy_only=False), index=col.index)
+            aware = pc.fill_null(pc.match_substring_regex(arr, _OFFSET_PATTERN), False)
+            aware = aware.to_numpy(zero_copy_only=False)
+            tails = pc.unique(pc.utf8_slice_codeunits(arr, -12)).to_pylist()
         except (ImportError, TypeError, ValueError, ArithmeticError, NotImplementedError):
-            found = None  # no pyarrow, or values it does not take: the pandas scan below
-        if found is None:
-            found = col.astype(object).str.extract(_OFFSET_PATTERN, expand=False)
-        aware = found.notna().to_numpy()
-        distinct = pd.unique(found[aware])
+            aware = None  # no pyarrow, or values it does not take: the pandas scan below
+        if aware is None:
+            obj = col.astype(object)
+            aware = obj.str.contains(_OFFSET_PATTERN, regex=True, na=False).to_numpy(dtype=bool)
+            tails = pd.unique(obj.str[-12:]).tolist()
+        if not aware.any():
+            return aware, []
+        found = (_TAIL_RE.search(t) for t in tails if isinstance(t, str))
+        distinct = [m.group("off") for m in found if m]
     else:
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
         offs: list[Any] = []
