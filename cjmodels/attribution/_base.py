@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -194,10 +195,15 @@ class AttributionModel(ABC):
             raise ValidationError("no bootstrap replicate had a conversion; use more data.")
         table = res.table.copy()
         arrays = {q: np.vstack(v) for q, v in reps.items()}
+        few = False
         for q, a in arrays.items():
-            table[f"{q}_ci_low"] = np.nanquantile(a, alpha / 2, axis=0)
-            table[f"{q}_ci_high"] = np.nanquantile(a, 1 - alpha / 2, axis=0)
-            table[f"{q}_se"] = np.nanstd(a, axis=0, ddof=1)
+            n_ok = (~np.isnan(a)).sum(axis=0)
+            few = few or bool((n_ok < 2).any())
+            with warnings.catch_warnings():  # columns with < 2 replicates: NaN, noted below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                table[f"{q}_ci_low"] = np.nanquantile(a, alpha / 2, axis=0)
+                table[f"{q}_ci_high"] = np.nanquantile(a, 1 - alpha / 2, axis=0)
+                table[f"{q}_se"] = np.where(n_ok >= 2, np.nanstd(a, axis=0, ddof=1), np.nan)
         info = {
             **res.info,
             "n_boot": n_boot,
@@ -205,6 +211,12 @@ class AttributionModel(ABC):
             "alpha": alpha,
             "replicates_skipped": skipped,
         }
+        if few:
+            info["bootstrap_note"] = (
+                "some quantities are defined in fewer than two bootstrap replicates, so their "
+                "standard error is NaN (and their interval too when none has them); use a "
+                "larger n_boot or more data."
+            )
         return Attribution(
             res.model, table, res.total_conversions, res.total_value, res.params, info,
             res.tables, arrays, res.conversions_without_touches, res.value_without_touches,

@@ -278,8 +278,10 @@ def ground_truth_comparison(
             row["truth_in_share_interval"] = float(np.mean((lo <= tt) & (tt <= hi)))
             reps = np.array([_metrics(s, t) for s in res.replicates["share"]])
             for j, k in enumerate(("tv_distance", "spearman", "credit_to_null_channels")):
-                row[f"{k}_ci_low"] = float(np.nanquantile(reps[:, j], alpha / 2))
-                row[f"{k}_ci_high"] = float(np.nanquantile(reps[:, j], 1 - alpha / 2))
+                ok = reps[:, j][~np.isnan(reps[:, j])]  # none defined: NaN, without a warning
+                row[f"{k}_ci_low"] = float(np.quantile(ok, alpha / 2)) if len(ok) else np.nan
+                row[f"{k}_ci_high"] = (float(np.quantile(ok, 1 - alpha / 2)) if len(ok)
+                                       else np.nan)
         rows[label] = row
         shares[label] = share
     table = pd.DataFrame(rows).T

@@ -80,3 +80,20 @@ def test_coverage_of_removal_effect_intervals(n_sims):
     cover = hits / n_sims
     lo = 0.8 if n_sims < 100 else 0.92  # 0.8: about 3 binomial sd below 0.95 at 25 runs
     assert (cover >= lo).all() and (cover <= 1.0).all(), cover
+
+
+def test_one_replicate_left_gives_nan_se_with_a_note_not_a_numpy_warning():
+    # fuzz (ground_truth_comparison, n_boot=2 with one replicate skipped): numpy's
+    # "degrees of freedom <= 0" escaped from the standard error of a single replicate
+    import json
+    import warnings
+
+    pt = pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [2, 1], "total_null": [1, 3]})
+    m = MarkovAttribution().fit(pt)
+    share = m.result_.table["share"].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = m._with_intervals(m.result_, {"share": [share]}, 0.05, 2, "poisson", 1)
+    assert r.table["share_se"].isna().all() and "bootstrap_note" in r.info
+    assert (r.table["share_ci_low"] == r.table["share"]).all()
+    json.dumps(r.to_dict(), allow_nan=False)
