@@ -163,9 +163,10 @@ def experiment_table(
     events : EventLog or pandas.DataFrame
         The event log; a DataFrame is validated with ``log_options``.
     variant : str
-        Column holding the arm on assignment rows. Arms are labels, kept exactly as the ``str``
-        of their values (``1`` gives ``"1"``, ``1.0`` gives ``"1.0"``); a column whose
-        assignment rows mix types (``1`` and ``"1"``) is refused.
+        Column holding the arm on assignment rows. Arms are labels: told apart and counted
+        (``attrs["variants"]``) by the ``str`` of their values, which the table keeps as given;
+        a column whose assignment rows mix types (``1`` and ``"1"``, or ``1`` and ``1.0``,
+        which would merge or print alike) is refused.
     pre_period : time span, optional
         Length of the pre-period (a Timedelta, a string such as ``"28D"``, or a number of
         ``unit``; a number for numeric timestamps). Default: all history before assignment.
@@ -340,7 +341,8 @@ def experiment_table(
     table = pd.DataFrame(
         {
             "customer_id": cust_ids[k_codes],
-            "variant": pd.Series(arm_labels[first_var[keep]], dtype=object),
+            # each customer's arm as given (one type; arms are told apart by their str)
+            "variant": ev[variant].iloc[first_pos[keep]].reset_index(drop=True),
             "assigned_at": ev["timestamp"].iloc[first_pos[keep]].reset_index(drop=True),
             "converted": (n_conv > 0).astype(np.int64),
             "n_conversions": n_conv.astype(np.int64),

@@ -407,13 +407,13 @@ def test_experiment_arms_of_mixed_types_are_refused(arms):
         experiment_table(df)
 
 
-def test_experiment_arms_are_kept_as_their_str():
+def test_experiment_arms_are_kept_and_counted_by_their_str():
     from cjmodels.data import experiment_table
 
     df = pd.DataFrame({"customer_id": [1, 2, 3], "timestamp": [0, 0, 0],
                        "event": "assignment", "variant": [1, 0, 1]})
     tab = experiment_table(df)
-    assert tab["variant"].tolist() == ["1", "0", "1"]
+    assert tab["variant"].tolist() == [1, 0, 1]
     assert tab.attrs["variants"] == {"0": 1, "1": 2}
     df["variant"] = ["B", " B", "B"]  # blanks are part of the label
     assert experiment_table(df).attrs["variants"] == {" B": 1, "B": 2}
