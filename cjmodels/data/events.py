@@ -591,7 +591,7 @@ class EventLog:
                 # already coded, and every category is an event type: no pass over the rows
                 ev_codes, ev_uniques = ev.cat.codes.to_numpy(), np.array(cats, dtype=object)
             else:  # one hash pass: codes into the distinct names, checked on those names
-                ev_codes, ev_uniques = pd.factorize(ev, use_na_sentinel=True)
+                ev_codes, ev_uniques = _factorize(ev)  # "touch\x00" is not "touch"
         bad = ev_codes < 0
         if bad.any():
             raise ValidationError(
