@@ -622,10 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:  # a capability's subcommand
         handler = next(m.run for m in _capability_clis() if _owns(m, parser, args.command))
     try:
-        with warnings.catch_warnings():
-            # a warning is one line on stderr, like an error, not Python's file:line form
-            warnings.showwarning = _warning_printer(args.command)
-            return handler(args)
+        return handler(args)
     except BrokenPipeError:  # the reader went away (| head): stop quietly, as other tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -646,15 +643,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _warning_printer(command: str) -> Any:
-    """A ``warnings.showwarning`` that prints ``cjmodels COMMAND: warning: ...`` on one line."""
+def console(argv: Sequence[str] | None = None) -> int:
+    """The installed ``cjmodels`` program: :func:`main`, with each warning printed as one line
+    ``cjmodels COMMAND: warning: ...`` on stderr, like an error, instead of Python's
+    ``file:line: UserWarning`` form. (:func:`main` itself leaves warnings to the caller.)"""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args if not a.startswith("-")), "")
 
     def show(message: Any, category: Any, filename: Any, lineno: Any, file: Any = None,
              line: Any = None) -> None:
         text = " ".join(cli_message(str(message)).split())
         print(f"cjmodels {command}: warning: {text}", file=sys.stderr)
 
-    return show
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        return main(args)
 
 
 def _duckdb_errors() -> tuple[type[BaseException], ...]:
@@ -673,4 +676,4 @@ def _owns(mod: Any, parser: argparse.ArgumentParser, command: str) -> bool:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(console())

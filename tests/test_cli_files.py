@@ -356,7 +356,9 @@ def test_warnings_are_one_line_on_stderr(tmp_path, capsys):
     p = tmp_path / "na.csv"
     p.write_text("customer_id,timestamp,event,channel\n1,2025-01-01,touch,NA\n"
                  "1,2025-01-02,touch,email\n")
-    assert main(["validate", str(p)]) == 0
+    from cjmodels.cli import console  # the installed program
+
+    assert console(["validate", str(p)]) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("cjmodels validate: warning: ")
     assert "'NA'" in err[0] and "kept as text labels" in err[0]

@@ -415,7 +415,7 @@ def _settle_missing_words(df: pd.DataFrame, name: str, exact: Sequence[str] = ()
     """
     for col in df.columns:
         s = df[col]
-        if s.dtype != object or col in exact:
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)) or col in exact:
             continue
         words = s.isin(_MISSING_WORDS).to_numpy()
         if not words.any():

@@ -200,7 +200,8 @@ def test_blank_channel_is_refused_by_the_path_table():
 
 
 def test_lone_surrogates_do_not_crash():
-    pt = PathTable(_table(["a > \ud800", "b"]))
+    # an object column: pandas 3's default string type cannot even hold a lone surrogate
+    pt = PathTable(_table(pd.Series(["a > \ud800", "b"], dtype=object)))
     assert pt.channels == ["a", "b", "\ud800"]
     with pytest.raises(ValidationError, match="not valid Unicode"):
         pt.to_csv("/dev/null")
