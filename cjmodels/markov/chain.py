@@ -247,13 +247,19 @@ class MarkovChain:
                 "per end state: close the loop first (see lifecycle_chain) or use the absorbing "
                 "quantities."
             )
-        k = len(self.states)
-        a = np.vstack([(self.matrix - np.eye(k)).T, np.ones(k)])
+        # transient states have probability exactly 0: solve on the closed class alone (its
+        # rows are stochastic there), so no rounding residue turns 1/pi into a huge number
+        idx = np.array([self.index(s) for s in closed[0]], dtype=int)
+        sub = self.matrix[np.ix_(idx, idx)]
+        k = len(idx)
+        a = np.vstack([(sub - np.eye(k)).T, np.ones(k)])
         b = np.zeros(k + 1)
         b[-1] = 1.0
-        pi, *_ = np.linalg.lstsq(a, b, rcond=None)
-        pi = np.clip(pi, 0.0, None)
-        return pi / pi.sum()
+        sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+        sol = np.clip(sol, 0.0, None)
+        pi = np.zeros(len(self.states))
+        pi[idx] = sol / sol.sum()
+        return pi
 
     def stationary_distribution(self) -> pd.Series:
         """The unique stationary distribution ``pi = pi P`` (one closed class required).
