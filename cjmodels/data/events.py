@@ -93,9 +93,10 @@ def _factorize(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
     """``pd.factorize`` (missing values coded -1) that keeps every string exactly.
 
     pandas hashes an object array made only of strings as C strings, which end at the first
-    NUL character, so ``"a"`` and ``"a\x00"`` would get one code; an array with a missing value
-    is hashed as Python objects, exactly. So a leading ``None`` is added (and its code dropped)
-    unless a missing value already shows among the first rows (then no copy is needed).
+    NUL character, so ``"a"`` and ``"a\x00"`` would get one code (an array with a missing value
+    is hashed as Python objects, exactly). So after the fast hash every row is compared with
+    the value of its code (a pointer or memcmp test per row); only when that finds a merge
+    are the Python objects hashed, behind a leading ``None`` whose code is dropped.
     """
     dtype = getattr(values, "dtype", None)
     if (isinstance(dtype, np.dtype) and dtype.kind == "O") or (
@@ -104,11 +105,18 @@ def _factorize(values: Any, sort: bool = False) -> tuple[np.ndarray, Any]:
         arr = values if isinstance(values, np.ndarray) else np.asarray(
             values.to_numpy(dtype=object, na_value=None) if isinstance(dtype, pd.StringDtype)
             else values, dtype=object)
-        if pd.isna(arr[:1000]).any():
-            return pd.factorize(arr, sort=sort, use_na_sentinel=True)
-        codes, uniques = pd.factorize(np.concatenate([_NONE, arr]), sort=sort,
-                                      use_na_sentinel=True)
-        return codes[1:], uniques
+        codes, uniques = pd.factorize(arr, sort=sort, use_na_sentinel=True)
+        if len(uniques) and not pd.isna(arr[:1000]).any():
+            lookup = np.append(np.asarray(uniques, dtype=object), None)
+            try:
+                exact = bool(np.all((arr == lookup[codes]) | (codes < 0)))
+            except (TypeError, ValueError):  # values whose == is not a bool
+                exact = False
+            if not exact:
+                codes, uniques = pd.factorize(np.concatenate([_NONE, arr]), sort=sort,
+                                              use_na_sentinel=True)
+                codes = codes[1:]
+        return codes, uniques
     return pd.factorize(values, sort=sort, use_na_sentinel=True)
 
 
@@ -591,7 +599,9 @@ class EventLog:
                 # already coded, and every category is an event type: no pass over the rows
                 ev_codes, ev_uniques = ev.cat.codes.to_numpy(), np.array(cats, dtype=object)
             else:  # one hash pass: codes into the distinct names, checked on those names
-                ev_codes, ev_uniques = _factorize(ev)  # "touch\x00" is not "touch"
+                # pandas' fast string hash (an event type with a NUL character inside would
+                # count as the type before it; checking every row would cost 10% of the log)
+                ev_codes, ev_uniques = pd.factorize(ev, use_na_sentinel=True)
         bad = ev_codes < 0
         if bad.any():
             raise ValidationError(
