@@ -128,13 +128,23 @@ def _label_str(u: Any) -> str:
     return str(u)
 
 
+def _whole_floats(col: pd.Series, uniques: Any) -> bool:
+    """A float column whose distinct values are all whole numbers that floats hold exactly."""
+    if col.dtype.kind != "f" or not len(uniques):
+        return False
+    u = np.asarray(uniques, dtype=float)
+    return bool(np.all(np.isfinite(u) & (u == np.round(u)) & (np.abs(u) <= 2.0**53)))
+
+
 def _label_codes(
     col: pd.Series, name: Any = None, role: str = "label", index: pd.Index | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Codes of a label column into its sorted distinct labels as ``str`` (-1 where missing).
 
     Labels are kept exactly: each is the ``str`` of its value, blanks and NUL characters
-    included, so ints give ``"1"``, floats ``"1.0"``, bools ``"True"``. A column that mixes
+    included, so ints give ``"1"``, floats ``"1.5"``, bools ``"True"``; a float column of whole
+    numbers only (an integer column that pandas turned into floats because of a missing value)
+    gives ``"1"``, not ``"1.0"``. A column that mixes
     types (``1`` and ``"1"``, or ``1``, ``1.0`` and ``True``, which pandas would merge or which
     print alike) is refused with a :class:`ValidationError`. One hash pass over the rows (none
     for a categorical column); only the distinct values are converted to ``str``.
@@ -163,7 +173,11 @@ def _label_codes(
         used = np.ones(len(uniques), dtype=bool)
     # object arrays throughout: numpy str arrays would drop trailing NUL characters
     names = np.empty(len(uniques), dtype=object)
-    names[:] = [_label_str(u) for u in uniques]
+    if _whole_floats(col, uniques):
+        # pandas stores an integer column with a missing value as floats: 1.0 is the label 1
+        names[:] = [str(int(u)) for u in uniques]
+    else:
+        names[:] = [_label_str(u) for u in uniques]
     labels, remap = np.unique(names[used], return_inverse=True)  # unused categories go
     code_type = np.int8 if len(labels) < 128 else np.int16 if len(labels) < 32768 else np.int32
     lookup = np.full(len(uniques) + 1, -1, dtype=code_type)
@@ -446,7 +460,8 @@ class EventLog:
     channel, stage, value : str or None
         Columns with the touch channel, the journey stage and the monetary value of conversions.
         Channel and stage labels are kept exactly as the ``str`` of their values (ints give
-        ``"1"``, floats ``"1.0"``, bools ``"True"``; blanks and NUL characters kept); a label
+        ``"1"``, floats ``"1.5"`` and whole floats ``"1"``, bools ``"True"``; blanks and NUL
+        characters kept); a label
         column that mixes types is refused, since ``1``, ``1.0`` and ``True`` would merge.
     covariates : sequence of str, optional
         Further columns to carry along; by default every other column.

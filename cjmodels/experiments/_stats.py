@@ -403,7 +403,7 @@ def arm_codes(
             "that one column holds the arm."
         )
     # arms are labels, as in the data layer: each kept exactly as its str (ints "1", floats
-    # "1.0"); a column mixing types (1 and "1") is refused rather than merged
+    # "1.5", whole floats "1"); a column mixing types (1 and "1") is refused, never merged
     raw, labels = _label_codes(table[variant], variant, "variant", table.index)
     raw = raw.astype(np.int64)
     miss = raw < 0

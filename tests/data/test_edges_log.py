@@ -179,7 +179,17 @@ def test_typed_label_columns(dtype):
     vals = pd.Series([3, 1, 3], dtype="int64")
     col = vals.astype(str) if dtype == "string" else vals.astype(dtype)
     labels = EventLog(_log(channel=col)).codes("channel")[1].tolist()
-    assert labels == (["1.0", "3.0"] if dtype == "float64" else ["1", "3"])
+    # whole floats are integer labels: pandas makes an integer column with a gap float
+    assert labels == ["1", "3"]
+
+
+def test_float_labels_with_a_fraction_keep_their_float_form():
+    col = pd.Series([1.0, 1.5, np.nan], dtype="float64")
+    assert EventLog(_log(channel=col.fillna(2.0))).codes("channel")[1].tolist() == [
+        "1.0", "1.5", "2.0"]
+    # an integer arm column with a gap (floats to pandas) keeps its integer labels
+    stage = pd.Series([0.0, np.nan, 1.0])
+    assert EventLog(_log(channel=["c"] * 3, stage=stage)).codes("stage")[1].tolist() == ["0", "1"]
 
 
 def test_categorical_label_with_mixed_categories_is_refused():
