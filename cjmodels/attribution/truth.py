@@ -150,7 +150,8 @@ class GroundTruthComparison:
     ----------
     table : pandas.DataFrame
         Per method: ``tv_distance`` (to the true shares, 0 best, 1 worst), ``spearman`` (rank
-        correlation with the true effects), ``credit_to_null_channels`` (share of conversions
+        correlation with the true effects; NaN when the shares or the true effects are all
+        equal, where it is undefined), ``credit_to_null_channels`` (share of conversions
         given to channels with zero true effect), each with ``_ci_low`` / ``_ci_high``; with a
         bootstrap also ``truth_in_share_interval``, the fraction of channels whose true share
         lies in the method's share interval (intervals cover what the method estimates, which
@@ -203,7 +204,10 @@ def _metrics(share: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]
     t = np.clip(truth, 0, None)
     ts = t / t.sum()
     tv = 0.5 * float(np.abs(share - ts).sum())
-    rho = float(spearmanr(share, truth).statistic) if np.ptp(share) > 0 else float("nan")
+    # a rank correlation is undefined when either side does not vary (one channel, equal
+    # shares or equal true effects): NaN, as the table's description says
+    varies = np.ptp(share) > 0 and np.ptp(truth) > 0
+    rho = float(spearmanr(share, truth).statistic) if varies else float("nan")
     null = float(share[np.isclose(truth, 0.0, atol=1e-12)].sum())
     return tv, rho, null
 

@@ -74,3 +74,20 @@ def test_missing_truth():
     with pytest.raises(ValidationError, match="truth"):
         ground_truth_comparison(w.paths, w.truth["removal_effect"].drop("email"),
                                 {"last": HeuristicAttribution("last")}, n_boot=0)
+
+
+def test_rank_correlation_with_equal_true_effects_is_nan_without_a_warning():
+    # found by the fuzz suite: scipy warns that the correlation of a constant input is
+    # undefined; the table says NaN (undefined) instead, in its own words
+    import warnings
+
+    import pandas as pd
+
+    log = pd.DataFrame({"customer_id": [0, 0, 0], "timestamp": [0, 0, 1],
+                        "event": ["touch", "touch", "conversion"],
+                        "channel": ["search", "email", None]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cmp = ground_truth_comparison(log, {"search": 0.5, "email": 0.5},
+                                      {"last": HeuristicAttribution("last")}, n_boot=0)
+    assert np.isnan(cmp.table.loc["last", "spearman"])
