@@ -386,6 +386,9 @@ def read_table(
     blank = df.isna().all(axis=1).to_numpy() if df.shape[1] else None
     if blank is not None and blank.any():  # empty lines are no rows; the others keep their line
         df = df.loc[~blank]
+    if df.shape[1] == 0:
+        raise _fail(name, f"names no column on its first line: it is not a table. Export the "
+                    f"{what} again, with a header line naming the columns.")
     if len(df) == 0:
         raise _fail(name, f"has a header line ({', '.join(map(str, header))}) but no rows. "
                     f"Export the {what} again with its rows.")
@@ -446,9 +449,10 @@ def _check_short_rows(df: pd.DataFrame, p: Path, name: str, compression: str | N
     Only a row whose last field is missing can be short, so the file is scanned again (with the
     same quoting rules) only when such rows exist.
     """
-    n_header, first = len(header), header[0]
-    if n_header < 2 or not df.iloc[:, -1].isna().any():
+    n_header = len(header)
+    if n_header < 2 or df.shape[1] < 2 or not df.iloc[:, -1].isna().any():
         return
+    first = header[0]
     import pyarrow as pa
     import pyarrow.csv as pacsv
 

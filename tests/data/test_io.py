@@ -219,3 +219,13 @@ def test_missing_words_in_numeric_columns_are_missing(tmp_path):
               "1,2025-01-01,touch,email,NA\n1,2025-01-02,conversion,,20.5\n")
     df = read_table(p)
     assert df["value"].dtype == float and df["value"].isna().tolist() == [True, False]
+
+
+@pytest.mark.parametrize("blob", [b"\n\x0b\x01", b"\n\x01\t"])
+def test_control_characters_around_a_blank_first_line(tmp_path, blob):
+    # found by the long fuzz run: a file whose header splits into nothing (a vertical tab ends a
+    # line for Python's splitlines) reached the short-row check with no columns
+    p = write(tmp_path / "x.csv", blob)
+    with pytest.raises(ValidationError, match="names no column|binary data") as exc:
+        read_table(p)
+    assert str(exc.value).startswith(f"{p}: ")
