@@ -153,7 +153,7 @@ def test_read_path_table(table, sep):
         for label in (p.split(pt.separator) if p else []):
             assert ">" not in label, f"label {label!r} holds the separator after reading"
     tc = call(cd.transition_counts, pt)
-    labels = {lab for p in t["path"] for lab in (p.split(pt.separator) if p else [])}
+    labels = set(pt.channels)  # as read: trimmed around a separator without blanks
     if refused(tc):
         assert labels & {"(start)", "(conversion)", "(null)"}, (
             f"transition_counts refused a path table it read: {tc}")
