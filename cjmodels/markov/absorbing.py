@@ -39,6 +39,7 @@ from cjmodels._checks import check_scalar
 from cjmodels._json import note_undefined, to_jsonable
 from cjmodels.data.events import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
+from cjmodels.markov.chain import _reaching
 
 __all__ = ["AbsorbingAnalysis", "Funnel", "absorbing_analysis", "funnel"]
 
@@ -61,14 +62,7 @@ def _require_ends(fit, what: str) -> tuple[np.ndarray, np.ndarray]:
     never reach an end state (a closed class of stages) or ``I - Q`` is numerically singular."""
     t, a = _split(fit)
     m = fit.chain.matrix
-    reach = np.zeros(len(fit.states), dtype=bool)
-    reach[a] = True
-    adj = m > 0
-    while True:
-        new = reach | (adj & reach[None, :]).any(axis=1)
-        if (new == reach).all():
-            break
-        reach = new
+    reach = _reaching(m > 0, a)
     stuck = [fit.states[i] for i in t if not reach[i]]
     ends = [fit.states[i] for i in a]
     if stuck:

@@ -29,6 +29,18 @@ __all__ = ["MarkovChain"]
 _TOL = 1e-9
 
 
+def _reaching(adjacency: np.ndarray, targets: Any) -> np.ndarray:
+    """Which states can reach one of ``targets`` (indices) through edges of ``adjacency``
+    (``adjacency[i, j]``: a step from i to j is possible); the targets themselves included."""
+    reach = np.zeros(len(adjacency), dtype=bool)
+    reach[np.asarray(targets, dtype=int)] = True
+    while True:
+        new = reach | (adjacency & reach[None, :]).any(axis=1)
+        if (new == reach).all():
+            return reach
+        reach = new
+
+
 @dataclass(frozen=True, eq=False)
 class MarkovChain:
     """A finite Markov chain with named states.

@@ -39,7 +39,7 @@ from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.data.transitions import TransitionCounts
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import JourneyTransitions, counts_from_table, journey_transitions
-from cjmodels.markov.chain import MarkovChain
+from cjmodels.markov.chain import MarkovChain, _reaching
 
 __all__ = [
     "INTERVAL_METHODS",
@@ -499,15 +499,7 @@ def _jsonable(v: Any) -> bool:
 
 def _never_ending(fit: FittedChain) -> list[str]:
     """Non-end states of ``fit`` from which no end state can be reached."""
-    ab = fit._absorbing_idx
-    adj = fit.chain.matrix > 0
-    reach = np.zeros(len(fit.states), dtype=bool)
-    reach[ab] = True
-    while True:
-        new = reach | (adj & reach[None, :]).any(axis=1)
-        if (new == reach).all():
-            break
-        reach = new
+    reach = _reaching(fit.chain.matrix > 0, fit._absorbing_idx)
     return [s for i, s in enumerate(fit.states) if not reach[i]]
 
 

@@ -63,7 +63,7 @@ from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import JourneyTransitions, counts_from_table
 from cjmodels.markov.absorbing import _delta_se, _interval
-from cjmodels.markov.chain import MarkovChain
+from cjmodels.markov.chain import MarkovChain, _reaching
 from cjmodels.markov.fit import FittedChain, fit_chain
 
 __all__ = ["LifecycleChain", "Passage", "lifecycle_chain"]
@@ -236,16 +236,6 @@ def _stationary(m: np.ndarray) -> np.ndarray:
     return np.linalg.solve(a, b)
 
 
-def _reach(support: np.ndarray, target: int) -> np.ndarray:
-    reach = np.zeros(len(support), dtype=bool)
-    reach[target] = True
-    while True:
-        new = reach | (support & reach[None, :]).any(axis=1)
-        if (new == reach).all():
-            return reach
-        reach = new
-
-
 def _passage(m: np.ndarray, d: np.ndarray, source: int, target: int) -> np.ndarray:
     """[P(reach target at a step >= 1), E[steps | reach], E[days | reach]] from ``source``.
 
@@ -254,7 +244,7 @@ def _passage(m: np.ndarray, d: np.ndarray, source: int, target: int) -> np.ndarr
     from the source one step of each. Complex entries pass through (complex-step derivatives).
     """
     k = len(m)
-    can = _reach(np.abs(m.real) > 0, target)
+    can = _reaching(np.abs(m.real) > 0, [target])
     can[target] = False
     c = np.flatnonzero(can)
     hfull = np.zeros(k, dtype=m.dtype)

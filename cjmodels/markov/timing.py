@@ -28,6 +28,7 @@ from cjmodels.data.journeys import _CENS, _CONV
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import journey_transitions
 from cjmodels.markov.absorbing import _interval
+from cjmodels.markov.chain import _reaching
 
 __all__ = ["DwellTimes", "Intensities", "dwell_times", "stage_visits", "transition_intensities"]
 
@@ -348,6 +349,14 @@ def transition_intensities(
         raise ValidationError(
             "some stages are never left (no ended visit) or have no time at risk, so the "
             "expected times are not defined; use a longer window or a timeout."
+        )
+    stuck = [states[i] for i in np.flatnonzero(~_reaching(n > 0, range(ns, k))[:ns])]
+    if stuck:
+        raise ValidationError(
+            f"stages {stuck} never lead to an end of the journey {ends}: every visit to them "
+            "ends in another of them, so the expected time to absorption is not defined. "
+            "Check the data for journeys without their drop-out or conversion events (a "
+            "timeout= turns a long silence into a drop-out)."
         )
     est = fun(q)
     # delta method: q_ss' = n / T with Var = n / T^2, independent Poisson counts

@@ -60,3 +60,19 @@ def test_intensities_recover_ctmc():
     for col, val in (("expected_days", 4.375), ("p_conversion", 0.375),
                      ("days_to_conversion", 5.0)):
         assert times.loc["a", f"{col}_low"] <= val <= times.loc["a", f"{col}_high"], col
+
+
+def test_intensities_of_stages_that_only_feed_each_other_are_refused():
+    # found by the long fuzz run: search and email only lead to each other (the journey is
+    # censored, never ends), so -Q over the stages is singular; the error names them
+    import pandas as pd
+    import pytest
+
+    from cjmodels.errors import ValidationError
+    from cjmodels.markov import transition_intensities
+
+    df = pd.DataFrame({"customer_id": [0, 0, 0, 1, 1], "timestamp": [0, 1, 2, 0, 1],
+                       "event": ["touch", "touch", "touch", "touch", "drop_out"],
+                       "channel": ["search", "email", "search", "display", None]})
+    with pytest.raises(ValidationError, match=r"stages \['search', 'email'\] never lead"):
+        transition_intensities(df, by="channel")
