@@ -131,6 +131,13 @@ def counting_process(
             log, origin="first_event" if origin_column else origin,
             censor_at_drop_out=censor_at_drop_out, unit=unit, covariates=carry or None)
     n = len(spells)
+    if n == 0:
+        excluded = spells.attrs.get("n_excluded", {})
+        raise ValidationError(
+            "no customer has a time to first purchase to split into intervals: every customer "
+            f"was excluded ({excluded}; see time_to_first_purchase). With origin='first_touch' "
+            "a purchase before the first touch has no origin: use origin='first_event'."
+        )
     code = pd.Index(log.customers).get_indexer(spells["customer_id"].to_numpy())
     origin_raw = spells["start"]  # first event / first touch
     if origin_column is not None:

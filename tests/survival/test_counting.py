@@ -121,3 +121,23 @@ def test_datetime_log_collapses_to_time_to_first_purchase():
     same = cp["customer_id"].to_numpy()[1:] == cp["customer_id"].to_numpy()[:-1]
     assert np.all(np.abs(gaps[same]) < 1e-9)  # contiguous rows
     assert (g["touches"].max() <= ttp["n_touches"]).all()
+
+
+def test_no_customer_with_a_spell_is_a_clear_error():
+    # found by the long fuzz run: every purchase before the first touch leaves no spell, and
+    # the interval split met empty arrays (IndexError)
+    import warnings
+
+    import pandas as pd
+    import pytest
+
+    from cjmodels.errors import ValidationError
+    from cjmodels.survival import counting_process
+
+    df = pd.DataFrame({"customer_id": 0, "timestamp": [0, 1, 0, 1],
+                       "event": ["conversion", "touch", "drop_out", "touch"],
+                       "channel": [None, "search", None, "search"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the exclusion is said once upstream
+        with pytest.raises(ValidationError, match="no customer has a time to first purchase"):
+            counting_process(df)
