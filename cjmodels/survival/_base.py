@@ -199,8 +199,8 @@ def maximise(
         return both(theta)[1]
 
     def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
-        theta = np.exp(z)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # a step too far overflows: refused just below
+            theta = np.exp(z)
             ll0, g0 = both(theta)
             ll = ll0 - penalizer * float(np.sum(theta**2))
             g = (g0 - 2 * penalizer * theta) * theta
@@ -212,8 +212,8 @@ def maximise(
         objective, np.log(x0), jac=True, method="BFGS",
         options={"maxiter": maxiter, "gtol": 1e-8},
     )
-    theta = np.exp(res.x)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # a non-finite optimum is a ConvergenceError below
+        theta = np.exp(res.x)
         ll, g = both(theta)
         g = g - 2 * penalizer * theta
     gnorm = float(np.max(np.abs(g * theta))) * scale

@@ -280,3 +280,28 @@ def test_conditional_expectation_at_published_params():
     assert m.conditional_expected_transactions(39, 2, 30.43, 38.86)[0] == pytest.approx(
         1.226, abs=1e-3
     )
+
+
+def test_a_single_customer_is_refused_without_numpy_overflow_warnings():
+    # found by the long fuzz run: BFGS tried a step whose exp() overflowed outside the
+    # optimiser's error state, so numpy warned before our ConvergenceError
+    import warnings
+
+    import pandas as pd
+
+    from cjmodels.data import rfm_summary
+    from cjmodels.errors import CJModelsError
+    from cjmodels.survival import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
+
+    rfm = rfm_summary(pd.DataFrame({
+        "customer_id": 0, "timestamp": [0, 1, 46, 0], "value": 0.0,
+        "event": ["touch", "conversion", "touch", "conversion"],
+        "channel": ["search", None, "search", None]}))
+    for model in (BetaGeoModel(maxiter=50), ParetoNBDModel(maxiter=50),
+                  ModifiedBetaGeoModel(maxiter=50)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                model.fit(rfm)
+            except CJModelsError:
+                pass  # one customer does not identify the model: our error, in our words
