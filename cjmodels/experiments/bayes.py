@@ -113,11 +113,13 @@ def expected_loss(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> tup
 def _diff_interval(ac, bc, aa, ba, level: float) -> tuple[float, float]:
     """Equal-tailed credible interval of p_arm - p_control by numerical inversion."""
     fa, fc = sps.beta(aa, ba), sps.beta(ac, bc)
-    lo_c, hi_c = fc.ppf(1e-12), fc.isf(1e-12)
 
     def cdf(d: float) -> float:
-        val, _ = integrate.quad(lambda p: fc.pdf(p) * fa.cdf(p + d), lo_c, hi_c, epsabs=1e-12,
-                                limit=200, points=[fc.mean()])
+        # P(p_arm - p_control <= d) = E[F_arm(p_control + d)], integrated over the control's
+        # quantiles u = F_control(p): a bounded, monotone integrand on [0, 1], where the
+        # density form has a spike that quad cannot resolve when an arm has no conversions
+        val, _ = integrate.quad(lambda u: fa.cdf(fc.ppf(u) + d), 0.0, 1.0, epsabs=1e-12,
+                                limit=200)
         return val
 
     sd = np.sqrt(fa.var() + fc.var())
