@@ -26,6 +26,7 @@ __all__ = [
     "EVENT_TYPES",
     "PATH_SEPARATOR",
     "EventLog",
+    "label_codes",
     "read_events",
     "time_to_float",
 ]
@@ -136,7 +137,7 @@ def _whole_floats(col: pd.Series, uniques: Any) -> bool:
     return bool(np.all(np.isfinite(u) & (u == np.round(u)) & (np.abs(u) <= 2.0**53)))
 
 
-def _label_codes(
+def label_codes(
     col: pd.Series, name: Any = None, role: str = "label", index: pd.Index | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Codes of a label column into its sorted distinct labels as ``str`` (-1 where missing).
@@ -147,7 +148,14 @@ def _label_codes(
     gives ``"1"``, not ``"1.0"``. A column that mixes
     types (``1`` and ``"1"``, or ``1``, ``1.0`` and ``True``, which pandas would merge or which
     print alike) is refused with a :class:`ValidationError`. One hash pass over the rows (none
-    for a categorical column); only the distinct values are converted to ``str``.
+    for a categorical column); only the distinct values are converted to ``str``. Shared by
+    every place that reads labels (event logs, experiment arms), so they follow one rule.
+
+    Examples
+    --------
+    >>> codes, labels = label_codes(pd.Series([2.0, None, 10.0]))
+    >>> codes.tolist(), labels.tolist()
+    ([1, -1, 0], ['10', '2'])
     """
     index = col.index if index is None else index
     if isinstance(col.dtype, pd.CategoricalDtype):  # already coded: no hashing of the rows
@@ -644,7 +652,7 @@ class EventLog:
         labels: dict[str, np.ndarray] = {}
         if c["channel"] is not None:
             ch = data[c["channel"]]
-            codes, uniques = _label_codes(ch, c["channel"], "channel", index)
+            codes, uniques = label_codes(ch, c["channel"], "channel", index)
             bad = (codes < 0) & is_touch
             if bad.any():
                 raise ValidationError(
@@ -662,7 +670,7 @@ class EventLog:
                 )
             frame["channel"], labels["channel"] = codes, uniques
         if c["stage"] is not None:
-            codes, uniques = _label_codes(data[c["stage"]], c["stage"], "stage", index)
+            codes, uniques = label_codes(data[c["stage"]], c["stage"], "stage", index)
             if self.scheme is not None:
                 bad = (codes < 0) & is_touch
                 if bad.any():

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._compat import as_timedelta
-from cjmodels.data.events import EventLog, _label_codes, as_event_log
+from cjmodels.data.events import EventLog, as_event_log, label_codes
 from cjmodels.errors import ValidationError
 
 __all__ = ["experiment_table"]
@@ -260,7 +260,7 @@ def experiment_table(
     first_pos = a_pos[seg_start]
     assigned = a_codes[seg_start]
     # arms are labels: kept exactly as their str, a column mixing types is refused
-    a_var, arm_labels = _label_codes(
+    a_var, arm_labels = label_codes(
         ev[variant].iloc[a_pos], variant, "variant", log.source_index[a_pos]
     )
     first_var = a_var[seg_start]

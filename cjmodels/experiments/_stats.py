@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._json import to_jsonable
-from cjmodels.data.events import _label_codes
+from cjmodels.data.events import label_codes
 from cjmodels.errors import ValidationError
 
 __all__ = ["SufficientStats", "sufficient_stats"]
@@ -404,7 +404,7 @@ def arm_codes(
         )
     # arms are labels, as in the data layer: each kept exactly as its str (ints "1", floats
     # "1.5", whole floats "1"); a column mixing types (1 and "1") is refused, never merged
-    raw, labels = _label_codes(table[variant], variant, "variant", table.index)
+    raw, labels = label_codes(table[variant], variant, "variant", table.index)
     raw = raw.astype(np.int64)
     miss = raw < 0
     if miss.any():
