@@ -7,7 +7,7 @@ how to fix it.
 
 from __future__ import annotations
 
-__all__ = ["CJModelsError", "ConvergenceError", "ValidationError"]
+__all__ = ["CJModelsError", "ConvergenceError", "NotFittedError", "ValidationError"]
 
 
 class CJModelsError(Exception):
@@ -34,5 +34,16 @@ class ConvergenceError(CJModelsError, RuntimeError):
     --------
     >>> from cjmodels.errors import ConvergenceError
     >>> issubclass(ConvergenceError, RuntimeError)
+    True
+    """
+
+
+class NotFittedError(CJModelsError, ValueError, AttributeError):
+    """An estimator was used before ``fit``; the message names it and says to call ``fit``.
+
+    Examples
+    --------
+    >>> from cjmodels.errors import NotFittedError
+    >>> issubclass(NotFittedError, AttributeError)
     True
     """
