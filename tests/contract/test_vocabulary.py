@@ -16,7 +16,9 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import pkgutil
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -92,8 +94,14 @@ ONE_DEFAULT = (
 DATA_TYPES = ("DataFrame", "EventLog", "PathTable", "JourneySet", "SufficientStats",
               "PanelData", "TransitionCounts")
 
-#: (qualified name, parameter) pairs allowed an exception, with the reason.
+#: (qualified name, parameter) pairs allowed an exception, with the reason, and further column
+#: keywords: from ``VOCABULARY_EXCEPTIONS`` and ``COLUMN_KEYWORDS`` of the examples_*.py files.
 EXCEPTIONS: dict[tuple[str, str], str] = {}
+for _m in pkgutil.iter_modules([str(Path(__file__).parent)]):
+    if _m.name.startswith("examples_"):
+        _mod = importlib.import_module(f"tests.contract.{_m.name}")
+        EXCEPTIONS.update(getattr(_mod, "VOCABULARY_EXCEPTIONS", {}))
+        COLUMN_KEYWORDS |= set(getattr(_mod, "COLUMN_KEYWORDS", ()))
 
 
 def _public(pkg: str) -> list[tuple[str, object]]:
