@@ -86,9 +86,8 @@ COLUMN_KEYWORDS = {
 
 #: Options that must have one default across the package.
 ONE_DEFAULT = (
-    "collapse_repeats", "censor_recent", "n_boot", "random_state", "progress", "alpha", "ci",
-    "timeout", "lookback", "unit", "alternative", "n_simulations", "prior", "censored",
-    "separator",
+    "collapse_repeats", "censor_recent", "random_state", "progress", "alpha", "ci", "timeout",
+    "lookback", "unit", "alternative", "censored", "separator", "journeys",
 )
 
 DATA_TYPES = ("DataFrame", "EventLog", "PathTable", "JourneySet", "SufficientStats",
