@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,notebooks
 
-.PHONY: setup demo test reference-data test-slow test-pandas3 test-py313 test-spark lint fuzz datasets benchmark benchmark-full paper clean
+.PHONY: setup browser demo test reference-data test-slow test-pandas3 test-py313 test-spark lint fuzz datasets benchmark benchmark-full paper clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Headless Chromium (Debian's package) for the tests of what a browser shows (results' notebook
+# view). Installed with apt-get when missing: as root directly, otherwise through sudo.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 demo: $(STAMP)
 	$(BIN)/cjmodels demo --out output/demo --force
 
@@ -24,7 +32,7 @@ demo: $(STAMP)
 reference-data: $(STAMP)
 	-$(BIN)/python tests/survival/reference/fetch_lifetimes_datasets.py 2>&1 | grep -v "^WARNING"
 
-test: $(STAMP) reference-data
+test: $(STAMP) browser reference-data
 	$(BIN)/python -m pytest
 
 test-slow: $(STAMP)
@@ -40,7 +48,7 @@ $(PD3)/.installed: pyproject.toml
 	$(PD3)/bin/python -m pip install --quiet "pandas>=3" 2>&1 | grep -v "lifelines\|incompatible\|dependency resolver" || true
 	touch $(PD3)/.installed
 
-test-pandas3: $(PD3)/.installed reference-data
+test-pandas3: $(PD3)/.installed browser reference-data
 	$(PD3)/bin/python -c "import pandas; assert int(pandas.__version__.split('.')[0]) >= 3, pandas.__version__"
 	$(PD3)/bin/python -m pytest
 
@@ -61,7 +69,7 @@ $(V313)/.installed: pyproject.toml
 	$(V313)/bin/python -m pip install --quiet -e ".[dev]"
 	touch $(V313)/.installed
 
-test-py313: $(V313)/.installed reference-data
+test-py313: $(V313)/.installed browser reference-data
 	$(V313)/bin/python -c "import sys; assert sys.version_info[:2] == (3, 13), sys.version"
 	$(V313)/bin/python -m pytest
 

@@ -38,7 +38,7 @@ def bootstrap(
     n_boot: int,
     *,
     random_state: Any = None,
-    progress: Any = None,
+    progress: Any = False,
     desc: str = "bootstrap",
 ) -> np.ndarray:
     """Run ``replicate(rng_b)`` for ``b = 0 .. n_boot - 1`` and stack the answers.
