@@ -23,7 +23,7 @@ import json
 import os
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import pandas as pd
 
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
 __all__ = [
     "DATASETS",
@@ -63,19 +64,39 @@ _COLUMN_DOCS = {
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """How a shipped dataset is generated: which world, with which parameters and seed."""
+    """How a shipped dataset is generated: which world, with which parameters and seed.
+
+    Attributes
+    ----------
+    name, description : str
+        The dataset's name and a sentence on what it holds.
+    module, function : str
+        The simulator, for example ``"cjmodels.synthetic.journeys"``, ``"simulate_journeys"``.
+    params : dict
+        Its keyword arguments (every one the data depend on, written out).
+    seed : int
+        The fixed seed, passed as the simulator's ``random_state``; the datasheet records it
+        under ``generator.random_state``.
+
+    Examples
+    --------
+    >>> from cjmodels.datasets import DATASETS
+    >>> spec = DATASETS["subscriptions"]
+    >>> spec.function, spec.seed
+    ('simulate_subscriptions', 20240101)
+    """
 
     name: str
     description: str
     module: str
     function: str
     params: dict[str, Any]
-    random_state: int
+    seed: int
 
     def generate(self) -> Any:
         """Run the generator; returns a :class:`~cjmodels.synthetic.SyntheticWorld`."""
         fn = getattr(importlib.import_module(self.module), self.function)
-        return fn(**self.params, random_state=self.random_state)
+        return fn(**self.params, random_state=self.seed)
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -96,7 +117,7 @@ DATASETS: dict[str, DatasetSpec] = {
             "proportional hazards with known covariate effects, censored at the end.",
             "cjmodels.synthetic.customer_base",
             "simulate_subscriptions",
-            {"n_customers": 3000, "model": "weibull_ph", "start": "2024-01-01", "days": 730},
+            {"n_customers": 3000, "model": "weibull-ph", "start": "2024-01-01", "days": 730},
             20240101,
         ),
         DatasetSpec(
@@ -200,7 +221,7 @@ def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
         "generator": {
             "function": f"{spec.module}.{spec.function}",
             "params": to_jsonable(spec.params),
-            "random_state": spec.random_state,
+            "random_state": spec.seed,
         },
         "truth": to_jsonable(world.truth),
         "sha256_csv": _sha256(raw),
@@ -304,18 +325,53 @@ def verify_datasets(data: str | Path | None = None) -> dict[str, bool]:
     return result
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """A loaded dataset: its events, its datasheet and ground truth."""
+@result_dataclass
+class Dataset(Result):
+    """A loaded dataset: its events, its datasheet and ground truth.
+
+    A :class:`~cjmodels.results.Result`: ``summary()`` is the shape of the data (events and
+    customers per event type), ``to_dict()`` the datasheet (schema, generator, seed, truth,
+    checksum) without the events.
+
+    Attributes
+    ----------
+    name : str
+        The dataset's name (see :func:`list_datasets`).
+    events : pandas.DataFrame
+        The event log as read from the file.
+    datasheet : dict
+        The JSON datasheet written by :func:`build_dataset`.
+
+    Examples
+    --------
+    >>> from cjmodels.datasets import load_experiment
+    >>> ds = load_experiment()
+    >>> ds
+    Dataset(name='experiment', n_events=36772, n_customers=20000)
+    >>> ds.summary().loc["assignment"].tolist()
+    [20000, 20000]
+    >>> ds.truth["control"]
+    'control'
+    """
 
     name: str
     events: pd.DataFrame
-    datasheet: dict[str, Any] = field(repr=False)
+    datasheet: dict[str, Any]
 
     @property
     def truth(self) -> dict[str, Any]:
         """The ground truth recorded when the data was generated."""
         return self.datasheet["truth"]
+
+    @property
+    def n_events(self) -> int:
+        """Number of rows of :attr:`events`."""
+        return len(self.events)
+
+    @property
+    def n_customers(self) -> int:
+        """Number of distinct customers in :attr:`events`."""
+        return int(self.events["customer_id"].nunique())
 
     def event_log(self) -> EventLog:
         """The events as a validated :class:`~cjmodels.data.EventLog`."""
@@ -323,11 +379,18 @@ class Dataset:
             self.events, **_log_options_from_json(self.datasheet.get("event_log_options", {}))
         )
 
-    def __repr__(self) -> str:
-        return (
-            f"Dataset({self.name!r}, {len(self.events)} events, "
-            f"{self.events['customer_id'].nunique()} customers)"
-        )
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"name": self.name, "n_events": self.n_events, "n_customers": self.n_customers}
+
+    def _summary(self) -> pd.DataFrame:
+        g = self.events.groupby("event", sort=True)
+        return pd.DataFrame(
+            {"events": g.size(), "customers": g["customer_id"].nunique()}
+        ).rename_axis("event")
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "n_events": self.n_events, "n_customers": self.n_customers,
+                "datasheet": self.datasheet}
 
 
 def load(name: str) -> Dataset:

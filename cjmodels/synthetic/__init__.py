@@ -18,7 +18,7 @@ generated it, so every estimator in cjmodels can be shown to recover that truth.
   covariate and optional sample-ratio mismatch.
 """
 
-from cjmodels.synthetic._base import SyntheticWorld, to_jsonable
+from cjmodels.synthetic._base import SyntheticWorld
 from cjmodels.synthetic.customer_base import (
     SubscriptionWorld,
     TransactionWorld,
@@ -53,5 +53,4 @@ __all__ = [
     "simulate_journeys",
     "simulate_subscriptions",
     "simulate_transactions",
-    "to_jsonable",
 ]

@@ -5,7 +5,7 @@ Two simulators whose truth is known in closed form:
 * :func:`simulate_subscriptions` -- contractual churn. Every customer has one ``subscribe``
   event and at most one ``churn`` event (if it happens before the observation end); lifetimes
   follow a Weibull proportional hazards model with covariates and optional gamma frailty
-  (``model="weibull_ph"``), or the shifted-beta-geometric (sBG) model of Fader & Hardie (2007)
+  (``model="weibull-ph"``), or the shifted-beta-geometric (sBG) model of Fader & Hardie (2007)
   (``model="sbg"``).
 * :func:`simulate_transactions` -- non-contractual repeat buying ("buy till you die"). Every
   customer makes a first purchase at their birth and repeat purchases while alive; the BG/NBD
@@ -43,7 +43,6 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,6 +51,7 @@ from scipy import optimize, special
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
+from cjmodels.results import result_dataclass
 from cjmodels.synthetic._base import SyntheticWorld, parse_start
 
 __all__ = [
@@ -295,7 +295,7 @@ def weibull_ph_survival(
 
 
 # --------------------------------------------------------------------------- worlds
-@dataclass(frozen=True, repr=False)
+@result_dataclass
 class SubscriptionWorld(SyntheticWorld):
     """A :class:`SyntheticWorld` from :func:`simulate_subscriptions`, with typed shortcuts."""
 
@@ -310,7 +310,7 @@ class SubscriptionWorld(SyntheticWorld):
         return self.tables["survival"]
 
 
-@dataclass(frozen=True, repr=False)
+@result_dataclass
 class TransactionWorld(SyntheticWorld):
     """A :class:`SyntheticWorld` from :func:`simulate_transactions`, with typed shortcuts."""
 
@@ -367,7 +367,7 @@ def _geometric(rng: np.random.Generator, prob: np.ndarray) -> np.ndarray:
 def simulate_subscriptions(
     n_customers: int = 5000,
     *,
-    model: str = "weibull_ph",
+    model: str = "weibull-ph",
     start: Any = "2025-01-01",
     days: float = 730,
     entry_days: float | None = None,
@@ -388,7 +388,7 @@ def simulate_subscriptions(
     premium 30 %), an acquisition channel (organic 40 %, paid_search 30 %, referral 10 %, social
     20 %) and an integer age uniform on 18..75, drawn independently.
 
-    ``model="weibull_ph"`` (continuous time, days): hazard ``h(t | x) = Z h0(t) exp(x'beta)``
+    ``model="weibull-ph"`` (continuous time, days): hazard ``h(t | x) = Z h0(t) exp(x'beta)``
     with Weibull baseline ``S0(t) = exp(-(t / scale)^shape)`` (lifelines ``WeibullFitter``
     convention, ``lambda_ = scale``, ``rho_ = shape``), ``x'beta`` built from
     ``coefficients`` (see :data:`DEFAULT_COEFFICIENTS`; age enters as ``age - 45``) and frailty
@@ -404,7 +404,7 @@ def simulate_subscriptions(
     ----------
     n_customers : int
         Number of subscribers.
-    model : {"weibull_ph", "sbg"}
+    model : {"weibull-ph", "sbg"}
     start : timestamp-like
         Start of the observation window.
     days : float
@@ -414,11 +414,11 @@ def simulate_subscriptions(
         window, ``days``).
     shape, scale : float, optional
         Weibull shape ``rho`` (default 1.2) and scale ``lambda`` in days (default 500) of the
-        reference customer (basic, organic, 45 years old). ``weibull_ph`` only.
+        reference customer (basic, organic, 45 years old). ``weibull-ph`` only.
     coefficients : mapping, optional
-        Log-hazard ratios overriding :data:`DEFAULT_COEFFICIENTS` key by key. ``weibull_ph`` only.
+        Log-hazard ratios overriding :data:`DEFAULT_COEFFICIENTS` key by key. ``weibull-ph`` only.
     frailty_variance : float, optional
-        Variance ``theta`` of the gamma frailty (default 0 = none). ``weibull_ph`` only.
+        Variance ``theta`` of the gamma frailty (default 0 = none). ``weibull-ph`` only.
     alpha, beta : float, optional
         sBG beta-distribution parameters; default the "regular" segment estimates of Fader &
         Hardie (2007), alpha = 0.704, beta = 1.182 (estimated there on *annual* renewals; here
@@ -444,13 +444,15 @@ def simulate_subscriptions(
         ``churn_probability``, ``lifetime_periods`` and ``duration_periods`` (periods paid
         for when churned, completed periods when censored). ``tables["survival"]``: the true
         population survival ``S(t)`` (marginal over covariates and frailty) on a daily grid with
-        ``hazard`` and ``cumulative_hazard`` (weibull_ph), or per period with ``retention_rate``
+        ``hazard`` and ``cumulative_hazard`` (weibull-ph), or per period with ``retention_rate``
         and ``churn_pmf`` (sbg).
 
     Examples
     --------
     >>> w = simulate_subscriptions(300, random_state=1)
-    >>> int(w.summary().loc["subscribe", "customers"])
+    >>> w
+    SubscriptionWorld(name='subscriptions', n_events=...)
+    >>> int((w.events["event"] == "subscribe").sum())
     300
     >>> w.truth["coefficients"]["plan_premium"]
     -0.5
@@ -460,7 +462,7 @@ def simulate_subscriptions(
     """
     check_scalar(n_customers, "n_customers", typ=int, ge=1)
     n = int(n_customers)
-    check_scalar(model, "model", in_=("weibull_ph", "sbg"))
+    check_scalar(model, "model", in_=("weibull-ph", "sbg"))
     t_start = parse_start(start)
     check_scalar(days, "days", typ=_NUMBER, gt=0, le=_FAR_DAYS)
     if entry_days is None:
@@ -475,7 +477,7 @@ def simulate_subscriptions(
     for plan, fee in fee_map.items():
         check_scalar(fee, f"fees[{plan!r}]", typ=_NUMBER, ge=0)
 
-    if model == "weibull_ph":
+    if model == "weibull-ph":
         _reject_foreign(model, {"alpha": alpha, "beta": beta, "period_days": period_days}, "sbg")
         shape = 1.2 if shape is None else shape
         scale = 500.0 if scale is None else scale
@@ -504,7 +506,7 @@ def simulate_subscriptions(
                 "coefficients": coefficients,
                 "frailty_variance": frailty_variance,
             },
-            "weibull_ph",
+            "weibull-ph",
         )
         alpha = SBG_REGULAR["alpha"] if alpha is None else alpha
         beta = SBG_REGULAR["beta"] if beta is None else beta
@@ -525,7 +527,7 @@ def simulate_subscriptions(
 
     end_s = float(math.floor(days * _SECONDS_PER_DAY))
     sub_s = np.floor(entry * _SECONDS_PER_DAY)
-    if model == "weibull_ph":
+    if model == "weibull-ph":
         eta_plan = np.array([0.0, coefs["plan_premium"]])[plan_idx]
         eta_chan = np.array(
             [0.0] + [coefs[f"acquisition_channel_{c}"] for c in ACQUISITION_CHANNELS[1:]]
@@ -613,7 +615,7 @@ def simulate_subscriptions(
     }
     checkpoints = [d for d in (30, 90, 180, 365, 730) if d <= days]
 
-    if model == "weibull_ph":
+    if model == "weibull-ph":
         grid = np.arange(0.0, math.floor(days) + 1.0)
         support_eta, support_w = _covariate_support(coefs)
         surv, haz = weibull_ph_survival(

@@ -45,6 +45,7 @@ from scipy.special import ndtr, ndtri
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
+from cjmodels.results import result_dataclass
 from cjmodels.synthetic._base import SyntheticWorld, parse_start
 
 __all__ = [
@@ -338,7 +339,7 @@ def experiment_truth(
     }
 
 
-@dataclass(frozen=True, repr=False)
+@result_dataclass
 class ExperimentWorld(SyntheticWorld):
     """A :class:`SyntheticWorld` from :func:`simulate_experiment`, with typed shortcuts."""
 

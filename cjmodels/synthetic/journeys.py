@@ -67,10 +67,12 @@ from scipy.optimize import brentq, root
 from scipy.special import expit, ndtri
 
 from cjmodels._checks import check_scalar
+from cjmodels._json import to_jsonable
 from cjmodels.data.events import PATH_SEPARATOR
 from cjmodels.data.stages import StageScheme, get_scheme
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic._base import SyntheticWorld, parse_start, to_jsonable
+from cjmodels.results import result_dataclass
+from cjmodels.synthetic._base import SyntheticWorld, parse_start
 
 __all__ = [
     "CALIBRATION_TARGETS",
@@ -1233,7 +1235,7 @@ def _resolve_params(
 
 
 # ---------------------------------------------------------------------- public simulators
-@dataclass(frozen=True, repr=False, eq=False)
+@result_dataclass
 class JourneyWorld(SyntheticWorld):
     """A :class:`~cjmodels.synthetic.SyntheticWorld` of journeys with typed shortcuts.
 

@@ -22,7 +22,6 @@ is kept in ``tables["touches"]``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,7 @@ import pandas as pd
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.data.stages import CONVERSION, NULL
 from cjmodels.errors import ValidationError
+from cjmodels.results import result_dataclass
 from cjmodels.synthetic._base import SyntheticWorld, parse_start
 
 __all__ = [
@@ -65,7 +65,7 @@ DEFAULT_LATENT_EMISSIONS = np.array([
 ])
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@result_dataclass
 class LatentWorld(SyntheticWorld):
     """A :class:`~cjmodels.synthetic.SyntheticWorld` of touches emitted by latent stages."""
 

@@ -23,7 +23,6 @@ The truth holds ``Q`` at ``returning = 0``, the log hazard ratios, and ``P(t)`` 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +32,7 @@ from scipy import linalg
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.data.stages import StageScheme, get_scheme
 from cjmodels.errors import ValidationError
+from cjmodels.results import result_dataclass
 from cjmodels.synthetic._base import SyntheticWorld, parse_start
 
 __all__ = ["DROP_OUT", "PanelWorld", "default_panel_qmatrix", "simulate_panel"]
@@ -66,7 +66,7 @@ def default_panel_qmatrix(scheme: str | StageScheme = "seven") -> pd.DataFrame:
     return pd.DataFrame(q, index=states, columns=states)
 
 
-@dataclass(frozen=True, repr=False)
+@result_dataclass
 class PanelWorld(SyntheticWorld):
     """A :class:`SyntheticWorld` from :func:`simulate_panel`, with the true model at hand."""
 

@@ -56,9 +56,9 @@ def test_bad_input_exits_2(capsys, tmp_path):
 def test_report_section(tmp_path):
     import json as js
 
+    from cjmodels._json import to_jsonable
     from cjmodels.attribution._report import section
     from cjmodels.report import Context
-    from cjmodels.synthetic._base import to_jsonable
 
     s = section(Context(tmp_path))
     assert any("held-out log-loss" in line for line in s.lines)

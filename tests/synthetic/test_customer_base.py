@@ -73,7 +73,7 @@ def _greenwood(durations, events, times):
 
 # --------------------------------------------------------------------------- subscriptions
 class TestSubscriptionStructure:
-    @pytest.mark.parametrize("model", ["weibull_ph", "sbg"])
+    @pytest.mark.parametrize("model", ["weibull-ph", "sbg"])
     def test_validates_and_rows(self, model):
         w = simulate_subscriptions(1500, model=model, random_state=1)
         log = EventLog(w.events, **w.event_log_options)
@@ -106,7 +106,7 @@ class TestSubscriptionStructure:
         json.dumps(w.to_dict())
         assert w.name == "subscriptions"
 
-    @pytest.mark.parametrize("model", ["weibull_ph", "sbg"])
+    @pytest.mark.parametrize("model", ["weibull-ph", "sbg"])
     def test_censoring_is_exact(self, model):
         w = simulate_subscriptions(3000, model=model, days=400, entry_days=300, random_state=2)
         end = w.event_log_options["observation_end"]
@@ -155,7 +155,7 @@ class TestSubscriptionStructure:
             {"coefficients": {"age": float("nan")}},
             {"fees": {"gold": 5.0}},
             {"fees": {"basic": -1.0}},
-            {"alpha": 1.0},  # sbg parameter with the default weibull_ph model
+            {"alpha": 1.0},  # sbg parameter with the default weibull-ph model
             {"model": "sbg", "shape": 2.0},
             {"model": "sbg", "alpha": 0.0},
             {"model": "sbg", "beta": -1.0},

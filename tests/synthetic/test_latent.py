@@ -44,7 +44,7 @@ def test_event_log_and_tables(world):
     assert (j.set_index("customer_id")["outcome"].astype(str) == truth_j["outcome"]).all()
     assert (j.set_index("customer_id")["n_touches"] == truth_j["n_touches"]).all()
     json.dumps(world.to_dict())
-    assert repr(world).startswith("SyntheticWorld('latent_journeys'")
+    assert repr(world).startswith("LatentWorld(name='latent_journeys'")
 
 
 def test_seeded():
