@@ -310,8 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="write a synthetic world and its ground truth")
     p.add_argument("world", choices=WORLDS)
     p.add_argument("--out", required=True, help="events file (.csv, .csv.gz or .parquet)")
-    p.add_argument("--customers", type=int, default=None, help="number of customers")
-    p.add_argument("--seed", type=int, default=0, help="random_state")
+    p.add_argument("--n-customers", type=int, default=None, help="number of customers")
+    p.add_argument("--random-state", type=int, default=0,
+                   help="seed of the simulation (default 0, so the command repeats exactly)")
     p.add_argument("--truth", default=None, help="ground-truth JSON (default: OUT.truth.json)")
     _force_arg(p)
     _fmt(p)
@@ -421,9 +422,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         "transactions": synthetic.simulate_transactions,
         "experiment": synthetic.simulate_experiment,
     }[args.world]
-    kw: dict[str, Any] = {"random_state": args.seed}
-    if args.customers is not None:
-        kw["n_customers"] = args.customers
+    kw: dict[str, Any] = {"random_state": args.random_state}
+    if args.n_customers is not None:
+        kw["n_customers"] = args.n_customers
     out = Path(args.out)
     if out.suffix != ".parquet" and ".csv" not in out.suffixes:
         raise ValidationError(f"--out {str(out)!r}: use a .csv, .csv.gz or .parquet file name.")
@@ -552,7 +553,8 @@ FLAGS: dict[str, str] = {
     "encoding": "--encoding", "separator": "--separator", "timeout": "--timeout",
     "lookback": "--lookback", "collapse_repeats": "--collapse-repeats", "order": "--order",
     "by": "--by", "censored": "--censored", "alpha": "--alpha", "journeys": "--journeys",
-    "prior": "--prior", "n_boot": "--bootstrap", "random_state": "--seed",
+    "prior": "--prior", "n_boot": "--bootstrap", "random_state": "--random-state",
+    "n_customers": "--n-customers",
     "half_life": "--half-life", "unit": "--unit", "horizons": "--horizons",
     "covariates": "--covariates", "variant": "--variant-col", "control": "--control",
     "metrics": "--metric", "correction": "--correction", "alternative": "--alternative",

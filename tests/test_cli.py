@@ -80,7 +80,8 @@ def test_paths_and_transitions(tmp_path, capsys):
 @pytest.mark.parametrize("world", ["journeys", "subscriptions", "transactions", "experiment"])
 def test_simulate_writes_events_and_truth(tmp_path, capsys, world):
     out = tmp_path / f"{world}.csv.gz"
-    assert main(["simulate", world, "--customers", "300", "--seed", "3", "--out", str(out)]) == 0
+    assert main(["simulate", world, "--n-customers", "300", "--random-state", "3",
+                 "--out", str(out)]) == 0
     assert out.exists()
     truth = json.loads((tmp_path / f"{world}.csv.gz.truth.json").read_text())
     assert truth["name"] == world and truth["params"]
@@ -113,7 +114,7 @@ def test_paths_and_transitions_counted_by_duckdb_equal_memory(tmp_path, capsys):
     path table and transition counts as the in-memory log."""
     pytest.importorskip("duckdb")
     p = tmp_path / "events.parquet"
-    assert main(["simulate", "journeys", "--out", str(p), "--customers", "1500"]) == 0
+    assert main(["simulate", "journeys", "--out", str(p), "--n-customers", "1500"]) == 0
     capsys.readouterr()
     results = {}
     for engine in ("memory", "duckdb"):
@@ -134,7 +135,7 @@ def test_paths_and_transitions_counted_by_duckdb_equal_memory(tmp_path, capsys):
 def test_engine_refuses_in_memory_only_options(tmp_path, capsys):
     pytest.importorskip("duckdb")
     p = tmp_path / "events.parquet"
-    assert main(["simulate", "journeys", "--out", str(p), "--customers", "200"]) == 0
+    assert main(["simulate", "journeys", "--out", str(p), "--n-customers", "200"]) == 0
     capsys.readouterr()
     assert main(["paths", str(p), "--engine", "duckdb", "--scheme", "five"]) == 2
     assert "--scheme and --event none need the in-memory engine" in capsys.readouterr().err

@@ -220,7 +220,7 @@ def test_paths_out_refuses_existing_unless_force_and_creates_folders(tmp_path, c
 
 def test_simulate_refuses_to_overwrite_events_and_truth(tmp_path, capsys):
     out = tmp_path / "w.csv"
-    args = ["simulate", "journeys", "--customers", "50", "--out", str(out)]
+    args = ["simulate", "journeys", "--n-customers", "50", "--out", str(out)]
     assert main(args) == 0
     capsys.readouterr()
     truth = tmp_path / "w.csv.truth.json"
@@ -235,7 +235,7 @@ def test_simulate_refuses_to_overwrite_events_and_truth(tmp_path, capsys):
     assert main([*args, "--truth", str(out), "--force"]) == 2
     assert "same file" in capsys.readouterr().err
     deep = tmp_path / "a" / "b" / "w.parquet"
-    assert main(["simulate", "journeys", "--customers", "50", "--out", str(deep),
+    assert main(["simulate", "journeys", "--n-customers", "50", "--out", str(deep),
                  "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["notes"] == [f"created folder {deep.parent}"] and deep.exists()

@@ -655,13 +655,18 @@ class JourneyParams:
                          "removal_effect": 1.0 - p / full if full > 0 else 0.0})
         return pd.DataFrame(rows).set_index("channel")
 
-    def calibration(self) -> dict[str, float | None]:
+    def calibration(self) -> pd.Series:
         """Exact model values of the quantities in :data:`CALIBRATION_TARGETS`.
+
+        One value per quantity (index ``quantity``); the organic first-touch share is NaN when
+        the model has no ``organic_search`` channel.
 
         Examples
         --------
-        >>> round(JourneyParams.default().calibration()["decision_abandonment"], 3)
+        >>> round(float(JourneyParams.default().calibration()["decision_abandonment"]), 3)
         0.7
+        >>> JourneyParams.default().calibration().index[:2].tolist()
+        ['organic_first_touch_share', 'decision_abandonment']
         """
         m = self._m
         none = m.removed_mask(None)
@@ -669,12 +674,13 @@ class JourneyParams:
         if "organic_search" in self.channels:
             j = self.channels.index("organic_search")
             org = float(m.entry @ m.mix[: m.k, j])
-        return {
-            "organic_first_touch_share": org,
+        values = {
+            "organic_first_touch_share": np.nan if org is None else org,
             "decision_abandonment": m.abandonment(none),
             "new_prospect_conversion": self.conversion_probability(),
             "returning_conversion": self.conversion_probability(returning=True),
         }
+        return pd.Series(values, name="model", dtype=float).rename_axis("quantity")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable parameters."""
@@ -1704,7 +1710,7 @@ def _calibration(
         val, n = realised[name]
         out[name] = {
             **spec,
-            "model": model[name],
+            "model": None if np.isnan(model[name]) else float(model[name]),
             "realised": val,
             "n": n,
             "realised_from": "first touch of each customer in the log"
