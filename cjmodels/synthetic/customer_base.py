@@ -341,14 +341,44 @@ def _seed_param(random_state: Any) -> Any:
     return "Generator"
 
 
-def _reject_foreign(model: str, given: Mapping[str, Any], owner: str) -> None:
-    """Raise when parameters of another model were passed."""
-    bad = [k for k, v in given.items() if v is not None]
-    if bad:
+def _model_params(
+    params: Mapping[str, Any] | None, model: str, owners: Mapping[str, tuple[str, ...]]
+) -> dict[str, Any]:
+    """``params`` checked against the parameters of ``model`` (``owners``: model -> names)."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
         raise ValidationError(
-            f"{', '.join(bad)} apply to model={owner!r} only, but model == {model!r}. "
-            f"Drop them or pass model={owner!r}."
+            f"params must be a mapping of {model!r} parameters such as {{{owners[model][0]!r}: "
+            f"...}}, or None; got {type(params).__name__}."
         )
+    given = {k: v for k, v in params.items() if v is not None}
+    for owner, names in owners.items():
+        bad = [k for k in given if k in names and k not in owners[model]]
+        if owner != model and bad:
+            raise ValidationError(
+                f"params {', '.join(bad)} apply to model={owner!r} only, but model == "
+                f"{model!r}. Drop them or pass model={owner!r}."
+            )
+    unknown = sorted(k for k in given if k not in owners[model])
+    if unknown:
+        raise ValidationError(
+            f"params has unknown names {unknown}; model={model!r} takes {list(owners[model])}."
+        )
+    return given
+
+
+#: Parameters each subscription model takes in ``simulate_subscriptions(params=...)``.
+_SUBSCRIPTION_PARAMS = {
+    "weibull-ph": ("shape", "scale", "coefficients", "frailty_variance"),
+    "sbg": ("alpha", "beta", "period_days"),
+}
+#: Parameters each repeat-buying model takes in ``simulate_transactions(params=...)``.
+_SPEND_PARAMS = ("p", "q", "gamma")
+_TRANSACTION_PARAMS = {
+    "bgnbd": ("r", "alpha", "a", "b", *_SPEND_PARAMS),
+    "paretonbd": ("r", "alpha", "s", "beta", *_SPEND_PARAMS),
+}
 
 
 def _geometric(rng: np.random.Generator, prob: np.ndarray) -> np.ndarray:
@@ -371,13 +401,7 @@ def simulate_subscriptions(
     start: Any = "2025-01-01",
     days: float = 730,
     entry_days: float | None = None,
-    shape: float | None = None,
-    scale: float | None = None,
-    coefficients: Mapping[str, float] | None = None,
-    frailty_variance: float | None = None,
-    alpha: float | None = None,
-    beta: float | None = None,
-    period_days: int | None = None,
+    params: Mapping[str, Any] | None = None,
     fees: Mapping[str, float] | None = None,
     random_state: int | np.random.Generator | None = None,
 ) -> SubscriptionWorld:
@@ -412,19 +436,22 @@ def simulate_subscriptions(
     entry_days : float, optional
         Subscriptions are spread uniformly over the first ``entry_days`` days (default: the whole
         window, ``days``).
-    shape, scale : float, optional
-        Weibull shape ``rho`` (default 1.2) and scale ``lambda`` in days (default 500) of the
-        reference customer (basic, organic, 45 years old). ``weibull-ph`` only.
-    coefficients : mapping, optional
-        Log-hazard ratios overriding :data:`DEFAULT_COEFFICIENTS` key by key. ``weibull-ph`` only.
-    frailty_variance : float, optional
-        Variance ``theta`` of the gamma frailty (default 0 = none). ``weibull-ph`` only.
-    alpha, beta : float, optional
-        sBG beta-distribution parameters; default the "regular" segment estimates of Fader &
-        Hardie (2007), alpha = 0.704, beta = 1.182 (estimated there on *annual* renewals; here
-        they are applied per ``period_days``). ``sbg`` only.
-    period_days : int, optional
-        Length of a renewal period in days (default 30). ``sbg`` only.
+    params : mapping, optional
+        The model's parameters that differ from their defaults (a missing or ``None`` entry
+        keeps the default). ``model="weibull-ph"``:
+
+        * ``shape``, ``scale``: Weibull shape ``rho`` (default 1.2) and scale ``lambda`` in days
+          (default 500) of the reference customer (basic, organic, 45 years old);
+        * ``coefficients``: log-hazard ratios overriding :data:`DEFAULT_COEFFICIENTS` key by
+          key;
+        * ``frailty_variance``: variance ``theta`` of the gamma frailty (default 0 = none).
+
+        ``model="sbg"``:
+
+        * ``alpha``, ``beta``: sBG beta-distribution parameters; default the "regular" segment
+          estimates of Fader & Hardie (2007), alpha = 0.704, beta = 1.182 (estimated there on
+          *annual* renewals; here they are applied per ``period_days``);
+        * ``period_days``: length of a renewal period in days (default 30).
     fees : mapping, optional
         Price per period by plan, written to ``value`` on ``subscribe`` rows (default basic 9.99,
         premium 19.99). ``churn`` rows have ``value`` 0.0.
@@ -459,6 +486,9 @@ def simulate_subscriptions(
     >>> w2 = simulate_subscriptions(300, model="sbg", random_state=1)
     >>> round(float(w2.survival.loc[1, "survival"]), 4)
     0.6267
+    >>> simulate_subscriptions(300, model="sbg", params={"alpha": 2.0}, random_state=1).params[
+    ...     "alpha"]
+    2.0
     """
     check_scalar(n_customers, "n_customers", typ=int, ge=1)
     n = int(n_customers)
@@ -477,8 +507,11 @@ def simulate_subscriptions(
     for plan, fee in fee_map.items():
         check_scalar(fee, f"fees[{plan!r}]", typ=_NUMBER, ge=0)
 
+    given = _model_params(params, model, _SUBSCRIPTION_PARAMS)
+    shape, scale = given.get("shape"), given.get("scale")
+    coefficients, frailty_variance = given.get("coefficients"), given.get("frailty_variance")
+    alpha, beta, period_days = given.get("alpha"), given.get("beta"), given.get("period_days")
     if model == "weibull-ph":
-        _reject_foreign(model, {"alpha": alpha, "beta": beta, "period_days": period_days}, "sbg")
         shape = 1.2 if shape is None else shape
         scale = 500.0 if scale is None else scale
         frailty_variance = 0.0 if frailty_variance is None else frailty_variance
@@ -498,16 +531,6 @@ def simulate_subscriptions(
             check_scalar(v, f"coefficients[{k!r}]", typ=_NUMBER)
         coefs = {k: float(v) for k, v in coefs.items()}
     else:
-        _reject_foreign(
-            model,
-            {
-                "shape": shape,
-                "scale": scale,
-                "coefficients": coefficients,
-                "frailty_variance": frailty_variance,
-            },
-            "weibull-ph",
-        )
         alpha = SBG_REGULAR["alpha"] if alpha is None else alpha
         beta = SBG_REGULAR["beta"] if beta is None else beta
         period_days = 30 if period_days is None else period_days
@@ -592,7 +615,7 @@ def simulate_subscriptions(
         }
     )
 
-    params: dict[str, Any] = {
+    recorded: dict[str, Any] = {
         "n_customers": n,
         "model": model,
         "start": str(t_start),
@@ -642,7 +665,7 @@ def simulate_subscriptions(
         while s_pop(hi) > 0.5:
             hi *= 2.0
         median = optimize.brentq(lambda x: s_pop(x) - 0.5, 0.0, hi, xtol=1e-9)
-        params.update(
+        recorded.update(
             shape=shape, scale=scale, coefficients=coefs, frailty_variance=frailty_variance
         )
         truth.update(
@@ -688,7 +711,7 @@ def simulate_subscriptions(
         customers["duration_periods"] = np.where(
             churned, periods_i, (duration_s // period_s).astype(np.int64)
         )
-        params.update(alpha=alpha, beta=beta, period_days=period_days)
+        recorded.update(alpha=alpha, beta=beta, period_days=period_days)
         median_k = int(np.argmax(surv <= 0.5)) if np.any(surv <= 0.5) else None
         truth.update(
             alpha=float(alpha),
@@ -709,7 +732,7 @@ def simulate_subscriptions(
         name="subscriptions",
         events=events,
         truth=truth,
-        params=params,
+        params=recorded,
         tables={"customers": customers, "survival": survival},
         event_log_options={
             "observation_start": t_start,
@@ -764,15 +787,7 @@ def simulate_transactions(
     start: Any = "2025-01-01",
     days: float = 546,
     cohort_days: float = 84,
-    r: float | None = None,
-    alpha: float | None = None,
-    a: float | None = None,
-    b: float | None = None,
-    s: float | None = None,
-    beta: float | None = None,
-    p: float = GAMMA_GAMMA_CDNOW["p"],
-    q: float = GAMMA_GAMMA_CDNOW["q"],
-    gamma: float = GAMMA_GAMMA_CDNOW["gamma"],
+    params: Mapping[str, Any] | None = None,
     random_state: int | np.random.Generator | None = None,
 ) -> TransactionWorld:
     """Simulate non-contractual repeat buying (BG/NBD or Pareto/NBD) with gamma-gamma spend.
@@ -807,17 +822,19 @@ def simulate_transactions(
     cohort_days : float
         First purchases are spread uniformly over ``[0, cohort_days)`` days (default 84 = 12
         weeks); must be shorter than ``days``.
-    r, alpha : float, optional
-        Gamma heterogeneity of the purchase rate (shape ``r``, rate ``alpha`` per week). Default:
-        the CDNOW estimates of the chosen model.
-    a, b : float, optional
-        Beta heterogeneity of the drop-out probability (``bgnbd`` only). Default CDNOW: 0.793,
-        2.426 (with r = 0.243, alpha = 4.414).
-    s, beta : float, optional
-        Gamma heterogeneity of the death rate (shape ``s``, rate ``beta`` per week; ``paretonbd``
-        only). Default CDNOW: 0.606, 11.669 (with r = 0.553, alpha = 10.578).
-    p, q, gamma : float
-        Gamma-gamma spend parameters; default the CDNOW estimates 6.25, 3.74, 15.44.
+    params : mapping, optional
+        The model's parameters that differ from their defaults (a missing or ``None`` entry
+        keeps the default):
+
+        * ``r``, ``alpha``: gamma heterogeneity of the purchase rate (shape ``r``, rate
+          ``alpha`` per week); default the CDNOW estimates of the chosen model;
+        * ``a``, ``b`` (``bgnbd`` only): beta heterogeneity of the drop-out probability; default
+          CDNOW 0.793, 2.426 (with r = 0.243, alpha = 4.414);
+        * ``s``, ``beta`` (``paretonbd`` only): gamma heterogeneity of the death rate (shape
+          ``s``, rate ``beta`` per week); default CDNOW 0.606, 11.669 (with r = 0.553, alpha =
+          10.578);
+        * ``p``, ``q``, ``gamma``: gamma-gamma spend parameters; default the CDNOW estimates
+          6.25, 3.74, 15.44.
     random_state : int, Generator or None
         Seed or generator; the only source of randomness.
 
@@ -846,6 +863,8 @@ def simulate_transactions(
     35.22
     >>> round(float(w.expected.loc[39, "expected_repeat"]), 4)
     1.1967
+    >>> simulate_transactions(500, params={"r": 0.5}, random_state=3).truth["params"]["r"]
+    0.5
     """
     check_scalar(n_customers, "n_customers", typ=int, ge=1)
     n = int(n_customers)
@@ -853,15 +872,19 @@ def simulate_transactions(
     t_start = parse_start(start)
     check_scalar(days, "days", typ=_NUMBER, gt=0, le=_FAR_DAYS)
     check_scalar(cohort_days, "cohort_days", typ=_NUMBER, gt=0, lt=days)
+    given = _model_params(params, model, _TRANSACTION_PARAMS)
+    r, alpha = given.get("r"), given.get("alpha")
+    a, b, s, beta = given.get("a"), given.get("b"), given.get("s"), given.get("beta")
+    p = given.get("p", GAMMA_GAMMA_CDNOW["p"])
+    q = given.get("q", GAMMA_GAMMA_CDNOW["q"])
+    gamma = given.get("gamma", GAMMA_GAMMA_CDNOW["gamma"])
     if model == "bgnbd":
-        _reject_foreign(model, {"s": s, "beta": beta}, "paretonbd")
         defaults = BGNBD_CDNOW
         a = defaults["a"] if a is None else a
         b = defaults["b"] if b is None else b
         check_scalar(a, "a", typ=_NUMBER, gt=0)
         check_scalar(b, "b", typ=_NUMBER, gt=0)
     else:
-        _reject_foreign(model, {"a": a, "b": b}, "bgnbd")
         defaults = PARETONBD_CDNOW
         s = defaults["s"] if s is None else s
         beta = defaults["beta"] if beta is None else beta
@@ -1028,7 +1051,7 @@ def simulate_transactions(
         "n_alive_at_end": int(alive.sum()),
         "expected_alive_at_end": float(alive_prob(big_t).sum()),
     }
-    params = {
+    recorded = {
         "n_customers": n,
         "model": model,
         "start": str(t_start),
@@ -1044,7 +1067,7 @@ def simulate_transactions(
         name="transactions",
         events=events,
         truth=truth,
-        params=params,
+        params=recorded,
         tables={"customers": customers, "expected": expected_table, "tracking": tracking},
         event_log_options={
             "observation_start": t_start,

@@ -17,7 +17,7 @@ def test_true_model_predicts_the_holdout_of_its_world():
     # parameters, the conditional expectation of eq. (10) summed over customers must match the
     # realised holdout purchases within a few standard errors (Poisson-type SE of the total).
     params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-    world = simulate_transactions(6000, model="bgnbd", days=546, random_state=11, **params)
+    world = simulate_transactions(6000, model="bgnbd", days=546, params=params, random_state=11)
     log = world.event_log()
     start = pd.Timestamp(log.observation_start)
     table = calibration_holdout(

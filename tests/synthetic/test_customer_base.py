@@ -148,18 +148,18 @@ class TestSubscriptionStructure:
             {"days": 0},
             {"days": 1e6},
             {"entry_days": 800},
-            {"shape": -1.0},
-            {"scale": 0},
-            {"frailty_variance": -0.1},
-            {"coefficients": {"plan_gold": 1.0}},
-            {"coefficients": {"age": float("nan")}},
+            {"params": {"shape": -1.0}},
+            {"params": {"scale": 0}},
+            {"params": {"frailty_variance": -0.1}},
+            {"params": {"coefficients": {"plan_gold": 1.0}}},
+            {"params": {"coefficients": {"age": float("nan")}}},
             {"fees": {"gold": 5.0}},
             {"fees": {"basic": -1.0}},
-            {"alpha": 1.0},  # sbg parameter with the default weibull-ph model
-            {"model": "sbg", "shape": 2.0},
-            {"model": "sbg", "alpha": 0.0},
-            {"model": "sbg", "beta": -1.0},
-            {"model": "sbg", "period_days": 0},
+            {"params": {"alpha": 1.0}},  # sbg parameter with the default weibull-ph model
+            {"model": "sbg", "params": {"shape": 2.0}},
+            {"model": "sbg", "params": {"alpha": 0.0}},
+            {"model": "sbg", "params": {"beta": -1.0}},
+            {"model": "sbg", "params": {"period_days": 0}},
             {"start": "not a date"},
             {"random_state": "seed"},
         ]
@@ -170,9 +170,13 @@ class TestSubscriptionStructure:
 
     def test_error_names_the_parameter(self):
         with pytest.raises(ValidationError, match="shape == -1"):
-            simulate_subscriptions(10, shape=-1)
-        with pytest.raises(ValidationError, match="alpha.*model='sbg'"):
-            simulate_subscriptions(10, alpha=1.0)
+            simulate_subscriptions(10, params={"shape": -1})
+        with pytest.raises(ValidationError, match="alpha apply to model='sbg'"):
+            simulate_subscriptions(10, params={"alpha": 1.0})
+        with pytest.raises(ValidationError, match="unknown names \\['rate'\\]"):
+            simulate_subscriptions(10, params={"rate": 1.0})
+        with pytest.raises(ValidationError, match="params must be a mapping"):
+            simulate_subscriptions(10, params=[("shape", 1.0)])
 
 
 class TestWeibullPH:
@@ -211,7 +215,8 @@ class TestWeibullPH:
         # No covariate effect, no frailty: the lifetimes are exactly Weibull(scale, shape) in
         # lifelines' WeibullFitter convention S(t) = exp(-(t / lambda_)^rho_).
         w = simulate_subscriptions(
-            4000, coefficients=ZERO_COEFS, shape=0.5, scale=300.0, random_state=21
+            4000, params={"coefficients": ZERO_COEFS, "shape": 0.5, "scale": 300.0},
+            random_state=21,
         )
         c = w.customers
         assert (c["duration"] > 0).all()  # lifelines rejects non-positive durations
@@ -232,7 +237,7 @@ class TestWeibullPH:
         w = (
             weibull_world
             if theta == 0
-            else simulate_subscriptions(6000, frailty_variance=theta, random_state=22)
+            else simulate_subscriptions(6000, params={"frailty_variance": theta}, random_state=22)
         )
         c = w.customers
         times = np.array([30.0, 90.0, 180.0, 365.0, 540.0])
@@ -248,10 +253,8 @@ class TestWeibullPH:
         theta, shape, scale = 0.7, 1.3, 200.0
         w = simulate_subscriptions(
             50,
-            coefficients=ZERO_COEFS,
-            frailty_variance=theta,
-            shape=shape,
-            scale=scale,
+            params={"coefficients": ZERO_COEFS, "frailty_variance": theta, "shape": shape,
+                    "scale": scale},
             days=400,
             random_state=0,
         )
@@ -270,7 +273,7 @@ class TestWeibullPH:
 
     def test_linear_predictor_and_latent_lifetimes(self):
         # eta = x'beta with dummies as pd.get_dummies(drop_first=True) and age centred at 45
-        w = simulate_subscriptions(20000, frailty_variance=0.5, random_state=23)
+        w = simulate_subscriptions(20000, params={"frailty_variance": 0.5}, random_state=23)
         c = w.customers
         x = pd.get_dummies(c[["plan", "acquisition_channel"]], drop_first=True, dtype=float)
         beta = pd.Series(DEFAULT_COEFFICIENTS)
@@ -341,12 +344,13 @@ class TestSBG:
         assert np.allclose(sbg_survival(t, 1.7, 3.2), ref, rtol=1e-12)
         assert np.allclose(sbg_retention_rate(t[1:], 1.7, 3.2), ref[1:] / ref[:-1], rtol=1e-12)
         # mean lifetime (alpha + beta - 1)/(alpha - 1) = sum_t S(t) (alpha > 1), by direct sum
-        w = simulate_subscriptions(10, model="sbg", alpha=2.5, beta=3.0, random_state=0)
+        w = simulate_subscriptions(10, model="sbg", params={"alpha": 2.5, "beta": 3.0},
+                                   random_state=0)
         direct = sbg_survival(np.arange(0, 200000), 2.5, 3.0).sum()
         assert w.truth["mean_lifetime_periods"] == pytest.approx(direct, rel=1e-4)
 
     def test_churn_on_renewal_dates(self):
-        w = simulate_subscriptions(2000, model="sbg", period_days=7, random_state=3)
+        w = simulate_subscriptions(2000, model="sbg", params={"period_days": 7}, random_state=3)
         c = w.customers[w.customers["churned"]]
         gap = (c["churn_time"] - c["subscribed_at"]) / DAY
         assert np.array_equal(gap.to_numpy(), 7.0 * c["lifetime_periods"].to_numpy())
@@ -447,16 +451,16 @@ class TestTransactionStructure:
             {"days": -5},
             {"cohort_days": 0},
             {"cohort_days": 600},
-            {"r": 0},
-            {"alpha": -1.0},
-            {"a": 0},
-            {"b": float("nan")},
-            {"s": 1.0},  # Pareto/NBD parameter with the BG/NBD model
-            {"model": "paretonbd", "a": 1.0},
-            {"model": "paretonbd", "beta": 0},
-            {"p": 0},
-            {"q": -2.0},
-            {"gamma": 0},
+            {"params": {"r": 0}},
+            {"params": {"alpha": -1.0}},
+            {"params": {"a": 0}},
+            {"params": {"b": float("nan")}},
+            {"params": {"s": 1.0}},  # Pareto/NBD parameter with the BG/NBD model
+            {"model": "paretonbd", "params": {"a": 1.0}},
+            {"model": "paretonbd", "params": {"beta": 0}},
+            {"params": {"p": 0}},
+            {"params": {"q": -2.0}},
+            {"params": {"gamma": 0}},
             {"start": None},
         ]
         for kw in bad:
@@ -464,7 +468,7 @@ class TestTransactionStructure:
             with pytest.raises(ValidationError):
                 simulate_transactions(**kw)
         with pytest.raises(ValidationError, match="s apply to model='paretonbd'"):
-            simulate_transactions(10, s=1.0)
+            simulate_transactions(10, params={"s": 1.0})
 
 
 class TestBGNBD:
@@ -627,7 +631,8 @@ class TestGammaGamma:
         # (p ~ Beta(1, 1e6)), so E[X(t)] = E[lambda] t = 10 repeats in 10 weeks (70 days), not
         # 70 as it would be if the rate were read per day.
         w = simulate_transactions(
-            3000, r=100.0, alpha=100.0, a=1.0, b=1e6, days=140, cohort_days=7, random_state=8
+            3000, params={"r": 100.0, "alpha": 100.0, "a": 1.0, "b": 1e6}, days=140,
+            cohort_days=7, random_state=8,
         )
         x = _repeat_counts(w, 10.0)
         se = x.std(ddof=1) / np.sqrt(len(x))
