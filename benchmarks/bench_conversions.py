@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
     }
     sec = res["seconds"]
     sec["event_log_validate_and_sort"], log = timed(lambda: EventLog(df), args.repeat)
-    sec["journeys_split"], (js, _) = timed(lambda: journey_set(log), args.repeat, log)
+    sec["journeys_split"], js = timed(lambda: journey_set(log), args.repeat, log)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         sec["path_table_from_log"], pt = timed(lambda: path_table(log), args.repeat, log)

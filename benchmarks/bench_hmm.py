@@ -72,7 +72,7 @@ def main() -> None:
     world = simulate_latent_journeys(args.customers, random_state=2026)
     sim_s = time.perf_counter() - t0
     log = world.event_log()
-    js, _ = journey_set(log)
+    js = journey_set(log)
     keep = js.lengths > 0
     lengths = js.lengths[keep]
     obs = js.symbols  # codes into js.labels (sorted channel names), journeys concatenated

@@ -332,7 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("transitions", help="order-k transition counts of an event log")
     p.add_argument("file")
-    p.add_argument("--by", choices=("channel", "stage"), default="channel")
+    p.add_argument("--sequence", choices=("channel", "stage"), default="channel",
+                   help="what a journey is a sequence of (default: channel)")
     p.add_argument("--order", type=int, default=1)
     p.add_argument("--censored", choices=("drop", "null", "state"), default="drop")
     p.add_argument("--collapse-repeats", action="store_true")
@@ -477,7 +478,7 @@ def _cmd_paths(args: argparse.Namespace) -> int:
             pt.to_csv(args.out)
         notes.append(f"wrote the path table to {args.out}")
     top = pt.table.sort_values(["total_conversions", "total_null"], ascending=False).head(args.top)
-    payload = {**pt.to_dict(), "warnings": [str(w.message) for w in caught], "out": args.out,
+    payload = {**pt._totals(), "warnings": [str(w.message) for w in caught], "out": args.out,
                "notes": notes}
     text = "\n".join(
         [repr(pt), *(f"warning: {w.message}" for w in caught), *notes, "",
@@ -490,10 +491,10 @@ def _cmd_paths(args: argparse.Namespace) -> int:
 def _cmd_transitions(args: argparse.Namespace) -> int:
     from cjmodels.data.transitions import transition_counts
 
-    source, opts = _source(args)
+    log, opts = _source(args)
     tc = transition_counts(
-        source,
-        by=args.by,
+        log,
+        sequence=args.sequence,
         order=args.order,
         censored=args.censored,
         collapse_repeats=args.collapse_repeats,
@@ -552,7 +553,7 @@ FLAGS: dict[str, str] = {
     "observation_end": "--observation-end", "event_map": "--event-map", "sep": "--sep",
     "encoding": "--encoding", "separator": "--separator", "timeout": "--timeout",
     "lookback": "--lookback", "collapse_repeats": "--collapse-repeats", "order": "--order",
-    "by": "--by", "censored": "--censored", "alpha": "--alpha", "journeys": "--journeys",
+    "sequence": "--sequence", "censored": "--censored", "alpha": "--alpha", "journeys": "--journeys",
     "prior": "--prior", "n_boot": "--bootstrap", "random_state": "--random-state",
     "n_customers": "--n-customers",
     "half_life": "--half-life", "unit": "--unit", "horizons": "--horizons",

@@ -103,7 +103,7 @@ out.figure(ax.figure, "first_last_touch");
 # ## Stage transitions with explicit start and end states
 
 # %%
-tc = transition_counts(log, by="stage", timeout="30D")
+tc = transition_counts(log, sequence="stage", timeout="30D")
 ax = tc.plot()
 out.figure(ax.figure, "stage_transitions");
 

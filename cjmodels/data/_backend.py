@@ -651,7 +651,7 @@ def engine_path_table(
     counts = fetch_df(path_counts_sql(d, ctes, len(channels)))
     agg = decode_paths(counts, channels)
     info: dict[str, Any] = {
-        "by": "channel",
+        "sequence": "channel",
         "source": d.name,
         "timeout": None if timeout is None else str(timeout),
         "lookback": None if lookback is None else str(lookback),
@@ -702,7 +702,7 @@ def journey_set_from_path_table(pt: PathTable) -> Any:
         outcome[keep].astype(np.int8),
         w[keep],
         val[keep],
-        {**pt.info, "by": "channel"},
+        {**pt.info, "sequence": "channel"},
     )
 
 
@@ -856,7 +856,7 @@ def first_purchase_sql(
     ev = text(q(cols.event))
     st = f"COALESCE({text(q(cols.stage))}, '')" if cols.stage else "''"
     val = f"COALESCE(CAST({q(cols.value)} AS DOUBLE), -1.0)" if cols.value else "0.0"
-    start = "tt" if origin == "first_touch" else "t0"
+    start = "tt" if origin == "first-touch" else "t0"
     drop = "MIN(CASE WHEN e = 2 AND t >= ts THEN t END) OVER p" if censor_at_drop_out else "NULL"
     end_expr = observation_end or f"(SELECT max({t}) FROM {source})"
     dur = "COALESCE(stop, obs_end) - ts"
@@ -981,10 +981,10 @@ def engine_first_purchase_counts(
     ))
     excluded = raw["excluded"].to_numpy(dtype=np.int64)
     n = raw["customers"].to_numpy(dtype=np.int64)
-    if origin == "first_touch" and not int(n[excluded != 2].sum()):
+    if origin == "first-touch" and not int(n[excluded != 2].sum()):
         raise ValidationError(
-            "time_to_first_purchase(origin='first_touch') needs 'touch' events, but the "
-            f"{where} has none. Use origin='first_event' to start the clock at each customer's "
+            "time_to_first_purchase(origin='first-touch') needs 'touch' events, but the "
+            f"{where} has none. Use origin='first-event' to start the clock at each customer's "
             "first event."
         )
     rows = raw[excluded == 0]

@@ -111,7 +111,7 @@ def _bin(times: pd.Series | Any, period: Any, kind: str) -> Any:
 
 
 def rfm_summary(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     unit: str = "D",
     period: str | float | None = None,
@@ -125,7 +125,7 @@ def rfm_summary(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    data : EventLog or pandas.DataFrame
         The event log; a DataFrame is validated with ``log_options``.
     unit : str
         Unit of ``recency`` and ``T`` (pandas Timedelta unit, e.g. ``"D"`` or ``"W"``); ignored
@@ -146,7 +146,7 @@ def rfm_summary(
         Average ``monetary_value`` over all purchase periods, including the first, instead of
         over the repeat purchases only. ``frequency`` always counts repeat purchases.
     **log_options
-        Passed to :class:`~cjmodels.data.EventLog` when ``events`` is a DataFrame.
+        Passed to :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
@@ -206,7 +206,7 @@ def rfm_summary(
     """
     unit = _check_unit(unit)
     check_scalar(include_first, "include_first", typ=bool)
-    log, _ = _prepare(events, log_options)
+    log, _ = _prepare(data, log_options)
     period = _check_period(period, log)
     end = _coerce_end(observation_end, log)
     if end < log.observation_start:
@@ -310,7 +310,7 @@ def rfm_summary(
 
 
 def calibration_holdout(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     calibration_end: Any,
     observation_end: Any = None,
@@ -328,7 +328,7 @@ def calibration_holdout(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    data : EventLog or pandas.DataFrame
     calibration_end : scalar
         Last moment of the calibration period.
     observation_end : scalar, optional
@@ -357,7 +357,7 @@ def calibration_holdout(
     0            1          1      2.0  5.0                  1               5.0
     1            2          0      0.0  4.0                  0               5.0
     """
-    log, _ = _prepare(events, log_options)
+    log, _ = _prepare(data, log_options)
     period = _check_period(period, log)
     cal_end = _coerce_end(calibration_end, log)
     end = _coerce_end(observation_end, log)

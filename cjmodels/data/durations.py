@@ -80,16 +80,16 @@ def _as_covariate_list(covariates: str | Sequence[str] | None) -> list[str]:
 
 
 def _prepare(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     log_options: dict[str, Any],
     covariates: str | Sequence[str] | None = None,
     reserved: Sequence[str] = (),
 ) -> tuple[EventLog, list[str]]:
     """Build the log (carrying only the requested covariates) and check the covariate names."""
     covs = _as_covariate_list(covariates)
-    if isinstance(events, pd.DataFrame) and "covariates" not in log_options:
+    if isinstance(data, pd.DataFrame) and "covariates" not in log_options:
         log_options = {**log_options, "covariates": covs}  # carry only what is asked for
-    log = as_event_log(events, **log_options)
+    log = as_event_log(data, **log_options)
     missing = [c for c in covs if c not in log.covariates]
     if missing:
         raise ValidationError(
@@ -184,9 +184,9 @@ def _require_event(log: EventLog, mask: np.ndarray, event: str, purpose: str, hi
 
 # --------------------------------------------------------------------------- time to purchase
 def time_to_first_purchase(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
-    origin: str = "first_touch",
+    origin: str = "first-touch",
     censor_at_drop_out: bool = True,
     unit: str = "D",
     covariates: str | Sequence[str] | None = None,
@@ -199,10 +199,10 @@ def time_to_first_purchase(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    data : EventLog or pandas.DataFrame
         The event log; a DataFrame is validated with ``log_options`` (column names, observation
         window, ...), see :class:`~cjmodels.data.EventLog`.
-    origin : {"first_touch", "first_event"}
+    origin : {"first-touch", "first-event"}
         Where the clock starts: the customer's first ``touch`` event, or their first event of any
         type (subscribe, assignment, touch, ...).
     censor_at_drop_out : bool
@@ -214,7 +214,7 @@ def time_to_first_purchase(
     covariates : str or sequence of str, optional
         Covariate columns of the log to carry along: each customer's value on their first event.
     **log_options
-        Passed to :class:`~cjmodels.data.EventLog` when ``events`` is a DataFrame.
+        Passed to :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
@@ -232,14 +232,14 @@ def time_to_first_purchase(
 
         ``attrs`` holds the settings and ``n_excluded``: customers without a row because they
         purchased before any touch (``"converted_before_first_touch"``) or have no touch at all
-        (``"no_touch"``); both are 0 for ``origin="first_event"``.
+        (``"no_touch"``); both are 0 for ``origin="first-event"``.
 
     Notes
     -----
-    With ``origin="first_touch"`` a customer whose first purchase comes before any touch has no
+    With ``origin="first-touch"`` a customer whose first purchase comes before any touch has no
     defined origin: the purchase was not preceded by a marketing contact. Such customers are
     excluded, counted in ``attrs["n_excluded"]`` and announced with a :class:`UserWarning`.
-    To keep them, use ``origin="first_event"``: a customer whose first event is the purchase then
+    To keep them, use ``origin="first-event"``: a customer whose first event is the purchase then
     gets ``duration == 0`` and ``event == 1``.
 
     A purchase at the same timestamp as the first touch gives ``duration == 0`` (counted in
@@ -261,14 +261,14 @@ def time_to_first_purchase(
     0            1       3.0      1             None        search          2
     1            2       8.0      0  observation_end        social          2
     """
-    check_scalar(origin, "origin", in_=("first_touch", "first_event"))
+    check_scalar(origin, "origin", in_=("first-touch", "first-event"))
     check_scalar(censor_at_drop_out, "censor_at_drop_out", typ=bool)
     unit = _check_unit(unit)
     reserved = (
         "customer_id", "start", "stop", "duration", "event", "censor_reason", "first_channel",
         "n_touches",
     )
-    log, covs = _prepare(events, log_options, covariates, reserved)
+    log, covs = _prepare(data, log_options, covariates, reserved)
     ev = log.events
     n_rows, n = len(ev), log.n_customers
     codes = log.customer_codes
@@ -279,10 +279,10 @@ def time_to_first_purchase(
 
     first_row = _first_pos(codes, np.ones(n_rows, dtype=bool), n)
     first_touch = _first_pos(codes, is_touch, n)
-    if origin == "first_touch":
+    if origin == "first-touch":
         _require_event(
-            log, is_touch, "touch", "time_to_first_purchase(origin='first_touch')",
-            "Use origin='first_event' to start the clock at each customer's first event.",
+            log, is_touch, "touch", "time_to_first_purchase(origin='first-touch')",
+            "Use origin='first-event' to start the clock at each customer's first event.",
         )
         start_pos = first_touch
     else:
@@ -321,7 +321,7 @@ def time_to_first_purchase(
             parts.append(f"{n_no_touch} customers have no touch {_examples(ids[~has_start])}")
         warnings.warn(
             "time_to_first_purchase: " + " and ".join(parts) + "; they have no origin and are "
-            "excluded (counted in attrs['n_excluded']). Use origin='first_event' to keep them.",
+            "excluded (counted in attrs['n_excluded']). Use origin='first-event' to keep them.",
             UserWarning,
             stacklevel=2,
         )
@@ -395,7 +395,7 @@ def _finish_counts(rows: pd.DataFrame, attrs: dict[str, Any], by_first_channel: 
             f"first_purchase_counts: {excluded['converted_before_first_touch']} customers "
             f"purchased before their first touch and {excluded['no_touch']} have no touch; they "
             "have no origin and are excluded (counted in attrs['n_excluded']). Use "
-            "origin='first_event' to keep them.",
+            "origin='first-event' to keep them.",
             UserWarning,
             stacklevel=stacklevel,
         )
@@ -452,9 +452,9 @@ def _floored(per: pd.DataFrame, resolution: Any, unit: str, time_kind: str) -> n
 
 
 def first_purchase_counts(
-    events: Any,
+    data: Any,
     *,
-    origin: str = "first_touch",
+    origin: str = "first-touch",
     censor_at_drop_out: bool = True,
     unit: str = "D",
     by_first_channel: bool = True,
@@ -473,11 +473,11 @@ def first_purchase_counts(
 
     Parameters
     ----------
-    events : EventLog, DataFrame, DuckDB relation or PySpark DataFrame
+    data : EventLog, DataFrame, DuckDB relation or PySpark DataFrame
         The event log. For engine tables the options are the column names (``customer=``,
         ``timestamp=``, ``event=``, ``channel=``, ``stage=``, ``value=``) and
         ``observation_end=``; for frames, any :class:`EventLog` option.
-    origin : {"first_touch", "first_event"}
+    origin : {"first-touch", "first-event"}
         Where the clock starts (see :func:`time_to_first_purchase`).
     censor_at_drop_out : bool
         Censor non-buyers at their first ``drop_out`` (else at ``observation_end``).
@@ -522,14 +522,14 @@ def first_purchase_counts(
     0       0.0      0  observation_end          1
     1       2.0      1             None          2
     """
-    check_scalar(origin, "origin", in_=("first_touch", "first_event"))
+    check_scalar(origin, "origin", in_=("first-touch", "first-event"))
     check_scalar(censor_at_drop_out, "censor_at_drop_out", typ=bool)
     check_scalar(by_first_channel, "by_first_channel", typ=bool)
     unit = _check_unit(unit)
     settings = {"function": "first_purchase_counts", "origin": origin,
                 "censor_at_drop_out": censor_at_drop_out, "by_first_channel": by_first_channel,
                 "resolution": None if resolution is None else str(resolution)}
-    engine = type(events).__module__.split(".")[0]
+    engine = type(data).__module__.split(".")[0]
     if engine in ("duckdb", "pyspark"):
         if pd.Timedelta(1, unit=unit).value % 1000:
             raise ValidationError(
@@ -548,7 +548,7 @@ def first_purchase_counts(
             from cjmodels.data.sql import first_purchase_counts_duckdb as run
         else:
             from cjmodels.data.spark import first_purchase_counts_spark as run
-        rows, counts = run(events, origin=origin, censor_at_drop_out=censor_at_drop_out,
+        rows, counts = run(data, origin=origin, censor_at_drop_out=censor_at_drop_out,
                            unit=unit, by_first_channel=by_first_channel, resolution=resolution,
                            **options)
         attrs = {
@@ -565,7 +565,7 @@ def first_purchase_counts(
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # warned below, for every backend
-            per = time_to_first_purchase(events, origin=origin,
+            per = time_to_first_purchase(data, origin=origin,
                                          censor_at_drop_out=censor_at_drop_out, unit=unit,
                                          **options)
         if resolution is not None:
@@ -587,7 +587,7 @@ def first_purchase_counts(
 
 # --------------------------------------------------------------------------- interpurchase
 def interpurchase_times(
-    events: EventLog | pd.DataFrame, *, unit: str = "D", **log_options: Any
+    data: EventLog | pd.DataFrame, *, unit: str = "D", **log_options: Any
 ) -> pd.DataFrame:
     """Gaps between a customer's consecutive purchases, the last one censored.
 
@@ -597,12 +597,12 @@ def interpurchase_times(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    data : EventLog or pandas.DataFrame
         The event log; a DataFrame is validated with ``log_options``.
     unit : str
         Unit of ``duration`` (pandas Timedelta unit); ignored for numeric timestamps.
     **log_options
-        Passed to :class:`~cjmodels.data.EventLog` when ``events`` is a DataFrame.
+        Passed to :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
@@ -635,7 +635,7 @@ def interpurchase_times(
     2           b                1    4.0  10.0       6.0      0
     """
     unit = _check_unit(unit)
-    log, _ = _prepare(events, log_options)
+    log, _ = _prepare(data, log_options)
     ev = log.events
     codes = log.customer_codes
     is_conv = ev["event"].to_numpy() == "conversion"
@@ -680,7 +680,7 @@ def interpurchase_times(
 
 # --------------------------------------------------------------------------- subscriptions
 def subscription_lifetimes(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     unit: str = "D",
     covariates: str | Sequence[str] | None = None,
@@ -695,7 +695,7 @@ def subscription_lifetimes(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    data : EventLog or pandas.DataFrame
         The event log; a DataFrame is validated with ``log_options``.
     unit : str
         Unit of ``duration`` (pandas Timedelta unit); ignored for numeric timestamps.
@@ -703,7 +703,7 @@ def subscription_lifetimes(
         Covariate columns to carry along: the value on the spell's ``subscribe`` row (so a plan
         that changes between spells is reported per spell).
     **log_options
-        Passed to :class:`~cjmodels.data.EventLog` when ``events`` is a DataFrame.
+        Passed to :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
@@ -744,7 +744,7 @@ def subscription_lifetimes(
     """
     unit = _check_unit(unit)
     log, covs = _prepare(
-        events, log_options, covariates,
+        data, log_options, covariates,
         ("customer_id", "spell", "start", "stop", "duration", "event"),
     )
     ev = log.events

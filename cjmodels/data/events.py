@@ -1367,16 +1367,16 @@ class EventLog:
         return path_table(self, **kwargs)
 
 
-def as_event_log(events: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
-    """Return ``events`` if it is an :class:`EventLog`, else build one with ``kwargs``."""
-    if isinstance(events, EventLog):
+def as_event_log(data: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
+    """Return ``data`` if it is an :class:`EventLog`, else build one with ``kwargs``."""
+    if isinstance(data, EventLog):
         if kwargs:
             raise ValidationError(
                 f"column options {sorted(kwargs)} were given with an EventLog, which already "
                 "fixes its columns; pass them when building the EventLog instead."
             )
-        return events
-    return EventLog(events, **kwargs)
+        return data
+    return EventLog(data, **kwargs)
 
 
 def read_events(

@@ -140,7 +140,7 @@ def _relative_end(log: EventLog, end: Any) -> float | int:
 
 
 def experiment_table(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     variant: str = "variant",
     pre_period: Any = None,
@@ -160,7 +160,7 @@ def experiment_table(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    data : EventLog or pandas.DataFrame
         The event log; a DataFrame is validated with ``log_options``.
     variant : str
         Column holding the arm on assignment rows. Arms are labels: told apart and counted
@@ -180,7 +180,7 @@ def experiment_table(
         Unit of ``exposure`` (and of bare numbers given as spans) for datetime logs; numeric
         logs use their own units.
     **log_options
-        Column options for :class:`~cjmodels.data.EventLog` when ``events`` is a DataFrame.
+        Column options for :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
@@ -223,7 +223,7 @@ def experiment_table(
     0            1       A          1   25.0       10.0     True       7.0
     1            2       B          0    0.0        NaN    False       7.0
     """
-    log = as_event_log(events, **log_options)
+    log = as_event_log(data, **log_options)
     ev = log.events
     if variant in ("customer_id", "timestamp", "event"):
         raise ValidationError(

@@ -551,7 +551,7 @@ def event_log_columns(options: dict[str, Any]) -> list[str]:
 
 
 def events_from_table(
-    df: pd.DataFrame, *, event_map: dict[str, str] | None = None, **kwargs: Any
+    data: pd.DataFrame, *, event_map: dict[str, str] | None = None, **kwargs: Any
 ) -> Any:
     """The :class:`~cjmodels.data.EventLog` of a frame read by :func:`read_table`.
 
@@ -561,6 +561,7 @@ def events_from_table(
     """
     from cjmodels.data.events import EVENT_TYPES, EventLog
 
+    df = data
     allowed = tuple(kwargs.get("event_types") or EVENT_TYPES)
     if event_map is not None:
         if not isinstance(event_map, dict) or not event_map or not all(

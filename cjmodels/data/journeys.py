@@ -23,6 +23,7 @@ import pandas as pd
 
 from cjmodels.data.events import PATH_SEPARATOR, EventLog, as_event_log
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
 __all__ = [
     "OUTCOMES",
@@ -57,13 +58,14 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.cumsum(step, out=step)
 
 
-@dataclass(frozen=True)
-class JourneySet:
+@result_dataclass
+class JourneySet(Result):
     """Journeys as flat arrays: the common input of paths, transitions and journey tables.
 
     Touches of journey ``j`` are ``symbols[offsets[j]:offsets[j + 1]]`` (codes into
-    ``labels``), in time order. Built by :func:`journey_set`; most users want
-    :func:`journeys` or :func:`path_table` instead.
+    ``labels``), in time order. Built by :func:`journey_set` (the result of splitting an event
+    log into journeys) or by :meth:`PathTable.journey_set`; most users want :func:`journeys` or
+    :func:`path_table` instead. ``summary()`` counts the journeys, touches and value per outcome.
 
     Attributes
     ----------
@@ -80,6 +82,24 @@ class JourneySet:
         table).
     value : numpy.ndarray of float
         Conversion value of each row (summed over the journeys it stands for).
+    info : dict
+        Settings and counts (``sequence``, ``timeout``, ``lookback``, events accounted for).
+    table : pandas.DataFrame or None
+        The per-journey table of :func:`journey_set` (customer, journey number, start, end,
+        outcome, touches, value), when it was asked for; rows in the order of the journeys.
+
+    Examples
+    --------
+    >>> js = JourneySet(np.array(["a", "b"]), np.array([0, 1, 1]), np.array([0, 2, 3]),
+    ...                 np.array([0, 2], dtype=np.int8), np.ones(2), np.array([5.0, 0.0]))
+    >>> js
+    JourneySet(rows=2, journeys=2, labels=2, touches=3)
+    >>> js.summary()
+                journeys  touches  mean_length  value
+    outcome
+    conversion       1.0      2.0          2.0    5.0
+    drop_out         0.0      0.0          NaN    0.0
+    censored         1.0      1.0          1.0    0.0
     """
 
     labels: np.ndarray
@@ -89,6 +109,45 @@ class JourneySet:
     weight: np.ndarray
     value: np.ndarray
     info: dict[str, Any] = field(default_factory=dict)
+    table: pd.DataFrame | None = None
+
+    def _repr_fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rows": self.n,
+            "journeys": float(self.weight.sum()) if self.n else 0,
+            "labels": len(self.labels),
+            "touches": len(self.symbols),
+        }
+        if float(out["journeys"]).is_integer():
+            out["journeys"] = int(out["journeys"])
+        if "sequence" in self.info:
+            out["sequence"] = self.info["sequence"]
+        return out
+
+    def _summary(self) -> pd.DataFrame:
+        k = len(OUTCOMES)
+        out = self.outcome.astype(np.int64)
+        journeys = np.bincount(out, weights=self.weight, minlength=k)
+        touches = np.bincount(out, weights=self.weight * self.lengths, minlength=k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_length = np.where(journeys > 0, touches / np.where(journeys > 0, journeys, 1),
+                                   np.nan)
+        return pd.DataFrame(
+            {"journeys": journeys, "touches": touches, "mean_length": mean_length,
+             "value": np.bincount(out, weights=self.value, minlength=k)},
+            index=pd.Index(list(OUTCOMES), name="outcome"),
+        )
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {
+            "labels": [str(x) for x in self.labels],
+            "symbols": self.symbols.tolist(),
+            "offsets": self.offsets.tolist(),
+            "outcome": [OUTCOMES[int(o)] for o in self.outcome],
+            "weight": self.weight.tolist(),
+            "value": self.value.tolist(),
+            "info": dict(self.info),
+        }
 
     @property
     def n(self) -> int:
@@ -423,59 +482,65 @@ def _journey_index(
 
 
 def journey_set(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
-    by: str = "channel",
+    sequence: str = "channel",
     timeout: Any = None,
     lookback: Any = None,
-    frame: bool = True,
+    per_journey: bool = True,
     **log_options: Any,
-) -> tuple[JourneySet, pd.DataFrame | None]:
-    """Journeys as a :class:`JourneySet` of ``by`` symbols plus the per-journey frame.
+) -> JourneySet:
+    """Journeys as a :class:`JourneySet` of ``sequence`` symbols, with the per-journey table.
 
     Parameters
     ----------
-    events : EventLog or DataFrame
-    by : {"channel", "stage"}
-        Which column of the touches forms the sequence.
+    data : EventLog or DataFrame
+        The event log; with a DataFrame, pass column options as keywords (see
+        :class:`~cjmodels.data.EventLog`).
+    sequence : {"channel", "stage"}
+        What a journey is a sequence of: which column of the touches forms the sequence.
     timeout, lookback : time span, optional
         See :func:`journeys`.
-    frame : bool
-        Also build the per-journey frame (customer, journey number, start, end, outcome,
-        touches, value); ``False`` returns ``None`` in its place and saves its cost.
+    per_journey : bool
+        Also build the per-journey table (customer, journey number, start, end, outcome,
+        touches, value) in the result's ``table``; ``False`` leaves ``table`` as ``None`` and
+        saves its cost.
 
     Examples
     --------
     >>> df = pd.DataFrame({"customer_id": [1, 1, 1], "timestamp": [0.0, 1.0, 2.0],
     ...                    "event": ["touch", "touch", "conversion"],
     ...                    "channel": ["email", "search", None]})
-    >>> js, frame = journey_set(df)
+    >>> js = journey_set(df)
     >>> js.labels[js.symbols].tolist(), js.outcome.tolist()
     (['email', 'search'], [0])
+    >>> js.table[["customer_id", "journey", "outcome", "n_touches"]]
+       customer_id  journey     outcome  n_touches
+    0            1        1  conversion          2
     """
-    if by not in ("channel", "stage"):
-        raise ValidationError(f"by == {by!r}, must be one of 'channel', 'stage'.")
-    log = as_event_log(events, **log_options)
-    log.require(by, purpose=f"building {by} sequences")
+    if sequence not in ("channel", "stage"):
+        raise ValidationError(f"sequence == {sequence!r}, must be one of 'channel', 'stage'.")
+    log = as_event_log(data, **log_options)
+    log.require(sequence, purpose=f"building {sequence} sequences")
     table, touch_pos, touch_j, info = _journey_index(
-        log, timeout=timeout, lookback=lookback, frame=frame
+        log, timeout=timeout, lookback=lookback, frame=per_journey
     )
-    if frame:
+    if per_journey:
         outcome = table["outcome"].cat.codes.to_numpy().astype(np.int8)
         value = table["value"].to_numpy(dtype=float)
     else:
         outcome, value = table
         table = None
-    all_codes, labels = log.codes(by)
+    all_codes, labels = log.codes(sequence)
     codes = all_codes[touch_pos]
     missing = codes < 0
     if missing.any():
         rows = log.source_index[touch_pos[missing]][:5].tolist()
         raise ValidationError(
-            f"{int(missing.sum())} touches have no {by}, first at rows {rows}; every touch in a "
-            f"{by} sequence needs one. Fill them or declare a stage scheme when building the log."
+            f"{int(missing.sum())} touches have no {sequence}, first at rows {rows}; every touch "
+            f"in a {sequence} sequence needs one. Fill them or declare a stage scheme when building the log."
         )
-    if by == "stage" and log.scheme is not None:  # natural stage order, not alphabetical
+    if sequence == "stage" and log.scheme is not None:  # natural stage order, not alphabetical
         rank = {st: i for i, st in enumerate(log.scheme.stages)}
         order = np.argsort([rank[lab] for lab in labels], kind="stable")
         codes = np.argsort(order)[codes]
@@ -490,13 +555,14 @@ def journey_set(
         outcome=np.asarray(outcome, dtype=np.int8),
         weight=np.ones(n_j),
         value=np.asarray(value, dtype=float),
-        info={**info, "by": by},
+        info={**info, "sequence": sequence},
+        table=table,
     )
-    return js, table
+    return js
 
 
 def journeys(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     timeout: Any = None,
     lookback: Any = None,
@@ -511,7 +577,7 @@ def journeys(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    data : EventLog or DataFrame
         The event log; with a DataFrame, pass column options as keywords (see
         :class:`~cjmodels.data.EventLog`).
     timeout : time span, optional
@@ -552,20 +618,20 @@ def journeys(
     1            1        2   censored           email    0.0
     2            2        1   censored          social    0.0
     """
-    log = as_event_log(events, **log_options)
+    log = as_event_log(data, **log_options)
     frame = None
-    for by in ("channel", "stage"):
-        if by not in log.events:
+    for sequence in ("channel", "stage"):
+        if sequence not in log.events:
             continue
-        js, fr = journey_set(log, by=by, timeout=timeout, lookback=lookback)
-        frame = fr if frame is None else frame
+        js = journey_set(log, sequence=sequence, timeout=timeout, lookback=lookback)
+        frame = js.table if frame is None else frame
         ids, strings = js.path_strings()
-        frame["path" if by == "channel" else "stages"] = strings[ids]
+        frame["path" if sequence == "channel" else "stages"] = strings[ids]
         frame.attrs.update(js.info)
     if frame is None:
         frame, _, _, info = _journey_index(log, timeout=timeout, lookback=lookback)
         frame.attrs.update(info)
-    frame.attrs.pop("by", None)
+    frame.attrs.pop("sequence", None)
     return frame
 
 
@@ -850,8 +916,8 @@ def _merge_repeated_paths(
     return out, _ParsedPaths(parsed.labels, codes, lens)
 
 
-@dataclass(frozen=True)
-class PathTable:
+@result_dataclass
+class PathTable(Result):
     """Unique paths with their conversion and non-conversion counts.
 
     The layout ChannelAttribution users know: ``path`` (channels joined by ``" > "``),
@@ -867,6 +933,10 @@ class PathTable:
     refused with the separators seen (pass ``separator=`` then). A given separator is used
     exactly.
 
+    A path table is both the result of :func:`path_table` and an input (of attribution models,
+    of :func:`transition_counts`): ``PathTable(df)`` checks and splits a table of your own.
+    ``summary()`` gives one row per channel; ``plot()`` the first- and last-touch shares.
+
     Blanks: with a separator that has blanks of its own (``" > "``) channel names are kept
     exactly, so ``"a >  email"`` is ``"a"`` then ``" email"`` (a warning names such channels);
     with a separator without blanks (``">"``, ``"|"``) blanks around every name are trimmed, as
@@ -879,7 +949,7 @@ class PathTable:
     >>> pt = PathTable(pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [3, 1],
     ...                              "total_null": [7, 9], "total_conversion_value": [30.0, 5.0]}))
     >>> pt
-    PathTable(2 paths, 20 journeys, 4 conversions (20.00%), 2 channels)
+    PathTable(paths=2, journeys=20, conversions=4, conversion_rate=0.2, channels=2)
     >>> pt.channels
     ['a', 'b']
     """
@@ -1040,10 +1110,21 @@ class PathTable:
             outcome[keep],
             w[keep],
             val[keep],
-            {"by": "channel", "source": "path_table"},
+            {"sequence": "channel", "source": "path_table"},
         )
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_fields(self) -> dict[str, Any]:
+        nj = self.n_journeys
+        conv = self.total_conversions
+        return {
+            "paths": len(self.table),
+            "journeys": int(nj) if float(nj).is_integer() else nj,
+            "conversions": int(conv) if float(conv).is_integer() else conv,
+            "conversion_rate": conv / nj if nj else float("nan"),
+            "channels": len(self.channels),
+        }
+
+    def _summary(self) -> pd.DataFrame:
         """Per channel: paths and journeys that contain it, conversions on them, share first
         and last.
         """
@@ -1077,13 +1158,10 @@ class PathTable:
                 out["journeys_with_channel"] = out["journeys_with_channel"].astype(np.int64)
         return out
 
-    def plot(self, ax: Any = None, *, top: int = 15) -> Any:
-        """Bar chart of each channel's share of first and last touches; returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.4 * min(top, len(self.channels)) + 1.2))
-        s = self.summary().sort_values("first_touch_share", ascending=False).head(top)
+    def _plot(self, ax: Any, *, top: int = 15) -> None:
+        """Bar chart of each channel's share of first and last touches (the ``top`` channels
+        by first-touch share)."""
+        s = self._summary().sort_values("first_touch_share", ascending=False).head(top)
         y = np.arange(len(s))
         ax.barh(y - 0.2, s["first_touch_share"], height=0.4, label="first touch")
         ax.barh(y + 0.2, s["last_touch_share"], height=0.4, label="last touch")
@@ -1092,7 +1170,6 @@ class PathTable:
         ax.set_xlabel("share of journeys")
         ax.legend()
         ax.set_title("First and last touch by channel")
-        return ax
 
     def to_csv(self, path: str | PathLike[str]) -> None:
         """Write the ChannelAttribution layout (plus ``total_censored`` when known), UTF-8,
@@ -1106,24 +1183,24 @@ class PathTable:
                 f"{e.object[e.start:e.end]!r}); UTF-8 cannot store it. Rename those channels."
             ) from None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable summary."""
+    def _totals(self) -> dict[str, Any]:
+        """The table in a few numbers: paths, journeys, conversions, value, channels, info."""
         return {
             "n_paths": len(self.table),
             "n_journeys": self.n_journeys,
             "total_conversions": self.total_conversions,
             "total_conversion_value": self.total_conversion_value,
             "channels": self.channels,
-            "info": {k: v for k, v in self.info.items()},
+            "info": dict(self.info),
         }
 
-    def __repr__(self) -> str:
-        nj = self.n_journeys
-        rate = self.total_conversions / nj if nj else float("nan")
-        return (
-            f"PathTable({len(self.table)} paths, {nj:g} journeys, {self.total_conversions:g} "
-            f"conversions ({rate:.2%}), {len(self.channels)} channels)"
-        )
+    def _to_dict(self) -> dict[str, Any]:
+        """The totals, the separator and every row of the table (column by column)."""
+        return {
+            **self._totals(),
+            "separator": self.separator,
+            "paths": {str(c): self.table[c].tolist() for c in self.table.columns},
+        }
 
 
 def _subset(js: JourneySet, keep: np.ndarray) -> JourneySet:
@@ -1145,7 +1222,7 @@ def _subset(js: JourneySet, keep: np.ndarray) -> JourneySet:
 
 
 def path_table(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     timeout: Any = None,
     lookback: Any = None,
@@ -1162,8 +1239,8 @@ def path_table(
 
     Parameters
     ----------
-    events : EventLog, DataFrame, DuckDB relation or PySpark DataFrame
-        A DuckDB relation (for example over a Parquet file, see :func:`cjmodels.data.sql.scan`)
+    data : EventLog, DataFrame, DuckDB relation or PySpark DataFrame
+        The event log. A DuckDB relation (for example over a Parquet file, see :func:`cjmodels.data.sql.scan`)
         is reduced by DuckDB itself, a PySpark DataFrame by Spark
         (:func:`cjmodels.data.spark.path_table_spark`), without loading the events into Python;
         the column options are then the column names (``customer=``, ``timestamp=``, ...).
@@ -1183,18 +1260,19 @@ def path_table(
     1  a > b                  1           0                     0.0               0
     2      b                  0           1                     0.0               1
     """
-    if type(events).__module__.split(".")[0] in ("duckdb", "pyspark"):  # counted by the engine
+    if type(data).__module__.split(".")[0] in ("duckdb", "pyspark"):  # counted by the engine
         from cjmodels.data._backend import engine_path_table_of
 
         return engine_path_table_of(
-            events,
+            data,
             timeout=timeout,
             lookback=lookback,
             collapse_repeats=collapse_repeats,
             **log_options,
         )
-    log = as_event_log(events, **log_options)
-    js, _ = journey_set(log, by="channel", timeout=timeout, lookback=lookback, frame=False)
+    log = as_event_log(data, **log_options)
+    js = journey_set(log, sequence="channel", timeout=timeout, lookback=lookback,
+                     per_journey=False)
     if collapse_repeats:
         js = js.collapse_repeats()
     empty = js.lengths == 0
@@ -1346,7 +1424,7 @@ def _read_path_csv(source: str | PathLike[str], path: str = "path") -> pd.DataFr
 
 
 def read_path_table(
-    source: str | PathLike[str] | pd.DataFrame,
+    data: str | PathLike[str] | pd.DataFrame,
     *,
     path: str = "path",
     conversions: str = "total_conversions",
@@ -1358,7 +1436,8 @@ def read_path_table(
 
     Parameters
     ----------
-    source : path or DataFrame
+    data : path or DataFrame
+        A CSV file (compressed or not, delimiter detected) or a DataFrame of a path table.
     path, conversions, null, value : str
         Column names; ``value`` may be ``None`` or absent (then 0).
     separator : str or None
@@ -1376,13 +1455,13 @@ def read_path_table(
     >>> pt.separator, pt.channels
     ('>', ['c1', 'c2', 'c3'])
     """
-    if isinstance(source, pd.DataFrame):
-        df = source
-    elif isinstance(source, (str, PathLike)):
-        df = _read_path_csv(source, path)
+    if isinstance(data, pd.DataFrame):
+        df = data
+    elif isinstance(data, (str, PathLike)):
+        df = _read_path_csv(data, path)
     else:
         raise ValidationError(
-            f"read_path_table needs a file name or a DataFrame, got {type(source).__name__}."
+            f"read_path_table needs a file name or a DataFrame, got {type(data).__name__}."
         )
     missing = [c for c in (path, conversions, null) if c not in df]
     if missing:

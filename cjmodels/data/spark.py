@@ -80,7 +80,7 @@ def _view(df: Any, prefix: str) -> Iterator[tuple[str, dict[str, str], Any, Any]
 
 
 def path_table_spark(
-    df: Any,
+    data: Any,
     *,
     customer: str = "customer_id",
     timestamp: str = "timestamp",
@@ -100,7 +100,7 @@ def path_table_spark(
 
     Parameters
     ----------
-    df : pyspark.sql.DataFrame
+    data : pyspark.sql.DataFrame
         One row per event. The timestamp column must be a timestamp, date or number; event,
         channel and stage must be strings; value numeric. ``stage`` and ``value`` are used
         when the columns exist.
@@ -126,7 +126,7 @@ def path_table_spark(
     >>> sdf = spark.createDataFrame(events_pandas)  # doctest: +SKIP
     >>> path_table_spark(sdf, timeout="30D").table  # doctest: +SKIP
     """
-    with _view(df, "cj_events") as (view, present, fetch, fetch_df):
+    with _view(data, "cj_events") as (view, present, fetch, fetch_df):
         return engine_path_table(
             SPARK,
             view,
@@ -148,7 +148,7 @@ def path_table_spark(
 
 
 def arm_sums_spark(
-    df: Any, columns: Any, *, variant: str = "variant", arms: Any = None
+    data: Any, columns: Any, *, variant: str = "variant", arms: Any = None
 ) -> pd.DataFrame:
     """Per-arm sufficient statistics of a per-customer table held by Spark.
 
@@ -156,7 +156,7 @@ def arm_sums_spark(
     ``SufficientStats.from_frame(arm_sums_spark(df, ["converted", "value"]))`` feeds every
     test of :mod:`cjmodels.experiments`.
     """
-    with _view(df, "cj_table") as (view, present, fetch, fetch_df):
+    with _view(data, "cj_table") as (view, present, fetch, fetch_df):
         return engine_arm_sums(
             SPARK,
             view,
@@ -171,7 +171,7 @@ def arm_sums_spark(
 
 
 def first_purchase_counts_spark(
-    df: Any,
+    data: Any,
     *,
     customer: str = "customer_id",
     timestamp: str = "timestamp",
@@ -179,7 +179,7 @@ def first_purchase_counts_spark(
     channel: str = "channel",
     stage: str | None = "stage",
     value: str | None = "value",
-    origin: str = "first_touch",
+    origin: str = "first-touch",
     censor_at_drop_out: bool = True,
     unit: str = "D",
     by_first_channel: bool = True,
@@ -189,7 +189,7 @@ def first_purchase_counts_spark(
     """Time-to-first-purchase counts of an event table held by Spark: the Spark twin of
     :func:`cjmodels.data.sql.first_purchase_counts_duckdb` (same SQL); use
     :func:`cjmodels.data.durations.first_purchase_counts`, which dispatches here."""
-    with _view(df, "cj_events") as (view, present, fetch, fetch_df):
+    with _view(data, "cj_events") as (view, present, fetch, fetch_df):
         return engine_first_purchase_counts(
             SPARK,
             view,

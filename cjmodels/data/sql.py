@@ -103,7 +103,7 @@ def scan(path: str | PathLike[str], connection: Any = None) -> Any:
 
 
 def path_table_sql(
-    source: str,
+    data: str,
     *,
     customer: str = "customer_id",
     timestamp: str = "timestamp",
@@ -122,7 +122,8 @@ def path_table_sql(
     The readable form of the query :func:`path_table_duckdb` runs (which packs paths into
     integers instead of joining strings). ``timeout`` and ``lookback`` are in microseconds for
     timestamp columns (in the column's own unit for numeric times); ``observation_end`` is an
-    SQL expression in the same unit (default: the latest time in ``source``). The query returns
+    SQL expression in the same unit (default: the latest time in ``data``, the name of the
+    event table). The query returns
     ``path`` (NULL for a journey without touches), ``outcome`` (0 conversion, 1 drop-out,
     2 censored) and ``value``.
 
@@ -141,7 +142,7 @@ def path_table_sql(
     )
     ctes = journey_ctes(
         DUCKDB,
-        source,
+        data,
         cols,
         timeout=timeout,
         lookback=lookback,
@@ -153,7 +154,7 @@ def path_table_sql(
 
 
 def path_table_duckdb(
-    relation: Any,
+    data: Any,
     *,
     customer: str = "customer_id",
     timestamp: str = "timestamp",
@@ -176,7 +177,7 @@ def path_table_duckdb(
 
     Parameters
     ----------
-    relation : duckdb.DuckDBPyRelation or path
+    data : duckdb.DuckDBPyRelation or path
         A relation (a table, a query, ``duckdb.from_df(df)``) or a Parquet/CSV file (or glob).
     customer, timestamp, event, channel, stage, value : str
         Column names. The timestamp column must be a TIMESTAMP, DATE or a number; event,
@@ -202,7 +203,7 @@ def path_table_duckdb(
     0      a                  0
     1  a > b                  1
     """
-    relation, present = _relation(relation, connection)
+    relation, present = _relation(data, connection)
     view = "cj_events"
 
     def fetch(sql: str) -> list[tuple[Any, ...]]:  # queries run on the relation's connection
@@ -232,7 +233,7 @@ def path_table_duckdb(
 
 
 def arm_sums_duckdb(
-    relation: Any,
+    data: Any,
     columns: Any,
     *,
     variant: str = "variant",
@@ -249,7 +250,7 @@ def arm_sums_duckdb(
 
     Parameters
     ----------
-    relation : duckdb.DuckDBPyRelation or path
+    data : duckdb.DuckDBPyRelation or path
         One row per customer (e.g. a warehouse table, or :func:`cjmodels.data.experiment_table`
         written to Parquet).
     columns : str or sequence of str
@@ -269,7 +270,7 @@ def arm_sums_duckdb(
     a        2.0     4.0      10.0
     b        2.0     8.0      40.0
     """
-    relation, present = _relation(relation, connection)
+    relation, present = _relation(data, connection)
     view = "cj_table"
     return engine_arm_sums(
         DUCKDB,
@@ -285,7 +286,7 @@ def arm_sums_duckdb(
 
 
 def first_purchase_counts_duckdb(
-    relation: Any,
+    data: Any,
     *,
     customer: str = "customer_id",
     timestamp: str = "timestamp",
@@ -293,7 +294,7 @@ def first_purchase_counts_duckdb(
     channel: str = "channel",
     stage: str | None = "stage",
     value: str | None = "value",
-    origin: str = "first_touch",
+    origin: str = "first-touch",
     censor_at_drop_out: bool = True,
     unit: str = "D",
     by_first_channel: bool = True,
@@ -305,7 +306,7 @@ def first_purchase_counts_duckdb(
     :func:`cjmodels.data.durations.first_purchase_counts` (which calls this for DuckDB
     relations and sorts, checks and describes the result). Returns the unsorted count rows
     and the counts of customers without a row."""
-    relation, present = _relation(relation, connection)
+    relation, present = _relation(data, connection)
     view = "cj_events"
     return engine_first_purchase_counts(
         DUCKDB,

@@ -14,18 +14,18 @@ first-order chain on these states.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.data.events import PATH_SEPARATOR, EventLog
 from cjmodels.data.journeys import _CENS, _CONV, JourneySet, PathTable, journey_set
 from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
 __all__ = ["CENSORED", "TransitionCounts", "transition_counts"]
 
@@ -33,9 +33,12 @@ __all__ = ["CENSORED", "TransitionCounts", "transition_counts"]
 CENSORED = "(censored)"
 
 
-@dataclass(frozen=True)
-class TransitionCounts:
-    """Pooled transition counts of many journeys.
+@result_dataclass
+class TransitionCounts(Result):
+    """Pooled transition counts of many journeys: the result of :func:`transition_counts`.
+
+    ``summary()`` gives, per from-state, the outgoing transitions and the share going to each
+    end state; ``plot()`` a heatmap of the probabilities (or counts).
 
     Attributes
     ----------
@@ -63,6 +66,8 @@ class TransitionCounts:
     b                   0  0  0             1       2
     (conversion)        0  0  0             0       0
     (null)              0  0  0             0       0
+    >>> tc
+    TransitionCounts(order=1, states=5, transient=2, distinct_transitions=5, transitions=7)
     """
 
     table: pd.DataFrame
@@ -108,7 +113,17 @@ class TransitionCounts:
             p[i, i] = 1.0
         return pd.DataFrame(p, index=list(self.states), columns=list(self.states))
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_fields(self) -> dict[str, Any]:
+        total = float(self.table["count"].sum())
+        return {
+            "order": self.order,
+            "states": len(self.states),
+            "transient": len(self.transient),
+            "distinct_transitions": len(self.table),
+            "transitions": int(total) if total.is_integer() else total,
+        }
+
+    def _summary(self) -> pd.DataFrame:
         """Per from-state: total outgoing transitions and the share going to each end state."""
         m = self.matrix()
         tot = m.sum(axis=1)
@@ -117,17 +132,11 @@ class TransitionCounts:
             out[f"share_to_{s}"] = m[s] / tot.where(tot > 0)
         return out.loc[[s for s in self.states if s not in self.absorbing]]
 
-    def plot(self, ax: Any = None, *, probabilities: bool = True, annotate: bool = True) -> Any:
-        """Heatmap of the transition probabilities (or counts); returns the matplotlib axis.
+    def _plot(self, ax: Any, *, probabilities: bool = True, annotate: bool = True) -> None:
+        """Heatmap of the transition probabilities (or counts, ``probabilities=False``).
 
         Rows are the start and transient states, columns all states.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(
-                figsize=(1.0 + 0.8 * len(self.states), 0.6 + 0.6 * len(self.states))
-            )
         rows = [self.start, *self.transient]
         data = (self.probabilities() if probabilities else self.matrix()).loc[rows]
         values = data.to_numpy(dtype=float)
@@ -146,11 +155,10 @@ class TransitionCounts:
         ax.figure.colorbar(im, ax=ax, shrink=0.8)
         kind = "probabilities" if probabilities else "counts"
         ax.set_title(f"Order-{self.order} transition {kind}")
-        return ax
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form: states, order and the long table."""
-        return to_jsonable({
+    def _to_dict(self) -> dict[str, Any]:
+        """States, order and the long table."""
+        return {
             "order": self.order,
             "states": list(self.states),
             "start": self.start,
@@ -162,13 +170,7 @@ class TransitionCounts:
                 )
             ],
             "info": dict(self.info),
-        })
-
-    def __repr__(self) -> str:
-        return (
-            f"TransitionCounts(order={self.order}, {len(self.transient)} transient states, "
-            f"{len(self.table)} distinct transitions, {self.table['count'].sum():g} in all)"
-        )
+        }
 
 
 def _state_keys(js: JourneySet, order: int) -> tuple[np.ndarray, np.ndarray]:
@@ -203,9 +205,9 @@ def _decode(keys: np.ndarray, js: JourneySet, order: int, sample: np.ndarray) ->
 
 
 def transition_counts(
-    source: EventLog | pd.DataFrame | PathTable | JourneySet,
+    data: EventLog | pd.DataFrame | PathTable | JourneySet,
     *,
-    by: str = "channel",
+    sequence: str = "channel",
     order: int = 1,
     collapse_repeats: bool = False,
     censored: str = "drop",
@@ -220,13 +222,14 @@ def transition_counts(
 
     Parameters
     ----------
-    source : EventLog, DataFrame, PathTable, JourneySet, DuckDB relation or PySpark DataFrame
+    data : EventLog, DataFrame, PathTable, JourneySet, DuckDB relation or PySpark DataFrame
         An event log (journeys are built from it; see :func:`~cjmodels.data.journeys`) or a path
         table (each path counted ``total_conversions`` times ending in conversion and
         ``total_null`` times ending in null). A DuckDB relation or PySpark DataFrame is reduced
         to its path table by the engine (channels only), keeping censored journeys apart.
-    by : {"channel", "stage"}
-        Which touch column forms the sequences (event logs only).
+    sequence : {"channel", "stage"}
+        What a journey is a sequence of: which touch column forms the sequences (event logs
+        only).
     order : int
         Markov order k >= 1.
     collapse_repeats : bool
@@ -258,43 +261,45 @@ def transition_counts(
     """
     check_scalar(order, "order", typ=int, ge=1)
     check_scalar(censored, "censored", in_=("drop", "null", "state"))
-    check_scalar(by, "by", in_=("channel", "stage"))
+    check_scalar(sequence, "sequence", in_=("channel", "stage"))
     names = {start, conversion, null} | ({CENSORED} if censored == "state" else set())
     if len(names) < 3 + (censored == "state"):
         raise ValidationError(
             f"start, conversion and null must be distinct names, got {start!r}, "
             f"{conversion!r}, {null!r}."
         )
-    engine = type(source).__module__.split(".")[0] in ("duckdb", "pyspark")
+    engine = type(data).__module__.split(".")[0] in ("duckdb", "pyspark")
     if engine:  # counted by the engine
-        if by != "channel":
+        if sequence != "channel":
             raise ValidationError(
                 "an engine table (DuckDB, Spark) is reduced to its path table, which holds "
-                "channels only; use by='channel', or build the log in memory for stages."
+                "channels only; use sequence='channel', or build the log in memory for "
+                "stages."
             )
         from cjmodels.data._backend import engine_path_table_of, journey_set_from_path_table
 
         with warnings.catch_warnings():  # journeys without touches: counted below as in memory
             warnings.simplefilter("ignore", UserWarning)
-            pt = engine_path_table_of(source, timeout=timeout, lookback=lookback, **log_options)
+            pt = engine_path_table_of(data, timeout=timeout, lookback=lookback, **log_options)
         js = journey_set_from_path_table(pt)
-    elif isinstance(source, JourneySet):
-        js = source
-    elif isinstance(source, PathTable):
-        if by != "channel":
-            raise ValidationError("a path table holds channels only; use by='channel'.")
+    elif isinstance(data, JourneySet):
+        js = data
+    elif isinstance(data, PathTable):
+        if sequence != "channel":
+            raise ValidationError("a path table holds channels only; use sequence='channel'.")
         from cjmodels.data._backend import journey_set_from_path_table
 
         # censored journeys (total_censored) and journeys without touches (info) are kept
         # apart, so counts from a path table equal counts from its log under every censored=
-        js = journey_set_from_path_table(source)
+        js = journey_set_from_path_table(data)
     else:
-        js, _ = journey_set(
-            source, by=by, timeout=timeout, lookback=lookback, frame=False, **log_options
+        js = journey_set(
+            data, sequence=sequence, timeout=timeout, lookback=lookback, per_journey=False,
+            **log_options,
         )
     if collapse_repeats:
         js = js.collapse_repeats()
-    if not (isinstance(source, PathTable) or engine):
+    if not (isinstance(data, PathTable) or engine):
         # one row per distinct (sequence, outcome): the touch-level work below then grows with
         # the distinct sequences, not with the journeys (path tables are merged already)
         js, _ = js.merged()
@@ -369,7 +374,7 @@ def transition_counts(
         np.lexsort((table["to_state"].map(rank), table["from_state"].map(rank)))
     ].reset_index(drop=True)
     info = {
-        **{k: v for k, v in js.info.items() if k in ("by", "source", "timeout", "lookback")},
+        **{k: v for k, v in js.info.items() if k in ("sequence", "source", "timeout", "lookback")},
         "collapse_repeats": collapse_repeats,
         "censored": censored,
         "n_journeys": float(js.weight.sum()),

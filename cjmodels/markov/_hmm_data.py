@@ -128,7 +128,8 @@ def _prepare(
     if isinstance(data, EventLog | pd.DataFrame):
         timeout = log_options.pop("timeout", None)  # a silence that ends a journey
         log = as_event_log(data, **log_options)
-        js, frame = journey_set(log, by=by, timeout=timeout)
+        js = journey_set(log, sequence=by, timeout=timeout)
+        frame = js.table
         if covariates is not None:
             xframe = _log_covariates(log, js, by, covariates)
         empty = js.lengths == 0

@@ -256,7 +256,7 @@ def purchase_log(seed: int, n_customers: int = 40, n_events: int = 320) -> pd.Da
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("origin", ["first_touch", "first_event"])
+@pytest.mark.parametrize("origin", ["first-touch", "first-event"])
 @pytest.mark.parametrize("censor_at_drop_out", [True, False])
 def test_first_purchase_counts_duckdb_equal_memory(seed, origin, censor_at_drop_out):
     """DuckDB runs the rules of time_to_first_purchase in SQL: the same rows, counts and
@@ -352,7 +352,7 @@ def test_kaplan_meier_from_counts_equals_the_per_customer_fit():
     for counts in (quiet(first_purchase_counts, df),
                    quiet(first_purchase_counts, duckdb.from_df(df))):
         pd.testing.assert_frame_equal(kaplan_meier(per).table,
-                                      kaplan_meier(counts, weights="customers").table,
+                                      kaplan_meier(counts, weight="customers").table,
                                       rtol=1e-12)
 
 
@@ -363,7 +363,7 @@ def test_kaplan_meier_from_counts_equals_the_per_customer_fit():
         (lambda d: d, {"unit": "ns"}, "finer than a microsecond"),
         (lambda d: d, {"scheme": "seven"}, "options ['scheme'] do not apply"),
         (lambda d: d[d["event"] != "touch"], {}, "needs 'touch' events"),
-        (lambda d: d, {"origin": "first_visit"}, "origin"),
+        (lambda d: d, {"origin": "first-visit"}, "origin"),
         (lambda d: d, {"observation_end": "2025-03-02"}, "has events after observation_end"),
         (lambda d: d, {"resolution": "-1D"}, "resolution == '-1D', must be a positive"),
     ],
@@ -459,8 +459,8 @@ def test_event_log_options_do_not_apply_to_engine_tables():
 
 def test_stage_sequences_need_the_event_log():
     rel = duckdb.from_df(random_log(np.random.default_rng(1)))
-    with pytest.raises(ValidationError, match="by='channel'"):
-        transition_counts(rel, by="stage")
+    with pytest.raises(ValidationError, match="sequence='channel'"):
+        transition_counts(rel, sequence="stage")
 
 
 # ------------------------------------------------- models accept the statistics directly
@@ -507,7 +507,7 @@ def test_fit_chain_events_equal_transition_counts(journeys_log, censored):
     from cjmodels.markov import fit_chain
 
     df = journeys_log
-    kw = {"by": "channel", "censored": censored, "timeout": "30D"}
+    kw = {"sequence": "channel", "censored": censored, "timeout": "30D"}
     on_events = quiet(fit_chain, df, censor_recent=False, **kw)
     tc_mem = quiet(transition_counts, df, **kw)
     tc_db = quiet(transition_counts, duckdb.from_df(df), **kw)

@@ -37,7 +37,7 @@ def _frame(rows, columns=("customer_id", "t", "event", "channel")):
 
 
 # --------------------------------------------------------------------------- first purchase
-#   customer  events (day: event[channel])                          expected (origin first_touch)
+#   customer  events (day: event[channel])                          expected (origin first-touch)
 #   A         0 touch[search], 2 touch[email], 5 conversion         5.0, event 1, 2 touches
 #   B         1 touch[social], 4 drop_out, 6 touch[email]           3.0 censored at drop-out
 #   C         3 touch[email]                                        7.0 censored at end (day 10)
@@ -45,7 +45,7 @@ def _frame(rows, columns=("customer_id", "t", "event", "channel")):
 #   E         4 conversion, 4 touch[display] (same time)            0.0, event 1, 1 touch
 #   F         0 assignment                                          excluded (no touch)
 #   G         1 drop_out, 2 touch[search], 8 conversion             6.0, event 1 (buyer)
-#   H         0 assignment, 2 touch[email], 4 conversion            2.0 (first_event: 4.0)
+#   H         0 assignment, 2 touch[email], 4 conversion            2.0 (first-event: 4.0)
 FIRST_ROWS = [
     ("A", 0, "touch", "search", "s1"),
     ("A", 2, "touch", "email", "s2"),
@@ -122,7 +122,7 @@ def test_time_to_first_purchase_origin_first_event():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nobody is excluded, so no warning
         out = time_to_first_purchase(
-            _first_frame(), origin="first_event", observation_end=END
+            _first_frame(), origin="first-event", observation_end=END
         ).set_index("customer_id")
     assert list(out.index) == list("ABCDEFGH")
     # D: first event is the purchase (day 2): duration 0, no touch before it.
@@ -144,7 +144,7 @@ def test_time_to_first_purchase_origin_first_event():
 def test_time_to_first_purchase_drop_out_at_origin_with_first_event():
     # A customer whose first event is a drop-out and who never buys is censored there (0 days).
     df = _frame([("a", 0, "drop_out", None), ("a", 3, "touch", "email"), ("b", 5, "touch", "x")])
-    out = time_to_first_purchase(df, origin="first_event")
+    out = time_to_first_purchase(df, origin="first-event")
     assert out.loc[0, "duration"] == 0.0
     assert out.loc[0, "censor_reason"] == "drop_out"
     assert out.loc[0, "n_touches"] == 0
@@ -339,7 +339,7 @@ def test_subscription_errors_name_the_problem():
 def test_bad_parameters_raise_validation_error():
     df = _first_frame()
     with pytest.raises(ValidationError, match="origin"):
-        time_to_first_purchase(df, origin="first_visit")
+        time_to_first_purchase(df, origin="first-visit")
     with pytest.raises(ValidationError, match="censor_at_drop_out"):
         time_to_first_purchase(df, censor_at_drop_out="yes")
     with pytest.raises(ValidationError, match=r"unit == 'M'"):
@@ -361,7 +361,7 @@ def test_bad_parameters_raise_validation_error():
 
 def test_missing_event_types_raise_validation_error():
     only_conv = _frame([("a", 0, "conversion", None), ("b", 1, "conversion", None)])
-    with pytest.raises(ValidationError, match=r"needs 'touch' events.*origin='first_event'"):
+    with pytest.raises(ValidationError, match=r"needs 'touch' events.*origin='first-event'"):
         time_to_first_purchase(only_conv)
     only_touch = _frame([("a", 0, "touch", "x"), ("b", 1, "touch", "y")])
     with pytest.raises(ValidationError, match=r"interpurchase_times needs 'conversion' events"):
@@ -416,10 +416,10 @@ def test_property_first_purchase_accounts_for_everyone(df, seed):
     conv = df.loc[df["event"] == "conversion"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        out = time_to_first_purchase(df, origin="first_event")
-        _assert_invariant(time_to_first_purchase, df, seed, origin="first_event")
+        out = time_to_first_purchase(df, origin="first-event")
+        _assert_invariant(time_to_first_purchase, df, seed, origin="first-event")
         ft = time_to_first_purchase(df) if (df["event"] == "touch").any() else None
-    # origin="first_event": every customer once; events == customers with a conversion
+    # origin="first-event": every customer once; events == customers with a conversion
     assert len(out) == n_cust
     assert out["event"].sum() == conv["customer_id"].nunique()
     assert (out["duration"] >= 0).all()

@@ -201,7 +201,7 @@ def test_categorical_label_with_mixed_categories_is_refused():
 def test_blank_and_nul_labels_stay_distinct_in_journeys():
     df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 1],
                        "event": "touch", "channel": ["a", "a ", "a\x00", "a"]})
-    js, _ = journey_set(df)
+    js = journey_set(df)
     assert js.labels.tolist() == ["a", "a\x00", "a "]
     assert js.labels[js.symbols].tolist() == ["a", "a ", "a\x00", "a"]
 
@@ -350,7 +350,7 @@ def _all_results(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "paths": path_table(log).table,
             "ttfp": time_to_first_purchase(df, covariates=["segment", "score"]),
             "ttfp_first_event": time_to_first_purchase(
-                df, covariates=["segment", "score", "variant"], origin="first_event"),
+                df, covariates=["segment", "score", "variant"], origin="first-event"),
             "interpurchase": interpurchase_times(log),
             "rfm": rfm_summary(log),
             "counts": first_purchase_counts(log),

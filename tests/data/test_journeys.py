@@ -97,7 +97,7 @@ def test_path_table_layout_and_collapse(small_log):
     pt2 = path_table(small_log, collapse_repeats=True)
     assert "email" in pt2.table["path"].tolist()
     assert pt.channels == ["email", "search", "social"]
-    assert "3 paths, 3 journeys, 1 conversions" in repr(pt)
+    assert "paths=3, journeys=3, conversions=1" in repr(pt)
     s = pt.summary()
     assert s.loc["email", "journeys_with_channel"] == 2
     assert s["first_touch_share"].sum() == pytest.approx(1.0)
@@ -222,13 +222,14 @@ def test_channel_names_with_blanks_are_kept_by_the_path_table():
 
 
 @pytest.mark.parametrize("timeout", [None, 1.5])
-def test_journey_set_without_frame_is_the_same(timeout):
+def test_journey_set_without_per_journey_table_is_the_same(timeout):
     from cjmodels.data.journeys import journey_set
 
     log = EventLog(random_log(np.random.default_rng(5), n_customers=80, n_events=800))
-    a, frame = journey_set(log, timeout=timeout)
-    b, none = journey_set(log, timeout=timeout, frame=False)
-    assert none is None and len(frame) == a.n
+    a = journey_set(log, timeout=timeout)
+    b = journey_set(log, timeout=timeout, per_journey=False)
+    assert b.table is None and len(a.table) == a.n
+    assert a == b  # the same journeys: equality does not look at the per-journey table
     for field in ("labels", "symbols", "offsets", "outcome", "weight", "value"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
     assert a.info == b.info

@@ -182,7 +182,7 @@ def test_arrow_and_python_joins_give_identical_tables(monkeypatch, collapse, lab
     # must give the same table, order, channels and codes
     js = _journeys(labels, np.random.default_rng(11))
     monkeypatch.setattr(jmod, "as_event_log", lambda *a, **k: None)
-    monkeypatch.setattr(jmod, "journey_set", lambda *a, **k: (js, None))
+    monkeypatch.setattr(jmod, "journey_set", lambda *a, **k: js)
     fast = path_table(pd.DataFrame(), collapse_repeats=collapse)
     assert set(fast.channels) == set(labels)
     monkeypatch.setattr(jmod, "_sorted_path_strings", _general)

@@ -77,7 +77,7 @@ def test_stage_chain_keeps_scheme_order():
             "stage": ["interest", "decision", None, "awareness", "consideration"],
         }
     )
-    tc = transition_counts(df, by="stage", scheme="seven", censored="null")
+    tc = transition_counts(df, sequence="stage", scheme="seven", censored="null")
     assert tc.transient == ("awareness", "interest", "consideration", "decision")
     p = tc.probabilities()
     assert np.allclose(p.loc[list(tc.transient) + ["(start)"]].sum(axis=1), 1.0)
@@ -146,7 +146,7 @@ def test_matrix_probabilities_summary_and_dict():
     assert tc.summary().loc["b", "share_to_(conversion)"] == pytest.approx(3 / 7)
     d = tc.to_dict()
     assert d["order"] == 1 and {"from": "(start)", "to": "a", "count": 7.0} in d["transitions"]
-    assert "order=1, 2 transient states" in repr(tc)
+    assert "order=1, states=5, transient=2" in repr(tc)
 
 
 def test_bad_arguments():
@@ -156,7 +156,7 @@ def test_bad_arguments():
     with pytest.raises(ValidationError, match="censored == 'maybe'"):
         transition_counts(pt, censored="maybe")
     with pytest.raises(ValidationError, match="channels only"):
-        transition_counts(pt, by="stage")
+        transition_counts(pt, sequence="stage")
     with pytest.raises(ValidationError, match="distinct names"):
         transition_counts(pt, conversion="x", null="x")
     pt2 = PathTable(pd.DataFrame({"path": ["(null)"], "total_conversions": [1], "total_null": [1]}))
@@ -166,7 +166,7 @@ def test_bad_arguments():
         {"customer_id": [1], "timestamp": [0.0], "event": ["touch"], "channel": ["a"]}
     )
     with pytest.raises(ValidationError, match="needs the stage column"):
-        transition_counts(df, by="stage")
+        transition_counts(df, sequence="stage")
 
 
 @given(st.integers(0, 10_000), st.integers(1, 3))

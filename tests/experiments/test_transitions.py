@@ -28,7 +28,7 @@ def effect_log():
 
 def _scipy_statistic(logs, arms, lambda_):
     """Sum over from-states of scipy's chi2_contingency on the arms x next-state tables."""
-    mats = [transition_counts(logs[a], by="stage").matrix() for a in arms]
+    mats = [transition_counts(logs[a], sequence="stage").matrix() for a in arms]
     states = sorted(set().union(*[set(m.index) for m in mats]))
     full = [m.reindex(index=states, columns=states, fill_value=0).to_numpy(float)
             for m in mats]
@@ -44,25 +44,26 @@ def _scipy_statistic(logs, arms, lambda_):
     return stat, df
 
 
-@pytest.mark.parametrize("method,lambda_", [("lr", "log-likelihood"), ("pearson", None)])
-def test_statistic_matches_scipy_contingency_tests(effect_log, method, lambda_):
+@pytest.mark.parametrize("test,lambda_", [("likelihood-ratio", "log-likelihood"),
+                                          ("pearson", None)])
+def test_statistic_matches_scipy_contingency_tests(effect_log, test, lambda_):
     # the per-arm transition counts (cjmodels.data.transition_counts on the post-assignment
     # logs) tested state by state with scipy.stats.chi2_contingency (no continuity
     # correction; lambda_="log-likelihood" for G2), summed over from-states; tolerance 1e-9
     logs = arm_event_logs(effect_log, scheme="seven")
-    r = compare_transitions(logs, control="control", method=method, journeys="all")
+    r = compare_transitions(logs, control="control", test=test, journeys="all")
     stat, df = _scipy_statistic(logs, ["control", "treatment"], lambda_)
     assert r.statistic == pytest.approx(stat, rel=1e-9)
     assert r.df == df
     assert r.pvalue == pytest.approx(sps.chi2.sf(stat, df), rel=1e-9)
     # from an event log directly: the same numbers
-    direct = compare_transitions(effect_log, control="control", method=method, journeys="all",
+    direct = compare_transitions(effect_log, control="control", journeys="first", test=test, journeys="all",
                                  scheme="seven")
     assert direct.statistic == pytest.approx(r.statistic, rel=1e-12)
 
 
 def test_detects_the_changed_step_and_points_at_it(effect_log):
-    r = compare_transitions(effect_log, control="control", scheme="seven")
+    r = compare_transitions(effect_log, control="control", journeys="first", scheme="seven")
     assert r.pvalue < 1e-4
     strata = r.strata()
     # the decision row carries the difference; untouched early stages do not
@@ -70,7 +71,7 @@ def test_detects_the_changed_step_and_points_at_it(effect_log):
     assert strata.loc["awareness", "pvalue"] > 0.001
     assert r.summary().loc["overall", "df"] == r.df
     json.dumps(r.to_dict())
-    assert "G2" in repr(r)
+    assert "G2" in r.overall.method and "\n" not in repr(r)
     assert r.plot().get_title().startswith("where")
 
 
@@ -96,27 +97,28 @@ def test_three_arms_pairwise_with_holm(effect_log):
     third["customer_id"] += 10**6
     third.loc[third["event"] == "assignment", "variant"] = "other"
     log = pd.concat([effect_log, third], ignore_index=True)
-    r = compare_transitions(log, control="control", scheme="seven")
-    assert [t.arms for t in r.pairwise] == [("control", "other"), ("control", "treatment")]
+    r = compare_transitions(log, control="control", journeys="first", scheme="seven")
+    assert [t.info["arms"] for t in r.pairwise] == [["control", "other"],
+                                                    ["control", "treatment"]]
     raw = np.array([t.pvalue for t in r.pairwise])
     adj = np.minimum(1, np.maximum.accumulate(np.sort(raw) * np.array([2, 1])))
-    np.testing.assert_allclose(sorted(t.pvalue_adjusted for t in r.pairwise), adj)
-    assert r.overall.arms == ("control", "other", "treatment")
+    np.testing.assert_allclose(sorted(t.info["pvalue_adjusted"] for t in r.pairwise), adj)
+    assert r.overall.info["arms"] == ["control", "other", "treatment"]
     assert len(r.summary()) == 3
 
 
 def test_bad_input(effect_log):
     with pytest.raises(ValidationError, match="control 'x'"):
-        compare_transitions(effect_log, control="x", scheme="seven")
+        compare_transitions(effect_log, control="x", journeys="first", scheme="seven")
     with pytest.raises(ValidationError, match="not among the declared arms"):
-        compare_transitions(effect_log, control="control", arms=["control"], scheme="seven")
+        compare_transitions(effect_log, control="control", journeys="first", arms=["control"], scheme="seven")
     with pytest.raises(ValidationError, match="correction"):
-        compare_transitions(effect_log, control="control", correction="sidak", scheme="seven")
+        compare_transitions(effect_log, control="control", journeys="first", correction="sidak", scheme="seven")
     no_stage = effect_log.drop(columns=["stage"])
     with pytest.raises(ValidationError):
-        compare_transitions(no_stage, control="control")
+        compare_transitions(no_stage, control="control", journeys="first")
     with pytest.raises(ValidationError, match="assignment"):
-        compare_transitions(effect_log[effect_log.event != "assignment"], control="control",
+        compare_transitions(effect_log[effect_log.event != "assignment"], control="control", journeys="first",
                             scheme="seven")
 
 
@@ -127,7 +129,7 @@ def _size(reps, n, seed, journeys):
         warnings.simplefilter("ignore", UserWarning)
         for _ in range(reps):
             log = journey_experiment(n, seed=int(rng.integers(2**31)))
-            p.append(compare_transitions(log, control="control", scheme="seven",
+            p.append(compare_transitions(log, control="control", journeys="first", scheme="seven",
                                          journeys=journeys).pvalue)
     return np.array(p)
 

@@ -28,7 +28,7 @@ def check_curve(curve, what: str) -> None:
         assert np.all(np.diff(s) <= 1e-12), f"{what}: survival rises"
 
 
-@given(log=event_logs(), origin=st.sampled_from(["first_touch", "first_event"]))
+@given(log=event_logs(), origin=st.sampled_from(["first-touch", "first-event"]))
 @fuzz(1)
 def test_curves_and_tests(log, origin):
     count()
