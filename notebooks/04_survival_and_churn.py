@@ -141,14 +141,15 @@ inc
 # a purchase is in the dataset's truth.
 
 # %%
-sim, truth = simulate_mixture_cure(N_CURE, random_state=SEED)
+world = simulate_mixture_cure(N_CURE, random_state=SEED)
+sim, truth = world.data, world.truth
 cm = MixtureCureModel().fit(sim, cure_covariates=["z"], latency_covariates=["x"])
 tab = cm.summary()[["coef", "ci_low", "ci_high"]].assign(
     truth=pd.Series({k: v for k, v in truth.items() if k != "cure_fraction"}))
 out.table(tab, "cure_simulated",
           caption="Mixture cure model (logistic cure probability, Weibull latency) on a "
           f"simulated world of {N_CURE:,} customers: estimates, 95% intervals and the truth.")
-out.value("cure_sim_fraction", cm.cure_fraction_, fmt="{:.3f}")
+out.value("cure_sim_fraction", cm.result_.cure_fraction, fmt="{:.3f}")
 out.value("cure_sim_truth", truth["cure_fraction"], fmt="{:.3f}")
 
 never = ttp.assign(duration=ttp["duration"].clip(lower=0.5 / 24))  # purchases at the touch
@@ -158,7 +159,7 @@ with warnings.catch_warnings():
 never_all = never_all.assign(duration=never_all["duration"].clip(lower=0.5 / 24))
 cj = MixtureCureModel().fit(never_all)
 exact = ds.truth["conversion"]["first_journey"]
-out.value("cure_journeys_buy", 1 - cj.cure_fraction_, fmt="{:.3f}")
+out.value("cure_journeys_buy", 1 - cj.result_.cure_fraction, fmt="{:.3f}")
 out.value("cure_journeys_buy_exact", exact, fmt="{:.3f}")
 out.value("cure_journeys_plateau", 1 - kaplan_meier(never_all).table["estimate"].iloc[-1],
           fmt="{:.3f}")
@@ -214,8 +215,8 @@ ibs_null = integrated_brier_score(train, test, s_null, grid)
 uno = concordance_index_ipcw(train, test, test[covs].to_numpy() @ fit.table["coef"].to_numpy())
 out.value("ibs_model", ibs_model, fmt="{:.4f}")
 out.value("ibs_null", ibs_null, fmt="{:.4f}")
-out.value("uno_c", uno["cindex"], fmt="{:.3f}")
-pd.Series({"IBS discrete-time": ibs_model, "IBS Kaplan-Meier": ibs_null, "Uno C": uno["cindex"]})
+out.value("uno_c", uno.cindex, fmt="{:.3f}")
+pd.Series({"IBS discrete-time": ibs_model, "IBS Kaplan-Meier": ibs_null, "Uno C": uno.cindex})
 
 # %% [markdown]
 # ## Contractual retention: sBG against Fader & Hardie (2007)
@@ -233,9 +234,10 @@ for name, counts in survivors.items():
     m = ShiftedBetaGeometricModel().fit_survivors(counts[:8])
     proj[f"{name} actual"] = counts
     proj[f"{name} sBG"] = m.project(12)["survivors"].to_numpy()
-    params[name] = {"alpha": m.params_["alpha"], "alpha (paper)": paper[name][0],
-                    "beta": m.params_["beta"], "beta (paper)": paper[name][1],
-                    "log-lik.": m.log_likelihood_, "log-lik. (paper)": paper[name][2]}
+    sbg = m.result_
+    params[name] = {"alpha": sbg.params["alpha"], "alpha (paper)": paper[name][0],
+                    "beta": sbg.params["beta"], "beta (paper)": paper[name][1],
+                    "log-lik.": sbg.log_likelihood, "log-lik. (paper)": paper[name][2]}
 proj = pd.DataFrame(proj).rename_axis("year")
 params = pd.DataFrame(params).T.rename_axis("segment")
 out.table(proj, "sbg_projection", float_format="{:.0f}",
@@ -295,7 +297,7 @@ out.table(bg_tab, "bgnbd_params",
           "generating values.")
 out.value("holdout_predicted", float(pred.sum()), fmt="{:,.0f}")
 out.value("holdout_actual", float(actual.sum()), fmt="{:,.0f}")
-clv = customer_lifetime_value(bg, gg, rfm, horizon=12, discount_rate=0.01)
+clv = customer_lifetime_value(rfm, bg, gg, horizon=12, discount_rate=0.01)
 top_share = clv["clv"].nlargest(len(clv) // 10).sum() / clv["clv"].sum()
 out.value("clv_mean", float(clv["clv"].mean()), fmt="{:.2f}")
 out.value("clv_top_decile_share", float(top_share), fmt="{:.1%}")

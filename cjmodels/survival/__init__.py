@@ -1,6 +1,8 @@
 """Survival and customer-base models for customer journeys.
 
-Customer-base models (own likelihoods, maximum likelihood with standard errors):
+Customer-base models (own likelihoods, maximum likelihood with standard errors) are
+estimators: ``Model(**hyperparameters).fit(rfm)`` returns the model, whose fitted
+:class:`ParameterFit` is ``result_``; predictions are the model's methods.
 
 - :class:`ShiftedBetaGeometricModel` (sBG): contractual cohort retention, projection, DERL.
 - :class:`BetaGeoModel` (BG/NBD), :class:`ModifiedBetaGeoModel` (MBG/NBD),
@@ -12,7 +14,7 @@ Customer-base models (own likelihoods, maximum likelihood with standard errors):
 Classic survival on lifelines, with result objects: :func:`kaplan_meier`,
 :func:`nelson_aalen`, :func:`kaplan_meier_by`, :func:`logrank_test`, :func:`cox_ph`,
 :func:`cox_time_varying`, :func:`aft`; competing risks: :func:`cumulative_incidence`,
-:func:`cause_specific_cox`.
+:func:`cause_specific_cox`, :func:`fine_gray`.
 
 From logs: :func:`counting_process` (touches as time-varying covariates in (start, stop] form,
 left truncation from a known origin).
@@ -21,22 +23,29 @@ Scale: :func:`person_period_table` and :func:`discrete_time_survival` (grouped
 proportional-hazards or logistic GLM on aggregated person-period counts, via statsmodels).
 
 Never-buyers: :class:`MixtureCureModel` (logistic cure probability, Weibull/exponential
-latency) and :func:`simulate_mixture_cure` (a world with a known cure fraction).
+latency; its ``result_`` is a :class:`MixtureCureResult`) and :func:`simulate_mixture_cure`
+(a :class:`CureWorld` with a known cure fraction).
 
 Prediction accuracy: :func:`brier_score`, :func:`integrated_brier_score` (IPCW),
 :func:`concordance_index_ipcw` (Uno), :func:`concordance_td` (Antolini).
 """
 
-from cjmodels.survival._base import ConvergenceError, ParameterFit
+from cjmodels.survival._base import ParameterFit
 from cjmodels.survival.btyd import BetaGeoModel, BGBBModel, ModifiedBetaGeoModel, ParetoNBDModel
 from cjmodels.survival.competing import (
+    CauseSpecificCox,
     CumulativeIncidence,
     cause_specific_cox,
     cumulative_incidence,
     fine_gray,
 )
 from cjmodels.survival.counting import counting_process
-from cjmodels.survival.cure import MixtureCureModel, simulate_mixture_cure
+from cjmodels.survival.cure import (
+    CureWorld,
+    MixtureCureModel,
+    MixtureCureResult,
+    simulate_mixture_cure,
+)
 from cjmodels.survival.discrete import (
     DiscreteTimeResult,
     discrete_time_survival,
@@ -44,6 +53,7 @@ from cjmodels.survival.discrete import (
 )
 from cjmodels.survival.holdout import holdout_comparison
 from cjmodels.survival.metrics import (
+    Concordance,
     brier_score,
     concordance_index_ipcw,
     concordance_td,
@@ -54,8 +64,9 @@ from cjmodels.survival.sbg import ShiftedBetaGeometricModel
 from cjmodels.survival.spend import GammaGammaModel, customer_lifetime_value
 from cjmodels.survival.univariate import (
     CurveSet,
-    LogRankResult,
+    RestrictedMean,
     SurvivalCurve,
+    SurvivalQuantile,
     kaplan_meier,
     kaplan_meier_by,
     logrank_test,
@@ -63,35 +74,39 @@ from cjmodels.survival.univariate import (
 )
 
 __all__ = [
-    "holdout_comparison",
     "BGBBModel",
     "BetaGeoModel",
-    "ConvergenceError",
+    "CauseSpecificCox",
+    "Concordance",
     "CumulativeIncidence",
+    "CureWorld",
+    "CurveSet",
     "DiscreteTimeResult",
     "GammaGammaModel",
     "MixtureCureModel",
+    "MixtureCureResult",
     "ModifiedBetaGeoModel",
     "ParameterFit",
     "ParetoNBDModel",
     "RegressionResult",
+    "RestrictedMean",
     "ShiftedBetaGeometricModel",
-    "CurveSet",
-    "LogRankResult",
     "SurvivalCurve",
+    "SurvivalQuantile",
     "aft",
     "brier_score",
     "cause_specific_cox",
     "concordance_index_ipcw",
     "concordance_td",
     "counting_process",
-    "cumulative_incidence",
-    "integrated_brier_score",
     "cox_ph",
     "cox_time_varying",
+    "cumulative_incidence",
     "customer_lifetime_value",
     "discrete_time_survival",
     "fine_gray",
+    "holdout_comparison",
+    "integrated_brier_score",
     "kaplan_meier",
     "kaplan_meier_by",
     "logrank_test",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,8 +18,9 @@ from scipy import optimize, stats
 
 from cjmodels._json import to_jsonable
 from cjmodels.errors import ConvergenceError, ValidationError
+from cjmodels.results import Result, result_dataclass
 
-__all__ = ["ConvergenceError", "ParameterFit", "maximise"]
+__all__ = ["ParameterFit", "maximise"]
 
 
 _REMEDIES = (
@@ -31,44 +31,70 @@ _REMEDIES = (
 )
 
 
-@dataclass(frozen=True)
-class ParameterFit:
-    """Maximum-likelihood estimates of a parametric model, with their uncertainty.
+@result_dataclass
+class ParameterFit(Result):
+    """Maximum-likelihood estimates of a customer-base model, with their uncertainty.
+
+    The fitted result (``result_``) of :class:`BetaGeoModel`, :class:`ModifiedBetaGeoModel`,
+    :class:`ParetoNBDModel`, :class:`BGBBModel`, :class:`GammaGammaModel` and
+    :class:`ShiftedBetaGeometricModel`.
 
     Attributes
     ----------
     model : str
         Name of the model (``"sBG"``, ``"BG/NBD"``, ...).
-    params : dict of str to float
-        Point estimates.
-    standard_errors : dict of str to float
-        Square roots of the diagonal of ``covariance``.
+    params : pandas.Series
+        Point estimates, indexed by parameter name.
+    se : pandas.Series
+        Standard errors: square roots of the diagonal of ``covariance`` (``nan`` for a model
+        built with ``from_params``).
     covariance : pandas.DataFrame
         Inverse of the observed information matrix (natural parameter scale).
     log_likelihood : float
         Maximised log-likelihood (weighted; without any penalty).
-    n_obs : float
-        Sum of the weights (number of customers, or of observations).
+    n_customers : float
+        Sum of the weights (number of customers, or of observations) the model was fitted on.
     n_iter : int
         Optimiser iterations.
     alpha : float
         1 - confidence level of the Wald intervals in :meth:`summary`.
+    n_excluded : float
+        Customers left out of the fit (gamma-gamma: those without repeat purchases).
+
+    Examples
+    --------
+    >>> fit = maximise(lambda th: -(th[0] - 2.0) ** 2, [1.0], ["m"], "toy", n_obs=1)
+    >>> fit.model, round(fit.params["m"], 4), fit.n_customers
+    ('toy', 2.0, 1.0)
+    >>> fit.summary().columns.tolist()
+    ['estimate', 'se', 'ci_low', 'ci_high']
     """
 
     model: str
-    params: dict[str, float]
-    standard_errors: dict[str, float]
-    covariance: pd.DataFrame = field(repr=False)
+    params: pd.Series
+    se: pd.Series
+    covariance: pd.DataFrame
     log_likelihood: float
-    n_obs: float
+    n_customers: float
     n_iter: int
     alpha: float = 0.05
+    n_excluded: float = 0.0
 
-    def summary(self) -> pd.DataFrame:
+    @classmethod
+    def given(cls, model: str, params: Mapping[str, float]) -> ParameterFit:
+        """A result holding given parameters (no fit: standard errors and likelihood ``nan``)."""
+        names = list(params)
+        nan = np.full((len(names), len(names)), np.nan)
+        return cls(model=model, params=pd.Series(params, index=names, dtype=float),
+                   se=pd.Series(np.nan, index=names, dtype=float),
+                   covariance=pd.DataFrame(nan, index=names, columns=names),
+                   log_likelihood=float("nan"), n_customers=0.0, n_iter=0)
+
+    def _summary(self) -> pd.DataFrame:
         """One row per parameter: estimate, standard error, Wald interval (``ci_low``,
         ``ci_high``) on the log scale, transformed back (so intervals stay positive)."""
         est = pd.Series(self.params, dtype=float)
-        se = pd.Series(self.standard_errors, dtype=float)
+        se = pd.Series(self.se, dtype=float)
         z = stats.norm.ppf(1 - self.alpha / 2)
         with np.errstate(divide="ignore", invalid="ignore"):
             se_log = se / est  # delta method for log(theta)
@@ -78,26 +104,27 @@ class ParameterFit:
             {"estimate": est, "se": se, "ci_low": low, "ci_high": high}
         ).rename_axis("parameter")
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        return to_jsonable(
-            {
-                "model": self.model,
-                "params": self.params,
-                "standard_errors": self.standard_errors,
-                "covariance": self.covariance.to_dict(),
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"model": self.model, **self.params.to_dict(),
                 "log_likelihood": self.log_likelihood,
-                "n_obs": self.n_obs,
-                "n_iter": self.n_iter,
-                "alpha": self.alpha,
-            }
-        )
+                "n_customers": self.n_customers}
 
-    def __repr__(self) -> str:
-        ps = ", ".join(
-            f"{k}={v:.4g} (se {self.standard_errors[k]:.2g})" for k, v in self.params.items()
-        )
-        return f"<{self.model} fit: {ps}; log-likelihood {self.log_likelihood:.2f}, n={self.n_obs:g}>"
+    def _to_dict(self) -> dict[str, Any]:
+        out = {
+            "model": self.model,
+            "params": self.params,
+            "se": self.se,
+            "covariance": self.covariance.to_dict(),
+            "log_likelihood": self.log_likelihood,
+            "n_customers": self.n_customers,
+            "n_iter": self.n_iter,
+            "alpha": self.alpha,
+            "n_excluded": self.n_excluded,
+        }
+        if self.n_iter == 0:
+            out["notes"] = ["the parameters were given (from_params), not fitted: standard "
+                            "errors, covariance and log-likelihood are undefined (null)."]
+        return out
 
 
 def _hessian(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -249,11 +276,11 @@ def maximise(
     se = np.sqrt(np.diag(cov))
     return ParameterFit(
         model=model,
-        params={k: float(v) for k, v in zip(names, theta, strict=True)},
-        standard_errors={k: float(v) for k, v in zip(names, se, strict=True)},
+        params=pd.Series(theta, index=names, dtype=float),
+        se=pd.Series(se, index=names, dtype=float),
         covariance=pd.DataFrame(cov, index=names, columns=names),
-        log_likelihood=ll,
-        n_obs=float(n_obs),
+        log_likelihood=float(ll),
+        n_customers=float(n_obs),
         n_iter=int(res.nit),
         alpha=alpha,
     )

@@ -68,7 +68,7 @@ def analyse(log: Any, *, unit: str = "D", horizons: list[float], alpha: float = 
             "n_customers": int(len(d)),
             "n_purchases": int(d["event"].sum()),
             "n_drop_outs": int((cause == "drop_out").sum()),
-            "median": km.median,
+            "median": _median(km),
             "incidence": {c: {str(h): float(v) for h, v in inc[c].items()} for c in ci.causes},
         }
     if "subscribe" in etypes:
@@ -78,7 +78,7 @@ def analyse(log: Any, *, unit: str = "D", horizons: list[float], alpha: float = 
         out["churn"] = {
             "n_subscriptions": int(len(s)),
             "n_churned": int(s["event"].sum()),
-            "median_lifetime": km.median,
+            "median_lifetime": _median(km),
             "retained": {str(h): float(v) for h, v in at["estimate"].items()},
         }
     if len(out) == 3:
@@ -87,6 +87,11 @@ def analyse(log: Any, *, unit: str = "D", horizons: list[float], alpha: float = 
             f"analyse (event types: {sorted(etypes)})."
         )
     return out
+
+
+def _median(km: Any) -> dict[str, float]:
+    m = km.median
+    return {"time": m.time, "ci_low": m.ci_low, "ci_high": m.ci_high}
 
 
 def _t(v: float) -> str:

@@ -56,14 +56,14 @@ def rfm_arrays(
     frequency: str = "frequency",
     recency: str = "recency",
     T: str = "T",
-    weights: str | Any | None = None,
+    weight: str | Any | None = None,
     rfm_options: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Frequency, recency, age and weights from a summary table (or an event log).
 
     ``data`` is a DataFrame with the summary columns (as :func:`cjmodels.data.rfm_summary`
     returns) or an :class:`~cjmodels.data.EventLog`, which is summarised with
-    ``rfm_summary(data, **rfm_options)``. ``weights`` is a column name or an array (counts of
+    ``rfm_summary(data, **rfm_options)``. ``weight`` is a column name or an array (counts of
     identical customers); default 1 each.
     """
     if isinstance(data, EventLog):
@@ -91,7 +91,7 @@ def rfm_arrays(
     x = as_array(data[frequency], f"column {frequency!r} (frequency)", integer=True)
     tx = as_array(data[recency], f"column {recency!r} (recency)")
     big_t = as_array(data[T], f"column {T!r} (T)", allow_zero=False)
-    w = _weights(data, weights, len(data))
+    w = _weights(data, weight, len(data))
     # tolerate rounding of published tables (recency and T rounded to 2 decimals)
     over = tx > big_t * (1 + 1e-9) + 1e-12
     if over.any():
@@ -118,19 +118,20 @@ def rfm_arrays(
     return x, np.minimum(tx, big_t), big_t, w
 
 
-def _weights(data: pd.DataFrame, weights: Any, n: int) -> np.ndarray:
-    if weights is None:
+def _weights(data: pd.DataFrame, weight: Any, n: int) -> np.ndarray:
+    if weight is None:
         return np.ones(n)
-    if isinstance(weights, str):
-        if weights not in data.columns:
-            raise ValidationError(f"weights column {weights!r} is not in the data.")
-        w = as_array(data[weights], f"column {weights!r} (weights)")
+    if isinstance(weight, str):
+        if weight not in data.columns:
+            raise ValidationError(f"weight column {weight!r} is not in the data.")
+        w = as_array(data[weight], f"column {weight!r} (weight)")
     else:
-        w = as_array(weights, "weights")
+        w = as_array(weight, "weight")
         if w.size != n:
-            raise ValidationError(f"weights has {w.size} values for {n} rows of data.")
+            raise ValidationError(f"weight has {w.size} values for {n} rows of data.")
     if w.sum() <= 0:
-        raise ValidationError("weights sum to 0; at least one customer needs a positive weight.")
+        raise ValidationError("the weights sum to 0; at least one customer needs a positive "
+                              "weight.")
     return w
 
 

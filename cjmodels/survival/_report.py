@@ -67,8 +67,8 @@ def section(ctx: Any) -> Any:
     for name, counts in (("regular", _REGULAR), ("high end", _HIGH_END)):
         m = ShiftedBetaGeometricModel().fit_survivors(counts[:8])
         proj = m.project(12)["survivors"]
-        rows[name] = {"alpha": m.params_["alpha"], "beta": m.params_["beta"],
-                      "log_likelihood": m.log_likelihood_,
+        rows[name] = {"alpha": m.result_.params["alpha"], "beta": m.result_.params["beta"],
+                      "log_likelihood": m.result_.log_likelihood,
                       "year_12_actual": counts[12], "year_12_projected": float(proj.iloc[12])}
         axes[1].plot(range(13), counts, "o", ms=3)
         axes[1].plot(proj.index, proj.to_numpy(), label=f"{name} (sBG, fit years 1-7)")
@@ -98,18 +98,19 @@ def section(ctx: Any) -> Any:
     calib = pd.DataFrame({"frequency": rfm["frequency"].clip(upper=7).to_numpy(),
                           "predicted": pred, "actual": actual.to_numpy()})
     calib = calib.groupby("frequency").mean()
-    s.lines.append(f"  BG/NBD on the transactions world, 39-week calibration: {bg!r}")
+    s.lines.append(f"  BG/NBD on the transactions world, 39-week calibration: {bg.result_!r}")
     s.lines.append(f"  truth: {ds_params(ctx)}")
     s.lines.append(f"  holdout ({horizon:.0f} weeks): predicted {pred.sum():.0f} repeat purchase "
                    f"days, actual {actual.sum():.0f}; by calibration frequency (7 = 7+):")
     s.table(calib, float_format="{:.2f}")
-    clv = customer_lifetime_value(bg, gg, rfm, horizon=12, discount_rate=0.01)
+    clv = customer_lifetime_value(rfm, bg, gg, horizon=12, discount_rate=0.01)
     s.lines.append(f"  12-month discounted CLV: mean {clv['clv'].mean():.2f}, top decile share "
                    f"{clv['clv'].nlargest(len(clv) // 10).sum() / clv['clv'].sum():.1%}")
-    values["bgnbd"] = {"params": bg.params_.to_dict(), "log_likelihood": bg.log_likelihood_,
+    values["bgnbd"] = {"params": bg.result_.params.to_dict(),
+                       "log_likelihood": bg.result_.log_likelihood,
                        "holdout_predicted": float(pred.sum()),
                        "holdout_actual": float(actual.sum()),
-                       "gamma_gamma": gg.params_.to_dict(),
+                       "gamma_gamma": gg.result_.params.to_dict(),
                        "clv_mean": float(clv["clv"].mean())}
     axes[2].plot(calib.index, calib["actual"], "o-", label="actual")
     axes[2].plot(calib.index, calib["predicted"], "s--", label="BG/NBD")

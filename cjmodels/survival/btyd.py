@@ -9,7 +9,7 @@ and standard errors from the observed information. Input is the per-customer sum
 * ``recency`` ``t_x``: time from the first to the last repeat purchase (0 when ``x == 0``);
 * ``T``: time from the first purchase to the end of the calibration period;
 
-all in one time unit (the CDNOW analyses use weeks), with optional ``weights`` (counts of
+all in one time unit (the CDNOW analyses use weeks), with an optional ``weight`` (counts of
 identical customers). Identical rows are collapsed before fitting, so weights and repeated rows
 give the same answer.
 
@@ -37,23 +37,20 @@ import pandas as pd
 from scipy import special
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
+from cjmodels.results import Estimator
 from cjmodels.survival._base import ParameterFit, check_positive_params, maximise
 from cjmodels.survival._inputs import as_array, compress, rfm_arrays
 
 __all__ = ["BGBBModel", "BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel"]
 
 
-def _not_fitted(model: str) -> ValidationError:
-    return ValidationError(
-        f"this {model} model is not fitted: call fit(data) first, or build it with "
-        "from_params({...})."
-    )
+class _CountModel(Estimator):
+    """Base class: fitting, parameters and summaries shared by the customer-base models.
 
-
-class _CountModel:
-    """Base class: fitting, parameters and summaries shared by the repeat-buying models."""
+    The fitted result ``result_`` is a :class:`~cjmodels.survival.ParameterFit` (estimates,
+    standard errors, covariance, log-likelihood, number of customers); predictions read it.
+    """
 
     model_name: ClassVar[str] = ""
     param_names: ClassVar[tuple[str, ...]] = ()
@@ -75,10 +72,14 @@ class _CountModel:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_params(cls, params: Mapping[str, float]) -> Any:
-        """A model with given parameters (e.g. published estimates), ready for prediction."""
+        """A model with given parameters (e.g. published estimates), ready for prediction.
+
+        Its ``result_`` holds the parameters, with undefined (``nan``) standard errors and
+        log-likelihood.
+        """
         m = cls()
-        m.params_ = pd.Series(
-            check_positive_params(params, cls.param_names, cls.model_name), dtype=float
+        m.result_ = ParameterFit.given(
+            cls.model_name, check_positive_params(params, cls.param_names, cls.model_name)
         )
         return m
 
@@ -93,38 +94,14 @@ class _CountModel:
         p = check_positive_params(self.initial_params, self.param_names, self.model_name)
         return [p[k] for k in self.param_names]
 
-    def _store(self, fit: ParameterFit) -> Any:
-        self.fit_ = fit
-        self.params_ = pd.Series(fit.params, dtype=float)
-        self.standard_errors_ = pd.Series(fit.standard_errors, dtype=float)
-        self.log_likelihood_ = fit.log_likelihood
-        self.n_customers_ = fit.n_obs
-        return self
+    def _start_fit(self) -> None:
+        """Forget an earlier fit and check the hyperparameters (refits start afresh)."""
+        self.result_ = None
+        self._check_hyper()
 
     def _p(self) -> dict[str, float]:
-        if not hasattr(self, "params_"):
-            raise _not_fitted(self.model_name)
-        return {k: float(self.params_[k]) for k in self.param_names}
-
-    def summary(self) -> pd.DataFrame:
-        """Estimates, standard errors and 95% intervals (see :class:`ParameterFit`)."""
-        if not hasattr(self, "fit_"):
-            raise _not_fitted(self.model_name)
-        return self.fit_.summary()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable parameters (and fit details when fitted)."""
-        if hasattr(self, "fit_"):
-            return self.fit_.to_dict()
-        return to_jsonable({"model": self.model_name, "params": self._p()})
-
-    def __repr__(self) -> str:
-        if hasattr(self, "fit_"):
-            return repr(self.fit_)
-        if hasattr(self, "params_"):
-            ps = ", ".join(f"{k}={v:.4g}" for k, v in self._p().items())
-            return f"<{self.model_name} model with given params: {ps}>"
-        return f"<{self.model_name} model, not fitted>"
+        self._check_fitted()
+        return {k: float(self.result_.params[k]) for k in self.param_names}
 
 
 # ====================================================================== frequency-recency models
@@ -138,7 +115,7 @@ class _FrequencyRecencyModel(_CountModel, ABC):
         frequency: str = "frequency",
         recency: str = "recency",
         T: str = "T",
-        weights: str | Sequence[float] | None = None,
+        weight: str | Sequence[float] | None = None,
         **rfm_options: Any,
     ) -> Any:
         """Fit by maximum likelihood.
@@ -146,33 +123,42 @@ class _FrequencyRecencyModel(_CountModel, ABC):
         Parameters
         ----------
         data : pandas.DataFrame or EventLog
-            One row per customer with the summary columns (see
-            :func:`cjmodels.data.rfm_summary`), or an event log, summarised with
-            ``rfm_summary(data, **rfm_options)`` (e.g. ``unit="W", period="D"``).
+            The RFM table: one row per customer with the columns ``frequency`` (repeat
+            purchases), ``recency`` and ``T`` (see :func:`cjmodels.data.rfm_summary`); or an
+            event log, reduced with ``rfm_summary(data, **rfm_options)`` (e.g. ``unit="W",
+            period="D"``).
         frequency, recency, T : str
             Column names.
-        weights : str or array-like, optional
+        weight : str or array-like, optional
             Column name or values: how many identical customers each row stands for.
 
         Returns
         -------
         self
-            With ``params_``, ``standard_errors_``, ``log_likelihood_``, ``n_customers_`` and
-            ``fit_`` (a :class:`ParameterFit`).
+            With ``result_``, a :class:`~cjmodels.survival.ParameterFit` (estimates, ``se``,
+            covariance, ``log_likelihood``, ``n_customers``).
+
+        Examples
+        --------
+        >>> from cjmodels.survival import ParetoNBDModel
+        >>> from cjmodels.synthetic import simulate_transactions
+        >>> rfm = simulate_transactions(300, random_state=3).customers
+        >>> ParetoNBDModel().fit(rfm).result_.n_customers
+        300.0
         """
-        self._check_hyper()
+        self._start_fit()
         x, tx, big_t, w = rfm_arrays(
-            data, frequency=frequency, recency=recency, T=T, weights=weights,
+            data, frequency=frequency, recency=recency, T=T, weight=weight,
             rfm_options=rfm_options,
         )
         (x, tx, big_t), w = compress(x, tx, big_t, weights=w)
         fun = self._make_loglik(x, tx, big_t, w)
-        fit = maximise(
+        self.result_ = maximise(
             fun, self._x0(), self.param_names, self.model_name, jac=self._analytic_gradient,
             n_obs=float(w.sum()), penalizer=float(self.penalizer), maxiter=self.maxiter,
             alpha=self.alpha,
         )
-        return self._store(fit)
+        return self
 
     _analytic_gradient: ClassVar[bool] = False
 
@@ -269,7 +255,7 @@ class BetaGeoModel(_FrequencyRecencyModel):
     >>> w = simulate_transactions(500, random_state=3)
     >>> summary = w.customers[["frequency", "recency", "T"]]
     >>> m = BetaGeoModel().fit(summary)
-    >>> sorted(m.params_.index)
+    >>> sorted(m.result_.params)
     ['a', 'alpha', 'b', 'r']
     >>> m.prob_alive(0, 0, 30).round(3).tolist()
     [1.0]
@@ -576,7 +562,7 @@ class BGBBModel(_CountModel):
                 "<= n_periods with recency == 0 exactly when frequency == 0."
             )
 
-    def _columns(self, data, frequency, recency, n_periods, weights):
+    def _columns(self, data, frequency, recency, n_periods, weight):
         if not isinstance(data, pd.DataFrame):
             raise ValidationError("BG/BB: data must be a DataFrame with one row per customer.")
         missing = [c for c in (frequency, recency, n_periods) if c not in data.columns]
@@ -585,12 +571,16 @@ class BGBBModel(_CountModel):
         x = as_array(data[frequency], f"column {frequency!r}", integer=True)
         tx = as_array(data[recency], f"column {recency!r}", integer=True)
         n = as_array(data[n_periods], f"column {n_periods!r}", integer=True, allow_zero=False)
-        if weights is None:
+        if weight is None:
             w = np.ones(len(x))
-        elif isinstance(weights, str):
-            w = as_array(data[weights], f"column {weights!r}")
+        elif isinstance(weight, str):
+            if weight not in data.columns:
+                raise ValidationError(f"BG/BB: weight column {weight!r} is not in the data.")
+            w = as_array(data[weight], f"column {weight!r}")
         else:
-            w = as_array(weights, "weights")
+            w = as_array(weight, "weight")
+            if w.size != len(x):
+                raise ValidationError(f"weight has {w.size} values for {len(x)} rows of data.")
         self._check(x, tx, n)
         return x, tx, n, w
 
@@ -601,18 +591,42 @@ class BGBBModel(_CountModel):
         frequency: str = "frequency",
         recency: str = "recency",
         n_periods: str = "n_periods",
-        weights: str | Sequence[float] | None = None,
+        weight: str | Sequence[float] | None = None,
     ) -> BGBBModel:
-        """Fit by maximum likelihood (see :meth:`BetaGeoModel.fit`)."""
-        self._check_hyper()
-        x, tx, n, w = self._columns(data, frequency, recency, n_periods, weights)
+        """Fit by maximum likelihood.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer (or per group of identical customers, with ``weight``):
+            ``frequency`` (transactions in the opportunities after the first), ``recency``
+            (the opportunity of the last transaction, 0 if none) and ``n_periods``.
+        frequency, recency, n_periods : str
+            Column names.
+        weight : str or array-like, optional
+            Column name or values: how many identical customers each row stands for.
+
+        Returns
+        -------
+        self
+            With ``result_``, a :class:`~cjmodels.survival.ParameterFit`.
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"frequency": [6, 5, 0, 3, 1, 2], "recency": [6, 6, 0, 5, 1, 4],
+        ...                   "n_periods": 6, "count": [100, 60, 300, 40, 80, 50]})
+        >>> BGBBModel().fit(d, weight="count").result_.n_customers
+        630.0
+        """
+        self._start_fit()
+        x, tx, n, w = self._columns(data, frequency, recency, n_periods, weight)
         (x, tx, n), w = compress(x, tx, n, weights=w)
         fun = self._make_loglik(x, tx, n, w)
-        fit = maximise(
+        self.result_ = maximise(
             fun, self._x0(), self.param_names, self.model_name, n_obs=float(w.sum()),
             penalizer=float(self.penalizer), maxiter=self.maxiter, alpha=self.alpha,
         )
-        return self._store(fit)
+        return self
 
     @staticmethod
     def _individual(theta, x, tx, n):

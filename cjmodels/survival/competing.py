@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,14 +25,20 @@ from scipy import stats
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.survival._base import json_safe
+from cjmodels.results import Result, result_dataclass
 from cjmodels.survival.regression import RegressionResult, cox_ph
 
-__all__ = ["CumulativeIncidence", "cause_specific_cox", "cumulative_incidence", "fine_gray"]
+__all__ = [
+    "CauseSpecificCox",
+    "CumulativeIncidence",
+    "cause_specific_cox",
+    "cumulative_incidence",
+    "fine_gray",
+]
 
 
-@dataclass(frozen=True)
-class CumulativeIncidence:
+@result_dataclass
+class CumulativeIncidence(Result):
     """Aalen-Johansen cumulative incidence of each cause.
 
     Attributes
@@ -45,9 +50,15 @@ class CumulativeIncidence:
     causes : tuple of str
     alpha : float
     n : int
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 4], "cause": [1, 2, 1, 0, 1]})
+    >>> cumulative_incidence(df).causes
+    ('1', '2')
     """
 
-    table: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame
     causes: tuple[str, ...]
     alpha: float
     n: int
@@ -73,33 +84,29 @@ class CumulativeIncidence:
         out.index = pd.Index(t, name="time")
         return out
 
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
+    def _summary(self) -> pd.DataFrame:
+        return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        return json_safe({"causes": list(self.causes), "alpha": self.alpha, "n": self.n,
-                          "time": self.table.index.tolist(),
-                          **{c: self.table[c].tolist() for c in self.table.columns}})
+    def _repr_fields(self) -> dict[str, Any]:
+        last = self.table.iloc[-1]
+        return {"n": self.n, "alpha": self.alpha,
+                **{f"cif_{c}": float(last[f"cif_{c}"]) for c in self.causes}}
 
-    def plot(self, ax: Any = None) -> Any:
-        """Stacked step curves of the cumulative incidences; returns the axis."""
-        import matplotlib.pyplot as plt
+    def _to_dict(self) -> dict[str, Any]:
+        return {"causes": list(self.causes), "alpha": self.alpha, "n": self.n,
+                "time": self.table.index.tolist(),
+                **{c: self.table[c].tolist() for c in self.table.columns}}
 
-        if ax is None:
-            _, ax = plt.subplots()
+    def _plot(self, ax: Any, ci: bool = True) -> None:
+        """Step curves of the cumulative incidences (with their bands when ``ci``)."""
         t = self.table.index.to_numpy()
         for c in self.causes:
             ax.step(t, self.table[f"cif_{c}"], where="post", label=c)
-            ax.fill_between(t, self.table[f"ci_low_{c}"], self.table[f"ci_high_{c}"],
-                            step="post", alpha=0.2)
+            if ci:
+                ax.fill_between(t, self.table[f"ci_low_{c}"], self.table[f"ci_high_{c}"],
+                                step="post", alpha=0.2)
         ax.set(xlabel="time", ylabel="cumulative incidence")
         ax.legend()
-        return ax
-
-    def __repr__(self) -> str:
-        last = self.table.iloc[-1]
-        parts = ", ".join(f"{c} {last[f'cif_{c}']:.3f}" for c in self.causes)
-        return f"<CumulativeIncidence n={self.n}: at the last time {parts}>"
 
 
 def cumulative_incidence(
@@ -193,6 +200,57 @@ def cumulative_incidence(
     return CumulativeIncidence(table, tuple(labels), alpha, len(t))
 
 
+@result_dataclass
+class CauseSpecificCox(Result):
+    """Cause-specific Cox models: one :class:`RegressionResult` per cause.
+
+    Attributes
+    ----------
+    models : dict of str to RegressionResult
+        The Cox model of each cause (the other causes censored); ``result[cause]`` reads one.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    ...                    "cause": [1, 2, 1, 0, 2, 1, 0, 1, 2, 1],
+    ...                    "x": [1.0, 0, 1, 0, 0, 1, 1, 0, 1, 0]})
+    >>> res = cause_specific_cox(df, ["x"])
+    >>> res.causes
+    ('1', '2')
+    >>> res.summary().index.names
+    FrozenList(['cause', 'covariate'])
+    """
+
+    models: dict[str, RegressionResult]
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """The causes, in order."""
+        return tuple(self.models)
+
+    def __getitem__(self, cause: str) -> RegressionResult:
+        if cause not in self.models:
+            raise KeyError(f"cause {cause!r} is not one of {list(self.models)}.")
+        return self.models[cause]
+
+    def __iter__(self):
+        return iter(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"causes": self.causes}
+
+    def _summary(self) -> pd.DataFrame:
+        tabs = {k: m.table for k, m in self.models.items()}
+        out = pd.concat(tabs, names=["cause", "covariate"])
+        return out
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {"models": {k: m.to_dict() for k, m in self.models.items()}}
+
+
 def cause_specific_cox(
     data: pd.DataFrame,
     covariates: Sequence[str],
@@ -201,12 +259,25 @@ def cause_specific_cox(
     cause: str = "cause",
     censored: Any = 0,
     **cox_options: Any,
-) -> dict[str, RegressionResult]:
+) -> CauseSpecificCox:
     """One Cox model per cause, the other causes treated as censoring (cause-specific hazards).
 
-    Returns a dict ``{cause: RegressionResult}``; ``cox_options`` go to :func:`cox_ph`
-    (strata, weights, cluster, entry, ...).
+    Returns a :class:`CauseSpecificCox` (``result[cause]`` is that cause's
+    :class:`RegressionResult`); ``cox_options`` go to :func:`cox_ph` (strata, weight,
+    cluster, entry, ...).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    ...                    "cause": [1, 2, 1, 0, 2, 1, 0, 1, 2, 1],
+    ...                    "x": [1.0, 0, 1, 0, 0, 1, 1, 0, 1, 0]})
+    >>> cause_specific_cox(df, ["x"])["1"].model
+    'cox'
     """
+    if not isinstance(data, pd.DataFrame):
+        raise ValidationError(
+            f"data must be a DataFrame with one row per customer, got {type(data).__name__}."
+        )
     if cause not in data.columns:
         raise ValidationError(f"cause column {cause!r} is not in the data.")
     c = data[cause]
@@ -216,7 +287,7 @@ def cause_specific_cox(
         out[k] = cox_ph(d, covariates, duration=duration, event="__event__", **cox_options)
     if not out:
         raise ValidationError(f"column {cause!r} has no events.")
-    return out
+    return CauseSpecificCox(out)
 
 
 def fine_gray(
@@ -253,7 +324,7 @@ def fine_gray(
     ...                    "x": [1.0, 0, 1, 0, 0, 1, 1, 0]})
     >>> res = fine_gray(df, ["x"], event_of_interest=1)
     >>> res.model
-    'fine_gray'
+    'fine-gray'
     """
     from cjmodels.survival._frames import check_durations
 
@@ -309,6 +380,6 @@ def fine_gray(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines' note on non-integer weights
         res = cox_ph(long, covs, duration=duration, event="__event__", entry="__entry__",
-                     weights="__w__", alpha=alpha)
-    return RegressionResult("fine_gray", res.table, res.log_likelihood, res.concordance,
+                     weight="__w__", alpha=alpha)
+    return RegressionResult("fine-gray", res.table, res.log_likelihood, res.concordance,
                             float(len(d)), float(is_int.sum()), alpha, res.fitter)

@@ -58,10 +58,10 @@ def _diff(log: EventLog, a: Any, b: Any, unit: str) -> np.ndarray:
 
 
 def counting_process(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     unit: str = "D",
-    origin: str = "first_touch",
+    origin: str = "first-touch",
     origin_column: str | None = None,
     censor_at_drop_out: bool = True,
     by_channel: bool = False,
@@ -72,12 +72,12 @@ def counting_process(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    data : EventLog or pandas.DataFrame
         The event log (a DataFrame is validated with ``log_options``; see
         :func:`cjmodels.data.as_event_log`).
     unit : str
         Time unit of ``start``/``stop`` (pandas Timedelta unit; ignored for numeric times).
-    origin : {"first_touch", "first_event"}
+    origin : {"first-touch", "first-event"}
         Where the clock starts when ``origin_column`` is not given (as in
         :func:`cjmodels.data.time_to_first_purchase`).
     origin_column : str, optional
@@ -114,7 +114,7 @@ def counting_process(
     3            2    0.0   3.0      0        1
     4            2    3.0   9.0      0        2
     """
-    log = as_event_log(events, **log_options)
+    log = as_event_log(data, **log_options)
     covs = [] if covariates is None else ([covariates] if isinstance(covariates, str)
                                           else list(covariates))
     if origin_column is not None and origin_column not in log.covariates:
@@ -128,15 +128,15 @@ def counting_process(
         if origin_column is not None:
             warnings.simplefilter("ignore", UserWarning)
         spells = time_to_first_purchase(
-            log, origin="first_event" if origin_column else origin,
+            log, origin="first-event" if origin_column else origin,
             censor_at_drop_out=censor_at_drop_out, unit=unit, covariates=carry or None)
     n = len(spells)
     if n == 0:
         excluded = spells.attrs.get("n_excluded", {})
         raise ValidationError(
             "no customer has a time to first purchase to split into intervals: every customer "
-            f"was excluded ({excluded}; see time_to_first_purchase). With origin='first_touch' "
-            "a purchase before the first touch has no origin: use origin='first_event'."
+            f"was excluded ({excluded}; see time_to_first_purchase). With origin='first-touch' "
+            "a purchase before the first touch has no origin: use origin='first-event'."
         )
     code = pd.Index(log.customers).get_indexer(spells["customer_id"].to_numpy())
     origin_raw = spells["start"]  # first event / first touch

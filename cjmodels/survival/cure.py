@@ -36,10 +36,11 @@ from scipy import optimize, special, stats
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.survival._base import ConvergenceError, _hessian, json_safe
+from cjmodels.results import Estimator, Result, result_dataclass
+from cjmodels.survival._base import ConvergenceError, _hessian
 from cjmodels.survival._frames import check_durations
 
-__all__ = ["MixtureCureModel", "simulate_mixture_cure"]
+__all__ = ["CureWorld", "MixtureCureModel", "MixtureCureResult", "simulate_mixture_cure"]
 
 DISTRIBUTIONS = ("weibull", "exponential")
 
@@ -102,7 +103,129 @@ def _loglik(theta, z, x, logt, ev, w, log_entry, has_entry, weibull):
     return ll, np.concatenate(grad)
 
 
-class MixtureCureModel:
+@result_dataclass
+class MixtureCureResult(Result):
+    """A fitted mixture cure model: the ``result_`` of :class:`MixtureCureModel`.
+
+    Attributes
+    ----------
+    distribution : {"weibull", "exponential"}
+        Latency distribution.
+    params : pandas.Series
+        Estimates indexed ``cure:Intercept``, ``cure:<z>``..., ``latency:Intercept``,
+        ``latency:<x>``..., and (Weibull) ``log_shape``. Cure coefficients are log odds of
+        never buying; latency coefficients act on log time (positive: later purchases); the
+        Weibull hazard ratio of a latency covariate is ``exp(-shape * coef)``.
+    se : pandas.Series
+        Standard errors.
+    covariance : pandas.DataFrame
+        Inverse of the observed information.
+    log_likelihood : float
+    n_customers : float
+        Customers (sum of the weights).
+    n_events : float
+    n_iter : int
+    cure_covariates, latency_covariates : tuple of str
+    cure_fraction : float
+        Mean predicted probability of never buying over the fitted customers (weighted).
+    alpha : float
+        1 - confidence level of the Wald intervals.
+
+    Examples
+    --------
+    >>> w = simulate_mixture_cure(1000, random_state=1)
+    >>> res = MixtureCureModel().fit(w.data, cure_covariates=["z"]).result_
+    >>> res.summary().index.tolist()[:2]
+    ['cure:Intercept', 'cure:z']
+    """
+
+    distribution: str
+    params: pd.Series
+    se: pd.Series
+    covariance: pd.DataFrame
+    log_likelihood: float
+    n_customers: float
+    n_events: float
+    n_iter: int
+    cure_covariates: tuple[str, ...]
+    latency_covariates: tuple[str, ...]
+    cure_fraction: float
+    alpha: float = 0.05
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"distribution": self.distribution, "cure_fraction": self.cure_fraction,
+                "log_likelihood": self.log_likelihood, "n_customers": self.n_customers,
+                "n_events": self.n_events}
+
+    def _summary(self) -> pd.DataFrame:
+        """One row per parameter: ``coef``, ``se``, Wald ``ci_low``/``ci_high``, ``z``,
+        ``pvalue`` and ``exp_coef`` (odds ratio of never buying for cure rows, time ratio for
+        latency rows, the shape for ``log_shape``)."""
+        zc = stats.norm.ppf(1 - self.alpha / 2)
+        b, se = self.params, self.se
+        out = pd.DataFrame({"coef": b, "se": se, "ci_low": b - zc * se, "ci_high": b + zc * se,
+                            "z": b / se, "pvalue": 2 * stats.norm.sf(np.abs(b / se)),
+                            "exp_coef": np.exp(b)})
+        return out.rename_axis("parameter")
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {
+            "model": f"mixture cure ({self.distribution})", "distribution": self.distribution,
+            "params": self.params, "se": self.se, "covariance": self.covariance,
+            "log_likelihood": self.log_likelihood, "n_customers": self.n_customers,
+            "n_events": self.n_events, "n_iter": self.n_iter,
+            "cure_covariates": list(self.cure_covariates),
+            "latency_covariates": list(self.latency_covariates),
+            "cure_fraction": self.cure_fraction, "alpha": self.alpha,
+        }
+
+    def _parts(self, data: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, float]:
+        cz, cx = list(self.cure_covariates), list(self.latency_covariates)
+        if data is None:
+            if cz or cx:
+                raise ValidationError("give data with the covariate columns to predict.")
+            data = pd.DataFrame(index=[0])
+        if not isinstance(data, pd.DataFrame):
+            raise ValidationError(
+                f"data must be a DataFrame with the covariate columns, got {type(data).__name__}."
+            )
+        missing = [c for c in cz + cx if c not in data.columns]
+        if missing:
+            raise ValidationError(f"data lacks covariate columns {missing}.")
+        theta = self.params.to_numpy()
+        kc, kl = len(cz) + 1, len(cx) + 1
+        eta = _design(data, cz) @ theta[:kc]
+        mu = _design(data, cx) @ theta[kc:kc + kl]
+        rho = float(np.exp(theta[kc + kl])) if self.distribution == "weibull" else 1.0
+        return special.expit(eta), np.exp(mu), rho
+
+    def _survival(self, data: pd.DataFrame | None, times: Any, latency: bool = False
+                  ) -> pd.DataFrame:
+        pi, lam, rho = self._parts(data)
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        su = np.exp(-(np.maximum(t, 0)[None, :] / lam[:, None]) ** rho)
+        s = su if latency else pi[:, None] + (1 - pi[:, None]) * su
+        idx = data.index if data is not None else pd.RangeIndex(1)
+        return pd.DataFrame(s, index=idx, columns=pd.Index(t, name="time"))
+
+    def _plot(self, ax: Any, data: pd.DataFrame | None = None,
+              times: Sequence[float] | None = None) -> None:
+        """Population survival (mean over ``data``; without ``data``, the curve of a customer
+        with every covariate at 0) with the cure fraction as a dashed line."""
+        covs = list(dict.fromkeys(self.cure_covariates + self.latency_covariates))
+        if data is None and covs:
+            data = pd.DataFrame(0.0, index=[0], columns=covs)
+        pi_all, lam, _ = self._parts(data)
+        t = np.linspace(0, 4 * float(np.median(lam)), 200) if times is None else np.asarray(times)
+        s = self._survival(data, t).mean(axis=0)
+        pi = float(np.mean(pi_all))
+        ax.plot(t, s.to_numpy(), label="mixture cure fit")
+        ax.axhline(pi, ls="--", color="grey", label=f"never buy {pi:.2f}")
+        ax.set(xlabel="time", ylabel="share not yet bought")
+        ax.legend()
+
+
+class MixtureCureModel(Estimator):
     """Mixture cure model with a logistic cure probability and a parametric latency.
 
     Parameters
@@ -114,26 +237,20 @@ class MixtureCureModel:
     maxiter : int
         BFGS iteration limit.
     initial_params : mapping, optional
-        Starting values by parameter name (see :attr:`params_`); others start from defaults.
+        Starting values by parameter name (see :class:`MixtureCureResult`); others start from
+        defaults.
 
     Attributes
     ----------
-    params_ : pandas.Series
-        Estimates indexed ``cure:Intercept``, ``cure:<z>``..., ``latency:Intercept``,
-        ``latency:<x>``..., and (Weibull) ``log_shape``. Cure coefficients are log odds of
-        never buying; latency coefficients act on log time (positive: later purchases); the
-        Weibull hazard ratio of a latency covariate is ``exp(-shape * coef)``.
-    standard_errors_, covariance_ : pandas.Series, pandas.DataFrame
-    log_likelihood_ : float
-    n_, n_events_ : float
-    cure_fraction_ : float
-        Mean predicted probability of never buying over the fitted customers (weighted).
+    result_ : MixtureCureResult
+        The fit: ``params``, ``se``, ``covariance``, ``log_likelihood``, ``n_customers``,
+        ``n_events``, ``cure_fraction`` (mean predicted probability of never buying).
 
     Examples
     --------
-    >>> d, truth = simulate_mixture_cure(2000, random_state=1)
-    >>> m = MixtureCureModel().fit(d, cure_covariates=["z"], latency_covariates=["x"])
-    >>> round(m.cure_fraction_, 2), round(truth["cure_fraction"], 2)
+    >>> w = simulate_mixture_cure(2000, random_state=1)
+    >>> m = MixtureCureModel().fit(w.data, cure_covariates=["z"], latency_covariates=["x"])
+    >>> round(m.result_.cure_fraction, 2), round(w.truth["cure_fraction"], 2)
     (0.5, 0.5)
     """
 
@@ -159,7 +276,7 @@ class MixtureCureModel:
         duration: str = "duration",
         event: str = "event",
         entry: str | None = None,
-        weights: str | None = None,
+        weight: str | None = None,
     ) -> MixtureCureModel:
         """Fit by maximum likelihood.
 
@@ -170,13 +287,14 @@ class MixtureCureModel:
             durations must be positive (shift zeros by a fraction of the time resolution).
         cure_covariates, latency_covariates : sequence of str
             Numeric covariates of the cure probability and of the latency.
-        duration, event, entry, weights : str
-            Columns; ``entry`` for delayed entry (left truncation), ``weights`` for counts of
+        duration, event, entry, weight : str
+            Columns; ``entry`` for delayed entry (left truncation), ``weight`` for counts of
             identical customers.
 
         Returns
         -------
         self
+            With ``result_``, a :class:`MixtureCureResult`.
 
         Raises
         ------
@@ -184,13 +302,14 @@ class MixtureCureModel:
             If the optimiser fails or the information matrix is singular (for example when
             follow-up is too short to separate never-buyers from late buyers).
         """
+        self.result_ = None
         check_scalar(self.distribution, "distribution", in_=DISTRIBUTIONS)
         check_scalar(self.alpha, "alpha", typ=float, gt=0, lt=1)
         check_scalar(self.maxiter, "maxiter", typ=int, ge=1)
         cz = [cure_covariates] if isinstance(cure_covariates, str) else list(cure_covariates)
         cx = [latency_covariates] if isinstance(latency_covariates, str) else list(
             latency_covariates)
-        d = check_durations(data, duration=duration, event=event, entry=entry, weights=weights,
+        d = check_durations(data, duration=duration, event=event, entry=entry, weights=weight,
                             covariates=list(dict.fromkeys(cz + cx)), positive=True)
         ev = d[event].to_numpy(np.int64)
         if ev.sum() == 0:
@@ -202,7 +321,7 @@ class MixtureCureModel:
         z, x = _design(d, cz), _design(d, cx)
         t = d[duration].to_numpy(float)
         logt = np.log(t)
-        w = d[weights].to_numpy(float) if weights else np.ones(len(d))
+        w = d[weight].to_numpy(float) if weight else np.ones(len(d))
         if entry:
             en = d[entry].to_numpy(float)
             with np.errstate(divide="ignore"):
@@ -265,103 +384,85 @@ class MixtureCureModel:
         if np.any(np.abs(theta[: len(cz) + 1]) > 25):
             raise ConvergenceError(
                 f"mixture cure model: a cure coefficient runs to infinity ({shown}). {remedies}")
-        self.params_ = pd.Series(theta, index=names, dtype=float)
-        self.standard_errors_ = pd.Series(np.sqrt(np.diag(cov)), index=names)
-        self.covariance_ = pd.DataFrame(cov, index=names, columns=names)
-        self.log_likelihood_ = float(ll)
-        self.n_ = float(w.sum())
-        self.n_events_ = float(w @ ev)
-        self.n_iter_ = int(res.nit)
-        self.cure_covariates_, self.latency_covariates_ = cz, cx
-        self.cure_fraction_ = float(np.average(special.expit(z @ theta[: len(cz) + 1]),
-                                               weights=w))
+        self.result_ = MixtureCureResult(
+            distribution=self.distribution,
+            params=pd.Series(theta, index=names, dtype=float),
+            se=pd.Series(np.sqrt(np.diag(cov)), index=names),
+            covariance=pd.DataFrame(cov, index=names, columns=names),
+            log_likelihood=float(ll),
+            n_customers=float(w.sum()),
+            n_events=float(w @ ev),
+            n_iter=int(res.nit),
+            cure_covariates=tuple(cz),
+            latency_covariates=tuple(cx),
+            cure_fraction=float(np.average(special.expit(z @ theta[: len(cz) + 1]), weights=w)),
+            alpha=self.alpha,
+        )
         return self
 
     # ------------------------------------------------------------------ prediction
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise ValidationError("this MixtureCureModel is not fitted: call fit(data) first.")
-
-    def _parts(self, data: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, float]:
-        self._check_fitted()
-        cz, cx = self.cure_covariates_, self.latency_covariates_
-        if data is None:
-            if cz or cx:
-                raise ValidationError("give data with the covariate columns to predict.")
-            data = pd.DataFrame(index=[0])
-        missing = [c for c in cz + cx if c not in data.columns]
-        if missing:
-            raise ValidationError(f"data lacks covariate columns {missing}.")
-        theta = self.params_.to_numpy()
-        kc, kl = len(cz) + 1, len(cx) + 1
-        eta = _design(data, cz) @ theta[:kc]
-        mu = _design(data, cx) @ theta[kc:kc + kl]
-        rho = float(np.exp(theta[kc + kl])) if self.distribution == "weibull" else 1.0
-        return special.expit(eta), np.exp(mu), rho
-
     def cure_probability(self, data: pd.DataFrame | None = None) -> np.ndarray:
-        """Probability of never buying for each row of ``data`` (``None`` without covariates)."""
-        return self._parts(data)[0]
+        """Probability of never buying for each row of ``data`` (``None`` without covariates).
+
+        Examples
+        --------
+        >>> w = simulate_mixture_cure(1000, random_state=2)
+        >>> m = MixtureCureModel().fit(w.data, cure_covariates=["z"])
+        >>> m.cure_probability(pd.DataFrame({"z": [0.0, 1.0]})).shape
+        (2,)
+        """
+        self._check_fitted()
+        return self.result_._parts(data)[0]
 
     def predict_survival(self, data: pd.DataFrame | None, times: Sequence[float],
                          latency: bool = False) -> pd.DataFrame:
         """Population survival ``pi + (1 - pi) S_u(t)`` (or, with ``latency=True``, ``S_u``)
-        for each row of ``data`` (rows) at ``times`` (columns)."""
-        pi, lam, rho = self._parts(data)
-        t = np.atleast_1d(np.asarray(times, dtype=float))
-        su = np.exp(-(np.maximum(t, 0)[None, :] / lam[:, None]) ** rho)
-        s = su if latency else pi[:, None] + (1 - pi[:, None]) * su
-        idx = data.index if data is not None else pd.RangeIndex(1)
-        return pd.DataFrame(s, index=idx, columns=pd.Index(t, name="time"))
+        for each row of ``data`` (rows) at ``times`` (columns).
 
-    # ------------------------------------------------------------------ output
-    def summary(self) -> pd.DataFrame:
-        """One row per parameter: ``coef``, ``se``, Wald ``ci_low``/``ci_high``, ``z``,
-        ``pvalue`` and ``exp_coef`` (odds ratio of never buying for cure rows, time ratio for
-        latency rows, the shape for ``log_shape``)."""
+        Examples
+        --------
+        >>> w = simulate_mixture_cure(1000, random_state=2)
+        >>> m = MixtureCureModel().fit(w.data)
+        >>> m.predict_survival(None, [0.0, 10.0]).shape
+        (1, 2)
+        """
         self._check_fitted()
-        zc = stats.norm.ppf(1 - self.alpha / 2)
-        b, se = self.params_, self.standard_errors_
-        out = pd.DataFrame({"coef": b, "se": se, "ci_low": b - zc * se, "ci_high": b + zc * se,
-                            "z": b / se, "pvalue": 2 * stats.norm.sf(np.abs(b / se)),
-                            "exp_coef": np.exp(b)})
-        return out.rename_axis("parameter")
+        return self.result_._survival(data, times, latency)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable estimates."""
-        self._check_fitted()
-        return json_safe({
-            "model": f"mixture cure ({self.distribution})",
-            "params": self.params_.to_dict(), "standard_errors": self.standard_errors_.to_dict(),
-            "log_likelihood": self.log_likelihood_, "n": self.n_, "n_events": self.n_events_,
-            "cure_fraction": self.cure_fraction_,
-        })
 
-    def plot(self, ax: Any = None, data: pd.DataFrame | None = None,
-             times: Sequence[float] | None = None) -> Any:
-        """Population survival (mean over ``data``, or the no-covariate curve) with the cure
-        fraction as a dashed line; returns the axis."""
-        import matplotlib.pyplot as plt
+@result_dataclass
+class CureWorld(Result):
+    """A simulated world with a known cure fraction (from :func:`simulate_mixture_cure`).
 
-        self._check_fitted()
-        if ax is None:
-            _, ax = plt.subplots()
-        lam = self._parts(data)[1]
-        t = np.linspace(0, 4 * float(np.median(lam)), 200) if times is None else np.asarray(times)
-        s = self.predict_survival(data, t).mean(axis=0)
-        pi = float(np.mean(self.cure_probability(data)))
-        ax.plot(t, s.to_numpy(), label="mixture cure fit")
-        ax.axhline(pi, ls="--", color="grey", label=f"never buy {pi:.2f}")
-        ax.set(xlabel="time", ylabel="share not yet bought")
-        ax.legend()
-        return ax
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per customer: ``duration``, ``event``, ``z``, ``x`` and ``cured`` (the latent
+        truth: 1 for a customer who never buys).
+    truth : dict
+        The generating parameters, named as in :class:`MixtureCureResult`, and the realised
+        ``cure_fraction``.
 
-    def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
-            return f"<MixtureCureModel ({self.distribution}), not fitted>"
-        return (f"<MixtureCureModel ({self.distribution}): cure fraction "
-                f"{self.cure_fraction_:.3f}, log-likelihood {self.log_likelihood_:.2f}, "
-                f"n={self.n_:g}, events={self.n_events_:g}>")
+    Examples
+    --------
+    >>> w = simulate_mixture_cure(100, random_state=0)
+    >>> w.summary().columns.tolist()
+    ['parameter', 'truth']
+    """
+
+    data: pd.DataFrame
+    truth: dict[str, float]
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"n_customers": len(self.data), "n_events": int(self.data["event"].sum()),
+                "cure_fraction": self.truth.get("cure_fraction")}
+
+    def _summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"parameter": list(self.truth), "truth": list(self.truth.values())})
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {"truth": self.truth, "n_customers": len(self.data),
+                "data": {c: self.data[c].tolist() for c in self.data.columns}}
 
 
 def simulate_mixture_cure(
@@ -372,7 +473,7 @@ def simulate_mixture_cure(
     shape: float = 1.5,
     follow_up: tuple[float, float] = (20.0, 60.0),
     random_state: Any = None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> CureWorld:
     """A world with a known cure fraction: who never buys, and when the others buy.
 
     Each customer has a binary ``z`` (e.g. came from a paid channel) and a standard-normal
@@ -382,17 +483,18 @@ def simulate_mixture_cure(
 
     Returns
     -------
-    data : pandas.DataFrame
-        ``duration``, ``event``, ``z``, ``x``, ``cured`` (the latent truth).
-    truth : dict
-        The parameters in :class:`MixtureCureModel` naming and the realised ``cure_fraction``
-        (mean cure probability over the sample).
+    CureWorld
+        ``data`` (``duration``, ``event``, ``z``, ``x``, ``cured``: the latent truth) and
+        ``truth`` (the parameters in :class:`MixtureCureResult` naming and the realised
+        ``cure_fraction``, the mean cure probability over the sample).
 
     Examples
     --------
-    >>> d, truth = simulate_mixture_cure(5, random_state=0)
-    >>> list(d.columns)
+    >>> w = simulate_mixture_cure(5, random_state=0)
+    >>> list(w.data.columns)
     ['duration', 'event', 'z', 'x', 'cured']
+    >>> sorted(w.truth)[:2]
+    ['cure:Intercept', 'cure:z']
     """
     check_scalar(n, "n", typ=int, ge=1)
     check_scalar(shape, "shape", typ=float, gt=0)
@@ -409,4 +511,4 @@ def simulate_mixture_cure(
     truth = {"cure:Intercept": float(cure_coef[0]), "cure:z": float(cure_coef[1]),
              "latency:Intercept": float(latency_coef[0]), "latency:x": float(latency_coef[1]),
              "log_shape": float(np.log(shape)), "cure_fraction": float(pi.mean())}
-    return d, truth
+    return CureWorld(d, truth)

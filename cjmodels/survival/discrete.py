@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -50,7 +50,8 @@ from scipy import stats
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.survival._base import ConvergenceError, json_safe
+from cjmodels.results import Result, result_dataclass
+from cjmodels.survival._base import ConvergenceError
 from cjmodels.survival._frames import check_durations
 
 __all__ = ["DiscreteTimeResult", "discrete_time_survival", "person_period_table"]
@@ -134,7 +135,7 @@ def person_period_table(
     duration: str = "duration",
     event: str = "event",
     entry: str | None = None,
-    weights: str | None = None,
+    weight: str | None = None,
     bins: Sequence[float] | None = None,
     width: float | None = None,
 ) -> pd.DataFrame:
@@ -144,7 +145,7 @@ def person_period_table(
     ----------
     data : pandas.DataFrame
         One row per customer (e.g. :func:`cjmodels.data.time_to_first_purchase`), or per group
-        of identical customers with ``weights``.
+        of identical customers with ``weight``.
     covariates : sequence of str
         Numeric columns (dummy-encode categories first); each distinct combination of values is
         one pattern, so continuous covariates give as many patterns as customers.
@@ -152,8 +153,8 @@ def person_period_table(
         Exit time and event flag (1 event, 0 censored).
     entry : str, optional
         Left-truncation (delayed entry) times.
-    weights : str, optional
-        Number of customers each row stands for.
+    weight : str, optional
+        Column: number of customers each row stands for.
     bins : sequence of float, optional
         Interval edges ``e0 < e1 < ... < eJ``; intervals are ``(e_{j-1}, e_j]`` (the first one
         also includes ``e0``). Events after ``eJ`` are censored at ``eJ`` (with a warning).
@@ -186,12 +187,12 @@ def person_period_table(
     4         3  1.0        1.0       0.0
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
-    d = check_durations(data, duration=duration, event=event, entry=entry, weights=weights,
+    d = check_durations(data, duration=duration, event=event, entry=entry, weights=weight,
                         covariates=covs)
     edges = _edges(d, duration, event, entry, bins, width)
     t = d[duration].to_numpy(float)
     ev = d[event].to_numpy(np.int64)
-    w = d[weights].to_numpy(float) if weights else np.ones(len(d))
+    w = d[weight].to_numpy(float) if weight else np.ones(len(d))
     n_int = edges.size - 1
     over = t > edges[-1]
     if over.any():
@@ -247,8 +248,8 @@ def person_period_table(
     return out
 
 
-@dataclass(frozen=True)
-class DiscreteTimeResult:
+@result_dataclass
+class DiscreteTimeResult(Result):
     """A fitted discrete-time (grouped) survival regression.
 
     Attributes
@@ -271,31 +272,40 @@ class DiscreteTimeResult:
         Rows of the aggregated table the GLM was fitted on.
     alpha : float
     fitter : statsmodels GLMResults
+        Not part of ``to_dict``, equality or hashing.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 3, 4, 5, 5], "event": [1, 1, 0, 1, 1, 0, 1, 0],
+    ...                    "x": [0, 1, 0, 1, 0, 1, 0, 1]})
+    >>> res = discrete_time_survival(df, ["x"], width=1.0)
+    >>> res.summary().index.tolist()
+    ['x']
     """
 
     link: str
-    table: pd.DataFrame = field(repr=False)
-    baseline: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame
+    baseline: pd.DataFrame
     log_likelihood: float
     n: float
     n_events: float
     n_rows: int
     alpha: float
-    fitter: Any = field(repr=False, compare=False)
+    fitter: Any = field(default=None, repr=False, compare=False)
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """The coefficient table."""
-        return self.table.copy()
+        return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (coefficients and baseline)."""
-        return json_safe({
+    def _to_dict(self) -> dict[str, Any]:
+        """Coefficients and baseline."""
+        return {
             "link": self.link,
             "coefficients": self.table.to_dict(orient="index"),
             "baseline": {c: self.baseline[c].tolist() for c in self.baseline.columns},
             "log_likelihood": self.log_likelihood, "n": self.n, "n_events": self.n_events,
             "n_rows": self.n_rows, "alpha": self.alpha,
-        })
+        }
 
     def hazard(self, data: pd.DataFrame) -> pd.DataFrame:
         """Interval hazards for each row of ``data`` (rows) and interval (columns: ``stop``)."""
@@ -334,25 +344,11 @@ class DiscreteTimeResult:
         vals = np.where(idx[None, :] >= 0, s[:, np.maximum(idx, 0)], 1.0)
         return pd.DataFrame(vals, index=data.index, columns=pd.Index(t, name="time"))
 
-    def plot(self, ax: Any = None) -> Any:
-        """Baseline survival (all covariates 0) as a step curve; returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+    def _plot(self, ax: Any) -> None:
+        """Baseline survival (all covariates 0) as a step curve."""
         b = self.baseline
         ax.step(np.r_[b["start"].iloc[0], b["stop"]], np.r_[1.0, b["survival"]], where="post")
         ax.set(xlabel="time", ylabel="baseline survival")
-        return ax
-
-    def __repr__(self) -> str:
-        col = "hazard_ratio" if self.link == "cloglog" else "odds_ratio"
-        ratios = ", ".join(f"{k}={v:.4g}" for k, v in self.table[col].items())
-        return (
-            f"<discrete-time survival ({self.link}): {col} {ratios}; log-likelihood "
-            f"{self.log_likelihood:.2f}, n={self.n:g}, events={self.n_events:g}, "
-            f"{len(self.baseline)} intervals, {self.n_rows} aggregated rows>"
-        )
 
 
 def discrete_time_survival(
@@ -362,7 +358,7 @@ def discrete_time_survival(
     duration: str = "duration",
     event: str = "event",
     entry: str | None = None,
-    weights: str | None = None,
+    weight: str | None = None,
     bins: Sequence[float] | None = None,
     width: float | None = None,
     link: str = "cloglog",
@@ -377,7 +373,7 @@ def discrete_time_survival(
 
     Parameters
     ----------
-    data, covariates, duration, event, entry, weights, bins, width
+    data, covariates, duration, event, entry, weight, bins, width
         See :func:`person_period_table`.
     link : {"cloglog", "logit"}
         ``"cloglog"``: ``log(-log(1 - h_j(x))) = alpha_j + x'beta``, the grouped version of the
@@ -422,7 +418,7 @@ def discrete_time_survival(
             "covariates is empty; a regression needs at least one (for the baseline alone use "
             "person_period_table or kaplan_meier).")
     pp = person_period_table(data, covs, duration=duration, event=event, entry=entry,
-                             weights=weights, bins=bins, width=width)
+                             weight=weight, bins=bins, width=width)
     # intervals without events, or in which everyone at risk has the event, carry no
     # information on the coefficients (their baseline MLE is a hazard of 0 or 1): they are left
     # out of the GLM and reported with that hazard

@@ -20,27 +20,32 @@ __all__ = ["holdout_comparison"]
 
 
 def holdout_comparison(
+    data: pd.DataFrame,
     model: Any,
-    table: pd.DataFrame,
     *,
     max_frequency: int = 7,
     frequency: str = "frequency",
     recency: str = "recency",
     T: str = "T",
-    holdout: str = "frequency_holdout",
-    duration: str = "duration_holdout",
+    frequency_holdout: str = "frequency_holdout",
+    duration_holdout: str = "duration_holdout",
 ) -> pd.DataFrame:
     """Mean predicted and actual holdout purchases by calibration frequency.
 
     Parameters
     ----------
+    data : DataFrame
+        The calibration/holdout RFM table of :func:`cjmodels.data.calibration_holdout` (same
+        time unit as the model's fit).
     model
         A fitted frequency/recency model (``BetaGeoModel``, ``ModifiedBetaGeoModel``,
         ``ParetoNBDModel``) with ``conditional_expected_transactions(t, x, t_x, T)``.
-    table : DataFrame
-        From :func:`cjmodels.data.calibration_holdout` (same time unit as the model's fit).
     max_frequency : int
         Calibration frequencies at or above this are pooled into one row (``"7+"``).
+    frequency, recency, T : str
+        Calibration columns.
+    frequency_holdout, duration_holdout : str
+        Columns of the holdout purchases and the holdout length.
 
     Returns
     -------
@@ -54,17 +59,24 @@ def holdout_comparison(
     >>> m = BetaGeoModel.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
     >>> t = pd.DataFrame({"frequency": [0, 2], "recency": [0.0, 30.43], "T": [38.86, 38.86],
     ...                   "frequency_holdout": [0, 1], "duration_holdout": [39.0, 39.0]})
-    >>> float(holdout_comparison(m, t).loc["2", "predicted"].round(3))
+    >>> float(holdout_comparison(t, m).loc["2", "predicted"].round(3))
     1.226
     """
     check_scalar(max_frequency, "max_frequency", typ=int, ge=1)
-    missing = [c for c in (frequency, recency, T, holdout, duration) if c not in table]
+    if not isinstance(data, pd.DataFrame):
+        raise ValidationError(
+            f"data must be a DataFrame from cjmodels.data.calibration_holdout, got "
+            f"{type(data).__name__}."
+        )
+    table = data
+    missing = [c for c in (frequency, recency, T, frequency_holdout, duration_holdout)
+               if c not in table]
     if missing:
         raise ValidationError(
             f"columns {missing} not found; build the table with "
             "cjmodels.data.calibration_holdout(...)."
         )
-    durations = table[duration].to_numpy(dtype=float)
+    durations = table[duration_holdout].to_numpy(dtype=float)
     predicted = np.empty(len(table))
     for d in np.unique(durations):  # one call per distinct holdout length (usually one)
         rows = durations == d
@@ -77,7 +89,8 @@ def holdout_comparison(
     x = table[frequency].to_numpy()
     label = np.where(x >= max_frequency, f"{max_frequency}+", x.astype(int).astype(str))
     df = pd.DataFrame(
-        {"group": label, "actual": table[holdout].to_numpy(dtype=float), "predicted": predicted}
+        {"group": label, "actual": table[frequency_holdout].to_numpy(dtype=float),
+         "predicted": predicted}
     )
     order = [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"]
     g = df.groupby("group")

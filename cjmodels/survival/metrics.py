@@ -33,9 +33,16 @@ import numpy as np
 import pandas as pd
 
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 from cjmodels.survival._frames import check_durations
 
-__all__ = ["brier_score", "concordance_index_ipcw", "concordance_td", "integrated_brier_score"]
+__all__ = [
+    "Concordance",
+    "brier_score",
+    "concordance_index_ipcw",
+    "concordance_td",
+    "integrated_brier_score",
+]
 
 _CHUNK = 2048
 
@@ -173,6 +180,35 @@ def integrated_brier_score(
     return float(np.trapezoid(bs, tm) / (tm[-1] - tm[0]))
 
 
+@result_dataclass
+class Concordance(Result):
+    """Uno's IPCW concordance of a risk score, with its pair counts.
+
+    Attributes
+    ----------
+    cindex : float
+        The concordance index (1: perfect ranking, 1/2: random).
+    concordant, discordant, tied_risk, tied_time : int
+        Comparable pairs ranked right, wrong, with tied risk scores; pairs of an event with a
+        censoring at the same time.
+    tau : float or None
+        The truncation time (only events before it compared), if any.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"duration": [1.0, 2, 3, 4], "event": [1, 1, 0, 1]})
+    >>> concordance_index_ipcw(d, d, [4, 3, 2, 1])
+    Concordance(cindex=1, concordant=5, discordant=0, tied_risk=0, tied_time=0)
+    """
+
+    cindex: float
+    concordant: int
+    discordant: int
+    tied_risk: int
+    tied_time: int
+    tau: float | None = None
+
+
 def _comparable_pairs(t: np.ndarray, e: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Boolean matrix (rows x all): j is comparable with event i (T_i < T_j, or equal times
     with j censored)."""
@@ -189,18 +225,18 @@ def concordance_index_ipcw(
     duration: str = "duration",
     event: str = "event",
     tied_tol: float = 1e-8,
-) -> dict[str, float]:
+) -> Concordance:
     """Uno's IPCW concordance of a risk score (higher risk, earlier event).
 
-    Returns ``cindex``, ``concordant``, ``discordant``, ``tied_risk`` and ``tied_time`` (pairs
-    of an event with a censoring at the same time), as ``sksurv.metrics.concordance_index_ipcw``.
-    With ``tau``, only events before ``tau`` are compared. Time and memory grow as
-    ``n_test^2`` (in blocks).
+    Returns a :class:`Concordance`: ``cindex``, ``concordant``, ``discordant``, ``tied_risk``
+    and ``tied_time`` (pairs of an event with a censoring at the same time), as
+    ``sksurv.metrics.concordance_index_ipcw``. With ``tau``, only events before ``tau`` are
+    compared. Time and memory grow as ``n_test^2`` (in blocks).
 
     Examples
     --------
     >>> d = pd.DataFrame({"duration": [1.0, 2, 3, 4], "event": [1, 1, 0, 1]})
-    >>> concordance_index_ipcw(d, d, [4, 3, 2, 1])["cindex"]
+    >>> concordance_index_ipcw(d, d, [4, 3, 2, 1]).cindex
     1.0
     """
     g, t, e = _prepare(train, test, duration, event)
@@ -233,12 +269,12 @@ def concordance_index_ipcw(
     if conc + disc + ties == 0 or den == 0:
         raise ValidationError("the test data have no comparable pairs (no event before another "
                               "customer's exit).")
-    return {"cindex": num / den, "concordant": conc, "discordant": disc, "tied_risk": ties,
-            "tied_time": tied_time}
+    return Concordance(cindex=num / den, concordant=conc, discordant=disc, tied_risk=ties,
+                       tied_time=tied_time, tau=None if tau is None else float(tau))
 
 
 def concordance_td(
-    test: pd.DataFrame,
+    data: pd.DataFrame,
     survival: pd.DataFrame,
     *,
     duration: str = "duration",
@@ -248,10 +284,11 @@ def concordance_td(
 
     Parameters
     ----------
-    test : pandas.DataFrame
-        Observed outcomes.
+    data : pandas.DataFrame
+        Observed outcomes (duration and event flag) of the customers whose survival was
+        predicted.
     survival : pandas.DataFrame
-        Predicted survival, one row per test customer and one column per time of an increasing
+        Predicted survival, one row per customer of ``data`` and one column per time of an increasing
         grid (e.g. ``model.predict_survival(test, grid)``); ``S_k(T_i)`` is read as a step
         function (the value at the last grid time ``<= T_i``; 1 before the first).
 
@@ -262,7 +299,7 @@ def concordance_td(
     >>> concordance_td(d, s)
     1.0
     """
-    _, t, e = _prepare(test, test, duration, event)
+    t, e = _outcomes(data, duration, event, "data")
     if not isinstance(survival, pd.DataFrame):
         raise ValidationError("survival must be a DataFrame with one column per time.")
     grid = _times(survival.columns.to_numpy(dtype=float))

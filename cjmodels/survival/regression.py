@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,8 @@ import pandas as pd
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.survival._base import ConvergenceError, json_safe
+from cjmodels.results import Result, result_dataclass
+from cjmodels.survival._base import ConvergenceError
 from cjmodels.survival._frames import check_durations, shifted_entry
 
 __all__ = ["RegressionResult", "aft", "cox_ph", "cox_time_varying"]
@@ -26,14 +27,14 @@ __all__ = ["RegressionResult", "aft", "cox_ph", "cox_time_varying"]
 AFT_DISTRIBUTIONS = ("weibull", "loglogistic", "lognormal")
 
 
-@dataclass(frozen=True)
-class RegressionResult:
-    """A fitted survival regression.
+@result_dataclass
+class RegressionResult(Result):
+    """A fitted survival regression (Cox, time-varying Cox, AFT, Fine-Gray).
 
     Attributes
     ----------
     model : str
-        ``"cox"``, ``"cox_time_varying"`` or ``"aft_<distribution>"``.
+        ``"cox"``, ``"cox-time-varying"``, ``"aft-<distribution>"`` or ``"fine-gray"``.
     table : pandas.DataFrame
         One row per coefficient: ``coef``, ``se``, ``ci_low``, ``ci_high``, ``z``, ``pvalue``
         and (Cox) ``hazard_ratio``. AFT rows are indexed by (parameter, covariate) as in
@@ -46,37 +47,42 @@ class RegressionResult:
     n_events : float
     alpha : float
     fitter : object
-        The fitted lifelines model.
+        The fitted lifelines model (not part of ``to_dict``, equality or hashing).
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_lung
+    >>> res = cox_ph(load_lung(), ["age", "sex"], duration="time", event="status")
+    >>> res.summary().columns.tolist()[:3]
+    ['coef', 'se', 'ci_low']
     """
 
     model: str
-    table: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame
     log_likelihood: float
     concordance: float
     n: float
     n_events: float
     alpha: float
-    fitter: Any = field(repr=False, compare=False)
+    fitter: Any = field(default=None, repr=False, compare=False)
 
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
+    def _summary(self) -> pd.DataFrame:
+        return self.table
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_dict(self) -> dict[str, Any]:
         tab = self.table.copy()
         tab.index = [
             "|".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in tab.index
         ]
-        return json_safe(
-            {
-                "model": self.model,
-                "coefficients": tab.to_dict(orient="index"),
-                "log_likelihood": self.log_likelihood,
-                "concordance": self.concordance,
-                "n": self.n,
-                "n_events": self.n_events,
-                "alpha": self.alpha,
-            }
-        )
+        return {
+            "model": self.model,
+            "coefficients": tab.to_dict(orient="index"),
+            "log_likelihood": self.log_likelihood,
+            "concordance": self.concordance,
+            "n": self.n,
+            "n_events": self.n_events,
+            "alpha": self.alpha,
+        }
 
     def ph_test(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
         """Schoenfeld-residual test of proportional hazards per covariate (lifelines
@@ -87,38 +93,23 @@ class RegressionResult:
         """
         from lifelines.statistics import proportional_hazard_test
 
-        if self.model != "cox":
+        if self.model != "cox" or self.fitter is None:
             raise ValidationError("ph_test applies to cox_ph results only.")
         df = self.fitter._cj_data if data is None else data
         res = proportional_hazard_test(self.fitter, df, time_transform="rank")
         out = res.summary[["test_statistic", "p"]].rename(columns={"p": "pvalue"})
         return out.rename_axis("covariate")
 
-    def plot(self, ax: Any = None) -> Any:
-        """Coefficients with intervals (a forest plot); returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+    def _plot(self, ax: Any) -> None:
+        """Coefficients with intervals (a forest plot)."""
         tab = self.table
         y = np.arange(len(tab))
         ax.errorbar(tab["coef"], y, xerr=[tab["coef"] - tab["ci_low"], tab["ci_high"] - tab["coef"]],
                     fmt="o")
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(y, [str(i) for i in tab.index])
-        ax.set_xlabel("coefficient (log hazard ratio)" if self.model.startswith("cox")
-                      else "coefficient (log time)")
-        return ax
-
-    def __repr__(self) -> str:
-        coefs = ", ".join(
-            f"{i if not isinstance(i, tuple) else '/'.join(map(str, i))}={v:.4g}"
-            for i, v in self.table["coef"].items()
-        )
-        return (
-            f"<{self.model} regression: {coefs}; log-likelihood {self.log_likelihood:.2f}, "
-            f"n={self.n:g}, events={self.n_events:g}>"
-        )
+        ax.set_xlabel("coefficient (log time)" if self.model.startswith("aft")
+                      else "coefficient (log hazard ratio)")
 
 
 def _table(fitter: Any, hazard_ratio: bool) -> pd.DataFrame:
@@ -220,7 +211,7 @@ def cox_ph(
     event: str = "event",
     entry: str | None = None,
     strata: str | Sequence[str] | None = None,
-    weights: str | None = None,
+    weight: str | None = None,
     cluster: str | None = None,
     penalizer: float = 0.0,
     alpha: float = 0.05,
@@ -237,8 +228,8 @@ def cox_ph(
         Delayed entry (left truncation), with the (start, stop] risk set of R survival.
     strata : str or sequence of str, optional
         Separate baseline hazards per stratum (R ``strata()``).
-    weights : str, optional
-        Case weights; with non-integer weights use ``cluster`` or robust errors.
+    weight : str, optional
+        Column of case weights; with non-integer weights use ``cluster`` or robust errors.
     cluster : str, optional
         Cluster-robust (sandwich) standard errors by this column (R ``cluster=``).
     penalizer : float
@@ -259,12 +250,12 @@ def cox_ph(
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     strata_l = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
     extra = [c for c in [*strata_l, cluster] if c]
-    d = check_durations(data, duration=duration, event=event, entry=entry, weights=weights,
+    d = check_durations(data, duration=duration, event=event, entry=entry, weights=weight,
                         covariates=covs)
     for c in extra:
         if c not in d.columns or d[c].isna().any():
             raise ValidationError(f"column {c!r} (strata/cluster) must exist without missing values.")
-    cols = list(dict.fromkeys([duration, event, *covs, *extra, *([weights] if weights else [])]))
+    cols = list(dict.fromkeys([duration, event, *covs, *extra, *([weight] if weight else [])]))
     df = d[cols].copy()
     entry_col = None
     if entry:
@@ -274,12 +265,12 @@ def cox_ph(
     cph = CoxPHFitter(penalizer=penalizer, alpha=alpha)
     _fit_quietly(
         lambda: cph.fit(df, duration_col=duration, event_col=event, strata=strata_l or None,
-                        weights_col=weights, cluster_col=cluster, entry_col=entry_col,
+                        weights_col=weight, cluster_col=cluster, entry_col=entry_col,
                         robust=cluster is not None),
         "Cox regression", df, covs,
     )
     cph._cj_data = df.drop(columns=[c for c in [cluster] if c])
-    w = df[weights].to_numpy(float) if weights else np.ones(len(df))
+    w = df[weight].to_numpy(float) if weight else np.ones(len(df))
     return RegressionResult("cox", _table(cph, True), float(cph.log_likelihood_),
                             float(cph.concordance_index_), float(w.sum()),
                             float((w * df[event]).sum()), alpha, cph)
@@ -289,7 +280,7 @@ def cox_time_varying(
     data: pd.DataFrame,
     covariates: Sequence[str],
     *,
-    id: str = "customer_id",
+    customer: str = "customer_id",
     start: str = "start",
     stop: str = "stop",
     event: str = "event",
@@ -303,15 +294,26 @@ def cox_time_varying(
     Each row is an interval of one customer with the covariate values that held during it;
     ``event`` is 1 only on the interval that ends with the event (``lifelines.utils.
     to_long_format`` / ``add_covariate_to_timeline`` build such rows). Standard errors are
-    model-based (R's ``naive.var``).
+    model-based (R's ``naive.var``). ``customer`` names the column that identifies each
+    customer's rows.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3, 4, 5, 6],
+    ...                   "start": [0.0, 2, 0, 0, 1, 0, 0, 0],
+    ...                   "stop": [2.0, 5, 3, 1, 4, 6, 2, 7],
+    ...                   "event": [0, 1, 1, 0, 0, 1, 1, 0],
+    ...                   "touches": [0, 1, 1, 0, 1, 0, 2, 1]})
+    >>> cox_time_varying(d, ["touches"]).model
+    'cox-time-varying'
     """
     from lifelines import CoxTimeVaryingFitter
 
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     d = check_durations(data, duration=stop, event=event, entry=start, covariates=covs)
-    if id not in d.columns:
-        raise ValidationError(f"id column {id!r} is not in the data.")
+    if customer not in d.columns:
+        raise ValidationError(f"customer column {customer!r} is not in the data.")
     empty = d[stop] <= d[start]
     if empty.any():
         raise ValidationError(
@@ -319,17 +321,17 @@ def cox_time_varying(
             f"{d.index[empty][:5].tolist()}); (start, stop] intervals must have positive length."
         )
     strata_l = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
-    df = d[list(dict.fromkeys([id, start, stop, event, *covs, *strata_l]))]
+    df = d[list(dict.fromkeys([customer, start, stop, event, *covs, *strata_l]))]
     _require_events(df, event, "time-varying Cox regression")
     ctv = CoxTimeVaryingFitter(penalizer=penalizer, alpha=alpha)
     _fit_quietly(
-        lambda: ctv.fit(df, id_col=id, start_col=start, stop_col=stop, event_col=event,
+        lambda: ctv.fit(df, id_col=customer, start_col=start, stop_col=stop, event_col=event,
                         strata=strata_l or None),
         "time-varying Cox regression", df, covs,
     )
-    return RegressionResult("cox_time_varying", _table(ctv, True), float(ctv.log_likelihood_),
-                            float("nan"), float(df[id].nunique()), float(df[event].sum()), alpha,
-                            ctv)
+    return RegressionResult("cox-time-varying", _table(ctv, True), float(ctv.log_likelihood_),
+                            float("nan"), float(df[customer].nunique()), float(df[event].sum()),
+                            alpha, ctv)
 
 
 def aft(
@@ -339,7 +341,7 @@ def aft(
     distribution: str = "weibull",
     duration: str = "duration",
     event: str = "event",
-    weights: str | None = None,
+    weight: str | None = None,
     penalizer: float = 0.0,
     alpha: float = 0.05,
 ) -> RegressionResult:
@@ -362,16 +364,16 @@ def aft(
     check_scalar(distribution, "distribution", in_=AFT_DISTRIBUTIONS)
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
-    d = check_durations(data, duration=duration, event=event, weights=weights, covariates=covs,
+    d = check_durations(data, duration=duration, event=event, weights=weight, covariates=covs,
                         positive=True)
     cls = {"weibull": WeibullAFTFitter, "loglogistic": LogLogisticAFTFitter,
            "lognormal": LogNormalAFTFitter}[distribution]
-    df = d[list(dict.fromkeys([duration, event, *covs, *([weights] if weights else [])]))]
+    df = d[list(dict.fromkeys([duration, event, *covs, *([weight] if weight else [])]))]
     _require_events(df, event, f"AFT ({distribution}) regression")
     f = cls(penalizer=penalizer, alpha=alpha)
-    _fit_quietly(lambda: f.fit(df, duration_col=duration, event_col=event, weights_col=weights),
+    _fit_quietly(lambda: f.fit(df, duration_col=duration, event_col=event, weights_col=weight),
                  f"AFT ({distribution}) regression", df, covs)
-    w = df[weights].to_numpy(float) if weights else np.ones(len(df))
-    return RegressionResult(f"aft_{distribution}", _table(f, False), float(f.log_likelihood_),
+    w = df[weight].to_numpy(float) if weight else np.ones(len(df))
+    return RegressionResult(f"aft-{distribution}", _table(f, False), float(f.log_likelihood_),
                             float(f.concordance_index_), float(w.sum()),
                             float((w * df[event]).sum()), alpha, f)

@@ -24,6 +24,7 @@ from scipy import special
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
+from cjmodels.results import axis
 from cjmodels.survival._base import maximise
 from cjmodels.survival._inputs import as_array
 from cjmodels.survival.btyd import _CountModel
@@ -45,9 +46,9 @@ class ShiftedBetaGeometricModel(_CountModel):
     --------
     >>> regular = [1000, 631, 468, 382, 326, 289, 262, 241]
     >>> m = ShiftedBetaGeometricModel().fit_survivors(regular)
-    >>> m.params_.round(3).tolist()
+    >>> m.summary()["estimate"].round(3).tolist()
     [0.704, 1.182]
-    >>> round(m.log_likelihood_, 2)
+    >>> round(m.result_.log_likelihood, 2)
     -1680.27
     """
 
@@ -59,8 +60,16 @@ class ShiftedBetaGeometricModel(_CountModel):
         """Fit on the number of customers alive at the start of periods 0, 1, ..., k.
 
         ``survivors[0]`` is the cohort size; ``survivors[t]`` the number still active after
-        ``t`` renewal opportunities. Non-increasing integers.
+        ``t`` renewal opportunities. Non-increasing integers. Returns the model, with
+        ``result_`` (a :class:`~cjmodels.survival.ParameterFit`).
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometricModel().fit_survivors([1000, 631, 468, 382, 326])
+        >>> m.result_.n_customers
+        1000.0
         """
+        self.result_ = None
         s = as_array(survivors, "survivors", integer=True)
         if s.size < 2:
             raise ValidationError("survivors needs the cohort size and at least one more period.")
@@ -84,10 +93,32 @@ class ShiftedBetaGeometricModel(_CountModel):
         *,
         periods: str = "periods",
         event: str = "event",
-        weights: str | None = None,
+        weight: str | None = None,
     ) -> ShiftedBetaGeometricModel:
-        """Fit on one row per customer: ``periods`` paid for (an integer >= 1 when churned;
-        completed periods >= 0 when still active) and ``event`` (1 churned, 0 active)."""
+        """Fit on one row per customer.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer: ``periods`` paid for (an integer >= 1 when churned;
+            completed periods >= 0 when still active) and ``event`` (1 churned, 0 active).
+        periods, event : str
+            Column names.
+        weight : str, optional
+            Column of counts of identical customers.
+
+        Returns
+        -------
+        self
+            With ``result_`` (a :class:`~cjmodels.survival.ParameterFit`).
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"periods": [1, 1, 2, 3, 3, 4, 4], "event": [1, 1, 1, 1, 0, 0, 0]})
+        >>> round(ShiftedBetaGeometricModel().fit(d).result_.n_customers)
+        7
+        """
+        self.result_ = None
         if not isinstance(data, pd.DataFrame):
             raise ValidationError("sBG: data must be a DataFrame with one row per customer.")
         missing = [c for c in (periods, event) if c not in data.columns]
@@ -101,11 +132,13 @@ class ShiftedBetaGeometricModel(_CountModel):
             raise ValidationError(
                 f"sBG: churned customers need {periods!r} >= 1 (a churn ends a paid period)."
             )
-        w = np.ones(len(t)) if weights is None else as_array(data[weights], repr(weights))
+        if weight is not None and weight not in data.columns:
+            raise ValidationError(f"sBG: weight column {weight!r} is not in the data.")
+        w = np.ones(len(t)) if weight is None else as_array(data[weight], f"column {weight!r}")
         return self._fit(t, e, w)
 
     def _fit(self, t: np.ndarray, e: np.ndarray, w: np.ndarray) -> ShiftedBetaGeometricModel:
-        self._check_hyper()
+        self._start_fit()
 
         def fun(theta: np.ndarray) -> float:
             a, b = theta
@@ -116,11 +149,11 @@ class ShiftedBetaGeometricModel(_CountModel):
             alive = special.betaln(a, b + t) - lb
             return float(w @ np.where(e == 1, churn, alive))
 
-        fit = maximise(
+        self.result_ = maximise(
             fun, self._x0(), self.param_names, self.model_name, n_obs=float(w.sum()),
             penalizer=float(self.penalizer), maxiter=self.maxiter, alpha=self.alpha,
         )
-        return self._store(fit)
+        return self
 
     def survival(self, t: Any) -> np.ndarray:
         """S(t) = B(alpha, beta + t) / B(alpha, beta): the share still active after t periods."""
@@ -174,12 +207,18 @@ class ShiftedBetaGeometricModel(_CountModel):
             out[bad] = np.exp(log_terms).sum(axis=1)
         return out
 
-    def plot(self, survivors: Any = None, periods: int | None = None, ax: Any = None) -> Any:
-        """Projected survival (and observed survivors as points, if given)."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax: Any = None, *, survivors: Any = None, periods: int | None = None) -> Any:
+        """Projected survival (and observed survivors as points, if given); returns the axis.
 
-        if ax is None:
-            _, ax = plt.subplots()
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> m = ShiftedBetaGeometricModel().fit_survivors([1000, 631, 468, 382, 326])
+        >>> ax = m.plot(survivors=[1000, 631, 468, 382, 326], periods=8)
+        """
+        self._check_fitted()
+        ax = axis(ax)
         obs = None if survivors is None else as_array(survivors, "survivors")
         k = periods if periods is not None else (len(obs) - 1 if obs is not None else 12)
         proj = self.project(int(k))

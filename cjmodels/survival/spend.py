@@ -10,6 +10,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from scipy import special
 
 from cjmodels._checks import check_scalar
+from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
 from cjmodels.survival._inputs import as_array, compress, rfm_arrays
 from cjmodels.survival.btyd import _CountModel, _FrequencyRecencyModel
@@ -52,15 +54,50 @@ class GammaGammaModel(_CountModel):
         *,
         frequency: str = "frequency",
         monetary_value: str = "monetary_value",
-        weights: str | Sequence[float] | None = None,
+        weight: str | Sequence[float] | None = None,
+        **rfm_options: Any,
     ) -> GammaGammaModel:
         """Fit by maximum likelihood on the customers with ``frequency > 0``.
 
         Customers without repeat purchases carry no information on spend and are left out
-        (their number is in ``n_excluded_``). A positive ``frequency`` with a ``monetary_value``
-        of 0 or less is an error (the gamma distribution has positive support).
+        (their number is ``result_.n_excluded``). A positive ``frequency`` with a
+        ``monetary_value`` of 0 or less is an error (the gamma distribution has positive
+        support).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or EventLog
+            The RFM table: one row per customer with ``frequency`` (repeat purchases) and
+            ``monetary_value`` (mean repeat spend), as :func:`cjmodels.data.rfm_summary`
+            returns for a log with a value column; or an event log, reduced with
+            ``rfm_summary(data, **rfm_options)``.
+        frequency, monetary_value : str
+            Column names.
+        weight : str or array-like, optional
+            Column name or values: how many identical customers each row stands for.
+
+        Returns
+        -------
+        self
+            With ``result_`` (a :class:`~cjmodels.survival.ParameterFit`).
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"frequency": [1, 2, 3, 0, 5, 2, 1, 4],
+        ...                   "monetary_value": [20.0, 35.5, 18.2, 0.0, 25.1, 60.3, 12.0, 30.0]})
+        >>> GammaGammaModel().fit(d).result_.n_excluded
+        1.0
         """
-        self._check_hyper()
+        self._start_fit()
+        if isinstance(data, EventLog):
+            from cjmodels.data import rfm_summary
+
+            data = rfm_summary(data, **rfm_options)
+        elif rfm_options:
+            raise ValidationError(
+                f"rfm options {sorted(rfm_options)} apply only when data is an EventLog; this "
+                "data is a summary table already."
+            )
         if not isinstance(data, pd.DataFrame):
             raise ValidationError("gamma-gamma: data must be a DataFrame (see rfm_summary).")
         missing = [c for c in (frequency, monetary_value) if c not in data.columns]
@@ -71,12 +108,16 @@ class GammaGammaModel(_CountModel):
             )
         x = as_array(data[frequency], f"column {frequency!r}", integer=True)
         m = as_array(data[monetary_value], f"column {monetary_value!r}")
-        if weights is None:
+        if weight is None:
             w = np.ones(len(x))
-        elif isinstance(weights, str):
-            w = as_array(data[weights], f"column {weights!r}")
+        elif isinstance(weight, str):
+            if weight not in data.columns:
+                raise ValidationError(f"gamma-gamma: weight column {weight!r} is not in the data.")
+            w = as_array(data[weight], f"column {weight!r}")
         else:
-            w = as_array(weights, "weights")
+            w = as_array(weight, "weight")
+            if w.size != len(x):
+                raise ValidationError(f"weight has {w.size} values for {len(x)} rows of data.")
         bad = (x > 0) & (m <= 0)
         if bad.any():
             raise ValidationError(
@@ -87,7 +128,7 @@ class GammaGammaModel(_CountModel):
         keep = x > 0
         if not keep.any():
             raise ValidationError("gamma-gamma: no customer has a repeat purchase.")
-        self.n_excluded_ = float(w[~keep].sum())
+        n_excluded = float(w[~keep].sum())
         (x, m), w = compress(x[keep], m[keep], weights=w[keep])
         from cjmodels.survival._base import maximise
 
@@ -105,7 +146,8 @@ class GammaGammaModel(_CountModel):
             fun, self._x0(), self.param_names, self.model_name, n_obs=float(w.sum()),
             penalizer=float(self.penalizer), maxiter=self.maxiter, alpha=self.alpha,
         )
-        return self._store(fit)
+        self.result_ = dataclasses.replace(fit, n_excluded=n_excluded)
+        return self
 
     def conditional_expected_spend(self, frequency: Any, monetary_value: Any) -> np.ndarray:
         """E[mean spend | x, m] = (gamma + m x) p / (p x + q - 1): a weighted average of the
@@ -129,9 +171,9 @@ class GammaGammaModel(_CountModel):
 
 
 def customer_lifetime_value(
+    data: pd.DataFrame,
     transactions_model: _FrequencyRecencyModel,
     spend_model: GammaGammaModel,
-    data: pd.DataFrame,
     *,
     horizon: int = 12,
     period: float = 4.345,
@@ -151,11 +193,12 @@ def customer_lifetime_value(
 
     Parameters
     ----------
+    data : pandas.DataFrame
+        The RFM table: frequency, recency, T and monetary_value columns.
     transactions_model : BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel
         Fitted (or :meth:`from_params`) purchase model, in the time unit of ``recency``/``T``.
     spend_model : GammaGammaModel
-    data : pandas.DataFrame
-        Summary table with frequency, recency, T and monetary_value columns.
+        Fitted (or :meth:`from_params`) spend model.
     horizon : int
         Number of discounting periods.
     period : float
@@ -176,7 +219,7 @@ def customer_lifetime_value(
     >>> gg = GammaGammaModel.from_params({"p": 6.25, "q": 3.74, "gamma": 15.44})
     >>> d = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86],
     ...                   "monetary_value": [22.35]})
-    >>> round(float(customer_lifetime_value(bg, gg, d, horizon=12)["clv"].iloc[0]), 2)
+    >>> round(float(customer_lifetime_value(d, bg, gg, horizon=12)["clv"].iloc[0]), 2)
     36.29
     """
     if not isinstance(transactions_model, _FrequencyRecencyModel):

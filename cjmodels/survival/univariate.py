@@ -20,7 +20,6 @@ objects. What is added on top of lifelines, and checked against R survival:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,13 +28,14 @@ from scipy import stats
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.survival._base import json_safe
+from cjmodels.results import HypothesisTest, Result, result_dataclass
 from cjmodels.survival._frames import check_durations, shifted_entry
 
 __all__ = [
     "CurveSet",
-    "LogRankResult",
+    "RestrictedMean",
     "SurvivalCurve",
+    "SurvivalQuantile",
     "kaplan_meier",
     "kaplan_meier_by",
     "logrank_test",
@@ -45,16 +45,86 @@ __all__ = [
 CI_TYPES = ("log-log", "log", "plain")
 
 
-@dataclass(frozen=True)
-class SurvivalCurve:
+@result_dataclass
+class SurvivalQuantile(Result):
+    """A quantile of a Kaplan-Meier curve (the median for ``q = 0.5``) with its interval.
+
+    Attributes
+    ----------
+    q : float
+        The share who had the event by ``time``.
+    time : float
+        First time the survival falls to ``1 - q`` or below (``inf`` when never reached).
+    ci_low, ci_high : float
+        Where the confidence bands cross ``1 - q`` (R's ``quantile.survfit``).
+    alpha : float
+        1 - confidence level.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
+    >>> kaplan_meier(df).median
+    SurvivalQuantile(q=0.5, time=3, ci_low=1, ci_high=inf, alpha=0.05)
+    """
+
+    q: float
+    time: float
+    ci_low: float
+    ci_high: float
+    alpha: float
+
+    def _to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self._fields())
+        if np.isinf(self.time):
+            out["notes"] = [f"the time is \"inf\": the curve never falls to {1 - self.q:g}."]
+        elif np.isinf(self.ci_high):
+            out["notes"] = [f"the upper limit is \"inf\": the upper confidence band never "
+                            f"falls to {1 - self.q:g}."]
+        return out
+
+
+@result_dataclass
+class RestrictedMean(Result):
+    """The restricted mean survival time up to ``tau`` with R's standard error.
+
+    Attributes
+    ----------
+    tau : float
+        The horizon.
+    rmst : float
+        Area under the survival curve from 0 to ``tau``.
+    se : float
+        Its standard error (R survival, ``survmean``).
+    ci_low, ci_high : float
+        Normal interval.
+    alpha : float
+        1 - confidence level.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
+    >>> round(kaplan_meier(df).rmst(4).rmst, 3)
+    2.7
+    """
+
+    tau: float
+    rmst: float
+    se: float
+    ci_low: float
+    ci_high: float
+    alpha: float
+
+
+@result_dataclass
+class SurvivalCurve(Result):
     """A Kaplan-Meier survival curve or a Nelson-Aalen cumulative hazard, with intervals.
 
     Attributes
     ----------
-    kind : {"kaplan_meier", "nelson_aalen"}
+    kind : {"kaplan-meier", "nelson-aalen"}
     table : pandas.DataFrame
         Indexed by ``time`` (0 and every distinct event or censoring time): ``estimate``
-        (survival, or cumulative hazard), ``std_err`` (of the estimate), ``ci_low``,
+        (survival, or cumulative hazard), ``se`` (of the estimate), ``ci_low``,
         ``ci_high``, ``n_at_risk``, ``n_events``, ``n_censored``.
     label : str
     alpha : float
@@ -66,7 +136,7 @@ class SurvivalCurve:
     """
 
     kind: str
-    table: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame
     label: str
     alpha: float
     ci_type: str
@@ -80,7 +150,7 @@ class SurvivalCurve:
         t = np.atleast_1d(np.asarray(times, dtype=float))
         idx = np.searchsorted(self.table.index.to_numpy(), t, side="right") - 1
         idx = np.maximum(idx, 0)
-        out = self.table.iloc[idx][["estimate", "std_err", "ci_low", "ci_high"]].copy()
+        out = self.table.iloc[idx][["estimate", "se", "ci_low", "ci_high"]].copy()
         # at-risk count just before t (R's summary(fit, times=) n.risk)
         tt = self.table.index.to_numpy()
         after = np.searchsorted(tt, t, side="left")
@@ -89,37 +159,52 @@ class SurvivalCurve:
         out.index = pd.Index(t, name="time")
         return out
 
-    def quantile(self, q: float = 0.5) -> dict[str, float]:
+    def quantile(self, q: float = 0.5) -> SurvivalQuantile:
         """Time at which survival first falls to ``1 - q`` or below, with its interval.
 
         ``q = 0.5`` gives the median. Limits are where the confidence bands cross ``1 - q`` (R's
         ``quantile.survfit``); a plateau exactly at ``1 - q`` gives the midpoint of the
         plateau. ``inf`` when not reached (for instance, fewer than half ever buy).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
+        >>> kaplan_meier(df).quantile(0.25).time
+        2.0
         """
-        if self.kind != "kaplan_meier":
+        if self.kind != "kaplan-meier":
             raise ValidationError("quantiles are defined for Kaplan-Meier curves only.")
         check_scalar(q, "q", typ=float, gt=0, lt=1)
         times = self.table.index.to_numpy()
         level = 1.0 - q
-        return {
-            "time": _cross(times, self.table["estimate"].to_numpy(), level),
-            "ci_low": _cross(times, self.table["ci_low"].to_numpy(), level),
-            "ci_high": _cross(times, self.table["ci_high"].to_numpy(), level),
-        }
+        return SurvivalQuantile(
+            q=float(q),
+            time=_cross(times, self.table["estimate"].to_numpy(), level),
+            ci_low=_cross(times, self.table["ci_low"].to_numpy(), level),
+            ci_high=_cross(times, self.table["ci_high"].to_numpy(), level),
+            alpha=self.alpha,
+        )
 
     @property
-    def median(self) -> dict[str, float]:
+    def median(self) -> SurvivalQuantile:
         """Median time with interval (``time``, ``ci_low``, ``ci_high``)."""
         return self.quantile(0.5)
 
-    def rmst(self, tau: float) -> dict[str, float]:
+    def rmst(self, tau: float) -> RestrictedMean:
         """Restricted mean survival time up to ``tau`` with R's standard error.
 
         ``RMST = integral_0^tau S(t) dt``; ``se^2 = sum_{t_j <= tau} A_j^2 d_j / (n_j (n_j -
         d_j))`` with ``A_j`` the area under the curve from ``t_j`` to ``tau`` (R survival,
-        ``survmean``). Returns ``rmst``, ``se``, ``ci_low``, ``ci_high`` (normal interval).
+        ``survmean``). Returns a :class:`RestrictedMean` (``rmst``, ``se``, ``ci_low``,
+        ``ci_high``: a normal interval).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
+        >>> kaplan_meier(df).rmst(4).tau
+        4.0
         """
-        if self.kind != "kaplan_meier":
+        if self.kind != "kaplan-meier":
             raise ValidationError("the restricted mean is defined for Kaplan-Meier curves only.")
         check_scalar(tau, "tau", typ=float, gt=0)
         t = self.table.index.to_numpy()
@@ -137,16 +222,23 @@ class SurvivalCurve:
         # each event time's area is the area after it (the piece starting at the event time)
         se = float(np.sqrt(np.sum(term)))
         z = stats.norm.ppf(1 - self.alpha / 2)
-        return {"tau": float(tau), "rmst": total, "se": se, "ci_low": total - z * se,
-                "ci_high": total + z * se}
+        return RestrictedMean(tau=float(tau), rmst=total, se=se, ci_low=total - z * se,
+                              ci_high=total + z * se, alpha=self.alpha)
 
     # ----------------------------------------------------------------- output
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """The curve table."""
-        return self.table.copy()
+        return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (the table as columns of lists)."""
+    def _repr_fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "label": self.label, "n": self.n,
+                               "n_events": self.n_events}
+        if self.kind == "kaplan-meier":
+            out["median"] = self.median.time
+        return out
+
+    def _to_dict(self) -> dict[str, Any]:
+        """The curve as columns of lists."""
         out: dict[str, Any] = {
             "kind": self.kind,
             "label": self.label,
@@ -157,55 +249,40 @@ class SurvivalCurve:
             "time": self.table.index.tolist(),
             **{c: self.table[c].tolist() for c in self.table.columns},
         }
-        if self.kind == "kaplan_meier":
-            out["median"] = self.median
+        if self.kind == "kaplan-meier":
+            m = self.median
+            out["median"] = {"time": m.time, "ci_low": m.ci_low, "ci_high": m.ci_high}
         out["notes"] = self.notes
-        return json_safe(out)
+        return out
 
     @property
     def notes(self) -> list[str]:
         """Plain sentences on the curve's infinite or undefined numbers."""
         notes = []
-        if self.kind == "kaplan_meier":
+        if self.kind == "kaplan-meier":
             m = self.median
-            if np.isinf(m["time"]):
+            if np.isinf(m.time):
                 notes.append(f"{self.label}: the median is \"inf\": the curve never falls to "
                              "0.5 (fewer than half have the event within the follow-up).")
-            elif np.isinf(m["ci_high"]):
+            elif np.isinf(m.ci_high):
                 notes.append(f"{self.label}: the median's upper limit is \"inf\": the upper "
                              "confidence band never falls to 0.5.")
-        bad = ~np.isfinite(self.table[["std_err", "ci_low", "ci_high"]].to_numpy(dtype=float))
+        bad = ~np.isfinite(self.table[["se", "ci_low", "ci_high"]].to_numpy(dtype=float))
         if bad.any():
             notes.append(f"{self.label}: the standard error and interval are undefined (null) "
                          "where the estimate reaches 0 (or no one is at risk): the "
                          f"{self.ci_type} interval has no value there.")
         return notes
 
-    def plot(self, ax: Any = None, ci: bool = True, **kwargs: Any) -> Any:
-        """Step plot of the estimate with its band; returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+    def _plot(self, ax: Any, ci: bool = True, **kwargs: Any) -> None:
+        """Step plot of the estimate with its band (``ci=True``)."""
         t = self.table.index.to_numpy()
         (line,) = ax.step(t, self.table["estimate"], where="post", label=self.label, **kwargs)
         if ci:
             ax.fill_between(t, self.table["ci_low"], self.table["ci_high"], step="post",
                             alpha=0.2, color=line.get_color())
         ax.set_xlabel("time")
-        ax.set_ylabel("survival" if self.kind == "kaplan_meier" else "cumulative hazard")
-        return ax
-
-    def __repr__(self) -> str:
-        name = "Kaplan-Meier" if self.kind == "kaplan_meier" else "Nelson-Aalen"
-        extra = ""
-        if self.kind == "kaplan_meier":
-            m = self.median
-            extra = f", median {m['time']:.4g} ({m['ci_low']:.4g}, {m['ci_high']:.4g})"
-        return (
-            f"<{name} {self.label!r}: n={self.n:g}, events={self.n_events:g}{extra}, "
-            f"{1 - self.alpha:.0%} {self.ci_type} intervals>"
-        )
+        ax.set_ylabel("survival" if self.kind == "kaplan-meier" else "cumulative hazard")
 
 
 def _cross(times: np.ndarray, curve: np.ndarray, level: float) -> float:
@@ -252,7 +329,7 @@ def kaplan_meier(
     duration: str = "duration",
     event: str | None = "event",
     entry: str | None = None,
-    weights: str | None = None,
+    weight: str | None = None,
     alpha: float = 0.05,
     ci_type: str = "log-log",
     label: str = "all",
@@ -271,8 +348,8 @@ def kaplan_meier(
         an exit at the entry time itself (event on the entry day) is kept, and the customer
         counts as at risk for that time, as if they entered at the start of that day (R
         rejects such rows).
-    weights : str, optional
-        Case weights (counts of identical customers).
+    weight : str, optional
+        Column of case weights (counts of identical customers).
     alpha : float
         1 - confidence level.
     ci_type : {"log-log", "log", "plain"}
@@ -289,13 +366,13 @@ def kaplan_meier(
     >>> km = kaplan_meier(df)
     >>> km.at([2, 4])["estimate"].round(3).tolist()
     [0.6, 0.3]
-    >>> km.median["time"]
+    >>> km.median.time
     3.0
     """
     from lifelines import KaplanMeierFitter
 
-    d = _prepare(data, duration, event, entry, weights, alpha, ci_type)
-    dur, ev, ent, w = _fit_inputs(d, duration, event, entry, weights)
+    d = _prepare(data, duration, event, entry, weight, alpha, ci_type)
+    dur, ev, ent, w = _fit_inputs(d, duration, event, entry, weight)
     kmf = KaplanMeierFitter(alpha=alpha, label=label)
     kmf.fit(dur, ev, entry=ent, weights=w)
     tab = kmf.event_table
@@ -323,7 +400,7 @@ def kaplan_meier(
     low = np.where(zero, 0.0, low)
     high = np.where(zero, 0.0, high)
     table = _curve_table(tab, s, s * sd_log, low, high)
-    return SurvivalCurve("kaplan_meier", table, label, alpha, ci_type, float(w.sum()),
+    return SurvivalCurve("kaplan-meier", table, label, alpha, ci_type, float(w.sum()),
                          float((w * ev).sum()))
 
 
@@ -333,7 +410,7 @@ def nelson_aalen(
     duration: str = "duration",
     event: str | None = "event",
     entry: str | None = None,
-    weights: str | None = None,
+    weight: str | None = None,
     alpha: float = 0.05,
     label: str = "all",
 ) -> SurvivalCurve:
@@ -349,8 +426,8 @@ def nelson_aalen(
     """
     from lifelines import NelsonAalenFitter
 
-    d = _prepare(data, duration, event, entry, weights, alpha, "log")
-    dur, ev, ent, w = _fit_inputs(d, duration, event, entry, weights)
+    d = _prepare(data, duration, event, entry, weight, alpha, "log")
+    dur, ev, ent, w = _fit_inputs(d, duration, event, entry, weight)
     naf = NelsonAalenFitter(alpha=alpha, nelson_aalen_smoothing=False, label=label)
     naf.fit(dur, ev, entry=ent, weights=w)
     tab = naf.event_table
@@ -363,7 +440,7 @@ def nelson_aalen(
         low = np.where(h > 0, h * np.exp(-z * se / h), 0.0)
         high = np.where(h > 0, h * np.exp(z * se / h), 0.0)
     table = _curve_table(tab, h, se, low, high)
-    return SurvivalCurve("nelson_aalen", table, label, alpha, "log", float(w.sum()),
+    return SurvivalCurve("nelson-aalen", table, label, alpha, "log", float(w.sum()),
                          float((w * ev).sum()))
 
 
@@ -371,7 +448,7 @@ def _curve_table(tab, est, se, low, high) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "estimate": est,
-            "std_err": se,
+            "se": se,
             "ci_low": low,
             "ci_high": high,
             "n_at_risk": tab["at_risk"].to_numpy(float),
@@ -385,7 +462,7 @@ def _curve_table(tab, est, se, low, high) -> pd.DataFrame:
     out = out[keep]
     if out.index[0] != 0:
         first = pd.DataFrame(
-            {"estimate": [1.0 if est[0] <= 1 and est.max() <= 1 else 0.0], "std_err": [0.0],
+            {"estimate": [1.0 if est[0] <= 1 and est.max() <= 1 else 0.0], "se": [0.0],
              "ci_low": [np.nan], "ci_high": [np.nan], "n_at_risk": [np.nan], "n_events": [0.0],
              "n_censored": [0.0]},
             index=pd.Index([0.0], name="time"),
@@ -395,59 +472,87 @@ def _curve_table(tab, est, se, low, high) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- groups
-@dataclass(frozen=True)
-class CurveSet:
-    """Kaplan-Meier curves of several groups, with at-risk counts and a log-rank test."""
+@result_dataclass
+class CurveSet(Result):
+    """Kaplan-Meier curves of several groups, with at-risk counts and a log-rank test.
 
-    by: str
-    curves: dict[str, SurvivalCurve] = field(repr=False)
-    logrank: LogRankResult | None
+    Attributes
+    ----------
+    group : str
+        The grouping column.
+    curves : dict of str to SurvivalCurve
+        One curve per group.
+    logrank : HypothesisTest or None
+        The log-rank test across the groups (``None`` when not computed).
 
-    def summary(self) -> pd.DataFrame:
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6], "event": [1, 1, 0, 1, 1, 0],
+    ...                    "g": ["a", "a", "a", "b", "b", "b"]})
+    >>> kaplan_meier_by(df, "g").at([2, 5]).round(3).to_numpy().tolist()
+    [[0.333, 0.333], [1.0, 0.333]]
+    """
+
+    group: str
+    curves: dict[str, SurvivalCurve]
+    logrank: HypothesisTest | None
+
+    def _summary(self) -> pd.DataFrame:
         """Per group: n, events, median with interval."""
         rows = {}
         for g, c in self.curves.items():
             m = c.median
-            rows[g] = {"n": c.n, "n_events": c.n_events, "median": m["time"],
-                       "median_ci_low": m["ci_low"], "median_ci_high": m["ci_high"]}
-        return pd.DataFrame(rows).T.rename_axis(self.by)
+            rows[g] = {"n": c.n, "n_events": c.n_events, "median": m.time,
+                       "median_ci_low": m.ci_low, "median_ci_high": m.ci_high}
+        return pd.DataFrame(rows).T.rename_axis(self.group)
+
+    def _repr_fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"group": self.group, "groups": len(self.curves)}
+        if self.logrank is not None:
+            out["logrank_statistic"] = self.logrank.statistic
+            out["logrank_pvalue"] = self.logrank.pvalue
+        return out
 
     def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
-        """Numbers at risk just before each time (rows: groups, columns: times)."""
+        """Numbers at risk just before each time (rows: groups, columns: times).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6], "event": [1, 1, 0, 1, 1, 0],
+        ...                    "g": ["a", "a", "a", "b", "b", "b"]})
+        >>> kaplan_meier_by(df, "g").at_risk([0, 4]).to_numpy().tolist()
+        [[3.0, 0.0], [3.0, 3.0]]
+        """
         return pd.DataFrame(
             {g: c.at(times)["n_at_risk"].to_numpy() for g, c in self.curves.items()},
             index=pd.Index(list(times), name="time"),
-        ).T.rename_axis(self.by)
+        ).T.rename_axis(self.group)
 
     def at(self, times: Sequence[float]) -> pd.DataFrame:
         """Survival of each group at ``times`` (rows: groups)."""
         return pd.DataFrame(
             {g: c.at(times)["estimate"].to_numpy() for g, c in self.curves.items()},
             index=pd.Index(list(times), name="time"),
-        ).T.rename_axis(self.by)
+        ).T.rename_axis(self.group)
 
-    def to_dict(self) -> dict[str, Any]:
-        return json_safe(
-            {
-                "by": self.by,
-                "groups": {g: {"n": c.n, "n_events": c.n_events, "median": c.median}
-                           for g, c in self.curves.items()},
-                "logrank": None if self.logrank is None else self.logrank.to_dict(),
-                "notes": [n for c in self.curves.values() for n in c.notes
-                          if "median" in n],
-            }
-        )
+    def _to_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "groups": {g: {"n": c.n, "n_events": c.n_events,
+                           "median": {"time": c.median.time, "ci_low": c.median.ci_low,
+                                      "ci_high": c.median.ci_high}}
+                       for g, c in self.curves.items()},
+            "logrank": None if self.logrank is None else self.logrank.to_dict(),
+            "notes": [n for c in self.curves.values() for n in c.notes if "median" in n],
+        }
 
-    def plot(self, ax: Any = None, ci: bool = False, at_risk_times: Sequence[float] | None = None
-             ) -> Any:
-        """All curves on one axis; with ``at_risk_times``, a table of numbers at risk below."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+    def _plot(self, ax: Any, ci: bool = True,
+              at_risk_times: Sequence[float] | None = None) -> None:
+        """All curves on one axis (with their bands when ``ci``); with ``at_risk_times``, a
+        table of numbers at risk below."""
         for c in self.curves.values():
             c.plot(ax=ax, ci=ci)
-        ax.legend(title=self.by, fontsize=8)
+        ax.legend(title=self.group, fontsize=8)
         if at_risk_times is not None:
             tab = self.at_risk(at_risk_times)
             text = "at risk\n" + "\n".join(
@@ -455,27 +560,22 @@ class CurveSet:
             )
             ax.text(0.0, -0.25, text, transform=ax.transAxes, fontsize=7, va="top",
                     family="monospace")
-        return ax
-
-    def __repr__(self) -> str:
-        lr = "" if self.logrank is None else f"; {self.logrank!r}"
-        return f"<CurveSet by {self.by!r}: {len(self.curves)} groups{lr}>"
 
 
 def kaplan_meier_by(
     data: pd.DataFrame,
-    by: str,
+    group: str,
     *,
     duration: str = "duration",
     event: str | None = "event",
     entry: str | None = None,
-    weights: str | None = None,
+    weight: str | None = None,
     alpha: float = 0.05,
     ci_type: str = "log-log",
     test: bool = True,
 ) -> CurveSet:
-    """Kaplan-Meier curves per value of column ``by`` (e.g. ``first_channel``), with a log-rank
-    test across groups (``test=True``; only without ``entry`` and ``weights``).
+    """Kaplan-Meier curves per value of column ``group`` (e.g. ``first_channel``), with a
+    log-rank test across groups (``test=True``; only without ``entry`` and ``weight``).
 
     Rows with a missing group are an error (name them explicitly, e.g. ``fillna("none")``).
 
@@ -487,54 +587,32 @@ def kaplan_meier_by(
     >>> cs.summary()["median"].tolist()
     [2.0, 5.0]
     """
-    if not isinstance(data, pd.DataFrame) or by not in data.columns:
-        raise ValidationError(f"by == {by!r} must be a column of the data.")
-    miss = data[by].isna().to_numpy()
+    if not isinstance(data, pd.DataFrame) or group not in data.columns:
+        raise ValidationError(f"group == {group!r} must be a column of the data.")
+    miss = data[group].isna().to_numpy()
     if miss.any():
         raise ValidationError(
-            f"column {by!r} has {int(miss.sum())} missing values at rows "
-            f"{data.index[miss][:5].tolist()}; give them a group, e.g. data[{by!r}].fillna('none')."
+            f"column {group!r} has {int(miss.sum())} missing values at rows "
+            f"{data.index[miss][:5].tolist()}; give them a group, e.g. "
+            f"data[{group!r}].fillna('none')."
         )
     curves = {
-        str(g): kaplan_meier(sub, duration=duration, event=event, entry=entry, weights=weights,
+        str(g): kaplan_meier(sub, duration=duration, event=event, entry=entry, weight=weight,
                              alpha=alpha, ci_type=ci_type, label=str(g))
-        for g, sub in data.groupby(by, sort=True, observed=True)
+        for g, sub in data.groupby(group, sort=True, observed=True)
     }
     lr = None
-    if test and entry is None and weights is None and len(curves) > 1:
-        lr = logrank_test(data, by, duration=duration, event=event)
-    return CurveSet(by, curves, lr)
+    if test and entry is None and weight is None and len(curves) > 1:
+        lr = logrank_test(data, group, duration=duration, event=event)
+    return CurveSet(group, curves, lr)
 
 
 # --------------------------------------------------------------------------- log-rank
-@dataclass(frozen=True)
-class LogRankResult:
-    """Log-rank test of equal survival across groups."""
-
-    statistic: float
-    df: int
-    pvalue: float
-    observed: dict[str, float]
-    expected: dict[str, float]
-
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame({"observed": self.observed, "expected": self.expected})
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_safe(
-            {"statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
-             "observed": self.observed, "expected": self.expected}
-        )
-
-    def __repr__(self) -> str:
-        return f"<log-rank test: chi2 = {self.statistic:.4g} on {self.df} df, p = {self.pvalue:.3g}>"
-
-
 def logrank_test(
     data: pd.DataFrame, group: str, *, duration: str = "duration", event: str | None = "event"
-) -> LogRankResult:
+) -> HypothesisTest:
     """Log-rank test across the values of ``group`` (lifelines ``multivariate_logrank_test``),
-    with observed and expected events per group (R ``survdiff``).
+    with observed and expected events per group (R ``survdiff``) in its ``table``.
 
     Raises :class:`ValidationError` when a group has no events (the test then compares nothing
     about that group; drop or merge it) or there are fewer than two groups.
@@ -543,8 +621,11 @@ def logrank_test(
     --------
     >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6], "event": [1, 1, 0, 1, 1, 0],
     ...                    "g": ["a", "a", "a", "b", "b", "b"]})
-    >>> round(logrank_test(df, "g").statistic, 4)
-    2.4694
+    >>> t = logrank_test(df, "g")
+    >>> round(t.statistic, 4), t.df
+    (2.4694, 1)
+    >>> t.table.columns.tolist()
+    ['observed', 'expected']
     """
     from lifelines.statistics import multivariate_logrank_test
 
@@ -577,5 +658,10 @@ def logrank_test(
         tk = np.sort(t[g == k])
         n_k = len(tk) - np.searchsorted(tk, times, side="left")
         expected[k] = float(np.sum(d_all * n_k / n_all))
-    return LogRankResult(float(res.test_statistic), int(res.degrees_of_freedom),
-                         float(res.p_value), obs, expected)
+    table = pd.DataFrame({"observed": obs, "expected": expected}).rename_axis(group)
+    return HypothesisTest(
+        statistic=float(res.test_statistic), df=int(res.degrees_of_freedom),
+        pvalue=float(res.p_value), method="log-rank",
+        hypothesis=f"survival is the same in every group of {group!r}",
+        table=table, info={"group": group, "n": int(len(d))},
+    )

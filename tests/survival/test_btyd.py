@@ -7,11 +7,10 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from cjmodels.errors import ValidationError
+from cjmodels.errors import ConvergenceError, NotFittedError, ValidationError
 from cjmodels.survival import (
     BetaGeoModel,
     BGBBModel,
-    ConvergenceError,
     ModifiedBetaGeoModel,
     ParetoNBDModel,
 )
@@ -29,13 +28,13 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005(cdnow):
     # Fader, Hardie & Lee (2005), Marketing Science 24(2), section 4: r = 0.243, alpha = 4.414,
     # a = 0.793, b = 2.426, LL = -9582.4 (published to 3 decimals / 1 decimal).
     for k, v in FIXED_BG.items():
-        assert m.params_[k] == pytest.approx(v, abs=6e-4)
-    assert m.log_likelihood_ == pytest.approx(-9582.4, abs=0.05)
+        assert m.result_.params[k] == pytest.approx(v, abs=6e-4)
+    assert m.result_.log_likelihood == pytest.approx(-9582.4, abs=0.05)
     # Same paper, section 5: E[X(39) | x = 2, t_x = 30.43, T = 38.86] = 1.226.
     e = m.conditional_expected_transactions(39, 2, 30.43, 38.86)
     assert e[0] == pytest.approx(1.226, abs=6e-4)
     # Standard errors are from the observed information: positive and finite.
-    assert np.all(np.isfinite(m.standard_errors_)) and np.all(m.standard_errors_ > 0)
+    assert np.all(np.isfinite(m.result_.se)) and np.all(m.result_.se > 0)
 
 
 def test_paretonbd_reproduces_published_cdnow_fit(cdnow):
@@ -43,18 +42,18 @@ def test_paretonbd_reproduces_published_cdnow_fit(cdnow):
     # Fader, Hardie & Lee (2005) section 4 (the Pareto/NBD benchmark on CDNOW): r = 0.553,
     # alpha = 10.578, s = 0.606, beta = 11.669, LL = -9595.0.
     for k, v in FIXED_PNBD.items():
-        assert m.params_[k] == pytest.approx(v, rel=2e-3)
-    assert m.log_likelihood_ == pytest.approx(-9595.0, abs=0.05)
+        assert m.result_.params[k] == pytest.approx(v, rel=2e-3)
+    assert m.result_.log_likelihood == pytest.approx(-9595.0, abs=0.05)
 
 
 def test_bgbb_reproduces_fader_hardie_shang_2010(donations):
-    m = BGBBModel().fit(donations, n_periods="periods", weights="weights")
+    m = BGBBModel().fit(donations, n_periods="periods", weight="weights")
     # Fader, Hardie & Shang (2010), Marketing Science 29(6), donations data (11,104 donors,
     # 1995-2000): alpha = 1.204, beta = 0.750, gamma = 0.657, delta = 2.783, LL = -33,225.6.
     for k, v in FIXED_BGBB.items():
-        assert m.params_[k] == pytest.approx(v, abs=6e-4)
-    assert m.log_likelihood_ == pytest.approx(-33225.6, abs=0.05)
-    assert m.n_customers_ == 11104
+        assert m.result_.params[k] == pytest.approx(v, abs=6e-4)
+    assert m.result_.log_likelihood == pytest.approx(-33225.6, abs=0.05)
+    assert m.result_.n_customers == 11104
 
 
 @pytest.mark.parametrize(
@@ -66,7 +65,7 @@ def test_cdnow_fits_match_lifetimes(key, cls, cdnow, lifetimes_ref):
     # "cdnow_fits"); rtol 1e-3.
     m = cls().fit(cdnow)
     for k, v in lifetimes_ref["cdnow_fits"][key].items():
-        assert m.params_[k] == pytest.approx(v, rel=1e-3)
+        assert m.result_.params[k] == pytest.approx(v, rel=1e-3)
 
 
 # ----------------------------------------------------------------- lifetimes as oracle (fixed params)
@@ -107,10 +106,10 @@ def test_fit_at_least_as_good_as_lifetimes(key, cls, lifetimes_ref, synthetic_rf
     # converged (Pareto/NBD's s, beta are weakly identified in this world: 25%).
     ours = cls().fit(synthetic_rfm)
     theirs = cls.from_params(lifetimes_ref[key]["fit_params"])
-    assert ours.log_likelihood_ >= theirs.log_likelihood(synthetic_rfm) - 1e-6
+    assert ours.result_.log_likelihood >= theirs.log_likelihood(synthetic_rfm) - 1e-6
     rel = 0.25 if key == "paretonbd" else 0.02
     for k, v in lifetimes_ref[key]["fit_params"].items():
-        assert ours.params_[k] == pytest.approx(v, rel=rel)
+        assert ours.result_.params[k] == pytest.approx(v, rel=rel)
 
 
 def test_bgbb_matches_lifetimes(lifetimes_ref):
@@ -181,16 +180,16 @@ def test_weights_equal_repeated_rows(synthetic_rfm):
     sub = synthetic_rfm.iloc[:300]
     w = np.where(np.arange(300) % 3 == 0, 2.0, 1.0)
     rep = pd.concat([sub, sub.iloc[::3]])
-    a = BetaGeoModel().fit(sub, weights=w)
+    a = BetaGeoModel().fit(sub, weight=w)
     b = BetaGeoModel().fit(rep)
-    np.testing.assert_allclose(a.params_, b.params_, rtol=1e-6)
-    assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-10)
+    np.testing.assert_allclose(a.result_.params, b.result_.params, rtol=1e-6)
+    assert a.result_.log_likelihood == pytest.approx(b.result_.log_likelihood, rel=1e-10)
 
 
 def test_shuffling_rows_does_not_change_fit(synthetic_rfm):
     a = BetaGeoModel().fit(synthetic_rfm)
     b = BetaGeoModel().fit(synthetic_rfm.sample(frac=1.0, random_state=1))
-    np.testing.assert_allclose(a.params_, b.params_, rtol=1e-6)
+    np.testing.assert_allclose(a.result_.params, b.result_.params, rtol=1e-6)
 
 
 def test_prob_alive_in_unit_interval_and_decreasing_in_T():
@@ -209,7 +208,7 @@ def test_bgnbd_recovers_synthetic_truth():
     c = w.customers
     m = BetaGeoModel().fit(c)
     for k, v in w.truth["params"].items():
-        assert abs(m.params_[k] - v) < 4 * m.standard_errors_[k], (k, m.params_[k], v)
+        assert abs(m.result_.params[k] - v) < 4 * m.result_.se[k], (k, m.result_.params[k], v)
     p = m.prob_alive(c["frequency"], c["recency"], c["T"])
     assert p.mean() == pytest.approx(c["alive_at_end"].mean(), abs=0.02)
 
@@ -218,13 +217,13 @@ def test_paretonbd_recovers_synthetic_truth():
     w = simulate_transactions(8000, model="paretonbd", random_state=5)
     m = ParetoNBDModel().fit(w.customers)
     for k, v in w.truth["params"].items():
-        assert abs(m.params_[k] - v) < 4 * m.standard_errors_[k], (k, m.params_[k], v)
+        assert abs(m.result_.params[k] - v) < 4 * m.result_.se[k], (k, m.result_.params[k], v)
 
 
 def test_fit_from_event_log():
     w = simulate_transactions(400, random_state=2)
     m = BetaGeoModel().fit(w.event_log(), unit="W", period="D")
-    assert m.n_customers_ == 400
+    assert m.result_.n_customers == 400
 
 
 # ----------------------------------------------------------------- bad input
@@ -249,7 +248,7 @@ def test_bad_summaries_raise(row, message):
 def test_missing_columns_and_unfitted():
     with pytest.raises(ValidationError, match="lacks columns"):
         BetaGeoModel().fit(pd.DataFrame({"x": [1]}))
-    with pytest.raises(ValidationError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         BetaGeoModel().prob_alive(1, 1, 2)
     with pytest.raises(ValidationError, match="positive"):
         BetaGeoModel.from_params({"r": -1, "alpha": 1, "a": 1, "b": 1})
@@ -266,8 +265,11 @@ def test_result_objects(cdnow):
     m = BetaGeoModel().fit(cdnow)
     import json
 
-    json.dumps(m.to_dict())
-    assert "BG/NBD" in repr(m)
+    json.dumps(m.to_dict(), allow_nan=False)
+    assert repr(m) == "BetaGeoModel()"
+    assert "BG/NBD" in repr(m.result_)
+    m2 = BetaGeoModel().fit(cdnow)
+    assert m2.result_ == m.result_
     s = m.summary()
     assert list(s.columns) == ["estimate", "se", "ci_low", "ci_high"]
     assert np.all(s["ci_low"] < s["estimate"]) and np.all(s["estimate"] < s["ci_high"])

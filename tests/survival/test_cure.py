@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from cjmodels.errors import ValidationError
-from cjmodels.survival import ConvergenceError, MixtureCureModel, simulate_mixture_cure
+from cjmodels.errors import ConvergenceError, NotFittedError, ValidationError
+from cjmodels.survival import MixtureCureModel, simulate_mixture_cure
 
 from .conftest import REFERENCE
 
@@ -27,9 +27,9 @@ def test_matches_independent_r_likelihood_and_optim():
                                duration="time")
     # R's optim stops at a relative tolerance: estimates to 1e-4, SEs (numerical Hessians on
     # both sides) to 1e-3 relative, log-likelihood to 1e-6.
-    np.testing.assert_allclose(m.params_.to_numpy(), R["par"], atol=1e-4)
-    np.testing.assert_allclose(m.standard_errors_.to_numpy(), R["se"], rtol=1e-3)
-    assert m.log_likelihood_ == pytest.approx(R["loglik"], abs=1e-6)
+    np.testing.assert_allclose(m.result_.params.to_numpy(), R["par"], atol=1e-4)
+    np.testing.assert_allclose(m.result_.se.to_numpy(), R["se"], rtol=1e-3)
+    assert m.result_.log_likelihood == pytest.approx(R["loglik"], abs=1e-6)
 
 
 def _common_follow_up(n, tau, pi, scale, shape, seed):
@@ -55,11 +55,11 @@ def test_no_covariates_weibull_closed_form():
     p = optimize.minimize(nll, [0.0, np.log(10.0)], method="Nelder-Mead",
                           options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000}).x
     shape, scale = np.exp(p)
-    assert m.params_["log_shape"] == pytest.approx(np.log(shape), abs=1e-5)
-    assert m.params_["latency:Intercept"] == pytest.approx(np.log(scale), abs=1e-5)
+    assert m.result_.params["log_shape"] == pytest.approx(np.log(shape), abs=1e-5)
+    assert m.result_.params["latency:Intercept"] == pytest.approx(np.log(scale), abs=1e-5)
     f_tau = stats.weibull_min.cdf(tau, shape, scale=scale)
     pi_closed = 1 - (len(ev) / len(d)) / f_tau
-    assert m.cure_fraction_ == pytest.approx(pi_closed, abs=1e-6)
+    assert m.result_.cure_fraction == pytest.approx(pi_closed, abs=1e-6)
     # the fitted population curve passes through the Kaplan-Meier value at tau (= 1 - d/n)
     s_tau = m.predict_survival(None, [tau]).iloc[0, 0]
     assert s_tau == pytest.approx(1 - len(ev) / len(d), abs=1e-7)
@@ -74,17 +74,18 @@ def test_no_covariates_exponential_closed_form():
     m = MixtureCureModel(distribution="exponential").fit(d)
     tbar = d.loc[d["event"] == 1, "duration"].mean()
     lam = optimize.brentq(lambda r: 1 / r - tau / np.expm1(r * tau) - tbar, 1e-6, 10, xtol=1e-14)
-    assert np.exp(-m.params_["latency:Intercept"]) == pytest.approx(lam, rel=1e-6)
+    assert np.exp(-m.result_.params["latency:Intercept"]) == pytest.approx(lam, rel=1e-6)
     share = d["event"].mean()
-    assert m.cure_fraction_ == pytest.approx(1 - share / (1 - np.exp(-lam * tau)), abs=1e-6)
+    assert m.result_.cure_fraction == pytest.approx(1 - share / (1 - np.exp(-lam * tau)), abs=1e-6)
 
 
 def test_recovers_known_cure_fraction_and_coefficients():
-    d, truth = simulate_mixture_cure(3000, random_state=11)
+    w = simulate_mixture_cure(3000, random_state=11)
+    d, truth = w.data, w.truth
     m = MixtureCureModel().fit(d, cure_covariates=["z"], latency_covariates=["x"])
-    for k in m.params_.index:
-        assert abs(m.params_[k] - truth[k]) < 4 * m.standard_errors_[k], k
-    assert m.cure_fraction_ == pytest.approx(truth["cure_fraction"], abs=0.03)
+    for k in m.result_.params.index:
+        assert abs(m.result_.params[k] - truth[k]) < 4 * m.result_.se[k], k
+    assert m.result_.cure_fraction == pytest.approx(truth["cure_fraction"], abs=0.03)
     # the true never-buyers are predicted to be never-buyers more often than the buyers
     p = m.cure_probability(d)
     assert p[d["cured"] == 1].mean() > p[d["cured"] == 0].mean()
@@ -93,14 +94,15 @@ def test_recovers_known_cure_fraction_and_coefficients():
 def test_delayed_entry_uses_conditional_likelihood():
     # Customers seen only from a random entry time (those who bought before it never appear):
     # the left-truncated fit still recovers the truth within 4 standard errors.
-    d, truth = simulate_mixture_cure(6000, random_state=12)
+    w = simulate_mixture_cure(6000, random_state=12)
+    d, truth = w.data, w.truth
     rng = np.random.default_rng(13)
     d["entry"] = rng.uniform(0, 10, len(d))
     d = d[d["duration"] > d["entry"]]
     m = MixtureCureModel().fit(d, cure_covariates=["z"], latency_covariates=["x"],
                                entry="entry")
-    for k in m.params_.index:
-        assert abs(m.params_[k] - truth[k]) < 4 * m.standard_errors_[k], k
+    for k in m.result_.params.index:
+        assert abs(m.result_.params[k] - truth[k]) < 4 * m.result_.se[k], k
 
 
 @pytest.mark.slow
@@ -110,7 +112,8 @@ def test_interval_coverage_near_nominal():
     # Wald intervals of the cure part need large samples).
     hits = []
     for seed in range(300):
-        d, truth = simulate_mixture_cure(2500, random_state=seed)
+        w = simulate_mixture_cure(2500, random_state=seed)
+        d, truth = w.data, w.truth
         s = MixtureCureModel().fit(d, cure_covariates=["z"], latency_covariates=["x"]).summary()
         hits.append([(s.loc[k, "ci_low"] <= truth[k] <= s.loc[k, "ci_high"]) for k in s.index])
     cover = np.mean(hits, axis=0)
@@ -118,15 +121,16 @@ def test_interval_coverage_near_nominal():
 
 
 def test_weights_outputs_and_errors():
-    d, _ = simulate_mixture_cure(400, random_state=2)
+    w = simulate_mixture_cure(400, random_state=2)
+    d, _ = w.data, w.truth
     d2 = pd.concat([d, d])
     a = MixtureCureModel().fit(d2, cure_covariates=["z"])
-    b = MixtureCureModel().fit(d.assign(w=2.0), cure_covariates=["z"], weights="w")
-    np.testing.assert_allclose(a.params_, b.params_, atol=1e-5)
-    json.dumps(b.to_dict())
-    assert "cure fraction" in repr(b)
+    b = MixtureCureModel().fit(d.assign(w=2.0), cure_covariates=["z"], weight="w")
+    np.testing.assert_allclose(a.result_.params, b.result_.params, atol=1e-5)
+    json.dumps(b.to_dict(), allow_nan=False)
+    assert "cure_fraction=" in repr(b.result_)
     assert set(b.summary().columns) >= {"coef", "se", "ci_low", "ci_high", "pvalue"}
-    with pytest.raises(ValidationError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         MixtureCureModel().cure_probability()
     with pytest.raises(ValidationError, match="zero or negative"):
         MixtureCureModel().fit(d.assign(duration=d["duration"] - 100))

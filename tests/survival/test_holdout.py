@@ -24,7 +24,7 @@ def test_true_model_predicts_the_holdout_of_its_world():
         log, calibration_end=start + pd.Timedelta(weeks=39), unit="W", period=None
     )
     assert np.allclose(table["duration_holdout"], 39.0)
-    comp = holdout_comparison(BetaGeoModel.from_params(params), table)
+    comp = holdout_comparison(table, BetaGeoModel.from_params(params))
     n = comp.loc["all", "customers"]
     actual, predicted = comp.loc["all", "actual"] * n, comp.loc["all", "predicted"] * n
     se = np.sqrt(actual * 2.5)  # over-dispersed counts: generous Poisson-type SE
@@ -38,4 +38,4 @@ def test_true_model_predicts_the_holdout_of_its_world():
 def test_missing_columns():
     m = BetaGeoModel.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
     with pytest.raises(ValidationError, match="calibration_holdout"):
-        holdout_comparison(m, pd.DataFrame({"frequency": [1]}))
+        holdout_comparison(pd.DataFrame({"frequency": [1]}), m)

@@ -40,8 +40,8 @@ def test_brier_and_integrated_brier_match_sksurv():
 def test_uno_concordance_matches_sksurv(tau, key):
     res = concordance_index_ipcw(TRAIN, TEST, TEST["x"], tau=tau)
     ref = REF[key]
-    assert res["cindex"] == pytest.approx(ref[0], rel=1e-12)
-    assert [res["concordant"], res["discordant"], res["tied_risk"], res["tied_time"]] == ref[1:]
+    assert res.cindex == pytest.approx(ref[0], rel=1e-12)
+    assert [res.concordant, res.discordant, res.tied_risk, res.tied_time] == ref[1:]
 
 
 def test_antolini_equals_harrell_for_proportional_curves():

@@ -25,9 +25,9 @@ def test_reproduces_fader_hardie_2007(counts, alpha, beta, ll):
     # LL -1680.27; high end alpha 0.668, beta 3.806, LL -1611.16. Tolerance: half a unit in the
     # last published digit.
     m = ShiftedBetaGeometricModel().fit_survivors(counts[:8])
-    assert m.params_["alpha"] == pytest.approx(alpha, abs=5e-4)
-    assert m.params_["beta"] == pytest.approx(beta, abs=5e-4)
-    assert m.log_likelihood_ == pytest.approx(ll, abs=5e-3)
+    assert m.result_.params["alpha"] == pytest.approx(alpha, abs=5e-4)
+    assert m.result_.params["beta"] == pytest.approx(beta, abs=5e-4)
+    assert m.result_.log_likelihood == pytest.approx(ll, abs=5e-3)
     # Projection to years 8-12 (the paper's Figure 3): within 5% of the actual survivors
     # (the paper's point: the sBG projection tracks the holdout closely).
     proj = m.project(12)["survivors"].to_numpy()
@@ -70,7 +70,7 @@ def test_per_customer_fit_equals_counts_fit():
     df = pd.DataFrame(rows, columns=["periods", "event"])
     a = ShiftedBetaGeometricModel().fit(df)
     b = ShiftedBetaGeometricModel().fit_survivors(counts)
-    np.testing.assert_allclose(a.params_, b.params_, rtol=1e-6)
+    np.testing.assert_allclose(a.result_.params, b.result_.params, rtol=1e-6)
 
 
 def test_recovers_synthetic_sbg_world():
@@ -80,7 +80,7 @@ def test_recovers_synthetic_sbg_world():
     df = pd.DataFrame({"periods": periods, "event": c["churned"].astype(int)})
     m = ShiftedBetaGeometricModel().fit(df)
     for k in ("alpha", "beta"):
-        assert abs(m.params_[k] - w.truth[k]) < 4 * m.standard_errors_[k]
+        assert abs(m.result_.params[k] - w.truth[k]) < 4 * m.result_.se[k]
 
 
 def test_bad_input():
@@ -97,5 +97,5 @@ def test_plot_returns_axis():
 
     matplotlib.use("Agg")
     m = ShiftedBetaGeometricModel().fit_survivors(REGULAR[:8])
-    ax = m.plot(REGULAR)
+    ax = m.plot(survivors=REGULAR)
     assert ax.get_xlabel() == "period"

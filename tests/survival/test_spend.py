@@ -20,9 +20,9 @@ def test_gamma_gamma_reproduces_fader_hardie_lee_2005(cdnow_spend):
     # customers with repeat purchases; abs tolerance 0.01 (published to 2 decimals).
     m = GammaGammaModel().fit(cdnow_spend, frequency="x", monetary_value="zbar")
     for k, v in FIXED_GG.items():
-        assert m.params_[k] == pytest.approx(v, abs=0.011)
-    assert m.n_customers_ == 946
-    assert m.n_excluded_ == 2357 - 946
+        assert m.result_.params[k] == pytest.approx(v, abs=0.011)
+    assert m.result_.n_customers == 946
+    assert m.result_.n_excluded == 2357 - 946
 
 
 def test_gamma_gamma_matches_lifetimes(lifetimes_ref, synthetic_rfm):
@@ -30,9 +30,9 @@ def test_gamma_gamma_matches_lifetimes(lifetimes_ref, synthetic_rfm):
     # RFM table (rtol 1e-3) and conditional_expected_average_profit at fixed params (rtol 1e-10).
     ref = lifetimes_ref["gamma_gamma"]
     m = GammaGammaModel().fit(synthetic_rfm)
-    assert m.params_["p"] == pytest.approx(ref["fit_params"]["p"], rel=1e-3)
-    assert m.params_["q"] == pytest.approx(ref["fit_params"]["q"], rel=1e-3)
-    assert m.params_["gamma"] == pytest.approx(ref["fit_params"]["v"], rel=1e-3)
+    assert m.result_.params["p"] == pytest.approx(ref["fit_params"]["p"], rel=1e-3)
+    assert m.result_.params["q"] == pytest.approx(ref["fit_params"]["q"], rel=1e-3)
+    assert m.result_.params["gamma"] == pytest.approx(ref["fit_params"]["v"], rel=1e-3)
     sub = synthetic_rfm.iloc[: lifetimes_ref["n_predicted"]]
     f = GammaGammaModel.from_params(FIXED_GG)
     np.testing.assert_allclose(
@@ -47,7 +47,7 @@ def test_clv_matches_lifetimes(lifetimes_ref, synthetic_rfm):
     # discount_rate=0.01, freq="W") at fixed params; rtol 1e-8.
     sub = synthetic_rfm.iloc[: lifetimes_ref["n_predicted"]]
     clv = customer_lifetime_value(
-        BetaGeoModel.from_params(FIXED_BG), GammaGammaModel.from_params(FIXED_GG), sub,
+        sub, BetaGeoModel.from_params(FIXED_BG), GammaGammaModel.from_params(FIXED_GG),
         horizon=12, period=4.345, discount_rate=0.01,
     )
     np.testing.assert_allclose(clv["clv"], lifetimes_ref["clv_bgnbd_12_months"], rtol=1e-8)
@@ -57,7 +57,7 @@ def test_recovers_synthetic_spend():
     w = simulate_transactions(20_000, random_state=4)
     m = GammaGammaModel().fit(w.customers)
     for k in ("p", "q", "gamma"):
-        assert abs(m.params_[k] - w.truth["spend"][k]) < 4 * m.standard_errors_[k]
+        assert abs(m.result_.params[k] - w.truth["spend"][k]) < 4 * m.result_.se[k]
     assert m.expected_spend() == pytest.approx(w.truth["expected_spend"], rel=0.05)
 
 
