@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels._json import to_jsonable
+from cjmodels.results import Result, result_dataclass
 
 __all__ = ["SECTIONS", "Context", "Report", "Section", "run_demo"]
 
@@ -39,9 +39,31 @@ class Section:
         self.lines.extend("  " + line for line in text.splitlines())
 
 
-@dataclass
-class Report:
-    """The demo's result: sections in order, with :meth:`text` and :meth:`to_dict`."""
+@result_dataclass
+class Report(Result):
+    """The demo's result: sections in order, with :meth:`text` and :meth:`to_dict`.
+
+    A :class:`~cjmodels.results.Result`: ``summary()`` lists the sections (title, how many
+    numbers and files each recorded), ``to_dict()`` holds each section's numbers and files.
+
+    Attributes
+    ----------
+    out_dir : str
+        The folder the figures, tables and ``report.txt`` / ``report.json`` were written to.
+    sections : list of Section
+        The sections in the order they ran.
+
+    Examples
+    --------
+    >>> r = Report("output/demo", [Section("Data", lines=["  4 datasets"], values={"n": 4})])
+    >>> r
+    Report(out_dir='output/demo', n_sections=1)
+    >>> r.summary()
+      title  n_values  n_files
+    0  Data         1        0
+    >>> print(r.text().splitlines()[2])
+    1. Data
+    """
 
     out_dir: str
     sections: list[Section]
@@ -57,15 +79,22 @@ class Report:
         parts.append(f"figures and tables written to {self.out_dir}/")
         return "\n".join(parts)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form: each section's values and files."""
-        return to_jsonable({
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"out_dir": self.out_dir, "n_sections": len(self.sections)}
+
+    def _summary(self) -> pd.DataFrame:
+        rows = [{"title": s.title, "n_values": len(s.values), "n_files": len(s.files)}
+                for s in self.sections]
+        return pd.DataFrame(rows, columns=["title", "n_values", "n_files"])
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {
             "out_dir": self.out_dir,
             "sections": [
                 {"title": s.title, "values": s.values, "files": s.files}
                 for s in self.sections
             ],
-        })
+        }
 
 
 class Context:

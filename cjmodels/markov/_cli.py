@@ -65,7 +65,8 @@ def _continuous(args: argparse.Namespace) -> int:
 
     from cjmodels.cli import _read
     from cjmodels.errors import ValidationError
-    from cjmodels.markov.multistate import crude_qmatrix, fit_multistate, jsonable, panel_data
+    from cjmodels._json import to_jsonable
+    from cjmodels.markov.multistate import crude_qmatrix, fit_multistate, panel_data
 
     log = _read(args)
     log.require("stage", purpose="cjmodels stages --continuous (the stage is the state)")
@@ -100,18 +101,19 @@ def _continuous(args: argparse.Namespace) -> int:
     opts = {"deathexact": True if args.deathexact else None, "unit": args.unit}
     if args.transitions is not None:  # crude initial values, as msm's crudeinits.msm
         q = crude_qmatrix(panel_data(log, q, covariates=covs, **opts))
-    fit = fit_multistate(log, q, covariates=covs, alpha=args.alpha, **opts)
+    fit = fit_multistate(log, q, covariates=covs, **opts)
     t = args.t if args.t is not None else 30.0
-    inten = fit.intensities()
-    soj = fit.sojourn()
+    inten = fit.intensities(alpha=args.alpha)
+    soj = fit.sojourn(alpha=args.alpha)
     pm = fit.pmatrix(t)
     if args.format == "json":
-        payload = jsonable({
+        payload = to_jsonable({
             "model": fit.to_dict(),
             "intensities": inten.reset_index().to_dict(orient="records"),
-            "hazard_ratios": fit.hazard_ratios().to_dict(orient="records"),
+            "hazard_ratios": fit.hazard_ratios(alpha=args.alpha).to_dict(orient="records"),
             "t": t,
-            "pmatrix": fit.pmatrix_intervals(t).reset_index().to_dict(orient="records"),
+            "pmatrix": fit.pmatrix_intervals(t, alpha=args.alpha).reset_index().to_dict(
+                orient="records"),
         })
         print(json.dumps(payload, indent=2, allow_nan=False))
         return 0
@@ -123,7 +125,7 @@ def _continuous(args: argparse.Namespace) -> int:
              f"transition probabilities P(t), t = {t:g} ({unit}):",
              pm.to_string(float_format=lambda v: f"{v:.4f}")]
     if fit.covariate_names:
-        lines += ["", "hazard ratios:", fit.hazard_ratios().to_string(
+        lines += ["", "hazard ratios:", fit.hazard_ratios(alpha=args.alpha).to_string(
             float_format=lambda v: f"{v:.4g}")]
     print("\n".join(lines))
     return 0
@@ -142,11 +144,11 @@ def _latent(args: argparse.Namespace) -> int:
         print(json.dumps(res.to_dict(), indent=2, allow_nan=False))
         return 0
     k = args.latent
-    emis = pd.DataFrame(model.emissionprob_[:k, :-2], index=model.states_[:k],
-                        columns=model.symbols_[:-2])
-    trans = pd.DataFrame(model.transmat_[:k], index=model.states_[:k], columns=model.states_)
-    occ = model.occupancy_[:k]
-    share = pd.Series(occ / occ.sum(), index=model.states_[:k], name="share of touches")
+    states, symbols = list(res.states), list(res.symbols)
+    emis = pd.DataFrame(res.emissionprob[:k, :-2], index=states[:k], columns=symbols[:-2])
+    trans = pd.DataFrame(res.transmat[:k], index=states[:k], columns=states)
+    occ = res.occupancy[:k]
+    share = pd.Series(occ / occ.sum(), index=states[:k], name="share of touches")
     lines = [repr(res), "", "channel profile of each latent stage:",
              emis.to_string(float_format=lambda v: f"{v:.3f}"), "", "moves per touch:",
              trans.to_string(float_format=lambda v: f"{v:.3f}"), "", "share of touches:",
