@@ -114,7 +114,7 @@ def main() -> None:
     result["cjmodels"] = {
         "fixed_iterations_seconds": fit_s,
         "seconds_per_iteration": fit_s / args.iterations,
-        "loglik": model.loglik_,
+        "loglik": model.result_.log_likelihood,
     }
     t0 = time.perf_counter()
     model.predict(obs, lengths)
@@ -127,7 +127,7 @@ def main() -> None:
     t0 = time.perf_counter()
     full = HiddenMarkovModel(3, end_states=True, n_init=5, random_state=0).fit(log)
     result["cjmodels"]["default_fit_end_states_5_restarts_seconds"] = time.perf_counter() - t0
-    result["cjmodels"]["default_fit_iterations"] = full.restarts_["n_iter"].tolist()
+    result["cjmodels"]["default_fit_iterations"] = full.result_.restarts["n_iter"].tolist()
 
     if args.hmmlearn:
         with tempfile.TemporaryDirectory() as tmp:
@@ -146,7 +146,8 @@ def main() -> None:
                 result["hmmlearn"][f"{impl}_loglik"] = res["loglik"]
         for impl in args.implementations.split(","):
             result[f"loglik_relative_difference_{impl}"] = abs(
-                result["hmmlearn"][f"{impl}_loglik"] - model.loglik_) / abs(model.loglik_)
+                result["hmmlearn"][f"{impl}_loglik"] - model.result_.log_likelihood
+            ) / abs(model.result_.log_likelihood)
             result[f"speedup_vs_hmmlearn_{impl}"] = result["hmmlearn"][f"{impl}_seconds"] / fit_s
     result["machine"]["load_average_at_end"] = list(os.getloadavg())
     text = json.dumps(result, indent=2)

@@ -62,12 +62,12 @@ out.value("level", 1 - ALPHA, fmt="{:.0%}")
 # %%
 cav = pd.read_csv("datasets/cav/cav.csv")
 Q_CAV = np.array([[0, 0.25, 0, 0.25], [0.166, 0, 0.166, 0.166], [0, 0.25, 0, 0.25], [0, 0, 0, 0]])
-CAV = {"subject": "PTNUM", "time": "years", "state": "state", "deathexact": [4],
-       "alpha": ALPHA}
+# the cav columns: patient, years since transplant, state
+CAV = {"customer": "PTNUM", "timestamp": "years", "stage": "state", "deathexact": [4]}
 cav_fit = fit_multistate(cav, Q_CAV, **CAV)
 out.value("cav_subjects", int(cav["PTNUM"].nunique()))
 out.value("cav_rows", len(cav))
-out.value("cav_m2ll", cav_fit.minus2loglik, fmt="{:.3f}")
+out.value("cav_m2ll", -2.0 * cav_fit.log_likelihood, fmt="{:.3f}")
 cav_fit
 
 # %% [markdown]
@@ -126,7 +126,7 @@ lr, cav_sex.hazard_ratios(alpha=ALPHA)
 world = simulate_panel(PANEL_CUSTOMERS, random_state=SEED)
 log = world.event_log()
 t0 = time.perf_counter()
-panel_fit = fit_multistate(log, **world.fit_options(), alpha=ALPHA)
+panel_fit = fit_multistate(log, **world.fit_options())
 panel_seconds = time.perf_counter() - t0
 out.value("panel_customers", PANEL_CUSTOMERS)
 out.value("panel_snapshots", int((world.events["event"] == "touch").sum()))
@@ -169,7 +169,7 @@ pt
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
-panel_fit.plot(ax=ax, covariates={"returning": 0})
+panel_fit.plot(ax=ax, covariates={"returning": 0}, alpha=ALPHA)
 truth_t = np.linspace(0, 180, 61)
 first = world.states[0]
 for s in world.states:
@@ -199,7 +199,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     sel = select_n_states(lw.events, n_states=CANDIDATE_STAGES, end_states=True, n_init=4,
                           random_state=SEED)
-out.table(sel.table[["loglik", "n_params", "aic", "bic", "heldout_loglik"]], "latent_selection",
+sel_table = sel.summary()[["log_likelihood", "n_params", "aic", "bic", "heldout_log_likelihood"]]
+# the paper's table keeps its short column names
+sel_table = sel_table.rename(columns={"log_likelihood": "loglik",
+                                      "heldout_log_likelihood": "heldout_loglik"})
+out.table(sel_table, "latent_selection",
           caption="Choosing the number of latent stages: AIC and BIC on training customers and "
           "the held-out log-likelihood.", float_format="{:.1f}")
 sel
@@ -207,10 +211,12 @@ sel
 # %%
 hmm = HiddenMarkovModel(3, stage_names=lw.stages, end_states=True, n_init=5,
                         random_state=SEED).fit(lw.events)
-truth = lw.hmm_params(hmm.symbols_[: -2])
-emis = pd.DataFrame(hmm.emissionprob_[:3, :-2], index=lw.stages, columns=hmm.symbols_[:-2])
+fit = hmm.result_
+symbols, states = list(fit.symbols), list(fit.states)
+truth = lw.hmm_params(symbols[: -2])
+emis = pd.DataFrame(fit.emissionprob[:3, :-2], index=lw.stages, columns=symbols[:-2])
 emis_true = pd.DataFrame(truth["emissionprob"][:3, :-2], index=lw.stages,
-                         columns=hmm.symbols_[:-2])
+                         columns=symbols[:-2])
 out.value("latent_emission_maxerr", float(np.abs(emis - emis_true).to_numpy().max()),
           fmt="{:.3f}")
 out.table(pd.concat({"fitted": emis, "true": emis_true}, names=["", "stage"]), "latent_emissions",
@@ -219,8 +225,8 @@ out.table(pd.concat({"fitted": emis, "true": emis_true}, names=["", "stage"]), "
 emis
 
 # %%
-trans = pd.DataFrame(hmm.transmat_[:3], index=lw.stages, columns=hmm.states_)
-trans_true = pd.DataFrame(truth["transmat"][:3], index=lw.stages, columns=hmm.states_)
+trans = pd.DataFrame(fit.transmat[:3], index=lw.stages, columns=states)
+trans_true = pd.DataFrame(truth["transmat"][:3], index=lw.stages, columns=states)
 out.value("latent_transition_maxerr", float(np.abs(trans - trans_true).to_numpy().max()),
           fmt="{:.3f}")
 out.table(pd.concat({"fitted": trans, "true": trans_true}, names=["", "stage"]), "latent_transitions",

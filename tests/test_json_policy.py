@@ -127,7 +127,7 @@ def _hmm():
 def _multistate(covariates: tuple[str, ...] = ()):
     from cjmodels.markov import fit_multistate
 
-    return fit_multistate(MS, [[0, 1.0], [0, 0]], subject="id", time="t", state="s",
+    return fit_multistate(MS, [[0, 1.0], [0, 0]], customer="id", timestamp="t", stage="s",
                           covariates=list(covariates) or None)
 
 
@@ -250,7 +250,7 @@ def _builders() -> dict[str, Callable[[], Any]]:
         "HMMFit": _hmm,
         "StateSelection": lambda: mk.select_n_states(SEQS, (1, 2), random_state=0),
         "FittedMultiState": _multistate,
-        "LRTest": lambda: mk.lrtest(_multistate(), _multistate_x()),
+        "lrtest": lambda: mk.lrtest(_multistate(), _multistate_x()),
         # attribution
         "Attribution": _attribution,
         "GroundTruthComparison": _ground_truth,

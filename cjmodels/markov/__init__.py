@@ -58,7 +58,6 @@ from cjmodels.markov.hmm import (
 from cjmodels.markov.lifecycle import LifecycleChain, Passage, lifecycle_chain
 from cjmodels.markov.multistate import (
     FittedMultiState,
-    LRTest,
     PanelData,
     crude_qmatrix,
     fit_multistate,
@@ -85,7 +84,6 @@ __all__ = [
     "plot_posteriors",
     "select_n_states",
     "FittedMultiState",
-    "LRTest",
     "PanelData",
     "crude_qmatrix",
     "fit_multistate",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -10,12 +11,27 @@ import pandas as pd
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
 
-@dataclass(frozen=True, eq=False)
-class HMMBootstrap:
-    """Bootstrap replicates of every parameter (``startprob``, ``transmat``, ``emissionprob``
-    flattened, in :meth:`HMMFit.summary` order)."""
+@result_dataclass
+class HMMBootstrap(Result):
+    """Bootstrap replicates of every parameter of a hidden Markov model.
+
+    ``draws`` has one row per replicate and one column per parameter (``startprob``,
+    ``transmat``, ``emissionprob`` flattened, then covariate slopes), in the order of the rows
+    of :meth:`HMMFit.summary`. ``summary()`` gives the standard error and percentile interval
+    of every parameter.
+
+    Examples
+    --------
+    >>> from cjmodels.markov import HiddenMarkovModel
+    >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+    >>> m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+    >>> boot = m.bootstrap(seqs, n_boot=5, random_state=1).bootstrap
+    >>> boot.draws.shape[0], boot.n_boot
+    (5, 5)
+    """
 
     draws: np.ndarray
     n_boot: int
@@ -24,21 +40,72 @@ class HMMBootstrap:
     n_not_converged: int
     n_customers: int
 
-    def __repr__(self) -> str:
-        return (f"HMMBootstrap(n_boot={self.n_boot}, customers={self.n_customers}, "
-                f"relabelled={self.n_permuted}, not_converged={self.n_not_converged})")
+    def _summary(self) -> pd.DataFrame:
+        d, a = self.draws, self.alpha
+        return pd.DataFrame({
+            "se": d.std(axis=0, ddof=1),
+            "ci_low": np.quantile(d, a / 2, axis=0),
+            "ci_high": np.quantile(d, 1 - a / 2, axis=0),
+        }).rename_axis("parameter")
+
+    def _repr_fields(self) -> Mapping[str, Any]:
+        return {"n_boot": self.n_boot, "n_customers": self.n_customers,
+                "n_permuted": self.n_permuted, "n_not_converged": self.n_not_converged}
+
+    def _to_dict(self) -> Mapping[str, Any]:
+        return {"n_boot": self.n_boot, "alpha": self.alpha, "n_permuted": self.n_permuted,
+                "n_not_converged": self.n_not_converged, "n_customers": self.n_customers,
+                "draws": self.draws}
 
 
-@dataclass(frozen=True, eq=False)
-class HMMFit:
+@result_dataclass
+class HMMFit(Result):
     """A fitted hidden Markov model: parameters, fit statistics and (optionally) bootstrap.
 
-    ``summary()`` has one row per parameter (``kind`` in start/transition/emission, ``from``,
-    ``to``, ``estimate``, and with a bootstrap ``se``, ``ci_low``, ``ci_high``). With covariates
-    on the transitions, ``transmat`` is the matrix at the covariate means and ``coef`` holds the
-    multinomial-logit coefficients ``(from, 1 + covariates, to)`` (intercept first; the
-    reference destination of each row has zeros); ``summary()`` then adds one ``coefficient``
-    row per (from, covariate, to) slope, with a ``covariate`` column.
+    The ``result_`` of :class:`~cjmodels.markov.HiddenMarkovModel` (and what its
+    ``bootstrap`` returns). ``summary()`` has one row per parameter (``kind`` in
+    start/transition/emission, ``from``, ``to``, ``estimate``, and with a bootstrap ``se``,
+    ``ci_low``, ``ci_high``). With covariates on the transitions, ``transmat`` is the matrix at
+    the covariate means and ``coef`` holds the multinomial-logit coefficients
+    ``(from, 1 + covariates, to)`` (intercept first; the reference destination of each row has
+    zeros); ``summary()`` then adds one ``coefficient`` row per (from, covariate, to) slope,
+    with a ``covariate`` column.
+
+    Attributes
+    ----------
+    states, symbols : tuple
+        Names of the hidden states (end states last) and of the emitted symbols.
+    startprob, transmat, emissionprob : numpy.ndarray
+        Fitted parameters.
+    log_likelihood : float
+        Log-likelihood of the fitted parameters.
+    n_params, n_obs, n_sequences : int, float, float
+        Free parameters, emitted symbols and sequences (weighted) for AIC/BIC.
+    aic, bic : float
+    converged, n_iter : bool, int
+        Whether the kept restart converged and how many EM iterations it took.
+    history : numpy.ndarray
+        Log-likelihood at the start and after each EM iteration of the kept restart.
+    restarts : pandas.DataFrame
+        Initial and final log-likelihood, iterations and convergence of every restart, and
+        which one was kept.
+    occupancy : numpy.ndarray
+        Expected share of symbols emitted by each state.
+    order : str
+        The rule that ordered the stages.
+    bootstrap : HMMBootstrap or None
+    coef, covariate_names, covariate_means
+        Only with covariates (``None``/empty otherwise).
+
+    Examples
+    --------
+    >>> from cjmodels.markov import HiddenMarkovModel
+    >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+    >>> fit = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs).result_
+    >>> fit.states, fit.symbols
+    (('stage_1', 'stage_2'), ('a', 'b'))
+    >>> fit.summary().columns.tolist()
+    ['kind', 'from', 'to', 'estimate']
     """
 
     states: tuple[str, ...]
@@ -46,7 +113,7 @@ class HMMFit:
     startprob: np.ndarray
     transmat: np.ndarray
     emissionprob: np.ndarray
-    loglik: float
+    log_likelihood: float
     n_params: int
     n_obs: float
     n_sequences: float
@@ -80,7 +147,7 @@ class HMMFit:
         """Initial stage distribution."""
         return pd.Series(self.startprob, index=list(self.states), name="initial")
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """Every parameter with its estimate (and bootstrap SE and percentile interval)."""
         st = list(self.states)
         sy = [str(s) for s in self.symbols]
@@ -110,18 +177,23 @@ class HMMFit:
             out["ci_high"] = np.quantile(d, 1 - a / 2, axis=0)
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        from cjmodels._json import to_jsonable
+    def _repr_fields(self) -> Mapping[str, Any]:
+        out = {"states": len(self.states), "symbols": len(self.symbols),
+               "n_sequences": self.n_sequences, "log_likelihood": self.log_likelihood}
+        if self.bootstrap is not None:
+            out["n_boot"] = self.bootstrap.n_boot
+        out.update(converged=self.converged, bic=self.bic)
+        return out
 
-        summ = self.summary()
-        return to_jsonable({
+    def _to_dict(self) -> Mapping[str, Any]:
+        summ = self._summary()
+        return {
             "states": list(self.states),
             "symbols": [str(s) for s in self.symbols],
             "startprob": self.startprob,
             "transmat": self.transmat,
             "emissionprob": self.emissionprob,
-            "loglik": self.loglik,
+            "log_likelihood": self.log_likelihood,
             "n_params": self.n_params,
             "n_obs": self.n_obs,
             "n_sequences": self.n_sequences,
@@ -142,16 +214,12 @@ class HMMFit:
                 "n_not_converged": self.bootstrap.n_not_converged,
                 "n_customers": self.bootstrap.n_customers,
             },
-        })
+        }
 
-    def plot(self, ax: Any = None, *, kind: str = "emissions") -> Any:
+    def _plot(self, ax: Any, kind: str = "emissions") -> None:
         """Heatmap of the emission probabilities per stage (``kind="emissions"``) or of the
         transition matrix (``kind="transitions"``)."""
-        import matplotlib.pyplot as plt
-
         check_scalar(kind, "kind", in_=("emissions", "transitions"))
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.5))
         mat = self.emission_matrix if kind == "emissions" else self.transition_matrix
         im = ax.imshow(mat.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(mat.shape[1]), mat.columns, rotation=45, ha="right")
@@ -162,20 +230,13 @@ class HMMFit:
         ax.set_xlabel("symbol" if kind == "emissions" else "to")
         ax.set_ylabel("stage")
         ax.figure.colorbar(im, ax=ax, fraction=0.04)
-        return ax
-
-    def __repr__(self) -> str:
-        se = "" if self.bootstrap is None else f", bootstrap={self.bootstrap.n_boot}"
-        return (f"HMMFit({len(self.states)} states, {len(self.symbols)} symbols, "
-                f"{self.n_sequences:g} sequences, loglik={self.loglik:.6g}, "
-                f"bic={self.bic:.6g}, converged={self.converged}{se})")
 
 
-def plot_posteriors(decoded: pd.DataFrame, ax: Any = None) -> Any:
+def plot_posteriors(data: pd.DataFrame, ax: Any = None) -> Any:
     """Posterior stage probabilities along one journey, as stacked areas, with the Viterbi
     stage marked above each touch.
 
-    ``decoded`` is the part of :meth:`HiddenMarkovModel.decode` for one sequence (filter it by
+    ``data`` is the part of :meth:`HiddenMarkovModel.decode` for one sequence (filter it by
     ``sequence`` or by ``customer_id`` and ``journey``).
 
     Examples
@@ -187,18 +248,20 @@ def plot_posteriors(decoded: pd.DataFrame, ax: Any = None) -> Any:
     >>> ax.get_xlabel()
     'touch (symbol)'
     """
-    import matplotlib.pyplot as plt
+    from cjmodels.results import axis
 
-    if not {"position", "symbol", "stage"} <= set(decoded.columns):
-        raise ValidationError("decoded must be a table from HiddenMarkovModel.decode.")
+    decoded = data
+    if not isinstance(decoded, pd.DataFrame) or not {"position", "symbol", "stage"} <= set(
+        decoded.columns
+    ):
+        raise ValidationError("data must be a table from HiddenMarkovModel.decode.")
     if decoded["position"].duplicated().any():
         raise ValidationError(
             "decoded holds several sequences; pass the rows of one (filter by sequence, or by "
             "customer_id and journey)."
         )
     states = list(decoded.columns[decoded.columns.get_loc("stage") + 1:])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3))
+    ax = axis(ax)
     x = decoded["position"].to_numpy()
     ax.stackplot(x, decoded[states].to_numpy().T, labels=states, alpha=0.8)
     idx = {s: i for i, s in enumerate(states)}
@@ -213,13 +276,22 @@ def plot_posteriors(decoded: pd.DataFrame, ax: Any = None) -> Any:
     return ax
 
 
-@dataclass(frozen=True, eq=False)
-class StateSelection:
-    """Model selection over the number of stages.
+@result_dataclass
+class StateSelection(Result):
+    """Model selection over the number of stages (:func:`~cjmodels.markov.select_n_states`).
 
-    ``table``: one row per ``n_states`` with the training ``loglik``, ``n_params``, ``aic``,
-    ``bic``, the held-out log-likelihood ``heldout_loglik`` and per held-out symbol
-    ``heldout_per_symbol``. ``best_bic`` and ``best_heldout`` are the chosen numbers of stages.
+    ``table``: one row per ``n_states`` with the training ``log_likelihood``, ``n_params``,
+    ``aic``, ``bic``, ``converged``, the held-out log-likelihood ``heldout_log_likelihood`` and
+    per held-out symbol ``heldout_per_symbol``. ``best_bic``, ``best_aic`` and
+    ``best_heldout`` are the chosen numbers of stages.
+
+    Examples
+    --------
+    >>> from cjmodels.markov import select_n_states
+    >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "c"], ["c", "c", "a"]] * 10
+    >>> sel = select_n_states(seqs, n_states=(1, 2), random_state=0, n_init=2)
+    >>> sel.summary().columns.tolist()[:2]
+    ['log_likelihood', 'n_params']
     """
 
     table: pd.DataFrame
@@ -230,28 +302,25 @@ class StateSelection:
     n_train_customers: int
     n_test_customers: int
 
-    def summary(self) -> pd.DataFrame:
-        """The comparison table."""
-        return self.table.copy()
+    def _summary(self) -> pd.DataFrame:
+        return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        from cjmodels._json import to_jsonable
+    def _repr_fields(self) -> Mapping[str, Any]:
+        return {"n_states": tuple(int(k) for k in self.table.index[:4]),
+                "best_bic": self.best_bic, "best_aic": self.best_aic,
+                "best_heldout": self.best_heldout}
 
-        return to_jsonable({
+    def _to_dict(self) -> Mapping[str, Any]:
+        return {
             "table": self.table.reset_index().to_dict(orient="records"),
             "best_bic": self.best_bic, "best_aic": self.best_aic,
             "best_heldout": self.best_heldout, "test_size": self.test_size,
             "n_train_customers": self.n_train_customers,
             "n_test_customers": self.n_test_customers,
-        })
+        }
 
-    def plot(self, ax: Any = None) -> Any:
+    def _plot(self, ax: Any) -> None:
         """BIC (left axis) and held-out log-likelihood per symbol (right axis) by stages."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3))
         t = self.table
         ax.plot(t.index, t["bic"], "o-", label="BIC (training)")
         ax.set_xlabel("number of stages")
@@ -261,8 +330,3 @@ class StateSelection:
                  label="held-out log-lik per symbol")
         ax2.set_ylabel("held-out log-likelihood per symbol")
         ax.set_xticks(t.index)
-        return ax
-
-    def __repr__(self) -> str:
-        return (f"StateSelection(n_states={self.table.index.tolist()}, best_bic={self.best_bic}, "
-                f"best_heldout={self.best_heldout})")

@@ -1,8 +1,8 @@
 """Panel data for continuous-time multi-state models: declared transitions and observations.
 
-The state of each customer (subject) is seen at a few, irregular times. :func:`panel_data` turns a
-tidy table (subject, time, state[, covariates]) or an :class:`~cjmodels.data.EventLog` (customer,
-timestamp, stage) into the arrays the likelihood needs, and rejects what the model cannot use with
+The stage (the state of the model) of each customer is seen at a few, irregular times.
+:func:`panel_data` turns a tidy table (customer, timestamp, stage[, covariates]) or an
+:class:`~cjmodels.data.EventLog` into the arrays the likelihood needs, and rejects what the model cannot use with
 a :class:`~cjmodels.errors.ValidationError` that names the customer, the times and a fix.
 """
 
@@ -146,18 +146,19 @@ def parse_qmatrix(qmatrix: Any, states: Sequence[Any] | None = None) -> QSpec:
 class PanelData:
     """Observations of a multi-state process at irregular times, one row per observation.
 
-    Rows are grouped by subject (in order of first appearance) and ordered by time.
+    The validated input of :func:`~cjmodels.markov.fit_multistate`, made by :func:`panel_data`.
+    Rows are grouped by customer (in order of first appearance) and ordered by time.
 
     Attributes
     ----------
     spec : QSpec
         The declared states and transitions.
-    subject : numpy.ndarray
-        Subject id of each observation.
-    time : numpy.ndarray
+    customer : numpy.ndarray
+        Customer id of each observation.
+    timestamp : numpy.ndarray
         Observation time (float).
-    state : numpy.ndarray
-        Index of the observed state, ``-1`` where the state is censored.
+    stage : numpy.ndarray
+        Index of the observed state (stage), ``-1`` where it is censored.
     possible : numpy.ndarray
         ``(n, K)`` boolean: the states the observation is consistent with (one ``True`` for an
         observed state, several for a censored one).
@@ -166,12 +167,22 @@ class PanelData:
     covariates : numpy.ndarray
         ``(n, p)`` covariate values; the interval from row ``j-1`` to ``j`` uses row ``j-1``'s.
     covariate_names : tuple of str
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1.5, 0, 2.0],
+    ...                    "stage": [1, 2, 1, 1]})
+    >>> pdata = panel_data(df, [[0, 0.1], [0.1, 0]])
+    >>> pdata.n_customers, pdata.n_intervals
+    (2, 2)
+    >>> pdata.to_frame().columns.tolist()
+    ['customer_id', 'timestamp', 'stage', 'obstype']
     """
 
     spec: QSpec
-    subject: np.ndarray
-    time: np.ndarray
-    state: np.ndarray
+    customer: np.ndarray
+    timestamp: np.ndarray
+    stage: np.ndarray
     possible: np.ndarray
     obstype: np.ndarray
     covariates: np.ndarray
@@ -179,22 +190,24 @@ class PanelData:
 
     @property
     def first(self) -> np.ndarray:
-        """Boolean mask of each subject's first observation."""
-        s = self.subject
+        """Boolean mask of each customer's first observation."""
+        s = self.customer
         return np.r_[True, s[1:] != s[:-1]] if len(s) else np.zeros(0, dtype=bool)
 
     @property
-    def n_subjects(self) -> int:
+    def n_customers(self) -> int:
+        """Number of customers."""
         return int(self.first.sum())
 
     @property
     def n_observations(self) -> int:
-        return len(self.time)
+        """Number of observations (rows)."""
+        return len(self.timestamp)
 
     @property
     def n_intervals(self) -> int:
         """Number of intervals between consecutive observations (likelihood terms)."""
-        return self.n_observations - self.n_subjects
+        return self.n_observations - self.n_customers
 
     def statetable(self) -> pd.DataFrame:
         """Counts of (previous state, next state) pairs, as msm's ``statetable.msm``.
@@ -202,7 +215,7 @@ class PanelData:
         Censored observations are counted under the label ``"censored"``.
         """
         labels = np.array(list(self.spec.states) + ["censored"], dtype=object)
-        st = np.where(self.state >= 0, self.state, len(self.spec.states))
+        st = np.where(self.stage >= 0, self.stage, len(self.spec.states))
         nxt = ~self.first
         frm = labels[st[np.flatnonzero(nxt) - 1]]
         to = labels[st[nxt]]
@@ -210,12 +223,13 @@ class PanelData:
         return tab
 
     def to_frame(self) -> pd.DataFrame:
-        """The observations as a DataFrame (subject, time, state, obstype, covariates)."""
+        """The observations as a DataFrame (``customer_id``, ``timestamp``, ``stage``,
+        ``obstype``, covariates): the column names :func:`panel_data` reads by default."""
         labels = np.array(list(self.spec.states) + [None], dtype=object)
         out = pd.DataFrame({
-            "subject": self.subject,
-            "time": self.time,
-            "state": labels[np.where(self.state >= 0, self.state, len(self.spec.states))],
+            "customer_id": self.customer,
+            "timestamp": self.timestamp,
+            "stage": labels[np.where(self.stage >= 0, self.stage, len(self.spec.states))],
             "obstype": self.obstype,
         })
         for j, name in enumerate(self.covariate_names):
@@ -223,9 +237,9 @@ class PanelData:
         return out
 
     def __repr__(self) -> str:
-        cens = int((self.state < 0).sum())
+        cens = int((self.stage < 0).sum())
         return (
-            f"PanelData({self.n_subjects} subjects, {self.n_observations} observations, "
+            f"PanelData({self.n_customers} customers, {self.n_observations} observations, "
             f"{len(self.spec.states)} states, {cens} censored, covariates "
             f"{list(self.covariate_names)})"
         )
@@ -251,9 +265,9 @@ def panel_data(
     data: pd.DataFrame | EventLog | PanelData,
     qmatrix: Any = None,
     *,
-    subject: str = "customer_id",
-    time: str = "time",
-    state: str = "state",
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    stage: str = "stage",
     covariates: Sequence[str] | None = None,
     states: Sequence[Any] | None = None,
     censor: Any = None,
@@ -267,16 +281,18 @@ def panel_data(
 
     Parameters
     ----------
-    data : pandas.DataFrame or EventLog
-        One row per observation. A DataFrame needs the ``subject``, ``time`` and ``state``
-        columns (times numeric). An :class:`~cjmodels.data.EventLog` uses ``customer_id``, its
-        timestamps (as float ``unit`` since the start of observation) and the ``stage`` column
-        as the state.
+    data : pandas.DataFrame, EventLog or PanelData
+        One row per observation. A DataFrame needs the ``customer``, ``timestamp`` and
+        ``stage`` columns (timestamps numeric, e.g. years since entry). An
+        :class:`~cjmodels.data.EventLog` uses its customers, its timestamps (as float ``unit``
+        since the start of observation) and its ``stage`` column as the state. A
+        :class:`PanelData` is returned as it is.
     qmatrix : array-like or DataFrame
         Allowed transitions and initial intensities, as msm's ``qmatrix``
         (see :func:`parse_qmatrix`).
-    subject, time, state : str
-        Column names (DataFrame input only).
+    customer, timestamp, stage : str
+        Column names (DataFrame input only): the customer, the (numeric) time of the
+        observation and the observed stage (the state of the model).
     covariates : sequence of str, optional
         Numeric covariate columns (dummy-code categories first, e.g. ``pd.get_dummies``).
     states : sequence, optional
@@ -312,7 +328,7 @@ def panel_data(
     Examples
     --------
     >>> df = pd.DataFrame({"id": [1, 1, 2, 2], "t": [0, 1.5, 0, 2.0], "s": [1, 2, 1, 1]})
-    >>> pdata = panel_data(df, [[0, 0.1], [0.1, 0]], subject="id", time="t", state="s")
+    >>> pdata = panel_data(df, [[0, 0.1], [0.1, 0]], customer="id", timestamp="t", stage="s")
     >>> pdata.n_intervals
     2
     """
@@ -334,7 +350,7 @@ def panel_data(
         if obstype is not None:
             frame[obstype] = _column(ev, obstype, "obstype").to_numpy()
         labels_index = np.asarray(data.source_index)
-        subject, time, state = "customer_id", "__time", "stage"
+        customer, timestamp, stage = "customer_id", "__time", "stage"
         df = frame
     elif isinstance(data, pd.DataFrame):
         df = data
@@ -345,10 +361,10 @@ def panel_data(
         )
     if len(df) == 0:
         raise ValidationError("the panel data are empty (0 rows); there is nothing to fit.")
-    subj = _column(df, subject, "subject")
-    t_col = _column(df, time, "time")
-    s_col = _column(df, state, "state")
-    for col, role in ((subj, "subject"), (t_col, "time"), (s_col, "state")):
+    subj = _column(df, customer, "customer")
+    t_col = _column(df, timestamp, "timestamp")
+    s_col = _column(df, stage, "stage")
+    for col, role in ((subj, "customer"), (t_col, "timestamp"), (s_col, "stage")):
         miss = col.isna().to_numpy()
         if miss.any():
             raise ValidationError(
@@ -359,11 +375,11 @@ def panel_data(
         t = t_col.to_numpy(dtype=float)
     except (TypeError, ValueError):
         raise ValidationError(
-            f"column {time!r} (time) must be numeric (e.g. years or days since entry); convert "
-            "timestamps first, or build an EventLog and pass it."
+            f"column {timestamp!r} (timestamp) must be numeric (e.g. years or days since "
+            "entry); convert timestamps first, or build an EventLog and pass it."
         ) from None
     if not np.all(np.isfinite(t)):
-        raise ValidationError(f"column {time!r} (time) has infinite values at rows "
+        raise ValidationError(f"column {timestamp!r} (timestamp) has infinite values at rows "
                               f"{_rows(labels_index, ~np.isfinite(t))}.")
 
     # states: known labels, censor codes
@@ -404,7 +420,7 @@ def panel_data(
     if unknown.any():
         vals = sorted({str(v) for v in raw[unknown]})[:_MAX_SHOWN]
         raise ValidationError(
-            f"column {state!r} (state) has values {vals} that are not states of qmatrix "
+            f"column {stage!r} (stage) has values {vals} that are not states of qmatrix "
             f"{list(spec.states)} (rows {_rows(labels_index, unknown)}). Fix the labels, pass "
             "states=..., or declare censoring codes with censor=."
         )
@@ -492,7 +508,7 @@ def panel_data(
     if single.all():
         raise ValidationError(
             f"every customer has a single observation ({len(counts)} customers); a multi-state "
-            "model needs at least two observations of the same customer. Check the subject "
+            "model needs at least two observations of the same customer. Check the customer "
             "column."
         )
     if single.any():
@@ -547,9 +563,9 @@ def panel_data(
         )
     return PanelData(
         spec=spec,
-        subject=sid,
-        time=t,
-        state=codes,
+        customer=sid,
+        timestamp=t,
+        stage=codes,
         possible=possible,
         obstype=ot,
         covariates=cov,

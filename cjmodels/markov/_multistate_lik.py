@@ -61,13 +61,13 @@ class Design:
         first = panel.first
         nxt = np.flatnonzero(~first)
         prev = nxt - 1
-        self.dt = panel.time[nxt] - panel.time[prev]
-        self.frm = panel.state[prev]
+        self.dt = panel.timestamp[nxt] - panel.timestamp[prev]
+        self.frm = panel.stage[prev]
         self.to_possible = panel.possible[nxt]
         self.ot = panel.obstype[nxt].astype(np.int64)
         subj = np.cumsum(first) - 1
         self.subj = subj[nxt]
-        self.first_state = panel.state[first]
+        self.first_state = panel.stage[first]
         z = panel.covariates[prev]
         self.cov_means = z.mean(axis=0) if (center and z.shape[1]) else np.zeros(z.shape[1])
         zc = z - self.cov_means

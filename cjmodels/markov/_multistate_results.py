@@ -1,11 +1,11 @@
 """Results of :func:`cjmodels.markov.multistate.fit_multistate`: the fitted model and its
-extractors (intensities, P(t), sojourn times, lengths of stay, first passage, prevalence), the
-likelihood-ratio test result, and the delta-method machinery they share."""
+extractors (intensities, P(t), sojourn times, lengths of stay, first passage, prevalence) and
+the delta-method machinery they share."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -16,22 +16,14 @@ from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
 from cjmodels.markov._multistate_data import PanelData
 from cjmodels.markov._multistate_lik import Design
+from cjmodels.results import Result, result_dataclass
 
-__all__ = ["WIDE_SE", "FittedMultiState", "LRTest", "jsonable"]
+__all__ = ["WIDE_SE", "FittedMultiState"]
 
 #: A parameter whose standard error (log scale) exceeds this is flagged as not identified:
 #: its 95% interval spans more than a factor 10^4.
 WIDE_SE = float(np.log(1e4) / (2 * stats.norm.ppf(0.975)))
 
-
-
-
-def jsonable(obj: Any) -> Any:
-    """Plain JSON objects: NaN becomes ``None``, infinities the strings ``"inf"``/``"-inf"``
-    (strict JSON has neither); see :func:`cjmodels._json.to_jsonable`."""
-    from cjmodels._json import to_jsonable
-
-    return to_jsonable(obj)
 
 
 def _num_jacobian(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -111,31 +103,13 @@ def _efpt(q: np.ndarray, to: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class LRTest:
-    """Likelihood-ratio test between nested multi-state models (msm's ``lrtest.msm``)."""
-
-    statistic: float
-    df: int
-    pvalue: float
-    loglik_restricted: float
-    loglik_full: float
-
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame([{"-2 log LR": self.statistic, "df": self.df, "pvalue": self.pvalue}])
-
-    def to_dict(self) -> dict[str, Any]:
-        return jsonable({"statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
-                         "loglik_restricted": self.loglik_restricted,
-                         "loglik_full": self.loglik_full})
-
-    def __repr__(self) -> str:
-        return f"LRTest(-2 log LR={self.statistic:.4f}, df={self.df}, pvalue={self.pvalue:.4g})"
-
-
-@dataclass(frozen=True)
-class FittedMultiState:
+@result_dataclass
+class FittedMultiState(Result):
     """A fitted continuous-time multi-state model (see :func:`fit_multistate`).
+
+    ``summary()`` is :meth:`estimates` at ``alpha=0.05``; ``plot()`` draws ``P(t)`` from a
+    state (:meth:`_plot` options ``start``, ``t_max``, ``covariates``, ``ci``, ``alpha``).
+    Every extractor takes ``alpha`` (``1 -`` the confidence level, default 0.05).
 
     Attributes
     ----------
@@ -148,7 +122,9 @@ class FittedMultiState:
     param_names : tuple of str
     cov : numpy.ndarray
         Covariance matrix of ``params`` (inverse observed information).
-    loglik : float
+    log_likelihood : float
+        The maximised log-likelihood (msm prints ``-2 log L``, that is
+        ``-2 * log_likelihood``).
     covariate_names : tuple of str
     covariate_means : numpy.ndarray
         The centring values (zeros when ``center=False``).
@@ -158,8 +134,17 @@ class FittedMultiState:
         Identifiability or convergence problems found (empty when the fit is clean).
     panel : PanelData
         The data the model was fitted to.
-    alpha : float
-        Default ``1 - confidence level`` of intervals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cjmodels.markov import fit_multistate
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 3], "timestamp": [0, 1, 0, 2, 0, 1.5],
+    ...                    "stage": ["a", "b", "a", "a", "a", "b"]})
+    >>> q = pd.DataFrame([[0, 1.0], [0, 0]], index=["a", "b"], columns=["a", "b"])
+    >>> fit = fit_multistate(df, q)
+    >>> fit.n_params, round(fit.log_likelihood, 4)
+    (1, -3.2958)
     """
 
     states: tuple
@@ -167,7 +152,7 @@ class FittedMultiState:
     params: np.ndarray
     param_names: tuple[str, ...]
     cov: np.ndarray
-    loglik: float
+    log_likelihood: float
     covariate_names: tuple[str, ...]
     covariate_effects: tuple
     covariate_means: np.ndarray
@@ -178,22 +163,18 @@ class FittedMultiState:
     problems: tuple[str, ...]
     hessian: np.ndarray
     panel: PanelData = field(repr=False)
-    alpha: float = 0.05
     design: Design = field(repr=False, compare=False, default=None)
 
     # ------------------------------------------------------------------ basics
     @property
-    def minus2loglik(self) -> float:
-        """``-2 log L``, as msm prints it."""
-        return -2.0 * self.loglik
-
-    @property
     def n_params(self) -> int:
+        """Number of parameters."""
         return len(self.params)
 
     @property
     def aic(self) -> float:
-        return self.minus2loglik + 2 * self.n_params
+        """Akaike's information criterion, ``-2 log L + 2 n_params``."""
+        return -2.0 * self.log_likelihood + 2 * self.n_params
 
     @property
     def se(self) -> np.ndarray:
@@ -206,11 +187,10 @@ class FittedMultiState:
         """``True`` when no identifiability or convergence problem was found."""
         return not self.problems
 
-    def _alpha(self, alpha: float | None) -> float:
-        a = self.alpha if alpha is None else alpha
-        return check_scalar(a, "alpha", typ=float, gt=0, lt=1)
+    def _alpha(self, alpha: float) -> float:
+        return check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
 
-    def _z(self, alpha: float | None) -> float:
+    def _z(self, alpha: float) -> float:
         return float(stats.norm.ppf(1 - self._alpha(alpha) / 2))
 
     def _zc(self, covariates: Any) -> np.ndarray:
@@ -244,13 +224,13 @@ class FittedMultiState:
         return pd.DataFrame(m, index=pd.Index(self.states, name="from"),
                             columns=pd.Index(self.states, name="to"))
 
-    def _interval_table(self, f, scale: str, alpha: float | None, index: pd.Index,
+    def _interval_table(self, f, scale: str, alpha: float, index: pd.Index,
                         **cols: Any) -> pd.DataFrame:
         """Delta-method table of ``f(params)``: estimate, se, ci_low, ci_high."""
         with np.errstate(all="ignore"):
             return self._interval_table_inner(f, scale, alpha, index, **cols)
 
-    def _interval_table_inner(self, f, scale: str, alpha: float | None, index: pd.Index,
+    def _interval_table_inner(self, f, scale: str, alpha: float, index: pd.Index,
                               **cols: Any) -> pd.DataFrame:
         est = np.asarray(f(self.params), dtype=float)
         # exact zeros and infinities (a state never left, a passage never made) have no spread
@@ -293,10 +273,19 @@ class FittedMultiState:
         """Estimated intensity matrix ``Q`` (at the covariate means by default).
 
         ``covariates``: None (means), 0 (all zero) or a mapping ``{name: value}``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 2],
+        ...                    "stage": [1, 2, 1, 1]})
+        >>> fit_multistate(df, [[0, 1.0], [0, 0]]).qmatrix().shape
+        (2, 2)
         """
         return self._frame(self._q(self.params, self._zc(covariates)))
 
-    def intensities(self, covariates: Any = None, alpha: float | None = None) -> pd.DataFrame:
+    def intensities(self, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
         """Allowed and diagonal intensities with delta-method intervals (log scale), as msm's
         ``qmatrix.msm``. The ``se`` column is on the natural scale."""
         zc = self._zc(covariates)
@@ -313,7 +302,7 @@ class FittedMultiState:
         )
 
     def qratio(self, num: tuple, den: tuple, covariates: Any = None,
-               alpha: float | None = None) -> pd.Series:
+               alpha: float = 0.05) -> pd.Series:
         """Ratio ``q[num] / q[den]`` of two intensities with a log-scale delta-method interval
         (msm's ``qratio.msm``); ``num`` and ``den`` are ``(from, to)`` state pairs."""
         zc = self._zc(covariates)
@@ -333,7 +322,7 @@ class FittedMultiState:
         tab = self._interval_table(f, "log", alpha, pd.Index(["qratio"]))
         return tab.iloc[0]
 
-    def hazard_ratios(self, alpha: float | None = None) -> pd.DataFrame:
+    def hazard_ratios(self, alpha: float = 0.05) -> pd.DataFrame:
         """Hazard ratio ``exp(beta)`` of every covariate effect with its interval (msm's
         ``hazard.msm``)."""
         z = self._z(alpha)
@@ -353,14 +342,14 @@ class FittedMultiState:
         t = check_scalar(t, "t", typ=float, ge=0)
         return self._frame(_pmatrix(self._q(self.params, self._zc(covariates)), t))
 
-    def pmatrix_intervals(self, t: float, covariates: Any = None, alpha: float | None = None,
-                          *, method: str = "delta", n_sim: int = 2000,
+    def pmatrix_intervals(self, t: float, covariates: Any = None, alpha: float = 0.05,
+                          *, method: str = "delta", n_simulations: int = 2000,
                           random_state: int | np.random.Generator | None = None) -> pd.DataFrame:
         """``P(t)`` with intervals, one row per (from, to).
 
         ``method="delta"`` (default): delta method on the logit scale (deterministic).
         ``method="normal"``: msm's ``pmatrix.msm(ci="normal")``: quantiles of ``P(t)`` over
-        ``n_sim`` parameter draws from the asymptotic normal distribution of the estimates
+        ``n_simulations`` parameter draws from the asymptotic normal distribution of the estimates
         (``random_state`` seeds them); the ``se`` column is then the draws' standard deviation.
         """
         t = check_scalar(t, "t", typ=float, ge=0)
@@ -371,7 +360,7 @@ class FittedMultiState:
             tab = self._interval_table(lambda th: _pmatrix(self._q(th, zc), t).ravel(), "logit",
                                        alpha, index)
         else:
-            check_scalar(n_sim, "n_sim", typ=int, ge=10)
+            n_sim = check_scalar(n_simulations, "n_simulations", typ=int, ge=10)
             a = self._alpha(alpha)
             if not np.all(np.isfinite(self.cov)):
                 raise ValidationError(
@@ -390,7 +379,7 @@ class FittedMultiState:
             }, index=index)
         return tab.assign(t=t)[["t", "estimate", "se", "ci_low", "ci_high"]]
 
-    def sojourn(self, covariates: Any = None, alpha: float | None = None) -> pd.DataFrame:
+    def sojourn(self, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
         """Mean sojourn time ``-1/q_rr`` in each transient state (msm's ``sojourn.msm``)."""
         zc = self._zc(covariates)
         tr = np.flatnonzero(~self.panel.spec.absorbing)
@@ -398,7 +387,7 @@ class FittedMultiState:
         return self._interval_table(lambda th: -1.0 / np.diag(self._q(th, zc))[tr], "log",
                                     alpha, index)
 
-    def pnext(self, covariates: Any = None, alpha: float | None = None) -> pd.DataFrame:
+    def pnext(self, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
         """Probability ``-q_rs/q_rr`` that the next state after ``r`` is ``s`` (msm's
         ``pnext.msm``), delta-method intervals on the logit scale."""
         zc = self._zc(covariates)
@@ -413,7 +402,7 @@ class FittedMultiState:
         return self._interval_table(f, "logit", alpha, index)
 
     def totlos(self, start: Any = None, t: float | None = None, covariates: Any = None,
-               alpha: float | None = None) -> pd.DataFrame:
+               alpha: float = 0.05) -> pd.DataFrame:
         """Expected total time in each state from ``start`` over ``[0, t]`` (msm's
         ``totlos.msm``; ``t=None`` means forever, infinite for absorbing states)."""
         i = self._state_index(start if start is not None else self.states[0], "start")
@@ -424,7 +413,7 @@ class FittedMultiState:
         return self._interval_table(lambda th: _totlos(self._q(th, zc), i, t), "log", alpha,
                                     index)
 
-    def efpt(self, to: Any, covariates: Any = None, alpha: float | None = None) -> pd.DataFrame:
+    def efpt(self, to: Any, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
         """Expected first-passage time into state(s) ``to`` from every state (msm's
         ``efpt.msm``); infinite where ``to`` may never be reached."""
         targets = to if isinstance(to, (list, tuple, set, np.ndarray)) else [to]
@@ -451,7 +440,7 @@ class FittedMultiState:
         ``observed_pct``, ``expected_pct``.
         """
         pan = self.panel
-        t_all = pan.time
+        t_all = pan.timestamp
         if times is None:
             times = np.linspace(t_all.min(), t_all.max(), 11)
         times = np.atleast_1d(np.asarray(times, dtype=float))
@@ -464,7 +453,7 @@ class FittedMultiState:
         ends = np.r_[starts[1:], len(t_all)]
         obs = np.zeros((len(times), k))
         for a, b in zip(starts, ends, strict=True):
-            ts, st = t_all[a:b], pan.state[a:b]
+            ts, st = t_all[a:b], pan.stage[a:b]
             pos = np.searchsorted(ts, times, side="right") - 1
             inside = (pos >= 0) & ((times <= ts[-1]) | ((st[-1] >= 0) & absorbing[max(st[-1], 0)]))
             cur = st[np.maximum(pos, 0)]
@@ -472,10 +461,10 @@ class FittedMultiState:
             np.add.at(obs, (np.flatnonzero(ok), cur[ok]), 1.0)
         risk = obs.sum(axis=1)
         t0 = t_all.min()
-        init = np.bincount(pan.state[first & (t_all == t0) & (pan.state >= 0)],
+        init = np.bincount(pan.stage[first & (t_all == t0) & (pan.stage >= 0)],
                            minlength=k).astype(float)
         if init.sum() == 0:
-            init = np.bincount(pan.state[first & (pan.state >= 0)], minlength=k).astype(float)
+            init = np.bincount(pan.stage[first & (pan.stage >= 0)], minlength=k).astype(float)
         init /= init.sum()
         q = self._q(self.params, self._zc(covariates))
         exp_ = np.stack([risk[j] * init @ _pmatrix(q, max(float(t) - t0, 0.0))
@@ -493,16 +482,16 @@ class FittedMultiState:
             "expected_pct": exp_pct.ravel(),
         })
 
-    def plot_prevalence(self, ax: Any = None, times: Any = None,
+    def plot_prevalence(self, ax: Any = None, *, times: Any = None,
                         covariates: Any = None) -> Any:
         """Observed (points) and expected (lines) percentage in each state over time, as msm's
-        ``plot.prevalence.msm`` but on one axis."""
-        import matplotlib.pyplot as plt
+        ``plot.prevalence.msm`` but on one axis; returns the axis (a new figure's when
+        ``ax`` is ``None``)."""
+        from cjmodels.results import axis
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        ax = axis(ax)
         if times is None:
-            times = np.linspace(self.panel.time.min(), self.panel.time.max(), 21)
+            times = np.linspace(self.panel.timestamp.min(), self.panel.timestamp.max(), 21)
         tab = self.prevalence(times, covariates)
         for s in self.states:
             sub = tab[tab["state"] == s]
@@ -521,8 +510,19 @@ class FittedMultiState:
         raise ValidationError(f"{name} == {s!r} is not a state; states are {list(self.states)}.")
 
     # ------------------------------------------------------------------ output
-    def summary(self, alpha: float | None = None) -> pd.DataFrame:
-        """One row per parameter: intensity (baseline) or hazard ratio with its interval."""
+    def estimates(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per parameter: intensity (baseline) or hazard ratio with its interval
+        (``summary()`` is this table at ``alpha=0.05``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 2],
+        ...                    "stage": [1, 2, 1, 1]})
+        >>> fit_multistate(df, [[0, 1.0], [0, 0]]).estimates(alpha=0.1).columns.tolist()
+        ['kind', 'estimate', 'log_estimate', 'se_log', 'ci_low', 'ci_high', 'flagged']
+        """
         z = self._z(alpha)
         n_q = len(self.transitions)
         kind = ["intensity"] * n_q + ["hazard ratio"] * (self.n_params - n_q)
@@ -539,37 +539,41 @@ class FittedMultiState:
             "flagged": ~(se <= WIDE_SE),
         }, index=pd.Index(self.param_names, name="parameter"))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Estimates, intervals and diagnostics as JSON-serialisable objects."""
-        return jsonable({
+    def _summary(self) -> pd.DataFrame:
+        return self.estimates()
+
+    def _repr_fields(self) -> Mapping[str, Any]:
+        return {"states": len(self.states), "transitions": len(self.transitions),
+                "covariate_effects": len(self.covariate_effects),
+                "n_customers": self.panel.n_customers,
+                "log_likelihood": self.log_likelihood, "converged": self.converged}
+
+    def _to_dict(self) -> Mapping[str, Any]:
+        return {
             "states": [str(s) for s in self.states],
             "transitions": [[str(a), str(b)] for a, b in self.transitions],
-            "minus2loglik": self.minus2loglik,
+            "log_likelihood": self.log_likelihood,
             "n_params": self.n_params,
-            "n_subjects": self.panel.n_subjects,
+            "n_customers": self.panel.n_customers,
             "n_observations": self.panel.n_observations,
             "converged": self.converged,
             "problems": list(self.problems),
             "covariate_means": dict(zip(self.covariate_names, self.covariate_means, strict=True)),
             "parameters": self.summary().reset_index().to_dict(orient="records"),
             "sojourn": self.sojourn().reset_index().to_dict(orient="records"),
-        })
+        }
 
-    def plot(self, ax: Any = None, *, start: Any = None, t_max: float | None = None,
-             covariates: Any = None, ci: bool = True) -> Any:
+    def _plot(self, ax: Any, start: Any = None, t_max: float | None = None,
+              covariates: Any = None, ci: bool = True, alpha: float = 0.05) -> None:
         """``P(t)`` from ``start`` to every state over ``[0, t_max]`` with pointwise intervals."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
         i = self._state_index(start if start is not None else self.states[0], "start")
-        t_max = float(t_max if t_max is not None else np.max(self.panel.time))
+        t_max = float(t_max if t_max is not None else np.max(self.panel.timestamp))
         grid = np.linspace(0, t_max, 31)[1:]
         k = len(self.states)
         zc = self._zc(covariates)
         est = np.stack([_pmatrix(self._q(self.params, zc), float(t))[i] for t in grid])
         if ci:
-            tabs = [self.pmatrix_intervals(float(t), covariates) for t in grid]
+            tabs = [self.pmatrix_intervals(float(t), covariates, alpha) for t in grid]
             lo = np.stack([tb["ci_low"].to_numpy()[i * k:(i + 1) * k] for tb in tabs])
             hi = np.stack([tb["ci_high"].to_numpy()[i * k:(i + 1) * k] for tb in tabs])
         for j, s in enumerate(self.states):
@@ -581,19 +585,5 @@ class FittedMultiState:
         ax.set_ylabel(f"P(state at t | {self.states[i]} at 0)")
         ax.set_ylim(0, 1)
         ax.legend(title="state")
-        return ax
-
-    def __repr__(self) -> str:
-        lines = [
-            f"FittedMultiState({len(self.states)} states, {len(self.transitions)} transitions, "
-            f"{len(self.covariate_effects)} covariate effects; {self.panel.n_subjects} subjects, "
-            f"{self.panel.n_observations} observations; -2 log L = {self.minus2loglik:.3f}; "
-            f"{'converged' if self.converged else 'NOT converged'})"
-        ]
-        tab = self.summary()[["estimate", "ci_low", "ci_high"]]
-        lines.append(tab.to_string(float_format=lambda v: f"{v:.5g}"))
-        if self.problems:
-            lines.append("problems: " + "; ".join(self.problems))
-        return "\n".join(lines)
 
 

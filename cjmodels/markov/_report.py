@@ -138,14 +138,15 @@ def section_hidden_stages(ctx):
     dec = dec[~dec["symbol"].isin(END_STATES)]
     accuracy = float((dec["stage"].to_numpy() == lw.touches["stage"].to_numpy()).mean())
     k = len(lw.stages)
-    emis = hmm.emissionprob_[:k, :-2]
-    top = {st: hmm.symbols_[int(np.argmax(emis[i]))] for i, st in enumerate(lw.stages)}
+    res = hmm.result_
+    emis = res.emissionprob[:k, :-2]
+    top = {st: res.symbols[int(np.argmax(emis[i]))] for i, st in enumerate(lw.stages)}
     s.lines.append(
         f"  latent stages behind the touches of {len(lw.touches):,} touches (simulated, "
         f"seed 2026): {hmm.result_!r}"
     )
     s.lines.append("  per-touch moves between latent stages and into purchase / drop-out:")
-    s.table(pd.DataFrame(hmm.transmat_[:k], index=hmm.states_[:k], columns=hmm.states_))
+    s.table(pd.DataFrame(res.transmat[:k], index=list(res.states[:k]), columns=list(res.states)))
     s.lines.append(
         "  most likely channel of each stage: "
         + ", ".join(f"{st} {ch}" for st, ch in top.items())

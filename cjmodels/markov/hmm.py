@@ -11,7 +11,7 @@ Conventions
 -----------
 * **Data.** :meth:`HiddenMarkovModel.fit` takes an event log (DataFrame or
   :class:`~cjmodels.data.EventLog`; journeys are cut by :func:`cjmodels.data.journey_set`, one
-  sequence per journey, symbols from ``by="channel"`` or ``"stage"``), a
+  sequence per journey, symbols from ``sequence="channel"`` or ``"stage"``), a
   :class:`~cjmodels.data.JourneySet`, a list of sequences, or a flat array with ``lengths``.
   Journeys without touches are dropped with a warning when they come from a log; an empty
   sequence given explicitly is an error.
@@ -33,13 +33,14 @@ Conventions
   structural zeros the mask itself names the stages and no reordering is done. Bootstrap
   replicates are matched to the fit by the Hungarian algorithm on the emission rows
   (:func:`scipy.optimize.linear_sum_assignment`, total-variation cost).
-* **Convergence.** EM stops when the log-likelihood improves by less than ``tol * |loglik|``;
+* **Convergence.** EM stops when the log-likelihood improves by less than
+  ``tol * |log_likelihood|``;
   when ``max_iter`` is reached first a :class:`HMMConvergenceWarning` is issued. The
   log-likelihood never decreases along EM (tested).
 * **Covariates on the transitions** (``fit(..., covariates=...)``): each transition row is a
   multinomial logit in the step's covariates (Netzer, Lattin & Srinivasan 2008), centred at
-  their training means; ``transmat_`` is then the matrix at the means and ``coef_`` holds the
-  coefficients ``(from, 1 + covariates, to)``. See :mod:`cjmodels.markov._hmm_covariates`.
+  their training means; ``result_.transmat`` is then the matrix at the means and
+  ``result_.coef`` holds the coefficients ``(from, 1 + covariates, to)``. See :mod:`cjmodels.markov._hmm_covariates`.
 * **Model selection.** ``n_params`` counts free parameters (allowed cells minus one per row of
   ``pi``, ``A`` and ``B``, fixed end-state rows excluded); BIC uses the number of emitted symbols
   (touches, plus end symbols) as the sample size; held-out log-likelihood uses a split by
@@ -52,6 +53,7 @@ Krogh & Mitchison (1998), Biological Sequence Analysis, ch. 3; Netzer, Lattin & 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -64,6 +66,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels._progress import check_progress, progress_bar
+from cjmodels._resample import replicate_generators
 from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.errors import ValidationError
 from cjmodels.markov._hmm_core import (
@@ -97,6 +100,7 @@ from cjmodels.markov._hmm_results import (
     StateSelection,
     plot_posteriors,
 )
+from cjmodels.results import Estimator
 
 __all__ = [
     "END_STATES",
@@ -113,9 +117,18 @@ _ORDERS = ("initial", "occupancy", "none")
 
 
 class HMMConvergenceWarning(ConvergenceWarning):
-    """Baum-Welch reached ``max_iter`` before the log-likelihood settled."""
+    """Baum-Welch reached ``max_iter`` before the log-likelihood settled.
 
-
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = HiddenMarkovModel(2, n_init=1, max_iter=1, random_state=0).fit(
+    ...         [["a", "b", "b"], ["b", "a"]] * 5)
+    >>> any(issubclass(w.category, HMMConvergenceWarning) for w in caught)
+    True
+    """
 
 
 # ---------------------------------------------------------------------------- structure
@@ -180,7 +193,7 @@ def _n_free(mask: np.ndarray) -> int:
 
 
 # ---------------------------------------------------------------------------- estimator
-class HiddenMarkovModel:
+class HiddenMarkovModel(Estimator):
     """Hidden Markov model of latent stages behind observed touches (categorical emissions).
 
     Parameters
@@ -218,36 +231,19 @@ class HiddenMarkovModel:
 
     Attributes
     ----------
-    startprob_, transmat_, emissionprob_ : numpy.ndarray
-        Fitted parameters (end states last when ``end_states``).
-    states_, symbols_ : list
-        Names of the hidden states and of the emitted symbols.
-    loglik_ : float
-        Log-likelihood of the fitted parameters.
-    history_ : numpy.ndarray
-        Log-likelihood at the start and after each EM iteration of the kept restart.
-    converged_, n_iter_ : bool, int
-        Whether the kept restart converged and how many EM iterations it took.
-    restarts_ : pandas.DataFrame
-        Initial and last log-likelihood, iterations and convergence of every restart, and which
-        one was kept (run on to convergence).
-    occupancy_ : numpy.ndarray
-        Expected share of symbols emitted by each state (posterior, at the fit).
-    n_params_, n_obs_, n_sequences_ : int, float, float
-        Free parameters, emitted symbols and sequences (weighted) for AIC/BIC.
-    coef_, covariate_names_, covariate_means_ : numpy.ndarray, list, numpy.ndarray
-        Only with covariates: multinomial-logit coefficients ``(from, 1 + q, to)``, the encoded
-        covariate names and the centring means (``transmat_`` is then the matrix at the means).
     result_ : HMMFit
-        Frozen summary of the fit.
+        The fit: parameters (end states last when ``end_states``), names of the states and
+        symbols, log-likelihood, EM history, restarts, occupancy, AIC/BIC and, with covariates,
+        the multinomial-logit coefficients ``(from, 1 + q, to)`` with the covariate names and
+        centring means (``result_.transmat`` is then the matrix at the means).
 
     Examples
     --------
     >>> seqs = [["search", "search", "email"], ["social", "search"], ["email", "email"]] * 20
     >>> hmm = HiddenMarkovModel(2, n_init=2, random_state=0).fit(seqs)
-    >>> hmm.symbols_
-    ['email', 'search', 'social']
-    >>> bool(np.allclose(hmm.transmat_.sum(axis=1), 1.0))
+    >>> hmm.result_.symbols
+    ('email', 'search', 'social')
+    >>> bool(np.allclose(hmm.result_.transmat.sum(axis=1), 1.0))
     True
     >>> hmm.predict([["search", "email"]]).shape
     (2,)
@@ -332,10 +328,10 @@ class HiddenMarkovModel:
     # ------------------------------------------------------------------ fit
     def fit(
         self,
-        sequences: Any,
+        data: Any,
         lengths: Any = None,
         *,
-        by: str = "channel",
+        sequence: str = "channel",
         customers: Any = None,
         outcome: Any = None,
         weight: Any = None,
@@ -347,11 +343,11 @@ class HiddenMarkovModel:
 
         Parameters
         ----------
-        sequences : event log, JourneySet, list of sequences, or flat array
+        data : event log, JourneySet, list of sequences, or flat array
             See the module docstring.
         lengths : array of int, optional
-            Sequence lengths when ``sequences`` is one flat array.
-        by : {"channel", "stage"}
+            Sequence lengths when ``data`` is one flat array.
+        sequence : {"channel", "stage"}
             Symbols of an event log's journeys.
         customers : array, optional
             Customer of each sequence (for bootstrap and held-out splits); a log has its own.
@@ -371,7 +367,18 @@ class HiddenMarkovModel:
             it; an end symbol takes those of the journey's last touch. Missing values are an
             error. The same covariates must be given to ``score``, ``predict``, ``decode``.
         **log_options
-            Column options when ``sequences`` is a DataFrame (see :class:`~cjmodels.data.EventLog`).
+            Column options when ``data`` is a DataFrame (see :class:`~cjmodels.data.EventLog`).
+
+        Returns
+        -------
+        HiddenMarkovModel
+            The estimator, with the fit in ``result_``.
+
+        Examples
+        --------
+        >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+        >>> HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs).result_.n_sequences
+        30.0
         """
         self._check()
         alphabet = None
@@ -381,18 +388,22 @@ class HiddenMarkovModel:
             if len(set(alphabet)) != len(alphabet):
                 raise ValidationError("symbols must be distinct.")
         seqs = _prepare(
-            sequences, lengths=lengths, by=by, customers=customers, outcome=outcome,
+            data, lengths=lengths, by=sequence, customers=customers, outcome=outcome,
             weight=weight, end_states=self.end_states, alphabet=alphabet, log_options=log_options,
             covariates=covariates,
         )
-        for attr in ("coef_", "covariate_names_", "covariate_means_", "_x_spec"):
-            self.__dict__.pop(attr, None)
+        self.result_ = None
         with _one_blas_thread():
             self._fit_seqs(seqs)
         return self
 
     def _fit_seqs(self, seqs: _Seqs, *, warm: tuple[Params, np.ndarray | None] | None = None,
-                  collapsed: _Collapsed | None = None) -> None:
+                  collapsed: _Collapsed | None = None,
+                  x_means: np.ndarray | None = None) -> None:
+        """Fit to prepared sequences; sets ``result_`` and the private ``_masks``/``_x_spec``.
+
+        ``warm`` starts a single EM run from given parameters (bootstrap replicates), with the
+        covariates centred at ``x_means`` (those of the fit)."""
         k = int(self.n_states)
         labels = seqs.labels
         m = len(labels)
@@ -410,9 +421,7 @@ class HiddenMarkovModel:
             x_means = None
         else:  # covariates differ between sequences: no collapsing of equal symbol sequences
             layout = Layout(seqs.offsets, seq_w)
-            if warm is not None:
-                x_means = self.covariate_means_
-            else:
+            if warm is None or x_means is None:
                 x_means = (touch_w @ seqs.x) / max(touch_w.sum(), 1e-300)
             x1 = np.hstack([np.ones((len(seqs.x), 1)), seqs.x - x_means])
             x1_tm = x1[layout.tm_pos]
@@ -465,35 +474,37 @@ class HiddenMarkovModel:
             perm = _canonical(rule, p, occ, k)
         full = np.concatenate([perm, np.arange(k, len(p.startprob))])
         p = Params(p.startprob[full], p.transmat[np.ix_(full, full)], p.emissionprob[full])
+        names: tuple[str, ...] = ()
         if coef is not None:
             coef = coef[full][:, :, full]
-            self.coef_ = coef
-            self.covariate_names_ = covariate_names(seqs.x_spec)
-            self.covariate_means_ = x_means
-            self._x_spec = seqs.x_spec
-        self.startprob_ = p.startprob
-        self.transmat_ = p.transmat
-        self.emissionprob_ = p.emissionprob
-        self.states_ = self._names()
-        self.symbols_ = labels.tolist()
-        self.loglik_ = float(hist[-1])
-        self.history_ = np.asarray(hist)
-        self.converged_ = bool(conv)
-        self.n_iter_ = len(hist) - 1
-        self.occupancy_ = occ[full] / max(occ.sum(), 1e-300)
-        self.restarts_ = pd.DataFrame({
-            "initial_loglik": [r[2][0] for r in runs],
-            "final_loglik": lls,
+            names = tuple(covariate_names(seqs.x_spec))
+        else:
+            x_means = None
+        self._x_spec = seqs.x_spec if coef is not None else None
+        restarts = pd.DataFrame({
+            "initial_log_likelihood": [r[2][0] for r in runs],
+            "final_log_likelihood": lls,
             "n_iter": [len(r[2]) - 1 for r in runs],
             "converged": [r[3] for r in runs],
             "kept": np.arange(len(runs)) == best,
         }).rename_axis("restart")
-        self.n_obs_ = float((seqs.weight * np.diff(seqs.offsets)).sum())
-        self.n_sequences_ = float(seqs.weight.sum())
+        n_obs = float((seqs.weight * np.diff(seqs.offsets)).sum())
         n_trans = _n_free(trans_mask[:k]) * (1 if q1 is None else q1)
-        self.n_params_ = _n_free(start_mask[:k]) + n_trans + _n_free(emis_mask[:k])
+        n_params = _n_free(start_mask[:k]) + n_trans + _n_free(emis_mask[:k])
+        loglik = float(hist[-1])
         self._masks = (start_mask, trans_mask, emis_mask, fixed)
-        self.result_ = self._result(None)
+        self.result_ = HMMFit(
+            states=tuple(self._names()), symbols=tuple(labels.tolist()),
+            startprob=p.startprob, transmat=p.transmat, emissionprob=p.emissionprob,
+            log_likelihood=loglik, n_params=n_params, n_obs=n_obs,
+            n_sequences=float(seqs.weight.sum()),
+            aic=float(-2 * loglik + 2 * n_params),
+            bic=float(-2 * loglik + np.log(max(n_obs, 1.0)) * n_params),
+            converged=bool(conv), n_iter=len(hist) - 1, history=np.asarray(hist),
+            restarts=restarts, occupancy=occ[full] / max(occ.sum(), 1e-300),
+            order=str(rule) if not callable(rule) else "callable",
+            coef=coef, covariate_names=names, covariate_means=x_means,
+        )
 
     def _user_init(self, k: int, m: int, sm: np.ndarray, tm: np.ndarray,
                    em: np.ndarray) -> Params:
@@ -521,73 +532,104 @@ class HiddenMarkovModel:
         return Params(vals["startprob"], vals["transmat"], vals["emissionprob"])
 
     # ------------------------------------------------------------------ use
-    def _fitted(self) -> None:
-        if not hasattr(self, "startprob_"):
-            raise ValidationError("this HiddenMarkovModel is not fitted yet; call fit first.")
-
     @property
-    def params_(self) -> Params:
-        self._fitted()
-        return Params(self.startprob_, self.transmat_, self.emissionprob_)
+    def _params(self) -> Params:
+        self._check_fitted()
+        r = self.result_
+        return Params(r.startprob, r.transmat, r.emissionprob)
 
-    def _seqs(self, sequences: Any, lengths: Any, by: str, outcome: Any = None,
+    def _seqs(self, data: Any, lengths: Any, sequence: str, outcome: Any = None,
               customers: Any = None, weight: Any = None, covariates: Any = None,
               **log_options: Any) -> _Seqs:
-        self._fitted()
-        spec = getattr(self, "_x_spec", None)
+        self._check_fitted()
+        spec = self._x_spec
         if spec is None and covariates is not None:
             raise ValidationError("the model was fitted without covariates; do not pass any.")
         return _prepare(
-            sequences, lengths=lengths, by=by, outcome=outcome, customers=customers,
-            weight=weight, end_states=self.end_states, alphabet=self.symbols_,
+            data, lengths=lengths, by=sequence, outcome=outcome, customers=customers,
+            weight=weight, end_states=self.end_states, alphabet=list(self.result_.symbols),
             log_options=log_options, covariates=covariates, x_spec=spec,
         )
 
     def _rec(self, s: _Seqs, layout: Layout) -> Params:
         """Parameters for the recursions on ``s`` (per-row transitions with covariates)."""
-        p = self.params_
+        p = self._params
         if s.x is None:
             return p
-        x1 = np.hstack([np.ones((len(s.x), 1)), s.x - self.covariate_means_])[layout.tm_pos]
-        rows = transition_rows(x1, self.coef_, self._masks[1], self._masks[3], p.transmat)
+        r = self.result_
+        x1 = np.hstack([np.ones((len(s.x), 1)), s.x - r.covariate_means])[layout.tm_pos]
+        rows = transition_rows(x1, r.coef, self._masks[1], self._masks[3], p.transmat)
         return Params(p.startprob, rows, p.emissionprob)
 
-    def loglik_sequences(self, sequences: Any, lengths: Any = None, *, by: str = "channel",
-                         outcome: Any = None, covariates: Any = None,
-                **log_options: Any) -> np.ndarray:
-        """Log-likelihood of every sequence (``-inf`` for a sequence of probability zero)."""
-        s = self._seqs(sequences, lengths, by, outcome, covariates=covariates, **log_options)
+    def log_likelihood_sequences(self, data: Any, lengths: Any = None, *,
+                                 sequence: str = "channel", outcome: Any = None,
+                                 covariates: Any = None, **log_options: Any) -> np.ndarray:
+        """Log-likelihood of every sequence (``-inf`` for a sequence of probability zero).
+
+        ``data`` and the options are those of :meth:`fit`.
+
+        Examples
+        --------
+        >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+        >>> m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+        >>> m.log_likelihood_sequences([["a", "b"], ["b"]]).shape
+        (2,)
+        """
+        s = self._seqs(data, lengths, sequence, outcome, covariates=covariates, **log_options)
         layout = Layout(s.offsets)
         with _one_blas_thread():
             _, _, log_c, _ = forward_backward(layout, s.obs[layout.tm_pos],
                                               self._rec(s, layout), need_beta=False)
         return layout.per_sequence(log_c)
 
-    def score(self, sequences: Any, lengths: Any = None, *, by: str = "channel",
-              outcome: Any = None, covariates: Any = None,
-                **log_options: Any) -> float:
+    def score(self, data: Any, lengths: Any = None, *, sequence: str = "channel",
+              outcome: Any = None, covariates: Any = None, **log_options: Any) -> float:
         """Total log-likelihood of new sequences under the fitted model.
 
         Symbols the model never saw are an error (:class:`~cjmodels.errors.ValidationError`).
-        """
-        return float(self.loglik_sequences(sequences, lengths, by=by, outcome=outcome,
-                                           covariates=covariates, **log_options).sum())
 
-    def predict(self, sequences: Any, lengths: Any = None, *, by: str = "channel",
+        Examples
+        --------
+        >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+        >>> m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+        >>> bool(abs(m.score(seqs) - m.result_.log_likelihood) < 1e-6)
+        True
+        """
+        return float(self.log_likelihood_sequences(data, lengths, sequence=sequence,
+                                                   outcome=outcome, covariates=covariates,
+                                                   **log_options).sum())
+
+    def predict(self, data: Any, lengths: Any = None, *, sequence: str = "channel",
                 outcome: Any = None, covariates: Any = None,
                 **log_options: Any) -> np.ndarray:
-        """Viterbi stage (state index) of every symbol, sequences concatenated in input order."""
-        s = self._seqs(sequences, lengths, by, outcome, covariates=covariates, **log_options)
+        """Viterbi stage (state index) of every symbol, sequences concatenated in input order.
+
+        Examples
+        --------
+        >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+        >>> m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+        >>> m.predict([["a", "b", "b"]]).shape
+        (3,)
+        """
+        s = self._seqs(data, lengths, sequence, outcome, covariates=covariates, **log_options)
         layout = Layout(s.offsets)
         with _one_blas_thread():
             path, _ = viterbi(layout, s.obs[layout.tm_pos], self._rec(s, layout))
         return layout.to_flat(path)
 
-    def predict_proba(self, sequences: Any, lengths: Any = None, *, by: str = "channel",
+    def predict_proba(self, data: Any, lengths: Any = None, *, sequence: str = "channel",
                       outcome: Any = None, covariates: Any = None,
-                **log_options: Any) -> np.ndarray:
-        """Posterior stage probabilities ``P(s_t | o_1..o_T)`` of every symbol (rows sum to 1)."""
-        s = self._seqs(sequences, lengths, by, outcome, covariates=covariates, **log_options)
+                      **log_options: Any) -> np.ndarray:
+        """Posterior stage probabilities ``P(s_t | o_1..o_T)`` of every symbol (rows sum to 1).
+
+        Examples
+        --------
+        >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+        >>> m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+        >>> m.predict_proba([["a", "b", "b"]]).shape
+        (3, 2)
+        """
+        s = self._seqs(data, lengths, sequence, outcome, covariates=covariates, **log_options)
         layout = Layout(s.offsets)
         with _one_blas_thread():
             alpha, beta, _, _ = forward_backward(layout, s.obs[layout.tm_pos],
@@ -595,12 +637,22 @@ class HiddenMarkovModel:
         assert beta is not None
         return layout.to_flat(alpha * beta)
 
-    def decode(self, sequences: Any, lengths: Any = None, *, by: str = "channel",
+    def decode(self, data: Any, lengths: Any = None, *, sequence: str = "channel",
                outcome: Any = None, covariates: Any = None,
-                **log_options: Any) -> pd.DataFrame:
+               **log_options: Any) -> pd.DataFrame:
         """One row per symbol: sequence identifiers, ``position``, ``symbol``, Viterbi ``stage``
-        and the posterior probability of every state (columns named by the states)."""
-        s = self._seqs(sequences, lengths, by, outcome, covariates=covariates, **log_options)
+        and the posterior probability of every state (columns named by the states).
+
+        Draw one journey's rows with :func:`plot_posteriors`.
+
+        Examples
+        --------
+        >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+        >>> m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+        >>> m.decode([["a", "b"]]).columns.tolist()
+        ['sequence', 'position', 'symbol', 'stage', 'stage_1', 'stage_2']
+        """
+        s = self._seqs(data, lengths, sequence, outcome, covariates=covariates, **log_options)
         layout = Layout(s.offsets)
         obs_tm = s.obs[layout.tm_pos]
         with _one_blas_thread():
@@ -613,26 +665,26 @@ class HiddenMarkovModel:
         seq = np.repeat(np.arange(s.n), lens)
         out = s.keys.iloc[seq].reset_index(drop=True)
         out["position"] = np.arange(len(seq)) - s.offsets[seq]
-        out["symbol"] = np.asarray(self.symbols_, dtype=object)[s.obs]
-        out["stage"] = np.asarray(self.states_, dtype=object)[layout.to_flat(path)]
-        probs = pd.DataFrame(post, columns=self.states_)
+        out["symbol"] = np.asarray(self.result_.symbols, dtype=object)[s.obs]
+        out["stage"] = np.asarray(self.result_.states, dtype=object)[layout.to_flat(path)]
+        probs = pd.DataFrame(post, columns=list(self.result_.states))
         return pd.concat([out, probs], axis=1)
 
     # ------------------------------------------------------------------ uncertainty
     def bootstrap(
         self,
-        sequences: Any,
+        data: Any,
         lengths: Any = None,
         *,
-        n_boot: int = 200,
+        n_boot: int = 1000,
         alpha: float = 0.05,
-        by: str = "channel",
+        sequence: str = "channel",
         customers: Any = None,
         outcome: Any = None,
         weight: Any = None,
         covariates: Any = None,
         random_state: int | np.random.Generator | None = None,
-        progress: Any = None,
+        progress: Any = False,
         **log_options: Any,
     ) -> HMMFit:
         """Bootstrap over customers: standard errors and percentile intervals of every parameter.
@@ -645,42 +697,54 @@ class HiddenMarkovModel:
 
         Replicates stop by the model's ``tol``: started at the fit, a replicate stopped too early
         stays near it and the standard errors shrink, so keep ``tol`` small (the default 1e-7;
-        1e-6 visibly understated SEs of near-zero transitions in our checks).
+        1e-6 visibly understated SEs of near-zero transitions in our checks). Replicate ``b``
+        draws its customers from child ``b`` of ``random_state``
+        (:func:`cjmodels._resample.replicate_generators`); ``progress`` as everywhere.
+
+        Examples
+        --------
+        >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
+        >>> m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+        >>> fit = m.bootstrap(seqs, n_boot=5, random_state=1)
+        >>> {"se", "ci_low", "ci_high"} <= set(fit.summary().columns)
+        True
         """
-        self._fitted()
+        self._check_fitted()
         check_scalar(n_boot, "n_boot", typ=int, ge=2)
         check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
         check_progress(progress)
-        s = self._seqs(sequences, lengths, by, outcome, customers, weight, covariates,
+        s = self._seqs(data, lengths, sequence, outcome, customers, weight, covariates,
                        **log_options)
-        coef0 = getattr(self, "coef_", None)
-        rng = as_generator(random_state)
+        fit = self.result_
+        coef0 = fit.coef
+        params0 = self._params
+        gens = replicate_generators(random_state, n_boot)
         n_cust = int(s.customers.max()) + 1
         k = self.n_states
         align = self._order != "none"
         reps = []
         n_perm = 0
         n_nonconv = 0
-        iterator = progress_bar(range(n_boot), progress, total=n_boot, desc="bootstrap HMM")
+        iterator = progress_bar(gens, progress, total=n_boot, desc="bootstrap HMM")
         col = _collapse(s) if s.x is None else None
         with _one_blas_thread():
-            for _ in iterator:
+            for rng in iterator:
                 draw = np.bincount(rng.integers(0, n_cust, n_cust), minlength=n_cust)
                 w = s.weight * draw[s.customers]
                 clone = HiddenMarkovModel(**self.get_params())
                 clone.order = "none"
-                if coef0 is not None:
-                    clone.covariate_means_ = self.covariate_means_
                 sb = _Seqs(s.obs, s.offsets, w, s.customers,
-                           np.asarray(self.symbols_, dtype=object), s.keys, s.x, s.x_spec)
+                           np.asarray(fit.symbols, dtype=object), s.keys, s.x, s.x_spec)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", HMMConvergenceWarning)
-                    clone._fit_seqs(sb, warm=(self.params_, coef0), collapsed=col)
-                n_nonconv += not clone.converged_
-                p = clone.params_
-                c = getattr(clone, "coef_", None)
+                    clone._fit_seqs(sb, warm=(params0, coef0), collapsed=col,
+                                    x_means=fit.covariate_means)
+                rep = clone.result_
+                n_nonconv += not rep.converged
+                p = clone._params
+                c = rep.coef
                 if align:
-                    perm = _match(self.emissionprob_[:k], p.emissionprob[:k])
+                    perm = _match(fit.emissionprob[:k], p.emissionprob[:k])
                     n_perm += int((perm != np.arange(k)).any())
                     full = np.concatenate([perm, np.arange(k, len(p.startprob))])
                     p = Params(p.startprob[full], p.transmat[np.ix_(full, full)],
@@ -694,37 +758,7 @@ class HiddenMarkovModel:
             draws=draws, n_boot=n_boot, alpha=alpha, n_permuted=n_perm,
             n_not_converged=n_nonconv, n_customers=n_cust,
         )
-        return self._result(boot)
-
-    # ------------------------------------------------------------------ results
-    def get_params(self) -> dict[str, Any]:
-        """Hyperparameters (as passed to ``__init__``)."""
-        keys = ("n_states", "stage_names", "end_states", "allowed", "allowed_start", "order",
-                "n_init", "init_iter", "max_iter", "tol", "init", "random_state")
-        return {k: getattr(self, k) for k in keys}
-
-    def _result(self, boot: HMMBootstrap | None) -> HMMFit:
-        aic = -2 * self.loglik_ + 2 * self.n_params_
-        bic = -2 * self.loglik_ + np.log(max(self.n_obs_, 1.0)) * self.n_params_
-        return HMMFit(
-            states=tuple(self.states_), symbols=tuple(self.symbols_),
-            startprob=self.startprob_.copy(), transmat=self.transmat_.copy(),
-            emissionprob=self.emissionprob_.copy(), loglik=self.loglik_,
-            n_params=self.n_params_, n_obs=self.n_obs_, n_sequences=self.n_sequences_,
-            aic=float(aic), bic=float(bic), converged=self.converged_, n_iter=self.n_iter_,
-            history=self.history_.copy(), restarts=self.restarts_.copy(),
-            occupancy=self.occupancy_.copy(), order=str(self._order) if not callable(
-                self._order) else "callable",
-            bootstrap=boot,
-            coef=getattr(self, "coef_", None),
-            covariate_names=tuple(getattr(self, "covariate_names_", ())),
-            covariate_means=getattr(self, "covariate_means_", None),
-        )
-
-    def __repr__(self) -> str:
-        fitted = f", loglik={self.loglik_:.6g}" if hasattr(self, "loglik_") else ""
-        return (f"HiddenMarkovModel(n_states={self.n_states}, end_states={self.end_states}, "
-                f"n_init={self.n_init}{fitted})")
+        return dataclasses.replace(fit, bootstrap=boot)
 
 
 def _random_init(rng: np.random.Generator, sm: np.ndarray, tm: np.ndarray, em: np.ndarray,
@@ -835,12 +869,12 @@ def _match(ref: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- selection
 def select_n_states(
-    sequences: Any,
+    data: Any,
     n_states: Iterable[int] = (1, 2, 3, 4),
     lengths: Any = None,
     *,
     test_size: float = 0.25,
-    by: str = "channel",
+    sequence: str = "channel",
     customers: Any = None,
     outcome: Any = None,
     covariates: Any = None,
@@ -850,8 +884,9 @@ def select_n_states(
     """Compare numbers of stages by AIC/BIC on the training customers and by the log-likelihood
     of held-out customers (a random ``test_size`` share of customers, all their sequences).
 
-    ``model_options`` go to :class:`HiddenMarkovModel` (``end_states``, ``n_init``, ...);
-    ``covariates`` as in :meth:`HiddenMarkovModel.fit`. Held-out sequences with a symbol never
+    ``data``, ``sequence``, ``customers``, ``outcome`` and ``covariates`` are those of
+    :meth:`HiddenMarkovModel.fit`; ``model_options`` go to :class:`HiddenMarkovModel`
+    (``end_states``, ``n_init``, ...). Held-out sequences with a symbol never
     seen in training score ``-inf`` rather than failing.
 
     Examples
@@ -866,7 +901,7 @@ def select_n_states(
     if not ks:
         raise ValidationError("n_states must list at least one number of stages.")
     end_states = bool(model_options.get("end_states", False))
-    s = _prepare(sequences, lengths=lengths, by=by, customers=customers, outcome=outcome,
+    s = _prepare(data, lengths=lengths, by=sequence, customers=customers, outcome=outcome,
                  end_states=end_states, covariates=covariates)
     rng = as_generator(random_state)
     n_cust = int(s.customers.max()) + 1
@@ -892,8 +927,9 @@ def select_n_states(
                                               model._rec(test, layout), need_beta=False)
         held = float((layout.per_sequence(log_c) * test.weight).sum())
         r = model.result_
-        rows.append({"n_states": k, "loglik": r.loglik, "n_params": r.n_params, "aic": r.aic,
-                     "bic": r.bic, "converged": r.converged, "heldout_loglik": held,
+        rows.append({"n_states": k, "log_likelihood": r.log_likelihood, "n_params": r.n_params,
+                     "aic": r.aic, "bic": r.bic, "converged": r.converged,
+                     "heldout_log_likelihood": held,
                      "heldout_per_symbol": held / float((np.diff(test.offsets)
                                                         * test.weight).sum())})
     table = pd.DataFrame(rows).set_index("n_states")
@@ -901,7 +937,7 @@ def select_n_states(
         table=table,
         best_bic=int(table["bic"].idxmin()),
         best_aic=int(table["aic"].idxmin()),
-        best_heldout=int(table["heldout_loglik"].idxmax()),
+        best_heldout=int(table["heldout_log_likelihood"].idxmax()),
         test_size=float(test_size),
         n_train_customers=int(n_cust - n_test),
         n_test_customers=int(n_test),

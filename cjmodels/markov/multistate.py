@@ -36,6 +36,9 @@ Conventions
 * A Hessian that is not positive definite, nearly singular, or a parameter whose interval spans
   more than a factor 10^4 is reported in :attr:`FittedMultiState.problems` and warned about;
   such a fit is never reported as a clean success.
+* Columns: ``customer``, ``timestamp`` (numeric: years, days since entry, ...) and ``stage``
+  (the observed state), with the package's defaults ``"customer_id"``, ``"timestamp"`` and
+  ``"stage"``; an :class:`~cjmodels.data.EventLog` brings its own.
 
 Examples
 --------
@@ -43,7 +46,7 @@ Examples
 >>> df = pd.DataFrame({"id": [1, 1, 1, 2, 2, 3, 3, 3],
 ...                    "t": [0, 1, 2.5, 0, 2, 0, 1.2, 3],
 ...                    "s": [1, 1, 2, 1, 2, 1, 2, 2]})
->>> fit = fit_multistate(df, [[0, 0.5], [0, 0]], subject="id", time="t", state="s")
+>>> fit = fit_multistate(df, [[0, 0.5], [0, 0]], customer="id", timestamp="t", stage="s")
 >>> round(float(fit.qmatrix().iloc[0, 1]), 4)
 1.1228
 """
@@ -68,22 +71,16 @@ from cjmodels.markov._multistate_data import (
     parse_qmatrix,
 )
 from cjmodels.markov._multistate_lik import Design
-from cjmodels.markov._multistate_results import (
-    WIDE_SE,
-    FittedMultiState,
-    LRTest,
-    jsonable,
-)
+from cjmodels.markov._multistate_results import WIDE_SE, FittedMultiState
+from cjmodels.results import HypothesisTest
 
 __all__ = [
     "OBSTYPES",
     "FittedMultiState",
-    "LRTest",
     "PanelData",
     "WIDE_SE",
     "crude_qmatrix",
     "fit_multistate",
-    "jsonable",
     "lrtest",
     "panel_data",
     "parse_qmatrix",
@@ -134,9 +131,9 @@ def fit_multistate(
     data: pd.DataFrame | EventLog | PanelData,
     qmatrix: Any = None,
     *,
-    subject: str = "customer_id",
-    time: str = "time",
-    state: str = "state",
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    stage: str = "stage",
     covariates: Sequence[str] | Mapping[Any, Sequence[str]] | None = None,
     states: Sequence[Any] | None = None,
     center: bool = True,
@@ -146,7 +143,6 @@ def fit_multistate(
     exacttimes: bool = False,
     obstype: str | None = None,
     unit: str = "D",
-    alpha: float = 0.05,
     gtol: float = 1e-5,
     maxiter: int = 1000,
 ) -> FittedMultiState:
@@ -155,11 +151,12 @@ def fit_multistate(
     Parameters
     ----------
     data : DataFrame, EventLog or PanelData
-        Observations, one row per (subject, time, state); see :func:`panel_data`.
+        Observations, one row per (customer, timestamp, stage); see :func:`panel_data`.
     qmatrix : array-like or DataFrame
         Allowed transitions with initial intensities, as msm's ``qmatrix``.
-    subject, time, state : str
-        Column names.
+    customer, timestamp, stage : str
+        Column names of a DataFrame: the customer, the numeric time of the observation and the
+        observed stage (the state of the model).
     covariates : sequence of str or mapping, optional
         Covariates on every allowed intensity (a list of columns), or per transition
         (``{("1", "2"): ["sex"], "1-4": ["sex"]}``, msm's named list of formulae).
@@ -169,8 +166,6 @@ def fit_multistate(
         Centre covariates at their means (msm's default).
     censor, censor_states, deathexact, exacttimes, obstype, unit
         Observation scheme, see :func:`panel_data`.
-    alpha : float
-        Default ``1 - confidence level`` of the intervals.
     gtol, maxiter
         BFGS stopping rule (on the gradient of the log-likelihood) and iteration limit.
 
@@ -184,13 +179,12 @@ def fit_multistate(
     >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3], "t": [0, 1, 0, 2, 0, 1.5],
     ...                    "s": ["a", "b", "a", "a", "a", "b"]})
     >>> q = pd.DataFrame([[0, 1.0], [0, 0]], index=["a", "b"], columns=["a", "b"])
-    >>> fit = fit_multistate(df, q, subject="id", time="t", state="s")
+    >>> fit = fit_multistate(df, q, customer="id", timestamp="t", stage="s")
     >>> fit.sojourn()[["estimate"]].round(3)
            estimate
     state
     a         1.538
     """
-    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
     check_scalar(gtol, "gtol", typ=float, gt=0)
     check_scalar(maxiter, "maxiter", typ=int, ge=1)
     if isinstance(data, PanelData):
@@ -214,7 +208,7 @@ def fit_multistate(
         spec = parse_qmatrix(qmatrix, states)
         names, targets = _covariate_targets(spec, covariates)
         panel = panel_data(
-            data, spec, subject=subject, time=time, state=state, covariates=names,
+            data, spec, customer=customer, timestamp=timestamp, stage=stage, covariates=names,
             censor=censor, censor_states=censor_states, deathexact=deathexact,
             exacttimes=exacttimes, obstype=obstype, unit=unit,
         )
@@ -236,8 +230,8 @@ def fit_multistate(
         first = np.flatnonzero(~panel.first)[i]
         raise ValidationError(
             f"{len(zero)} observed intervals have probability zero under qmatrix, e.g. customer "
-            f"{panel.subject[first]!r} from time {panel.time[first - 1]:g} to "
-            f"{panel.time[first]:g}. Allow the moves they need in qmatrix."
+            f"{panel.customer[first]!r} from time {panel.timestamp[first - 1]:g} to "
+            f"{panel.timestamp[first]:g}. Allow the moves they need in qmatrix."
         )
 
     def objective(x):
@@ -294,7 +288,7 @@ def fit_multistate(
         params=theta,
         param_names=tuple(param_names),
         cov=cov,
-        loglik=float(ll),
+        log_likelihood=float(ll),
         covariate_names=tuple(names),
         covariate_effects=tuple(
             (names[c], (spec.states[trans[j][0]], spec.states[trans[j][1]])) for c, j in targets
@@ -307,12 +301,11 @@ def fit_multistate(
         problems=tuple(problems),
         hessian=hess,
         panel=panel,
-        alpha=float(alpha),
         design=design,
     )
 
 
-def crude_qmatrix(panel: PanelData, allowed: Any = None) -> pd.DataFrame:
+def crude_qmatrix(data: PanelData, allowed: Any = None) -> pd.DataFrame:
     """Crude initial intensities from panel data, as msm's ``crudeinits.msm``.
 
     For each allowed transition ``r -> s``: the number of consecutive observations in ``r`` then
@@ -322,24 +315,30 @@ def crude_qmatrix(panel: PanelData, allowed: Any = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    panel : PanelData
+    data : PanelData
+        The observations (from :func:`panel_data`).
     allowed : array-like, optional
-        Boolean ``(K, K)`` mask of allowed transitions; default ``panel.spec.allowed``.
+        Boolean ``(K, K)`` mask of allowed transitions; default ``data.spec.allowed``.
 
     Examples
     --------
     >>> df = pd.DataFrame({"id": [1, 1, 2, 2], "t": [0, 2.0, 0, 2.0], "s": [1, 2, 1, 1]})
-    >>> pdat = panel_data(df, [[0, 1], [0, 0]], subject="id", time="t", state="s")
+    >>> pdat = panel_data(df, [[0, 1], [0, 0]], customer="id", timestamp="t", stage="s")
     >>> crude_qmatrix(pdat).round(3).to_numpy().tolist()
     [[0.0, 0.25], [0.0, 0.0]]
     """
+    if not isinstance(data, PanelData):
+        raise ValidationError(
+            f"data must be PanelData (from panel_data), got {type(data).__name__}."
+        )
+    panel = data
     spec = panel.spec
     mask = spec.allowed if allowed is None else np.asarray(allowed, dtype=bool)
     k = spec.n_states
     first = panel.first
     nxt = np.flatnonzero(~first)
-    a, b = panel.state[nxt - 1], panel.state[nxt]
-    dt = panel.time[nxt] - panel.time[nxt - 1]
+    a, b = panel.stage[nxt - 1], panel.stage[nxt]
+    dt = panel.timestamp[nxt] - panel.timestamp[nxt - 1]
     known = (a >= 0) & (b >= 0)
     counts = np.zeros((k, k))
     np.add.at(counts, (a[known], b[known]), 1.0)
@@ -350,9 +349,13 @@ def crude_qmatrix(panel: PanelData, allowed: Any = None) -> pd.DataFrame:
     return pd.DataFrame(q, index=pd.Index(spec.states), columns=pd.Index(spec.states))
 
 
-def lrtest(restricted: FittedMultiState, full: FittedMultiState) -> LRTest:
+def lrtest(restricted: FittedMultiState, full: FittedMultiState) -> HypothesisTest:
     """Likelihood-ratio test of a model against a larger one that nests it (msm's
     ``lrtest.msm``). Both must be fitted to the same observations.
+
+    Returns a :class:`~cjmodels.results.HypothesisTest` (method ``"likelihood-ratio"``):
+    ``statistic`` is ``2 (log L_full - log L_restricted)``, ``df`` the number of extra
+    parameters; ``info`` holds both log-likelihoods and numbers of parameters.
 
     Examples
     --------
@@ -361,11 +364,11 @@ def lrtest(restricted: FittedMultiState, full: FittedMultiState) -> LRTest:
     ...                    "t": [0, 1, 0, 2, 0, 1.5, 0, 1, 0, 3, 0, 0.5],
     ...                    "s": [1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1, 1],
     ...                    "x": [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1]})
-    >>> small = fit_multistate(df, [[0, 1.0], [0, 0]], subject="id", time="t", state="s")
-    >>> big = fit_multistate(df, [[0, 1.0], [0, 0]], subject="id", time="t", state="s",
-    ...                      covariates=["x"])
+    >>> cols = {"customer": "id", "timestamp": "t", "stage": "s"}
+    >>> small = fit_multistate(df, [[0, 1.0], [0, 0]], **cols)
+    >>> big = fit_multistate(df, [[0, 1.0], [0, 0]], covariates=["x"], **cols)
     >>> lrtest(small, big)
-    LRTest(-2 log LR=0.1344, df=1, pvalue=0.7139)
+    HypothesisTest(method='likelihood-ratio', statistic=0.1344, df=1, pvalue=0.7139)
     """
     for name, f in (("restricted", restricted), ("full", full)):
         if not isinstance(f, FittedMultiState):
@@ -373,7 +376,7 @@ def lrtest(restricted: FittedMultiState, full: FittedMultiState) -> LRTest:
     a, b = restricted.panel, full.panel
     same = (
         a.n_observations == b.n_observations
-        and np.array_equal(a.time, b.time)
+        and np.array_equal(a.timestamp, b.timestamp)
         and np.array_equal(a.possible, b.possible)
         and np.array_equal(a.obstype, b.obstype)
     )
@@ -386,12 +389,19 @@ def lrtest(restricted: FittedMultiState, full: FittedMultiState) -> LRTest:
             f"lrtest: the full model has {full.n_params} parameters and the restricted one "
             f"{restricted.n_params}; pass the smaller (nested) model first."
         )
-    stat = 2.0 * (full.loglik - restricted.loglik)
-    if stat < -1e-6 * max(1.0, abs(full.loglik)):
+    stat = 2.0 * (full.log_likelihood - restricted.log_likelihood)
+    if stat < -1e-6 * max(1.0, abs(full.log_likelihood)):
         raise ValidationError(
             f"lrtest: the full model fits worse than the restricted one (2 log LR = {stat:.4g}); "
             "the models are not nested or the full fit did not converge."
         )
     stat = max(stat, 0.0)
-    return LRTest(statistic=float(stat), df=int(df), pvalue=float(stats.chi2.sf(stat, df)),
-                  loglik_restricted=restricted.loglik, loglik_full=full.loglik)
+    return HypothesisTest(
+        statistic=float(stat), df=int(df), pvalue=float(stats.chi2.sf(stat, df)),
+        method="likelihood-ratio",
+        hypothesis=(f"the restricted model ({restricted.n_params} parameters) fits as well as "
+                    f"the full model ({full.n_params} parameters)"),
+        info={"log_likelihood_restricted": restricted.log_likelihood,
+              "log_likelihood_full": full.log_likelihood,
+              "n_params_restricted": restricted.n_params, "n_params_full": full.n_params},
+    )

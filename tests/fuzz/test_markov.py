@@ -147,8 +147,7 @@ def test_multistate(log):
     frame = log.frame
     if "stage" not in frame.columns:
         return
-    panel = frame.rename(columns={"timestamp": "time", "stage": "state"})
-    p = call(mk.panel_data, panel)
+    p = call(mk.panel_data, frame)
     if refused(p):
         return
     call(mk.crude_qmatrix, p)

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from cjmodels.data import journey_set
-from cjmodels.errors import ValidationError
+from cjmodels.errors import NotFittedError, ValidationError
 from cjmodels.markov._hmm_core import Layout, Params, forward_backward, viterbi
 from cjmodels.markov.hmm import (
     END_STATES,
@@ -128,13 +128,13 @@ def test_public_methods_against_enumeration_with_end_states():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HMMConvergenceWarning)
         model.fit(seqs * 5, outcome=outcome * 5)
-    assert model.symbols_ == ["a", "b", *END_STATES]
-    assert model.states_ == ["stage_1", "stage_2", *END_STATES]
-    pi, a, b = model.startprob_, model.transmat_, model.emissionprob_
-    lls = model.loglik_sequences(seqs, outcome=outcome)
+    assert model.result_.symbols == ("a", "b", *END_STATES)
+    assert model.result_.states == ("stage_1", "stage_2", *END_STATES)
+    pi, a, b = model.result_.startprob, model.result_.transmat, model.result_.emissionprob
+    lls = model.log_likelihood_sequences(seqs, outcome=outcome)
     post = model.predict_proba(seqs, outcome=outcome)
     path = model.predict(seqs, outcome=outcome)
-    codes = {s: i for i, s in enumerate(model.symbols_)}
+    codes = {s: i for i, s in enumerate(model.result_.symbols)}
     pos = 0
     for s, o in zip(seqs, outcome, strict=True):
         full = s + ([] if o == "censored" else [END_STATES[0 if o == "conversion" else 1]])
@@ -167,20 +167,20 @@ def test_agrees_with_hmmlearn(hmmlearn_ref, case):
                               init=ref["start"], order="none", **kw)
     with pytest.warns(HMMConvergenceWarning):
         model.fit(obs, lengths, symbols=range(5))
-    np.testing.assert_allclose(model.history_, ref["history"], rtol=0, atol=1e-8)
-    np.testing.assert_allclose(model.startprob_, ref["startprob"], atol=1e-10)
-    np.testing.assert_allclose(model.transmat_, ref["transmat"], atol=1e-10)
-    np.testing.assert_allclose(model.emissionprob_, ref["emissionprob"], atol=1e-10)
-    assert model.loglik_ == pytest.approx(ref["history"][-1], abs=1e-8)
+    np.testing.assert_allclose(model.result_.history, ref["history"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(model.result_.startprob, ref["startprob"], atol=1e-10)
+    np.testing.assert_allclose(model.result_.transmat, ref["transmat"], atol=1e-10)
+    np.testing.assert_allclose(model.result_.emissionprob, ref["emissionprob"], atol=1e-10)
+    assert model.result_.log_likelihood == pytest.approx(ref["history"][-1], abs=1e-8)
     assert model.score(obs, lengths) == pytest.approx(ref["history"][-1], abs=1e-8)
     np.testing.assert_allclose(model.predict_proba(obs, lengths), ref["posteriors"], atol=1e-10)
     assert model.predict(obs, lengths).tolist() == ref["viterbi_path"]
     lay = Layout(np.concatenate([[0], np.cumsum(lengths)]))
-    _, lp = viterbi(lay, obs[lay.tm_pos], model.params_)
+    _, lp = viterbi(lay, obs[lay.tm_pos], model._params)
     assert lp.sum() == pytest.approx(ref["viterbi_logprob"], abs=1e-8)
     if case == "left_to_right":  # structural zeros kept
-        assert np.all(np.tril(model.transmat_, -1) == 0)
-        assert np.all(model.startprob_[1:] == 0)
+        assert np.all(np.tril(model.result_.transmat, -1) == 0)
+        assert np.all(model.result_.startprob[1:] == 0)
 
 
 # ---------------------------------------------------------------------------- EM behaviour
@@ -197,10 +197,10 @@ def test_loglik_never_decreases(end_states):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HMMConvergenceWarning)
             m.fit(world.events)
-        steps = np.diff(m.history_)
-        assert (steps >= -1e-9 * abs(m.history_[-1])).all(), steps.min()
-    assert model.loglik_ == pytest.approx(model.restarts_["final_loglik"].max())
-    assert model.loglik_ == pytest.approx(model.score(world.events), rel=1e-12)
+        steps = np.diff(m.result_.history)
+        assert (steps >= -1e-9 * abs(m.result_.history[-1])).all(), steps.min()
+    assert model.result_.log_likelihood == pytest.approx(model.result_.restarts["final_log_likelihood"].max())
+    assert model.result_.log_likelihood == pytest.approx(model.score(world.events), rel=1e-12)
 
 
 def test_restarts_are_seeded_and_best_is_kept():
@@ -210,18 +210,18 @@ def test_restarts_are_seeded_and_best_is_kept():
         warnings.simplefilter("ignore", HMMConvergenceWarning)
         for f in fits:
             f.fit(world.events)
-    np.testing.assert_array_equal(fits[0].transmat_, fits[1].transmat_)
-    assert fits[0].restarts_["initial_loglik"].nunique() == 3
-    assert fits[0].loglik_ == fits[0].restarts_["final_loglik"].max()
+    np.testing.assert_array_equal(fits[0].result_.transmat, fits[1].result_.transmat)
+    assert fits[0].result_.restarts["initial_log_likelihood"].nunique() == 3
+    assert fits[0].result_.log_likelihood == fits[0].result_.restarts["final_log_likelihood"].max()
 
 
 def test_convergence_warning_and_converged_flag():
     seqs = [["a", "b", "b"], ["b", "a"], ["a", "a", "c"]] * 10
     with pytest.warns(HMMConvergenceWarning, match="max_iter=2"):
         m = HiddenMarkovModel(2, n_init=1, max_iter=2, tol=0.0, random_state=0).fit(seqs)
-    assert not m.converged_ and m.n_iter_ == 2 and len(m.history_) == 3
+    assert not m.result_.converged and m.result_.n_iter == 2 and len(m.result_.history) == 3
     m = HiddenMarkovModel(2, n_init=1, max_iter=5000, tol=1e-6, random_state=0).fit(seqs)
-    assert m.converged_
+    assert m.result_.converged
 
 
 def test_weights_equal_duplicated_sequences():
@@ -233,15 +233,16 @@ def test_weights_equal_duplicated_sequences():
         warnings.simplefilter("ignore", HMMConvergenceWarning)
         a = HiddenMarkovModel(2, **kw).fit(seqs, weight=[1, 2, 3, 1])
         b = HiddenMarkovModel(2, **kw).fit([seqs[0], *[seqs[1]] * 2, *[seqs[2]] * 3, seqs[3]])
-    np.testing.assert_allclose(a.history_, b.history_, rtol=1e-12)
-    np.testing.assert_allclose(a.transmat_, b.transmat_, atol=1e-12)
-    np.testing.assert_allclose(a.emissionprob_, b.emissionprob_, atol=1e-12)
+    np.testing.assert_allclose(a.result_.history, b.result_.history, rtol=1e-12)
+    np.testing.assert_allclose(a.result_.transmat, b.result_.transmat, atol=1e-12)
+    np.testing.assert_allclose(a.result_.emissionprob, b.result_.emissionprob, atol=1e-12)
 
 
 def test_input_forms_agree():
     world = simulate_latent_journeys(150, random_state=3)
     log = world.event_log()
-    js, frame = journey_set(log)
+    js = journey_set(log)
+    frame = js.table
     seqs = [list(js.labels[js.symbols[js.offsets[j]:js.offsets[j + 1]]]) for j in range(js.n)]
     flat = np.concatenate([np.array(s, dtype=object) for s in seqs])
     kw = {"n_init": 2, "max_iter": 30, "tol": 0.0, "random_state": 4}
@@ -259,9 +260,9 @@ def test_input_forms_agree():
                 seqs, outcome=frame["outcome"].astype(str).to_numpy()),
         ]
     for f in fits[1:5]:
-        np.testing.assert_allclose(f.history_, fits[0].history_, rtol=1e-12)
+        np.testing.assert_allclose(f.result_.history, fits[0].result_.history, rtol=1e-12)
     for f in fits[6:]:
-        np.testing.assert_allclose(f.history_, fits[5].history_, rtol=1e-12)
+        np.testing.assert_allclose(f.result_.history, fits[5].result_.history, rtol=1e-12)
 
 
 def test_canonical_order_by_initial_mass_and_occupancy():
@@ -273,12 +274,12 @@ def test_canonical_order_by_initial_mass_and_occupancy():
                               order="occupancy").fit(world.events)
         c = HiddenMarkovModel(3, n_init=2, max_iter=100, random_state=2,
                               order=lambda pi, a, b: np.argsort(b[:, 0])).fit(world.events)
-    assert (np.diff(a.startprob_) <= 0).all()
-    assert (np.diff(b.occupancy_) <= 0).all()
-    assert (np.diff(c.emissionprob_[:, 0]) >= 0).all()
+    assert (np.diff(a.result_.startprob) <= 0).all()
+    assert (np.diff(b.result_.occupancy) <= 0).all()
+    assert (np.diff(c.result_.emissionprob[:, 0]) >= 0).all()
     # the same fit, relabelled: same likelihood and the same set of emission rows
-    assert a.loglik_ == pytest.approx(b.loglik_, rel=1e-12)
-    np.testing.assert_allclose(np.sort(a.emissionprob_[:, 0]), np.sort(b.emissionprob_[:, 0]))
+    assert a.result_.log_likelihood == pytest.approx(b.result_.log_likelihood, rel=1e-12)
+    np.testing.assert_allclose(np.sort(a.result_.emissionprob[:, 0]), np.sort(b.result_.emissionprob[:, 0]))
 
 
 def test_decode_table():
@@ -289,7 +290,7 @@ def test_decode_table():
     assert d["sequence"].tolist() == [0, 0, 1] and d["position"].tolist() == [0, 1, 0]
     np.testing.assert_allclose(d[["early", "late"]].sum(axis=1), 1.0)
     assert set(d["stage"]) <= {"early", "late"}
-    lp = m.loglik_sequences([["a", "c"], ["b"]])
+    lp = m.log_likelihood_sequences([["a", "c"], ["b"]])
     assert m.score([["a", "c"], ["b"]]) == pytest.approx(lp.sum())
 
 
@@ -342,7 +343,7 @@ def test_bad_input():
         HiddenMarkovModel(2, end_states=True).fit(seqs)
     with pytest.raises(ValidationError, match="init"):
         HiddenMarkovModel(2, init={"startprob": [1.0, 0.0]}).fit(seqs)
-    with pytest.raises(ValidationError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         HiddenMarkovModel(2).score(seqs)
     with pytest.raises(ValidationError, match="lengths sum"):
         HiddenMarkovModel(2).fit(np.array([0, 1, 0]), [1, 1])
@@ -362,7 +363,7 @@ def test_zero_touch_journeys_are_dropped_with_a_warning():
     })
     with pytest.warns(UserWarning, match="1 of 3 journeys have no touches"):
         m = HiddenMarkovModel(1, end_states=True, n_init=1).fit(df)
-    assert m.n_sequences_ == 2
+    assert m.result_.n_sequences == 2
 
 
 # ---------------------------------------------------------------------------- outputs
@@ -375,10 +376,10 @@ def test_result_outputs():
     assert len(s) == 2 + 4 + 6
     # n_params: 1 (start) + 2 (transitions) + 2 * 2 (emissions); BIC with n = 80 symbols
     assert r.n_params == 7 and r.n_obs == 80
-    assert r.bic == pytest.approx(-2 * r.loglik + 7 * np.log(80))
-    assert r.aic == pytest.approx(-2 * r.loglik + 14)
+    assert r.bic == pytest.approx(-2 * r.log_likelihood + 7 * np.log(80))
+    assert r.aic == pytest.approx(-2 * r.log_likelihood + 14)
     json.dumps(r.to_dict())
-    assert "HMMFit(2 states, 3 symbols, 30 sequences" in repr(r)
+    assert repr(r).startswith("HMMFit(states=2, symbols=3, n_sequences=30,")
     assert r.plot().get_ylabel() == "stage"
     assert r.plot(kind="transitions").get_xlabel() == "to"
     b = m.bootstrap(seqs, customers=np.arange(30) // 3, n_boot=10, random_state=1)
@@ -387,7 +388,7 @@ def test_result_outputs():
     assert (s["ci_low"] <= s["ci_high"]).all() and (s["se"] >= 0).all()
     assert b.bootstrap.n_customers == 10
     json.dumps(b.to_dict())
-    assert "bootstrap=10" in repr(b)
+    assert "n_boot=10" in repr(b)
 
 
 # ---------------------------------------------------------------------------- synthetic world
@@ -408,14 +409,14 @@ def test_recovers_synthetic_world(world_fit):
     # Truth: simulate_latent_journeys' parameters; the stages come out in the true order by
     # the canonical rule (decreasing initial probability). Every parameter within 0.08.
     world, model = world_fit
-    truth = _flat_params(world.hmm_params(model.symbols_[:-2]))
-    est = _flat_params({"startprob": model.startprob_, "transmat": model.transmat_,
-                        "emissionprob": model.emissionprob_})
+    truth = _flat_params(world.hmm_params(model.result_.symbols[:-2]))
+    est = _flat_params({"startprob": model.result_.startprob, "transmat": model.result_.transmat,
+                        "emissionprob": model.result_.emissionprob})
     assert np.abs(est - truth).max() < 0.08
     # the exact conversion probability of a journey under the fitted chain is close to the truth
     k = 3
-    q, r = model.transmat_[:k, :k], model.transmat_[:k, k:]
-    absorb = model.startprob_[:k] @ np.linalg.solve(np.eye(k) - q, r)
+    q, r = model.result_.transmat[:k, :k], model.result_.transmat[:k, k:]
+    absorb = model.result_.startprob[:k] @ np.linalg.solve(np.eye(k) - q, r)
     assert absorb[0] == pytest.approx(world.truth["conversion_probability"], abs=0.02)
 
 
@@ -425,7 +426,7 @@ def test_recovers_synthetic_world_within_bootstrap_error(world_fit):
     # (With 30 replicates the largest |estimate - truth| / SE was 2.3.)
     world, model = world_fit
     boot = model.bootstrap(world.events, n_boot=30, random_state=4)
-    truth = _flat_params(world.hmm_params(model.symbols_[:-2]))
+    truth = _flat_params(world.hmm_params(model.result_.symbols[:-2]))
     s = boot.summary()
     assert (np.abs(s["estimate"].to_numpy() - truth) <= 4 * s["se"].to_numpy() + 0.005).all()
     assert boot.bootstrap.n_customers == 2500
@@ -439,7 +440,7 @@ def test_decoding_accuracy_close_to_oracle(world_fit):
     d = model.decode(world.events)
     fitted = d.loc[~d["symbol"].isin(END_STATES), "stage"].to_numpy()
     oracle = HiddenMarkovModel(3, end_states=True, n_init=1, max_iter=0,
-                               init=world.hmm_params(model.symbols_[:-2]), order="none",
+                               init=world.hmm_params(model.result_.symbols[:-2]), order="none",
                                stage_names=world.stages).fit(world.events)
     od = oracle.decode(world.events)
     oracle_stage = od.loc[~od["symbol"].isin(END_STATES), "stage"].to_numpy()
@@ -457,7 +458,7 @@ def test_select_n_states_on_world():
     assert sel.best_aic == 3 and sel.best_heldout == 3
     assert sel.best_bic in (2, 3)
     t = sel.table
-    assert (np.diff(t["loglik"]) > 0).all()
+    assert (np.diff(t["log_likelihood"]) > 0).all()
     assert sel.n_test_customers == 375 and sel.n_train_customers == 1125
     json.dumps(sel.to_dict())
     assert sel.plot().get_xlabel() == "number of stages"
@@ -511,9 +512,9 @@ def test_covariates_reduce_to_statsmodels_mnlogit_when_states_are_observed():
                                                    [0.3, 0.2, 0.5]], "emissionprob": np.eye(3)}
     m = HiddenMarkovModel(3, n_init=1, init=init, order="none", max_iter=50, tol=1e-12)
     m.fit(seqs, symbols=[0, 1, 2], covariates=cov)
-    assert m.covariate_names_ == ["x", "g[b]"]
+    assert m.result_.covariate_names == ("x", "g[b]")
     gnum = (cov["g"] == "b").to_numpy(dtype=float)
-    xs = np.column_stack([cov["x"], gnum]) - m.covariate_means_
+    xs = np.column_stack([cov["x"], gnum]) - m.result_.covariate_means
     llf = 0.0
     for i in range(3):
         rows = [(j, t) for j, s in enumerate(seqs) for t in range(1, len(s)) if s[t - 1] == i]
@@ -521,11 +522,11 @@ def test_covariates_reduce_to_statsmodels_mnlogit_when_states_are_observed():
         y = np.array([seqs[j][t] for j, t in rows])
         ref = sm.MNLogit(y, design).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
         llf += ref.llf
-        ours = _softmax_rows(design @ m.coef_[i])
+        ours = _softmax_rows(design @ m.result_.coef[i])
         np.testing.assert_allclose(ours, ref.predict(design), atol=1e-8)
     first = np.bincount([s[0] for s in seqs], minlength=3)
     llf += float((first * np.log(first / first.sum())).sum())
-    assert m.loglik_ == pytest.approx(llf, abs=1e-8)
+    assert m.result_.log_likelihood == pytest.approx(llf, abs=1e-8)
     s = m.result_.summary()
     assert (s["kind"] == "coefficient").sum() == 3 * 2 * 3
     json.dumps(m.result_.to_dict())
@@ -543,10 +544,10 @@ def test_covariates_against_enumeration_and_monotone():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HMMConvergenceWarning)
         m.fit(seqs, outcome=outcome, covariates=x)
-    steps = np.diff(m.history_)
-    assert (steps >= -1e-9 * abs(m.history_[-1])).all()
-    codes = {s: i for i, s in enumerate(m.symbols_)}
-    lls = m.loglik_sequences(seqs[:6], outcome=outcome[:6], covariates=x[:sum(
+    steps = np.diff(m.result_.history)
+    assert (steps >= -1e-9 * abs(m.result_.history[-1])).all()
+    codes = {s: i for i, s in enumerate(m.result_.symbols)}
+    lls = m.log_likelihood_sequences(seqs[:6], outcome=outcome[:6], covariates=x[:sum(
         len(s) for s in seqs[:6])])
     path = m.predict(seqs[:6], outcome=outcome[:6], covariates=x[:sum(len(s) for s in seqs[:6])])
     pos_x = pos_p = 0
@@ -554,17 +555,17 @@ def test_covariates_against_enumeration_and_monotone():
     for s, o, ll in zip(seqs[:6], outcome[:6], lls, strict=True):
         full = s + ([] if o == "censored" else [END_STATES[0 if o == "conversion" else 1]])
         xs = np.concatenate([x[pos_x:pos_x + len(s), 0], [x[pos_x + len(s) - 1, 0]]])
-        xs = xs[:len(full)] - m.covariate_means_[0]
+        xs = xs[:len(full)] - m.result_.covariate_means[0]
         total, best, best_path = 0.0, -1.0, None
         for z in itertools.product(range(4), repeat=len(full)):
-            pr = m.startprob_[z[0]] * m.emissionprob_[z[0], codes[full[0]]]
+            pr = m.result_.startprob[z[0]] * m.result_.emissionprob[z[0], codes[full[0]]]
             for t in range(1, len(full)):
-                eta = m.coef_[z[t - 1], 0] + m.coef_[z[t - 1], 1] * xs[t]
+                eta = m.result_.coef[z[t - 1], 0] + m.result_.coef[z[t - 1], 1] * xs[t]
                 eta = np.where(mask[z[t - 1]], eta, -np.inf)
                 a_row = _softmax_rows(eta)
                 if z[t - 1] >= 2:  # end states are absorbing
                     a_row = np.eye(4)[z[t - 1]]
-                pr *= a_row[z[t]] * m.emissionprob_[z[t], codes[full[t]]]
+                pr *= a_row[z[t]] * m.result_.emissionprob[z[t], codes[full[t]]]
             total += pr
             if pr > best:
                 best, best_path = pr, z
@@ -607,8 +608,8 @@ def test_covariates_from_event_log_and_recovery():
     m = HiddenMarkovModel(2, end_states=True, allowed=allowed, allowed_start=[True, False],
                           n_init=2, random_state=0)
     m.fit(ev, covariates="segment")
-    assert m.covariate_names_ == ["segment[vip]"]
-    slope = m.coef_[0, 1, 1] - m.coef_[0, 1, 0]  # log odds ratio of moving on, vip vs base
+    assert m.result_.covariate_names == ("segment[vip]",)
+    slope = m.result_.coef[0, 1, 1] - m.result_.coef[0, 1, 0]  # log odds ratio of moving on, vip vs base
     boot = m.bootstrap(ev, covariates="segment", n_boot=10, random_state=1)
     s = boot.summary()
     row = s[(s["kind"] == "coefficient") & (s["from"] == "stage_1") & (s["to"] == "stage_2")]
@@ -616,9 +617,9 @@ def test_covariates_from_event_log_and_recovery():
     assert abs(slope - np.log(3.0)) < 0.35
     assert 0.03 < row["se"].iloc[0] < 0.2
     touch = ev[ev["event"] == "touch"]
-    lls = m.loglik_sequences(ev, covariates="segment")
-    assert lls.sum() == pytest.approx(m.loglik_, rel=1e-10)
-    assert len(touch) == m.n_obs_ - (ev["event"] != "touch").sum()
+    lls = m.log_likelihood_sequences(ev, covariates="segment")
+    assert lls.sum() == pytest.approx(m.result_.log_likelihood, rel=1e-10)
+    assert len(touch) == m.result_.n_obs - (ev["event"] != "touch").sum()
 
 
 def test_covariate_bad_input():
@@ -655,7 +656,7 @@ def test_bootstrap_interval_coverage():
         world = simulate_latent_journeys(1500, random_state=1000 + r)
         model = HiddenMarkovModel(3, end_states=True, n_init=3, random_state=r).fit(world.events)
         s = model.bootstrap(world.events, n_boot=30, random_state=r).summary()
-        truth = _flat_params(world.hmm_params(model.symbols_[:-2]))
+        truth = _flat_params(world.hmm_params(model.result_.symbols[:-2]))
         free = s["se"].to_numpy() > 0
         inside = (s["ci_low"].to_numpy() <= truth) & (truth <= s["ci_high"].to_numpy())
         hits.append(inside[free])

@@ -32,6 +32,7 @@ from cjmodels.markov import _multistate_lik
 from cjmodels.markov._multistate_data import panel_data, parse_qmatrix
 from cjmodels.markov._multistate_lik import Design
 from cjmodels.markov.multistate import FittedMultiState, fit_multistate, lrtest
+from cjmodels.results import HypothesisTest
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = Path(__file__).parent / "reference" / "msm"
@@ -41,7 +42,7 @@ R = json.loads((REF / "msm_values.json").read_text())
 # msm manual, model 1: Q <- rbind(c(0, 0.25, 0, 0.25), c(0.166, 0, 0.166, 0.166),
 #                                  c(0, 0.25, 0, 0.25), c(0, 0, 0, 0))
 Q_CAV = np.array([[0, 0.25, 0, 0.25], [0.166, 0, 0.166, 0.166], [0, 0.25, 0, 0.25], [0, 0, 0, 0]])
-CAV_ARGS = {"subject": "PTNUM", "time": "years", "state": "state"}
+CAV_ARGS = {"customer": "PTNUM", "timestamp": "years", "stage": "state"}
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,7 @@ def test_defective_q_progressive_chain_with_equal_rates():
         rows += [{"id": i, "t": tt, "s": ss} for tt, ss in zip(t, s, strict=True)]
     df = pd.DataFrame(rows)
     q = [[0, 0.3, 0], [0, 0, 0.3], [0, 0, 0]]
-    fit = fit_multistate(df, q, subject="id", time="t", state="s")
+    fit = fit_multistate(df, q, customer="id", timestamp="t", stage="s")
     assert fit.converged and fit.identifiable
     np.testing.assert_allclose(np.exp(fit.params), [0.5, 0.5], rtol=0.25)
 
@@ -136,15 +137,15 @@ def test_defective_q_progressive_chain_with_equal_rates():
 # ---------------------------------------------------------------------- cav, model 1
 def test_cav_minus2loglik_and_estimates(cav_fit):
     # msm manual section 2.6, "cav.msm": -2 * log-likelihood: 3968.798
-    assert round(cav_fit.minus2loglik, 3) == 3968.798
+    assert round((-2 * cav_fit.log_likelihood), 3) == 3968.798
     assert cav_fit.converged and cav_fit.identifiable and not cav_fit.problems
     # msm run to convergence (cav_tight): -2LL 3968.7978812015, estimates to 1e-6
-    assert cav_fit.minus2loglik == pytest.approx(R["cav_tight"]["minus2loglik"], abs=1e-6)
+    assert (-2 * cav_fit.log_likelihood) == pytest.approx(R["cav_tight"]["minus2loglik"], abs=1e-6)
     np.testing.assert_allclose(cav_fit.params, R["cav_tight"]["estimates"], atol=1e-5)
     # covariance (inverse Hessian; msm's from optim's numerical Hessian): relative 1e-3
     np.testing.assert_allclose(cav_fit.cov, R["cav_tight"]["covmat"], rtol=2e-3, atol=1e-6)
     # msm's default stopping rule (our run, cav): -2LL above ours by about 1.2e-5
-    assert cav_fit.minus2loglik <= R["cav"]["minus2loglik"] + 1e-9
+    assert (-2 * cav_fit.log_likelihood) <= R["cav"]["minus2loglik"] + 1e-9
 
 
 def test_cav_intensities_as_printed_in_the_manual(cav_fit):
@@ -204,7 +205,7 @@ def test_cav_pmatrix_sojourn_totlos_efpt(cav_fit):
 def test_cav_pmatrix_intervals_close_to_msm_simulation(cav_fit):
     # pmatrix.msm(cav.msm, t = 10, ci = "normal", B = 20000), set.seed(1) (our run). Our
     # method="normal" does the same simulation (8000 draws): Monte Carlo error, absolute 0.006.
-    tab = cav_fit.pmatrix_intervals(10, method="normal", n_sim=8000, random_state=1)
+    tab = cav_fit.pmatrix_intervals(10, method="normal", n_simulations=8000, random_state=1)
     np.testing.assert_allclose(tab["ci_low"].to_numpy().reshape(4, 4), R["cav"]["pmatrix10_low"],
                                atol=0.006)
     np.testing.assert_allclose(tab["ci_high"].to_numpy().reshape(4, 4),
@@ -287,8 +288,8 @@ def test_cav_pnext_as_printed(cav_fit):
 # ---------------------------------------------------------------------- covariates
 def test_cavsex_as_printed_and_against_our_msm_run(cavsex_fit):
     # msm manual section 2.7, print(cavsex.msm): -2 * log-likelihood: 3954.777
-    assert cavsex_fit.minus2loglik == pytest.approx(3954.777, abs=1e-3)
-    assert cavsex_fit.minus2loglik <= R["cavsex"]["minus2loglik"] + 1e-9
+    assert (-2 * cavsex_fit.log_likelihood) == pytest.approx(3954.777, abs=1e-3)
+    assert (-2 * cavsex_fit.log_likelihood) <= R["cavsex"]["minus2loglik"] + 1e-9
     # centring: msm's covmeans (mean over the rows that start an interval)
     np.testing.assert_allclose(cavsex_fit.covariate_means, R["cavsex"]["covmeans"], rtol=1e-12)
     # hazard.msm(cavsex.msm)$sex, identified effects (all but 2-4): relative 2e-3
@@ -324,7 +325,7 @@ def test_transition_specific_covariates(cav):
     # -2LL 3960.137, HR 0.5183 (1-2), 1.1587 (1-4)
     fit = fit_multistate(cav, Q_CAV, deathexact=[4], covariates={"1-2": ["sex"], (1, 4): "sex"},
                          **CAV_ARGS)
-    assert fit.minus2loglik == pytest.approx(R["cavsex2"]["minus2loglik"], abs=1e-3)
+    assert (-2 * fit.log_likelihood) == pytest.approx(R["cavsex2"]["minus2loglik"], abs=1e-3)
     # msm's estimates list every (transition, sex) slot, zero where not modelled
     np.testing.assert_allclose(fit.params, np.array(R["cavsex2"]["estimates"])[[*range(7), 7, 8]],
                                atol=2e-3)
@@ -337,6 +338,9 @@ def test_lrtest_matches_lrtest_msm(cav_fit, cavsex_fit):
     assert res.statistic == pytest.approx(R["cavsex"]["lrtest"][0], abs=2e-3)
     assert res.df == 7
     assert res.pvalue == pytest.approx(R["cavsex"]["lrtest"][2], abs=2e-4)
+    assert isinstance(res, HypothesisTest) and res.method == "likelihood-ratio"
+    assert res.info["log_likelihood_full"] == cavsex_fit.log_likelihood
+    assert res.info["log_likelihood_restricted"] == cav_fit.log_likelihood
     with pytest.raises(ValidationError, match="nested"):
         lrtest(cavsex_fit, cav_fit)
 
@@ -345,7 +349,7 @@ def test_lrtest_matches_lrtest_msm(cav_fit, cavsex_fit):
 def test_panel_without_deathexact(cav):
     # msm(state ~ years, subject = PTNUM, data = cav, qmatrix = Q): -2LL and estimates (our run)
     fit = fit_multistate(cav, Q_CAV, **CAV_ARGS)
-    assert fit.minus2loglik == pytest.approx(R["cav_panel"]["minus2loglik"], abs=1e-3)
+    assert (-2 * fit.log_likelihood) == pytest.approx(R["cav_panel"]["minus2loglik"], abs=1e-3)
     np.testing.assert_allclose(fit.params, R["cav_panel"]["estimates"], atol=5e-3)
 
 
@@ -356,11 +360,11 @@ def test_censored_states(cav):
     cc = pd.read_csv(REF / "cav_censored.csv")
     fit = fit_multistate(cc, Q_CAV, deathexact=[4], censor=99, censor_states=[1, 2, 3],
                          **CAV_ARGS)
-    assert fit.minus2loglik == pytest.approx(R["cav_censored"]["minus2loglik"], abs=1e-3)
+    assert (-2 * fit.log_likelihood) == pytest.approx(R["cav_censored"]["minus2loglik"], abs=1e-3)
     np.testing.assert_allclose(fit.params, R["cav_censored"]["estimates"], atol=5e-3)
     # censor_states defaults to the non-absorbing states, as in msm
     fit2 = fit_multistate(cc, Q_CAV, deathexact=[4], censor=99, **CAV_ARGS)
-    assert fit2.minus2loglik == pytest.approx(fit.minus2loglik, abs=1e-9)
+    assert (-2 * fit2.log_likelihood) == pytest.approx((-2 * fit.log_likelihood), abs=1e-9)
 
 
 def test_exact_transition_times(cav):
@@ -369,11 +373,11 @@ def test_exact_transition_times(cav):
     np.fill_diagonal(q, 0)
     q[3] = 0
     fit = fit_multistate(cav, q, exacttimes=True, **CAV_ARGS)
-    assert fit.minus2loglik == pytest.approx(R["cav_exact"]["minus2loglik"], abs=1e-4)
+    assert (-2 * fit.log_likelihood) == pytest.approx(R["cav_exact"]["minus2loglik"], abs=1e-4)
     np.testing.assert_allclose(fit.params, R["cav_exact"]["estimates"], atol=1e-4)
     # obstype column: all 2 is the same as exacttimes
     fit2 = fit_multistate(cav.assign(ot=2), q, obstype="ot", **CAV_ARGS)
-    assert fit2.minus2loglik == pytest.approx(fit.minus2loglik, abs=1e-9)
+    assert (-2 * fit2.log_likelihood) == pytest.approx((-2 * fit.log_likelihood), abs=1e-9)
 
 
 def test_results_do_not_depend_on_customer_order(cav, cav_fit):
@@ -382,19 +386,19 @@ def test_results_do_not_depend_on_customer_order(cav, cav_fit):
     shuffled = pd.concat([cav[cav["PTNUM"] == i] for i in perm[:200]] + [
         cav[cav["PTNUM"].isin(perm[200:])]])
     fit = fit_multistate(shuffled, Q_CAV, deathexact=[4], **CAV_ARGS)
-    assert fit.minus2loglik == pytest.approx(cav_fit.minus2loglik, abs=1e-7)
+    assert (-2 * fit.log_likelihood) == pytest.approx((-2 * cav_fit.log_likelihood), abs=1e-7)
 
 
 # ---------------------------------------------------------------------- results
 def test_result_outputs(cav_fit):
     d = cav_fit.to_dict()
     json.dumps(d)
-    assert d["minus2loglik"] == pytest.approx(3968.798, abs=1e-3)
+    assert -2 * d["log_likelihood"] == pytest.approx(3968.798, abs=1e-3)
     text = repr(cav_fit)
-    assert "-2 log L = 3968.798" in text and "converged" in text
+    assert "\n" not in text and "log_likelihood=-1984" in text and "converged=True" in text
     s = cav_fit.summary()
     assert list(s.index[:2]) == ["1 - 2", "1 - 4"] and not s["flagged"].any()
-    assert cav_fit.aic == pytest.approx(cav_fit.minus2loglik + 14)
+    assert cav_fit.aic == pytest.approx((-2 * cav_fit.log_likelihood) + 14)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -423,7 +427,7 @@ def _toy() -> pd.DataFrame:
 
 
 Q3 = [[0, 0.2, 0], [0, 0, 0.2], [0, 0, 0]]
-TOY = {"subject": "id", "time": "t", "state": "s"}
+TOY = {"customer": "id", "timestamp": "t", "stage": "s"}
 
 
 def test_times_out_of_order_name_customer_and_times():
@@ -444,7 +448,7 @@ def test_single_observation_per_customer():
     df = pd.concat([_toy(), pd.DataFrame({"id": [9], "t": [0.0], "s": [1], "x": [0.0]})])
     with pytest.warns(UserWarning, match="1 customers with a single observation"):
         pdat = panel_data(df, Q3, **TOY)
-    assert pdat.n_subjects == 3
+    assert pdat.n_customers == 3
 
 
 def test_forbidden_transitions_name_customer_and_times():
@@ -479,7 +483,7 @@ def test_unknown_states_missing_values_and_bad_qmatrix():
         panel_data(df, Q3, **TOY)
     df = _toy()
     df.loc[0, "t"] = np.nan
-    with pytest.raises(ValidationError, match="'t' \\(time\\) has 1 missing"):
+    with pytest.raises(ValidationError, match="'t' \\(timestamp\\) has 1 missing"):
         panel_data(df, Q3, **TOY)
     with pytest.raises(ValidationError, match="square"):
         parse_qmatrix([[0, 1, 0]])
@@ -515,7 +519,7 @@ def test_event_log_input_uses_stage_and_timestamps():
                      columns=list("abc"))
     pdat = panel_data(EventLog(df), q)
     assert pdat.n_intervals == 4
-    np.testing.assert_allclose(pdat.time[:3], [0, 7, 19])
+    np.testing.assert_allclose(pdat.timestamp[:3], [0, 7, 19])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_multistate(EventLog(df), q)
