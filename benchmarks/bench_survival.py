@@ -134,7 +134,8 @@ def main() -> int:
             continue
         sec, m = best_of(lambda cls=cls: cls().fit(rfm), 1 if name == "paretonbd_fit" else a.repeat)
         res["seconds"][name] = round(sec, 3)
-        res[name.replace("_fit", "_params")] = {k: round(float(v), 4) for k, v in m.params_.items()}
+        res[name.replace("_fit", "_params")] = {
+            k: round(float(v), 4) for k, v in m.result_.params.items()}
     km_data = pd.DataFrame({"duration": w.customers["lifetime"].clip(upper=78.0),
                             "event": (w.customers["lifetime"] <= 78.0).astype(int)})
     sec, _ = best_of(lambda: kaplan_meier(km_data), a.repeat)

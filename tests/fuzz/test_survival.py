@@ -22,7 +22,7 @@ def check_curve(curve, what: str) -> None:
     strict_json(curve)
     t = curve.table
     col = next((c for c in ("survival", "estimate") if c in t.columns), None)
-    if curve.kind == "kaplan_meier" and col is not None:
+    if curve.kind == "kaplan-meier" and col is not None:
         s = t[col].to_numpy(dtype=float)
         assert np.all((s >= -1e-12) & (s <= 1 + 1e-12)), f"{what}: survival outside [0, 1]"
         assert np.all(np.diff(s) <= 1e-12), f"{what}: survival rises"
@@ -38,6 +38,10 @@ def test_curves_and_tests(log, origin):
     km = call(sv.kaplan_meier, t)
     if not refused(km):
         check_curve(km, "kaplan_meier")
+        strict_json(km.median)
+        tau = float(t["duration"].max())
+        if tau > 0:
+            strict_json(call(km.rmst, tau))
     strict_json(call(sv.nelson_aalen, t))
     if "first_channel" in t.columns:
         cs = call(sv.kaplan_meier_by, t, "first_channel")
@@ -80,7 +84,7 @@ def test_customer_base_models(log):
     for model in (sv.BetaGeoModel(maxiter=50), sv.ParetoNBDModel(maxiter=50),
                   sv.ModifiedBetaGeoModel(maxiter=50)):
         fit = call(model.fit, rfm)
-        strict_json(getattr(fit, "params_", None) if not refused(fit) else fit)
+        strict_json(fit.result_ if not refused(fit) else fit)
     if "monetary_value" in rfm.columns:
         strict_json(call(sv.GammaGammaModel(maxiter=50).fit, rfm))
     subs = call(cd.subscription_lifetimes, log.frame)
