@@ -223,7 +223,7 @@ def side_customer_base_cjmodels(data: Path, n: int, repeat: int) -> dict:
     rfm = pd.read_csv(data / "rfm.csv")
     t, m = _common.timings(lambda: BetaGeoModel().fit(rfm), repeat)
     return {"steps": {"bgnbd_fit": t},
-            "params": {k: round(float(v), 5) for k, v in m.params_.items()}}
+            "params": {k: round(float(v), 5) for k, v in m.result_.params.items()}}
 
 
 def side_customer_base_lifetimes(data: Path, n: int, repeat: int) -> dict:

@@ -176,7 +176,7 @@ def _gg():
 def _cure():
     from cjmodels.survival import MixtureCureModel, simulate_mixture_cure
 
-    d, _ = simulate_mixture_cure(300, random_state=1)
+    d = simulate_mixture_cure(300, random_state=1).data
     return MixtureCureModel().fit(d, cure_covariates=["z"], latency_covariates=["x"])
 
 
@@ -260,13 +260,13 @@ def _builders() -> dict[str, Callable[[], Any]]:
         "SurvivalCurve no median": lambda: sv.kaplan_meier(SURV_NO_MEDIAN),
         "SurvivalCurve nelson_aalen": lambda: sv.nelson_aalen(SURV),
         "CurveSet": lambda: sv.kaplan_meier_by(SURV, "g"),
-        "LogRankResult": lambda: sv.logrank_test(SURV, "g"),
+        "log-rank HypothesisTest": lambda: sv.logrank_test(SURV, "g"),
         "CumulativeIncidence": lambda: sv.cumulative_incidence(SURV),
         "RegressionResult": lambda: sv.cox_ph(SURV, ["x"]),
         "DiscreteTimeResult": lambda: sv.discrete_time_survival(SURV, ["x"], width=2.0),
         "MixtureCureModel": _cure,
         "BetaGeoModel": _bg,
-        "ParameterFit": lambda: _bg().fit_,
+        "ParameterFit": lambda: _bg().result_,
         "GammaGammaModel": _gg,
         "ShiftedBetaGeometricModel": lambda: sv.ShiftedBetaGeometricModel().fit_survivors(
             [1000, 631, 468, 382, 326, 289, 262, 241]),
