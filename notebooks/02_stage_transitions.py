@@ -90,8 +90,9 @@ out.value("most_lost_high", float(lost["lost_high"]), fmt="{:.1%}")
 fu.table[cols]
 
 # %%
-ax = fu.plot()
-out.figure(ax.figure, "funnel")
+fig, ax = plt.subplots(figsize=(6, 3.5))
+fu.plot(ax)
+out.figure(fig, "funnel")
 
 # %% [markdown]
 # ## Absorption: P(purchase) and steps to the end from each stage
@@ -215,7 +216,8 @@ coverage
 # %%
 sel = select_order(log, max_order=3, timeout=TIMEOUT, journeys="first")
 ot = order_test(log, order=1, timeout=TIMEOUT, journeys="first")
-out.table(sel.table, "order_selection", caption="Log-likelihood, parameters, AIC and BIC of "
+# the paper's table keeps its column name `loglik` (the result's is `log_likelihood`)
+out.table(sel.table.rename(columns={"log_likelihood": "loglik"}), "order_selection", caption="Log-likelihood, parameters, AIC and BIC of "
           "chains of order 1 to 3 on the same first-journey transitions.", float_format="{:.1f}")
 out.value("best_aic", sel.best_aic)
 out.value("best_bic", sel.best_bic)
@@ -236,7 +238,7 @@ sel.table
 # %%
 rows = {}
 for how in ("observed", "structural"):
-    h = homogeneity_test(log, group="segment", timeout=TIMEOUT, journeys="first", df=how)
+    h = homogeneity_test(log, group="segment", timeout=TIMEOUT, journeys="first", df_method=how)
     rows[how] = {"statistic": h.statistic, "df": h.df, "pvalue": h.pvalue}
 homog = pd.DataFrame(rows).T.rename_axis("df_method")
 out.table(homog, "homogeneity", caption="Likelihood-ratio test that consumers and businesses "

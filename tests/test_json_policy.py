@@ -242,7 +242,7 @@ def _builders() -> dict[str, Callable[[], Any]]:
         "LifecycleChain unreached": _lifecycle_unreached,
         "Passage": lambda: _lifecycle().repeat_purchase(),
         "Passage unreached": lambda: _lifecycle_unreached().repeat_purchase(),
-        "ChainTestResult": lambda: mk.order_test(LOG),
+        "markov order_test": lambda: mk.order_test(LOG),
         "markov OrderSelection": lambda: mk.select_order(LOG, max_order=2),
         "DwellTimes": lambda: mk.dwell_times(LOG),
         "DwellTimes all censored": lambda: mk.dwell_times(LOG_NEVER_LEFT),

@@ -3,13 +3,14 @@ and tests between chains.
 
 Fit a chain to many journeys (:func:`fit_chain`), each with an explicit start and end state,
 then ask for intervals of every transition probability (:meth:`FittedChain.intervals`), the
-absorbing analysis (:func:`absorbing_analysis`), the funnel (:func:`funnel`), dwell times and
-transition intensities (:func:`dwell_times`, :func:`transition_intensities`), recurrent
-quantities of the customer life cycle (:func:`lifecycle_chain`: purchase leads into the next
+absorbing analysis (:meth:`FittedChain.absorbing`), the funnel (:meth:`FittedChain.funnel`),
+dwell times and transition intensities (:func:`dwell_times`, :func:`transition_intensities`),
+recurrent quantities of the customer life cycle (:func:`lifecycle_chain`: purchase leads into the next
 journey; stationary distribution, recurrence and first-passage times such as the time from a
 purchase to the next one), tests of Markov order and homogeneity (:func:`order_test`,
 :func:`select_order`, :func:`homogeneity_test`, :func:`time_homogeneity_test`), and plots
-(heatmap, funnel, state diagram: :func:`plot_diagram`).
+(heatmap and state diagram: :func:`plot_heatmap`, :func:`plot_diagram`; every result's
+``plot()``).
 
 Stages seen only at irregular times (CRM snapshots) are fitted by a continuous-time multi-state
 model (:func:`fit_multistate`, msm's model in Python: intensities with covariates, exactly
@@ -28,10 +29,9 @@ Examples
 """
 
 from cjmodels.markov._data import JourneyTransitions, counts_from_table, journey_transitions
-from cjmodels.markov.absorbing import AbsorbingAnalysis, Funnel, absorbing_analysis, funnel
+from cjmodels.markov.absorbing import AbsorbingAnalysis, Funnel
 from cjmodels.markov.chain import MarkovChain
 from cjmodels.markov.comparison import (
-    ChainTestResult,
     OrderSelection,
     homogeneity_test,
     order_test,
@@ -65,7 +65,7 @@ from cjmodels.markov.multistate import (
     panel_data,
     parse_qmatrix,
 )
-from cjmodels.markov.plots import plot_diagram, plot_funnel, plot_heatmap
+from cjmodels.markov.plots import plot_diagram, plot_heatmap
 from cjmodels.markov.timing import (
     DwellTimes,
     Intensities,
@@ -93,7 +93,6 @@ __all__ = [
     "INTERVAL_METHODS",
     "AbsorbingAnalysis",
     "ChainBootstrap",
-    "ChainTestResult",
     "DwellTimes",
     "FittedChain",
     "Funnel",
@@ -104,17 +103,14 @@ __all__ = [
     "OrderSelection",
     "Passage",
     "TransitionIntervals",
-    "absorbing_analysis",
     "counts_from_table",
     "fit_chain",
     "dwell_times",
-    "funnel",
     "homogeneity_test",
     "journey_transitions",
     "lifecycle_chain",
     "order_test",
     "plot_diagram",
-    "plot_funnel",
     "plot_heatmap",
     "select_order",
     "stage_visits",

@@ -32,8 +32,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--journeys", choices=("all", "first", "repeat"), default="all")
     p.add_argument("--censored", choices=("drop", "null", "state"), default="drop")
     p.add_argument("--prior", default=None, help="None, jeffreys, uniform or a number")
-    p.add_argument("--interval", choices=("wald", "wilson", "jeffreys", "uniform"),
-                   default="wilson")
+    p.add_argument("--method", choices=("wald", "wilson", "jeffreys", "uniform"),
+                   default="wilson",
+                   help="interval method of the transition probabilities (FittedChain.intervals)")
     p.add_argument("--alpha", type=float, default=0.05)
     g = p.add_argument_group("continuous time (--continuous): panel observations of stages")
     g.add_argument("--continuous", action="store_true",
@@ -176,8 +177,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             prior = args.prior  # fit_chain raises a ValidationError naming it
     log = _read(args)
-    fit = fit_chain(log, by="stage", order=args.order, prior=prior, censored=args.censored,
-                    timeout=args.timeout, journeys=args.journeys)
+    fit = fit_chain(log, sequence="stage", order=args.order, prior=prior,
+                    censored=args.censored, timeout=args.timeout, journeys=args.journeys)
     ab = fit.absorbing(alpha=args.alpha)
     fu = fit.funnel(alpha=args.alpha) if args.order >= 1 else None
     dw = dwell_times(log, timeout=args.timeout, journeys=args.journeys, alpha=args.alpha)
@@ -185,7 +186,8 @@ def run(args: argparse.Namespace) -> int:
         from cjmodels.cli import _emit
 
         payload = {
-            "chain": fit.to_dict(alpha=args.alpha, method=args.interval),
+            "chain": {**fit.to_dict(),
+                      "intervals": fit.intervals(args.method, args.alpha).to_dict()},
             "absorbing": ab.to_dict(),
             "funnel": fu.to_dict() if fu is not None else None,
             "dwell_times": dw.to_dict(),

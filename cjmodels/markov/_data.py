@@ -11,7 +11,7 @@ the same state coding as ``transition_counts`` (a test checks that pooling them 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -37,15 +37,19 @@ from cjmodels.data.transitions import (
     transition_counts,
 )
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
 __all__ = ["JourneyTransitions", "counts_from_table", "journey_transitions"]
 
 _JOURNEYS = ("all", "first", "repeat")
 
 
-@dataclass(frozen=True)
-class JourneyTransitions:
+@result_dataclass
+class JourneyTransitions(Result):
     """Every transition of every journey, coded against the states of :attr:`counts`.
+
+    Made by :func:`journey_transitions`; ``summary()`` has the weighted count of every
+    observed transition (the pooled counts of these transitions).
 
     Attributes
     ----------
@@ -85,6 +89,27 @@ class JourneyTransitions:
     journey_set: JourneySet | None = None
     touch_time: np.ndarray | None = None
 
+    _repr_exclude = ("journey_set", "journey_frame")
+
+    def _summary(self) -> pd.DataFrame:
+        m = self.matrix()
+        fi, tj = np.nonzero(m)
+        names = np.array(self.counts.states, dtype=object)
+        return pd.DataFrame({"from_state": names[fi], "to_state": names[tj],
+                             "count": m[fi, tj]})
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"transitions": len(self.frm), "states": self.n_states,
+                "order": self.counts.order, "journeys": self.info.get("n_journeys")}
+
+    def _to_dict(self) -> dict[str, Any]:
+        info = {k: v for k, v in self.info.items()
+                if v is None or isinstance(v, str | int | float | bool)}
+        return {"states": list(self.counts.states), "order": self.counts.order,
+                "journey": self.journey, "from": self.frm, "to": self.to,
+                "weight": self.weight, "unit": self.unit, "unit_weight": self.unit_weight,
+                "time_from": self.time_from, "time_to": self.time_to, "info": info}
+
     def subset(self, mask: np.ndarray, **info: Any) -> JourneyTransitions:
         """The selected transitions (the pooled ``counts`` table is kept as it was)."""
         def pick(x: np.ndarray | None) -> np.ndarray | None:
@@ -111,10 +136,11 @@ class JourneyTransitions:
     def n_states(self) -> int:
         return len(self.counts.states)
 
-    def matrix(self, mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
-        """Pooled count matrix of the selected transitions (all by default)."""
+    def matrix(self, mask: np.ndarray | None = None, weight: np.ndarray | None = None) -> np.ndarray:
+        """Pooled count matrix of the selected transitions (all by default), weighted by
+        ``weight`` (one per transition; default the journeys' weights)."""
         k = self.n_states
-        w = self.weight if weights is None else weights
+        w = self.weight if weight is None else weight
         f, t = self.frm, self.to
         if mask is not None:
             f, t, w = f[mask], t[mask], w[mask]
@@ -175,9 +201,9 @@ def _transitions_of(
 
 
 def journey_transitions(
-    source: EventLog | pd.DataFrame | PathTable | JourneySet,
+    data: EventLog | pd.DataFrame | PathTable | JourneySet,
     *,
-    by: str = "stage",
+    sequence: str = "stage",
     order: int = 1,
     censored: str = "drop",
     timeout: Any = None,
@@ -185,7 +211,7 @@ def journey_transitions(
     journeys: str = "all",
     collapse_repeats: bool = False,
     times: bool = False,
-    censor_recent: bool = False,
+    censor_recent: bool = True,
     **log_options: Any,
 ) -> JourneyTransitions:
     """Every transition of every journey, with its journey, customer and (optionally) times.
@@ -193,10 +219,12 @@ def journey_transitions(
     Parameters are those of :func:`cjmodels.data.transition_counts`, plus ``journeys`` (which
     journeys to keep: ``"all"``, ``"first"`` (each customer's first journey) or ``"repeat"``
     (the later ones); logs only), ``times`` (also return event times; logs only) and
-    ``censor_recent``: with a ``timeout``, drop the transitions out of touches in the last
-    ``timeout`` before the observation end (see :meth:`JourneyTransitions.recent`). Without it,
-    a customer who dropped out recently looks censored while one who went on has a next touch,
-    so drop-out is under-counted.
+    ``censor_recent`` (default True, as everywhere in :mod:`cjmodels.markov`): with a
+    ``timeout``, drop the transitions out of touches in the last ``timeout`` before the
+    observation end (see :meth:`JourneyTransitions.recent`). Without it, a customer who dropped
+    out recently looks censored while one who went on has a next touch, so drop-out is
+    under-counted. ``sequence`` is what a journey is a sequence of (``"stage"`` or
+    ``"channel"``).
 
     Examples
     --------
@@ -211,21 +239,21 @@ def journey_transitions(
         raise ValidationError(f"journeys == {journeys!r}, must be one of {list(_JOURNEYS)}.")
     frame = None
     touch_time = None
-    if isinstance(source, JourneySet | PathTable):
+    if isinstance(data, JourneySet | PathTable):
         if journeys != "all" or times:
             raise ValidationError(
                 "journeys='first'/'repeat' and times=True need an event log (customers and "
                 "timestamps); a path table or journey set has neither."
             )
-        js = source if isinstance(source, JourneySet) else journey_set_from_path_table(source)
+        js = data if isinstance(data, JourneySet) else journey_set_from_path_table(data)
         unit = np.arange(js.n)
         unit_weight = js.weight.astype(float)
-        if isinstance(source, PathTable) and by != "channel":
-            raise ValidationError("a path table holds channels only; use by='channel'.")
+        if isinstance(data, PathTable) and sequence != "channel":
+            raise ValidationError("a path table holds channels only; use sequence='channel'.")
     else:
-        log = as_event_log(source, **log_options)
+        log = as_event_log(data, **log_options)
         times = times or (censor_recent and timeout is not None)
-        js, frame = journey_set(log, by=by, timeout=timeout, lookback=lookback)
+        js, frame = journey_set(log, by=sequence, timeout=timeout, lookback=lookback)
         if times:
             _, touch_pos, _, _ = _journey_index(log, timeout=timeout, lookback=lookback)
             touch_time = log.times("D")[touch_pos] - log.to_float(log.observation_start, "D")
@@ -257,8 +285,7 @@ def journey_transitions(
             f"order == {order} is larger than the longest journey ({longest} touches): an "
             f"order-{order} state never has a full history. Use order <= {max(longest, 1)}."
         )
-    tc = transition_counts(js, by=by if isinstance(source, JourneySet) else by, order=order,
-                           censored=censored)
+    tc = transition_counts(js, by=sequence, order=order, censored=censored)
     journey, frm, to, pos_from, pos_to = _transitions_of(js, tc, censored)
     t_from = t_to = None
     if touch_time is not None:
@@ -279,7 +306,7 @@ def journey_transitions(
         journey_frame=frame,
         time_from=t_from,
         time_to=t_to,
-        info={"by": by, "order": order, "censored": censored, "journeys": journeys,
+        info={"sequence": sequence, "order": order, "censored": censored, "journeys": journeys,
               "n_journeys": float(js.weight.sum()), "timeout": timeout,
               "scheme": None if frame is None else log.scheme},
         journey_set=js,
@@ -293,7 +320,7 @@ def journey_transitions(
 
 
 def counts_from_table(
-    table: pd.DataFrame | Mapping[tuple[str, str], float],
+    data: pd.DataFrame | Mapping[tuple[str, str], float],
     *,
     start: str = START,
     absorbing: tuple[str, ...] = (CONVERSION, NULL),
@@ -313,6 +340,7 @@ def counts_from_table(
     >>> tc.states
     ('(start)', 'a', '(conversion)', '(null)')
     """
+    table = data
     if isinstance(table, Mapping):
         table = pd.DataFrame(
             [(f, t, c) for (f, t), c in table.items()], columns=["from_state", "to_state", "count"]

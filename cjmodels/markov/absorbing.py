@@ -27,7 +27,7 @@ the tables, ``null`` in :meth:`~AbsorbingAnalysis.to_dict`, whose ``notes`` say 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -36,12 +36,13 @@ from scipy import stats
 from scipy.special import expit
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import note_undefined, to_jsonable
+from cjmodels._json import note_undefined
 from cjmodels.data.events import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 from cjmodels.markov.chain import _reaching
+from cjmodels.results import Result, result_dataclass
 
-__all__ = ["AbsorbingAnalysis", "Funnel", "absorbing_analysis", "funnel"]
+__all__ = ["AbsorbingAnalysis", "Funnel"]
 
 _METHODS = ("delta", "bootstrap")
 
@@ -158,9 +159,14 @@ def _interval(est: np.ndarray, se: np.ndarray, z: float, prob: bool) -> tuple[np
     return lo, hi
 
 
-@dataclass(frozen=True, eq=False)
-class AbsorbingAnalysis:
-    """Absorbing-chain quantities of a fitted chain with intervals.
+@result_dataclass
+class AbsorbingAnalysis(Result):
+    """Absorbing-chain quantities of a fitted chain with intervals
+    (:meth:`FittedChain.absorbing <cjmodels.markov.FittedChain.absorbing>`).
+
+    ``summary()`` has, per transient state, P(target) with its interval, and the expected
+    steps to the end (also given the target) with intervals; ``plot()`` draws P(target) by
+    state.
 
     Attributes
     ----------
@@ -173,6 +179,14 @@ class AbsorbingAnalysis:
         Expected visits to each transient state from the start (a row of N), with intervals.
     fundamental_matrix : DataFrame
         ``N = (I - Q)^-1`` of the fitted chain.
+
+    Examples
+    --------
+    >>> from cjmodels.markov import fit_chain
+    >>> fit = fit_chain({("(start)", "a"): 100, ("a", "a"): 50, ("a", "(conversion)"): 30,
+    ...                  ("a", "(null)"): 70})
+    >>> fit.absorbing()
+    AbsorbingAnalysis(target='(conversion)', method='delta', alpha=0.05, probability=0.3, ci_low=0.2184, ci_high=0.3966)
     """
 
     absorption: pd.DataFrame
@@ -185,16 +199,26 @@ class AbsorbingAnalysis:
     alpha: float
     info: dict[str, Any] = field(default_factory=dict)
 
-    def probability(self, state: str | None = None) -> pd.Series:
-        """Absorption probability into the target from ``state`` (default: start), with CI."""
-        s = self.start if state is None else state
+    def probability(self, origin: str | None = None) -> pd.Series:
+        """Absorption probability into the target from the state ``origin`` (default: the
+        start state), with its standard error and interval.
+
+        Examples
+        --------
+        >>> from cjmodels.markov import fit_chain
+        >>> fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 4,
+        ...                  ("a", "(null)"): 6})
+        >>> float(fit.absorbing().probability("a")["probability"])
+        0.4
+        """
+        s = self.start if origin is None else origin
         t = self.absorption
         row = t[(t["state"] == s) & (t["end_state"] == self.target)]
         if row.empty:
             raise ValidationError(f"state {s!r} is not a transient state of the chain.")
         return row.iloc[0][["probability", "se", "ci_low", "ci_high"]].astype(float)
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """Per transient state: P(target) with CI, expected steps with CI, steps given target."""
         t = self.absorption
         conv = t[t["end_state"] == self.target].set_index("state")
@@ -226,9 +250,9 @@ class AbsorbingAnalysis:
                          "lost every exit of a state).")
         return notes
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (strict JSON; ``notes`` explain every ``null``)."""
-        return to_jsonable({
+    def _to_dict(self) -> dict[str, Any]:
+        """Strict-JSON content; ``notes`` explain every ``null``."""
+        return {
             "target": self.target,
             "start": self.start,
             "method": self.method,
@@ -242,15 +266,11 @@ class AbsorbingAnalysis:
             },
             "info": dict(self.info),
             "notes": self.notes,
-        })
+        }
 
-    def plot(self, ax: Any = None) -> Any:
+    def _plot(self, ax: Any) -> None:
         """Bar chart of P(target) from each transient state, with intervals."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
-        s = self.summary()
+        s = self._summary()
         y = np.arange(len(s))
         p = s[f"p_{self.target}"].to_numpy()
         err = np.vstack([p - s["ci_low"].to_numpy(), s["ci_high"].to_numpy() - p])
@@ -258,20 +278,19 @@ class AbsorbingAnalysis:
         ax.set_yticks(y, s.index)
         ax.invert_yaxis()
         ax.set(xlabel=f"P(end in {self.target})", title="Absorption probability by state")
-        return ax
 
-    def __repr__(self) -> str:
+    def _repr_fields(self) -> dict[str, Any]:
         p = self.probability()
-        return (
-            f"AbsorbingAnalysis(P({self.target} | {self.start}) = {p['probability']:.4f} "
-            f"[{p['ci_low']:.4f}, {p['ci_high']:.4f}], {self.method}, {1 - self.alpha:.0%})"
-        )
+        return {"target": self.target, "method": self.method, "alpha": self.alpha,
+                "probability": float(p["probability"]), "ci_low": float(p["ci_low"]),
+                "ci_high": float(p["ci_high"])}
 
 
-def _boot_quantiles(fit, fun, alpha: float, n_boot: int, random_state: Any) -> tuple:
+def _boot_quantiles(fit, fun, alpha: float, n_boot: int, random_state: Any,
+                    progress: Any = False) -> tuple:
     import warnings
 
-    boot = fit.bootstrap(n_boot, random_state=random_state)
+    boot = fit.bootstrap(n_boot, random_state=random_state, progress=progress)
     with np.errstate(all="ignore"):
         vals = np.stack([fun(boot.matrix(b)) for b in range(boot.n_boot)])
     lost = int((~np.isfinite(vals)).all(axis=1).sum())
@@ -283,36 +302,17 @@ def _boot_quantiles(fit, fun, alpha: float, n_boot: int, random_state: Any) -> t
     return se, lo, hi, {"n_boot": n_boot, "replicates_undefined": lost, **boot.info}
 
 
-def absorbing_analysis(
+def _absorbing_analysis(
     fit,
     *,
-    alpha: float = 0.05,
-    method: str = "delta",
-    target: str | None = None,
-    n_boot: int = 1000,
-    random_state: int | np.random.Generator | None = None,
+    alpha: float,
+    method: str,
+    target: str | None,
+    n_boot: int,
+    random_state: int | np.random.Generator | None,
+    progress: Any,
 ) -> AbsorbingAnalysis:
-    """Fundamental matrix, absorption probabilities and steps to absorption, with intervals.
-
-    Parameters
-    ----------
-    fit : FittedChain
-    alpha : float
-    method : {"delta", "bootstrap"}
-    target : str, optional
-        End state of interest (default the conversion state).
-    n_boot, random_state
-        Bootstrap settings.
-
-    Examples
-    --------
-    >>> from cjmodels.markov import fit_chain
-    >>> fit = fit_chain({("(start)", "a"): 100, ("a", "a"): 50, ("a", "(conversion)"): 30,
-    ...                  ("a", "(null)"): 70})
-    >>> res = fit.absorbing()
-    >>> round(float(res.probability()["probability"]), 3)
-    0.3
-    """
+    """:meth:`cjmodels.markov.FittedChain.absorbing` (see there)."""
     check_scalar(method, "method", in_=_METHODS)
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
     target = fit.conversion if target is None else target
@@ -376,7 +376,7 @@ def absorbing_analysis(
         lo[:nb], hi[:nb] = _interval(est[:nb], se[:nb], z, True)
         lo[nb:], hi[nb:] = _interval(est[nb:], se[nb:], z, False)
     else:
-        se, lo, hi, info = _boot_quantiles(fit, fun, alpha, n_boot, random_state)
+        se, lo, hi, info = _boot_quantiles(fit, fun, alpha, n_boot, random_state, progress)
 
     def part(x: np.ndarray, k: int) -> np.ndarray:
         cuts = np.cumsum([0, nt * na, nt, nt, nt, nt * nt])
@@ -419,9 +419,12 @@ def absorbing_analysis(
 
 
 # ---------------------------------------------------------------------------- funnel
-@dataclass(frozen=True, eq=False)
-class Funnel:
+@result_dataclass
+class Funnel(Result):
     """Funnel table: per stage, journeys reaching it, conversion to the next stage, drop-off.
+
+    Made by :meth:`FittedChain.funnel <cjmodels.markov.FittedChain.funnel>`; ``summary()`` is
+    the table, ``plot()`` draws the bars of ``p_reach`` with intervals.
 
     ``table`` is indexed by stage (the funnel stages in order, then the conversion state) with
     columns ``reached`` (observed journeys whose furthest stage is this one or later; NaN when
@@ -430,6 +433,14 @@ class Funnel:
     probability of reaching the next stage), ``drop_off`` (``1 - p_next``) and ``lost`` (share of
     all journeys that reach this stage but no later one), each probability with ``_low`` and
     ``_high``. :attr:`most_lost` is the stage with the largest ``lost``.
+
+    Examples
+    --------
+    >>> from cjmodels.markov import fit_chain
+    >>> fit = fit_chain({("(start)", "a"): 100, ("a", "b"): 60, ("a", "(null)"): 40,
+    ...                  ("b", "(conversion)"): 15, ("b", "(null)"): 45})
+    >>> fit.funnel()
+    Funnel(stages=2, p_conversion=0.15, most_lost='b', method='delta', alpha=0.05)
     """
 
     table: pd.DataFrame
@@ -438,14 +449,19 @@ class Funnel:
     alpha: float
     info: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (strict JSON; ``notes`` explain every ``null``)."""
+    def _to_dict(self) -> dict[str, Any]:
+        """Strict-JSON content; ``notes`` explain every ``null``."""
         rows = [{"stage": st, **r} for st, r in self.table.to_dict(orient="index").items()]
-        return to_jsonable({"stages": rows, "most_lost": self.most_lost, "method": self.method,
-                            "alpha": self.alpha, "info": dict(self.info), "notes": self.notes})
+        return {"stages": rows, "most_lost": self.most_lost, "method": self.method,
+                "alpha": self.alpha, "info": dict(self.info), "notes": self.notes}
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"stages": len(self.table) - 1,
+                "p_conversion": float(self.table["p_reach"].iloc[-1]),
+                "most_lost": self.most_lost, "method": self.method, "alpha": self.alpha}
 
     @property
     def notes(self) -> list[str]:
@@ -475,53 +491,29 @@ class Funnel:
                          "defined: no bootstrap replicate defined them.")
         return notes
 
-    def plot(self, ax: Any = None) -> Any:
-        """Funnel bars (probability of reaching each stage) with intervals."""
-        from cjmodels.markov.plots import plot_funnel
+    def _plot(self, ax: Any) -> None:
+        """Funnel bars (probability of reaching each stage) with intervals, the most-lost
+        stage highlighted."""
+        from cjmodels.markov.plots import _plot_funnel
 
-        return plot_funnel(self, ax=ax)
-
-    def __repr__(self) -> str:
-        last = self.table.iloc[-1]
-        return (
-            f"Funnel({len(self.table) - 1} stages, P(conversion) = {last['p_reach']:.4f}, most "
-            f"lost at {self.most_lost!r}, {self.method})"
-        )
+        _plot_funnel(self, ax)
 
 
 def _stage_of(state: str) -> str:
     return state.split(PATH_SEPARATOR)[-1]
 
 
-def funnel(
+def _funnel(
     fit,
     *,
-    stages: Iterable[str] | None = None,
-    alpha: float = 0.05,
-    method: str = "delta",
-    n_boot: int = 1000,
-    random_state: int | np.random.Generator | None = None,
+    stages: Iterable[str] | None,
+    alpha: float,
+    method: str,
+    n_boot: int,
+    random_state: int | np.random.Generator | None,
+    progress: Any,
 ) -> Funnel:
-    """The funnel of a fitted chain: reach, conditional conversion and drop-off by stage.
-
-    Parameters
-    ----------
-    fit : FittedChain
-    stages : list of str, optional
-        Funnel stages in order. Default: the pre-purchase stages of the log's stage scheme
-        that occur in the chain, else every transient symbol in the chain's order. For order-k
-        chains, a state counts as its last symbol.
-    alpha, method, n_boot, random_state
-        As in :func:`absorbing_analysis`.
-
-    Examples
-    --------
-    >>> from cjmodels.markov import fit_chain
-    >>> fit = fit_chain({("(start)", "a"): 100, ("a", "b"): 60, ("a", "(null)"): 40,
-    ...                  ("b", "(conversion)"): 15, ("b", "(null)"): 45})
-    >>> fit.funnel().table["p_reach"].round(3).tolist()
-    [1.0, 0.6, 0.15]
-    """
+    """:meth:`cjmodels.markov.FittedChain.funnel` (see there)."""
     check_scalar(method, "method", in_=_METHODS)
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
     states = fit.states
@@ -582,7 +574,7 @@ def funnel(
         se = _delta_se(fun, p, fit.counts.sum(axis=1), rows)
         lo, hi = _interval(est, se, z, True)
     else:
-        se, lo, hi, info = _boot_quantiles(fit, fun, alpha, n_boot, random_state)
+        se, lo, hi, info = _boot_quantiles(fit, fun, alpha, n_boot, random_state, progress)
     reach, nxt, lost = est[:ns], est[ns : 2 * ns - 1], est[2 * ns - 1 :]
     idx = [*stages, fit.conversion]
     observed = np.full(ns, np.nan)

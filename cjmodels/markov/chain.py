@@ -12,7 +12,6 @@ says why, rather than returning ``None``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -21,8 +20,8 @@ import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
 from cjmodels._checks import as_generator, check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
 __all__ = ["MarkovChain"]
 
@@ -41,9 +40,13 @@ def _reaching(adjacency: np.ndarray, targets: Any) -> np.ndarray:
         reach = new
 
 
-@dataclass(frozen=True, eq=False)
-class MarkovChain:
+@result_dataclass
+class MarkovChain(Result):
     """A finite Markov chain with named states.
+
+    A chain defined by its matrix is a result like any other (frozen; ``summary()`` is the
+    transition matrix, ``to_dict()``, ``plot()``); its derived quantities are properties and
+    methods, computed on first use and cached.
 
     Parameters
     ----------
@@ -67,6 +70,8 @@ class MarkovChain:
     [0.75, 0.25]
     >>> walk.expected_steps.round(12).tolist()
     [3.0, 4.0, 3.0]
+    >>> walk
+    MarkovChain(states=5, absorbing=2)
     """
 
     states: tuple[str, ...]
@@ -101,13 +106,19 @@ class MarkovChain:
             raise ValidationError(f"start == {self.start!r} is not one of the states {states}.")
 
     # ------------------------------------------------------------------ structure
-    def index(self, state: str) -> int:
-        """Position of ``state``; a clear error for unknown names."""
+    def index(self, name: str) -> int:
+        """Position of the state called ``name``; a clear error for unknown names.
+
+        Examples
+        --------
+        >>> MarkovChain(["a", "b"], [[0.9, 0.1], [0.5, 0.5]]).index("b")
+        1
+        """
         try:
-            return self.states.index(state)
+            return self.states.index(name)
         except ValueError:
             raise ValidationError(
-                f"state {state!r} is not in the chain; states: {list(self.states)}."
+                f"state {name!r} is not in the chain; states: {list(self.states)}."
             ) from None
 
     @property
@@ -367,32 +378,29 @@ class MarkovChain:
         })
 
     # ------------------------------------------------------------------ output
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """The transition matrix (rows: from, columns: to)."""
         return self.frame
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        return to_jsonable({
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"states": len(self.states), "absorbing": len(self.absorbing_states),
+                "start": self.start}
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {
             "states": list(self.states),
             "start": self.start,
             "absorbing": list(self.absorbing_states),
             "matrix": self.matrix,
-        })
+        }
 
-    def plot(self, ax: Any = None, *, kind: str = "heatmap", **kwargs: Any) -> Any:
+    def _plot(self, ax: Any, *, kind: str = "heatmap", **kwargs: Any) -> None:
         """Heatmap of the transition matrix, or with ``kind="diagram"`` the state diagram
         (see :mod:`cjmodels.markov.plots`)."""
         from cjmodels.markov.plots import plot_diagram, plot_heatmap
 
         check_scalar(kind, "kind", in_=("heatmap", "diagram"))
         if kind == "diagram":
-            return plot_diagram(self, ax=ax, **kwargs)
-        return plot_heatmap(self.frame, ax=ax, **kwargs)
-
-    def __repr__(self) -> str:
-        return (
-            f"MarkovChain({len(self.states)} states, {len(self.absorbing_states)} absorbing"
-            + (f", start={self.start!r}" if self.start else "")
-            + ")"
-        )
+            plot_diagram(self, ax=ax, **kwargs)
+        else:
+            plot_heatmap(self.frame, ax=ax, **kwargs)

@@ -6,7 +6,7 @@ for homogeneity; the order-k history for the order test): rows are groups (or th
 history), columns are next states. The statistic is the likelihood ratio ``G2 = 2 sum n log(n /
 E)`` (or Pearson's ``X2``), with ``E = row total x column total / total`` in each stratum.
 
-Degrees of freedom (``df=``) are counted per stratum as ``(r - 1)(c - 1)`` with ``r`` the rows
+Degrees of freedom (``df_method=``) are counted per stratum as ``(r - 1)(c - 1)`` with ``r`` the rows
 that have data and
 
 * ``"observed"``: ``c`` the next states observed in the stratum (the observed support);
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,14 +30,13 @@ import pandas as pd
 from scipy import stats
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.data.events import PATH_SEPARATOR, as_event_log
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import journey_transitions
 from cjmodels.markov.fit import _allowed_mask
+from cjmodels.results import HypothesisTest, Result, result_dataclass
 
 __all__ = [
-    "ChainTestResult",
     "OrderSelection",
     "homogeneity_test",
     "order_test",
@@ -49,56 +47,10 @@ __all__ = [
 _DF = ("observed", "structural")
 
 
-@dataclass(frozen=True, eq=False)
-class ChainTestResult:
-    """Result of a test between or within chains.
-
-    Attributes
-    ----------
-    statistic : float
-    df : int
-    pvalue : float
-    test : str
-    method : {"lr", "pearson"}
-    df_method : {"observed", "structural"}
-    table : DataFrame
-        Per stratum: ``statistic``, ``df``, ``rows`` and ``columns`` of its table, ``n``.
-    """
-
-    statistic: float
-    df: int
-    pvalue: float
-    test: str
-    method: str
-    df_method: str
-    table: pd.DataFrame
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def summary(self) -> pd.DataFrame:
-        return self.table
-
-    def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
-            "test": self.test,
-            "statistic": self.statistic,
-            "df": int(self.df),
-            "pvalue": self.pvalue,
-            "method": self.method,
-            "df_method": self.df_method,
-            "strata": self.table.reset_index().to_dict(orient="records"),
-            "info": {k: v for k, v in self.info.items()
-                     if isinstance(v, str | int | float | list | bool | type(None))},
-        })
-
-    def __repr__(self) -> str:
-        name = "G2" if self.method == "lr" else "X2"
-        return (
-            f"ChainTestResult({self.test}: {name} = {self.statistic:.3f}, df = {self.df} "
-            f"({self.df_method}), p = {self.pvalue:.4g})"
-        )
+_TESTS = ("likelihood-ratio", "pearson")
 
 
-def _stratum(table: np.ndarray, allowed_cols: np.ndarray | None, method: str,
+def _stratum(table: np.ndarray, allowed_cols: np.ndarray | None, test: str,
              df_method: str) -> tuple[float, int, int, int]:
     """Statistic, df, rows with data and columns counted for one stratum's table."""
     rt = table.sum(axis=1)
@@ -113,7 +65,7 @@ def _stratum(table: np.ndarray, allowed_cols: np.ndarray | None, method: str,
         return 0.0, 0, r, c
     tot = table.sum()
     e = np.outer(rt, ct) / tot
-    if method == "lr":
+    if test == "likelihood-ratio":
         pos = table > 0
         stat = 2.0 * float(np.sum(table[pos] * np.log(table[pos] / e[pos])))
     else:
@@ -122,11 +74,11 @@ def _stratum(table: np.ndarray, allowed_cols: np.ndarray | None, method: str,
     return max(stat, 0.0), (r - 1) * (c - 1), r, c
 
 
-def _combine(tables: dict[str, tuple[np.ndarray, np.ndarray | None]], test: str, method: str,
-             df_method: str, info: dict[str, Any]) -> ChainTestResult:
+def _combine(tables: dict[str, tuple[np.ndarray, np.ndarray | None]], hypothesis: str,
+             test: str, df_method: str, info: dict[str, Any]) -> HypothesisTest:
     recs = []
     for name, (tab, allowed_cols) in tables.items():
-        s, d, r, c = _stratum(tab, allowed_cols, method, df_method)
+        s, d, r, c = _stratum(tab, allowed_cols, test, df_method)
         recs.append({"stratum": name, "statistic": s, "df": d, "rows": r, "columns": c,
                      "n": float(tab.sum())})
     table = pd.DataFrame(recs).set_index("stratum") if recs else pd.DataFrame(
@@ -134,15 +86,16 @@ def _combine(tables: dict[str, tuple[np.ndarray, np.ndarray | None]], test: str,
     stat = float(table["statistic"].sum())
     df = int(table["df"].sum())
     if df == 0:
-        warnings.warn(f"{test}: no stratum has two rows and two columns with data (df = 0); "
-                      "the p-value is 1.", UserWarning, stacklevel=3)
+        warnings.warn(f"{hypothesis}: no stratum has two rows and two columns with data "
+                      "(df = 0); the p-value is 1.", UserWarning, stacklevel=3)
     p = float(stats.chi2.sf(stat, df)) if df > 0 else 1.0
-    return ChainTestResult(stat, df, p, test, method, df_method, table, info)
+    return HypothesisTest(stat, df, p, test, hypothesis, table,
+                          {"df_method": df_method, **info})
 
 
-def _check(method: str, df: str) -> None:
-    check_scalar(method, "method", in_=("lr", "pearson"))
-    check_scalar(df, "df", in_=_DF)
+def _check(test: str, df_method: str) -> None:
+    check_scalar(test, "test", in_=_TESTS)
+    check_scalar(df_method, "df_method", in_=_DF)
 
 
 def _suffix(state: str, k: int) -> str:
@@ -151,10 +104,10 @@ def _suffix(state: str, k: int) -> str:
 
 
 def _higher_order_tables(
-    source: Any, order: int, by: str, allowed: Any, journey_opts: dict[str, Any]
+    data: Any, order: int, sequence: str, allowed: Any, journey_opts: dict[str, Any]
 ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray | None]], dict[str, Any]]:
     """Strata (order-k histories) of order-(k+1) transitions: rows = full history, cols = next."""
-    jt = journey_transitions(source, by=by, order=order + 1, **journey_opts)
+    jt = journey_transitions(data, sequence=sequence, order=order + 1, **journey_opts)
     tc = jt.counts
     c = jt.matrix()
     states = tc.states
@@ -184,18 +137,18 @@ def _higher_order_tables(
 
 
 def order_test(
-    source: Any,
+    data: Any,
     *,
     order: int = 1,
-    by: str = "stage",
-    method: str = "lr",
-    df: str = "observed",
+    sequence: str = "stage",
+    test: str = "likelihood-ratio",
+    df_method: str = "observed",
     allowed: Any = None,
     censored: str = "drop",
     timeout: Any = None,
     journeys: str = "all",
     **log_options: Any,
-) -> ChainTestResult:
+) -> HypothesisTest:
     """Test order ``k`` against order ``k + 1`` (Anderson & Goodman 1957).
 
     For each order-k history ``h`` (the last ``k`` symbols; shorter at the start of a journey),
@@ -205,15 +158,24 @@ def order_test(
 
     Parameters
     ----------
-    source : event log, PathTable or JourneySet
+    data : event log, PathTable or JourneySet
     order : int
         The null order ``k``.
-    method : {"lr", "pearson"}
-    df : {"observed", "structural"}
+    sequence : {"stage", "channel"}
+        What a journey is a sequence of.
+    test : {"likelihood-ratio", "pearson"}
+        The statistic: ``G2`` or Pearson's ``X2``.
+    df_method : {"observed", "structural"}
         See the module notes; ``allowed`` is the first-order journey graph for
         ``"structural"``.
     censored, timeout, journeys, **log_options
         As in :func:`cjmodels.markov.fit_chain`.
+
+    Returns
+    -------
+    HypothesisTest
+        Per history (stratum) in ``table``: ``statistic``, ``df``, ``rows`` and ``columns``
+        of its table, ``n``; ``info["df_method"]``.
 
     Examples
     --------
@@ -222,46 +184,54 @@ def order_test(
     ...                    "event": ["touch", "touch", "conversion", "touch", "touch",
     ...                              "drop_out", "touch", "drop_out"],
     ...                    "stage": ["a", "b", None, "b", "b", None, "b", None]})
-    >>> order_test(df).df
-    4
+    >>> order_test(df)
+    HypothesisTest(method='likelihood-ratio', statistic=5.545, df=4, pvalue=0.2358)
     """
-    _check(method, df)
+    _check(test, df_method)
     check_scalar(order, "order", typ=int, ge=1)
     opts = {"censored": censored, "timeout": timeout, "journeys": journeys,
             "censor_recent": True, **log_options}
-    tables, info = _higher_order_tables(source, order, by, allowed, opts)
-    return _combine(tables, f"order {order} vs {order + 1}", method, df,
-                    {**info, "order": order})
+    tables, info = _higher_order_tables(data, order, sequence, allowed, opts)
+    return _combine(tables, f"the chain has order {order} (against order {order + 1})", test,
+                    df_method, {**info, "order": order})
 
 
-@dataclass(frozen=True, eq=False)
-class OrderSelection:
+@result_dataclass
+class OrderSelection(Result):
     """Log-likelihood, parameters, AIC and BIC of chains of order 1..max_order on the same
-    transitions; ``best_aic`` and ``best_bic`` are the orders with the smallest criterion."""
+    transitions (:func:`select_order`); ``best_aic`` and ``best_bic`` are the orders with the
+    smallest criterion. ``table`` (and ``summary()``) has one row per order: ``log_likelihood``,
+    ``n_params``, ``n_transitions``, ``aic``, ``bic``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 2], "timestamp": [0, 1, 2, 0, 1, 2],
+    ...                    "event": ["touch", "touch", "conversion", "touch", "touch",
+    ...                              "drop_out"], "stage": ["a", "b", None, "b", "b", None]})
+    >>> select_order(df, max_order=2)
+    OrderSelection(best_aic=2, best_bic=2, df_method='observed')
+    """
 
     table: pd.DataFrame
     best_aic: int
     best_bic: int
     df_method: str
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({"orders": self.table.reset_index().to_dict(orient="records"),
-                            "best_aic": self.best_aic, "best_bic": self.best_bic,
-                            "df_method": self.df_method})
-
-    def __repr__(self) -> str:
-        return f"OrderSelection(best by AIC: {self.best_aic}, by BIC: {self.best_bic})"
+    def _to_dict(self) -> dict[str, Any]:
+        return {"orders": self.table.reset_index().to_dict(orient="records"),
+                "best_aic": self.best_aic, "best_bic": self.best_bic,
+                "df_method": self.df_method}
 
 
 def select_order(
-    source: Any,
+    data: Any,
     *,
     max_order: int = 3,
-    by: str = "stage",
-    df: str = "observed",
+    sequence: str = "stage",
+    df_method: str = "observed",
     allowed: Any = None,
     censored: str = "drop",
     timeout: Any = None,
@@ -272,8 +242,10 @@ def select_order(
 
     Each order-k chain is fitted by maximum likelihood to the same transitions (histories are
     shorter at the start of a journey, so no transition is lost as the order grows).
-    Parameters per state: observed next states - 1 (``df="observed"``) or allowed next states
-    - 1 (``"structural"``). ``BIC = -2 loglik + p log(n)`` with ``n`` transitions.
+    Parameters per state: observed next states - 1 (``df_method="observed"``) or allowed next
+    states - 1 (``"structural"``). ``BIC = -2 log_likelihood + p log(n)`` with ``n``
+    transitions. ``sequence`` is what a journey is a sequence of; ``censored``, ``timeout``,
+    ``journeys`` and ``**log_options`` are as in :func:`cjmodels.markov.fit_chain`.
 
     Examples
     --------
@@ -283,11 +255,11 @@ def select_order(
     >>> select_order(df, max_order=2).table["n_transitions"].tolist()
     [6.0, 6.0]
     """
-    check_scalar(df, "df", in_=_DF)
+    check_scalar(df_method, "df_method", in_=_DF)
     check_scalar(max_order, "max_order", typ=int, ge=1)
     rows = []
     for k in range(1, max_order + 1):
-        jt = journey_transitions(source, by=by, order=k, censored=censored, timeout=timeout,
+        jt = journey_transitions(data, sequence=sequence, order=k, censored=censored, timeout=timeout,
                                  journeys=journeys, censor_recent=True, **log_options)
         c = jt.matrix()
         tc = jt.counts
@@ -295,7 +267,7 @@ def select_order(
         with np.errstate(divide="ignore", invalid="ignore"):
             ll = float(np.sum(np.where(c > 0, c * np.log(c / tot), 0.0)))
         has = tot[:, 0] > 0
-        if df == "observed":
+        if df_method == "observed":
             p = int(np.sum(np.maximum((c[has] > 0).sum(axis=1) - 1, 0)))
         else:
             ends = list(tc.absorbing)
@@ -308,12 +280,13 @@ def select_order(
                 cur = s if s == tc.start else s.split(PATH_SEPARATOR)[-1]
                 p += max(int(mask[first.index(cur)].sum()) - 1, 0)
         n = float(c.sum())
-        rows.append({"order": k, "loglik": ll, "n_params": p, "n_transitions": n,
+        rows.append({"order": k, "log_likelihood": ll, "n_params": p, "n_transitions": n,
                      "aic": -2 * ll + 2 * p, "bic": -2 * ll + p * np.log(n)})
     table = pd.DataFrame(rows).set_index("order")
     if table["n_transitions"].nunique() != 1:  # pragma: no cover - guarded by construction
         raise ValidationError("orders were fitted to different transitions.")
-    return OrderSelection(table, int(table["aic"].idxmin()), int(table["bic"].idxmin()), df)
+    return OrderSelection(table, int(table["aic"].idxmin()), int(table["bic"].idxmin()),
+                          df_method)
 
 
 def _group_tables(
@@ -353,36 +326,37 @@ def _union(parts: list[Any]) -> tuple[tuple[str, ...], list[np.ndarray]]:
 
 
 def homogeneity_test(
-    source: Any,
+    data: Any,
     *,
     group: str | None = None,
-    by: str = "stage",
+    sequence: str = "stage",
     order: int = 1,
-    method: str = "lr",
-    df: str = "observed",
+    test: str = "likelihood-ratio",
+    df_method: str = "observed",
     allowed: Any = None,
     censored: str = "drop",
     timeout: Any = None,
     journeys: str = "all",
     **log_options: Any,
-) -> ChainTestResult:
+) -> HypothesisTest:
     """Do two or more groups (segments, A/B arms) share one transition matrix?
 
     Parameters
     ----------
-    source : event log with a ``group`` column, or mapping of group name to event log / path
+    data : event log with a ``group`` column, or mapping of group name to event log / path
         table
         With ``group=``, each customer belongs to the group of their first event's value (a
         warning says how many customers change group).
     group : str, optional
         Covariate column naming the group.
-    order, method, df, allowed, censored, timeout, journeys, **log_options
+    sequence, order, test, df_method, allowed, censored, timeout, journeys, **log_options
         As in :func:`order_test` and :func:`cjmodels.markov.fit_chain`.
 
     Returns
     -------
-    ChainTestResult
-        Strata are the from-states; ``info["groups"]`` lists the groups and their transitions.
+    HypothesisTest
+        Strata (``table``) are the from-states; ``info["groups"]`` lists the groups and their
+        transitions.
 
     Examples
     --------
@@ -393,19 +367,19 @@ def homogeneity_test(
     >>> round(homogeneity_test(df, group="arm").pvalue, 3)
     1.0
     """
-    _check(method, df)
-    opts = {"by": by, "order": order, "censored": censored, "timeout": timeout,
+    _check(test, df_method)
+    opts = {"sequence": sequence, "order": order, "censored": censored, "timeout": timeout,
             "journeys": journeys, "censor_recent": True}
-    if isinstance(source, Mapping):
+    if isinstance(data, Mapping):
         if group is not None:
             raise ValidationError("pass either a mapping of groups or group=, not both.")
-        named = dict(source)
+        named = dict(data)
     else:
         if group is None:
             raise ValidationError(
                 "homogeneity_test needs groups: a mapping {name: events} or group='column'."
             )
-        log = as_event_log(source, **log_options)
+        log = as_event_log(data, **log_options)
         log_options = {}
         if group not in log.events:
             raise ValidationError(
@@ -450,23 +424,24 @@ def homogeneity_test(
     tabs = _group_tables(mats, states, tuple(parts[0].counts.absorbing), parts[0].counts.start,
                          allowed)
     info = {"groups": {n: float(m.sum()) for n, m in zip(named, mats, strict=True)}}
-    return _combine(tabs, f"homogeneity of {len(named)} groups", method, df, info)
+    return _combine(tabs, f"the {len(named)} groups share one transition matrix", test,
+                    df_method, info)
 
 
 def time_homogeneity_test(
-    source: Any,
+    data: Any,
     *,
     periods: int | Sequence[Any] = 2,
-    by: str = "stage",
+    sequence: str = "stage",
     order: int = 1,
-    method: str = "lr",
-    df: str = "observed",
+    test: str = "likelihood-ratio",
+    df_method: str = "observed",
     allowed: Any = None,
     censored: str = "drop",
     timeout: Any = None,
     journeys: str = "all",
     **log_options: Any,
-) -> ChainTestResult:
+) -> HypothesisTest:
     """Is the transition matrix the same in every period?
 
     Each transition is dated by its from-touch (start transitions by the first touch) and
@@ -477,6 +452,14 @@ def time_homogeneity_test(
     periods : int or list of times
         Number of equal-length periods of the observation window, or the inner cut points
         (timestamps, or numbers for numeric logs).
+    sequence, order, test, df_method, allowed, censored, timeout, journeys, **log_options
+        As in :func:`homogeneity_test`.
+
+    Returns
+    -------
+    HypothesisTest
+        Strata (``table``) are the from-states; ``info["groups"]`` has the transitions of each
+        period, ``info["cuts_days"]`` the cut points.
 
     Examples
     --------
@@ -487,9 +470,9 @@ def time_homogeneity_test(
     >>> time_homogeneity_test(df, periods=2).df
     1
     """
-    _check(method, df)
-    log = as_event_log(source, **log_options)
-    jt = journey_transitions(log, by=by, order=order, censored=censored, timeout=timeout,
+    _check(test, df_method)
+    log = as_event_log(data, **log_options)
+    jt = journey_transitions(log, sequence=sequence, order=order, censored=censored, timeout=timeout,
                              journeys=journeys, times=True, censor_recent=True)
     when = np.where(np.isnan(jt.time_from), jt.time_to, jt.time_from)
     span = float(jt.journey_frame["observation_end"].iloc[0])
@@ -518,4 +501,5 @@ def time_homogeneity_test(
     tabs = _group_tables(mats, tc.states, tuple(tc.absorbing), tc.start, allowed)
     info = {"groups": {n: float(m.sum()) for n, m in zip(names, mats, strict=True)},
             "cuts_days": cuts.tolist()}
-    return _combine(tabs, f"time homogeneity over {len(mats)} periods", method, df, info)
+    return _combine(tabs, f"the transition matrix is the same in all {len(mats)} periods", test,
+                    df_method, info)

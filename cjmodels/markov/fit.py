@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 from statsmodels.stats.proportion import proportion_confint
 
-from cjmodels._checks import as_generator, check_scalar
-from cjmodels._json import to_jsonable
+from cjmodels._checks import check_scalar
+from cjmodels._progress import check_progress, progress_bar
+from cjmodels._resample import replicate_generators
 from cjmodels.data.events import EventLog
 from cjmodels.data.journeys import JourneySet, PathTable
 from cjmodels.data.stages import CONVERSION, NULL, START
@@ -40,6 +41,10 @@ from cjmodels.data.transitions import TransitionCounts
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import JourneyTransitions, counts_from_table, journey_transitions
 from cjmodels.markov.chain import MarkovChain, _reaching
+from cjmodels.results import Result, result_dataclass
+
+if TYPE_CHECKING:
+    from cjmodels.markov.absorbing import AbsorbingAnalysis, Funnel
 
 __all__ = [
     "INTERVAL_METHODS",
@@ -107,12 +112,19 @@ def _allowed_mask(
     return m
 
 
-@dataclass(frozen=True, eq=False)
-class TransitionIntervals:
-    """Interval for every allowed transition probability.
+@result_dataclass
+class TransitionIntervals(Result):
+    """Interval for every allowed transition probability (:meth:`FittedChain.intervals`).
 
     ``table`` has one row per allowed cell of every non-end row: ``from_state``, ``to_state``,
-    ``count``, ``row_total``, ``probability`` (the fitted value), ``ci_low``, ``ci_high``.
+    ``count``, ``row_total``, ``probability`` (the fitted value), ``ci_low``, ``ci_high``;
+    ``summary()`` is the table indexed by (from_state, to_state).
+
+    Examples
+    --------
+    >>> fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 3, ("a", "(null)"): 7})
+    >>> fit.intervals("jeffreys")
+    TransitionIntervals(method='jeffreys', alpha=0.05, transitions=6)
     """
 
     table: pd.DataFrame
@@ -120,9 +132,12 @@ class TransitionIntervals:
     alpha: float
     info: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """The table, indexed by (from_state, to_state)."""
         return self.table.set_index(["from_state", "to_state"])
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"method": self.method, "alpha": self.alpha, "transitions": len(self.table)}
 
     def matrix(self, column: str = "ci_low") -> pd.DataFrame:
         """One column of the table as a from x to matrix."""
@@ -142,29 +157,36 @@ class TransitionIntervals:
                          "their state.")
         return notes
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (strict JSON; ``notes`` explain every ``null``)."""
-        return to_jsonable({
+    def _to_dict(self) -> dict[str, Any]:
+        """Strict-JSON content; ``notes`` explain every ``null``."""
+        return {
             "method": self.method,
             "alpha": self.alpha,
             "transitions": self.table.to_dict(orient="records"),
             "info": dict(self.info),
             "notes": self.notes,
-        })
-
-    def __repr__(self) -> str:
-        return (
-            f"TransitionIntervals({self.method}, {1 - self.alpha:.0%}, {len(self.table)} "
-            "transitions)"
-        )
+        }
 
 
-@dataclass(frozen=True, eq=False)
-class ChainBootstrap:
+@result_dataclass
+class ChainBootstrap(Result):
     """Replicates of the transition counts from resampling customers (or journeys).
 
-    ``counts[b, p]`` is the count of observed transition ``p`` (``pair_from[p]`` to
-    ``pair_to[p]``) in replicate ``b``.
+    Made by :meth:`FittedChain.bootstrap`. ``counts[b, p]`` is the count of observed
+    transition ``p`` (``pair_from[p]`` to ``pair_to[p]``, indices into ``fit.states``) in
+    replicate ``b``; ``summary()`` has the observed count of every transition with the mean,
+    standard deviation and 2.5% and 97.5% quantiles of its replicates.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 1],
+    ...                    "event": ["touch", "conversion", "touch", "drop_out"],
+    ...                    "stage": ["a", None, "a", None]})
+    >>> boot = fit_chain(df).bootstrap(20, random_state=1)
+    >>> boot
+    ChainBootstrap(n_boot=20, unit='customer')
+    >>> boot.matrices().shape
+    (20, 4, 4)
     """
 
     fit: FittedChain
@@ -192,16 +214,39 @@ class ChainBootstrap:
         """All replicate matrices, shape (n_boot, k, k)."""
         return np.stack([self.matrix(b) for b in range(self.n_boot)])
 
-    def __repr__(self) -> str:
-        return f"ChainBootstrap({self.n_boot} replicates, unit={self.info.get('unit')})"
+    def _summary(self) -> pd.DataFrame:
+        names = np.array(self.fit.states, dtype=object)
+        k = len(self.fit.states)
+        c = self.counts
+        return pd.DataFrame({
+            "from_state": names[self.pair_from],
+            "to_state": names[self.pair_to],
+            "count": self.fit.counts.ravel()[self.pair_from * k + self.pair_to],
+            "mean": c.mean(axis=0) if len(c) else np.nan,
+            "sd": c.std(axis=0, ddof=1) if len(c) > 1 else np.nan,
+            "q025": np.quantile(c, 0.025, axis=0) if len(c) else np.nan,
+            "q975": np.quantile(c, 0.975, axis=0) if len(c) else np.nan,
+        })
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"n_boot": self.n_boot, "unit": self.info.get("unit")}
+
+    def _to_dict(self) -> dict[str, Any]:
+        names = list(self.fit.states)
+        return {"n_boot": self.n_boot, "states": names,
+                "pair_from": self.pair_from, "pair_to": self.pair_to, "counts": self.counts,
+                "info": dict(self.info)}
 
 
-@dataclass(frozen=True, eq=False)
-class FittedChain:
+@result_dataclass
+class FittedChain(Result):
     """A stage chain fitted to many journeys: counts, estimate and the means to its uncertainty.
 
-    Build it with :func:`fit_chain`. Attributes ending in ``_`` do not exist here: everything
-    is fixed at construction; derived quantities are methods.
+    Build it with :func:`fit_chain`. Everything is fixed at construction; derived quantities
+    and analyses are methods (:meth:`intervals`, :meth:`bootstrap`, :meth:`absorbing`,
+    :meth:`funnel`, :meth:`simulate`). ``summary()`` has the fitted probabilities of the
+    non-end rows with their row totals; ``plot()`` draws the heatmap (``kind="diagram"``: the
+    state diagram).
 
     Attributes
     ----------
@@ -283,6 +328,7 @@ class FittedChain:
         *,
         n_boot: int = 1000,
         random_state: int | np.random.Generator | None = None,
+        progress: Any = False,
     ) -> TransitionIntervals:
         """Interval for every allowed transition probability of every non-end row.
 
@@ -297,6 +343,9 @@ class FittedChain:
             :meth:`bootstrap`).
         alpha : float
             1 - confidence level.
+        n_boot, random_state, progress
+            Replicates, seed and progress bar of ``method="bootstrap"`` (see
+            :meth:`bootstrap`).
 
         Examples
         --------
@@ -333,7 +382,7 @@ class FittedChain:
             single = kk == 1  # a row with one allowed cell is 1 with certainty
             lo[single], hi[single] = 1.0, 1.0
         else:
-            boot = self.bootstrap(n_boot, random_state=random_state)
+            boot = self.bootstrap(n_boot, random_state=random_state, progress=progress)
             mats = boot.matrices()
             vals = mats[:, fi, tj]
             lo = np.quantile(vals, alpha / 2, axis=0)
@@ -356,15 +405,25 @@ class FittedChain:
         *,
         random_state: int | np.random.Generator | None = None,
         batch_size: int | None = None,
+        progress: Any = False,
     ) -> ChainBootstrap:
         """Resample customers (journeys of a path table) with replacement, ``n_boot`` times.
 
         A customer's journeys stay together, so within-customer dependence is kept; the
         transitions of a replicate are those of the resampled customers. Replicate ``b`` uses
-        its own child of ``random_state`` (``Generator.spawn``), so results do not depend on
-        ``batch_size``.
+        its own child of ``random_state`` (:func:`cjmodels._resample.replicate_generators`),
+        so results do not depend on ``batch_size``. ``progress`` shows a bar over the batches.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 1],
+        ...                    "event": ["touch", "conversion", "touch", "drop_out"],
+        ...                    "stage": ["a", None, "a", None]})
+        >>> fit_chain(df).bootstrap(10, random_state=0).counts.shape
+        (10, 3)
         """
         check_scalar(n_boot, "n_boot", typ=int, ge=1)
+        check_progress(progress)
         jt = self.transitions
         if jt is None:
             raise ValidationError(
@@ -372,7 +431,6 @@ class FittedChain:
                 "counts; fit it from an event log (or a path table) to bootstrap, or use "
                 "method='wilson'/'jeffreys'."
             )
-        rng = as_generator(random_state)
         k = len(self.states)
         pair = jt.frm * k + jt.to
         upair, pair_id = np.unique(pair, return_inverse=True)
@@ -388,9 +446,10 @@ class FittedChain:
         integral = bool(np.all(jt.unit_weight == 1))
         if batch_size is None:
             batch_size = max(1, min(n_boot, int(2e7 // max(n_units, 1))))
-        children = rng.spawn(n_boot)
+        children = replicate_generators(random_state, n_boot)
         out = np.empty((n_boot, len(upair)))
-        for b0 in range(0, n_boot, batch_size):
+        batches = range(0, n_boot, batch_size)
+        for b0 in progress_bar(batches, progress, total=len(batches), desc="bootstrap"):
             b1 = min(n_boot, b0 + batch_size)
             w = np.empty((n_units, b1 - b0))
             for c, g in enumerate(children[b0:b1]):
@@ -409,18 +468,84 @@ class FittedChain:
         )
 
     # ------------------------------------------------------------------ derived analyses
-    def absorbing(self, alpha: float = 0.05, method: str = "delta", **kwargs: Any):
-        """Absorbing-chain analysis with intervals; see :func:`cjmodels.markov.absorbing_analysis`."""
-        from cjmodels.markov.absorbing import absorbing_analysis
+    def absorbing(
+        self,
+        alpha: float = 0.05,
+        method: str = "delta",
+        *,
+        target: str | None = None,
+        n_boot: int = 1000,
+        random_state: int | np.random.Generator | None = None,
+        progress: Any = False,
+    ) -> AbsorbingAnalysis:
+        """Fundamental matrix, absorption probabilities and steps to absorption, with intervals.
 
-        return absorbing_analysis(self, alpha=alpha, method=method, **kwargs)
+        Parameters
+        ----------
+        alpha : float
+            1 - confidence level.
+        method : {"delta", "bootstrap"}
+            Delta-method intervals (probabilities on the logit scale) or percentile intervals
+            over customers resampled (:meth:`bootstrap`); see :mod:`cjmodels.markov.absorbing`.
+        target : str, optional
+            End state of interest (default the conversion state).
+        n_boot, random_state, progress
+            Replicates, seed and progress bar of ``method="bootstrap"``.
 
-    def funnel(self, stages: Iterable[str] | None = None, alpha: float = 0.05,
-               method: str = "delta", **kwargs: Any):
-        """Funnel table with intervals; see :func:`cjmodels.markov.funnel`."""
-        from cjmodels.markov.absorbing import funnel
+        Returns
+        -------
+        AbsorbingAnalysis
 
-        return funnel(self, stages=stages, alpha=alpha, method=method, **kwargs)
+        Examples
+        --------
+        >>> fit = fit_chain({("(start)", "a"): 100, ("a", "a"): 50, ("a", "(conversion)"): 30,
+        ...                  ("a", "(null)"): 70})
+        >>> res = fit.absorbing()
+        >>> round(float(res.probability()["probability"]), 3)
+        0.3
+        """
+        from cjmodels.markov.absorbing import _absorbing_analysis
+
+        return _absorbing_analysis(self, alpha=alpha, method=method, target=target,
+                                   n_boot=n_boot, random_state=random_state,
+                                   progress=progress)
+
+    def funnel(
+        self,
+        stages: Iterable[str] | None = None,
+        alpha: float = 0.05,
+        method: str = "delta",
+        *,
+        n_boot: int = 1000,
+        random_state: int | np.random.Generator | None = None,
+        progress: Any = False,
+    ) -> Funnel:
+        """The funnel of the chain: reach, conditional conversion and drop-off by stage.
+
+        Parameters
+        ----------
+        stages : list of str, optional
+            Funnel stages in order. Default: the pre-purchase stages of the log's stage scheme
+            that occur in the chain, else every transient symbol in the chain's order. For
+            order-k chains, a state counts as its last symbol.
+        alpha, method, n_boot, random_state, progress
+            As in :meth:`absorbing`.
+
+        Returns
+        -------
+        Funnel
+
+        Examples
+        --------
+        >>> fit = fit_chain({("(start)", "a"): 100, ("a", "b"): 60, ("a", "(null)"): 40,
+        ...                  ("b", "(conversion)"): 15, ("b", "(null)"): 45})
+        >>> fit.funnel().table["p_reach"].round(3).tolist()
+        [1.0, 0.6, 0.15]
+        """
+        from cjmodels.markov.absorbing import _funnel
+
+        return _funnel(self, stages=stages, alpha=alpha, method=method, n_boot=n_boot,
+                       random_state=random_state, progress=progress)
 
     def simulate(self, n_journeys: int, *, random_state: int | np.random.Generator | None = None,
                  max_steps: int = 1000) -> pd.DataFrame:
@@ -429,7 +554,7 @@ class FittedChain:
                                    random_state=random_state)
 
     # ------------------------------------------------------------------ output
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """Fitted transition probabilities of the non-end rows, with row totals."""
         keep = [s for i, s in enumerate(self.states) if i not in set(self._absorbing_idx.tolist())]
         out = self.transition_matrix.loc[keep].copy()
@@ -457,11 +582,11 @@ class FittedChain:
                          "are not defined for this chain.")
         return notes
 
-    def to_dict(self, alpha: float = 0.05, method: str = "wilson") -> dict[str, Any]:
-        """JSON-serialisable form: states, counts, matrix and intervals (strict JSON;
-        ``notes`` explain every ``null``)."""
-        iv = self.intervals(method, alpha).to_dict()
-        return to_jsonable({
+    def _to_dict(self) -> dict[str, Any]:
+        """States, counts, matrix and Wilson 95% intervals (``notes`` explain every ``null``;
+        other intervals: ``intervals(method, alpha).to_dict()``)."""
+        iv = self.intervals("wilson", 0.05).to_dict()
+        return {
             "states": list(self.states),
             "start": self.start,
             "absorbing": list(self.ends),
@@ -472,25 +597,23 @@ class FittedChain:
             "intervals": iv,
             "info": {k: v for k, v in self.info.items() if _jsonable(v)},
             "notes": [*self.notes, *(n for n in iv["notes"] if n not in self.notes)],
-        })
+        }
 
-    def plot(self, ax: Any = None, *, kind: str = "heatmap", **kwargs: Any) -> Any:
+    def _plot(self, ax: Any, *, kind: str = "heatmap", **kwargs: Any) -> None:
         """Heatmap of the fitted transition matrix (non-end rows), or with
         ``kind="diagram"`` the state diagram (:func:`cjmodels.markov.plot_diagram`)."""
         from cjmodels.markov.plots import plot_diagram, plot_heatmap
 
         check_scalar(kind, "kind", in_=("heatmap", "diagram"))
         if kind == "diagram":
-            return plot_diagram(self.chain, ax=ax, **kwargs)
-        return plot_heatmap(self.summary().drop(columns="row_total"), ax=ax, **kwargs)
+            plot_diagram(self.chain, ax=ax, **kwargs)
+        else:
+            plot_heatmap(self._summary().drop(columns="row_total"), ax=ax, **kwargs)
 
-    def __repr__(self) -> str:
-        n_t = len(self.states) - len(self.ends) - 1
-        return (
-            f"FittedChain(order={self.order}, {n_t} transient states, "
-            f"{self.n_journeys:g} journeys, {self.counts.sum():g} transitions, "
-            f"prior={self.prior:g})"
-        )
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"order": self.order, "states": len(self.states),
+                "journeys": self.n_journeys, "transitions": float(self.counts.sum()),
+                "prior": self.prior}
 
 
 def _jsonable(v: Any) -> bool:
@@ -504,9 +627,9 @@ def _never_ending(fit: FittedChain) -> list[str]:
 
 
 def fit_chain(
-    source: Any,
+    data: Any,
     *,
-    by: str = "stage",
+    sequence: str = "stage",
     order: int = 1,
     prior: str | float | None = None,
     censored: str = "drop",
@@ -525,13 +648,13 @@ def fit_chain(
 
     Parameters
     ----------
-    source : EventLog, DataFrame, PathTable, JourneySet, TransitionCounts or count table
+    data : EventLog, DataFrame, PathTable, JourneySet, TransitionCounts or count table
         An event log (DataFrame with event columns, or :class:`~cjmodels.data.EventLog`), a
         path table, or pre-aggregated counts: :class:`~cjmodels.data.TransitionCounts`, a
         DataFrame with ``from_state``, ``to_state``, ``count``, or a mapping ``{(from, to):
         count}``. Only event logs and path tables support the bootstrap.
-    by : {"stage", "channel"}
-        Which touch column forms the sequences (event logs).
+    sequence : {"stage", "channel"}
+        What a journey is a sequence of: the touches' stages or channels (event logs).
     order : int
         Markov order k >= 1 (states are the last k symbols).
     prior : None, "jeffreys", "uniform" or float
@@ -580,22 +703,22 @@ def fit_chain(
     check_scalar(censored, "censored", in_=("drop", "null", "state"))
     a = _prior_value(prior)
     jt: JourneyTransitions | None = None
-    if isinstance(source, TransitionCounts):
-        tc = source
-    elif _is_count_table(source) or isinstance(source, Mapping):
-        tc = counts_from_table(source, start=start, absorbing=tuple(ends), order=order)
-    elif isinstance(source, EventLog | pd.DataFrame | PathTable | JourneySet):
-        if isinstance(source, PathTable):
-            by = "channel"
+    if isinstance(data, TransitionCounts):
+        tc = data
+    elif _is_count_table(data) or isinstance(data, Mapping):
+        tc = counts_from_table(data, start=start, absorbing=tuple(ends), order=order)
+    elif isinstance(data, EventLog | pd.DataFrame | PathTable | JourneySet):
+        if isinstance(data, PathTable):
+            sequence = "channel"
         jt = journey_transitions(
-            source, by=by, order=order, censored=censored, timeout=timeout, lookback=lookback,
+            data, sequence=sequence, order=order, censored=censored, timeout=timeout, lookback=lookback,
             journeys=journeys, collapse_repeats=collapse_repeats, censor_recent=censor_recent,
             **log_options,
         )
         tc = jt.counts
     else:
         raise ValidationError(
-            f"cannot fit a chain to a {type(source).__name__}; pass an event log (DataFrame or "
+            f"cannot fit a chain to a {type(data).__name__}; pass an event log (DataFrame or "
             "EventLog), a PathTable, TransitionCounts or a count table (from_state, to_state, "
             "count)."
         )

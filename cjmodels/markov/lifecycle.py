@@ -56,15 +56,17 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from cjmodels._checks import as_generator, check_scalar
-from cjmodels._json import to_jsonable
+from cjmodels._checks import check_scalar
+from cjmodels._progress import check_progress, progress_bar
+from cjmodels._resample import replicate_generators
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import JourneyTransitions, counts_from_table
 from cjmodels.markov.absorbing import _delta_se, _interval
 from cjmodels.markov.chain import MarkovChain, _reaching
-from cjmodels.markov.fit import FittedChain, fit_chain
+from cjmodels.markov.fit import FittedChain, TransitionIntervals, fit_chain
+from cjmodels.results import Result, result_dataclass
 
 __all__ = ["LifecycleChain", "Passage", "lifecycle_chain"]
 
@@ -94,7 +96,7 @@ def _sequences(
 ) -> _Sequences:
     """Customer sequences of the log as transitions (vectorised; see the module notes)."""
     if by not in ("stage", "channel"):
-        raise ValidationError(f"by == {by!r}, must be one of 'stage', 'channel'.")
+        raise ValidationError(f"sequence == {by!r}, must be one of 'stage', 'channel'.")
     log.require(by, purpose=f"a life-cycle chain of {by}s")
     rel = np.flatnonzero(log.is_event("touch", "conversion", *_STOP_EVENTS))
     if len(rel) == 0:
@@ -197,7 +199,7 @@ def _sequences(
     gap = np.concatenate([np.full(len(s_idx), np.nan), t[inner + 1] - t[inner],
                           np.full(len(leave), np.nan)])
     info: dict[str, Any] = {
-        "by": by,
+        "sequence": by,
         "purchase": purchase,
         "timeout": None if timeout is None else str(timeout),
         "n_customers": int(cust.max()) + 1 if n else 0,
@@ -269,16 +271,26 @@ def _passage(m: np.ndarray, d: np.ndarray, source: int, target: int) -> np.ndarr
 
 
 # ---------------------------------------------------------------------------- results
-@dataclass(frozen=True, eq=False)
-class Passage:
-    """Passage from one state to another in one customer's life, with intervals.
+@result_dataclass
+class Passage(Result):
+    """Passage from one state to another in one customer's life, with intervals
+    (:meth:`LifecycleChain.passage`).
 
-    ``table`` is indexed by quantity: ``probability`` (of ever reaching ``target`` at a step
-    >= 1 from ``source``, before leaving), ``steps`` and ``days`` (expected steps and time to
-    reach it, given that it is reached), with ``estimate``, ``se``, ``ci_low``, ``ci_high``.
+    ``table`` (and ``summary()``) is indexed by quantity: ``probability`` (of ever reaching
+    ``target`` at a step >= 1 from ``origin``, before leaving), ``steps`` and ``days``
+    (expected steps and time to reach it, given that it is reached), with ``estimate``,
+    ``se``, ``ci_low``, ``ci_high``.
+
+    Examples
+    --------
+    >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
+    ...                       ("a", "(null)"): 4, ("(conversion)", "a"): 3,
+    ...                       ("(conversion)", "(null)"): 3})
+    >>> lc.repeat_purchase()
+    Passage(origin='(conversion)', target='(conversion)', probability=0.3, method='delta', alpha=0.05)
     """
 
-    source: str
+    origin: str
     target: str
     table: pd.DataFrame
     method: str
@@ -287,10 +299,15 @@ class Passage:
 
     @property
     def probability(self) -> float:
+        """Probability of reaching the target from the origin (at a step >= 1)."""
         return float(self.table.loc["probability", "estimate"])
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         return self.table
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"origin": self.origin, "target": self.target, "probability": self.probability,
+                "method": self.method, "alpha": self.alpha}
 
     @property
     def notes(self) -> list[str]:
@@ -298,7 +315,7 @@ class Passage:
         t = self.table
         notes = []
         if t.loc["probability", "estimate"] <= 0:
-            notes.append(f"{self.target!r} is never reached from {self.source!r} (probability "
+            notes.append(f"{self.target!r} is never reached from {self.origin!r} (probability "
                          "0): the expected steps and days given that it is reached are "
                          "undefined (null).")
         elif not np.isfinite(t.loc["days", "estimate"]):
@@ -311,28 +328,21 @@ class Passage:
                          "defined them.")
         return notes
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (strict JSON; ``notes`` explain every ``null``)."""
-        return to_jsonable({"source": self.source, "target": self.target,
-                            "method": self.method, "alpha": self.alpha,
-                            "quantities": self.table.to_dict(orient="index"),
-                            "info": dict(self.info), "notes": self.notes})
-
-    def __repr__(self) -> str:
-        t = self.table
-        p, s, d = (t.loc[q] for q in ("probability", "steps", "days"))
-        return (
-            f"Passage({self.source!r} -> {self.target!r}: P = {p['estimate']:.4f} "
-            f"[{p['ci_low']:.4f}, {p['ci_high']:.4f}], given reached {s['estimate']:.2f} steps, "
-            f"{d['estimate']:.1f} days [{d['ci_low']:.1f}, {d['ci_high']:.1f}], {self.method})"
-        )
+    def _to_dict(self) -> dict[str, Any]:
+        """Strict-JSON content; ``notes`` explain every ``null``."""
+        return {"origin": self.origin, "target": self.target,
+                "method": self.method, "alpha": self.alpha,
+                "quantities": self.table.to_dict(orient="index"),
+                "info": dict(self.info), "notes": self.notes}
 
 
-@dataclass(frozen=True, eq=False)
-class LifecycleChain:
+@result_dataclass
+class LifecycleChain(Result):
     """A life-cycle chain: customers' whole sequences, purchase leading into the next journey.
 
-    Build it with :func:`lifecycle_chain`.
+    Build it with :func:`lifecycle_chain`. ``summary()`` has the fitted transition
+    probabilities with row totals; ``plot()`` draws the state diagram (``kind="heatmap"``: the
+    heatmap).
 
     Attributes
     ----------
@@ -347,7 +357,15 @@ class LifecycleChain:
     step_times : DataFrame
         Per observed transition: ``n`` (transitions), ``n_timed`` (with both event times),
         ``mean_days`` and ``var_days`` (sample variance) of the time between the events.
+
+    Examples
+    --------
+    >>> lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6, ("a", "(null)"): 4,
+    ...                  ("(conversion)", "a"): 3, ("(conversion)", "(null)"): 3})
+    LifecycleChain(stages=2, customers=10, transitions=26, restart=False)
     """
+
+    _repr_exclude = ("sequences",)
 
     fit: FittedChain
     chain: MarkovChain
@@ -374,8 +392,17 @@ class LifecycleChain:
     def leave(self) -> str:
         return self.fit.ends[0]
 
-    def intervals(self, method: str = "wilson", alpha: float = 0.05, **kwargs: Any):
-        """Intervals for every transition probability; see :meth:`FittedChain.intervals`."""
+    def intervals(self, method: str = "wilson", alpha: float = 0.05,
+                  **kwargs: Any) -> TransitionIntervals:
+        """Intervals for every transition probability; see :meth:`FittedChain.intervals`.
+
+        Examples
+        --------
+        >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
+        ...                       ("a", "(null)"): 4, ("(conversion)", "(null)"): 6})
+        >>> lc.intervals("jeffreys").method
+        'jeffreys'
+        """
         return self.fit.intervals(method, alpha, **kwargs)
 
     def _delay_matrix(self) -> tuple[np.ndarray, np.ndarray]:
@@ -414,9 +441,11 @@ class LifecycleChain:
         return d, var
 
     # ------------------------------------------------------------------ bootstrap
-    def _replicates(self, n_boot: int, random_state: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _replicates(self, n_boot: int, random_state: Any,
+                    progress: Any = False) -> tuple[np.ndarray, np.ndarray]:
         """Replicate count and mean-delay matrices from resampling customers."""
         check_scalar(n_boot, "n_boot", typ=int, ge=1)
+        check_progress(progress)
         sq = self.sequences
         if sq is None:
             raise ValidationError(
@@ -432,14 +461,14 @@ class LifecycleChain:
         a = sparse.csr_matrix((ones, (pid, sq.unit)), shape=(len(upair), n_units))
         at = sparse.csr_matrix((timed.astype(float), (pid, sq.unit)), shape=a.shape)
         ag = sparse.csr_matrix((np.where(timed, sq.gap, 0.0), (pid, sq.unit)), shape=a.shape)
-        rng = as_generator(random_state)
-        children = rng.spawn(n_boot)
+        children = replicate_generators(random_state, n_boot)
         d0, _ = self._delay_matrix()
         mats = np.empty((n_boot, k, k))
         delays = np.empty((n_boot, k, k))
         batch = max(1, min(n_boot, int(2e7 // max(n_units, 1))))
         fr, tt = upair // k, upair % k
-        for b0 in range(0, n_boot, batch):
+        batches = range(0, n_boot, batch)
+        for b0 in progress_bar(batches, progress, total=len(batches), desc="bootstrap"):
             kids = children[b0 : b0 + batch]
             w = np.column_stack([
                 np.bincount(g.integers(0, n_units, n_units), minlength=n_units) for g in kids
@@ -456,7 +485,7 @@ class LifecycleChain:
         return mats, delays
 
     def _intervals(self, fun, p, d, alpha, method, n_boot, random_state, prob_mask,
-                   timed=True):
+                   timed=True, progress=False):
         """Estimate, se and interval of ``fun(P, D)`` (vector), delta or bootstrap."""
         check_scalar(method, "method", in_=_METHODS)
         check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
@@ -487,7 +516,7 @@ class LifecycleChain:
                 lo[~prob_mask], hi[~prob_mask] = _interval(est[~prob_mask], se[~prob_mask], z,
                                                            False)
         else:
-            mats, delays = self._replicates(n_boot, random_state)
+            mats, delays = self._replicates(n_boot, random_state, progress)
 
             def one(b: int) -> np.ndarray:
                 try:
@@ -513,13 +542,23 @@ class LifecycleChain:
         method: str = "delta",
         n_boot: int = 1000,
         random_state: int | np.random.Generator | None = None,
+        progress: Any = False,
     ) -> pd.DataFrame:
         """Stationary distribution and mean recurrence times (steps), with intervals.
 
         Needs an irreducible chain: ``restart=True`` (or a log in which nobody leaves). Returns
         per state ``probability``, ``se``, ``ci_low``, ``ci_high`` and ``recurrence_steps``
         (``1 / pi``) with ``recurrence_low``, ``recurrence_high`` (the probability interval
-        mapped through ``1 / pi``).
+        mapped through ``1 / pi``). ``method="bootstrap"`` resamples customers ``n_boot``
+        times (seed ``random_state``, bar ``progress``).
+
+        Examples
+        --------
+        >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
+        ...                       ("a", "(null)"): 4, ("(conversion)", "(null)"): 6},
+        ...                      restart=True)
+        >>> lc.stationary()["probability"].round(4).tolist()
+        [0.2778, 0.1667, 0.2778, 0.2778]
         """
         msg = ("Fit with restart=True for the steady state of a population in which each "
                "customer who leaves is replaced by a new one.")
@@ -550,7 +589,7 @@ class LifecycleChain:
         p = self.fit.chain.matrix
         est, se, lo, hi, info = self._intervals(fun, p, np.zeros_like(p), alpha, method, n_boot,
                                                 random_state, np.ones(len(p), dtype=bool),
-                                                timed=False)
+                                                timed=False, progress=progress)
         with np.errstate(divide="ignore"):
             out = pd.DataFrame({
                 "probability": pi.to_numpy(),
@@ -566,21 +605,32 @@ class LifecycleChain:
 
     def passage(
         self,
-        source: str,
+        origin: str,
         target: str,
         *,
         alpha: float = 0.05,
         method: str = "delta",
         n_boot: int = 1000,
         random_state: int | np.random.Generator | None = None,
+        progress: Any = False,
     ) -> Passage:
-        """Probability of reaching ``target`` from ``source`` (at a step >= 1) before leaving,
+        """Probability of reaching ``target`` from ``origin`` (at a step >= 1) before leaving,
         and the expected steps and days to it given that it is reached.
 
         ``passage(purchase, purchase)`` is the repeat purchase; ``passage("(start)",
-        purchase)`` the first purchase of a new customer.
+        purchase)`` the first purchase of a new customer. Intervals: ``method="delta"`` or
+        ``"bootstrap"`` (customers resampled ``n_boot`` times, seed ``random_state``, bar
+        ``progress``).
+
+        Examples
+        --------
+        >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
+        ...                       ("a", "(null)"): 4, ("(conversion)", "a"): 3,
+        ...                       ("(conversion)", "(null)"): 3})
+        >>> round(lc.passage("a", "(conversion)").probability, 4)
+        0.6
         """
-        i, j = self.chain.index(source), self.chain.index(target)
+        i, j = self.chain.index(origin), self.chain.index(target)
         if target == self.leave:
             raise ValidationError(
                 f"target == {target!r}: every customer reaches it; use a stage or the purchase."
@@ -592,26 +642,50 @@ class LifecycleChain:
 
         p = self.fit.chain.matrix
         est, se, lo, hi, info = self._intervals(fun, p, d, alpha, method, n_boot, random_state,
-                                                np.array([True, False, False]))
+                                                np.array([True, False, False]),
+                                                progress=progress)
         table = pd.DataFrame({"estimate": est, "se": se, "ci_low": lo, "ci_high": hi},
                              index=pd.Index(["probability", "steps", "days"], name="quantity"))
-        return Passage(source, target, table, method, alpha, info)
+        return Passage(origin, target, table, method, alpha, info)
 
     def repeat_purchase(self, **kwargs: Any) -> Passage:
-        """From a purchase to the customer's next purchase; see :meth:`passage`."""
+        """From a purchase to the customer's next purchase; see :meth:`passage`.
+
+        Examples
+        --------
+        >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
+        ...                       ("a", "(null)"): 4, ("(conversion)", "a"): 3,
+        ...                       ("(conversion)", "(null)"): 3})
+        >>> lc.repeat_purchase().probability
+        0.3
+        """
         return self.passage(self.purchase, self.purchase, **kwargs)
 
     def first_purchase(self, **kwargs: Any) -> Passage:
-        """From a new customer's first event to their first purchase; see :meth:`passage`."""
+        """From a new customer's first event to their first purchase; see :meth:`passage`.
+
+        Examples
+        --------
+        >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
+        ...                       ("a", "(null)"): 4, ("(conversion)", "a"): 3,
+        ...                       ("(conversion)", "(null)"): 3})
+        >>> lc.first_purchase().probability
+        0.6
+        """
         return self.passage(self.start, self.purchase, **kwargs)
 
     # ------------------------------------------------------------------ output
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """Fitted transition probabilities (rows: from) with row totals."""
-        return self.fit.summary()
+        return self.fit._summary()
 
-    def to_dict(self, alpha: float = 0.05) -> dict[str, Any]:
-        """JSON-serialisable form: states, matrix, counts, intervals and passage quantities."""
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"stages": len(self.states) - 2, "customers": self.info.get("n_customers"),
+                "transitions": float(self.fit.counts.sum()), "restart": self.restart}
+
+    def _to_dict(self) -> dict[str, Any]:
+        """States, matrix, counts, Wilson 95% intervals and passage quantities."""
+        alpha = 0.05
         out: dict[str, Any] = {
             "states": list(self.states),
             "purchase": self.purchase,
@@ -639,28 +713,23 @@ class LifecycleChain:
                                  "(stationary probability 0): their mean recurrence_steps are "
                                  "\"inf\".")
         out["notes"] = notes
-        return to_jsonable(out)
+        return out
 
-    def plot(self, ax: Any = None, *, kind: str = "diagram", **kwargs: Any) -> Any:
+    def _plot(self, ax: Any, *, kind: str = "diagram", **kwargs: Any) -> None:
         """State diagram (``kind="diagram"``) or heatmap (``"heatmap"``) of the chain."""
         check_scalar(kind, "kind", in_=("diagram", "heatmap"))
         from cjmodels.markov.plots import plot_diagram, plot_heatmap
 
         if kind == "heatmap":
-            return plot_heatmap(self.summary().drop(columns="row_total"), ax=ax, **kwargs)
-        return plot_diagram(self.chain, ax=ax, **kwargs)
-
-    def __repr__(self) -> str:
-        return (
-            f"LifecycleChain({len(self.states) - 2} stages, {self.info['n_customers']} "
-            f"customers, {self.fit.counts.sum():g} transitions, restart={self.restart})"
-        )
+            plot_heatmap(self._summary().drop(columns="row_total"), ax=ax, **kwargs)
+        else:
+            plot_diagram(self.chain, ax=ax, **kwargs)
 
 
 def lifecycle_chain(
-    source: EventLog | pd.DataFrame | Mapping[tuple[str, str], float],
+    data: EventLog | pd.DataFrame | Mapping[tuple[str, str], float],
     *,
-    by: str = "stage",
+    sequence: str = "stage",
     timeout: Any = None,
     restart: bool = False,
     prior: str | float | None = None,
@@ -675,13 +744,13 @@ def lifecycle_chain(
 
     Parameters
     ----------
-    source : EventLog, DataFrame or count table
+    data : EventLog, DataFrame or count table
         The event log (column options as keywords for a DataFrame), or pre-aggregated counts
         of whole lives (a DataFrame ``from_state``, ``to_state``, ``count`` or a mapping
         ``{(from, to): count}`` with ``(start)`` and ``(null)``); counts have no times (days are
         NaN) and no customers (no bootstrap).
-    by : {"stage", "channel"}
-        Which touch column forms the states.
+    sequence : {"stage", "channel"}
+        Which touch column forms the states (what a life is a sequence of).
     timeout : time span, optional
         Silence that means the customer has left (``"30D"``, or a number for numeric logs);
         logs without ``drop_out``/``churn`` events need one.
@@ -730,14 +799,14 @@ def lifecycle_chain(
     ('(start)', 'a', 'b', 'c', '(conversion)', '(null)')
     """
     check_scalar(restart, "restart", typ=bool)
-    if isinstance(source, Mapping) or (
-        isinstance(source, pd.DataFrame)
-        and {"from_state", "to_state", "count"} <= set(source.columns)
+    if isinstance(data, Mapping) or (
+        isinstance(data, pd.DataFrame)
+        and {"from_state", "to_state", "count"} <= set(data.columns)
     ):
-        return _from_counts(source, restart=restart, prior=prior, allowed=allowed,
+        return _from_counts(data, restart=restart, prior=prior, allowed=allowed,
                             zero_rows=zero_rows, purchase=purchase)
-    log = as_event_log(source, **log_options)
-    sq = _sequences(log, by, timeout, purchase, censor_recent, returning)
+    log = as_event_log(data, **log_options)
+    sq = _sequences(log, sequence, timeout, purchase, censor_recent, returning)
     states = sq.states
     if sq.info["comebacks"]:
         warnings.warn(

@@ -13,20 +13,33 @@ import pandas as pd
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
 
-__all__ = ["plot_diagram", "plot_funnel", "plot_heatmap"]
+__all__ = ["plot_diagram", "plot_heatmap"]
 
 
-def plot_heatmap(matrix: pd.DataFrame, ax: Any = None, *, annotate: bool = True,
+def plot_heatmap(data: pd.DataFrame, ax: Any = None, *, annotate: bool = True,
                  cmap: str = "Blues") -> Any:
-    """Heatmap of a transition matrix (rows: from, columns: to); returns the axis."""
+    """Heatmap of a transition matrix (rows: from, columns: to); returns the axis.
+
+    ``data`` is the matrix as a DataFrame with the states as index and columns (for example
+    ``MarkovChain.frame`` or ``FittedChain.summary().drop(columns="row_total")``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> m = pd.DataFrame([[0.2, 0.8], [0.0, 1.0]], index=["a", "b"], columns=["a", "b"])
+    >>> ax = plot_heatmap(m)
+    >>> [t.get_text() for t in ax.texts]
+    ['0.20', '0.80', '1.00']
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
-    m = matrix.to_numpy(dtype=float)
+    m = data.to_numpy(dtype=float)
     im = ax.imshow(m, cmap=cmap, vmin=0, vmax=1)
-    ax.set_xticks(range(m.shape[1]), matrix.columns, rotation=45, ha="right")
-    ax.set_yticks(range(m.shape[0]), matrix.index)
+    ax.set_xticks(range(m.shape[1]), data.columns, rotation=45, ha="right")
+    ax.set_yticks(range(m.shape[0]), data.index)
     if annotate:
         for (i, j), v in np.ndenumerate(m):
             if v >= 0.01:
@@ -37,12 +50,9 @@ def plot_heatmap(matrix: pd.DataFrame, ax: Any = None, *, annotate: bool = True,
     return ax
 
 
-def plot_funnel(funnel: Any, ax: Any = None) -> Any:
-    """Bars of P(reach stage or later) with intervals, the most-lost stage highlighted."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+def _plot_funnel(funnel: Any, ax: Any) -> Any:
+    """Bars of P(reach stage or later) with intervals, the most-lost stage highlighted
+    (:meth:`Funnel.plot <cjmodels.markov.Funnel.plot>`)."""
     t = funnel.table
     y = np.arange(len(t))
     p = t["p_reach"].to_numpy()

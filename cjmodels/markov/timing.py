@@ -15,7 +15,7 @@ and derived quantities get delta-method intervals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -23,24 +23,27 @@ import pandas as pd
 from scipy import stats
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.data.journeys import _CENS, _CONV
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import journey_transitions
 from cjmodels.markov.absorbing import _interval
 from cjmodels.markov.chain import _reaching
+from cjmodels.results import Result, result_dataclass
 
 __all__ = ["DwellTimes", "Intensities", "dwell_times", "stage_visits", "transition_intensities"]
 
 
 def stage_visits(
-    source: Any, *, by: str = "stage", timeout: Any = None, journeys: str = "all",
+    data: Any, *, sequence: str = "stage", timeout: Any = None, journeys: str = "all",
     **log_options: Any,
 ) -> pd.DataFrame:
     """One row per stage visit: journey, stage, start, duration (days), exit state, event.
 
     ``event`` is 1 when the visit ended (to another stage, conversion or drop-out) and 0 when
     it was still open at the end of observation (``duration`` runs to the observation end).
+    ``data`` is an event log; ``sequence`` is what a journey is a sequence of (``"stage"`` or
+    ``"channel"``). Every visit is kept, also in the last ``timeout`` of the window (a visit
+    that may not have ended yet is censored at the observation end).
 
     Examples
     --------
@@ -52,8 +55,8 @@ def stage_visits(
     0     a       3.0             b      1
     1     b       1.0  (conversion)      1
     """
-    jt = journey_transitions(source, by=by, order=1, timeout=timeout, journeys=journeys,
-                             times=True, **log_options)
+    jt = journey_transitions(data, sequence=sequence, order=1, timeout=timeout,
+                             journeys=journeys, times=True, censor_recent=False, **log_options)
     js = jt.journey_set
     t = jt.touch_time
     fr = jt.journey_frame
@@ -123,14 +126,24 @@ def _dwell_notes(table: pd.DataFrame) -> list[str]:
     return notes
 
 
-@dataclass(frozen=True, eq=False)
-class DwellTimes:
-    """Dwell time per stage.
+@result_dataclass
+class DwellTimes(Result):
+    """Dwell time per stage (:func:`dwell_times`).
 
     ``table`` per stage: ``visits``, ``ended`` (visits not censored), ``exposure`` (total days
     in the stage), ``mean`` (exposure / ended: the censoring-aware mean under a constant exit
     rate) with an exact Poisson interval, ``mean_observed`` (mean of ended visits, which
-    ignores censoring) and the Kaplan-Meier ``median`` with its interval (lifelines).
+    ignores censoring) and the Kaplan-Meier ``median`` with its interval (lifelines);
+    ``summary()`` is that table, ``visits`` the visits (:func:`stage_visits`), ``plot()`` the
+    mean (bars) and median by stage.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2], "timestamp": [0.0, 2.0, 3.0, 0, 4],
+    ...                    "event": ["touch", "touch", "conversion", "touch", "touch"],
+    ...                    "stage": ["a", "b", None, "a", "b"]})
+    >>> dwell_times(df)
+    DwellTimes(stages=2, visits=4, alpha=0.05)
     """
 
     table: pd.DataFrame
@@ -138,19 +151,18 @@ class DwellTimes:
     alpha: float
     info: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({"alpha": self.alpha, "stages": [
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"stages": len(self.table), "visits": len(self.visits), "alpha": self.alpha}
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "stages": [
             {"stage": s, **r} for s, r in self.table.to_dict(orient="index").items()
-        ], "notes": _dwell_notes(self.table)})
+        ], "notes": _dwell_notes(self.table)}
 
-    def plot(self, ax: Any = None) -> Any:
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
+    def _plot(self, ax: Any) -> None:
         tb = self.table
         y = np.arange(len(tb))
         err = np.vstack([tb["mean"] - tb["mean_low"], tb["mean_high"] - tb["mean"]])
@@ -160,10 +172,6 @@ class DwellTimes:
         ax.invert_yaxis()
         ax.set(xlabel="days in stage per visit", title="Dwell time by stage")
         ax.legend(loc="lower right")
-        return ax
-
-    def __repr__(self) -> str:
-        return f"DwellTimes({len(self.table)} stages, {len(self.visits)} visits)"
 
 
 def _poisson_rate_ci(n: np.ndarray, exposure: np.ndarray, alpha: float) -> tuple:
@@ -173,10 +181,13 @@ def _poisson_rate_ci(n: np.ndarray, exposure: np.ndarray, alpha: float) -> tuple
 
 
 def dwell_times(
-    source: Any, *, by: str = "stage", timeout: Any = None, journeys: str = "all",
+    data: Any, *, sequence: str = "stage", timeout: Any = None, journeys: str = "all",
     alpha: float = 0.05, **log_options: Any,
 ) -> DwellTimes:
     """Mean and median dwell time per stage, with intervals (see the module notes).
+
+    ``data``, ``sequence``, ``timeout``, ``journeys`` and ``**log_options`` are as in
+    :func:`stage_visits`; ``alpha`` is 1 - the confidence level.
 
     Examples
     --------
@@ -190,7 +201,8 @@ def dwell_times(
     from lifelines.utils import median_survival_times
 
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
-    v = stage_visits(source, by=by, timeout=timeout, journeys=journeys, **log_options)
+    v = stage_visits(data, sequence=sequence, timeout=timeout, journeys=journeys,
+                     **log_options)
     rows = []
     for s, g in v.groupby("stage", sort=False):
         n_end = float(g["event"].sum())
@@ -219,7 +231,7 @@ def dwell_times(
     try:
         from cjmodels.data.events import as_event_log
 
-        scheme = as_event_log(source, **log_options).scheme
+        scheme = as_event_log(data, **log_options).scheme
     except ValidationError:  # pragma: no cover
         scheme = None
     if scheme is not None:
@@ -227,9 +239,10 @@ def dwell_times(
     return DwellTimes(table.loc[order], v, alpha)
 
 
-@dataclass(frozen=True, eq=False)
-class Intensities:
-    """Continuous-time transition intensities (per day) and derived expected times.
+@result_dataclass
+class Intensities(Result):
+    """Continuous-time transition intensities (per day) and derived expected times
+    (:func:`transition_intensities`); ``summary()`` is ``table``.
 
     Attributes
     ----------
@@ -241,6 +254,14 @@ class Intensities:
     times : DataFrame
         Per transient stage: expected days to absorption, P(conversion) and expected days to
         conversion given conversion, with delta-method intervals.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0.0, 2.0, 0.0, 4.0],
+    ...                    "event": ["touch", "conversion", "touch", "drop_out"],
+    ...                    "stage": ["a", None, "a", None]})
+    >>> transition_intensities(df)
+    Intensities(states=3, transitions=2, alpha=0.05)
     """
 
     table: pd.DataFrame
@@ -249,27 +270,28 @@ class Intensities:
     alpha: float
     info: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         return self.table
 
-    def to_dict(self) -> dict[str, Any]:
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"states": len(self.generator), "transitions": len(self.table),
+                "alpha": self.alpha}
+
+    def _to_dict(self) -> dict[str, Any]:
         times = self.times
         undefined = list(times.index[~np.isfinite(times.to_numpy(dtype=float)).all(axis=1)])
         notes = ([f"times from states {undefined} are undefined (null) or \"inf\": from "
                   "them the purchase (or any end) may never be reached." ] if undefined else [])
-        return to_jsonable({
+        return {
             "alpha": self.alpha,
             "intensities": self.table.to_dict(orient="records"),
             "times": [{"state": s, **r} for s, r in times.to_dict(orient="index").items()],
             "notes": notes,
-        })
-
-    def __repr__(self) -> str:
-        return f"Intensities({len(self.generator)} states, {len(self.table)} transitions)"
+        }
 
 
 def transition_intensities(
-    source: Any, *, by: str = "stage", timeout: Any = None, journeys: str = "all",
+    data: Any, *, sequence: str = "stage", timeout: Any = None, journeys: str = "all",
     alpha: float = 0.05, **log_options: Any,
 ) -> Intensities:
     """Transition intensities ``q_ss' = n_ss' / T_s`` and expected times to purchase.
@@ -277,7 +299,8 @@ def transition_intensities(
     Expected time to absorption from stage ``s`` is ``M 1`` with ``M = (-Q_TT)^-1`` (expected
     days in each stage); given conversion it is ``(M h)_s / h_s`` with ``h`` the conversion
     probabilities. ``times`` also has the row ``(first touch)``: the average over the stages
-    journeys start in.
+    journeys start in. ``data``, ``sequence``, ``timeout``, ``journeys`` and
+    ``**log_options`` are as in :func:`stage_visits`.
 
     Examples
     --------
@@ -288,12 +311,13 @@ def transition_intensities(
     [0.1667, 0.1667]
     """
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
-    v = stage_visits(source, by=by, timeout=timeout, journeys=journeys, **log_options)
+    v = stage_visits(data, sequence=sequence, timeout=timeout, journeys=journeys,
+                     **log_options)
     stages = list(pd.unique(v["stage"]))
     try:
         from cjmodels.data.events import as_event_log
 
-        scheme = as_event_log(source, **log_options).scheme
+        scheme = as_event_log(data, **log_options).scheme
     except ValidationError:  # pragma: no cover
         scheme = None
     if scheme is not None:

@@ -16,7 +16,7 @@ from cjmodels import markov as mk
 from tests.fuzz.harness import call, count, fuzz, refused, same_frame, strict_json
 from tests.fuzz.strategies import event_logs, relabel
 
-BY = st.sampled_from(["channel", "stage"])
+SEQUENCE = st.sampled_from(["channel", "stage"])
 
 
 def check_rows(fit, what: str) -> None:
@@ -31,13 +31,13 @@ def check_rows(fit, what: str) -> None:
     assert np.all((m[~np.isnan(m)] >= 0) & (m[~np.isnan(m)] <= 1)), f"{what}: not probabilities"
 
 
-@given(log=event_logs(), by=BY, order=st.integers(1, 2),
+@given(log=event_logs(), sequence=SEQUENCE, order=st.integers(1, 2),
        prior=st.sampled_from([None, "jeffreys", 0.5]),
        censored=st.sampled_from(["drop", "null", "state"]), data=st.data())
 @fuzz(3)
-def test_fit_chain(log, by, order, prior, censored, data):
+def test_fit_chain(log, sequence, order, prior, censored, data):
     count()
-    kw = {"by": by, "order": order, "prior": prior, "censored": censored}
+    kw = {"sequence": sequence, "order": order, "prior": prior, "censored": censored}
     fit = call(mk.fit_chain, log.frame, **kw)
     if refused(fit):
         return
@@ -53,57 +53,57 @@ def test_fit_chain(log, by, order, prior, censored, data):
         "fit_chain counts change with customers' names")
 
 
-@given(log=event_logs(), by=BY, method=st.sampled_from(["delta", "bootstrap"]))
+@given(log=event_logs(), sequence=SEQUENCE, method=st.sampled_from(["delta", "bootstrap"]))
 @fuzz(2)
-def test_chain_analyses(log, by, method):
+def test_chain_analyses(log, sequence, method):
     count()
-    fit = call(mk.fit_chain, log.frame, by=by)
+    fit = call(mk.fit_chain, log.frame, sequence=sequence)
     if refused(fit):
         return
-    for fn in (mk.absorbing_analysis, mk.funnel):
-        out = call(fn, fit, method=method, n_boot=20, random_state=0)
+    for fn in (fit.absorbing, fit.funnel):
+        out = call(fn, method=method, n_boot=20, random_state=0)
         strict_json(out)
     for fn in (fit.intervals, fit.summary):
         strict_json(call(fn))
     strict_json(call(fit.bootstrap, n_boot=5, random_state=0))
 
 
-@given(log=event_logs(), by=BY, data=st.data())
+@given(log=event_logs(), sequence=SEQUENCE, data=st.data())
 @fuzz(2)
-def test_journey_level_analyses(log, by, data):
+def test_journey_level_analyses(log, sequence, data):
     count()
     frame = log.frame
     for fn in (mk.dwell_times, mk.transition_intensities):
-        a = call(fn, frame, by=by)
+        a = call(fn, frame, sequence=sequence)
         strict_json(a)
-    v = call(mk.stage_visits, frame, by=by)
+    v = call(mk.stage_visits, frame, sequence=sequence)
     if not refused(v):
-        w = call(mk.stage_visits, frame.sample(frac=1, random_state=10), by=by)
+        w = call(mk.stage_visits, frame.sample(frac=1, random_state=10), sequence=sequence)
         same_frame(v.reset_index(drop=True), w.reset_index(drop=True),
                    "stage_visits after shuffling rows")
-    jt = call(mk.journey_transitions, frame, by=by, times=True)
+    jt = call(mk.journey_transitions, frame, sequence=sequence, times=True)
     if not refused(jt):
         assert float(np.sum(jt.weight)) == float(jt.counts.table["count"].sum()), (
             "journey_transitions: transitions and counts disagree")
 
 
-@given(log=event_logs(), by=BY)
+@given(log=event_logs(), sequence=SEQUENCE)
 @fuzz(2)
-def test_chain_tests(log, by):
+def test_chain_tests(log, sequence):
     count()
     frame = log.frame
-    strict_json(call(mk.order_test, frame, by=by))
-    strict_json(call(mk.select_order, frame, by=by, max_order=2))
-    strict_json(call(mk.time_homogeneity_test, frame, by=by, periods=2))
+    strict_json(call(mk.order_test, frame, sequence=sequence))
+    strict_json(call(mk.select_order, frame, sequence=sequence, max_order=2))
+    strict_json(call(mk.time_homogeneity_test, frame, sequence=sequence, periods=2))
     if "segment" in frame.columns:
-        strict_json(call(mk.homogeneity_test, frame, by=by, group="segment"))
+        strict_json(call(mk.homogeneity_test, frame, sequence=sequence, group="segment"))
 
 
-@given(log=event_logs(), by=BY, restart=st.booleans())
+@given(log=event_logs(), sequence=SEQUENCE, restart=st.booleans())
 @fuzz(1)
-def test_lifecycle_chain(log, by, restart):
+def test_lifecycle_chain(log, sequence, restart):
     count()
-    lc = call(mk.lifecycle_chain, log.frame, by=by, restart=restart)
+    lc = call(mk.lifecycle_chain, log.frame, sequence=sequence, restart=restart)
     if refused(lc):
         return
     strict_json(lc)
@@ -126,7 +126,7 @@ def test_counts_from_table(table):
     if not refused(fit):
         strict_json(fit)
         check_rows(fit, "fit_chain(counts_from_table)")
-        strict_json(call(mk.absorbing_analysis, fit))
+        strict_json(call(fit.absorbing))
 
 
 @given(log=event_logs(max_rows=25), n_states=st.integers(1, 3))

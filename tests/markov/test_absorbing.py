@@ -73,7 +73,7 @@ def test_bootstrap_and_delta_agree():
 def test_to_dict_and_repr():
     res = _fit(300).absorbing()
     json.dumps(res.to_dict())
-    assert "AbsorbingAnalysis(P((conversion) | (start))" in repr(res)
+    assert repr(res).startswith("AbsorbingAnalysis(target='(conversion)', method='delta'")
     assert list(res.summary().columns)[0] == "p_(conversion)"
 
 

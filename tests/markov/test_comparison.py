@@ -58,7 +58,7 @@ def test_order_test_matches_hand_worked_table():
     # scipy.stats.chi2_contingency(..., correction=False, lambda_="log-likelihood") agrees
     ref = stats.chi2_contingency([[12, 8], [5, 15]], correction=False, lambda_="log-likelihood")
     assert res.statistic == pytest.approx(ref.statistic, rel=1e-12)
-    pearson = order_test(df, method="pearson")
+    pearson = order_test(df, test="pearson")
     assert pearson.statistic == pytest.approx(X2, abs=1e-6)
     json.dumps(res.to_dict())
 
@@ -66,9 +66,9 @@ def test_order_test_matches_hand_worked_table():
 def test_degrees_of_freedom_observed_vs_structural():
     df = _journeys(HAND)
     graph = {"(start)": ["a", "b"], "a": ["b", "(null)"], "b": ["(conversion)", "(null)"]}
-    assert order_test(df, df="structural", allowed=graph).df == 1
+    assert order_test(df, df_method="structural", allowed=graph).df == 1
     # the default graph lets b go to a, b, (conversion) and (null): (2 - 1)(4 - 1) = 3
-    full = order_test(df, df="structural")
+    full = order_test(df, df_method="structural")
     assert full.df == 3
     assert full.pvalue == pytest.approx(stats.chi2.sf(G2, 3), abs=1e-6)
 
@@ -103,8 +103,8 @@ def test_select_order_by_hand():
     ll1 = 40 * np.log(0.5) + 17 * np.log(17 / 40) + 23 * np.log(23 / 40)
     ll2 = (40 * np.log(0.5) + 12 * np.log(0.6) + 8 * np.log(0.4) + 5 * np.log(0.25)
            + 15 * np.log(0.75))
-    assert t.loc[1, "loglik"] == pytest.approx(ll1, rel=1e-12)
-    assert t.loc[2, "loglik"] == pytest.approx(ll2, rel=1e-12)
+    assert t.loc[1, "log_likelihood"] == pytest.approx(ll1, rel=1e-12)
+    assert t.loc[2, "log_likelihood"] == pytest.approx(ll2, rel=1e-12)
     assert 2 * (ll2 - ll1) == pytest.approx(G2, abs=1e-6)
     assert t["n_params"].tolist() == [2, 3]
     assert t.loc[1, "bic"] == pytest.approx(-2 * ll1 + 2 * np.log(100), rel=1e-12)

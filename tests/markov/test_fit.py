@@ -27,7 +27,7 @@ SIMPLE = {("(start)", "a"): 10, ("a", "b"): 4, ("a", "(null)"): 6, ("b", "(conve
 def test_journey_transitions_pool_to_transition_counts(seed, order, censored):
     df = random_log(np.random.default_rng(seed))
     try:
-        jt = journey_transitions(df, by="channel", order=order, censored=censored)
+        jt = journey_transitions(df, sequence="channel", order=order, censored=censored)
     except ValidationError:  # order longer than every journey
         return
     ref = transition_counts(df, by="channel", order=order, censored=censored).matrix()

@@ -377,8 +377,8 @@ def test_summary_to_dict_repr():
                          returning=False)
     json.dumps(lc.to_dict())
     json.dumps(lc.repeat_purchase().to_dict())
-    assert "LifecycleChain(4 stages, 300 customers" in repr(lc)
-    assert "Passage('purchase' -> 'purchase'" in repr(lc.repeat_purchase())
+    assert "LifecycleChain(stages=4, customers=300" in repr(lc)
+    assert "Passage(origin='purchase', target='purchase'" in repr(lc.repeat_purchase())
     assert lc.summary().shape[0] == len(lc.states) - 1
 
 
@@ -443,11 +443,11 @@ def test_log_without_touches_is_refused_or_fitted_not_a_raw_error():
     stops = pd.DataFrame({"customer_id": [1, 2], "timestamp": [1, 2],
                           "event": ["drop_out", "churn"], "channel": [None, None]})
     with pytest.raises(ValidationError, match="no touch or conversion events"):
-        lifecycle_chain(stops, by="channel")
+        lifecycle_chain(stops, sequence="channel")
     convs = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [1, 1, 2],
                           "event": ["conversion", "conversion", "drop_out"],
                           "channel": [None, None, None]})
     with pytest.warns(UserWarning):
-        lc = lifecycle_chain(convs, by="channel", returning=True)
+        lc = lifecycle_chain(convs, sequence="channel", returning=True)
     assert lc.states == ("(start)", "(conversion)", "(null)")
     assert lc.fit.count_matrix.loc["(conversion)", "(conversion)"] == 1

@@ -75,4 +75,4 @@ def test_intensities_of_stages_that_only_feed_each_other_are_refused():
                        "event": ["touch", "touch", "touch", "touch", "drop_out"],
                        "channel": ["search", "email", "search", "display", None]})
     with pytest.raises(ValidationError, match=r"stages \['search', 'email'\] never lead"):
-        transition_intensities(df, by="channel")
+        transition_intensities(df, sequence="channel")
