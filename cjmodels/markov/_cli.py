@@ -119,7 +119,8 @@ def _continuous(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2, allow_nan=False))
         return 0
     unit = args.unit if log.time_kind == "datetime" else "time unit of the data"
-    lines = [repr(fit), "", f"intensities (per {unit}):",
+    lines = [repr(fit), f"-2 log L = {-2 * fit.log_likelihood:.3f}", "",
+             f"intensities (per {unit}):",
              inten.drop(columns=["from", "to"]).to_string(float_format=lambda v: f"{v:.5g}"),
              "", f"mean sojourn times ({unit}):",
              soj.to_string(float_format=lambda v: f"{v:.4g}"), "",

@@ -46,7 +46,7 @@ def test_stages_continuous_reproduces_msm_cav(tmp_path, capsys):
     assert "-2 log L = 3968.798" in out and "0.3094" in out and "sojourn" in out
     assert main(base + ["--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert abs(payload["model"]["minus2loglik"] - 3968.798) < 1e-3
+    assert abs(-2 * payload["model"]["log_likelihood"] - 3968.798) < 1e-3
     p11 = next(r for r in payload["pmatrix"] if r["from"] == "1" and r["to"] == "1")
     assert abs(p11["estimate"] - 0.30941) < 1e-4
 
