@@ -21,6 +21,7 @@ input file.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -546,34 +547,43 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Python keyword -> command-line flag, for messages raised by the API under the CLI.
-FLAGS: dict[str, str] = {
-    "customer": "--customer", "timestamp": "--timestamp", "event": "--event",
-    "channel": "--channel", "stage": "--stage", "value": "--value", "scheme": "--scheme",
-    "observation_end": "--observation-end", "event_map": "--event-map", "sep": "--sep",
-    "encoding": "--encoding", "separator": "--separator", "timeout": "--timeout",
-    "lookback": "--lookback", "collapse_repeats": "--collapse-repeats", "order": "--order",
-    "sequence": "--sequence", "censored": "--censored", "alpha": "--alpha", "journeys": "--journeys",
-    "prior": "--prior", "n_boot": "--bootstrap", "random_state": "--random-state",
-    "n_customers": "--n-customers",
-    "half_life": "--half-life", "unit": "--unit", "horizons": "--horizons",
-    "covariates": "--covariates", "variant": "--variant-col", "control": "--control",
-    "metrics": "--metric", "correction": "--correction", "alternative": "--alternative",
-    "srm_threshold": "--srm-threshold", "expected": "--expected", "n_states": "--latent",
-    "n_init": "--restarts",
-}
 _EVENT_TYPES_HINT = re.compile(
     r"Map your event names onto these, or pass event_types=\[\.\.\.\] to allow more\.")
-_KEYWORD = re.compile(
-    r"(?<![\w.\-'\"])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")(=| == )"
-    r"(None\b|'([^']*)'|\.\.\.)?"
-)
 
 
-def cli_message(message: str) -> str:
+@functools.cache
+def _flags(command: str | None = None) -> dict[str, str]:
+    """Python keyword -> command-line flag, read from the parser (no table of its own): a
+    flag is its API keyword in kebab-case, so the keyword is the flag's ``dest``. With
+    ``command``, the flags of that subcommand; without, of every subcommand."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    names = [command] if command in sub.choices else list(sub.choices)
+    out: dict[str, str] = {}
+    for name in names:
+        for action in sub.choices[name]._actions:
+            long = [o for o in action.option_strings if o.startswith("--")]
+            if long and action.dest not in ("help", "format"):
+                out.setdefault(action.dest, long[0])
+    return out
+
+
+@functools.cache
+def _keyword_pattern(command: str | None = None) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w.\-'\"])(" + "|".join(sorted(map(re.escape, _flags(command)), key=len,
+                                              reverse=True))
+        + r")(=| == )(None\b|'([^']*)'|\.\.\.)?"
+    )
+
+
+def cli_message(message: str, command: str | None = None) -> str:
     """An API error message in the words of the command line: ``customer=...`` becomes
     ``--customer ...``, ``event=None`` becomes ``--event none``, ``encoding='latin-1'`` becomes
     ``--encoding latin-1``, and the event-type hint names ``--event-map``; one line.
+
+    The keywords translated are the flags of the subcommand ``command`` (default: of every
+    subcommand), each the API keyword in kebab-case (``n_boot=`` reads ``--n-boot``).
 
     >>> cli_message("Name the right column with customer=... Pass event=None if all touch.")
     'Name the right column with --customer ... Pass --event none if all touch.'
@@ -582,24 +592,27 @@ def cli_message(message: str) -> str:
         "Map your event words onto these with --event-map, e.g. --event-map "
         "click=touch,purchase=conversion.", message)
 
+    flags = _flags(command)
+
     def flag(m: re.Match[str]) -> str:
         value = m.group(3)
         if value is None:
-            return FLAGS[m.group(1)] + " "
+            return flags[m.group(1)] + " "
         if value == "None":
             value = "none"
         elif m.group(4) is not None:
             value = m.group(4) if re.fullmatch(r"[\w.:+\-/]+", m.group(4)) else repr(m.group(4))
-        return f"{FLAGS[m.group(1)]} {value}"
+        return f"{flags[m.group(1)]} {value}"
 
-    message = re.sub(r"(--[a-z][\w-]*) {2,}", r"\1 ", _KEYWORD.sub(flag, message))
+    message = re.sub(r"(--[a-z][\w-]*) {2,}", r"\1 ",
+                     _keyword_pattern(command).sub(flag, message))
     return " ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
 def _error_line(args: argparse.Namespace, exc: BaseException) -> str:
     """The one line of an error: the file first (unless the message starts with it or with a
     flag), then the message in CLI words."""
-    msg = cli_message(str(exc))
+    msg = cli_message(str(exc), getattr(args, "command", None))
     file = getattr(args, "file", None)
     if file and not msg.startswith((str(file), "--")) and str(file) not in msg[:200]:
         msg = f"{file}: {msg}"
@@ -655,7 +668,7 @@ def console(argv: Sequence[str] | None = None) -> int:
 
     def show(message: Any, category: Any, filename: Any, lineno: Any, file: Any = None,
              line: Any = None) -> None:
-        text = " ".join(cli_message(str(message)).split())
+        text = " ".join(cli_message(str(message), command or None).split())
         print(f"cjmodels {command}: warning: {text}", file=sys.stderr)
 
     with warnings.catch_warnings():

@@ -75,6 +75,43 @@ def test_paths_and_transitions(tmp_path, capsys):
     assert main(["transitions", str(p), "--format", "json"]) == 0
     tc = json.loads(capsys.readouterr().out)
     assert {"from": "email", "to": "(conversion)", "count": 1.0} in tc["transitions"]
+    assert tc["type"] == "TransitionCounts" and tc["info"]["sequence"] == "channel"
+
+
+def test_transitions_sequence_flag_takes_the_api_strings(tmp_path, capsys):
+    p = tmp_path / "log.csv"
+    write_log(p)
+    pd.read_csv(p).assign(stage=["awareness", "consideration", None, "awareness"]).to_csv(
+        p, index=False)
+    assert main(["transitions", str(p), "--sequence", "stage", "--format", "json"]) == 0
+    tc = json.loads(capsys.readouterr().out)
+    assert tc["info"]["sequence"] == "stage"
+    assert {"from": "awareness", "to": "consideration", "count": 1.0} in tc["transitions"]
+    with pytest.raises(SystemExit) as exc:  # the old flag is gone, no alias
+        main(["transitions", str(p), "--by", "stage"])
+    assert exc.value.code == 2
+    capsys.readouterr()
+
+
+def test_every_flag_is_its_api_keyword_in_kebab_case():
+    """The flags of every subcommand are the keywords they set (``--n-boot`` -> ``n_boot``),
+    so messages of the API translate to flags without a table of aliases."""
+    import argparse
+
+    from cjmodels.cli import _flags, build_parser, cli_message
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    wrong = [
+        f"{name} {o} (sets {a.dest})"
+        for name, parser in sub.choices.items()
+        for a in parser._actions
+        for o in a.option_strings
+        if o.startswith("--") and o[2:].removeprefix("no-").replace("-", "_") != a.dest
+    ]
+    assert not wrong, wrong
+    assert _flags("transitions")["sequence"] == "--sequence"
+    assert cli_message("sequence == 'path', must be one of", "transitions") == (
+        "--sequence path, must be one of")
 
 
 @pytest.mark.parametrize("world", ["journeys", "subscriptions", "transactions", "experiment"])

@@ -312,8 +312,11 @@ class JourneySet(Result):
         flat = self.symbols[_ranges(starts, lens_out)]
         return ids, flat.astype(np.int64), lens_out.astype(np.int64)
 
-    def path_strings(self, separator: str = PATH_SEPARATOR) -> tuple[np.ndarray, np.ndarray]:
-        """Path id of each row and the path string of each id."""
+    def path_strings(self, separator: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Path id of each row and the path string of each id, the symbols joined by
+        ``separator`` (``None``: ``" > "``, as everywhere in cjmodels)."""
+        if separator is None:
+            separator = PATH_SEPARATOR
         ids, seqs = self.path_ids()
         labels = self.labels
         strings = np.array([separator.join(labels[s]) for s in seqs], dtype=object)
