@@ -8,6 +8,7 @@ the first offending rows and a fix. The input frame is never modified.
 from __future__ import annotations
 
 import datetime
+import inspect
 import math
 import re
 import warnings
@@ -1376,6 +1377,13 @@ def as_event_log(data: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
                 "fixes its columns; pass them when building the EventLog instead."
             )
         return data
+    known = [p for p in inspect.signature(EventLog.__init__).parameters if p not in ("self", "data")]
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        raise ValidationError(
+            f"unknown options {unknown}: a function of the event log takes its own options and "
+            f"the EventLog's column options {known}. Check the spelling (sequence, not by)."
+        )
     return EventLog(data, **kwargs)
 
 

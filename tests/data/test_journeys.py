@@ -310,3 +310,32 @@ def test_path_table_is_in_code_point_order_of_the_path_strings(channels):
         warnings.simplefilter("ignore", UserWarning)
         paths = path_table(df).table["path"].tolist()
     assert paths == sorted(paths) and len(set(paths)) == len(paths)
+
+
+def test_journey_set_is_a_result_with_its_per_journey_table():
+    from cjmodels.data import JourneySet, journey_set
+    from cjmodels.results import Result
+
+    df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2], "timestamp": [0.0, 1.0, 2.0, 0.0, 1.0],
+                       "event": ["touch", "touch", "conversion", "touch", "drop_out"],
+                       "channel": ["a", "b", None, "a", None], "value": [0, 0, 9.0, 0, 0]})
+    js = journey_set(df, sequence="channel")
+    assert isinstance(js, JourneySet) and isinstance(js, Result)
+    assert js.table["outcome"].tolist() == ["conversion", "drop_out"]
+    assert repr(js) == "JourneySet(rows=2, journeys=2, labels=2, touches=3, sequence='channel')"
+    s = js.summary()
+    assert s.loc["conversion", "touches"] == 2 and s.loc["drop_out", "journeys"] == 1
+    assert s.loc["conversion", "value"] == 9.0 and np.isnan(s.loc["censored", "mean_length"])
+    assert js.to_dict()["outcome"] == ["conversion", "drop_out"]
+    assert js == journey_set(df, per_journey=False) and hash(js) == hash(journey_set(df))
+
+
+def test_unknown_option_of_an_event_log_function_is_a_validation_error():
+    from cjmodels.data import journeys, transition_counts
+
+    df = pd.DataFrame({"customer_id": [1], "timestamp": [0.0], "event": ["touch"],
+                       "channel": ["a"]})
+    with pytest.raises(ValidationError, match=r"unknown options \['by'\]"):
+        transition_counts(df, by="channel")
+    with pytest.raises(ValidationError, match=r"unknown options \['frame'\]"):
+        journeys(df, frame=True)
