@@ -144,7 +144,7 @@ class FittedMultiState(Result):
     >>> q = pd.DataFrame([[0, 1.0], [0, 0]], index=["a", "b"], columns=["a", "b"])
     >>> fit = fit_multistate(df, q)
     >>> fit.n_params, round(fit.log_likelihood, 4)
-    (1, -3.2958)
+    (1, -2.5118)
     """
 
     states: tuple
