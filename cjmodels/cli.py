@@ -517,8 +517,9 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
         notes: list[str] = []
         _output_dir(args, args.out, names=[*names, "README.md"], notes=notes)
         with _writing(args.out):
-            sheets = datasets.build_datasets(args.out)
-        payload = {s["name"]: {"rows": s["n_rows"], "sha256_csv": s["sha256_csv"]} for s in sheets}
+            built = datasets.build_datasets(args.out)
+        payload = {d.name: {"rows": d.n_events, "sha256_csv": d.datasheet["sha256_csv"]}
+                   for d in built}
         text = "\n".join(
             f"{n:<14} {p['rows']:>8} rows  sha256 {p['sha256_csv'][:16]}..."
             for n, p in payload.items()
@@ -529,10 +530,11 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     if not Path(args.out).is_dir():
         raise ValidationError(f"{args.out}: no such folder to verify; give the folder of the "
                               "built datasets with --out.")
-    ok = datasets.verify_datasets(args.out)
+    check = datasets.verify_datasets(args.out)
+    ok = check.table["ok"].to_dict()
     text = "\n".join(f"{n:<14} {'ok' if v else 'MISMATCH'}" for n, v in ok.items())
-    _emit(args, {"ok": all(ok.values()), "datasets": ok}, text)
-    return 0 if all(ok.values()) else 1
+    _emit(args, {"ok": check.ok, "datasets": ok}, text)
+    return 0 if check.ok else 1
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

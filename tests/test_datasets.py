@@ -14,10 +14,23 @@ REPO_DATA = Path(__file__).resolve().parents[1] / "datasets"
 
 
 def test_shipped_files_match_a_fresh_regeneration():
-    ok = datasets.verify_datasets(REPO_DATA)
-    assert ok == {name: True for name in datasets.list_datasets()}, (
-        "regenerate with `make datasets` and commit, or find what made the generators change"
+    check = datasets.verify_datasets(REPO_DATA)
+    assert check.table.index.tolist() == datasets.list_datasets()
+    assert check.ok, (
+        "regenerate with `make datasets` and commit, or find what made the generators change:\n"
+        f"{check.summary()}"
     )
+
+
+def test_verify_reports_a_missing_or_changed_file(tmp_path):
+    datasets.build_dataset("transactions", tmp_path)
+    check = datasets.verify_datasets(tmp_path)
+    assert check.table["ok"].to_dict() == {
+        "experiment": False, "journeys": False, "subscriptions": False, "transactions": True
+    }
+    assert not check.ok and check.table.loc["journeys", "recorded"] == ""
+    (tmp_path / "transactions.csv.gz").write_bytes(datasets._gzip_bytes(b"customer_id\n1\n"))
+    assert not datasets.verify_datasets(tmp_path).table.loc["transactions", "ok"]
 
 
 @pytest.mark.parametrize("name", ["experiment", "journeys", "subscriptions", "transactions"])
@@ -34,9 +47,10 @@ def test_loaders_give_valid_logs_matching_the_datasheet(name):
 
 
 def test_build_into_other_folder_is_byte_identical(tmp_path):
-    sheet = datasets.build_dataset("subscriptions", tmp_path)
+    built = datasets.build_dataset("subscriptions", tmp_path)
     shipped = json.loads((REPO_DATA / "subscriptions.json").read_text())
-    assert sheet["sha256_csv"] == shipped["sha256_csv"]
+    assert built.datasheet["sha256_csv"] == shipped["sha256_csv"]
+    assert built == datasets.Dataset("subscriptions", built.events, shipped)
     assert (tmp_path / "subscriptions.csv.gz").read_bytes() == (
         REPO_DATA / "subscriptions.csv.gz"
     ).read_bytes()

@@ -36,6 +36,7 @@ from cjmodels.results import Result, result_dataclass
 __all__ = [
     "DATASETS",
     "Dataset",
+    "DatasetCheck",
     "DatasetSpec",
     "build_dataset",
     "build_datasets",
@@ -192,8 +193,21 @@ def _gzip_bytes(raw: bytes) -> bytes:
     return header + body + struct.pack("<II", zlib.crc32(raw), len(raw) & 0xFFFFFFFF)
 
 
-def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
-    """Generate one dataset, write ``<name>.csv.gz`` and ``<name>.json``; return the datasheet."""
+def build_dataset(name: str, out_dir: str | Path) -> Dataset:
+    """Generate one dataset, write ``<name>.csv.gz`` and ``<name>.json``; return the dataset.
+
+    Returns
+    -------
+    Dataset
+        The generated events and the datasheet written beside them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ds = build_dataset("transactions", tempfile.mkdtemp())
+    >>> ds.datasheet["sha256_csv"] == load_transactions().datasheet["sha256_csv"]
+    True
+    """
     from cjmodels import __version__
     from cjmodels._json import to_jsonable
 
@@ -230,7 +244,7 @@ def build_dataset(name: str, out_dir: str | Path) -> dict[str, Any]:
         "command": "cjmodels datasets build --out datasets",
     }
     (out / f"{name}.json").write_text(json.dumps(sheet, indent=2, sort_keys=False) + "\n")
-    return sheet
+    return Dataset(name, world.events, sheet)
 
 
 def _jsonable_log_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -300,29 +314,103 @@ def _datasheet_markdown(sheets: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def build_datasets(out_dir: str | Path, names: list[str] | None = None) -> list[dict[str, Any]]:
-    """Generate every (or the named) shipped dataset into ``out_dir`` with a README."""
+def build_datasets(out_dir: str | Path, names: list[str] | None = None) -> list[Dataset]:
+    """Generate every (or the named) shipped dataset into ``out_dir`` with a README.
+
+    Returns
+    -------
+    list of Dataset
+        The datasets built, in the order of ``names`` (default :func:`list_datasets`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [ds.name for ds in build_datasets(tempfile.mkdtemp(), ["transactions"])]
+    ['transactions']
+    """
     names = names or list_datasets()
-    sheets = [build_dataset(n, out_dir) for n in names]
+    built = [build_dataset(n, out_dir) for n in names]
     if set(names) == set(list_datasets()):
-        Path(out_dir, "README.md").write_text(_datasheet_markdown(sheets))
-    return sheets
+        Path(out_dir, "README.md").write_text(_datasheet_markdown([d.datasheet for d in built]))
+    return built
 
 
-def verify_datasets(data: str | Path | None = None) -> dict[str, bool]:
-    """Regenerate each dataset in memory and compare with the files' recorded checksums."""
-    folder = Path(data) if data is not None else data_dir()
-    result = {}
+@result_dataclass
+class DatasetCheck(Result):
+    """The result of :func:`verify_datasets`: does each dataset's file match its recipe?
+
+    Attributes
+    ----------
+    folder : str
+        The folder that was checked.
+    table : pandas.DataFrame
+        One row per dataset (index ``dataset``): ``ok``, and the SHA-256 of the uncompressed CSV
+        as recorded in the datasheet (``recorded``), as regenerated from the recipe
+        (``regenerated``) and as found in the file (``file``); empty strings where the datasheet
+        or the file is missing.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"ok": [True, False], "recorded": ["ab12", "cd34"],
+    ...                       "regenerated": ["ab12", "cd34"], "file": ["ab12", "ef56"]},
+    ...                      index=pd.Index(["journeys", "experiment"], name="dataset"))
+    >>> check = DatasetCheck("datasets", table)
+    >>> check
+    DatasetCheck(ok=False, n_datasets=2)
+    >>> check.table.index[~check.table["ok"]].tolist()
+    ['experiment']
+    """
+
+    folder: str
+    table: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """Whether every dataset matches."""
+        return bool(self.table["ok"].all())
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"ok": self.ok, "n_datasets": len(self.table)}
+
+    def _summary(self) -> pd.DataFrame:
+        return self.table
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {"folder": self.folder, "ok": self.ok, "datasets": self.table}
+
+
+def verify_datasets(folder: str | Path | None = None) -> DatasetCheck:
+    """Regenerate each dataset in memory and compare with the files' recorded checksums.
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        Folder of the built datasets (default :func:`data_dir`).
+
+    Returns
+    -------
+    DatasetCheck
+        ``ok`` and, per dataset, the recorded, regenerated and file checksums.
+
+    Examples
+    --------
+    >>> verify_datasets().ok
+    True
+    """
+    where = Path(folder) if folder is not None else data_dir()
+    rows = []
     for name in list_datasets():
-        sheet_path = folder / f"{name}.json"
-        if not sheet_path.exists():
-            result[name] = False
-            continue
-        sheet = json.loads(sheet_path.read_text())
-        fresh = _sha256(_csv_bytes(_spec(name).generate().events))
-        shipped = _sha256(gzip.decompress((folder / sheet["file"]).read_bytes()))
-        result[name] = fresh == sheet["sha256_csv"] == shipped
-    return result
+        sheet_path = where / f"{name}.json"
+        recorded = regenerated = found = ""
+        if sheet_path.exists():
+            sheet = json.loads(sheet_path.read_text())
+            recorded = sheet["sha256_csv"]
+            regenerated = _sha256(_csv_bytes(_spec(name).generate().events))
+            if (where / sheet["file"]).exists():
+                found = _sha256(gzip.decompress((where / sheet["file"]).read_bytes()))
+        rows.append({"dataset": name, "ok": bool(recorded) and recorded == regenerated == found,
+                     "recorded": recorded, "regenerated": regenerated, "file": found})
+    return DatasetCheck(str(where), pd.DataFrame(rows).set_index("dataset"))
 
 
 @result_dataclass

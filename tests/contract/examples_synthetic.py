@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import pandas as pd
+
 from cjmodels import datasets, synthetic
 from tests.contract._cases import EstimatorCase
 
@@ -30,6 +32,9 @@ RESULTS: dict[type, Any] = {
     synthetic.LatentWorld: lambda: synthetic.simulate_latent_journeys(30, random_state=5),
     synthetic.PanelWorld: lambda: synthetic.simulate_panel(20, random_state=6),
     datasets.Dataset: lambda: datasets.load_transactions(),
+    datasets.DatasetCheck: lambda: datasets.DatasetCheck("datasets", pd.DataFrame(
+        {"ok": [True, False], "recorded": ["ab", "cd"], "regenerated": ["ab", "cd"],
+         "file": ["ab", ""]}, index=pd.Index(["journeys", "experiment"], name="dataset"))),
 }
 #: {EstimatorClass: EstimatorCase(...)}
 ESTIMATORS: dict[type, EstimatorCase] = {}
