@@ -99,11 +99,11 @@ def run_cjmodels(rows: int, repeat: int) -> dict:
     rss_peak = _rss_mb()
     sims = {
         "aa_simulation 100k experiments (4 conversion tests, n=2000/arm)": _best(
-            lambda: aa_simulation(2000, reps=100_000, revenue=False, random_state=1), 1),
+            lambda: aa_simulation(2000, n_simulations=100_000, revenue=False, random_state=1), 1),
         "peeking_simulation 100k experiments x 10 looks (z, 3 designs, mSPRT)": _best(
-            lambda: peeking_simulation(5000, reps=100_000, bayes=False, random_state=1), 1),
+            lambda: peeking_simulation(5000, n_simulations=100_000, bayes=False, random_state=1), 1),
         "peeking_simulation 100k x 10 looks, with exact Bayes P(B>A) (500 terms each)": _best(
-            lambda: peeking_simulation(5000, reps=100_000, random_state=1), 1),
+            lambda: peeking_simulation(5000, n_simulations=100_000, random_state=1), 1),
     }
     return {
         "rows": rows,

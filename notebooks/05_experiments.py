@@ -183,14 +183,15 @@ sample_size_proportions(p0, mde=0.10, relative=True, design=gs)
 # Bayesian P(B > A) exceeds 95% is not an error-controlling rule.
 
 # %%
-aa = aa_simulation(2000, rate=p0, reps=AA_REPS, random_state=SEED)
+aa = aa_simulation(2000, rate=p0, n_simulations=AA_REPS, random_state=SEED)
 out.table(aa, "aa_calibration", caption=f"Type-I error of fixed-horizon tests in "
           f"{AA_REPS:,} simulated A/A experiments (2,000 customers per arm; revenue tests on "
           "a fifth of them).", float_format="{:.4f}")
 aa.round(4)
 
 # %%
-peek = peeking_simulation(4000, looks=10, rate=p0, reps=PEEK_REPS, random_state=SEED + 1)
+peek = peeking_simulation(4000, looks=10, rate=p0, n_simulations=PEEK_REPS,
+                          random_state=SEED + 1)
 out.value("peeking_nominal_rate", peek.loc["nominal z at every look", "rejection_rate"],
           fmt="{:.3f}")
 out.table(peek, "peeking", caption=f"A/A experiments looked at 10 times ({PEEK_REPS:,} "

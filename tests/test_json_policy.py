@@ -202,7 +202,7 @@ def _transitions_test():
     assigned = pd.DataFrame({"customer_id": range(1, 6), "timestamp": -1.0,
                              "event": "assignment", "variant": ["B", "A"] * 2 + ["B"]})
     df = pd.concat([assigned, LOG.assign(variant=arm)], ignore_index=True)
-    return compare_transitions(df, control="A")
+    return compare_transitions(df, control="A", journeys="first")
 
 
 def _schemes():
@@ -272,9 +272,9 @@ def _builders() -> dict[str, Callable[[], Any]]:
             [1000, 631, 468, 382, 326, 289, 262, 241]),
         # experiments
         "ExperimentResult": _ab,
-        "TestResult": lambda: _ab().tests,
+        "Comparisons": lambda: _ab().tests,
         "Comparison": lambda: _ab().comparisons[0],
-        "SRMResult": lambda: _ab().srm,
+        "srm_check HypothesisTest": lambda: _ab().srm,
         "PowerResult": lambda: ex.power_proportions(0.1, 0.12, 1000),
         "BayesianResult": lambda: ex.beta_binomial(AB, control="A"),
         "SufficientStats": lambda: ex.sufficient_stats(AB, ["converted", "value"]),
@@ -282,7 +282,7 @@ def _builders() -> dict[str, Callable[[], Any]]:
         "AlwaysValidResult": lambda: ex.msprt([0.1, 0.2], [0.01, 0.005], tau=0.1),
         "TimeToPurchaseResult": _ttp,
         "TransitionTestResult": _transitions_test,
-        "ArmsTest": lambda: _transitions_test().overall,
+        "compare_transitions HypothesisTest": lambda: _transitions_test().overall,
         # data
         "StageScheme": _schemes,
         "PathTable": _path_table,

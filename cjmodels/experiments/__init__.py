@@ -14,7 +14,7 @@ continuous metrics             Welch t; Mann-Whitney with the Hodges-Lehmann shi
 ratio metrics                  delta method (Deng, Knoblich & Lu 2018)
 variance reduction             CUPED / regression adjustment, pooled within-arm slope
 SRM                            chi-square, threshold p < 0.001, checked first by ``analyze``
-multiple testing               ``"holm"`` (also bonferroni, hochberg, bh, by)
+multiple testing               ``correction="holm"`` (also bonferroni, hochberg, bh, by)
 sample size                    pooled-variance formula for the pooled z-test (Fleiss)
 sequential                     Lan-DeMets OBF-type spending; mSPRT with tau = MDE
 time to purchase               origin = assignment, administrative censoring; log-rank
@@ -30,13 +30,23 @@ Examples
 0.0171258
 """
 
-from cjmodels.experiments._results import Comparison, TestResult
+from cjmodels.experiments._results import Comparison, Comparisons
 from cjmodels.experiments._stats import SufficientStats, sufficient_stats
 from cjmodels.experiments.analysis import ExperimentResult, analyze, cumulative_effects
-from cjmodels.experiments.bayes import BayesianResult, beta_binomial, expected_loss, prob_beats
-from cjmodels.experiments.calibration import aa_simulation, peeking_simulation, power_simulation
+from cjmodels.experiments.bayes import (
+    BayesianResult,
+    ExpectedLoss,
+    beta_binomial,
+    expected_loss,
+    prob_beats,
+)
+from cjmodels.experiments.calibration import (
+    PowerSimulation,
+    aa_simulation,
+    peeking_simulation,
+    power_simulation,
+)
 from cjmodels.experiments.continuous import (
-    arm_estimates,
     bootstrap_means,
     compare_means,
     compare_ratios,
@@ -45,7 +55,7 @@ from cjmodels.experiments.continuous import (
     with_missing_indicator,
 )
 from cjmodels.experiments.funnel import funnel_table, funnel_test
-from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust, adjust_pvalues
+from cjmodels.experiments.multiple import CORRECTIONS, adjust, adjust_pvalues
 from cjmodels.experiments.power import (
     PowerResult,
     duration,
@@ -62,51 +72,53 @@ from cjmodels.experiments.proportions import (
     PROPORTION_TESTS,
     RELATIVE_INTERVALS,
     compare_proportions,
-    proportion_test_arrays,
-    relative_effect,
 )
-from cjmodels.experiments.ranks import hodges_lehmann
+from cjmodels.experiments.ranks import ShiftEstimate, hodges_lehmann
 from cjmodels.experiments.sequential import (
     SEQUENTIAL_KINDS,
     AlwaysValidResult,
     GroupSequentialDesign,
+    SequentialDecision,
     crossing_probabilities,
     group_sequential,
     msprt,
 )
-from cjmodels.experiments.srm import SampleRatioMismatchWarning, SRMResult, srm_check
+from cjmodels.experiments.srm import SampleRatioMismatchWarning, srm_check
 from cjmodels.experiments.time_to_purchase import (
     WEIGHTINGS,
+    RMSTResult,
     TimeToPurchaseResult,
     compare_time_to_purchase,
     purchase_times,
     rmst,
 )
 from cjmodels.experiments.transitions import (
-    ArmsTest,
     TransitionTestResult,
     arm_event_logs,
     compare_transitions,
 )
 
 __all__ = [
+    "CORRECTIONS",
     "DIFF_INTERVALS",
-    "MULTIPLE_METHODS",
     "PROPORTION_TESTS",
     "RELATIVE_INTERVALS",
     "SEQUENTIAL_KINDS",
     "WEIGHTINGS",
     "AlwaysValidResult",
-    "ArmsTest",
     "BayesianResult",
     "Comparison",
+    "Comparisons",
+    "ExpectedLoss",
     "ExperimentResult",
     "GroupSequentialDesign",
     "PowerResult",
-    "SRMResult",
+    "PowerSimulation",
+    "RMSTResult",
     "SampleRatioMismatchWarning",
+    "SequentialDecision",
+    "ShiftEstimate",
     "SufficientStats",
-    "TestResult",
     "TimeToPurchaseResult",
     "TransitionTestResult",
     "aa_simulation",
@@ -114,12 +126,11 @@ __all__ = [
     "adjust_pvalues",
     "analyze",
     "arm_event_logs",
-    "arm_estimates",
     "beta_binomial",
     "bootstrap_means",
     "compare_means",
-    "compare_proportions",
     "compare_ratios",
+    "compare_proportions",
     "compare_time_to_purchase",
     "compare_transitions",
     "crossing_probabilities",
@@ -139,9 +150,7 @@ __all__ = [
     "power_proportions",
     "power_simulation",
     "prob_beats",
-    "proportion_test_arrays",
     "purchase_times",
-    "relative_effect",
     "rmst",
     "sample_size_means",
     "sample_size_proportions",

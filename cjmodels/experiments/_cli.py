@@ -56,7 +56,7 @@ def _file_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_abtest(subparsers: Any) -> None:
-    from cjmodels.experiments.multiple import MULTIPLE_METHODS
+    from cjmodels.experiments.multiple import CORRECTIONS
     from cjmodels.experiments.proportions import PROPORTION_TESTS
 
     p = subparsers.add_parser(
@@ -67,23 +67,25 @@ def _add_abtest(subparsers: Any) -> None:
         "0 done, 2 bad input or flag, 1 sample-ratio mismatch with --fail-on-srm.",
     )
     p.add_argument("file", help="per-customer table or event log (CSV, gzip CSV or Parquet)")
-    p.add_argument("--variant-col", default="variant", help="column holding the arm")
+    p.add_argument("--variant", default="variant", help="column holding the arm")
     p.add_argument("--control", default=None,
                    help="control arm (default: 'control' if present, else the first sorted)")
-    p.add_argument("--metric", action="append", default=None,
+    p.add_argument("--metrics", action="append", default=None, metavar="METRIC",
                    help="metric column (repeat for several; default: converted)")
-    p.add_argument("--ratio", action="append", default=None, metavar="NAME=NUM/DEN",
-                   help="ratio metric by the delta method, e.g. rps=value/sessions")
-    p.add_argument("--covariate", action="append", default=None,
+    p.add_argument("--ratios", action="append", default=None, metavar="NAME=NUM/DEN",
+                   help="ratio metric by the delta method, e.g. rps=value/sessions (repeat "
+                   "for several)")
+    p.add_argument("--covariates", action="append", default=None, metavar="COVARIATE",
                    help="pre-period covariate for CUPED (repeat for several)")
     p.add_argument("--missing-indicator", action="store_true",
                    help="fill missing covariates with 0 and add a missingness indicator")
-    p.add_argument("--segment", default=None, help="also test within each segment")
+    p.add_argument("--group", default=None,
+                   help="grouping column (e.g. a segment): also test within each group")
     p.add_argument("--expected", default=None,
                    help="intended allocation, e.g. control=0.5,treatment=0.5 (default equal)")
     p.add_argument("--test", default="z-pooled", choices=PROPORTION_TESTS,
                    help="test for 0/1 metrics")
-    p.add_argument("--correction", default="holm", choices=tuple(MULTIPLE_METHODS),
+    p.add_argument("--correction", default="holm", choices=tuple(CORRECTIONS),
                    help="multiplicity correction over all metrics x arms (default holm)")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--alternative", default="two-sided",
@@ -102,9 +104,9 @@ def _add_power(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "power", help="sample size per arm, power or minimum detectable effect of an A/B test",
         description="Plan a test of conversion rates (--baseline) or of means (--sd). Give "
-        "--mde to get the customers per arm (rounded up); --mde and --n to get the power; "
-        "--n alone to get the minimum detectable effect. Two-proportion z-test (Fleiss, as R "
-        "power.prop.test) or difference in means (normal approximation); with --arms K each "
+        "--mde to get the customers per arm (rounded up); --mde and --n-control to get the "
+        "power; --n-control alone to get the minimum detectable effect. Two-proportion z-test "
+        "(Fleiss, as R power.prop.test) or difference in means (normal approximation); with --n-arms K each "
         "of the K-1 comparisons runs at alpha/(K-1) (Bonferroni).",
     )
     p.add_argument("--baseline", type=float, default=None,
@@ -115,16 +117,16 @@ def _add_power(subparsers: Any) -> None:
     p.add_argument("--mde", type=float, default=None,
                    help="effect to detect: absolute, or relative to --baseline with --relative")
     p.add_argument("--relative", action="store_true", help="--mde is relative (0.1 = +10%%)")
-    p.add_argument("--n", type=float, default=None,
+    p.add_argument("--n-control", type=float, default=None,
                    help="customers in the control arm (the others get --ratio times as many)")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
     p.add_argument("--ratio", type=float, default=1.0, help="customers per arm / control")
     p.add_argument("--alternative", default="two-sided",
                    choices=("two-sided", "greater", "less"))
-    p.add_argument("--arms", type=int, default=2, help="arms including the control")
+    p.add_argument("--n-arms", type=int, default=2, help="arms including the control")
     p.add_argument("--correction", default="bonferroni", choices=("bonferroni", "none"),
-                   help="alpha split over the K-1 comparisons with --arms K (default)")
+                   help="alpha split over the K-1 comparisons with --n-arms K (default)")
     p.add_argument("--variance", default="pooled", choices=("pooled", "unpooled", "control"),
                    help="proportions: the variance the test will use (pooled = z-pooled test)")
     p.add_argument("--variance-reduction", type=float, default=0.0,
@@ -157,7 +159,7 @@ def _read_table(path: str, args: argparse.Namespace) -> pd.DataFrame:
     # the arm column as written: 01 stays 01, and 1 and 1.0 are not one number
     return read_table(path, sep=getattr(args, "sep", None),
                       encoding=getattr(args, "encoding", None),
-                      what="experiment table or event log", text=[args.variant_col])
+                      what="experiment table or event log", text=[args.variant])
 
 
 def _rows(table: pd.DataFrame, mask: np.ndarray) -> str:
@@ -192,7 +194,7 @@ def _parse_ratios(items: list[str] | None) -> dict[str, tuple[str, str]]:
     out = {}
     for item in items or []:
         if "=" not in item or "/" not in item.split("=", 1)[1]:
-            raise ValidationError(f"--ratio {item!r}: write NAME=NUMERATOR/DENOMINATOR.")
+            raise ValidationError(f"--ratios {item!r}: write NAME=NUMERATOR/DENOMINATOR.")
         name, frac = item.split("=", 1)
         num, den = frac.split("/", 1)
         out[name.strip()] = (num.strip(), den.strip())
@@ -219,7 +221,7 @@ def _check_numeric(table: pd.DataFrame, col: str, flag: str, where: str) -> None
         )
     if miss.any():
         fix = ("use --missing-indicator to fill it with 0 and add an indicator"
-               if flag == "--covariate" else "fill them in the file (e.g. 0 for no purchase) or "
+               if flag == "--covariates" else "fill them in the file (e.g. 0 for no purchase) or "
                "remove those customers")
         raise ValidationError(
             f"{flag} {col!r} in {where} is missing or infinite in {int(miss.sum())} rows "
@@ -231,13 +233,13 @@ def _check_arms(table: pd.DataFrame, variant: str, where: str) -> list[str]:
     """The arm labels, kept exactly; labels that would merge or look alike are refused."""
     if variant not in table.columns:
         raise ValidationError(
-            f"--variant-col {variant!r} is not a column of {where}; its columns are "
-            f"{[str(c) for c in table.columns]}. Name the arm column with --variant-col."
+            f"--variant {variant!r} is not a column of {where}; its columns are "
+            f"{[str(c) for c in table.columns]}. Name the arm column with --variant."
         )
     col = table[variant]
     if col.isna().any():
         raise ValidationError(
-            f"--variant-col {variant!r} in {where} is empty in {int(col.isna().sum())} rows "
+            f"--variant {variant!r} in {where} is empty in {int(col.isna().sum())} rows "
             f"({_rows(table, col.isna().to_numpy())}); every customer needs an arm."
         )
     raw = list(pd.unique(col.to_numpy(dtype=object)))
@@ -248,7 +250,7 @@ def _check_arms(table: pd.DataFrame, variant: str, where: str) -> list[str]:
     if clash:
         shown = ", ".join(f"{v!r} ({type(v).__name__})" for v in clash[0])
         raise ValidationError(
-            f"--variant-col {variant!r} in {where} holds arm labels {shown} that print the "
+            f"--variant {variant!r} in {where} holds arm labels {shown} that print the "
             "same; they would merge into one arm. Write each arm's label one way."
         )
     arms = sorted(by_text)
@@ -263,14 +265,14 @@ def _check_arms(table: pd.DataFrame, variant: str, where: str) -> list[str]:
     near = [vs for vs in alike.values() if len(vs) > 1]
     if near:
         raise ValidationError(
-            f"--variant-col {variant!r} in {where} holds arm labels {near[0]} that differ only "
+            f"--variant {variant!r} in {where} holds arm labels {near[0]} that differ only "
             "in blanks or number format; they would count as different arms. Write each "
             "arm's label one way."
         )
     if len(arms) < 2:
         raise ValidationError(
-            f"--variant-col {variant!r} in {where} holds a single arm {arms}; an A/B test "
-            "compares at least two arms (is --variant-col the right column?)."
+            f"--variant {variant!r} in {where} holds a single arm {arms}; an A/B test "
+            "compares at least two arms (is --variant the right column?)."
         )
     return arms
 
@@ -280,24 +282,24 @@ def _check_segments(table: pd.DataFrame, segment: str, variant: str, arms: list[
     """Every segment needs every arm (the tests run within each segment)."""
     if segment not in table.columns:
         raise ValidationError(
-            f"--segment {segment!r} is not a column of {where}; its columns are "
+            f"--group {segment!r} is not a column of {where}; its columns are "
             f"{[str(c) for c in table.columns]}."
         )
     seg = table[segment]
     if seg.isna().any():
         raise ValidationError(
-            f"--segment {segment!r} in {where} is empty in {int(seg.isna().sum())} rows "
+            f"--group {segment!r} in {where} is empty in {int(seg.isna().sum())} rows "
             f"({_rows(table, seg.isna().to_numpy())}); fill them (e.g. 'unknown') or drop "
-            "--segment."
+            "--group."
         )
     counts = pd.crosstab(seg.astype(str), table[variant]).reindex(columns=arms, fill_value=0)
     for name, row in counts.iterrows():
         empty = [a for a in arms if row[a] == 0]
         if empty:
             raise ValidationError(
-                f"--segment {segment!r} in {where}: segment {name!r} has 0 customers in arms "
-                f"{empty}; every segment needs customers in every arm (merge small segments "
-                "or drop --segment)."
+                f"--group {segment!r} in {where}: group {name!r} has 0 customers in arms "
+                f"{empty}; every group needs customers in every arm (merge small groups "
+                "or drop --group)."
             )
 
 
@@ -315,7 +317,7 @@ def _arm_table(table: pd.DataFrame, variant: str, arms: list[str], metrics: list
 
     from cjmodels.experiments._results import normal_ci, t_ci
     from cjmodels.experiments._stats import sufficient_stats
-    from cjmodels.experiments.continuous import arm_estimates
+    from cjmodels.experiments.continuous import _arm_estimates
 
     cols = list(dict.fromkeys([*metrics, *(c for nd in ratios.values() for c in nd)]))
     st = sufficient_stats(table, cols, variant=variant, arms=arms)
@@ -338,7 +340,7 @@ def _arm_table(table: pd.DataFrame, variant: str, arms: list[str], metrics: list
                          "value": mean, "ci_low": float(lo), "ci_high": float(hi),
                          "ci_method": how})
     for name, (num, den) in ratios.items():
-        est = arm_estimates(st, num, denominator=den)
+        est = _arm_estimates(st, num, denominator=den)
         for a, arm in enumerate(st.arms):
             lo, hi = normal_ci(est["estimate_raw"][a], math.sqrt(est["variance_raw"][a]), alpha)
             rows.append({"arm": arm, "metric": name, "statistic": "ratio", "n": int(st.n[a]),
@@ -422,38 +424,38 @@ def _run_abtest(args: argparse.Namespace) -> int:
         if kind == "events":
             from cjmodels.data import experiment_table
 
-            if args.variant_col not in df.columns:
+            if args.variant not in df.columns:
                 raise ValidationError(
-                    f"--variant-col {args.variant_col!r} is not a column of {where}; its "
+                    f"--variant {args.variant!r} is not a column of {where}; its "
                     f"columns are {[str(c) for c in df.columns]}."
                 )
-            table = experiment_table(df, variant=args.variant_col)
+            table = experiment_table(df, variant=args.variant)
             variant = "variant"
             where = f"the experiment table built from {args.file}"
         else:
-            table, variant = df, args.variant_col
+            table, variant = df, args.variant
         if len(table) == 0:
             raise ValidationError(f"{where} has no customers to analyse.")
         arms = _check_arms(table, variant, where)
-        metrics = list(dict.fromkeys(args.metric or ["converted"]))
-        ratios = _parse_ratios(args.ratio)
+        metrics = list(dict.fromkeys(args.metrics or ["converted"]))
+        ratios = _parse_ratios(args.ratios)
         for m in metrics:
-            _check_numeric(table, m, "--metric", where)
+            _check_numeric(table, m, "--metrics", where)
         for num, den in ratios.values():
-            _check_numeric(table, num, "--ratio", where)
-            _check_numeric(table, den, "--ratio", where)
-        covs = list(args.covariate or [])
+            _check_numeric(table, num, "--ratios", where)
+            _check_numeric(table, den, "--ratios", where)
+        covs = list(args.covariates or [])
         for c in covs:
             if c not in table.columns or not args.missing_indicator:
-                _check_numeric(table, c, "--covariate", where)
+                _check_numeric(table, c, "--covariates", where)
         if args.missing_indicator:
             for c in list(covs):
                 table = with_missing_indicator(table, c)
                 covs.append(f"{c}_missing")
         # labels are kept exactly: compare them as the text they are in the file
         table = table.assign(**{variant: table[variant].astype(str)})
-        if args.segment is not None:
-            _check_segments(table, args.segment, variant, arms, where)
+        if args.group is not None:
+            _check_segments(table, args.group, variant, arms, where)
         control = args.control if args.control is not None else (
             "control" if "control" in arms else arms[0])
         if control not in arms:
@@ -477,24 +479,25 @@ def _run_abtest(args: argparse.Namespace) -> int:
                 )
         result = analyze(
             table, control=control, metrics=metrics, ratios=ratios, variant=variant,
-            expected=expected, covariates=covs, segment=args.segment,
+            expected=expected, covariates=covs, group=args.group,
             correction=args.correction, srm_threshold=threshold, alpha=alpha,
-            alternative=args.alternative, proportion_test=args.test,
+            alternative=args.alternative, test=args.test,
         )
         arm_rows = _arm_table(table, variant, arms, metrics, ratios, alpha)
     caught = [str(w.message) for w in rec if "SAMPLE RATIO MISMATCH" not in str(w.message)]
     effects, undefined = _effect_rows(result)
     srm = result.srm
+    mismatch = result.srm_mismatch
     trust = ("NOT TRUSTWORTHY: sample ratio mismatch (SRM p = "
-             f"{srm.pvalue:.3g} < {srm.threshold:g}); the arms' sizes differ from the intended "
-             "allocation, so the effects below are biased until the cause is found."
-             if srm.mismatch else None)
-    notes = [n for n in result.tests.notes if n != srm.message()] + undefined
+             f"{srm.pvalue:.3g} < {srm.info['threshold']:g}); the arms' sizes differ from the "
+             "intended allocation, so the effects below are biased until the cause is found."
+             if mismatch else None)
+    notes = [n for n in result.tests.notes if n != srm.info["message"]] + undefined
     cuped = covs and any("variance_reduction" in r for r in effects)
     if args.format == "json":
         payload = {
             "file": args.file, "input": kind, "control": control,
-            "trustworthy": not srm.mismatch, "srm_mismatch": bool(srm.mismatch),
+            "trustworthy": not mismatch, "srm_mismatch": bool(mismatch),
             "verdict": trust or "sample ratio ok",
             "srm": srm.to_dict(), "alpha": alpha, "alternative": args.alternative,
             "correction": args.correction, "covariates": covs,
@@ -506,7 +509,7 @@ def _run_abtest(args: argparse.Namespace) -> int:
     else:
         print(_abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caught,
                            alpha, bool(cuped), covs))
-    return 1 if (srm.mismatch and args.fail_on_srm) else 0
+    return 1 if (mismatch and args.fail_on_srm) else 0
 
 
 def _g(x: Any, digits: int = 4) -> str:
@@ -530,7 +533,7 @@ def _abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caug
     lines = []
     if trust:
         lines += ["!" * 78, f"RESULTS {trust}", "!" * 78]
-    lines += [srm.message(), "",
+    lines += [srm.info["message"], "",
               f"{args.file} ({'event log' if kind == 'events' else 'per-customer table'}); "
               f"control: {control!r}", "", f"per arm (unadjusted, {level} intervals):"]
     arm_df = pd.DataFrame([{
@@ -585,18 +588,20 @@ def _run_power(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.ratio) and args.ratio > 0):
         raise ValidationError(f"--ratio {args.ratio:g}: must be > 0 (customers per arm / "
                               "control).")
-    if args.arms < 2:
-        raise ValidationError(f"--arms {args.arms}: an A/B test has at least 2 arms.")
-    if args.n is not None and not (math.isfinite(args.n) and args.n > 1):
-        raise ValidationError(f"--n {args.n:g}: give the customers in the control arm (> 1).")
+    if args.n_arms < 2:
+        raise ValidationError(f"--n-arms {args.n_arms}: an A/B test has at least 2 arms.")
+    if args.n_control is not None and not (math.isfinite(args.n_control) and args.n_control > 1):
+        raise ValidationError(f"--n-control {args.n_control:g}: give the customers in the "
+                              "control arm (> 1).")
     if args.mde is not None and not (math.isfinite(args.mde) and args.mde != 0):
         raise ValidationError(f"--mde {args.mde:g}: must be a non-zero number.")
-    if args.mde is None and args.n is None:
-        raise ValidationError("give --mde (to solve for the customers per arm, or with --n for "
-                              "the power) or --n (to solve for the minimum detectable effect).")
-    if args.mde is not None and args.n is not None and args.power is not None:
-        raise ValidationError("--power is what is computed from --mde and --n; drop --power, "
-                              "--n or --mde.")
+    if args.mde is None and args.n_control is None:
+        raise ValidationError("give --mde (to solve for the customers per arm, or with "
+                              "--n-control for the power) or --n-control (to solve for the "
+                              "minimum detectable effect).")
+    if args.mde is not None and args.n_control is not None and args.power is not None:
+        raise ValidationError("--power is what is computed from --mde and --n-control; drop "
+                              "--power, --n-control or --mde.")
     means = args.sd is not None
     if means and not (math.isfinite(args.sd) and args.sd > 0):
         raise ValidationError(f"--sd {args.sd:g}: must be > 0.")
@@ -618,30 +623,30 @@ def _run_power(args: argparse.Namespace) -> int:
         raise ValidationError(f"--variance-reduction {args.variance_reduction:g}: must lie in "
                               "[0, 1).")
     common = dict(alpha=alpha, alternative=args.alternative, ratio=float(args.ratio),
-                  n_arms=int(args.arms),
+                  n_arms=int(args.n_arms),
                   correction=None if args.correction == "none" else "bonferroni")
     mde_abs = None
     if args.mde is not None:
         mde_abs = args.mde * args.baseline if args.relative else args.mde
-    solve = "n" if args.n is None else ("power" if args.mde is not None else "mde")
+    solve = "n" if args.n_control is None else ("power" if args.mde is not None else "mde")
     if means:
         extra = dict(variance_reduction=float(args.variance_reduction))
         if solve == "n":
             res = pw.sample_size_means(args.sd, mde_abs, power=target, **extra, **common)
         elif solve == "power":
-            res = pw.power_means(args.sd, mde_abs, args.n, **extra, **common)
+            res = pw.power_means(args.sd, mde_abs, args.n_control, **extra, **common)
         else:
-            res = pw.mde_means(args.sd, args.n, power=target, **extra, **common)
+            res = pw.mde_means(args.sd, args.n_control, power=target, **extra, **common)
     else:
         extra = dict(variance=args.variance)
         if solve == "n":
             res = pw.sample_size_proportions(args.baseline, mde=args.mde, relative=args.relative,
                                              power=target, **extra, **common)
         elif solve == "power":
-            res = pw.power_proportions(args.baseline, args.baseline + mde_abs, args.n, **extra,
+            res = pw.power_proportions(args.baseline, args.baseline + mde_abs, args.n_control, **extra,
                                        **common)
         else:
-            res = pw.mde_proportions(args.baseline, args.n, power=target, **extra, **common,
+            res = pw.mde_proportions(args.baseline, args.n_control, power=target, **extra, **common,
                                      direction="decrease" if args.alternative == "less"
                                      else "increase")
     n_control = _ceil(res.n_control) if solve == "n" else res.n_control
@@ -659,11 +664,11 @@ def _run_power(args: argparse.Namespace) -> int:
         "metric": "means" if means else "proportions", "solve_for": solve,
         "baseline": baseline, "sd": args.sd,
         "mde": effect, "mde_relative": relative,
-        "n_control": n_control, "n_arm": n_arm, "n_total": n_control + (args.arms - 1) * n_arm,
+        "n_control": n_control, "n_arm": n_arm, "n_total": n_control + (args.n_arms - 1) * n_arm,
         "n_control_exact": res.n_control, "n_arm_exact": res.n_arm,
         "power": res.power, "achieved_power": achieved,
         "alpha": alpha, "alpha_per_comparison": res.alpha_per_comparison,
-        "alternative": args.alternative, "arms": args.arms, "ratio": float(args.ratio),
+        "alternative": args.alternative, "arms": args.n_arms, "ratio": float(args.ratio),
         "correction": args.correction, "method": res.method,
         "variance_reduction": args.variance_reduction if means else None,
         "direction": "decrease" if effect < 0 else "increase",
@@ -672,8 +677,8 @@ def _run_power(args: argparse.Namespace) -> int:
         print(_dump(payload))
         return 0
     lines = [f"power analysis: {res.method}; alpha {alpha:g} {args.alternative}"
-             + (f" ({args.correction} over {args.arms - 1} comparisons: "
-                f"{res.alpha_per_comparison:.4g} each)" if args.arms > 2 else "")]
+             + (f" ({args.correction} over {args.n_arms - 1} comparisons: "
+                f"{res.alpha_per_comparison:.4g} each)" if args.n_arms > 2 else "")]
     base = (f"baseline {'rate' if not means else 'mean'} {_g(baseline)}; "
             if baseline is not None else "")
     if means:
@@ -685,7 +690,7 @@ def _run_power(args: argparse.Namespace) -> int:
     if solve == "n":
         lines += [
             f"customers needed for power {target:g}: {n_control:,} in control, {n_arm:,} in "
-            f"each of {args.arms - 1} other arm(s); {payload['n_total']:,} in total",
+            f"each of {args.n_arms - 1} other arm(s); {payload['n_total']:,} in total",
             f"  (exact {res.n_control:,.2f} per control arm, rounded up; power of the rounded "
             f"plan {achieved:.4f})",
         ]

@@ -34,7 +34,7 @@ def section(ctx):
         plain = analyze(table, control="control", metrics=["converted", "value"])
         cuped = analyze(table, control="control", metrics=["converted", "value"],
                         covariates=["pre_value", "pre_value_missing"])
-    s.lines.append(f"  {plain.srm.message()}")
+    s.lines.append(f"  {plain.srm.info['message']}")
     cols = ["metric", "effect_type", "effect", "ci_low", "ci_high", "pvalue", "pvalue_adjusted"]
     s.lines.append("  unadjusted (z-pooled for conversion, Welch for revenue; Holm over 2):")
     s.table(plain.summary()[cols].set_index("metric"), float_format="{:.4g}")
@@ -73,7 +73,7 @@ def section(ctx):
     av = msprt(looks["effect"], looks["variance"], mde=0.1 * base)
     s.lines.append(
         f"  5 interim looks on conversion: {design!r}; stopped at look "
-        f"{decision['stopped_at_look']}; mSPRT (tau = {av.tau:.4f}) always-valid p "
+        f"{decision.stopped_at_look}; mSPRT (tau = {av.tau:.4f}) always-valid p "
         f"{av.pvalue[-1]:.3f}"
     )
     ttp = compare_time_to_purchase(purchase_times(ctx.log("experiment")), control="control",
@@ -84,7 +84,7 @@ def section(ctx):
         f"p = {lr.pvalue:.3g}; restricted mean purchase-free days to day 14, treatment - "
         f"control = {rm.effect:.3f} [{rm.ci_low:.3f}, {rm.ci_high:.3f}]"
     )
-    peek = peeking_simulation(4000, looks=10, reps=4000, random_state=20250301,
+    peek = peeking_simulation(4000, looks=10, n_simulations=4000, random_state=20250301,
                               designs=("obrien-fleming", "pocock"))
     s.lines.append("  A/A with 10 looks (4,000 simulated experiments, 4,000 customers per arm):")
     s.table(peek[["rejection_rate", "mc_se", "nominal"]], float_format="{:.3f}")
@@ -95,7 +95,7 @@ def section(ctx):
         "variance_reduction": vr,
         "sample_size_30pct_lift": n30_arm,
         "sample_size_10pct_lift": n10_arm,
-        "sequential": {"design": design.to_dict(), "decision": decision,
+        "sequential": {"design": design.to_dict(), "decision": decision.to_dict(),
                        "msprt": av.to_dict()},
         "peeking": peek["rejection_rate"].to_dict(),
         "time_to_purchase": ttp.to_dict(),

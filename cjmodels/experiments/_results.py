@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -13,10 +13,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
-__all__ = ["Comparison", "TestResult"]
+__all__ = ["Comparison", "Comparisons"]
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 
@@ -83,8 +83,8 @@ def _f(x: Any) -> float:
     return float(np.asarray(x, dtype=float))
 
 
-@dataclass(frozen=True)
-class Comparison:
+@result_dataclass
+class Comparison(Result):
     """One effect of one arm against the control, with its interval and p-value.
 
     Attributes
@@ -109,6 +109,15 @@ class Comparison:
         P-value adjusted for multiplicity (NaN until a family is adjusted).
     details : dict
         Method-specific extras (standard error, degrees of freedom, variance reduction...).
+
+    Examples
+    --------
+    >>> c = Comparison("converted", "B", "A", "difference", 0.005, 0.001, 0.009, 0.017,
+    ...                "z-pooled; ci=newcombe")
+    >>> c
+    Comparison(metric='converted', arm='B', control='A', effect_type='difference', effect=0.005, pvalue=0.017)
+    >>> c.significant()
+    True
     """
 
     metric: str
@@ -169,12 +178,20 @@ class Comparison:
                          "is \"inf\" or \"-inf\".")
         return notes
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (strict JSON: NaN is None, an open interval end ``"inf"`` or
-        ``"-inf"``; ``notes`` say why a number is undefined)."""
+    def _repr_fields(self) -> Mapping[str, Any]:
+        return {k: getattr(self, k) for k in ("metric", "arm", "control", "effect_type",
+                                              "effect", "pvalue")}
+
+    def _summary(self) -> pd.DataFrame:
+        return pd.DataFrame([{k: getattr(self, k) for k in _SUMMARY_COLUMNS}],
+                            columns=_SUMMARY_COLUMNS)
+
+    def _to_dict(self) -> dict[str, Any]:
+        # strict JSON: NaN is None, an open interval end "inf" or "-inf"; notes say why a
+        # number is undefined
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["notes"] = self.notes
-        return to_jsonable(out)
+        return out
 
     def significant(self) -> bool:
         """Whether the (adjusted, when available) p-value is below ``alpha``."""
@@ -211,8 +228,8 @@ _SUMMARY_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True, repr=False)
-class TestResult:
+@result_dataclass
+class Comparisons(Result):
     """A set of comparisons (arms x metrics x effect types) with their shared settings.
 
     The first comparison is the *primary* one: ``effect``, ``ci_low``, ``ci_high`` and
@@ -227,6 +244,17 @@ class TestResult:
         Warnings and declared choices (pre-processing, multiplicity family, SRM...).
     info : dict
         Extra numbers (e.g. per-arm statistics, variance reduction).
+
+    Examples
+    --------
+    >>> from cjmodels.experiments import SufficientStats, compare_proportions
+    >>> s = SufficientStats.from_counts({"A": 200, "B": 250}, {"A": 10000, "B": 10000})
+    >>> r = compare_proportions(s, control="A", relative=None)
+    >>> r
+    Comparisons(comparisons=1, effect=0.005, ci_low=0.000887, ci_high=0.009138, pvalue=0.01713)
+    >>> r.summary()[["arm", "effect", "pvalue"]].round(4)
+      arm  effect  pvalue
+    0   B   0.005  0.0171
     """
 
     comparisons: tuple[Comparison, ...]
@@ -234,13 +262,11 @@ class TestResult:
     notes: tuple[str, ...] = ()
     info: Mapping[str, Any] = field(default_factory=dict)
 
-    __test__ = False  # not a pytest class
-
     def __post_init__(self) -> None:
         object.__setattr__(self, "comparisons", tuple(self.comparisons))
         object.__setattr__(self, "notes", tuple(self.notes))
         if not self.comparisons:
-            raise ValidationError("a TestResult needs at least one comparison.")
+            raise ValidationError("a Comparisons result needs at least one comparison.")
 
     @property
     def primary(self) -> Comparison:
@@ -249,22 +275,27 @@ class TestResult:
 
     @property
     def effect(self) -> float:
+        """The primary comparison's effect."""
         return self.primary.effect
 
     @property
     def ci_low(self) -> float:
+        """The primary comparison's lower interval end."""
         return self.primary.ci_low
 
     @property
     def ci_high(self) -> float:
+        """The primary comparison's upper interval end."""
         return self.primary.ci_high
 
     @property
     def pvalue(self) -> float:
+        """The primary comparison's p-value."""
         return self.primary.pvalue
 
     @property
     def statistic(self) -> float:
+        """The primary comparison's test statistic."""
         return self.primary.statistic
 
     def get(self, arm: str | None = None, effect_type: str | None = None,
@@ -284,43 +315,34 @@ class TestResult:
             )
         return hits[0]
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_fields(self) -> Mapping[str, Any]:
+        return {"comparisons": len(self.comparisons), "effect": self.effect,
+                "ci_low": self.ci_low, "ci_high": self.ci_high, "pvalue": self.pvalue}
+
+    def _summary(self) -> pd.DataFrame:
         """One row per comparison."""
         return pd.DataFrame(
             [{k: getattr(c, k) for k in _SUMMARY_COLUMNS} for c in self.comparisons],
             columns=_SUMMARY_COLUMNS,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: title, notes, info and every comparison."""
+    def _to_dict(self) -> dict[str, Any]:
+        """Title, notes, info and every comparison."""
         extra = [n for c in self.comparisons for n in c.notes if n not in self.notes]
-        return to_jsonable(
-            {
-                "title": self.title,
-                "notes": list(dict.fromkeys([*self.notes, *extra])),
-                "info": dict(self.info),
-                "comparisons": [c.to_dict() for c in self.comparisons],
-            }
-        )
+        return {
+            "title": self.title,
+            "notes": list(dict.fromkeys([*self.notes, *extra])),
+            "info": dict(self.info),
+            "comparisons": [c.to_dict() for c in self.comparisons],
+        }
 
-    def with_comparisons(self, comparisons: Sequence[Comparison], **changes: Any) -> TestResult:
+    def with_comparisons(self, comparisons: Sequence[Comparison], **changes: Any) -> Comparisons:
         """A copy with other comparisons (and optionally other fields)."""
         return replace(self, comparisons=tuple(comparisons), **changes)
 
-    def __repr__(self) -> str:
-        lines = [f"TestResult: {self.title}" if self.title else "TestResult"]
-        for c in self.comparisons:
-            adj = f", adjusted p={c.pvalue_adjusted:.4g}" if np.isfinite(c.pvalue_adjusted) else ""
-            lines.append(
-                f"  {c.metric} {c.arm} vs {c.control} ({c.effect_type}): {c.effect:.6g} "
-                f"[{c.ci_low:.6g}, {c.ci_high:.6g}], p={c.pvalue:.4g}{adj}  ({c.method})"
-            )
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
-
-    def plot(self, ax=None, *, effect_type: str | None = None):
-        """Forest plot: one row per comparison with its interval; returns the axis."""
-        return forest_plot(self.comparisons, ax=ax, effect_type=effect_type, title=self.title)
+    def _plot(self, ax: Any, *, effect_type: str | None = None) -> None:
+        """Forest plot: one row per comparison with its interval."""
+        forest_plot(self.comparisons, ax=ax, effect_type=effect_type, title=self.title)
 
 
 def forest_plot(comparisons: Sequence[Comparison], ax=None, *, effect_type=None, title=""):

@@ -18,15 +18,14 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cjmodels._json import to_jsonable
 from cjmodels.data.events import label_codes
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
 __all__ = ["SufficientStats", "sufficient_stats"]
 
@@ -40,8 +39,8 @@ def _rows(mask: np.ndarray) -> str:
     return f"[{shown}{more}]"
 
 
-@dataclass(frozen=True, repr=False)
-class SufficientStats:
+@result_dataclass
+class SufficientStats(Result):
     """Per-arm counts, column sums and sums of cross-products.
 
     Attributes
@@ -61,7 +60,7 @@ class SufficientStats:
     --------
     >>> s = SufficientStats.from_counts({"A": 200, "B": 250}, {"A": 10000, "B": 10000})
     >>> s
-    SufficientStats(arms=['A', 'B'], columns=['converted'], n=[10000, 10000])
+    SufficientStats(arms=('A', 'B'), columns=('converted',), n=(10000, 10000))
     >>> s.mean("converted").round(3).tolist()
     [0.02, 0.025]
     """
@@ -177,7 +176,7 @@ class SufficientStats:
         return cls(names, cols, nn, sums, cross)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> SufficientStats:
+    def from_frame(cls, data: pd.DataFrame) -> SufficientStats:
         """Inverse of :meth:`to_frame` (one row per arm; columns ``n``, ``sum[c]``, ``sum[c*d]``).
 
         Examples
@@ -186,6 +185,7 @@ class SufficientStats:
         >>> SufficientStats.from_frame(s.to_frame()) == s
         True
         """
+        frame = data
         if "n" not in frame.columns:
             raise ValidationError("the frame needs a column 'n' with the units per arm.")
         cols = [c[4:-1] for c in frame.columns if c.startswith("sum[") and "*" not in c]
@@ -281,36 +281,21 @@ class SufficientStats:
             self.cross + other.cross,
         )
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SufficientStats):
-            return NotImplemented
-        return (
-            self.arms == other.arms
-            and self.columns == other.columns
-            and np.array_equal(self.n, other.n)
-            and np.allclose(self.sums, other.sums, rtol=1e-12, atol=0)
-            and np.allclose(self.cross, other.cross, rtol=1e-12, atol=0)
-        )
+    def _repr_fields(self) -> dict[str, Any]:
+        n = tuple(int(v) if float(v).is_integer() else float(v) for v in self.n)
+        return {"arms": self.arms, "columns": self.columns, "n": n}
 
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        n = [int(v) if float(v).is_integer() else float(v) for v in self.n]
-        return (
-            f"SufficientStats(arms={list(self.arms)}, columns={list(self.columns)}, n={n})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: arms, columns, n, sums and cross-products as nested lists."""
-        return to_jsonable({
+    def _to_dict(self) -> dict[str, Any]:
+        """Arms, columns, n, sums and cross-products as nested lists."""
+        return {
             "arms": list(self.arms),
             "columns": list(self.columns),
             "n": self.n,
             "sums": self.sums,
             "cross": self.cross,
-        })
+        }
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """Per arm: n and the mean and standard deviation of every column."""
         out = {"n": self.n}
         sd = np.sqrt(np.diagonal(self.covariance(), axis1=1, axis2=2))
@@ -486,18 +471,18 @@ def check_squares(x: np.ndarray, col: str) -> None:
 
 
 def sufficient_stats(
-    table: pd.DataFrame,
+    data: pd.DataFrame,
     columns: Sequence[str] | str,
     *,
     variant: str = "variant",
     arms: Sequence[str] | None = None,
-    segment: str | None = None,
+    group: str | None = None,
 ) -> SufficientStats | dict[str, SufficientStats]:
     """Reduce a per-customer table to per-arm sufficient statistics.
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    data : pandas.DataFrame
         One row per unit (customer), e.g. from :func:`cjmodels.data.experiment_table`.
     columns : str or sequence of str
         Numeric (or boolean) metric and covariate columns. Missing values raise an error:
@@ -507,9 +492,9 @@ def sufficient_stats(
     arms : sequence of str, optional
         Declared arms, in order. Labels outside this set raise an error, as does a declared arm
         without customers. Default: the labels present, sorted.
-    segment : str, optional
-        Column to split by; then a dict segment -> statistics is returned (arms are the same in
-        every segment; a segment missing an arm raises an error).
+    group : str, optional
+        A grouping column to split by; then a dict group -> statistics is returned (arms are
+        the same in every group; a group missing an arm raises an error).
 
     Returns
     -------
@@ -522,9 +507,10 @@ def sufficient_stats(
     >>> s.mean("y").tolist(), s.var("y").tolist()
     ([2.0, 4.0], [2.0, 8.0])
     """
+    table, segment = data, group
     if not isinstance(table, pd.DataFrame):
         raise ValidationError(
-            f"table must be a pandas DataFrame with one row per customer, got {type(table)}."
+            f"data must be a pandas DataFrame with one row per customer, got {type(table)}."
         )
     cols = (columns,) if isinstance(columns, str) else tuple(columns)
     if not cols:
@@ -534,11 +520,11 @@ def sufficient_stats(
     if segment is None:
         return _stats_from_codes(codes, len(names), x, names, cols)
     if segment not in table.columns:
-        raise ValidationError(f"segment column {segment!r} is not in the table.")
+        raise ValidationError(f"group column {segment!r} is not in the table.")
     seg = table[segment]
     if seg.isna().any():
         raise ValidationError(
-            f"segment column {segment!r} is missing at rows {_rows(seg.isna().to_numpy())}."
+            f"group column {segment!r} is missing at rows {_rows(seg.isna().to_numpy())}."
         )
     seg_codes, seg_names = pd.factorize(seg.astype(str), sort=True)
     out: dict[str, SufficientStats] = {}
@@ -548,8 +534,8 @@ def sufficient_stats(
         empty = [a for a, c in zip(names, st.n, strict=True) if c == 0]
         if empty:
             raise ValidationError(
-                f"segment {label!r} of column {segment!r} has no customers in arms {empty}; "
-                "merge small segments or leave the segment out."
+                f"group {label!r} of column {segment!r} has no customers in arms {empty}; "
+                "merge small groups or leave the group out."
             )
         out[str(label)] = st
     return out

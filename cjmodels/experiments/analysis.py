@@ -13,72 +13,85 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
     UNTESTED,
     Comparison,
-    TestResult,
+    Comparisons,
     check_alpha,
     check_alternative,
     forest_plot,
 )
 from cjmodels.experiments._stats import _check_column, _rows, arm_codes, check_squares
 from cjmodels.experiments.continuous import compare_means, compare_ratios
-from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust
+from cjmodels.experiments.multiple import CORRECTIONS, adjust
 from cjmodels.experiments.proportions import compare_proportions
-from cjmodels.experiments.srm import SRM_THRESHOLD, SRMResult, srm_check
+from cjmodels.experiments.srm import SRM_THRESHOLD, srm_check
+from cjmodels.results import HypothesisTest, Result, result_dataclass
 
 __all__ = ["ExperimentResult", "analyze", "cumulative_effects"]
 
 
-@dataclass(frozen=True, repr=False)
-class ExperimentResult:
+@result_dataclass
+class ExperimentResult(Result):
     """An analysed experiment: the SRM verdict and all comparisons, adjusted as one family.
 
     Attributes
     ----------
-    srm : SRMResult
-        The sample-ratio check, run first.
-    tests : TestResult
+    srm : HypothesisTest
+        The sample-ratio check, run first (:func:`~cjmodels.experiments.srm_check`).
+    tests : Comparisons
         Every comparison, with ``pvalue_adjusted`` over the family of differences.
     control : str
+
+    Examples
+    --------
+    >>> from cjmodels.synthetic import simulate_experiment
+    >>> from cjmodels.data import experiment_table
+    >>> t = experiment_table(simulate_experiment(4000, random_state=3).event_log())
+    >>> r = analyze(t, control="control")
+    >>> r.srm_mismatch, r.summary()["effect_type"].tolist()
+    (False, ['difference', 'relative'])
     """
 
-    srm: SRMResult
-    tests: TestResult
+    srm: HypothesisTest
+    tests: Comparisons
     control: str
 
     @property
     def comparisons(self) -> tuple[Comparison, ...]:
+        """Every comparison (those of ``tests``)."""
         return self.tests.comparisons
 
-    def summary(self) -> pd.DataFrame:
+    @property
+    def srm_mismatch(self) -> bool:
+        """Whether the sample-ratio check failed (then the effects are not trustworthy)."""
+        return bool(self.srm.info["mismatch"])
+
+    def _repr_fields(self) -> Mapping[str, Any]:
+        return {"control": self.control, "comparisons": len(self.comparisons),
+                "srm_pvalue": self.srm.pvalue, "srm_mismatch": self.srm_mismatch}
+
+    def _summary(self) -> pd.DataFrame:
         """One row per comparison; ``attrs["srm"]`` holds the SRM verdict."""
         df = self.tests.summary()
-        df.attrs["srm"] = self.srm.message()
+        df.attrs["srm"] = self.srm.info["message"]
         return df
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: the SRM check first, then the comparisons and notes."""
-        return to_jsonable({"srm": self.srm.to_dict(), "control": self.control,
-                            **self.tests.to_dict()})
+    def _to_dict(self) -> dict[str, Any]:
+        """The SRM check first, then the comparisons and notes."""
+        return {"srm": self.srm.to_dict(), "control": self.control, **self.tests.to_dict()}
 
-    def __repr__(self) -> str:
-        return f"{self.srm.message()}\n{self.tests!r}"
-
-    def plot(self, ax=None, *, effect_type: str | None = "relative"):
-        """Forest plot of the effects (relative lifts by default); returns the axis."""
-        ax = forest_plot(self.comparisons, ax=ax, effect_type=effect_type,
-                         title="SRM FAILED - " if self.srm.mismatch else "")
-        return ax
+    def _plot(self, ax: Any, *, effect_type: str | None = "relative") -> None:
+        """Forest plot of the effects (relative lifts by default)."""
+        forest_plot(self.comparisons, ax=ax, effect_type=effect_type,
+                    title="SRM FAILED - " if self.srm_mismatch else "")
 
 
 def _is_binary(table: pd.DataFrame, col: str) -> bool:
@@ -87,7 +100,7 @@ def _is_binary(table: pd.DataFrame, col: str) -> bool:
 
 
 def analyze(
-    table: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     control: str,
     metrics: Sequence[str] | str = ("converted",),
@@ -96,23 +109,23 @@ def analyze(
     arms: Sequence[str] | None = None,
     expected: Mapping[str, float] | Sequence[float] | None = None,
     covariates: Sequence[str] | str = (),
-    segment: str | None = None,
+    group: str | None = None,
     correction: str = "holm",
     srm_threshold: float = SRM_THRESHOLD,
     alpha: float = 0.05,
     alternative: str = "two-sided",
-    proportion_test: str = "z-pooled",
+    test: str = "z-pooled",
 ) -> ExperimentResult:
     """Analyse an experiment table: SRM check, every metric x arm (x segment), multiplicity.
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    data : pandas.DataFrame
         One row per customer (e.g. :func:`cjmodels.data.experiment_table`).
     control : str
         The control arm.
     metrics : str or sequence of str
-        Metric columns. 0/1 columns get the two-proportion test ``proportion_test`` (or
+        Metric columns. 0/1 columns get the two-proportion test ``test`` (or
         CUPED-adjusted Welch when ``covariates`` are given); others Welch's t.
     ratios : mapping name -> (numerator, denominator), optional
         Ratio metrics, tested by the delta method.
@@ -120,8 +133,12 @@ def analyze(
         Intended allocation for the SRM check (default: equal).
     covariates : str or sequence of str
         Pre-period covariates for CUPED on every metric.
-    segment : str, optional
-        Also test within each segment (the family then spans the segments).
+    test : str
+        The two-proportion test of 0/1 metrics (see
+        :func:`~cjmodels.experiments.compare_proportions`); default ``"z-pooled"``.
+    group : str, optional
+        A grouping column (e.g. a customer segment): also test within each of its groups (the
+        family then spans the groups).
     correction : str
         Multiple-testing method over the family of differences (default ``"holm"``).
 
@@ -132,11 +149,12 @@ def analyze(
     >>> w = simulate_experiment(4000, random_state=3)
     >>> t = experiment_table(w.event_log())
     >>> r = analyze(t, control="control", metrics=["converted", "value"])
-    >>> r.srm.mismatch, len(r.comparisons)
+    >>> r.srm_mismatch, len(r.comparisons)
     (False, 4)
     """
-    check_scalar(correction, "correction", in_=tuple(MULTIPLE_METHODS))
+    check_scalar(correction, "correction", in_=tuple(CORRECTIONS))
     alpha = check_alpha(alpha)
+    table = data
     alternative = check_alternative(alternative)
     mets = [metrics] if isinstance(metrics, str) else list(metrics)
     if not mets and not ratios:
@@ -148,34 +166,35 @@ def analyze(
                     threshold=srm_threshold)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     parts: list[tuple[str | None, pd.DataFrame]] = [(None, table)]
-    if segment is not None:
-        if segment not in table.columns:
-            raise ValidationError(f"segment column {segment!r} is not in the table.")
-        seg = table[segment]
+    if group is not None:
+        if group not in table.columns:
+            raise ValidationError(f"group column {group!r} is not in the table.")
+        seg = table[group]
         if seg.isna().any():
-            raise ValidationError(f"segment column {segment!r} has missing values.")
-        parts += [(f"{segment}={k}", g) for k, g in table.groupby(seg.astype(str), sort=True)]
-    results: list[TestResult] = []
+            raise ValidationError(f"group column {group!r} has missing values.")
+        parts += [(f"{group}={k}", g) for k, g in table.groupby(seg.astype(str), sort=True)]
+    results: list[Comparisons] = []
     not_tested: list[str] = []
     token = UNTESTED.set(not_tested)  # a metric without variation is reported, not fatal
     try:
         _run_tests(results, parts, mets, ratios, covs, control, variant, names, alpha,
-                   alternative, proportion_test)
+                   alternative, test)
     finally:
         UNTESTED.reset(token)
-    tests = adjust(results, correction, alpha=alpha)
+    tests = adjust(results, correction=correction, alpha=alpha)
     # each untested comparison's note, named as in the result (segment included)
     untested = [c.details["not_tested"] for c in tests.comparisons if "not_tested" in c.details]
     if untested:
         tests = tests.with_comparisons(tests.comparisons,
                                        notes=(*tests.notes, *dict.fromkeys(untested)))
-    if srm.mismatch:
-        tests = tests.with_comparisons(tests.comparisons, notes=(srm.message(), *tests.notes))
+    if srm.info["mismatch"]:
+        tests = tests.with_comparisons(tests.comparisons,
+                                       notes=(srm.info["message"], *tests.notes))
     return ExperimentResult(srm, tests, str(control))
 
 
 def _run_tests(results, parts, mets, ratios, covs, control, variant, names, alpha,
-               alternative, proportion_test) -> None:
+               alternative, test) -> None:
     for label, part in parts:
         def name(m: str, label: str | None = label) -> str:
             return m if label is None else f"{m} | {label}"
@@ -183,7 +202,7 @@ def _run_tests(results, parts, mets, ratios, covs, control, variant, names, alph
         for m in mets:
             if _is_binary(part, m) and not covs:
                 r = compare_proportions(part, m, control=control, variant=variant, arms=names,
-                                        test=proportion_test, alpha=alpha,
+                                        test=test, alpha=alpha,
                                         alternative=alternative)
             else:
                 r = compare_means(part, m, control=control, variant=variant, arms=names,
@@ -196,7 +215,7 @@ def _run_tests(results, parts, mets, ratios, covs, control, variant, names, alph
             results.append(_relabel(r, name(rname)))
 
 
-def _relabel(r: TestResult, metric: str) -> TestResult:
+def _relabel(r: Comparisons, metric: str) -> Comparisons:
     from dataclasses import replace
 
     out = []
@@ -209,26 +228,27 @@ def _relabel(r: TestResult, metric: str) -> TestResult:
 
 
 def cumulative_effects(
-    table: pd.DataFrame,
+    data: pd.DataFrame,
     metric: str,
     *,
     control: str,
     arm: str | None = None,
-    time: str = "assigned_at",
+    timestamp: str = "assigned_at",
     looks: int | Sequence[Any] = 10,
     variant: str = "variant",
     arms: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Difference in means of ``metric`` (arm - control) on all customers up to each look.
 
-    Customers enter in the order of ``time``; ``looks`` is a number of equally spaced looks
+    Customers enter in the order of the ``timestamp`` column (default ``"assigned_at"``);
+    ``looks`` is a number of equally spaced looks
     (by customers enrolled) or explicit cut-off times. Returns per look: ``time``,
     ``n_control``, ``n_arm``, ``effect``, ``variance`` (unpooled, of the difference),
     ``z`` and ``information`` (variance at the last look / variance at this look), ready for
     :func:`~cjmodels.experiments.msprt` and :meth:`GroupSequentialDesign.test`. Outcomes are
     taken as recorded in the table (a customer's outcome is assumed known at the look).
 
-    A look takes every customer who entered at its time, so customers tied in ``time`` are
+    A look takes every customer who entered at its time, so customers tied in ``timestamp`` are
     never split by row order (a look by count may then hold a few more customers). Where the
     metric does not vary within either arm the variance is 0 and ``z`` and ``information`` are
     undefined (NaN); ``attrs["notes"]`` says so, with a warning.
@@ -243,6 +263,7 @@ def cumulative_effects(
     1            25     25     1.0
     2            50     50     1.0
     """
+    table, time = data, timestamp
     names, codes = arm_codes(table, variant, arms)
     if control not in names:
         raise ValidationError(f"control {control!r} is not among the arms {list(names)}.")
@@ -254,7 +275,7 @@ def cumulative_effects(
     if arm not in names:
         raise ValidationError(f"arm {arm!r} is not among the arms {list(names)}.")
     if time not in table.columns:
-        raise ValidationError(f"time column {time!r} is not in the table.")
+        raise ValidationError(f"timestamp column {time!r} is not in the table.")
     y = _check_column(table, metric, "metric")
     check_squares(y, metric)
     tcol = table[time]

@@ -19,7 +19,7 @@ often than 5% of the time).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -29,12 +29,12 @@ from scipy import stats as sps
 from scipy.special import betaln
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._stats import SufficientStats
 from cjmodels.experiments.proportions import _binary_stats
+from cjmodels.results import Result, result_dataclass
 
-__all__ = ["BayesianResult", "beta_binomial", "expected_loss", "prob_beats"]
+__all__ = ["BayesianResult", "ExpectedLoss", "beta_binomial", "expected_loss", "prob_beats"]
 
 
 def _prob_sum(a_a, b_a, a_b, b_b) -> np.ndarray:
@@ -88,15 +88,38 @@ def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
     return float(min(max(val, 0.0), 1.0))
 
 
-def expected_loss(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> tuple[Any, Any]:
-    """Expected loss ``E[max(p_control - p_arm, 0)]`` of choosing the arm, and of the control.
+@result_dataclass
+class ExpectedLoss(Result):
+    """Expected losses of the two choices between an arm and the control.
 
-    Uses ``E[p_c 1{p_c > p_a}] = E[p_c] P(p_c' > p_a)`` with ``p_c' ~ Beta(a_c + 1, b_c)``.
+    Attributes
+    ----------
+    arm : float or numpy.ndarray
+        ``E[max(p_control - p_arm, 0)]``: the expected loss of choosing the arm.
+    control : float or numpy.ndarray
+        ``E[max(p_arm - p_control, 0)]``: the expected loss of keeping the control.
 
     Examples
     --------
-    >>> la, lc = expected_loss(201, 9801, 251, 9751)
-    >>> round(float(la), 8), round(float(lc), 6)
+    >>> r = expected_loss(201, 9801, 251, 9751)
+    >>> r
+    ExpectedLoss(arm=6.016e-06, control=0.005005)
+    """
+
+    arm: Any
+    control: Any
+
+
+def expected_loss(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> ExpectedLoss:
+    """Expected loss ``E[max(p_control - p_arm, 0)]`` of choosing the arm, and of the control.
+
+    Uses ``E[p_c 1{p_c > p_a}] = E[p_c] P(p_c' > p_a)`` with ``p_c' ~ Beta(a_c + 1, b_c)``.
+    Vectorised over arrays of Beta parameters (the losses are then arrays).
+
+    Examples
+    --------
+    >>> r = expected_loss(201, 9801, 251, 9751)
+    >>> round(float(r.arm), 8), round(float(r.control), 6)
     (6.02e-06, 0.005005)
     """
     ac, bc, aa, ba = (np.asarray(v, dtype=float) for v in (a_control, b_control, a_arm, b_arm))
@@ -107,7 +130,10 @@ def expected_loss(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> tup
     a_gt_c_shift_a = prob_beats(ac, bc, aa + 1, ba)
     a_gt_c_shift_c = prob_beats(ac + 1, bc, aa, ba)
     loss_control = ma * a_gt_c_shift_a - mc * a_gt_c_shift_c
-    return np.maximum(loss_arm, 0.0), np.maximum(loss_control, 0.0)
+    la, lc = np.maximum(loss_arm, 0.0), np.maximum(loss_control, 0.0)
+    if la.ndim == 0:
+        return ExpectedLoss(float(la), float(lc))
+    return ExpectedLoss(la, lc)
 
 
 #: Gauss-Legendre nodes and weights on [-1, 1] for the credible interval of a difference.
@@ -142,8 +168,8 @@ def _diff_interval(ac, bc, aa, ba, level: float) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
-@dataclass(frozen=True, repr=False)
-class BayesianResult:
+@result_dataclass
+class BayesianResult(Result):
     """Beta-binomial posterior summaries of every arm versus the control.
 
     Attributes
@@ -151,19 +177,25 @@ class BayesianResult:
     metric, control : str
     prior : tuple of float
         ``(a, b)`` of the Beta prior shared by all arms.
-    level : float
-        Credible level of the intervals.
+    alpha : float
+        1 - the credible level of the intervals (0.05: 95% credible intervals).
     arms : pandas.DataFrame
         Per arm: successes, n, posterior a and b, posterior mean and credible interval.
     comparisons : pandas.DataFrame
         Per non-control arm: ``prob_beats_control`` (exact), ``expected_loss_arm`` and
         ``expected_loss_control``, posterior mean of the difference and its credible interval.
+
+    Examples
+    --------
+    >>> s = SufficientStats.from_counts({"A": 200, "B": 250}, {"A": 10000, "B": 10000})
+    >>> beta_binomial(s, control="A")
+    BayesianResult(metric='converted', control='A', prior=(1, 1), alpha=0.05)
     """
 
     metric: str
     control: str
     prior: tuple[float, float]
-    level: float
+    alpha: float
     arms: pd.DataFrame
     comparisons: pd.DataFrame
     notes: tuple[str, ...] = field(default=(
@@ -171,9 +203,9 @@ class BayesianResult:
         "threshold while peeking inflates false wins",
     ))
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """The comparisons table."""
-        return self.comparisons.copy()
+        return self.comparisons
 
     def prob_beats_control(self, arm: str) -> float:
         """``P(p_arm > p_control)`` of one arm."""
@@ -181,30 +213,13 @@ class BayesianResult:
             raise ValidationError(f"arm {arm!r} is not among {list(self.comparisons.index)}.")
         return float(self.comparisons.loc[arm, "prob_beats_control"])
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return to_jsonable({"metric": self.metric, "control": self.control,
-                            "prior": list(self.prior), "level": self.level,
-                            "arms": self.arms, "comparisons": self.comparisons,
-                            "notes": list(self.notes)})
+    def _to_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "control": self.control, "prior": list(self.prior),
+                "alpha": self.alpha, "arms": self.arms, "comparisons": self.comparisons,
+                "notes": list(self.notes)}
 
-    def __repr__(self) -> str:
-        parts = [f"BayesianResult({self.metric!r}, Beta{self.prior} prior)"]
-        for arm, r in self.comparisons.iterrows():
-            parts.append(
-                f"  P({arm} > {self.control}) = {r['prob_beats_control']:.4f}; expected loss "
-                f"choosing {arm} {r['expected_loss_arm']:.3g}, choosing {self.control} "
-                f"{r['expected_loss_control']:.3g}; difference {r['diff_mean']:.4g} "
-                f"[{r['diff_low']:.4g}, {r['diff_high']:.4g}] ({self.level:.0%} credible)"
-            )
-        return "\n".join(parts)
-
-    def plot(self, ax=None):
-        """Posterior densities of the arms' rates; returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.6))
+    def _plot(self, ax: Any) -> None:
+        """Posterior densities of the arms' rates."""
         lo = sps.beta.ppf(1e-4, self.arms["a"], self.arms["b"]).min()
         hi = sps.beta.isf(1e-4, self.arms["a"], self.arms["b"]).max()
         x = np.linspace(lo, hi, 400)
@@ -213,7 +228,6 @@ class BayesianResult:
         ax.set(xlabel=f"rate of {self.metric}", ylabel="posterior density",
                title="Beta posteriors")
         ax.legend()
-        return ax
 
 
 def beta_binomial(
@@ -224,9 +238,12 @@ def beta_binomial(
     variant: str = "variant",
     arms: Sequence[str] | None = None,
     prior: tuple[float, float] = (1.0, 1.0),
-    level: float = 0.95,
+    alpha: float = 0.05,
 ) -> BayesianResult:
     """Posterior summaries of a 0/1 metric with independent Beta priors per arm.
+
+    The credible intervals (of each arm's rate and of each difference) are equal-tailed at
+    level ``1 - alpha``.
 
     Examples
     --------
@@ -238,7 +255,9 @@ def beta_binomial(
     if not (isinstance(prior, Sequence) and len(prior) == 2):
         raise ValidationError(f"prior == {prior!r}, must be a pair (a, b) of positive numbers.")
     pa, pb = (check_scalar(v, "prior", typ=float, gt=0) for v in prior)
-    check_scalar(level, "level", typ=float, gt=0, lt=1)
+    check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    # the credible level, computed as before the keyword was alpha, so numbers do not move
+    level = 1.0 - float(alpha)
     st = _binary_stats(data, metric, variant, arms)
     ci = st.arm_index(control)
     x, n = st.sums[:, 0], st.n
@@ -252,11 +271,12 @@ def beta_binomial(
         if k == ci:
             continue
         p = prob_beats(a[ci], b[ci], a[k], b[k])
-        la, lc = expected_loss(a[ci], b[ci], a[k], b[k])
+        loss = expected_loss(a[ci], b[ci], a[k], b[k])
+        la, lc = loss.arm, loss.control
         dlo, dhi = _diff_interval(a[ci], b[ci], a[k], b[k], level)
         rows[arm] = {"prob_beats_control": float(p), "expected_loss_arm": float(la),
                      "expected_loss_control": float(lc),
                      "diff_mean": float(a[k] / (a[k] + b[k]) - a[ci] / (a[ci] + b[ci])),
                      "diff_low": dlo, "diff_high": dhi}
     comp = pd.DataFrame.from_dict(rows, orient="index").rename_axis("variant")
-    return BayesianResult(metric, control, (float(pa), float(pb)), float(level), arm_tab, comp)
+    return BayesianResult(metric, control, (float(pa), float(pb)), float(alpha), arm_tab, comp)

@@ -28,10 +28,39 @@ from cjmodels._checks import as_generator, check_scalar
 from cjmodels.experiments._results import check_alpha, t_pvalue
 from cjmodels.experiments.bayes import prob_beats
 from cjmodels.experiments.power import power_proportions
-from cjmodels.experiments.proportions import proportion_test_arrays
+from cjmodels.experiments.proportions import _proportion_test_arrays
 from cjmodels.experiments.sequential import group_sequential, msprt
+from cjmodels.results import Result, result_dataclass
 
-__all__ = ["aa_simulation", "peeking_simulation", "power_simulation"]
+__all__ = ["PowerSimulation", "aa_simulation", "peeking_simulation", "power_simulation"]
+
+
+@result_dataclass
+class PowerSimulation(Result):
+    """The simulated power of the pooled z-test next to the power formula.
+
+    Attributes
+    ----------
+    simulated : float
+        The share of simulated experiments that rejected.
+    formula : float
+        The power from :func:`~cjmodels.experiments.power_proportions`.
+    mc_se : float
+        The Monte-Carlo standard error of ``simulated`` (at the formula's power).
+    n_simulations : int
+        The number of simulated experiments.
+
+    Examples
+    --------
+    >>> r = power_simulation(0.10, 0.12, 3841, n_simulations=4000, random_state=0)
+    >>> r.n_simulations, round(r.formula, 3)
+    (4000, 0.8)
+    """
+
+    simulated: float
+    formula: float
+    mc_se: float
+    n_simulations: int
 
 
 def _rate_row(name: str, reject: np.ndarray, alpha: float, **extra: Any) -> dict[str, Any]:
@@ -45,39 +74,39 @@ def aa_simulation(
     n_per_arm: int = 2000,
     *,
     rate: float = 0.1,
-    reps: int = 10000,
+    n_simulations: int = 10000,
     alpha: float = 0.05,
     revenue: bool = True,
     random_state: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Type-I error of the fixed-horizon tests in simulated A/A experiments.
 
-    Conversion tests run on binomial counts (``reps`` experiments at once); with ``revenue``
-    the Welch t-test runs on log-normal spend of converters (``reps // 5`` experiments, drawn
-    per customer in chunks).
+    Conversion tests run on binomial counts (``n_simulations`` experiments at once); with
+    ``revenue`` the Welch t-test runs on log-normal spend of converters (``n_simulations // 5``
+    experiments, drawn per customer in chunks).
 
     Returns one row per procedure: ``rejection_rate``, its Monte-Carlo standard error under
     the nominal level (``mc_se``) and ``z_vs_nominal``.
 
     Examples
     --------
-    >>> t = aa_simulation(1000, reps=4000, revenue=False, random_state=1)
+    >>> t = aa_simulation(1000, n_simulations=4000, revenue=False, random_state=1)
     >>> bool((t["z_vs_nominal"].abs() < 4).all())
     True
     """
     check_scalar(n_per_arm, "n_per_arm", typ=int, ge=10)
     check_scalar(rate, "rate", typ=float, gt=0, lt=1)
-    check_scalar(reps, "reps", typ=int, ge=100)
+    check_scalar(n_simulations, "n_simulations", typ=int, ge=100)
     alpha = check_alpha(alpha)
     rng = as_generator(random_state)
-    xc = rng.binomial(n_per_arm, rate, reps)
-    xt = rng.binomial(n_per_arm, rate, reps)
+    xc = rng.binomial(n_per_arm, rate, n_simulations)
+    xt = rng.binomial(n_per_arm, rate, n_simulations)
     rows = []
     for test in ("z-pooled", "z-unpooled", "chi2", "chi2-yates"):
-        _, p = proportion_test_arrays(xc, n_per_arm, xt, n_per_arm, test)
+        _, p = _proportion_test_arrays(xc, n_per_arm, xt, n_per_arm, test)
         rows.append(_rate_row(test, np.nan_to_num(p, nan=1.0) < alpha, alpha))
     if revenue:
-        r_reps = max(100, reps // 5)
+        r_reps = max(100, n_simulations // 5)
         chunk = max(1, 4_000_000 // (2 * n_per_arm))
         stats = []
         for s in range(0, r_reps, chunk):
@@ -85,7 +114,7 @@ def aa_simulation(
             y = (rng.random((m, 2, n_per_arm)) < rate) * rng.lognormal(3.5, 0.8,
                                                                        (m, 2, n_per_arm))
             stats.append(np.stack([y.mean(axis=2), y.var(axis=2, ddof=1)], axis=-1))
-        st = np.concatenate(stats)  # (reps, arm, [mean, var])
+        st = np.concatenate(stats)  # (n_simulations, arm, [mean, var])
         vc, vt = st[:, 0, 1] / n_per_arm, st[:, 1, 1] / n_per_arm
         tstat = (st[:, 1, 0] - st[:, 0, 0]) / np.sqrt(vc + vt)
         df = (vc + vt) ** 2 / (vc**2 / (n_per_arm - 1) + vt**2 / (n_per_arm - 1))
@@ -99,7 +128,7 @@ def peeking_simulation(
     *,
     looks: int = 10,
     rate: float = 0.1,
-    reps: int = 10000,
+    n_simulations: int = 10000,
     alpha: float = 0.05,
     mde: float | None = None,
     bayes_threshold: float = 0.95,
@@ -120,23 +149,23 @@ def peeking_simulation(
 
     Examples
     --------
-    >>> t = peeking_simulation(2000, reps=2000, designs=("pocock",), random_state=2)
+    >>> t = peeking_simulation(2000, n_simulations=2000, designs=("pocock",), random_state=2)
     >>> bool(t.loc["nominal z at every look", "rejection_rate"] > 0.12)
     True
     """
     check_scalar(n_per_arm, "n_per_arm", typ=int, ge=looks * 10)
     check_scalar(looks, "looks", typ=int, ge=2)
     check_scalar(rate, "rate", typ=float, gt=0, lt=1)
-    check_scalar(reps, "reps", typ=int, ge=100)
+    check_scalar(n_simulations, "n_simulations", typ=int, ge=100)
     check_scalar(bayes_threshold, "bayes_threshold", typ=float, gt=0.5, lt=1)
     alpha = check_alpha(alpha)
     rng = as_generator(random_state)
     cuts = np.ceil(np.arange(1, looks + 1) / looks * n_per_arm).astype(int)
     inc = np.diff(np.r_[0, cuts])
-    xc = np.cumsum(rng.binomial(inc, rate, (reps, looks)), axis=1)
-    xt = np.cumsum(rng.binomial(inc, rate, (reps, looks)), axis=1)
+    xc = np.cumsum(rng.binomial(inc, rate, (n_simulations, looks)), axis=1)
+    xt = np.cumsum(rng.binomial(inc, rate, (n_simulations, looks)), axis=1)
     n = cuts[None, :].astype(float)
-    z, p = proportion_test_arrays(xc, n, xt, n, "z-pooled")
+    z, p = _proportion_test_arrays(xc, n, xt, n, "z-pooled")
     z = np.nan_to_num(z, nan=0.0)
     rows = [
         _rate_row("fixed horizon z (last look only)", np.abs(z[:, -1]) >= sps.norm.isf(alpha / 2),
@@ -176,26 +205,27 @@ def power_simulation(
     p_arm: float,
     n_per_arm: int,
     *,
-    reps: int = 20000,
+    n_simulations: int = 20000,
     alpha: float = 0.05,
     random_state: int | np.random.Generator | None = None,
-) -> dict[str, float]:
+) -> PowerSimulation:
     """Rejection rate of the pooled z-test at a true effect, next to the power formula.
 
     Examples
     --------
-    >>> r = power_simulation(0.10, 0.12, 3841, reps=4000, random_state=0)
-    >>> abs(r["simulated"] - r["formula"]) < 4 * r["mc_se"]
+    >>> r = power_simulation(0.10, 0.12, 3841, n_simulations=4000, random_state=0)
+    >>> abs(r.simulated - r.formula) < 4 * r.mc_se
     True
     """
     check_scalar(n_per_arm, "n_per_arm", typ=int, ge=2)
-    check_scalar(reps, "reps", typ=int, ge=100)
+    check_scalar(n_simulations, "n_simulations", typ=int, ge=100)
     alpha = check_alpha(alpha)
     rng = as_generator(random_state)
-    xc = rng.binomial(n_per_arm, p_control, reps)
-    xt = rng.binomial(n_per_arm, p_arm, reps)
-    _, p = proportion_test_arrays(xc, n_per_arm, xt, n_per_arm, "z-pooled")
+    xc = rng.binomial(n_per_arm, p_control, n_simulations)
+    xt = rng.binomial(n_per_arm, p_arm, n_simulations)
+    _, p = _proportion_test_arrays(xc, n_per_arm, xt, n_per_arm, "z-pooled")
     sim = float(np.mean(p < alpha))
     formula = power_proportions(p_control, p_arm, n_per_arm, alpha=alpha).power
-    return {"simulated": sim, "formula": formula,
-            "mc_se": float(np.sqrt(formula * (1 - formula) / reps)), "reps": reps}
+    return PowerSimulation(sim, float(formula),
+                           float(np.sqrt(formula * (1 - formula) / n_simulations)),
+                           int(n_simulations))

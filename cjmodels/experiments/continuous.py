@@ -32,7 +32,7 @@ from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
     Comparison,
-    TestResult,
+    Comparisons,
     check_alpha,
     check_alternative,
     normal_ci,
@@ -42,10 +42,9 @@ from cjmodels.experiments._results import (
     untested,
 )
 from cjmodels.experiments._stats import SufficientStats, _check_column, arm_codes, sufficient_stats
-from cjmodels.experiments.proportions import RELATIVE_INTERVALS, relative_effect
+from cjmodels.experiments.proportions import RELATIVE_INTERVALS, _relative_effect
 
 __all__ = [
-    "arm_estimates",
     "bootstrap_means",
     "compare_means",
     "compare_ratios",
@@ -65,7 +64,7 @@ def _check_table(table: Any) -> None:
 
 
 def with_missing_indicator(
-    table: pd.DataFrame, column: str, *, fill: float = 0.0, indicator: str | None = None
+    data: pd.DataFrame, column: str, *, fill: float = 0.0, indicator: str | None = None
 ) -> pd.DataFrame:
     """Fill a missing pre-period covariate and add a 0/1 indicator of missingness.
 
@@ -81,6 +80,7 @@ def with_missing_indicator(
     0       10.0                0.0
     1        0.0                1.0
     """
+    table = data
     _check_table(table)
     if column not in table.columns:
         raise ValidationError(
@@ -107,7 +107,7 @@ def with_missing_indicator(
 
 
 def winsorize(
-    table: pd.DataFrame,
+    data: pd.DataFrame,
     columns: str | Sequence[str],
     *,
     upper: float | None = 0.99,
@@ -126,6 +126,7 @@ def winsorize(
     >>> round(float(w["y"].max()), 2), w.attrs["winsorized"]["y"]["n_capped"]
     (107.02, 1)
     """
+    table = data
     cols = [columns] if isinstance(columns, str) else list(columns)
     if upper is not None:
         check_scalar(upper, "upper", typ=float, gt=0, le=1)
@@ -160,7 +161,7 @@ def winsorize(
 
 
 # --------------------------------------------------------------------------- the engine
-def arm_estimates(
+def _arm_estimates(
     st: SufficientStats,
     metric: str,
     *,
@@ -178,7 +179,7 @@ def arm_estimates(
     --------
     >>> s = SufficientStats.from_moments([100, 100], {"y": [1.0, 1.2]}, {"y": [4.0, 4.0]},
     ...                                  arms=["c", "t"])
-    >>> arm_estimates(s, "y")["variance"].tolist()
+    >>> _arm_estimates(s, "y")["variance"].tolist()
     [0.04, 0.04]
     """
     cols = [metric] + ([denominator] if denominator else []) + list(covariates)
@@ -295,7 +296,7 @@ def _comparisons(
                                 ci_high=float(hi), pvalue=p, statistic=float(stat),
                                 method=method, details=details, **common))
         if relative is not None:
-            r = relative_effect(est["estimate"][ci], vc, est["estimate"][a], vt, relative,
+            r = _relative_effect(est["estimate"][ci], vc, est["estimate"][a], vt, relative,
                                 alpha, alternative)
             comps.append(Comparison(effect_type="relative", effect=r["effect"],
                                     ci_low=r["ci_low"], ci_high=r["ci_high"],
@@ -352,7 +353,7 @@ def compare_means(
     winsorize: float | None = None,
     alpha: float = 0.05,
     alternative: str = "two-sided",
-) -> TestResult:
+) -> Comparisons:
     """Difference in means (Welch's t) of every arm versus control, optionally CUPED-adjusted.
 
     Parameters
@@ -376,7 +377,7 @@ def compare_means(
 
     Returns
     -------
-    TestResult
+    Comparisons
         Per arm a ``"difference"`` comparison (Welch t with Welch-Satterthwaite degrees of
         freedom, on the adjusted variances with covariates; ``details`` hold ``se``, ``df`` and,
         with covariates, ``variance_reduction`` (achieved on the variance of the effect) next to
@@ -403,14 +404,14 @@ def compare_means(
             f"{cap['upper']:.6g} ({cap['n_capped']} values capped)"
         )
     st = _stats_for(data, [metric, *covs], variant, arms, covs)
-    est = arm_estimates(st, metric, covariates=covs)
+    est = _arm_estimates(st, metric, covariates=covs)
     method = "welch t" + (f"; cuped({', '.join(covs)})" if covs else "")
     if winsorize is not None:
         method += f"; winsorized at q={winsorize:g}"
     comps, info = _comparisons(est, metric=metric, control=control, alpha=alpha,
                                alternative=alternative, relative=relative, method=method,
                                distribution="t", covariates=covs)
-    return TestResult(tuple(comps), title=f"mean of {metric!r}: {method}, alpha={alpha:g}",
+    return Comparisons(tuple(comps), title=f"mean of {metric!r}: {method}, alpha={alpha:g}",
                       notes=tuple(notes), info=info)
 
 
@@ -427,7 +428,7 @@ def compare_ratios(
     alpha: float = 0.05,
     alternative: str = "two-sided",
     name: str | None = None,
-) -> TestResult:
+) -> Comparisons:
     """Ratio metric ``sum(numerator) / sum(denominator)`` per arm by the delta method.
 
     The unit of randomisation is the customer, so the sessions (denominator) of one customer
@@ -449,13 +450,13 @@ def compare_ratios(
     alpha, alternative = _check_common(alpha, alternative, relative)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     st = _stats_for(data, [numerator, denominator, *covs], variant, arms, covs)
-    est = arm_estimates(st, numerator, denominator=denominator, covariates=covs)
+    est = _arm_estimates(st, numerator, denominator=denominator, covariates=covs)
     method = "delta-method z (ratio of means)" + (f"; cuped({', '.join(covs)})" if covs else "")
     label = name or f"{numerator}/{denominator}"
     comps, info = _comparisons(est, metric=label, control=control, alpha=alpha,
                                alternative=alternative, relative=relative, method=method,
                                distribution="normal", covariates=covs)
-    return TestResult(tuple(comps), title=f"ratio {label!r}: {method}, alpha={alpha:g}",
+    return Comparisons(tuple(comps), title=f"ratio {label!r}: {method}, alpha={alpha:g}",
                       info=info)
 
 
@@ -471,7 +472,7 @@ def _raw_groups(table: pd.DataFrame, metric: str, variant: str, arms, control):
 
 
 def mann_whitney(
-    table: pd.DataFrame,
+    data: pd.DataFrame,
     metric: str,
     *,
     control: str,
@@ -480,7 +481,7 @@ def mann_whitney(
     alpha: float = 0.05,
     alternative: str = "two-sided",
     shift: bool = True,
-) -> TestResult:
+) -> Comparisons:
     """Mann-Whitney U test of every arm versus control (scipy ``mannwhitneyu``), with the
     Hodges-Lehmann shift and its rank interval.
 
@@ -509,7 +510,7 @@ def mann_whitney(
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
     check_scalar(shift, "shift", typ=bool)
-    names, groups = _raw_groups(table, metric, variant, arms, control)
+    names, groups = _raw_groups(data, metric, variant, arms, control)
     ci = names.index(control)
     comps = []
     for a, arm in enumerate(names):
@@ -531,12 +532,12 @@ def mann_whitney(
         if shift:
             hl = hodges_lehmann(groups[a], groups[ci], alpha=alpha, alternative=alternative)
             comps.append(Comparison(
-                effect_type="shift", effect=hl["estimate"], ci_low=hl["ci_low"],
-                ci_high=hl["ci_high"],
-                method=f"hodges-lehmann shift, {hl['method']} rank interval; p: mann-whitney",
-                details={"values": "medians", "k": hl["k"]}, **common,
+                effect_type="shift", effect=hl.estimate, ci_low=hl.ci_low,
+                ci_high=hl.ci_high,
+                method=f"hodges-lehmann shift, {hl.method} rank interval; p: mann-whitney",
+                details={"values": "medians", "k": hl.k}, **common,
             ))
-    return TestResult(tuple(comps), title=f"Mann-Whitney on {metric!r}")
+    return Comparisons(tuple(comps), title=f"Mann-Whitney on {metric!r}")
 
 
 def _bca_pvalue(boot: np.ndarray, est: float, z0: float, acc: float, alternative: str) -> float:
@@ -557,23 +558,23 @@ def _bca_pvalue(boot: np.ndarray, est: float, z0: float, acc: float, alternative
 
 
 def bootstrap_means(
-    table: pd.DataFrame,
+    data: pd.DataFrame,
     metric: str,
     *,
     control: str,
     variant: str = "variant",
     arms: Sequence[str] | None = None,
-    n_resamples: int = 9999,
+    n_boot: int = 1000,
     alpha: float = 0.05,
     alternative: str = "two-sided",
     relative: bool = False,
     random_state: int | np.random.Generator | None = None,
-) -> TestResult:
+) -> Comparisons:
     """Difference in means (and relative lift) with BCa bootstrap intervals
     (``scipy.stats.bootstrap``).
 
-    Customers are resampled within each arm (``n_resamples`` times, seeded by
-    ``random_state``). The interval is scipy's BCa; the p-value inverts the same BCa mapping
+    Customers are resampled within each arm (``n_boot`` times, default 1000, seeded by
+    ``random_state``; scipy draws the resamples in batches of 200 from one generator). The interval is scipy's BCa; the p-value inverts the same BCa mapping
     (the smallest level whose interval excludes 0), using the bias correction ``z0`` from the
     bootstrap distribution and the jackknife acceleration (computed as scipy does). With
     ``relative=True`` a second comparison per arm (effect_type ``"relative"``) bootstraps the
@@ -585,15 +586,15 @@ def bootstrap_means(
     >>> rng = np.random.default_rng(0)
     >>> t = pd.DataFrame({"variant": ["a"] * 50 + ["b"] * 50,
     ...                   "y": np.r_[rng.exponential(1, 50), rng.exponential(2, 50)]})
-    >>> r = bootstrap_means(t, "y", control="a", n_resamples=999, random_state=1)
+    >>> r = bootstrap_means(t, "y", control="a", n_boot=999, random_state=1)
     >>> r.ci_low < r.effect < r.ci_high, r.pvalue < 0.05
     (True, True)
     """
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
-    check_scalar(n_resamples, "n_resamples", typ=int, ge=99)
+    check_scalar(n_boot, "n_boot", typ=int, ge=99)
     rng = as_generator(random_state)
-    names, groups = _raw_groups(table, metric, variant, arms, control)
+    names, groups = _raw_groups(data, metric, variant, arms, control)
     ci = names.index(control)
     comps = []
 
@@ -609,7 +610,7 @@ def bootstrap_means(
         if np.ptp(t) == 0 and np.ptp(c) == 0:
             raise ValidationError(f"metric {metric!r} has zero variance in both arms.")
         level = 1 - alpha if alternative == "two-sided" else 1 - 2 * alpha
-        res = sps.bootstrap((t, c), diff, n_resamples=n_resamples, confidence_level=level,
+        res = sps.bootstrap((t, c), diff, n_resamples=n_boot, confidence_level=level,
                             method="BCa", vectorized=True, random_state=rng, batch=200)
         boot = res.bootstrap_distribution
         est = float(diff(t, c))
@@ -626,18 +627,18 @@ def bootstrap_means(
             metric=metric, arm=arm, control=control, effect_type="difference", effect=est,
             ci_low=lo, ci_high=hi,
             pvalue=_bca_pvalue(boot, est, z0, acc, alternative),
-            method=f"bootstrap BCa ({n_resamples} resamples)",
+            method=f"bootstrap BCa ({n_boot} resamples)",
             control_value=float(c.mean()), arm_value=float(t.mean()), n_control=len(c),
             n_arm=len(t), alpha=alpha, alternative=alternative,
             details={"z0": z0, "acceleration": acc, "se": float(np.std(boot, ddof=1))},
         ))
         if relative:
-            comps.append(_bootstrap_lift(t, c, metric, arm, control, n_resamples, alpha,
+            comps.append(_bootstrap_lift(t, c, metric, arm, control, n_boot, alpha,
                                          alternative, rng))
-    return TestResult(tuple(comps), title=f"bootstrap difference in mean {metric!r}")
+    return Comparisons(tuple(comps), title=f"bootstrap difference in mean {metric!r}")
 
 
-def _bootstrap_lift(t, c, metric, arm, control, n_resamples, alpha, alternative, rng):
+def _bootstrap_lift(t, c, metric, arm, control, n_boot, alpha, alternative, rng):
     if c.mean() == 0:
         raise ValidationError(
             f"metric {metric!r} has mean 0 in the control: the relative lift is undefined."
@@ -647,7 +648,7 @@ def _bootstrap_lift(t, c, metric, arm, control, n_resamples, alpha, alternative,
         return np.mean(tt, axis=axis) / np.mean(cc, axis=axis) - 1
 
     level = 1 - alpha if alternative == "two-sided" else 1 - 2 * alpha
-    res = sps.bootstrap((t, c), lift, n_resamples=n_resamples, confidence_level=level,
+    res = sps.bootstrap((t, c), lift, n_resamples=n_boot, confidence_level=level,
                         method="BCa", vectorized=True, random_state=rng, batch=200)
     boot = res.bootstrap_distribution
     est = float(lift(t, c))
@@ -668,7 +669,7 @@ def _bootstrap_lift(t, c, metric, arm, control, n_resamples, alpha, alternative,
     return Comparison(
         metric=metric, arm=arm, control=control, effect_type="relative", effect=est,
         ci_low=lo, ci_high=hi, pvalue=_bca_pvalue(boot, est, z0, acc, alternative),
-        method=f"bootstrap BCa ({n_resamples} resamples)", control_value=float(mc),
+        method=f"bootstrap BCa ({n_boot} resamples)", control_value=float(mc),
         arm_value=float(mt), n_control=len(c), n_arm=len(t), alpha=alpha,
         alternative=alternative,
         details={"z0": z0, "acceleration": acc, "se": float(np.std(boot, ddof=1))},

@@ -31,16 +31,16 @@ from cjmodels._compat import as_timedelta
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.experiments import experiment_table
 from cjmodels.errors import ValidationError
-from cjmodels.experiments._results import TestResult, check_alpha
+from cjmodels.experiments._results import Comparisons, check_alpha
 from cjmodels.experiments._stats import SufficientStats, arm_codes
-from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust_pvalues
+from cjmodels.experiments.multiple import CORRECTIONS, adjust_pvalues
 from cjmodels.experiments.proportions import compare_proportions
 
 __all__ = ["funnel_table", "funnel_test"]
 
 
 def funnel_table(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     stages: Sequence[str] | None = None,
     variant: str = "variant",
@@ -71,7 +71,7 @@ def funnel_table(
     0            1       A      cart
     1            2       B     visit
     """
-    log = as_event_log(events, **log_options)
+    log = as_event_log(data, **log_options)
     if not log.has_stage:
         raise ValidationError(
             "the event log has no stage column; funnel tests need the stage of each event "
@@ -118,27 +118,30 @@ def funnel_table(
 
 
 def funnel_test(
-    table: pd.DataFrame,
+    data: pd.DataFrame,
     stages: Sequence[str],
     *,
     control: str,
     variant: str = "variant",
-    stage_col: str = "max_stage",
+    stage: str = "max_stage",
     arms: Sequence[str] | None = None,
     test: str = "z-pooled",
     correction: str = "holm",
     alpha: float = 0.05,
-) -> TestResult:
+) -> Comparisons:
     """Stage-by-stage conditional conversion between arms, plus the overall conversion.
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    data : pandas.DataFrame
         One row per assigned customer with the arm and the deepest stage reached (e.g. from
-        :func:`funnel_table`); values of ``stage_col`` outside ``stages`` mean "none reached"
+        :func:`funnel_table`); values of the ``stage`` column outside ``stages`` mean "none reached"
         only when they are ``"(none)"`` or missing, anything else is an error.
     stages : sequence of str
         Funnel stages in order.
+    stage : str
+        The column holding each customer's deepest stage (default ``"max_stage"``, as
+        :func:`funnel_table` names it).
     test : str
         Two-proportion test for each step (see :func:`compare_proportions`).
     correction : str
@@ -146,7 +149,7 @@ def funnel_test(
 
     Returns
     -------
-    TestResult
+    Comparisons
         ``"difference"`` comparisons named ``"overall: a -> z"`` (reached the last stage,
         among all customers; not part of the step family) and ``"step: s -> t"`` (among
         customers who reached ``s``), with ``pvalue_adjusted`` over the steps. ``info["funnel"]``
@@ -161,11 +164,12 @@ def funnel_test(
     >>> [c.metric for c in r.comparisons]
     ['overall: visit -> buy', 'step: visit -> cart', 'step: cart -> buy']
     """
-    check_scalar(correction, "correction", in_=tuple(MULTIPLE_METHODS))
+    check_scalar(correction, "correction", in_=tuple(CORRECTIONS))
     alpha = check_alpha(alpha)
     stages = [str(s) for s in stages]
     if len(stages) < 2 or len(set(stages)) != len(stages):
         raise ValidationError(f"stages {stages} must be at least two distinct names.")
+    table, stage_col = data, stage
     names, codes = arm_codes(table, variant, arms)
     if control not in names:
         raise ValidationError(f"control {control!r} is not among the arms {list(names)}.")
@@ -212,11 +216,11 @@ def funnel_test(
         except ValidationError as exc:
             raise ValidationError(f"{label}: {exc}") from None
         steps += [replace(c, metric=label) for c in r.comparisons]
-    adj = adjust_pvalues([c.pvalue for c in steps], correction)
+    adj = adjust_pvalues([c.pvalue for c in steps], correction=correction)
     steps = [replace(c, pvalue_adjusted=float(p)) for c, p in zip(steps, adj, strict=True)]
     funnel = pd.DataFrame(reached, index=pd.Index(names, name="variant"), columns=stages)
     funnel.insert(0, "assigned", n_arm)
-    return TestResult(
+    return Comparisons(
         tuple(comps + steps),
         title=f"funnel {' -> '.join(stages)}: conditional conversion per step ({test})",
         notes=(f"multiple testing: {correction} over the {len(steps)} step comparisons; the "

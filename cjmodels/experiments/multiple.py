@@ -1,6 +1,6 @@
 """Multiple testing across arms x metrics x segments (a wrapper of statsmodels).
 
-Methods are named explicitly: ``"bonferroni"``, ``"holm"`` (the default: it controls the
+Corrections are named explicitly (``correction=``, the keys of :data:`CORRECTIONS`): ``"bonferroni"``, ``"holm"`` (the default: it controls the
 family-wise error rate under any dependence and is uniformly more powerful than Bonferroni),
 ``"hochberg"`` (step-up; valid under independence or positive dependence), ``"bh"``
 (Benjamini-Hochberg false discovery rate) and ``"by"`` (Benjamini-Yekutieli, FDR under any
@@ -19,12 +19,12 @@ from statsmodels.stats.multitest import multipletests
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.experiments._results import TestResult, check_alpha
+from cjmodels.experiments._results import Comparisons, check_alpha
 
-__all__ = ["MULTIPLE_METHODS", "adjust", "adjust_pvalues"]
+__all__ = ["CORRECTIONS", "adjust", "adjust_pvalues"]
 
 #: Our names -> statsmodels' names.
-MULTIPLE_METHODS = {
+CORRECTIONS = {
     "bonferroni": "bonferroni",
     "holm": "holm",
     "hochberg": "simes-hochberg",
@@ -35,52 +35,57 @@ _ERROR_RATE = {"bonferroni": "FWER", "holm": "FWER", "hochberg": "FWER", "bh": "
                "by": "FDR"}
 
 
-def adjust_pvalues(pvalues: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
+def adjust_pvalues(
+    pvalues: Sequence[float] | np.ndarray, *, correction: str = "holm"
+) -> np.ndarray:
     """Adjusted p-values (statsmodels ``multipletests``); NaN p-values raise an error.
 
     Examples
     --------
-    >>> adjust_pvalues([0.01, 0.04, 0.03], "holm").round(3).tolist()
+    >>> adjust_pvalues([0.01, 0.04, 0.03], correction="holm").round(3).tolist()
     [0.03, 0.06, 0.06]
     """
-    check_scalar(method, "method", in_=tuple(MULTIPLE_METHODS))
+    method = correction
+    check_scalar(correction, "correction", in_=tuple(CORRECTIONS))
     p = np.asarray(pvalues, dtype=float).ravel()
     if p.size == 0:
         raise ValidationError("no p-values to adjust.")
     if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
         raise ValidationError(f"p-values must lie in [0, 1], got {p.tolist()}.")
-    return multipletests(p, method=MULTIPLE_METHODS[method])[1]
+    return multipletests(p, method=CORRECTIONS[method])[1]
 
 
 def adjust(
-    results: TestResult | Sequence[TestResult],
-    method: str = "holm",
+    results: Comparisons | Sequence[Comparisons],
     *,
+    correction: str = "holm",
     effect_types: Sequence[str] = ("difference", "auc"),
-    alpha: float | None = None,
+    alpha: float = 0.05,
     family: str | None = None,
-) -> TestResult:
+) -> Comparisons:
     """Adjust the p-values of a family of comparisons and say which family it was.
 
     The family is every comparison (all arms, metrics and segments in ``results``) whose
     ``effect_type`` is in ``effect_types``; the relative lifts test the same hypotheses as the
     differences and are left out by default (their ``pvalue_adjusted`` stays NaN).
 
-    Returns one :class:`TestResult` with all comparisons, ``pvalue_adjusted`` filled in for
-    the family and a note naming the family, its size, the method and the error rate.
+    Returns one :class:`Comparisons` with all comparisons, ``pvalue_adjusted`` filled in for
+    the family (and ``alpha``, the level of the family's error rate, set on them) and a note
+    naming the family, its size, the correction and the error rate.
 
     Examples
     --------
     >>> from cjmodels.experiments import SufficientStats, compare_proportions
     >>> s = SufficientStats.from_counts([200, 250, 230], [10000] * 3, arms=["A", "B", "C"])
-    >>> r = adjust(compare_proportions(s, control="A"), "holm")
+    >>> r = adjust(compare_proportions(s, control="A"), correction="holm")
     >>> [round(c.pvalue_adjusted, 4) for c in r.comparisons if c.effect_type == "difference"]
     [0.0343, 0.1436]
     """
-    check_scalar(method, "method", in_=tuple(MULTIPLE_METHODS))
-    res_list = [results] if isinstance(results, TestResult) else list(results)
-    if not res_list or not all(isinstance(r, TestResult) for r in res_list):
-        raise ValidationError("results must be a TestResult or a list of them.")
+    method = correction
+    check_scalar(correction, "correction", in_=tuple(CORRECTIONS))
+    res_list = [results] if isinstance(results, Comparisons) else list(results)
+    if not res_list or not all(isinstance(r, Comparisons) for r in res_list):
+        raise ValidationError("results must be a Comparisons result or a list of them.")
     comps = [c for r in res_list for c in r.comparisons]
     idx = [i for i, c in enumerate(comps) if c.effect_type in effect_types]
     if not idx:
@@ -88,7 +93,7 @@ def adjust(
     # comparisons marked "not tested" (no variation) have no p-value; their notes say so
     untested = [i for i in idx if "not_tested" in comps[i].details]
     idx = [i for i in idx if i not in untested]
-    a = check_alpha(alpha) if alpha is not None else comps[(idx or untested)[0]].alpha
+    a = check_alpha(alpha)
     if not idx:
         note = ("multiple testing: no comparison has a p-value (none was tested), so nothing "
                 "was adjusted")
@@ -96,8 +101,8 @@ def adjust(
         title = res_list[0].title if len(res_list) == 1 else f"{len(res_list)} tests"
         info = {"multiple_testing": {"method": method, "family": "none", "size": 0,
                                      "error_rate": _ERROR_RATE[method]}}
-        return TestResult(tuple(comps), title=title, notes=notes, info=info)
-    adj = adjust_pvalues([comps[i].pvalue for i in idx], method)
+        return Comparisons(tuple(comps), title=title, notes=notes, info=info)
+    adj = adjust_pvalues([comps[i].pvalue for i in idx], correction=method)
     new: list[Any] = list(comps)
     for i, p in zip(idx, adj, strict=True):
         new[i] = replace(comps[i], pvalue_adjusted=float(p), alpha=a)
@@ -114,4 +119,4 @@ def adjust(
                                  "error_rate": _ERROR_RATE[method]}}
     if len(res_list) == 1:
         info = {**res_list[0].info, **info}
-    return TestResult(tuple(new), title=title, notes=notes, info=info)
+    return Comparisons(tuple(new), title=title, notes=notes, info=info)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -37,11 +37,11 @@ from scipy import optimize
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import check_alpha, check_alternative
 from cjmodels.experiments._stats import SufficientStats
 from cjmodels.experiments.sequential import GroupSequentialDesign
+from cjmodels.results import Result, result_dataclass
 
 __all__ = [
     "PowerResult",
@@ -58,11 +58,17 @@ __all__ = [
 VARIANCES = ("pooled", "unpooled", "control")
 
 
-@dataclass(frozen=True, repr=False)
-class PowerResult:
+@result_dataclass
+class PowerResult(Result):
     """A power calculation: sample sizes, power, effect and the settings behind them.
 
     Sample sizes are not rounded (``n_control``, ``n_arm``); round up to plan.
+
+    Examples
+    --------
+    >>> r = sample_size_proportions(0.10, 0.12)
+    >>> r
+    PowerResult(n_control=3841, n_arm=3841, n_total=7682, power=0.8, effect=0.02, alpha=0.05)
     """
 
     n_control: float
@@ -81,7 +87,11 @@ class PowerResult:
         """Units over all arms (control plus ``n_arms - 1`` arms)."""
         return self.n_control + (self.n_arms - 1) * self.n_arm
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"n_control": self.n_control, "n_arm": self.n_arm, "n_total": self.n_total,
+                "power": self.power, "effect": self.effect, "alpha": self.alpha}
+
+    def _summary(self) -> pd.DataFrame:
         """The numbers as a one-row table."""
         return pd.DataFrame([{
             "n_control": self.n_control, "n_arm": self.n_arm, "n_total": self.n_total,
@@ -89,23 +99,13 @@ class PowerResult:
             "alpha_per_comparison": self.alpha_per_comparison, "method": self.method,
         }])
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    def _to_dict(self) -> dict[str, Any]:
         settings = {k: v for k, v in self.settings.items() if not k.startswith("_")}
-        return to_jsonable({**self.summary().iloc[0].to_dict(), "n_arms": self.n_arms,
-                            "alternative": self.alternative, "settings": settings})
+        return {**self._summary().iloc[0].to_dict(), "n_arms": self.n_arms,
+                "alternative": self.alternative, "settings": settings}
 
-    def __repr__(self) -> str:
-        return (f"PowerResult(n_control={self.n_control:,.2f}, n_arm={self.n_arm:,.2f}, "
-                f"n_total={self.n_total:,.1f}, power={self.power:.4f}, effect={self.effect:.6g},"
-                f" alpha={self.alpha:g}, method={self.method!r})")
-
-    def plot(self, ax=None):
-        """Power against sample size per arm around the result; returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5.5, 3.6))
+    def _plot(self, ax: Any) -> None:
+        """Power against sample size per arm around the result."""
         fn = self.settings.get("_power_fn")
         ns = np.linspace(0.1, 2.0, 60) * self.n_control
         if fn is None:
@@ -114,7 +114,6 @@ class PowerResult:
         ax.axhline(self.power, color="grey", ls=":")
         ax.axvline(self.n_control, color="grey", ls=":")
         ax.set(xlabel="units in control", ylabel="power", title=self.method)
-        return ax
 
 
 def _z_alpha(alpha: float, alternative: str, n_arms: int, correction: str | None):
@@ -459,7 +458,7 @@ def mde_means(
 
 
 def unit_sd(
-    stats: SufficientStats,
+    data: SufficientStats,
     metric: str,
     *,
     arm: str,
@@ -478,10 +477,10 @@ def unit_sd(
     >>> unit_sd(s, "y", arm="c")
     2.0
     """
-    from cjmodels.experiments.continuous import arm_estimates
+    from cjmodels.experiments.continuous import _arm_estimates
 
-    est = arm_estimates(stats, metric, denominator=denominator, covariates=covariates)
-    i = list(est["arms"]).index(stats.arms[stats.arm_index(arm)])
+    est = _arm_estimates(data, metric, denominator=denominator, covariates=covariates)
+    i = list(est["arms"]).index(data.arms[data.arm_index(arm)])
     return float(np.sqrt(est["unit_variance"][i]))
 
 

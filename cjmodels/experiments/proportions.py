@@ -34,7 +34,7 @@ from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
     Comparison,
-    TestResult,
+    Comparisons,
     check_alpha,
     check_alternative,
     normal_ci,
@@ -48,8 +48,6 @@ __all__ = [
     "PROPORTION_TESTS",
     "RELATIVE_INTERVALS",
     "compare_proportions",
-    "proportion_test_arrays",
-    "relative_effect",
 ]
 
 PROPORTION_TESTS = ("z-pooled", "z-unpooled", "chi2", "chi2-yates", "fisher", "barnard", "boschloo")
@@ -60,17 +58,18 @@ RELATIVE_INTERVALS = ("log-ratio", "delta")
 EXACT_UNCONDITIONAL_MAX_N = 1000
 
 
-def proportion_test_arrays(
+def _proportion_test_arrays(
     xc: Any, nc: Any, xt: Any, nt: Any, test: str = "z-pooled", alternative: str = "two-sided"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised statistic and p-value of the z and chi-square tests (arrays broadcast).
 
     The statistic is signed (arm - control) for the z-tests and the chi-square value for the
-    chi-square tests (two-sided only). Used by the A/A and power simulations.
+    chi-square tests (two-sided only). Used by the A/A and power simulations (private: the
+    user API is :func:`compare_proportions`).
 
     Examples
     --------
-    >>> z, p = proportion_test_arrays(200, 10000, 250, 10000)
+    >>> z, p = _proportion_test_arrays(200, 10000, 250, 10000)
     >>> round(float(z), 6), round(float(p), 7)
     (2.383995, 0.0171258)
     """
@@ -147,18 +146,19 @@ def diff_interval(
     return lo, hi
 
 
-def relative_effect(
+def _relative_effect(
     mc: float, vc: float, mt: float, vt: float, method: str, alpha: float, alternative: str
 ) -> dict[str, float]:
     """Relative lift ``mt / mc - 1`` with interval and p-value from the estimates' variances.
 
     ``vc`` and ``vt`` are the variances of the two (independent) estimates ``mc`` and ``mt``.
     ``method="delta"`` uses the delta-method standard error of the ratio; ``"log-ratio"`` works
-    on ``log(mt / mc)`` and back-transforms (NaN when an estimate is not positive).
+    on ``log(mt / mc)`` and back-transforms (NaN when an estimate is not positive). Private:
+    the user API is ``relative=`` of :func:`compare_proportions` and ``compare_means``.
 
     Examples
     --------
-    >>> r = relative_effect(0.02, 0.02 * 0.98 / 1e4, 0.025, 0.025 * 0.975 / 1e4,
+    >>> r = _relative_effect(0.02, 0.02 * 0.98 / 1e4, 0.025, 0.025 * 0.975 / 1e4,
     ...                     "log-ratio", 0.05, "two-sided")
     >>> round(r["effect"], 4)
     0.25
@@ -234,7 +234,7 @@ def compare_proportions(
     relative: str | None = "log-ratio",
     alpha: float = 0.05,
     alternative: str = "two-sided",
-) -> TestResult:
+) -> Comparisons:
     """Compare a 0/1 metric (conversion) of every arm with the control.
 
     Parameters
@@ -262,7 +262,7 @@ def compare_proportions(
 
     Returns
     -------
-    TestResult
+    Comparisons
         Per arm a ``"difference"`` comparison (p-value of ``test``, interval of ``interval``)
         and, unless ``relative is None``, a ``"relative"`` comparison.
 
@@ -302,7 +302,7 @@ def compare_proportions(
         if test in ("fisher", "barnard", "boschloo"):
             stat, p = _exact_test(xc, nc, xt, nt, test, alternative)
         else:
-            s_arr, p_arr = proportion_test_arrays(xc, nc, xt, nt, test, alternative)
+            s_arr, p_arr = _proportion_test_arrays(xc, nc, xt, nt, test, alternative)
             stat, p = float(s_arr), float(p_arr)
         lo, hi = diff_interval(xc, nc, xt, nt, interval, alpha, alternative)
         pc, pt = xc / nc, xt / nt
@@ -314,14 +314,14 @@ def compare_proportions(
                        details={"successes_control": xc, "successes_arm": xt}, **common)
         )
         if relative is not None:
-            r = relative_effect(pc, pc * (1 - pc) / nc, pt, pt * (1 - pt) / nt, relative,
+            r = _relative_effect(pc, pc * (1 - pc) / nc, pt, pt * (1 - pt) / nt, relative,
                                 alpha, alternative)
             comps.append(
                 Comparison(effect_type="relative", effect=r["effect"], ci_low=r["ci_low"],
                            ci_high=r["ci_high"], pvalue=r["pvalue"], statistic=r["statistic"],
                            method=f"relative {relative} z", **common)
             )
-    return TestResult(
+    return Comparisons(
         tuple(comps),
         title=f"conversion {metric!r}: {test}, {interval} interval, alpha={alpha:g}",
         info={"arms": st.summary().to_dict(orient="index")},

@@ -29,7 +29,9 @@ import math
 import numpy as np
 from scipy import stats as sps
 
-__all__ = ["hodges_lehmann"]
+from cjmodels.results import Result, result_dataclass
+
+__all__ = ["ShiftEstimate", "hodges_lehmann"]
 
 _EXACT_MAX = 50
 
@@ -127,19 +129,51 @@ def _wilcox_quantile(p: float, n: int, m: int) -> int:
     return deg  # pragma: no cover
 
 
+@result_dataclass
+class ShiftEstimate(Result):
+    """The Hodges-Lehmann shift of an arm against the control, with its rank interval.
+
+    Attributes
+    ----------
+    estimate : float
+        The median of the pairwise differences ``arm - control``.
+    ci_low, ci_high : float
+        The interval at level ``1 - alpha`` (open on one side for a one-sided alternative).
+    method : str
+        ``"exact"`` or ``"normal"`` (how the order statistic ``k`` was found).
+    k : int
+        The order statistic of the sorted differences that gives the lower end.
+    alpha : float
+    alternative : str
+
+    Examples
+    --------
+    >>> hodges_lehmann(np.array([2.5, 3.5, 5.0, 6.0]), np.array([1.0, 2.0, 3.0, 4.0]))
+    ShiftEstimate(estimate=1.75, ci_low=-1.5, ci_high=5, method='exact', k=1, alpha=0.05)
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    method: str
+    k: int
+    alpha: float = 0.05
+    alternative: str = "two-sided"
+
+
 def hodges_lehmann(
     arm: np.ndarray, control: np.ndarray, *, alpha: float = 0.05,
     alternative: str = "two-sided", method: str = "auto",
-) -> dict[str, float | str]:
+) -> ShiftEstimate:
     """Hodges-Lehmann shift ``arm - control`` with its rank interval (see the module notes).
 
-    Returns ``estimate``, ``ci_low``, ``ci_high`` and ``method`` (``"exact"`` or
-    ``"normal"``).
+    ``method`` is ``"auto"`` (exact without ties and with fewer than 50 values per group),
+    ``"exact"`` or ``"normal"``.
 
     Examples
     --------
     >>> r = hodges_lehmann(np.array([2.5, 3.5, 5.0, 6.0]), np.array([1.0, 2.0, 3.0, 4.0]))
-    >>> r["estimate"], r["ci_low"], r["ci_high"], r["method"]
+    >>> r.estimate, r.ci_low, r.ci_high, r.method
     (1.75, -1.5, 5.0, 'exact')
     """
     y = np.sort(np.asarray(arm, dtype=float))
@@ -166,5 +200,5 @@ def hodges_lehmann(
     lo = kth_difference(x, y, k) if alternative in ("two-sided", "greater") else -math.inf
     hi = (kth_difference(x, y, total + 1 - k) if alternative in ("two-sided", "less")
           else math.inf)
-    return {"estimate": float(est), "ci_low": float(lo), "ci_high": float(hi),
-            "method": method, "k": int(k)}
+    return ShiftEstimate(float(est), float(lo), float(hi), method, int(k), float(alpha),
+                         alternative)

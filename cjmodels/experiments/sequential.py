@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -42,14 +42,15 @@ from scipy import optimize
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import check_alpha
+from cjmodels.results import Result, result_dataclass
 
 __all__ = [
     "AlwaysValidResult",
     "GroupSequentialDesign",
     "SEQUENTIAL_KINDS",
+    "SequentialDecision",
     "crossing_probabilities",
     "group_sequential",
     "msprt",
@@ -174,8 +175,40 @@ def _spending(kind: str, a: float, t: np.ndarray, rho: float) -> np.ndarray:
     return a * t**rho
 
 
-@dataclass(frozen=True, repr=False)
-class GroupSequentialDesign:
+@result_dataclass
+class SequentialDecision(Result):
+    """A group-sequential design applied to the z-statistics observed so far.
+
+    Attributes
+    ----------
+    stopped_at_look : int or None
+        The first look (1-based) whose statistic crossed its boundary, or None.
+    reject : bool
+        Whether the design rejected the null hypothesis (it stopped).
+    z, boundaries : tuple of float
+        The observed statistics and the boundaries of those looks.
+
+    Examples
+    --------
+    >>> group_sequential(3).test([1.2, 3.1])
+    SequentialDecision(stopped_at_look=2, reject=True)
+    """
+
+    stopped_at_look: int | None
+    reject: bool
+    z: tuple[float, ...]
+    boundaries: tuple[float, ...]
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"stopped_at_look": self.stopped_at_look, "reject": self.reject}
+
+    def _summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"z": self.z, "boundary": self.boundaries},
+                            index=pd.RangeIndex(1, len(self.z) + 1, name="look"))
+
+
+@result_dataclass
+class GroupSequentialDesign(Result):
     """Efficacy boundaries of a group-sequential test.
 
     Attributes
@@ -194,6 +227,11 @@ class GroupSequentialDesign:
         Exponent of the power-family spending function.
     alpha_spent : numpy.ndarray
         Cumulative type-I error spent by each look (exact recursion).
+
+    Examples
+    --------
+    >>> group_sequential(3, kind="pocock")
+    GroupSequentialDesign(alpha=0.05, sides=2, kind='pocock', rho=3, looks=3)
     """
 
     information: np.ndarray
@@ -207,7 +245,12 @@ class GroupSequentialDesign:
 
     @property
     def n_looks(self) -> int:
+        """The number of looks."""
         return len(self.information)
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "sides": self.sides, "kind": self.kind, "rho": self.rho,
+                "looks": self.n_looks}
 
     @property
     def nominal_pvalues(self) -> np.ndarray:
@@ -249,11 +292,16 @@ class GroupSequentialDesign:
         fixed = sps.norm.isf(self.alpha / self.sides) + sps.norm.isf(1 - power)
         return float((self.drift_for_power(power, far_tail=False) / fixed) ** 2)
 
-    def test(self, z: Sequence[float]) -> dict[str, Any]:
+    def test(self, z: Sequence[float]) -> SequentialDecision:
         """Apply the design to observed z-statistics at the looks so far (in order).
 
         Returns the look at which the test stopped (1-based, or None), the decision, and the
         observed values against the boundaries.
+
+        Examples
+        --------
+        >>> group_sequential(3).test([1.2, 3.1]).stopped_at_look
+        2
         """
         z = np.asarray(z, dtype=float)
         if z.ndim != 1 or z.size > self.n_looks or z.size == 0:
@@ -263,14 +311,10 @@ class GroupSequentialDesign:
         stat = np.abs(z) if self.sides == 2 else z
         hit = np.flatnonzero(stat >= self.boundaries[: z.size])
         stop = int(hit[0]) + 1 if hit.size else None
-        return {
-            "stopped_at_look": stop,
-            "reject": stop is not None,
-            "z": z.tolist(),
-            "boundaries": self.boundaries[: z.size].tolist(),
-        }
+        return SequentialDecision(stop, stop is not None, tuple(z.tolist()),
+                                  tuple(self.boundaries[: z.size].tolist()))
 
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """Per look: information, boundary, nominal p-value, cumulative alpha spent."""
         return pd.DataFrame(
             {
@@ -282,25 +326,15 @@ class GroupSequentialDesign:
             index=pd.RangeIndex(1, self.n_looks + 1, name="look"),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return to_jsonable({
+    def _to_dict(self) -> dict[str, Any]:
+        return {
             "kind": self.kind, "alpha": self.alpha, "sides": self.sides, "rho": self.rho,
             "information": self.information, "boundaries": self.boundaries,
             "alpha_spent": self.alpha_spent, **self.details,
-        })
+        }
 
-    def __repr__(self) -> str:
-        b = ", ".join(f"{v:.4f}" for v in self.boundaries)
-        return (f"GroupSequentialDesign({self.kind}, alpha={self.alpha:g}, sides={self.sides}, "
-                f"looks={self.n_looks}, boundaries=[{b}])")
-
-    def plot(self, ax=None, *, z: Sequence[float] | None = None):
-        """Boundaries against information (and observed z-statistics); returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.8))
+    def _plot(self, ax: Any, *, z: Sequence[float] | None = None) -> None:
+        """Boundaries against information (and observed z-statistics)."""
         ax.plot(self.information, self.boundaries, "o-", color="tab:red", label="efficacy")
         if self.sides == 2:
             ax.plot(self.information, -self.boundaries, "o-", color="tab:red")
@@ -311,7 +345,6 @@ class GroupSequentialDesign:
             ax.plot(self.information[: zz.size], zz, "s-", color="tab:blue", label="observed z")
         ax.set(xlabel="information fraction", ylabel="z", title=f"{self.kind} boundaries")
         ax.legend(fontsize=8)
-        return ax
 
 
 def group_sequential(
@@ -393,8 +426,8 @@ def group_sequential(
 
 
 # --------------------------------------------------------------------------- always valid
-@dataclass(frozen=True, repr=False)
-class AlwaysValidResult:
+@result_dataclass
+class AlwaysValidResult(Result):
     """Always-valid p-values and confidence sequences of a mixture SPRT at each look.
 
     Attributes
@@ -410,6 +443,12 @@ class AlwaysValidResult:
         Confidence sequence (running intersection, so intervals only shrink).
     likelihood_ratio : numpy.ndarray
         Mixture likelihood ratio Lambda at each look.
+
+    Examples
+    --------
+    >>> r = msprt([0.02, 0.03, 0.03], [1e-4, 5e-5, 3e-5], tau=0.01)
+    >>> r.stopped_at_look, r.reject
+    (2, True)
     """
 
     estimate: np.ndarray
@@ -433,7 +472,12 @@ class AlwaysValidResult:
         hit = np.flatnonzero(self.pvalue <= self.alpha)
         return int(hit[0]) + 1 if hit.size else None
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"tau": self.tau, "alpha": self.alpha, "looks": len(self.estimate),
+                "estimate": float(self.estimate[-1]), "pvalue": float(self.pvalue[-1]),
+                "reject": self.reject}
+
+    def _summary(self) -> pd.DataFrame:
         """Per look: estimate, standard error, always-valid p-value and interval."""
         return pd.DataFrame(
             {"estimate": self.estimate, "se": np.sqrt(self.variance), "pvalue": self.pvalue,
@@ -443,24 +487,14 @@ class AlwaysValidResult:
                            else np.arange(1, len(self.estimate) + 1), name="look"),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return to_jsonable({"method": "mSPRT (normal mixture)", "tau": self.tau,
-                            "alpha": self.alpha, "reject": self.reject,
-                            "stopped_at_look": self.stopped_at_look,
-                            "looks": self.summary().reset_index().to_dict(orient="list")})
+    def _to_dict(self) -> dict[str, Any]:
+        return {"method": "mSPRT (normal mixture)", "tau": self.tau,
+                "alpha": self.alpha, "reject": self.reject,
+                "stopped_at_look": self.stopped_at_look,
+                "looks": self._summary().reset_index().to_dict(orient="list")}
 
-    def __repr__(self) -> str:
-        return (f"AlwaysValidResult(tau={self.tau:.4g}, looks={len(self.estimate)}, "
-                f"final estimate={self.estimate[-1]:.4g} [{self.ci_low[-1]:.4g}, "
-                f"{self.ci_high[-1]:.4g}], always-valid p={self.pvalue[-1]:.4g})")
-
-    def plot(self, ax=None):
-        """Cumulative effect with the confidence sequence over looks; returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.8))
+    def _plot(self, ax: Any) -> None:
+        """Cumulative effect with the confidence sequence over looks."""
         x = self.looks if self.looks is not None else np.arange(1, len(self.estimate) + 1)
         ax.plot(x, self.estimate, "-", color="tab:blue", label="cumulative effect")
         ax.fill_between(x, self.ci_low, self.ci_high, color="tab:blue", alpha=0.2,
@@ -468,7 +502,6 @@ class AlwaysValidResult:
         ax.axhline(0, color="grey", lw=0.8, ls="--")
         ax.set(xlabel="look", ylabel="effect", title=f"mSPRT, tau = {self.tau:.3g}")
         ax.legend(fontsize=8)
-        return ax
 
 
 def msprt(

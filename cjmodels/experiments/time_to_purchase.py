@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -66,15 +66,17 @@ from cjmodels.data.experiments import experiment_table
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
     Comparison,
-    TestResult,
+    Comparisons,
     check_alpha,
     normal_ci,
     normal_pvalue,
 )
 from cjmodels.experiments._stats import _check_column, arm_codes
+from cjmodels.results import Result, result_dataclass
 
 __all__ = [
     "WEIGHTINGS",
+    "RMSTResult",
     "TimeToPurchaseResult",
     "compare_time_to_purchase",
     "purchase_times",
@@ -88,7 +90,7 @@ WEIGHTINGS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington"
 
 
 def purchase_times(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     variant: str = "variant",
     window: Any = None,
@@ -100,7 +102,7 @@ def purchase_times(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    data : EventLog or pandas.DataFrame
         An event log with ``assignment`` events and the arm in column ``variant`` (a DataFrame
         is validated with ``log_options``).
     variant, window, end, unit
@@ -132,7 +134,7 @@ def purchase_times(
     1            2       B       8.0      0
     2            3       B       5.0      0
     """
-    log = as_event_log(events, **log_options)
+    log = as_event_log(data, **log_options)
     table = experiment_table(log, variant=variant, window=window, end=end, unit=unit)
     ev = log.events
     is_conv = (ev["event"] == "conversion").to_numpy()
@@ -176,7 +178,39 @@ def _km_event_times(d: np.ndarray, e: np.ndarray):
     return times, dj.astype(float), yj.astype(float)
 
 
-def rmst(duration: Any, event: Any, tau: float) -> tuple[float, float]:
+@result_dataclass
+class RMSTResult(Result):
+    """A restricted mean survival time (here: mean purchase-free time) up to ``tau``.
+
+    Attributes
+    ----------
+    estimate : float
+        The area under the Kaplan-Meier curve from 0 to ``tau``.
+    variance : float
+        The variance of the estimate (see the module notes).
+    tau : float
+        The horizon.
+
+    Examples
+    --------
+    >>> r = rmst([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1], tau=3.5)
+    >>> r
+    RMSTResult(estimate=2.688, variance=0.2549, tau=3.5)
+    >>> round(r.se, 4)
+    0.5049
+    """
+
+    estimate: float
+    variance: float
+    tau: float
+
+    @property
+    def se(self) -> float:
+        """The standard error of the estimate."""
+        return math.sqrt(self.variance)
+
+
+def rmst(duration: Any, event: Any, tau: float) -> RMSTResult:
     """Restricted mean survival time up to ``tau`` and the variance of the estimate.
 
     The estimate is lifelines' ``restricted_mean_survival_time`` of a Kaplan-Meier fit; the
@@ -185,15 +219,15 @@ def rmst(duration: Any, event: Any, tau: float) -> tuple[float, float]:
 
     Examples
     --------
-    >>> est, var = rmst([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1], tau=3.5)
-    >>> round(est, 4), round(var, 4)
+    >>> r = rmst([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1], tau=3.5)
+    >>> round(r.estimate, 4), round(r.variance, 4)
     (2.6875, 0.2549)
     """
     d = np.asarray(duration, dtype=float)
     e = np.asarray(event, dtype=float)
     check_scalar(tau, "tau", typ=float, gt=0)
     est, var, _ = _rmst(d, e, float(tau))
-    return est, var
+    return RMSTResult(float(est), float(var), float(tau))
 
 
 def _rmst(d: np.ndarray, e: np.ndarray, tau: float):
@@ -251,45 +285,47 @@ def _logrank(d, e, g, w: str, p: float, q: float):
     return float(r.test_statistic), float(r.p_value), int(r.degrees_of_freedom)
 
 
-@dataclass(frozen=True, repr=False)
-class TimeToPurchaseResult(TestResult):
+@result_dataclass
+class TimeToPurchaseResult(Comparisons):
     """Log-rank tests and RMST differences of every arm against the control.
 
-    A :class:`~cjmodels.experiments.TestResult` (``summary()``, ``to_dict()``, ``get()``) whose
+    A :class:`~cjmodels.experiments.Comparisons` (``summary()``, ``to_dict()``, ``get()``) whose
     comparisons are, per arm, one ``"logrank"`` row per weighting (effect NaN, ``statistic``
     the chi-square) and one ``"difference"`` row for the RMST. ``info`` holds ``tau``,
     ``unit``, the per-arm numbers (``arms``) and, with more than two arms, the ``overall``
     k-sample tests. ``curves`` (not in ``to_dict``) holds each arm's Kaplan-Meier estimate.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"variant": ["a"] * 4 + ["b"] * 4,
+    ...                   "duration": [1.0, 2.0, 3.0, 4.0, 1.5, 2.5, 3.5, 4.0],
+    ...                   "event": [1, 0, 1, 0, 1, 1, 1, 0]})
+    >>> r = compare_time_to_purchase(t, control="a", tau=3.0)
+    >>> r.get(effect_type="logrank").method
+    'logrank test (lifelines), two-sided'
     """
 
     curves: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
-    def __repr__(self) -> str:
-        lines = [f"TimeToPurchaseResult: {self.title}"]
-        for c in self.comparisons:
-            if c.effect_type == "logrank":
-                lines.append(f"  {c.metric}, {c.arm} vs {c.control}: chi2 = {c.statistic:.4g} "
-                             f"(df 1), p = {c.pvalue:.4g}")
-            else:
-                lines.append(f"  {c.metric}, {c.arm} vs {c.control}: {c.arm_value:.4g} - "
-                             f"{c.control_value:.4g} = {c.effect:.4g} [{c.ci_low:.4g}, "
-                             f"{c.ci_high:.4g}], p = {c.pvalue:.4g}")
-        for name, o in self.info.get("overall", {}).items():
-            lines.append(f"  overall {name}: chi2 = {o['statistic']:.4g} (df {o['df']}), "
-                         f"p = {o['pvalue']:.4g}")
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
+    _repr_exclude = ("curves",)
+
+    def _repr_fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"comparisons": len(self.comparisons), "tau": self.info["tau"],
+                               "unit": self.info["unit"]}
+        diff = [c for c in self.comparisons if c.effect_type == "difference"]
+        if diff:
+            out.update(rmst_difference=diff[0].effect, pvalue=diff[0].pvalue)
+        tests = [c for c in self.comparisons if c.effect_type == "logrank"]
+        if tests:
+            out["logrank_pvalue"] = tests[0].pvalue
+        return out
 
     def arms_table(self) -> pd.DataFrame:
         """Per arm: customers, purchases, RMST with its standard error, bought by tau."""
         return pd.DataFrame(self.info["arms"]).T
 
-    def plot(self, ax=None):
-        """Cumulative share who purchased (1 - Kaplan-Meier) per arm; returns the axis."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.8))
+    def _plot(self, ax: Any) -> None:
+        """Cumulative share who purchased (1 - Kaplan-Meier) per arm."""
         for arm, c in self.curves.items():
             ax.step(c.index, 1 - c["survival"], where="post", label=arm)
         tau = self.info["tau"]
@@ -297,11 +333,10 @@ class TimeToPurchaseResult(TestResult):
         ax.set(xlabel=f"time since assignment ({self.info['unit']})",
                ylabel="purchased (1 - Kaplan-Meier)", title=self.title)
         ax.legend(fontsize=8)
-        return ax
 
 
 def compare_time_to_purchase(
-    table: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     control: str,
     variant: str = "variant",
@@ -313,13 +348,13 @@ def compare_time_to_purchase(
     q: float = 0.0,
     tau: float | None = None,
     alpha: float = 0.05,
-    unit: str | None = None,
+    unit_label: str | None = None,
 ) -> TimeToPurchaseResult:
     """Compare time to purchase between each arm and the control under censoring.
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    data : pandas.DataFrame
         One row per customer with the arm, a follow-up ``duration`` (>= 0) and an ``event``
         indicator (1 purchase, 0 censored), e.g. from :func:`purchase_times`.
     control : str
@@ -338,8 +373,9 @@ def compare_time_to_purchase(
         values raise an error (the Kaplan-Meier curve is not defined beyond the data).
     alpha : float
         1 - confidence level of the RMST interval.
-    unit : str, optional
-        Label of the time unit for printing (default ``table.attrs["unit"]`` or ``"time"``).
+    unit_label : str, optional
+        Label of the time unit for printing (default ``data.attrs["unit"]``, set by
+        :func:`purchase_times`, or ``"time"``).
 
     Returns
     -------
@@ -367,16 +403,16 @@ def compare_time_to_purchase(
         raise ValidationError(f"weightings {list(ws)} contain duplicates.")
     check_scalar(p, "p", typ=float, ge=0)
     check_scalar(q, "q", typ=float, ge=0)
-    if not isinstance(table, pd.DataFrame):
+    if not isinstance(data, pd.DataFrame):
         raise ValidationError(
-            f"table must be a pandas DataFrame with one row per customer (see purchase_times), "
-            f"got {type(table)}."
+            f"data must be a pandas DataFrame with one row per customer (see purchase_times), "
+            f"got {type(data)}."
         )
-    names, codes = arm_codes(table, variant, arms)
+    names, codes = arm_codes(data, variant, arms)
     if control not in names:
         raise ValidationError(f"control {control!r} is not among the arms {list(names)}.")
-    d = _check_column(table, duration, "duration")
-    e = _check_column(table, event, "event")
+    d = _check_column(data, duration, "duration")
+    e = _check_column(data, event, "event")
     if np.any(d < 0):
         rows = np.flatnonzero(d < 0)[:5].tolist()
         raise ValidationError(
@@ -392,7 +428,7 @@ def compare_time_to_purchase(
         raise ValidationError(
             "no customer purchased (every event is 0): there is nothing to compare."
         )
-    unit = str(unit if unit is not None else table.attrs.get("unit", "time"))
+    unit = str(unit_label if unit_label is not None else data.attrs.get("unit", "time"))
     max_follow = np.array([d[codes == i].max() for i in range(len(names))])
     tau_max = float(max_follow.min())
     if tau is None:

@@ -16,13 +16,13 @@ Conventions
   makes this the same in every arm, so the comparison stays one of randomised groups.
 * Arms and assignment times come from :func:`cjmodels.data.experiment_table` (``end`` cuts the
   log for an interim analysis); customers without an assignment are left out with its warning.
-* The likelihood-ratio statistic ``G2`` (or Pearson's ``X2`` with ``method="pearson"``) and the
-  degrees of freedom (``df="observed"`` or ``"structural"``) are those of
+* The likelihood-ratio statistic ``G2`` (or Pearson's ``X2`` with ``test="pearson"``) and the
+  degrees of freedom (``df_method="observed"`` or ``"structural"``) are those of
   :func:`~cjmodels.markov.homogeneity_test`; see there for how censored journeys and
   ``timeout`` are handled.
-* **Default: first journeys only** (``journeys="first"``: each customer's first journey after
-  assignment). The chi-square reference distribution assumes transitions independent given the
-  current state. Within one journey that is the Markov assumption; across the repeat journeys
+* **First journeys only** (``journeys="first"``, a required choice: each customer's first
+  journey after assignment). The chi-square reference distribution assumes transitions
+  independent given the current state. Within one journey that is the Markov assumption; across the repeat journeys
   of one customer it fails when customers differ in their propensity to buy (a loyal customer
   contributes many similar journeys), and the test becomes liberal. In 600 simulated A/A journey
   experiments (2 x 1,500 customers of the default seven-stage world;
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -43,137 +43,107 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.experiments import experiment_table
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._stats import arm_codes
-from cjmodels.experiments.multiple import MULTIPLE_METHODS, adjust_pvalues
+from cjmodels.experiments.multiple import CORRECTIONS, adjust_pvalues
+from cjmodels.results import HypothesisTest, Result, result_dataclass
 
-__all__ = ["ArmsTest", "TransitionTestResult", "arm_event_logs", "compare_transitions"]
-
-
-@dataclass(frozen=True, repr=False)
-class ArmsTest:
-    """A chi-square test that the arms share one distribution (here: transition matrix).
-
-    Attributes
-    ----------
-    arms : tuple of str
-        The arms compared (the control first).
-    statistic, df, pvalue : float
-        Total statistic, degrees of freedom and p-value.
-    method : str
-        The statistic and degrees-of-freedom rule, spelled out.
-    pvalue_adjusted : float
-        Adjusted for the multiplicity of the pairwise tests (NaN for the overall test).
-    strata : pandas.DataFrame
-        Per from-state: ``statistic``, ``df``, ``pvalue``, ``rows``, ``columns``, ``n``.
-    n_transitions : dict
-        Transitions per arm.
-    """
-
-    arms: tuple[str, ...]
-    statistic: float
-    df: int
-    pvalue: float
-    method: str
-    pvalue_adjusted: float = math.nan
-    strata: pd.DataFrame = field(default_factory=pd.DataFrame)
-    n_transitions: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (strata as records)."""
-        return to_jsonable({
-            "arms": list(self.arms), "statistic": self.statistic, "df": self.df,
-            "pvalue": self.pvalue, "pvalue_adjusted": self.pvalue_adjusted,
-            "method": self.method, "n_transitions": self.n_transitions,
-            "strata": self.strata.reset_index().to_dict(orient="records"),
-        })
-
-    def __repr__(self) -> str:
-        adj = (f", adjusted p={self.pvalue_adjusted:.4g}"
-               if np.isfinite(self.pvalue_adjusted) else "")
-        return (f"ArmsTest({' vs '.join(self.arms)}: statistic={self.statistic:.3f}, "
-                f"df={self.df}, p={self.pvalue:.4g}{adj})")
+__all__ = ["TransitionTestResult", "arm_event_logs", "compare_transitions"]
 
 
-@dataclass(frozen=True, repr=False)
-class TransitionTestResult:
+@result_dataclass
+class TransitionTestResult(Result):
     """Homogeneity of the stage-transition matrices across arms.
 
     Attributes
     ----------
-    overall : ArmsTest
-        All arms at once.
-    pairwise : tuple of ArmsTest
-        Each arm against the control, with ``pvalue_adjusted`` over these tests.
+    overall : HypothesisTest
+        All arms at once. ``table`` holds the per-from-state contributions (``statistic``,
+        ``df``, ``pvalue``, ``rows``, ``columns``, ``n``); ``info`` the ``arms`` compared (the
+        control first), the transitions per arm (``n_transitions``) and ``pvalue_adjusted``.
+    pairwise : tuple of HypothesisTest
+        Each arm against the control, with ``info["pvalue_adjusted"]`` over these tests.
     control : str
     settings : dict
-        ``by``, ``order``, ``method``, ``df``, ``correction`` and the log options used.
+        ``sequence``, ``order``, ``test``, ``df_method``, ``correction`` and the log options
+        used.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({
+    ...     "customer_id": [c for c in range(1, 9) for _ in range(3)],
+    ...     "timestamp": [0.0, 1.0, 2.0] * 8,
+    ...     "event": ["assignment", "touch", "conversion"] * 2
+    ...              + ["assignment", "touch", "drop_out"] * 6,
+    ...     "stage": [None, "a", None] * 8,
+    ...     "variant": [v for v in "AAAABBBB" for _ in range(3)]})
+    >>> r = compare_transitions(df, control="A", journeys="first")
+    >>> r
+    TransitionTestResult(control='A', statistic=3.452, df=1, pvalue=0.06317)
+    >>> r.strata().loc["a", ["statistic", "df"]].round(3).tolist()
+    [3.452, 1.0]
     """
 
-    overall: ArmsTest
-    pairwise: tuple[ArmsTest, ...]
+    overall: HypothesisTest
+    pairwise: tuple[HypothesisTest, ...]
     control: str
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def statistic(self) -> float:
+        """The overall statistic."""
         return self.overall.statistic
 
     @property
     def df(self) -> int:
-        return self.overall.df
+        """The overall degrees of freedom."""
+        return int(self.overall.df)
 
     @property
     def pvalue(self) -> float:
+        """The overall p-value."""
         return self.overall.pvalue
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"control": self.control, "statistic": self.statistic, "df": self.df,
+                "pvalue": self.pvalue}
+
+    def _summary(self) -> pd.DataFrame:
         """One row per test: the overall test, then each arm against the control."""
-        rows = [{"test": "overall", "arms": " vs ".join(self.overall.arms),
-                 "statistic": self.overall.statistic, "df": self.overall.df,
-                 "pvalue": self.overall.pvalue, "pvalue_adjusted": math.nan,
-                 "method": self.overall.method}]
-        rows += [{"test": f"{t.arms[1]} vs {t.arms[0]}", "arms": " vs ".join(t.arms),
-                  "statistic": t.statistic, "df": t.df, "pvalue": t.pvalue,
-                  "pvalue_adjusted": t.pvalue_adjusted, "method": t.method}
+        o = self.overall
+        rows = [{"test": "overall", "arms": " vs ".join(o.info["arms"]),
+                 "statistic": o.statistic, "df": o.df, "pvalue": o.pvalue,
+                 "pvalue_adjusted": math.nan, "method": o.method}]
+        rows += [{"test": f"{t.info['arms'][1]} vs {t.info['arms'][0]}",
+                  "arms": " vs ".join(t.info["arms"]), "statistic": t.statistic, "df": t.df,
+                  "pvalue": t.pvalue, "pvalue_adjusted": t.info["pvalue_adjusted"],
+                  "method": t.method}
                  for t in self.pairwise]
         return pd.DataFrame(rows).set_index("test")
 
     def strata(self, arm: str | None = None) -> pd.DataFrame:
-        """Per from-state contributions of the overall test (or of ``arm`` vs the control)."""
+        """Per from-state contributions of the overall test (or of ``arm`` vs the control);
+        a new table on every call."""
         if arm is None:
-            return self.overall.strata
+            return self.overall.table.copy()
         for t in self.pairwise:
-            if t.arms[1] == arm:
-                return t.strata
+            if t.info["arms"][1] == arm:
+                return t.table.copy()
         raise ValidationError(
             f"arm {arm!r} is not compared with the control; arms: "
-            f"{[t.arms[1] for t in self.pairwise]}."
+            f"{[t.info['arms'][1] for t in self.pairwise]}."
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return to_jsonable({"control": self.control, "overall": self.overall.to_dict(),
-                            "pairwise": [t.to_dict() for t in self.pairwise],
-                            "settings": self.settings})
+    def _to_dict(self) -> dict[str, Any]:
+        return {"control": self.control, "overall": self.overall.to_dict(),
+                "pairwise": [t.to_dict() for t in self.pairwise], "settings": self.settings}
 
-    def __repr__(self) -> str:
-        lines = [f"TransitionTestResult (control {self.control!r}; {self.overall.method})",
-                 f"  overall: {self.overall!r}"]
-        lines += [f"  {t!r}" for t in self.pairwise] if len(self.pairwise) > 1 else []
-        return "\n".join(lines)
-
-    def plot(self, ax=None, *, arm: str | None = None):
-        """Each from-state's statistic next to its degrees of freedom; returns the axis."""
-        import matplotlib.pyplot as plt
-
+    def _plot(self, ax: Any, *, arm: str | None = None) -> None:
+        """Each from-state's statistic next to its degrees of freedom."""
         tab = self.strata(arm)
         tab = tab[tab["df"] > 0]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.4 * max(len(tab), 2) + 1.2))
         y = np.arange(len(tab))[::-1]
         ax.barh(y, tab["statistic"], color="tab:blue", label="statistic")
         ax.plot(tab["df"], y, "k|", ms=14, label="df (its null mean)")
@@ -181,11 +151,10 @@ class TransitionTestResult:
         ax.set_xlabel("contribution to the homogeneity statistic")
         ax.set_title("where the arms' transitions differ")
         ax.legend(fontsize=8)
-        return ax
 
 
 def arm_event_logs(
-    events: EventLog | pd.DataFrame,
+    data: EventLog | pd.DataFrame,
     *,
     variant: str = "variant",
     arms: Sequence[str] | None = None,
@@ -206,7 +175,7 @@ def arm_event_logs(
     >>> {k: v.n_events for k, v in arm_event_logs(df).items()}
     {'A': 1, 'B': 1}
     """
-    log = as_event_log(events, **log_options)
+    log = as_event_log(data, **log_options)
     table = experiment_table(log, variant=variant, end=end)
     names, codes = arm_codes(table, "variant", arms)
     ev = log.events
@@ -243,7 +212,8 @@ def arm_event_logs(
     return out
 
 
-def _arms_test(named: dict[str, EventLog], opts: dict[str, Any]) -> ArmsTest:
+def _arms_test(named: dict[str, EventLog], opts: dict[str, Any],
+               pvalue_adjusted: float = math.nan) -> HypothesisTest:
     from cjmodels.markov import homogeneity_test
 
     r = homogeneity_test(named, **opts)
@@ -252,27 +222,34 @@ def _arms_test(named: dict[str, EventLog], opts: dict[str, Any]) -> ArmsTest:
         strata["pvalue"] = np.where(strata["df"] > 0,
                                     sps.chi2.sf(strata["statistic"], strata["df"].clip(lower=1)),
                                     np.nan)
-    name = "G2 (likelihood ratio)" if r.method == "lr" else "X2 (Pearson)"
-    return ArmsTest(tuple(named), float(r.statistic), int(r.df), float(r.pvalue),
-                    f"Anderson-Goodman homogeneity, {name}, df {r.df_method}",
-                    strata=strata, n_transitions=dict(r.info.get("groups", {})))
+    name = "X2 (Pearson)" if opts["test"] == "pearson" else "G2 (likelihood ratio)"
+    df_method = opts["df_method"]
+    arms = list(named)
+    return HypothesisTest(
+        statistic=float(r.statistic), df=int(r.df), pvalue=float(r.pvalue),
+        method=f"Anderson-Goodman homogeneity, {name}, df {df_method}",
+        hypothesis=f"the arms {' and '.join(arms)} share one transition matrix",
+        table=strata,
+        info={"arms": arms, "n_transitions": dict(r.info.get("groups", {})),
+              "pvalue_adjusted": float(pvalue_adjusted)},
+    )
 
 
 def compare_transitions(
-    events: EventLog | pd.DataFrame | dict[str, EventLog],
+    data: EventLog | pd.DataFrame | dict[str, EventLog],
     *,
     control: str,
     variant: str = "variant",
     arms: Sequence[str] | None = None,
     end: Any = None,
-    by: str = "stage",
+    journeys: str,
+    sequence: str = "stage",
     order: int = 1,
-    method: str = "lr",
-    df: str = "observed",
+    test: str = "likelihood-ratio",
+    df_method: str = "observed",
     allowed: Any = None,
     censored: str = "drop",
     timeout: Any = None,
-    journeys: str = "first",
     correction: str = "holm",
     **log_options: Any,
 ) -> TransitionTestResult:
@@ -280,20 +257,22 @@ def compare_transitions(
 
     Parameters
     ----------
-    events : EventLog, pandas.DataFrame or dict of arm to EventLog
+    data : EventLog, pandas.DataFrame or dict of arm to EventLog
         An event log with ``assignment`` events and the arm in ``variant`` (split with
         :func:`arm_event_logs`), or logs already split by arm.
     control : str
         The control arm; every other arm is also tested against it.
     variant, arms, end
         Arm column, declared arms and analysis time (see :func:`arm_event_logs`).
-    by, order, method, df, allowed, censored, timeout
-        As in :func:`cjmodels.markov.homogeneity_test` (``by="channel"`` compares channel
-        transitions instead of stages).
     journeys : {"first", "all", ...}
-        Which journeys of each customer count (as in :func:`~cjmodels.markov.homogeneity_test`);
-        default ``"first"``, the first journey after assignment, for a test that holds its
-        level (see the module notes).
+        Which journeys of each customer count (as in :func:`~cjmodels.markov.homogeneity_test`).
+        Required: ``"first"``, the first journey after assignment, gives a test that holds its
+        level; ``"all"`` (the default of the markov functions) is liberal here when customers
+        differ in their propensity to buy (see the module notes), so the choice is yours to
+        state.
+    sequence, order, test, df_method, allowed, censored, timeout
+        As in :func:`cjmodels.markov.homogeneity_test` (``sequence="channel"`` compares
+        channel transitions instead of stages).
     correction : str
         Multiplicity adjustment of the pairwise tests (default Holm).
 
@@ -310,42 +289,45 @@ def compare_transitions(
     ...              + ["assignment", "touch", "drop_out"] * 6,
     ...     "stage": [None, "a", None] * 8,
     ...     "variant": [v for v in "AAAABBBB" for _ in range(3)]})
-    >>> r = compare_transitions(df, control="A")
+    >>> r = compare_transitions(df, control="A", journeys="first")
     >>> r.df, round(r.pvalue, 3)
     (1, 0.063)
     """
-    check_scalar(correction, "correction", in_=tuple(MULTIPLE_METHODS))
+    check_scalar(correction, "correction", in_=tuple(CORRECTIONS))
     check_scalar(order, "order", typ=int, ge=1)
-    if isinstance(events, dict):
+    if isinstance(data, dict):
         if log_options or end is not None:
             raise ValidationError("logs split by arm take no log options or end.")
-        named = {str(k): v for k, v in events.items()}
+        named = {str(k): v for k, v in data.items()}
         if arms is not None:
             unknown = sorted(set(named) - {str(a) for a in arms})
             if unknown:
                 raise ValidationError(f"arms {unknown} are not among the declared arms.")
             named = {str(a): named[str(a)] for a in arms if str(a) in named}
     else:
-        named = arm_event_logs(events, variant=variant, arms=arms, end=end, **log_options)
+        named = arm_event_logs(data, variant=variant, arms=arms, end=end, **log_options)
     if len(named) < 2:
         raise ValidationError(f"only arms {list(named)}; a comparison needs at least two.")
     if control not in named:
         raise ValidationError(f"control {control!r} is not among the arms {list(named)}.")
-    opts = {"by": by, "order": order, "method": method, "df": df, "allowed": allowed,
+    opts = {"sequence": sequence, "order": order, "test": test, "df_method": df_method,
+            "allowed": allowed,
             "censored": censored, "timeout": timeout, "journeys": journeys}
     ordered = {control: named[control], **{a: v for a, v in named.items() if a != control}}
     overall = _arms_test(ordered, opts)
     others = [a for a in ordered if a != control]
     if len(others) == 1:
-        pair = ArmsTest(overall.arms, overall.statistic, overall.df, overall.pvalue,
-                        overall.method, overall.pvalue, overall.strata, overall.n_transitions)
-        pairwise: tuple[ArmsTest, ...] = (pair,)
+        pair = HypothesisTest(overall.statistic, overall.df, overall.pvalue, overall.method,
+                              overall.hypothesis, overall.table,
+                              {**overall.info, "pvalue_adjusted": overall.pvalue})
+        pairwise: tuple[HypothesisTest, ...] = (pair,)
     else:
         tests = [_arms_test({control: ordered[control], a: ordered[a]}, opts) for a in others]
-        adj = adjust_pvalues([t.pvalue for t in tests], correction)
+        adj = adjust_pvalues([t.pvalue for t in tests], correction=correction)
         pairwise = tuple(
-            ArmsTest(t.arms, t.statistic, t.df, t.pvalue, t.method, float(p), t.strata,
-                     t.n_transitions) for t, p in zip(tests, adj, strict=True)
+            HypothesisTest(t.statistic, t.df, t.pvalue, t.method, t.hypothesis, t.table,
+                           {**t.info, "pvalue_adjusted": float(p)})
+            for t, p in zip(tests, adj, strict=True)
         )
     settings = {**{k: v for k, v in opts.items() if k != "allowed"}, "correction": correction,
                 "allowed": None if allowed is None else "given"}

@@ -44,7 +44,8 @@ def test_vectorised():
 
 
 def test_expected_loss_and_interval_against_monte_carlo():
-    la, lc = expected_loss(201, 9801, 251, 9751)
+    loss = expected_loss(201, 9801, 251, 9751)
+    la, lc = loss.arm, loss.control
     # identity: loss(arm) - loss(control) = E[p_c] - E[p_a]
     assert la - lc == pytest.approx(201 / 10002 - 251 / 10002, abs=1e-12)
     rng = np.random.default_rng(0)

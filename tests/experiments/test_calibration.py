@@ -8,7 +8,7 @@ from cjmodels.experiments import aa_simulation, peeking_simulation
 
 
 def test_aa_fixed_horizon_tests_hold_alpha():
-    t = aa_simulation(2000, reps=20000, random_state=1)
+    t = aa_simulation(2000, n_simulations=20000, random_state=1)
     # within 3.5 Monte-Carlo standard errors of 0.05 ...
     for test in ("z-pooled", "z-unpooled", "chi2", "welch t (revenue)"):
         assert abs(t.loc[test, "z_vs_nominal"]) < 3.5, test
@@ -17,7 +17,7 @@ def test_aa_fixed_horizon_tests_hold_alpha():
 
 
 def test_peeking_inflates_and_sequential_procedures_hold():
-    t = peeking_simulation(3000, looks=10, reps=6000, random_state=2)
+    t = peeking_simulation(3000, looks=10, n_simulations=6000, random_state=2)
     naive = t.loc["nominal z at every look"]
     # theory (Armitage et al. 1969) 0.193 for 10 looks; binomial data, tolerance 0.02
     assert naive["theory"] == pytest.approx(0.193, abs=5e-4)
@@ -33,7 +33,7 @@ def test_peeking_inflates_and_sequential_procedures_hold():
 
 @pytest.mark.slow
 def test_peeking_large():
-    t = peeking_simulation(5000, looks=10, reps=100_000, random_state=3)
+    t = peeking_simulation(5000, looks=10, n_simulations=100_000, random_state=3)
     assert t.loc["nominal z at every look", "rejection_rate"] == pytest.approx(0.193, abs=0.006)
     for kind in ("obrien-fleming", "pocock", "spending-obf"):
         assert abs(t.loc[f"group sequential {kind}", "z_vs_nominal"]) < 3.5

@@ -91,7 +91,7 @@ def test_proportions_match_statsmodels_and_scipy(counts_file, capsys):
 
 def test_means_match_scipy_welch_and_holm(counts_file, capsys):
     path, t = counts_file
-    code, out = _json(capsys, "abtest", str(path), "--metric", "converted", "--metric", "value")
+    code, out = _json(capsys, "abtest", str(path), "--metrics", "converted", "--metrics", "value")
     assert code == 0
     eff = {e["metric"]: e for e in out["effects"]}
     c = t.loc[t.variant == "control", "value"].to_numpy()
@@ -123,7 +123,7 @@ def test_means_match_scipy_welch_and_holm(counts_file, capsys):
     p1, p2 = sorted([eff["converted"]["pvalue"], v["pvalue"]])
     adj = sorted([eff["converted"]["pvalue_adjusted"], v["pvalue_adjusted"]])
     assert adj == pytest.approx([min(1, 2 * p1), max(min(1, 2 * p1), p2)], rel=1e-12)
-    code, text, _ = _run(capsys, "abtest", str(path), "--metric", "converted", "--metric",
+    code, text, _ = _run(capsys, "abtest", str(path), "--metrics", "converted", "--metrics",
                          "value")
     for x in (v["difference"], v["difference_ci_low"], v["pvalue"], v["pvalue_adjusted"]):
         assert _g(x) in text
@@ -133,8 +133,8 @@ def test_cuped_variance_reduction_matches_ols(counts_file, capsys):
     import statsmodels.formula.api as smf
 
     path, t = counts_file
-    code, out = _json(capsys, "abtest", str(path), "--metric", "value",
-                      "--covariate", "pre_value")
+    code, out = _json(capsys, "abtest", str(path), "--metrics", "value",
+                      "--covariates", "pre_value")
     assert code == 0
     (e,) = out["effects"]
     # CUPED with the pooled within-arm slope is the treatment coefficient of the ANCOVA
@@ -154,7 +154,7 @@ def test_cuped_variance_reduction_matches_ols(counts_file, capsys):
     assert e["effective_sample_size_factor"] == pytest.approx(raw / adj, rel=1e-9)
     assert e["effective_n"] == pytest.approx(4000 * raw / adj, rel=1e-9)
     assert 0.3 < e["variance_reduction"] < 0.9  # the simulated covariate explains a lot
-    code, text, _ = _run(capsys, "abtest", str(path), "--metric", "value", "--covariate",
+    code, text, _ = _run(capsys, "abtest", str(path), "--metrics", "value", "--covariates",
                          "pre_value")
     assert f"variance reduced by {e['variance_reduction']:.2%}" in text
     assert f"{e['effective_n']:,.0f}" in text and _g(e["effective_sample_size_factor"]) in text
@@ -228,11 +228,11 @@ GOOD = [("control", i % 2, float(i)) for i in range(6)] + [
 BAD_FILES = {
     "empty": ("", [], "empty"),
     "header_only": ("variant,converted,value\n", [], "no rows"),
-    "missing_metric": (_table(GOOD), ["--metric", "revenue"], "--metric 'revenue' is not a "
+    "missing_metric": (_table(GOOD), ["--metrics", "revenue"], "--metrics 'revenue' is not a "
                        "column"),
-    "missing_variant": (_table(GOOD), ["--variant-col", "arm"], "--variant-col 'arm' is not a "
+    "missing_variant": (_table(GOOD), ["--variant", "arm"], "--variant 'arm' is not a "
                         "column"),
-    "missing_covariate": (_table(GOOD), ["--covariate", "pre"], "--covariate 'pre' is not a "
+    "missing_covariate": (_table(GOOD), ["--covariates", "pre"], "--covariates 'pre' is not a "
                           "column"),
     "zero_customer_arm": (_table(GOOD), ["--expected", "control=1,treatment=1,holdout=1"],
                           "['holdout'] that have 0 customers"),
@@ -251,8 +251,8 @@ BAD_FILES = {
                     "[' control', 'control'] that differ only in blanks"),
     "bad_alpha": (_table(GOOD), ["--alpha", "1.5"], "--alpha 1.5: must lie strictly"),
     "bad_expected": (_table(GOOD), ["--expected", "control=half"], "is not a number"),
-    "missing_ratio_part": (_table(GOOD), ["--ratio", "r=value/sessions"],
-                           "--ratio 'sessions' is not a column"),
+    "missing_ratio_part": (_table(GOOD), ["--ratios", "r=value/sessions"],
+                           "--ratios 'sessions' is not a column"),
 }
 
 
@@ -275,7 +275,7 @@ def test_numeric_labels_are_kept_as_written(tmp_path, capsys):
     # a CSV reader reads 01 and 02 as the numbers 1 and 2; the arms keep the written labels
     path = _write(tmp_path, "z.csv", "variant;converted\n01;1\n01;0\n02;1\n02;0\n01;0\n")
     code, out = _json(capsys, "abtest", str(path))
-    assert code == 0 and out["control"] == "01" and out["srm"]["arms"] == ["01", "02"]
+    assert code == 0 and out["control"] == "01" and out["srm"]["info"]["arms"] == ["01", "02"]
 
 
 def test_labels_that_print_alike_are_refused():
@@ -319,18 +319,18 @@ def test_power_proportions_sample_size_matches_r(capsys):
 def test_power_and_mde_given_n(capsys):
     # R: power.prop.test(p1 = .10, p2 = .12, n = 3000, strict = TRUE)$power = 0.6970498
     # (reference json "power_10_12_n3000"); tolerance 1e-9
-    code, out = _json(capsys, "power", "--baseline", "0.10", "--mde", "0.02", "--n", "3000")
+    code, out = _json(capsys, "power", "--baseline", "0.10", "--mde", "0.02", "--n-control", "3000")
     assert code == 0 and out["solve_for"] == "power"
     assert out["power"] == pytest.approx(0.697049843440991, abs=1e-9)
     # inverse: with R's n = 3840.847 per arm the minimum detectable effect is 0.02 (1e-6)
-    code, out = _json(capsys, "power", "--baseline", "0.10", "--n", "3840.84748243445")
+    code, out = _json(capsys, "power", "--baseline", "0.10", "--n-control", "3840.84748243445")
     assert out["solve_for"] == "mde" and out["mde"] == pytest.approx(0.02, abs=1e-6)
     assert out["mde_relative"] == pytest.approx(0.2, abs=1e-5)
     # one-sided "less": the detectable decrease; statsmodels power_proportions_2indep(diff,
     # 0.10, 5000, alternative="smaller") (pooled null variance) has power 0.8 there (1e-6)
     from statsmodels.stats.proportion import power_proportions_2indep
 
-    code, out = _json(capsys, "power", "--baseline", "0.10", "--n", "5000", "--alternative",
+    code, out = _json(capsys, "power", "--baseline", "0.10", "--n-control", "5000", "--alternative",
                       "less")
     assert out["direction"] == "decrease" and out["mde"] < 0
     sm = power_proportions_2indep(out["mde"], 0.10, 5000, alternative="smaller",
@@ -349,7 +349,8 @@ def test_power_means_match_statsmodels(capsys):
     # NormalIndPower().solve_power(effect_size=0.1, nobs1=1000, ratio=2, alpha=0.05): power
     # with 1,000 in control and 2,000 in the arm; tolerance 1e-9
     pw = NormalIndPower().solve_power(effect_size=0.1, nobs1=1000, ratio=2, alpha=0.05)
-    code, out = _json(capsys, "power", "--sd", "1", "--mde", "0.1", "--n", "1000", "--ratio",
+    code, out = _json(capsys, "power", "--sd", "1", "--mde", "0.1", "--n-control", "1000",
+                      "--ratio",
                       "2")
     assert out["power"] == pytest.approx(pw, abs=1e-9)
     # relative MDE on a mean of 20: 0.5% of 20 = 0.1 with sd 1
@@ -365,7 +366,7 @@ def test_power_means_match_statsmodels(capsys):
 def test_power_integer_rounded_up_multi_arm(capsys):
     # three arms, Bonferroni: each comparison at 0.025; allocation 2:1 rounds each arm up
     code, out = _json(capsys, "power", "--baseline", "0.05", "--mde", "0.1", "--relative",
-                      "--arms", "3", "--ratio", "0.5")
+                      "--n-arms", "3", "--ratio", "0.5")
     assert out["alpha_per_comparison"] == pytest.approx(0.025)
     for k in ("n_control", "n_arm", "n_total"):
         assert isinstance(out[k], int)
@@ -379,10 +380,10 @@ def test_power_integer_rounded_up_multi_arm(capsys):
     (["--mde", "0.02"], "give --baseline"),
     (["--baseline", "0.1"], "give --mde"),
     (["--baseline", "1.5", "--mde", "0.02"], "--baseline 1.5"),
-    (["--baseline", "0.1", "--mde", "0.02", "--n", "100", "--power", "0.9"], "drop --power"),
+    (["--baseline", "0.1", "--mde", "0.02", "--n-control", "100", "--power", "0.9"], "drop --power"),
     (["--baseline", "0.1", "--mde", "0.95"], "outside (0, 1)"),
     (["--sd", "1", "--mde", "0.1", "--relative"], "needs --baseline"),
-    (["--baseline", "0.1", "--mde", "0.02", "--arms", "1"], "--arms 1"),
+    (["--baseline", "0.1", "--mde", "0.02", "--n-arms", "1"], "--n-arms 1"),
     (["--baseline", "0.1", "--mde", "0.02", "--alpha", "0"], "--alpha 0"),
     (["--baseline", "0.1", "--mde", "-0.02", "--alternative", "greater"], "points against"),
 ])
@@ -396,17 +397,17 @@ def test_segment_without_an_arm_is_refused(tmp_path, capsys):
                       "converted": [0, 1, 1, 0, 0, 1, 1, 0, 1, 0],
                       "seg": ["x"] * 8 + ["y"] * 2})
     t.to_csv(tmp_path / "seg.csv", index=False)
-    code, out, err = _run(capsys, "abtest", str(tmp_path / "seg.csv"), "--segment", "seg")
-    assert code == 2 and "segment 'y' has 0 customers in arms ['treatment']" in err
-    code, out, err = _run(capsys, "abtest", str(tmp_path / "seg.csv"), "--segment", "region")
-    assert code == 2 and "--segment 'region' is not a column" in err
+    code, out, err = _run(capsys, "abtest", str(tmp_path / "seg.csv"), "--group", "seg")
+    assert code == 2 and "group 'y' has 0 customers in arms ['treatment']" in err
+    code, out, err = _run(capsys, "abtest", str(tmp_path / "seg.csv"), "--group", "region")
+    assert code == 2 and "--group 'region' is not a column" in err
 
 
 def test_notes_for_lifts_that_mislead(tmp_path, capsys):
     # a negative control mean: the lift's sign is meaningless; an arm with rate 0: the
     # log-ratio interval does not exist (the difference's does)
     neg = _write(tmp_path, "neg.csv", "variant,value\na,-1\na,-2\na,-1.5\nb,1\nb,0\nb,0.5\n")
-    code, out = _json(capsys, "abtest", str(neg), "--metric", "value")
+    code, out = _json(capsys, "abtest", str(neg), "--metrics", "value")
     assert code == 0 and any("negative control mean (-1.5)" in n for n in out["notes"])
     zero = _write(tmp_path, "zt.csv", "variant,converted\na,1\na,1\na,0\nb,0\nb,0\nb,0\n")
     code, out = _json(capsys, "abtest", str(zero))

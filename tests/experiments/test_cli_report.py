@@ -28,7 +28,7 @@ def files(tmp_path_factory):
 
 def test_abtest_json_has_srm_and_comparisons(files, capsys):
     events, _ = files
-    assert main(["abtest", str(events), "--metric", "converted", "--metric", "value",
+    assert main(["abtest", str(events), "--metrics", "converted", "--metrics", "value",
                  "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["input"] == "events" and "pvalue" in out["srm"]
@@ -38,9 +38,9 @@ def test_abtest_json_has_srm_and_comparisons(files, capsys):
 
 def test_abtest_table_text_with_cuped_and_ratio(files, capsys):
     _, tpath = files
-    assert main(["abtest", str(tpath), "--variant-col", "variant", "--metric", "converted",
-                 "--covariate", "pre_value", "--missing-indicator",
-                 "--ratio", "vps=value/sessions"]) == 0
+    assert main(["abtest", str(tpath), "--variant", "variant", "--metrics", "converted",
+                 "--covariates", "pre_value", "--missing-indicator",
+                 "--ratios", "vps=value/sessions"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("sample ratio ok") and "cuped(pre_value, pre_value_missing)" in text
     assert "vps" in text
@@ -48,10 +48,10 @@ def test_abtest_table_text_with_cuped_and_ratio(files, capsys):
 
 def test_abtest_bad_input_exit_2(files, capsys):
     _, tpath = files
-    assert main(["abtest", str(tpath), "--metric", "nope"]) == 2
-    assert "--metric 'nope' is not a column" in capsys.readouterr().err
-    assert main(["abtest", str(tpath), "--ratio", "broken"]) == 2
-    assert main(["abtest", str(tpath), "--variant-col", "arm", "--format", "json"]) == 2
+    assert main(["abtest", str(tpath), "--metrics", "nope"]) == 2
+    assert "--metrics 'nope' is not a column" in capsys.readouterr().err
+    assert main(["abtest", str(tpath), "--ratios", "broken"]) == 2
+    assert main(["abtest", str(tpath), "--variant", "arm", "--format", "json"]) == 2
     assert json.loads(capsys.readouterr().out)["valid"] is False
 
 

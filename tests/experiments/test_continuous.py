@@ -137,8 +137,8 @@ def test_mann_whitney_wraps_scipy():
 
 def test_bootstrap_bca_matches_scipy_and_is_seeded():
     t, a, b = _two_groups(2)
-    r1 = bootstrap_means(t, "y", control="c", n_resamples=1999, random_state=5)
-    r2 = bootstrap_means(t, "y", control="c", n_resamples=1999, random_state=5)
+    r1 = bootstrap_means(t, "y", control="c", n_boot=1999, random_state=5)
+    r2 = bootstrap_means(t, "y", control="c", n_boot=1999, random_state=5)
     assert r1.ci_low == r2.ci_low and r1.pvalue == r2.pvalue
     ref = sps.bootstrap((b, a), lambda x, y, axis=-1: x.mean(axis) - y.mean(axis),
                         n_resamples=1999, method="BCa", random_state=np.random.default_rng(5),

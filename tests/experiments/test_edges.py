@@ -168,7 +168,7 @@ def _segmented():
 
 
 def test_analyze_reports_a_metric_constant_in_one_segment_as_untested():
-    r = ex.analyze(_segmented(), control="A", metrics=["converted", "value"], segment="seg")
+    r = ex.analyze(_segmented(), control="A", metrics=["converted", "value"], group="seg")
     untested = [c for c in r.comparisons if "not_tested" in c.details]
     assert sorted(c.metric for c in untested) == ["converted | seg=y", "value | seg=y"]
     assert all(np.isnan(c.pvalue) and np.isnan(c.pvalue_adjusted) for c in untested)

@@ -86,7 +86,7 @@ def test_analyze_shipped_like_world():
         r = analyze(t, control="control", metrics=["converted", "value"],
                     ratios={"value_per_session": ("value", "sessions")},
                     covariates=["pre_value", "pre_value_missing"])
-    assert not r.srm.mismatch
+    assert not r.srm_mismatch
     s = r.summary()
     assert set(s["metric"]) == {"converted", "value", "value_per_session"}
     assert s.loc[s.effect_type == "difference", "pvalue_adjusted"].notna().all()
@@ -101,8 +101,8 @@ def test_analyze_flags_srm_loudly_and_segments():
     t = experiment_table(w.event_log())
     t["segment"] = np.where(t["has_pre"], "returning", "new")
     with pytest.warns(SampleRatioMismatchWarning):
-        r = analyze(t, control="control", metrics=["converted"], segment="segment")
-    assert r.srm.mismatch and "SAMPLE RATIO MISMATCH" in repr(r)
+        r = analyze(t, control="control", metrics=["converted"], group="segment")
+    assert r.srm_mismatch and "SAMPLE RATIO MISMATCH" in r.tests.notes[0]
     assert r.tests.notes[0].startswith("SAMPLE RATIO MISMATCH")
     assert {c.metric for c in r.comparisons} == {
         "converted", "converted | segment=new", "converted | segment=returning"}
@@ -117,7 +117,7 @@ def test_cumulative_effects_feed_sequential_tests():
     # the last look is the whole table: Welch-type z (ddof 1) vs the unpooled z (ddof 0)
     assert looks["z"].iloc[-1] == pytest.approx(last.statistic, rel=2e-3)
     d = group_sequential(5)
-    assert set(d.test(looks["z"].to_numpy())) >= {"reject", "stopped_at_look"}
+    assert set(d.test(looks["z"].to_numpy()).to_dict()) >= {"reject", "stopped_at_look"}
     av = msprt(looks["effect"], looks["variance"], mde=0.01)
     assert len(av.summary()) == 5
 

@@ -95,8 +95,8 @@ def test_multi_arm_sequential_duration():
 
 
 def test_power_by_simulation_agrees_with_formula():
-    r = power_simulation(0.10, 0.12, 3841, reps=20000, random_state=3)
-    assert abs(r["simulated"] - r["formula"]) < 3 * r["mc_se"]
+    r = power_simulation(0.10, 0.12, 3841, n_simulations=20000, random_state=3)
+    assert abs(r.simulated - r.formula) < 3 * r.mc_se
 
 
 def test_bad_input():

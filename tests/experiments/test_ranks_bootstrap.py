@@ -86,12 +86,12 @@ def test_hodges_lehmann_coverage():
     for _ in range(400):
         x, y = rng.standard_normal(40), rng.standard_normal(40) + 0.5
         r = hodges_lehmann(y, x)
-        hits_exact.append(r["ci_low"] <= 0.5 <= r["ci_high"])
+        hits_exact.append(r.ci_low <= 0.5 <= r.ci_high)
         x2 = rng.exponential(1, 300)
         y2 = rng.exponential(1, 300) + 0.5
         r2 = hodges_lehmann(y2, x2)
-        assert r2["method"] == "normal"
-        hits_normal.append(r2["ci_low"] <= 0.5 <= r2["ci_high"])
+        assert r2.method == "normal"
+        hits_normal.append(r2.ci_low <= 0.5 <= r2.ci_high)
     se = math.sqrt(0.05 * 0.95 / 400)
     assert np.mean(hits_exact) >= 0.95 - 3.5 * se
     assert abs(np.mean(hits_normal) - 0.95) < 3.5 * se
@@ -105,7 +105,7 @@ def _two_groups(seed):
 
 def test_bca_relative_lift_matches_scipy_and_its_pvalue_inverts_the_interval():
     t, a, b = _two_groups(2)
-    r = bootstrap_means(t, "y", control="c", n_resamples=1999, random_state=5, relative=True)
+    r = bootstrap_means(t, "y", control="c", n_boot=1999, random_state=5, relative=True)
     rel = r.get(effect_type="relative")
     # scipy.stats.bootstrap(method="BCa") with the same generator, drawn after the
     # difference's resamples: identical interval (tolerance 1e-12)
@@ -124,7 +124,7 @@ def test_bca_relative_lift_matches_scipy_and_its_pvalue_inverts_the_interval():
                          bootstrap_result=ref)
     assert at_p.confidence_interval.low == pytest.approx(0.0, abs=5e-3)
     # the difference is unchanged by asking for the lift
-    plain = bootstrap_means(t, "y", control="c", n_resamples=1999, random_state=5)
+    plain = bootstrap_means(t, "y", control="c", n_boot=1999, random_state=5)
     assert plain.primary.to_dict() == r.get(effect_type="difference").to_dict()
 
 
@@ -137,7 +137,7 @@ def test_bca_relative_lift_coverage():
     for _ in range(300):
         c, t = rng.lognormal(0, 0.8, 200), rng.lognormal(0.2, 0.8, 200)
         tab = pd.DataFrame({"variant": ["c"] * 200 + ["t"] * 200, "y": np.r_[c, t]})
-        r = bootstrap_means(tab, "y", control="c", n_resamples=499, relative=True,
+        r = bootstrap_means(tab, "y", control="c", n_boot=499, relative=True,
                             random_state=rng).get(effect_type="relative")
         hits.append(r.ci_low <= truth <= r.ci_high)
     assert abs(np.mean(hits) - 0.95) < 3.5 * math.sqrt(0.05 * 0.95 / 300)

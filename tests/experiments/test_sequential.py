@@ -116,7 +116,7 @@ def test_arbitrary_information_times_and_other_families():
     one = group_sequential(4, kind="spending-power", rho=1.0, sides=1, alpha=0.025)
     assert one.alpha_spent[-1] == pytest.approx(0.025, abs=1e-8)
     decision = group_sequential(3, kind="obrien-fleming").test([1.0, 2.6])
-    assert decision["stopped_at_look"] == 2 and decision["reject"]
+    assert decision.stopped_at_look == 2 and decision.reject
     with pytest.raises(ValidationError, match="strictly increasing"):
         group_sequential([0.5, 0.3, 1.0])
     with pytest.raises(ValidationError, match="kind"):

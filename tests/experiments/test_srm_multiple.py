@@ -28,8 +28,8 @@ def test_srm_kohavi_reference():
     with pytest.warns(SampleRatioMismatchWarning, match="SAMPLE RATIO MISMATCH"):
         r = srm_check({"control": 821588, "treatment": 815482})
     assert r.pvalue == pytest.approx(1.8217928726191858e-06, rel=1e-9)
-    assert r.mismatch and r.threshold == 0.001
-    b = srm_check([821588, 815482], arms=["c", "t"], method="binomial", warn=False)
+    assert r.info["mismatch"] and r.info["threshold"] == 0.001
+    b = srm_check([821588, 815482], arms=["c", "t"], test="binomial", warn=False)
     assert b.pvalue == pytest.approx(sps.binomtest(821588, 1637070).pvalue, rel=1e-12)
 
 
@@ -37,14 +37,14 @@ def test_srm_on_simulated_worlds():
     ok = experiment_table(simulate_experiment(20000, random_state=1).event_log())
     with warnings.catch_warnings():
         warnings.simplefilter("error", SampleRatioMismatchWarning)
-        assert not srm_check(ok).mismatch
+        assert not srm_check(ok).info["mismatch"]
     bad = experiment_table(simulate_experiment(20000, srm=0.05, random_state=1).event_log())
     with pytest.warns(SampleRatioMismatchWarning):
-        assert srm_check(bad).mismatch
+        assert srm_check(bad).info["mismatch"]
     # unequal intended allocation is honoured
     w = simulate_experiment(20000, allocation=[0.7, 0.3], random_state=2)
     t = experiment_table(w.event_log())
-    assert not srm_check(t, expected={"control": 0.7, "treatment": 0.3}).mismatch
+    assert not srm_check(t, expected={"control": 0.7, "treatment": 0.3}).info["mismatch"]
 
 
 def test_srm_bad_input():
@@ -62,7 +62,7 @@ def test_srm_bad_input():
 def test_adjust_pvalues_wraps_statsmodels(ours, theirs):
     p = np.array([0.001, 0.01, 0.02, 0.03, 0.2, 0.5])
     # statsmodels.stats.multitest.multipletests(p, method=theirs)[1], exactly
-    np.testing.assert_array_equal(adjust_pvalues(p, ours), multipletests(p, method=theirs)[1])
+    np.testing.assert_array_equal(adjust_pvalues(p, correction=ours), multipletests(p, method=theirs)[1])
 
 
 def test_family_is_stated_and_holm_is_default():
@@ -73,7 +73,7 @@ def test_family_is_stated_and_holm_is_default():
                                multipletests([c.pvalue for c in diffs], method="holm")[1])
     assert all(np.isnan(c.pvalue_adjusted) for c in r.comparisons if c.effect_type == "relative")
     assert "holm (FWER at 0.05) over the family of 3 comparisons" in r.notes[-1]
-    with pytest.raises(ValidationError, match="method"):
-        adjust_pvalues([0.1], "sidak")
+    with pytest.raises(ValidationError, match="correction"):
+        adjust_pvalues([0.1], correction="sidak")
     with pytest.raises(ValidationError, match="lie in"):
         adjust_pvalues([0.1, 1.2])

@@ -57,7 +57,7 @@ def test_statistic_matches_scipy_contingency_tests(effect_log, test, lambda_):
     assert r.df == df
     assert r.pvalue == pytest.approx(sps.chi2.sf(stat, df), rel=1e-9)
     # from an event log directly: the same numbers
-    direct = compare_transitions(effect_log, control="control", journeys="first", test=test, journeys="all",
+    direct = compare_transitions(effect_log, control="control", test=test, journeys="all",
                                  scheme="seven")
     assert direct.statistic == pytest.approx(r.statistic, rel=1e-12)
 
@@ -111,14 +111,17 @@ def test_bad_input(effect_log):
     with pytest.raises(ValidationError, match="control 'x'"):
         compare_transitions(effect_log, control="x", journeys="first", scheme="seven")
     with pytest.raises(ValidationError, match="not among the declared arms"):
-        compare_transitions(effect_log, control="control", journeys="first", arms=["control"], scheme="seven")
+        compare_transitions(effect_log, control="control", journeys="first", arms=["control"],
+                            scheme="seven")
     with pytest.raises(ValidationError, match="correction"):
-        compare_transitions(effect_log, control="control", journeys="first", correction="sidak", scheme="seven")
+        compare_transitions(effect_log, control="control", journeys="first", correction="sidak",
+                            scheme="seven")
     no_stage = effect_log.drop(columns=["stage"])
     with pytest.raises(ValidationError):
         compare_transitions(no_stage, control="control", journeys="first")
     with pytest.raises(ValidationError, match="assignment"):
-        compare_transitions(effect_log[effect_log.event != "assignment"], control="control", journeys="first",
+        compare_transitions(effect_log[effect_log.event != "assignment"], control="control",
+                            journeys="first",
                             scheme="seven")
 
 
@@ -129,7 +132,7 @@ def _size(reps, n, seed, journeys):
         warnings.simplefilter("ignore", UserWarning)
         for _ in range(reps):
             log = journey_experiment(n, seed=int(rng.integers(2**31)))
-            p.append(compare_transitions(log, control="control", journeys="first", scheme="seven",
+            p.append(compare_transitions(log, control="control", scheme="seven",
                                          journeys=journeys).pvalue)
     return np.array(p)
 

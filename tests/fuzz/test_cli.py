@@ -110,9 +110,9 @@ def test_cli_abtest_tables(table, as_json, cov):
     count()
     with tempfile.TemporaryDirectory() as d:
         path = write(table, Path(d), "csv")
-        argv = ["abtest", str(path), "--metric", "converted", "--metric", "value"]
+        argv = ["abtest", str(path), "--metrics", "converted", "--metrics", "value"]
         if cov:
-            argv += ["--covariate", "pre_value"]
+            argv += ["--covariates", "pre_value"]
         if as_json:
             argv += ["--format", "json"]
         run_cli(argv)

@@ -71,7 +71,7 @@ def test_comparisons(table, which):
         lambda: ex.compare_means(table, "value", control=control, covariates="pre_value"),
         lambda: ex.compare_ratios(table, "value", "sessions", control=control),
         lambda: ex.mann_whitney(table, "value", control=control),
-        lambda: ex.bootstrap_means(table, "value", control=control, n_resamples=50,
+        lambda: ex.bootstrap_means(table, "value", control=control, n_boot=99,
                                    random_state=0),
         lambda: ex.beta_binomial(table, "converted", control=control),
         lambda: ex.srm_check(table),
@@ -94,8 +94,8 @@ def test_table_helpers(table):
     count()
     st_ = call(ex.sufficient_stats, table, ["converted", "value"])
     if not refused(st_):
-        call(ex.arm_estimates, st_, "value")
-    call(ex.sufficient_stats, table, ["converted"], segment="segment")
+        call(ex.unit_sd, st_, "value", arm=st_.arms[0])
+    call(ex.sufficient_stats, table, ["converted"], group="segment")
     w = call(ex.winsorize, table, "value")
     if not refused(w):
         assert len(w) == len(table)
@@ -119,7 +119,8 @@ def test_experiment_logs(log):
     pt = call(ex.purchase_times, frame)
     if not refused(pt) and len(pt):
         strict_json(call(ex.compare_time_to_purchase, pt, control=control))
-    strict_json(call(ex.compare_transitions, frame, control=control, by="channel"))
+    strict_json(call(ex.compare_transitions, frame, control=control, sequence="channel",
+                     journeys="first"))
     t = call(cd.experiment_table, frame)
     if not refused(t) and len(t):
         r = call(ex.analyze, t, control=control)
