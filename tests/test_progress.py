@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from cjmodels.attribution import (
     ground_truth_comparison,
 )
 from cjmodels.errors import ValidationError
-from cjmodels.markov import HiddenMarkovModel
+from cjmodels.markov import HiddenMarkovModel, fit_chain, lifecycle_chain
 
 PATHS = pd.DataFrame({
     "path": ["a > a > b", "a > b > c", "c", "b > a > a > b"],
@@ -35,6 +36,44 @@ SEQS = [["a", "b", "b"], ["b", "a"], ["a", "a", "c"]] * 4
 def _hmm(progress: Any) -> Any:
     m = HiddenMarkovModel(2, n_init=1, max_iter=500, random_state=0).fit(SEQS)
     return m.bootstrap(SEQS, n_boot=2, random_state=1, progress=progress)
+
+
+def _stage_log() -> pd.DataFrame:
+    """A small event log of stage journeys (three copies of six journeys)."""
+    paths = [
+        ["awareness", "interest", "consideration", "decision", "purchase"],
+        ["awareness", "interest", "drop_out"],
+        ["awareness", "consideration", "purchase", "post_purchase", "loyalty"],
+        ["interest", "decision", "drop_out"],
+        ["awareness", "interest", "consideration", "drop_out"],
+        ["awareness", "decision", "purchase", "loyalty"],
+    ] * 3
+    event = {"purchase": "conversion", "drop_out": "drop_out"}
+    rows = [
+        {"customer_id": i, "timestamp": pd.Timestamp("2025-01-01") + pd.Timedelta(days=k),
+         "event": event.get(stage, "touch"), "stage": stage,
+         "channel": None if stage in event else "email"}
+        for i, path in enumerate(paths) for k, stage in enumerate(path)
+    ]
+    return pd.DataFrame(rows)
+
+
+def _chain(call: Callable[[Any, Any], Any]) -> Callable[[Any], Any]:
+    def run(progress: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # loyalty is never left: prior rows
+            chain = fit_chain(_stage_log(), prior="jeffreys")
+        return call(chain, progress)
+    return run
+
+
+def _lifecycle(call: Callable[[Any, Any], Any]) -> Callable[[Any], Any]:
+    def run(progress: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            chain = lifecycle_chain(_stage_log(), prior="jeffreys", restart=True)
+        return call(chain, progress)
+    return run
 
 
 def _model(make: Callable[[], Any]) -> Callable[[Any], Any]:
@@ -55,6 +94,19 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "attribution.LogisticAttribution.bootstrap": _model(lambda: LogisticAttribution(
         n_estimators=2, random_state=0)),
     "markov.HiddenMarkovModel.bootstrap": _hmm,
+    "markov.FittedChain.bootstrap": _chain(
+        lambda c, progress: c.bootstrap(2, random_state=0, progress=progress)),
+    "markov.FittedChain.intervals": _chain(lambda c, progress: c.intervals(
+        "bootstrap", n_boot=2, random_state=0, progress=progress)),
+    "markov.FittedChain.absorbing": _chain(lambda c, progress: c.absorbing(
+        method="bootstrap", n_boot=2, random_state=0, progress=progress)),
+    "markov.FittedChain.funnel": _chain(lambda c, progress: c.funnel(
+        method="bootstrap", n_boot=2, random_state=0, progress=progress)),
+    "markov.LifecycleChain.stationary": _lifecycle(lambda c, progress: c.stationary(
+        method="bootstrap", n_boot=2, random_state=0, progress=progress)),
+    "markov.LifecycleChain.passage": _lifecycle(lambda c, progress: c.passage(
+        "awareness", "decision", method="bootstrap", n_boot=2, random_state=0,
+        progress=progress)),
 }
 
 
