@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import field
 from functools import cached_property
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -412,7 +413,7 @@ class FittedChain(Result):
         A customer's journeys stay together, so within-customer dependence is kept; the
         transitions of a replicate are those of the resampled customers. Replicate ``b`` uses
         its own child of ``random_state`` (:func:`cjmodels._resample.replicate_generators`),
-        so results do not depend on ``batch_size``. ``progress`` shows a bar over the batches.
+        so results do not depend on ``batch_size``. ``progress`` shows a bar over the replicates.
 
         Examples
         --------
@@ -448,16 +449,18 @@ class FittedChain(Result):
             batch_size = max(1, min(n_boot, int(2e7 // max(n_units, 1))))
         children = replicate_generators(random_state, n_boot)
         out = np.empty((n_boot, len(upair)))
-        batches = range(0, n_boot, batch_size)
-        for b0 in progress_bar(batches, progress, total=len(batches), desc="bootstrap"):
+        gens = iter(progress_bar(children, progress, total=n_boot, desc="bootstrap"))
+        for b0 in range(0, n_boot, batch_size):
             b1 = min(n_boot, b0 + batch_size)
             w = np.empty((n_units, b1 - b0))
-            for c, g in enumerate(children[b0:b1]):
+            for c, g in enumerate(islice(gens, b1 - b0)):
                 if integral:
                     w[:, c] = np.bincount(g.integers(0, n_units, n_units), minlength=n_units)
                 else:
                     w[:, c] = g.multinomial(n_draw, probs)
             out[b0:b1] = (a @ w).T
+        for _ in gens:  # no replicate is left; this closes the progress bar
+            pass
         return ChainBootstrap(
             self,
             upair // k,

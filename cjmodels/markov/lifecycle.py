@@ -50,6 +50,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -467,9 +468,9 @@ class LifecycleChain(Result):
         delays = np.empty((n_boot, k, k))
         batch = max(1, min(n_boot, int(2e7 // max(n_units, 1))))
         fr, tt = upair // k, upair % k
-        batches = range(0, n_boot, batch)
-        for b0 in progress_bar(batches, progress, total=len(batches), desc="bootstrap"):
-            kids = children[b0 : b0 + batch]
+        gens = iter(progress_bar(children, progress, total=n_boot, desc="bootstrap"))
+        for b0 in range(0, n_boot, batch):
+            kids = list(islice(gens, min(batch, n_boot - b0)))
             w = np.column_stack([
                 np.bincount(g.integers(0, n_units, n_units), minlength=n_units) for g in kids
             ]).astype(float)
@@ -482,6 +483,8 @@ class LifecycleChain(Result):
                 ok = cnt_t[c] > 0
                 dd[fr[ok], tt[ok]] = gsum[c][ok] / cnt_t[c][ok]
                 delays[b] = dd
+        for _ in gens:  # no replicate is left; this closes the progress bar
+            pass
         return mats, delays
 
     def _intervals(self, fun, p, d, alpha, method, n_boot, random_state, prob_mask,

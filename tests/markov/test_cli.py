@@ -23,6 +23,9 @@ def test_stages_text_and_json(tmp_path, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert {"chain", "absorbing", "funnel", "dwell_times"} <= set(payload)
     assert payload["chain"]["intervals"]["method"] == "wilson"
+    # --method is FittedChain.intervals' keyword and takes exactly its strings
+    assert main(["stages", str(f), "--format", "json", "--method", "jeffreys"]) == 0
+    assert json.loads(capsys.readouterr().out)["chain"]["intervals"]["method"] == "jeffreys"
     assert main(["stages", str(f), "--prior", "flat"]) == 2
 
 
