@@ -118,7 +118,7 @@ with warnings.catch_warnings():
     tdo = time_to_first_purchase(log_do, unit="D")
 cause = np.where(tdo["event"] == 1, "purchase",
                  np.where(tdo["censor_reason"] == "drop_out", "drop_out", "censored"))
-ci = cumulative_incidence(tdo.assign(cause=cause), cause="cause", censored="censored")
+ci = cumulative_incidence(tdo.assign(cause=cause), cause="cause", censor_code="censored")
 inc = ci.at(horizons)
 inc.index = [f"day {h}" for h in horizons]
 naive = 1 - kaplan_meier(tdo).at(horizons)["estimate"].to_numpy()

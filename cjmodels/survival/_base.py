@@ -64,7 +64,7 @@ class ParameterFit(Result):
     Examples
     --------
     >>> fit = maximise(lambda th: -(th[0] - 2.0) ** 2, [1.0], ["m"], "toy", n_obs=1)
-    >>> fit.model, round(fit.params["m"], 4), fit.n_customers
+    >>> fit.model, round(float(fit.params["m"]), 4), fit.n_customers
     ('toy', 2.0, 1.0)
     >>> fit.summary().columns.tolist()
     ['estimate', 'se', 'ci_low', 'ci_high']
@@ -201,7 +201,7 @@ def maximise(
     Examples
     --------
     >>> fit = maximise(lambda th: -(th[0] - 2.0) ** 2, [1.0], ["m"], "toy", n_obs=1)
-    >>> round(fit.params["m"], 4)
+    >>> round(float(fit.params["m"]), 4)
     2.0
     """
     x0 = np.asarray(x0, dtype=float)

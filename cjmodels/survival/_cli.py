@@ -61,7 +61,7 @@ def analyse(log: Any, *, unit: str = "D", horizons: list[float], alpha: float = 
         km = kaplan_meier(d, alpha=alpha)
         cause = np.where(d["event"] == 1, "purchase",
                          np.where(d["censor_reason"] == "drop_out", "drop_out", "censored"))
-        ci = cumulative_incidence(d.assign(cause=cause), cause="cause", censored="censored",
+        ci = cumulative_incidence(d.assign(cause=cause), cause="cause", censor_code="censored",
                                   alpha=alpha)
         inc = ci.at(horizons)
         out["time_to_purchase"] = {

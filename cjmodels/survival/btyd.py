@@ -255,7 +255,7 @@ class BetaGeoModel(_FrequencyRecencyModel):
     >>> w = simulate_transactions(500, random_state=3)
     >>> summary = w.customers[["frequency", "recency", "T"]]
     >>> m = BetaGeoModel().fit(summary)
-    >>> sorted(m.result_.params)
+    >>> sorted(m.result_.params.index)
     ['a', 'alpha', 'b', 'r']
     >>> m.prob_alive(0, 0, 30).round(3).tolist()
     [1.0]

@@ -114,7 +114,7 @@ def cumulative_incidence(
     *,
     duration: str = "duration",
     cause: str = "cause",
-    censored: Any = 0,
+    censor_code: Any = 0,
     alpha: float = 0.05,
 ) -> CumulativeIncidence:
     """Aalen-Johansen cumulative incidence functions of competing causes.
@@ -123,9 +123,9 @@ def cumulative_incidence(
     ----------
     data : pandas.DataFrame
         One row per customer: ``duration`` (>= 0) and ``cause`` (the cause of the event, e.g.
-        ``"purchase"``/``"drop_out"``, or ``censored`` for censored rows).
-    censored : scalar
-        The value of ``cause`` that marks censoring (default 0).
+        ``"purchase"``/``"drop_out"``, or ``censor_code`` for censored rows).
+    censor_code : scalar
+        The value of ``cause`` that marks censoring (default 0; R cmprsk's ``cencode``).
     alpha : float
         1 - confidence level; intervals are ``cif +/- z se`` clipped to [0, 1].
 
@@ -153,13 +153,13 @@ def cumulative_incidence(
     c = d[cause]
     if c.isna().any():
         raise ValidationError(
-            f"column {cause!r} has missing values; mark censored rows with {censored!r}."
+            f"column {cause!r} has missing values; mark censored rows with {censor_code!r}."
         )
     t = d[duration].to_numpy(float)
-    is_cens = (c == censored).to_numpy()
+    is_cens = (c == censor_code).to_numpy()
     labels = sorted({str(v) for v in c[~is_cens].unique()})
     if not labels:
-        raise ValidationError(f"column {cause!r} has no events (every row is {censored!r}).")
+        raise ValidationError(f"column {cause!r} has no events (every row is {censor_code!r}).")
     cs = c.astype(str).to_numpy()
     times, inv = np.unique(t, return_inverse=True)
     n_t = times.size
@@ -257,7 +257,7 @@ def cause_specific_cox(
     *,
     duration: str = "duration",
     cause: str = "cause",
-    censored: Any = 0,
+    censor_code: Any = 0,
     **cox_options: Any,
 ) -> CauseSpecificCox:
     """One Cox model per cause, the other causes treated as censoring (cause-specific hazards).
@@ -282,7 +282,7 @@ def cause_specific_cox(
         raise ValidationError(f"cause column {cause!r} is not in the data.")
     c = data[cause]
     out = {}
-    for k in sorted({str(v) for v in c[c != censored].unique()}):
+    for k in sorted({str(v) for v in c[c != censor_code].unique()}):
         d = data.assign(__event__=(c.astype(str) == k).astype(int))
         out[k] = cox_ph(d, covariates, duration=duration, event="__event__", **cox_options)
     if not out:
@@ -297,7 +297,7 @@ def fine_gray(
     event_of_interest: Any,
     duration: str = "duration",
     cause: str = "cause",
-    censored: Any = 0,
+    censor_code: Any = 0,
     alpha: float = 0.05,
 ) -> RegressionResult:
     """Fine-Gray subdistribution-hazard regression for one cause (e.g. purchase), the others
@@ -334,7 +334,7 @@ def fine_gray(
     if cause not in d.columns or d[cause].isna().any():
         raise ValidationError(f"cause column {cause!r} must exist without missing values.")
     c = d[cause].to_numpy()
-    is_cens = c == censored
+    is_cens = c == censor_code
     is_int = ~is_cens & (d[cause].astype(str).to_numpy() == str(event_of_interest))
     if not is_int.any():
         raise ValidationError(

@@ -572,10 +572,10 @@ def kaplan_meier_by(
     weight: str | None = None,
     alpha: float = 0.05,
     ci_type: str = "log-log",
-    test: bool = True,
+    logrank: bool = True,
 ) -> CurveSet:
     """Kaplan-Meier curves per value of column ``group`` (e.g. ``first_channel``), with a
-    log-rank test across groups (``test=True``; only without ``entry`` and ``weight``).
+    log-rank test across groups (``logrank=True``; only without ``entry`` and ``weight``).
 
     Rows with a missing group are an error (name them explicitly, e.g. ``fillna("none")``).
 
@@ -602,7 +602,7 @@ def kaplan_meier_by(
         for g, sub in data.groupby(group, sort=True, observed=True)
     }
     lr = None
-    if test and entry is None and weight is None and len(curves) > 1:
+    if logrank and entry is None and weight is None and len(curves) > 1:
         lr = logrank_test(data, group, duration=duration, event=event)
     return CurveSet(group, curves, lr)
 
