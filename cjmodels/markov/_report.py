@@ -118,7 +118,7 @@ def section_hidden_stages(ctx):
     est["true"] = [truth.loc[a, b] for a, b in zip(est["from"], est["to"], strict=True)]
     covered = int(((est["ci_low"] <= est["true"]) & (est["true"] <= est["ci_high"])).sum())
     s.lines.append(
-        f"  stages seen at snapshots about every {world.params['mean_gap']:g} days "
+        f"  stages seen at snapshots about every {world.params['mean_gap_days']:g} days "
         f"(simulated, seed 2026): {repr(fit).splitlines()[0]}"
     )
     s.lines.append("  intensities per day for a new customer, 95% intervals, and the truth:")

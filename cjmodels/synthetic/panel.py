@@ -10,7 +10,7 @@ absorbing. A binary covariate ``returning`` (a returning customer, probability
 ``p_returning``) multiplies chosen intensities by known hazard ratios.
 
 Nobody sees the moves. The CRM takes snapshots of each customer's stage at irregular times: the
-gaps between snapshots are exponential with mean ``mean_gap`` days, from entry until the end of
+gaps between snapshots are exponential with mean ``mean_gap_days``, from entry until the end of
 the window (so the last snapshot is a censoring time). Purchases and drop-outs are logged at their
 exact time (a ``conversion`` or ``drop_out`` event, msm's ``deathexact``) when ``exact_absorbing``
 is true; otherwise they are only seen at the next snapshot. Nothing is recorded after absorption.
@@ -119,7 +119,7 @@ def simulate_panel(
     qmatrix: pd.DataFrame | None = None,
     hazard_ratios: Mapping[tuple[str, str], float] | None = None,
     p_returning: float = 0.3,
-    mean_gap: float = 14.0,
+    mean_gap_days: float = 14.0,
     days: float = 180.0,
     exact_absorbing: bool = True,
     start: Any = "2025-01-01",
@@ -140,7 +140,7 @@ def simulate_panel(
         stage x2, drop-out from the first stage x0.5.
     p_returning : float
         Share of returning customers.
-    mean_gap : float
+    mean_gap_days : float
         Mean days between snapshots (exponential gaps).
     days : float
         Window length; customers enter uniformly over its first half.
@@ -161,7 +161,7 @@ def simulate_panel(
     """
     check_scalar(n_customers, "n_customers", typ=int, ge=1)
     check_scalar(p_returning, "p_returning", typ=float, ge=0, le=1)
-    check_scalar(mean_gap, "mean_gap", typ=float, gt=0)
+    check_scalar(mean_gap_days, "mean_gap_days", typ=float, gt=0)
     check_scalar(days, "days", typ=float, gt=0)
     t_start = parse_start(start)
     scheme_name = None
@@ -253,7 +253,7 @@ def simulate_panel(
     open_ = np.ones(n, dtype=bool)
     while open_.any():
         idx = np.flatnonzero(open_)
-        tcur[idx] += rng.exponential(mean_gap, len(idx))
+        tcur[idx] += rng.exponential(mean_gap_days, len(idx))
         gone = tcur[idx] >= horizon[idx]
         absorbed_before = absorb_time[idx] <= np.minimum(tcur[idx], horizon[idx])
         # exact absorption logged at its time
@@ -305,7 +305,7 @@ def simulate_panel(
     }
     params = {
         "n_customers": n_customers, "scheme": scheme_name, "p_returning": p_returning,
-        "mean_gap": mean_gap, "days": days,
+        "mean_gap_days": mean_gap_days, "days": days,
         "exact_absorbing": bool(exact_absorbing), "start": str(t_start),
         "random_state": seed_used,
     }

@@ -55,7 +55,7 @@ def test_truth_is_consistent():
 def test_simulated_paths_have_the_true_absorption_probabilities():
     # independent of the fitter: with a window long enough for everyone to be absorbed, the share
     # of purchases among non-returning customers is the chain's absorption probability
-    w = simulate_panel(4000, days=20000, mean_gap=500, p_returning=0.0, random_state=11)
+    w = simulate_panel(4000, days=20000, mean_gap_days=500, p_returning=0.0, random_state=11)
     q = w.true_qmatrix().to_numpy()
     tr = [0, 1, 2, 3]
     b = np.linalg.solve(-q[np.ix_(tr, tr)], q[np.ix_(tr, [4, 5])])
@@ -71,8 +71,8 @@ def test_bad_parameters():
         simulate_panel(0)
     with pytest.raises(ValidationError, match="not an allowed transition"):
         simulate_panel(10, hazard_ratios={("purchase", "awareness"): 2.0})
-    with pytest.raises(ValidationError, match="mean_gap"):
-        simulate_panel(10, mean_gap=-1.0)
+    with pytest.raises(ValidationError, match="mean_gap_days"):
+        simulate_panel(10, mean_gap_days=-1.0)
 
 
 def test_fit_recovers_the_truth_from_the_event_log():
