@@ -170,7 +170,7 @@ def _point(curve: str, journeys: int, repeat: int, seed: int = 0) -> dict:
         from cjmodels.attribution import attribute
 
         def step():
-            return attribute(df, order=1)
+            return attribute(df, order=1, collapse_repeats=True)
     elif curve == "chain_fit":
         from bench_markov import make_log
 

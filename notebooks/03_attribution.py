@@ -46,9 +46,9 @@ from cjmodels.attribution import (
     ShapleyAttribution,
     attribution_data,
     compare,
+    cross_validate_order,
     ground_truth_comparison,
     logistic_world,
-    select_order,
 )
 from cjmodels.datasets import load_journeys
 from cjmodels.outputs import Outputs
@@ -83,10 +83,13 @@ def with_ci(x, lo, hi, fmt="{:.3f}"):
 # ## 1. The Markov order, chosen on held-out journeys
 # Journeys are split into five folds; a chain of each order is fitted on four and predicts the
 # conversion of the held-out journeys from their last state. The in-sample AUC keeps rising
-# with the order (more states memorise more paths); the held-out log-loss does not.
+# with the order (more states memorise more paths); the held-out log-loss does not. Every chain
+# in this notebook merges a channel repeated in a row into one state, as ChannelAttribution
+# does (`collapse_repeats=True`; by default repeats are kept as self-loops).
 
 # %%
-sel = select_order(cells, orders=(1, 2, 3, 4), random_state=SEED)
+sel = cross_validate_order(cells, orders=(1, 2, 3, 4), collapse_repeats=True,
+                           random_state=SEED)
 print(sel)
 out.value("best_order", sel.best_order)
 out.value("one_se_order", sel.one_se_order)
@@ -116,13 +119,13 @@ def fresh_models(times=True):
     out = {
         "first": HeuristicAttribution("first"),
         "last": HeuristicAttribution("last"),
-        "last_non_direct": HeuristicAttribution("last_non_direct"),
+        "last_non_direct": HeuristicAttribution("last-non-direct"),
         "linear": HeuristicAttribution("linear"),
-        "linear_unique": HeuristicAttribution("linear_unique"),
+        "linear_unique": HeuristicAttribution("linear-unique"),
         "position": HeuristicAttribution("position"),
-        "time_decay": HeuristicAttribution("time_decay", half_life=7.0),
-        "markov_1": MarkovAttribution(order=1),
-        f"markov_{K}": MarkovAttribution(order=K),
+        "time_decay": HeuristicAttribution("time-decay", half_life=7.0),
+        "markov_1": MarkovAttribution(order=1, collapse_repeats=True),
+        f"markov_{K}": MarkovAttribution(order=K, collapse_repeats=True),
         "shapley_within": ShapleyAttribution("within"),
         "shapley_rate": ShapleyAttribution("rate"),
         "logistic": LogisticAttribution(10, random_state=SEED),
@@ -293,11 +296,12 @@ out.figure(ax.figure, "truth_logistic");
 # cutting walks after a maximum number of steps (ChannelAttribution's `max_step`).
 
 # %%
-m1 = MarkovAttribution(order=1).fit(cells)
-chain = m1.chain_
-P = chain.Q.toarray()
-S = chain.n_states
-full_P = np.hstack([P, chain.conv[:, None], chain.null[:, None]])
+m1 = MarkovAttribution(order=1, collapse_repeats=True).fit(cells)
+tm1 = m1.result_.transition_matrix()  # states, then (start), (conversion), (null)
+S = len(tm1) - 3  # transient states; index S is the start
+states = list(tm1.index[:S])
+member = np.array([[c in s.split(" > ") for c in cells.channels] for s in states])
+full_P = tm1.to_numpy()[: S + 1]  # from the states and the start to every state
 cum = np.cumsum(full_P, axis=1)
 cum[:, -1] = 1.0
 
@@ -318,7 +322,7 @@ def simulate_removal(seed, max_steps=None):
         alive[idx[done]] = False
         go = idx[~done]
         state[go] = nxt[~done]
-        visited[go] |= chain.member[nxt[~done]]
+        visited[go] |= member[nxt[~done]]
         step += 1
     return visited[converted].mean(axis=0)
 
@@ -334,7 +338,8 @@ mc["spread_of_attributed_conversions_%"] = 100 * (
 mc.round(4)
 
 # %%
-cut = MarkovAttribution(order=1, horizon=4).fit(cells).result_.table["removal_effect"]
+cut = MarkovAttribution(order=1, horizon=4, collapse_repeats=True).fit(cells)
+cut = cut.result_.table["removal_effect"]
 mc["exact_cut_4"] = cut
 mc["simulated_cut_4"] = simulate_removal(SEED, max_steps=4)
 out.value("mc_walks", MC_WALKS)
@@ -410,7 +415,7 @@ def draw_paths(n, seed):
 truth3 = true_removal()
 hits = np.zeros(3)
 for r in range(COVERAGE_REPS):
-    t = MarkovAttribution().fit(draw_paths(1500, SEED + r)).bootstrap(
+    t = MarkovAttribution(collapse_repeats=True).fit(draw_paths(1500, SEED + r)).bootstrap(
         N_BOOT, random_state=r).table
     hits += ((t["removal_effect_ci_low"] <= truth3)
              & (truth3 <= t["removal_effect_ci_high"])).to_numpy()

@@ -2,11 +2,12 @@
 
 Heuristics (first, last, last non-direct, linear, time decay, position-based), exact Markov
 removal effects of any order, the Shapley family, bagged logistic regression, bootstrap intervals
-over journeys, order selection by cross-validation and comparison with a known truth.
+over journeys, the Markov order by cross-validation and comparison with a known truth.
 
-Every model takes an event log or a path table in ChannelAttribution's layout (``path`` with
-``" > "``, ``total_conversions``, ``total_null``, ``total_conversion_value``) and returns an
-:class:`Attribution` whose credits sum to the total conversions and value.
+Every model is an estimator (``Model(**params).fit(data)``) that takes an event log or a path
+table in ChannelAttribution's layout (``path`` with ``" > "``, ``total_conversions``,
+``total_null``, ``total_conversion_value``) and sets ``result_``, an :class:`Attribution` whose
+credits sum to the total conversions and value; :func:`attribute` does it in one call.
 
 Examples
 --------
@@ -32,9 +33,10 @@ from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.attribution._results import Attribution, compare
 from cjmodels.attribution.heuristics import HEURISTICS, HeuristicAttribution, touch_credit
 from cjmodels.attribution.logistic import LogisticAttribution, exposure_matrix
-from cjmodels.attribution.markov import MarkovAttribution, MarkovChain, encode_states
-from cjmodels.attribution.selection import OrderSelection, select_order
+from cjmodels.attribution.markov import MarkovAttribution
+from cjmodels.attribution.selection import OrderCrossValidation, cross_validate_order
 from cjmodels.attribution.shapley import (
+    OrderedShapley,
     ShapleyAttribution,
     ordered_shapley,
     shapley_from_values,
@@ -43,7 +45,6 @@ from cjmodels.attribution.shapley import (
 from cjmodels.attribution.truth import (
     GroundTruthComparison,
     LogisticWorld,
-    default_methods,
     ground_truth_comparison,
     logistic_world,
 )
@@ -60,37 +61,46 @@ __all__ = [
     "LogisticAttribution",
     "LogisticWorld",
     "MarkovAttribution",
-    "MarkovChain",
-    "OrderSelection",
+    "OrderCrossValidation",
+    "OrderedShapley",
     "ShapleyAttribution",
     "attribute",
     "attribution_data",
     "bootstrap_weights",
     "compare",
-    "default_methods",
-    "encode_states",
+    "cross_validate_order",
     "exposure_matrix",
     "ground_truth_comparison",
     "logistic_world",
     "make_model",
     "ordered_shapley",
-    "select_order",
     "shapley_from_values",
     "touch_credit",
     "zeta_transform",
 ]
 
-#: Model names accepted by :func:`attribute` (the CLI writes them with hyphens).
+#: Model names accepted by :func:`attribute`, :func:`make_model` and the command line.
 MODELS: tuple[str, ...] = (*HEURISTICS, "markov", "shapley", "logistic")
 
 
 def make_model(model: str, **params: Any) -> AttributionModel:
     """An unfitted model by name (see :data:`MODELS`), with its parameters.
 
+    Parameters
+    ----------
+    model : str
+        One of :data:`MODELS`: a rule of :class:`HeuristicAttribution` (``"first"``,
+        ``"last-non-direct"``, ``"time-decay"``, ...), ``"markov"``, ``"shapley"`` or
+        ``"logistic"``.
+    **params
+        The model's parameters.
+
     Examples
     --------
     >>> make_model("markov", order=2)
-    <cjmodels.attribution.markov.MarkovAttribution object at ...>
+    MarkovAttribution(order=2)
+    >>> make_model("time-decay", half_life=3.0)
+    HeuristicAttribution(rule='time-decay', half_life=3)
     """
     if model in HEURISTICS:
         return HeuristicAttribution(model, **params)
@@ -104,33 +114,37 @@ def make_model(model: str, **params: Any) -> AttributionModel:
 
 
 def attribute(
-    source: Any,
+    data: Any,
     model: str = "markov",
     *,
     n_boot: int = 0,
     alpha: float = 0.05,
     random_state: Any = None,
-    progress: Any = None,
+    progress: Any = False,
     data_options: dict[str, Any] | None = None,
     **params: Any,
 ) -> Attribution:
     """Attribute conversions to channels with one model, optionally with bootstrap intervals.
 
+    ``attribute(data, model, **params)`` is ``make_model(model, **params).fit(data).result_``,
+    with :meth:`AttributionModel.bootstrap` when ``n_boot`` is given.
+
     Parameters
     ----------
-    source : event log, path table, CSV file or AttributionData
+    data : event log, path table, CSV file or AttributionData
         See :func:`attribution_data`.
     model : str
         One of :data:`MODELS`.
     n_boot : int
-        Bootstrap replicates over journeys (0: none).
+        Bootstrap replicates over journeys (default 0: no bootstrap, no intervals).
     alpha : float
         Intervals cover ``1 - alpha``.
     random_state : int, Generator or None
         Seed of the bootstrap, and of randomised models (Shapley permutations, logistic bags)
         unless their own ``random_state`` is given.
     progress : bool or tqdm-like callable
-        A bar over the bootstrap replicates: True (tqdm), False/None, or a tqdm-like callable.
+        A bar over the bootstrap replicates: True (tqdm), False (default), or a tqdm-like
+        callable.
     data_options : dict, optional
         Options for :func:`attribution_data` (column names, ``timeout``, ...).
     **params
@@ -151,7 +165,7 @@ def attribute(
     if model in ("shapley", "logistic"):
         params.setdefault("random_state", random_state)
     m = make_model(model, **params)
-    m.fit(source, **(data_options or {}))
+    m.fit(data, **(data_options or {}))
     if n_boot:
         return m.bootstrap(n_boot, alpha=alpha, random_state=random_state, progress=progress)
     return m.result_

@@ -10,16 +10,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels._checks import as_generator, check_scalar
-from cjmodels._progress import progress_bar
+from cjmodels._checks import check_scalar
+from cjmodels._progress import check_progress, progress_bar
+from cjmodels._resample import replicate_generators
 from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.attribution._results import QUANTITIES, Attribution
 from cjmodels.errors import ValidationError
+from cjmodels.results import Estimator
 
 __all__ = ["AttributionModel", "bootstrap_weights"]
-
-
 
 
 def bootstrap_weights(
@@ -45,19 +45,35 @@ def bootstrap_weights(
     raise ValidationError(f"method == {method!r}, must be one of 'poisson', 'multinomial'.")
 
 
-class AttributionModel(ABC):
-    """Common machinery; subclasses define ``_prepare(data)`` and ``_compute(state, weight)``.
+class AttributionModel(Estimator, ABC):
+    """Base of the attribution models: ``Model(**params).fit(data)`` sets ``result_``.
 
-    ``_prepare`` does the work that does not depend on journey counts (path parsing, state
-    encoding), once; ``_compute`` turns counts into per-channel credit, once per fit and once per
-    bootstrap replicate.
+    ``fit(data, **options)`` reads the data with :func:`attribution_data` (``options`` are its
+    column and journey options), fits, sets ``result_`` (an :class:`Attribution`) and returns
+    the model; :meth:`bootstrap` adds percentile intervals over journeys. Subclasses define
+    ``_prepare(data)``, the work that does not depend on journey counts (path parsing, state
+    encoding), done once per fit, and ``_compute(state, weight)``, which turns counts into
+    per-channel credit, once per fit and once per bootstrap replicate.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cjmodels.attribution import HeuristicAttribution
+    >>> pt = pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [2, 1],
+    ...                    "total_null": [1, 3]})
+    >>> m = HeuristicAttribution("first").fit(pt)
+    >>> m
+    HeuristicAttribution(rule='first')
+    >>> m.result_.table["conversions"].tolist()
+    [2.0, 1.0]
     """
 
     name = "base"
     _needs_times = False
 
     def _params(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if not (k.endswith("_") or k.startswith("_"))}
+        """The parameters recorded in the result (``get_params`` in plain values)."""
+        return self.get_params()
 
     # -- to be defined by subclasses -------------------------------------------------------
     @abstractmethod
@@ -69,25 +85,33 @@ class AttributionModel(ABC):
         """Per-channel credit from prepared state and journey weights."""
 
     # -- public ------------------------------------------------------------------------------
-    def fit(self, source: Any, **options: Any) -> AttributionModel:
-        """Fit on an event log or a path table (see :func:`attribution_data` for options).
+    def fit(self, data: Any, **options: Any) -> AttributionModel:
+        """Fit on an event log or a path table and return the model.
 
-        Sets ``result_`` (an :class:`Attribution`), ``data_`` and returns ``self``.
+        Parameters
+        ----------
+        data : event log, path table, CSV file or AttributionData
+            See :func:`attribution_data`.
+        **options
+            Options of :func:`attribution_data` (column names, ``timeout``, ``separator``, ...).
+
+        Returns
+        -------
+        AttributionModel
+            The model, with ``result_`` (an :class:`Attribution`). A new fit replaces the
+            previous one entirely.
         """
-        data = attribution_data(source, times=self._needs_times, **options)
-        self.data_ = data
+        self.result_ = None
+        d = attribution_data(data, times=self._needs_times, **options)
+        self._data = d
         with _one_blas_thread():
-            self._state_ = self._prepare(data)
-            out = self._compute(self._state_, data.journeys.weight)
-        self.result_ = self._result(out, data)
+            self._state = self._prepare(d)
+            out = self._compute(self._state, d.journeys.weight)
+        self.result_ = self._result(out, d)
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "result_"):
-            raise ValidationError(f"{type(self).__name__} is not fitted; call fit(...) first.")
-
     def _totals(self, weight: np.ndarray) -> tuple[float, float]:
-        d = self.data_
+        d = self._data
         conv = d.converted
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(d.journeys.weight > 0, weight / d.journeys.weight, 0.0)
@@ -118,41 +142,57 @@ class AttributionModel(ABC):
 
     def bootstrap(
         self,
-        n_boot: int = 200,
+        n_boot: int = 1000,
         *,
         alpha: float = 0.05,
         method: str = "poisson",
         random_state: int | np.random.Generator | None = None,
-        progress: bool | Callable[..., Iterable[Any]] | None = None,
+        progress: bool | Callable[..., Iterable[Any]] | None = False,
     ) -> Attribution:
         """Percentile intervals from resampling journeys (reweighting the fitted rows).
+
+        The fit itself is left as it was: the intervals come back in a new result.
 
         Parameters
         ----------
         n_boot : int
-            Number of replicates.
+            Number of replicates (at least 2).
         alpha : float
             The intervals cover ``1 - alpha``.
         method : {"poisson", "multinomial"}
             How journeys are resampled (see :func:`bootstrap_weights`).
         random_state : int, Generator or None
-            Seed; replicate ``b`` uses child stream ``b`` of ``default_rng(seed).spawn``, so
-            results do not depend on batching.
-        progress : bool or tqdm-like callable, optional
-            A bar over the replicates: True (tqdm), False/None, or a tqdm-like callable.
+            Seed; replicate ``b`` draws from child ``b`` of the seed's generators
+            (:func:`cjmodels._resample.replicate_generators`), so results do not depend on
+            batching.
+        progress : bool or tqdm-like callable
+            A bar over the replicates: True (tqdm), False (default), or a tqdm-like callable.
 
         Returns
         -------
         Attribution
             The fitted result with ``<q>_ci_low``, ``<q>_ci_high`` and ``<q>_se`` columns and
             the replicates.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.attribution import HeuristicAttribution
+        >>> pt = pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [20, 10],
+        ...                    "total_null": [80, 90]})
+        >>> res = HeuristicAttribution("first").fit(pt).bootstrap(100, random_state=1)
+        >>> res.summary()[["channel", "conversions_ci_low", "conversions_ci_high"]].round(1)
+          channel  conversions_ci_low  conversions_ci_high
+        0       a                13.0                 28.5
+        1       b                 4.5                 17.5
         """
         self._check_fitted()
         check_scalar(n_boot, "n_boot", typ=int, ge=2)
         check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
         check_scalar(method, "method", in_=("poisson", "multinomial"))
-        rngs = as_generator(random_state).spawn(n_boot)
-        w0 = self.data_.journeys.weight
+        check_progress(progress)
+        rngs = replicate_generators(random_state, n_boot)
+        w0 = self._data.journeys.weight
         reps: dict[str, list[np.ndarray]] = {}
         with _one_blas_thread():
             self._replicates(rngs, w0, method, reps, progress)
@@ -174,7 +214,7 @@ class AttributionModel(ABC):
             if tc <= 0:
                 continue
             try:
-                out = self._compute(self._state_, w)
+                out = self._compute(self._state, w)
             except ValidationError:
                 continue
             out["share"] = out["conversions"] / tc

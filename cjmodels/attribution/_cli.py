@@ -5,23 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-#: CLI spelling of the model names (hyphens) -> API names.
-CLI_MODELS = {
-    "first": "first",
-    "last": "last",
-    "last-non-direct": "last_non_direct",
-    "linear": "linear",
-    "linear-unique": "linear_unique",
-    "time-decay": "time_decay",
-    "position": "position",
-    "markov": "markov",
-    "shapley": "shapley",
-    "logistic": "logistic",
-}
-
 
 def add_parser(subparsers: Any) -> None:
     """Add the ``attribute`` subcommand."""
+    from cjmodels.attribution import MODELS
     from cjmodels.cli import _file_args, _log_args
 
     p = subparsers.add_parser(
@@ -32,12 +19,19 @@ def add_parser(subparsers: Any) -> None:
         help="event log, or a path table in ChannelAttribution's layout (a CSV with a 'path' "
         "column, total_conversions, total_null, total_conversion_value)",
     )
-    p.add_argument("--model", choices=tuple(CLI_MODELS), default="markov")
+    p.add_argument("--model", choices=MODELS, default="markov")
     p.add_argument("--order", type=int, default=1, help="Markov order (markov only)")
-    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+    p.add_argument(
+        "--collapse-repeats", action=argparse.BooleanOptionalAction, default=True,
+        help="merge a channel repeated in a row into one state (markov only; default: merge, "
+        "as ChannelAttribution does; the API's MarkovAttribution keeps repeats unless asked)",
+    )
+    p.add_argument("--n-boot", type=int, default=0, metavar="N",
                    help="bootstrap replicates over journeys for intervals (0: none)")
     p.add_argument("--alpha", type=float, default=0.05, help="intervals cover 1 - alpha")
-    p.add_argument("--seed", type=int, default=0, help="random_state of the bootstrap")
+    p.add_argument("--random-state", type=int, default=0,
+                   help="seed of the bootstrap and of randomised models (default 0, so that a "
+                   "run can be repeated)")
     p.add_argument("--half-life", type=float, default=7.0, help="time decay half-life (days)")
     p.add_argument("--timeout", default=None, help="gap that ends a journey (event logs), e.g. 30D")
     p.add_argument("--separator", default=None,
@@ -48,7 +42,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def _source(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+def _data(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """FILE read once: a path table (it has a 'path' column) with its ``--separator``, or an
     event log with the column options."""
     from cjmodels.cli import _events, _log_options, _read_table
@@ -74,15 +68,16 @@ def run(args: argparse.Namespace) -> int:
     """Fit the model and print the per-channel table (text or JSON)."""
     from cjmodels.attribution import attribute
 
-    model = CLI_MODELS[args.model]
+    model = args.model
     params: dict[str, Any] = {}
     if model == "markov":
         params["order"] = args.order
-    if model == "time_decay":
+        params["collapse_repeats"] = args.collapse_repeats
+    if model == "time-decay":
         params["half_life"] = args.half_life
-    source, opts = _source(args)
-    res = attribute(source, model, n_boot=args.bootstrap, alpha=args.alpha,
-                    random_state=args.seed, data_options=opts, **params)
+    data, opts = _data(args)
+    res = attribute(data, model, n_boot=args.n_boot, alpha=args.alpha,
+                    random_state=args.random_state, data_options=opts, **params)
     t = res.table
     keep = ["removal_effect", "conversions", "value", "share"]
     cols = [c for c in t.columns if any(c == k or c.startswith(k + "_ci") for k in keep)]

@@ -47,7 +47,7 @@ __all__ = ["AttributionData", "attribution_data"]
 RESERVED = ("start", "conversion", "null")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AttributionData:
     """Weighted journey cells: the common input of all attribution models.
 
@@ -180,7 +180,9 @@ def _cells(js: JourneySet, drop_empty: bool = False) -> tuple[JourneySet, np.nda
 def _from_log(
     log: EventLog, times: bool, timeout: Any, lookback: Any, unit: str
 ) -> AttributionData:
-    js, frame = journey_set(log, by="channel", timeout=timeout, lookback=lookback, frame=times)
+    js = journey_set(log, sequence="channel", timeout=timeout, lookback=lookback,
+                     per_journey=times)
+    frame = js.table
     empty = js.lengths == 0
     dropped = int(empty.sum())
     conv_empty = empty & (js.outcome == _CONV)
@@ -209,7 +211,7 @@ def _from_log(
 
 
 def attribution_data(
-    source: Any,
+    data: Any,
     *,
     times: bool = False,
     timeout: Any = None,
@@ -227,7 +229,7 @@ def attribution_data(
 
     Parameters
     ----------
-    source : EventLog, DataFrame, PathTable, str path, engine table, or AttributionData
+    data : EventLog, DataFrame, PathTable, str path, engine table, or AttributionData
         An event log (DataFrame with event columns, or :class:`~cjmodels.data.EventLog`), a
         path table (:class:`~cjmodels.data.PathTable`, a DataFrame with a ``path`` column in
         ChannelAttribution's layout, or a CSV file of that layout), or an event table in an
@@ -266,36 +268,36 @@ def attribution_data(
             f"separator == {separator!r}, must be None (detect it) or a non-empty string such "
             "as ' > ' or '>'."
         )
-    if engine_of(source) != "memory":  # a DuckDB relation or PySpark DataFrame: the engine
+    if engine_of(data) != "memory":  # a DuckDB relation or PySpark DataFrame: the engine
         if times:  # reduces it to its path table and only that comes back
             raise ValidationError(
                 "time decay needs touch timestamps, which an engine table is reduced away "
                 "from (only its path table comes back); load the event log in memory instead."
             )
         _no_separator(separator, "an engine's event table")
-        pt = engine_path_table_of(source, timeout=timeout, lookback=lookback, **options)
+        pt = engine_path_table_of(data, timeout=timeout, lookback=lookback, **options)
         return attribution_data(pt)
-    if isinstance(source, AttributionData):
+    if isinstance(data, AttributionData):
         _no_separator(separator, "AttributionData")
-        data = source
-    elif isinstance(source, PathTable) or (
-        isinstance(source, pd.DataFrame) and "path" in source.columns
+        out = data
+    elif isinstance(data, PathTable) or (
+        isinstance(data, pd.DataFrame) and "path" in data.columns
     ):
-        if isinstance(source, PathTable):
+        if isinstance(data, PathTable):
             if options:
                 raise ValidationError(
                     f"options {sorted(options)} do not apply to a PathTable, which is already "
                     "read; pass them to read_path_table(...) instead."
                 )
-            if separator is not None and separator != source.separator:
+            if separator is not None and separator != data.separator:
                 raise ValidationError(
                     f"separator == {separator!r}, but this PathTable was split with "
-                    f"{source.separator!r}; read the table again with read_path_table(..., "
+                    f"{data.separator!r}; read the table again with read_path_table(..., "
                     f"separator={separator!r})."
                 )
-            pt = source
+            pt = data
         else:
-            pt = read_path_table(source, separator=separator, **options)
+            pt = read_path_table(data, separator=separator, **options)
         if times:
             raise ValidationError(
                 "time decay needs touch timestamps, which a path table does not have; pass the "
@@ -316,11 +318,11 @@ def attribution_data(
             "conversions_without_touches": float(pt.info.get("conversions_without_touches", 0)),
             "value_without_touches": float(pt.info.get("value_without_touches", 0.0)),
         }
-        data = AttributionData(js, None, info, _compact(rows))
-    elif isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        out = AttributionData(js, None, info, _compact(rows))
+    elif isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
         import os
 
-        name = os.fsdecode(source) if isinstance(source, bytes) else source
+        name = os.fsdecode(data) if isinstance(data, bytes) else data
         from cjmodels.data.io import read_table
 
         path_col = options.get("path", "path")
@@ -329,47 +331,47 @@ def attribution_data(
             df, times=times, timeout=timeout, lookback=lookback, unit=unit,
             separator=separator, **options,
         )
-    elif isinstance(source, (pd.DataFrame, EventLog)):
+    elif isinstance(data, (pd.DataFrame, EventLog)):
         _no_separator(separator, "an event log")
-        log = as_event_log(source, **options)
+        log = as_event_log(data, **options)
         log.require("channel", purpose="channel attribution")
-        data = _from_log(log, times, timeout, lookback, unit)
-        _check_labels(data.journeys)
+        out = _from_log(log, times, timeout, lookback, unit)
+        _check_labels(out.journeys)
     else:
         raise ValidationError(
-            f"cannot attribute from a {type(source).__name__}; pass an event log, a path table "
+            f"cannot attribute from a {type(data).__name__}; pass an event log, a path table "
             "(DataFrame with a 'path' column, or PathTable) or a CSV file of either."
         )
-    lost = data.conversions_without_touches
-    if data.journeys.n == 0 or data.n_journeys <= 0:
+    lost = out.conversions_without_touches
+    if out.journeys.n == 0 or out.n_journeys <= 0:
         raise ValidationError(
             "there are no journeys with a touch to attribute"
             + (f" ({lost:g} conversions had no touch before them)." if lost else
                " (the input is empty).")
         )
-    if data.total_conversions <= 0:
+    if out.total_conversions <= 0:
         raise ValidationError(
             "there are no conversions after a touch, so there is nothing to attribute"
             + (f" ({lost:g} conversions had no touch before them)" if lost else "")
             + "; check the conversion column (total_conversions, or 'conversion' events in "
             "the log)."
         )
-    js = data.journeys
+    js = out.journeys
     with np.errstate(over="ignore", invalid="ignore"):  # inf sums are refused right here
-        too_big = not (np.isfinite(data.total_value) and np.abs(js.value).sum() <= 1e300
-                       and np.isfinite(js.weight).all() and data.n_journeys <= 2.0**53)
+        too_big = not (np.isfinite(out.total_value) and np.abs(js.value).sum() <= 1e300
+                       and np.isfinite(js.weight).all() and out.n_journeys <= 2.0**53)
     if too_big:
         raise ValidationError(
             "the journey counts or conversion values are too large to add up exactly "
-            f"({data.n_journeys:.3g} journeys, value {data.total_value:.3g}); counts must stay "
+            f"({out.n_journeys:.3g} journeys, value {out.total_value:.3g}); counts must stay "
             "below 2**53 and values below 1e300: express values in larger units."
         )
-    if lost and not isinstance(source, AttributionData):
+    if lost and not isinstance(data, AttributionData):
         _warn(without_touches_message(
-            int((data.info or {}).get("journeys_without_touches", 0)) or int(lost),
-            lost, data.value_without_touches, "the attribution",
+            int((out.info or {}).get("journeys_without_touches", 0)) or int(lost),
+            lost, out.value_without_touches, "the attribution",
         ))
-    return data
+    return out
 
 
 def _no_separator(separator: str | None, what: str) -> None:

@@ -26,10 +26,10 @@ __all__ = ["HEURISTICS", "HeuristicAttribution", "touch_credit"]
 HEURISTICS: tuple[str, ...] = (
     "first",
     "last",
-    "last_non_direct",
+    "last-non-direct",
     "linear",
-    "linear_unique",
-    "time_decay",
+    "linear-unique",
+    "time-decay",
     "position",
 )
 
@@ -52,13 +52,28 @@ def touch_credit(
 ) -> np.ndarray:
     """Fraction of its journey's conversion that each touch gets under ``rule``.
 
+    Parameters
+    ----------
+    data : AttributionData
+        The journeys (:func:`attribution_data`; with ``times=True`` for ``"time-decay"``).
+    rule : str
+        One of :data:`HEURISTICS`; see :class:`HeuristicAttribution`.
+    half_life, position_weights, direct
+        As in :class:`HeuristicAttribution`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One fraction per touch of ``data.journeys``, in its touch order; a journey's
+        fractions sum to 1.
+
     Examples
     --------
     >>> import pandas as pd
     >>> from cjmodels.attribution import attribution_data
     >>> d = attribution_data(pd.DataFrame({"path": ["a > b > a"], "total_conversions": [1],
     ...                                     "total_null": [0]}))
-    >>> touch_credit(d, "linear_unique").tolist()
+    >>> touch_credit(d, "linear-unique").tolist()
     [0.5, 0.5, 0.0]
     >>> touch_credit(d, "position").tolist()
     [0.4, 0.2, 0.4]
@@ -74,12 +89,12 @@ def touch_credit(
         credit[pos == length - 1] = 1.0
     elif rule == "linear":
         credit = 1.0 / length
-    elif rule == "linear_unique":
+    elif rule == "linear-unique":
         key = row * (len(js.labels) + 1) + js.symbols
         _, first = np.unique(key, return_index=True)  # first touch of each channel in its row
         m = np.bincount(row[first], minlength=js.n)
         credit[first] = 1.0 / m[row[first]]
-    elif rule == "last_non_direct":
+    elif rule == "last-non-direct":
         labels = [str(x) for x in js.labels]
         is_direct = np.isin(js.symbols, [labels.index(d) for d in direct if d in labels])
         last_nd = np.full(js.n, -1, dtype=np.int64)
@@ -111,7 +126,7 @@ def touch_credit(
         credit[many & (pos == length - 1)] = last
         inner = many & (pos > 0) & (pos < length - 1)
         credit[inner] = mid / (length[inner] - 2)
-    elif rule == "time_decay":
+    elif rule == "time-decay":
         check_scalar(half_life, "half_life", typ=float, gt=0)
         if data.dt is None:
             raise ValidationError(
@@ -130,12 +145,12 @@ class HeuristicAttribution(AttributionModel):
 
     Parameters
     ----------
-    rule : {"first", "last", "last_non_direct", "linear", "linear_unique", "time_decay",
+    rule : {"first", "last", "last-non-direct", "linear", "linear-unique", "time-decay",
         "position"}
         ``linear`` splits a conversion equally over touches (ChannelAttribution's linear),
-        ``linear_unique`` equally over the distinct channels of the journey. ``last_non_direct``
+        ``linear-unique`` equally over the distinct channels of the journey. ``last-non-direct``
         gives the credit to the last touch whose channel is not in ``direct`` (to the last touch
-        when all are direct). ``time_decay`` weights a touch by ``2 ** (-age / half_life)``,
+        when all are direct). ``time-decay`` weights a touch by ``2 ** (-age / half_life)``,
         age being the time from the touch to the journey's end. ``position`` gives ``first``
         and ``last`` of ``position_weights`` to the first and last touch and splits the middle
         weight over the touches in between (two touches: first and last share in proportion).
@@ -144,7 +159,7 @@ class HeuristicAttribution(AttributionModel):
     position_weights : (first, middle, last)
         Position-based weights, summing to 1.
     direct : sequence of str
-        Channels that count as direct for ``last_non_direct``.
+        Channels that count as direct for ``last-non-direct``.
 
     Examples
     --------
@@ -165,8 +180,8 @@ class HeuristicAttribution(AttributionModel):
     ) -> None:
         self.rule = rule
         self.half_life = half_life
-        self.position_weights = tuple(position_weights)
-        self.direct = tuple(direct)
+        self.position_weights = position_weights
+        self.direct = direct
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -174,15 +189,21 @@ class HeuristicAttribution(AttributionModel):
 
     @property
     def _needs_times(self) -> bool:  # type: ignore[override]
-        return self.rule == "time_decay"
+        return self.rule == "time-decay"
+
+    def _params(self) -> dict[str, Any]:
+        p = super()._params()
+        p["position_weights"] = tuple(p["position_weights"])
+        p["direct"] = tuple(p["direct"])
+        return p
 
     def _prepare(self, data: AttributionData) -> Any:
         credit = touch_credit(
             data,
             self.rule,
             half_life=self.half_life,
-            position_weights=self.position_weights,
-            direct=self.direct,
+            position_weights=tuple(self.position_weights),
+            direct=tuple(self.direct),
         )
         js = data.journeys
         row = np.repeat(np.arange(js.n), js.lengths)

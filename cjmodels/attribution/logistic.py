@@ -155,7 +155,7 @@ class LogisticAttribution(AttributionModel):
         return float(np.mean(b0)), coef
 
     def _compute(self, state: dict[str, Any], weight: np.ndarray) -> dict[str, Any]:
-        data = self.data_
+        data = self._data
         X, y = state["X"], state["y"]
         wg = np.bincount(state["group"], weights=weight, minlength=len(y))
         b0, coef = self._coefficients(X, y, wg, state["seed"])

@@ -3,9 +3,10 @@
 States follow ChannelAttribution's convention. A path ``c1 > c2 > ... > cL`` of order ``k``
 visits the sliding windows ``(c1..ck), (c2..ck+1), ..., (cL-k+1..cL)`` (a path shorter than
 ``k`` is one state, the whole path), between ``(start)`` and ``(conversion)`` or ``(null)``.
-With ``collapse_repeats=True`` (the default, as ChannelAttribution's ``markov_model``)
+With ``collapse_repeats=True`` (as ChannelAttribution's ``markov_model`` does by default)
 consecutive identical states are merged, which for order 1 merges repeated channels; with
-``False`` they are kept (self-loops; ChannelAttribution's ``transition_matrix(flg_equal=True)``).
+``False`` (the default: data are never merged unasked) they are kept (self-loops;
+ChannelAttribution's ``transition_matrix(flg_equal=True)``).
 
 Removing channel ``c`` sends every state that contains ``c`` to ``(null)``. Its removal effect is
 ``RE_c = 1 - P(conversion | c removed) / P(conversion) = P(conversion and a visit to c) /
@@ -40,7 +41,7 @@ from cjmodels.data.journeys import _subset
 from cjmodels.data.transitions import _state_keys
 from cjmodels.errors import ValidationError
 
-__all__ = ["MarkovAttribution", "MarkovChain", "encode_states"]
+__all__ = ["MarkovAttribution"]
 
 _DENSE_MAX = 150  # chains up to this many states are solved densely (less overhead)
 _MAX_ITER = 5000  # iterations of the series before falling back to sparse LU
@@ -91,7 +92,9 @@ def _ids(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids.astype(np.int64), np.asarray(uniq)
 
 
-def encode_states(data: AttributionData, order: int, collapse_repeats: bool = True) -> _Encoding:
+def _encode_states(
+    data: AttributionData, order: int, collapse_repeats: bool = False
+) -> _Encoding:
     """Encode every row's path as order-``order`` states (ChannelAttribution's convention).
 
     Each distinct path (``data.path_index``) is encoded once.
@@ -102,8 +105,10 @@ def encode_states(data: AttributionData, order: int, collapse_repeats: bool = Tr
     >>> from cjmodels.attribution import attribution_data
     >>> d = attribution_data(pd.DataFrame({"path": ["a > a > b", "c"],
     ...                                     "total_conversions": [1, 0], "total_null": [0, 1]}))
-    >>> encode_states(d, 2).names
+    >>> _encode_states(d, 2).names
     ['a > a', 'a > b', 'c']
+    >>> len(_encode_states(d, 1).frm), len(_encode_states(d, 1, collapse_repeats=True).frm)
+    (6, 5)
     """
     check_scalar(order, "order", typ=int, ge=1)
     js = data.journeys
@@ -182,9 +187,11 @@ def encode_states(data: AttributionData, order: int, collapse_repeats: bool = Tr
     )
 
 
-@dataclass(frozen=True)
-class MarkovChain:
-    """A fitted absorbing chain over order-k states with removal-effect solvers.
+@dataclass(frozen=True, eq=False)
+class _AbsorbingChain:
+    """A fitted absorbing chain over order-k states with removal-effect solvers (internal; the
+    fitted transitions are ``Attribution.tables["transitions"]`` and
+    ``Attribution.transition_matrix()``).
 
     ``Q`` holds transient-to-transient probabilities over the ``S`` states plus the start
     (index ``S``); ``conv`` and ``null`` the absorption probabilities; ``value`` the mean
@@ -308,7 +315,7 @@ class MarkovChain:
         return full, np.clip(re, 0.0, 1.0), np.clip(vre, 0.0, 1.0)
 
 
-def _chain(enc: _Encoding, data: AttributionData, weight: np.ndarray) -> MarkovChain:
+def _chain(enc: _Encoding, data: AttributionData, weight: np.ndarray) -> _AbsorbingChain:
     S = enc.n_states
     counts = enc.counts(weight)
     out = np.bincount(enc.frm, weights=counts, minlength=S + 1)
@@ -330,7 +337,8 @@ def _chain(enc: _Encoding, data: AttributionData, weight: np.ndarray) -> MarkovC
     nconv = np.bincount(enc.last_state[cv], weights=weight[cv], minlength=S + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         vbar = np.where(nconv > 0, val / np.where(nconv > 0, nconv, 1.0), 0.0)
-    return MarkovChain(list(enc.names), enc.member, Q, conv, null, vbar, (enc, counts, prob))
+    return _AbsorbingChain(list(enc.names), enc.member, Q, conv, null, vbar,
+                           (enc, counts, prob))
 
 
 class MarkovAttribution(AttributionModel):
@@ -341,7 +349,8 @@ class MarkovAttribution(AttributionModel):
     order : int
         Markov order k (1 to 4 is typical; any k >= 1 works).
     collapse_repeats : bool
-        Merge consecutive identical states (ChannelAttribution's default).
+        Merge consecutive identical states (ChannelAttribution's default; here False, so that
+        a repeated channel is a self-loop unless asked).
     value_attribution : {"value", "conversions"}
         Split the total value by value removal effects (ChannelAttribution) or by conversion
         removal effects.
@@ -359,8 +368,8 @@ class MarkovAttribution(AttributionModel):
     result_ : Attribution
         ``table`` has ``removal_effect``, ``value_removal_effect``, ``conversions``, ``value``,
         ``share``; ``tables["transitions"]`` the fitted transitions; ``info`` holds
-        ``conversion_probability`` (of the chain) and ``observed_conversion_rate``.
-    chain_ : MarkovChain
+        ``conversion_probability`` (of the chain) and ``observed_conversion_rate``;
+        ``transition_matrix()`` the chain's transition probabilities.
 
     Examples
     --------
@@ -384,7 +393,7 @@ class MarkovAttribution(AttributionModel):
         self,
         order: int = 1,
         *,
-        collapse_repeats: bool = True,
+        collapse_repeats: bool = False,
         value_attribution: str = "value",
         pairs: bool = False,
         horizon: int | str | None = None,
@@ -406,7 +415,7 @@ class MarkovAttribution(AttributionModel):
                 UserWarning,
                 stacklevel=3,
             )
-        enc = encode_states(data, self.order, self.collapse_repeats)
+        enc = _encode_states(data, self.order, self.collapse_repeats)
         h = self.horizon
         if h == "channelattribution":
             self._horizon = int(enc.n_visits.max()) + 2  # longest path's states + 2
@@ -418,7 +427,7 @@ class MarkovAttribution(AttributionModel):
         return enc
 
     def _compute(self, enc: _Encoding, weight: np.ndarray) -> dict[str, Any]:
-        data = self.data_
+        data = self._data
         chain = _chain(enc, data, weight)
         C = len(data.channels)
         full, re, vre = chain._effects([(c,) for c in range(C)], self._horizon)
@@ -456,7 +465,7 @@ class MarkovAttribution(AttributionModel):
                         - re[[b for _, b in combos]],
                     }
                 )
-            self.chain_ = chain
+            self._chain = chain
             out["tables"] = tables
             out["info"] = {
                 "order": self.order,

@@ -13,24 +13,25 @@ it must not be used to choose one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cjmodels._checks import as_generator, check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels.attribution._data import AttributionData, attribution_data
-from cjmodels.attribution.markov import encode_states
+from cjmodels.attribution.markov import _encode_states
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
-__all__ = ["OrderSelection", "select_order"]
+__all__ = ["OrderCrossValidation", "cross_validate_order"]
 
 
-@dataclass(frozen=True, repr=False)
-class OrderSelection:
-    """Cross-validated scores per Markov order.
+@result_dataclass
+class OrderCrossValidation(Result):
+    """Cross-validated scores per Markov order of the attribution chain
+    (:func:`cross_validate_order`).
 
     Attributes
     ----------
@@ -41,9 +42,22 @@ class OrderSelection:
         Order with the lowest held-out log-loss.
     one_se_order : int
         Smallest order within one standard error of the best (a more conservative choice).
+    params : dict
+        The settings (``orders``, ``n_splits``, ``collapse_repeats``, ``prior``).
     notes : tuple of str
         Why a score is undefined (NaN): folds without held-out journeys, or held-out journeys
         of one outcome only (no AUC).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pt = pd.DataFrame({"path": ["a > b", "b > a", "a", "b > b"],
+    ...                    "total_conversions": [30, 5, 10, 20], "total_null": [70, 95, 90, 80]})
+    >>> cv = cross_validate_order(pt, orders=(1, 2), random_state=0)
+    >>> cv
+    OrderCrossValidation(best_order=2, one_se_order=1, orders=(1, 2))
+    >>> list(cv.summary().columns[:3])
+    ['order', 'log_loss', 'log_loss_se']
     """
 
     table: pd.DataFrame
@@ -52,36 +66,30 @@ class OrderSelection:
     params: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"best_order": self.best_order, "one_se_order": self.one_se_order,
+                "orders": tuple(int(k) for k in self.table.index)}
+
+    def _summary(self) -> pd.DataFrame:
         return self.table.reset_index()
 
-    def to_dict(self) -> dict[str, Any]:
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "best_order": self.best_order,
             "one_se_order": self.one_se_order,
-            "table": to_jsonable(self.table),
-            "params": to_jsonable(self.params),
+            "table": self.table,
+            "params": self.params,
             "notes": list(self.notes),
         }
 
-    def plot(self, ax: Any = None) -> Any:
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(5, 3.5))
+    def _plot(self, ax: Any) -> None:
+        """Held-out log-loss (with its standard error) and in-sample log-loss by order."""
         t = self.table
         ax.errorbar(t.index, t["log_loss"], yerr=t["log_loss_se"], marker="o",
                     label="held-out")
         ax.plot(t.index, t["in_sample_log_loss"], marker="s", ls="--", label="in-sample")
         ax.set(xlabel="Markov order", ylabel="log-loss of conversion", xticks=list(t.index))
         ax.legend()
-        return ax
-
-    def __repr__(self) -> str:
-        return (
-            f"OrderSelection(orders {list(self.table.index)}, best {self.best_order}, "
-            f"one-SE {self.one_se_order})"
-        )
 
 
 def _weighted_auc(p: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> float:
@@ -111,40 +119,52 @@ def _scores(enc: Any, data: AttributionData, train: np.ndarray, test: np.ndarray
     return ll, _weighted_auc(pr, pos, neg)
 
 
-def select_order(
-    source: Any,
+def cross_validate_order(
+    data: Any,
     orders: Sequence[int] = (1, 2, 3, 4),
     *,
     n_splits: int = 5,
-    collapse_repeats: bool = True,
+    collapse_repeats: bool = False,
     prior: float = 1.0,
-    random_state: int | np.random.Generator | None = 0,
+    random_state: int | np.random.Generator | None = None,
     **options: Any,
-) -> OrderSelection:
-    """Cross-validated choice of the Markov order.
+) -> OrderCrossValidation:
+    """Choose the Markov order of :class:`MarkovAttribution` by held-out prediction of
+    conversion (k-fold cross-validation over journeys).
+
+    Unlike :func:`cjmodels.markov.select_order` (information criteria of a stage chain fitted
+    once), every order is scored here on journeys its chain has not seen.
 
     Parameters
     ----------
-    source : event log or path table
+    data : event log, path table or AttributionData
+        See :func:`attribution_data`.
     orders : sequence of int
+        The Markov orders to score.
     n_splits : int
         Folds of journeys.
     collapse_repeats : bool
-        As in :class:`MarkovAttribution`.
+        As in :class:`MarkovAttribution` (default False).
     prior : float
         Pseudo-journeys shrinking each state's conversion share to the overall rate.
     random_state : int, Generator or None
         Seed of the fold assignment.
+    **options
+        Options of :func:`attribution_data` (column names, ``timeout``, ...).
+
+    Returns
+    -------
+    OrderCrossValidation
 
     Examples
     --------
-    >>> from cjmodels.attribution import attribution_data
     >>> from cjmodels.datasets import load_journeys
-    >>> sel = select_order(load_journeys().event_log(), orders=(1, 2))
-    >>> sel.best_order in (1, 2)
+    >>> cv = cross_validate_order(load_journeys().event_log(), orders=(1, 2), random_state=0)
+    >>> cv.best_order in (1, 2)
     True
     """
-    data = source if isinstance(source, AttributionData) else attribution_data(source, **options)
+    if not isinstance(data, AttributionData):
+        data = attribution_data(data, **options)
     check_scalar(n_splits, "n_splits", typ=int, ge=2)
     check_scalar(prior, "prior", typ=float, gt=0)
     orders = [int(check_scalar(k, "order", typ=int, ge=1)) for k in orders]
@@ -172,7 +192,7 @@ def select_order(
         notes.append("log_loss_se is undefined (NaN): fewer than two folds were scored.")
     rows = []
     for k in orders:
-        enc = encode_states(data, k, collapse_repeats)
+        enc = _encode_states(data, k, collapse_repeats)
         ll, auc = [], []
         for f in scored:
             test = folds[:, f].astype(float)
@@ -202,4 +222,4 @@ def select_order(
     if table["auc"].isna().any():
         notes.append("auc is undefined (NaN) where every held-out fold has journeys of one "
                      "outcome only (all converting or none).")
-    return OrderSelection(table, best, one_se, params, tuple(notes))
+    return OrderCrossValidation(table, best, one_se, params, tuple(notes))

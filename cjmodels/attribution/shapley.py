@@ -5,7 +5,7 @@ The players are channels; a journey's *coalition* is its set of channels. Three 
 * ``"within"`` (the simplified Shapley value of Zhao, Mahboobi & Bagheri 2018):
   ``v(S)`` = conversions of journeys whose channel set lies within ``S``. It is a sum of
   unanimity games, so each converting journey's conversion is split equally among its distinct
-  channels: the Shapley value *equals* the ``linear_unique`` heuristic.
+  channels: the Shapley value *equals* the ``linear-unique`` heuristic.
 * ``"rate"``: ``v(S)`` = conversion rate of the journeys whose channel set is exactly ``S``
   (0 when there are none), as in the "coalition conversion rate" approach. Shapley values can be
   negative (and sum to ``v(all channels)``, often 0): conversions are split in proportion to the
@@ -34,10 +34,17 @@ import pandas as pd
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.attribution._base import AttributionModel
-from cjmodels.attribution._data import AttributionData
+from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
-__all__ = ["ShapleyAttribution", "ordered_shapley", "shapley_from_values", "zeta_transform"]
+__all__ = [
+    "OrderedShapley",
+    "ShapleyAttribution",
+    "ordered_shapley",
+    "shapley_from_values",
+    "zeta_transform",
+]
 
 
 def zeta_transform(f: np.ndarray) -> np.ndarray:
@@ -100,26 +107,93 @@ def _row_masks(data: AttributionData) -> np.ndarray:
     return mask
 
 
-def ordered_shapley(source: Any, **options: Any) -> pd.DataFrame:
-    """Ordered Shapley values: each channel's simplified Shapley value by the position (1, 2,
-    ...) at which it first appears in the journey's sequence of distinct channels.
+@result_dataclass
+class OrderedShapley(Result):
+    """Ordered Shapley values (:func:`ordered_shapley`): credit by channel and position.
 
-    Rows sum to the ``within`` Shapley value (= ``linear_unique`` credit); all cells sum to the
-    total conversions.
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Channels (index ``channel``) by positions 1, 2, ... (columns ``position``): the
+        conversions credited to the channel at the position where it first appears in the
+        journey's sequence of distinct channels.
+    total_conversions : float
+        What was credited: all cells sum to it.
 
     Examples
     --------
     >>> pt = pd.DataFrame({"path": ["a > b", "b > a > a", "a"], "total_conversions": [2, 1, 3],
     ...                    "total_null": [0, 0, 0]})
-    >>> ordered_shapley(pt)
+    >>> res = ordered_shapley(pt)
+    >>> res
+    OrderedShapley(channels=2, positions=2, total_conversions=6)
+    >>> res.shapley_value.tolist()
+    [4.5, 1.5]
+    """
+
+    table: pd.DataFrame
+    total_conversions: float
+
+    @property
+    def shapley_value(self) -> pd.Series:
+        """Each channel's simplified (``within``) Shapley value: the rows' sums."""
+        return self.table.sum(axis=1).rename("shapley_value")
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"channels": self.table.shape[0], "positions": self.table.shape[1],
+                "total_conversions": self.total_conversions}
+
+    def _summary(self) -> pd.DataFrame:
+        """One row per channel: its credit at each position (columns 1, 2, ...)."""
+        return self.table.rename_axis(columns=None).reset_index()
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {"total_conversions": float(self.total_conversions),
+                "positions": {str(c): self.table[c] for c in self.table.columns}}
+
+    def _plot(self, ax: Any) -> None:
+        """Stacked bars: each channel's credit split by position."""
+        left = np.zeros(len(self.table))
+        y = np.arange(len(self.table))
+        for pos in self.table.columns:
+            v = self.table[pos].to_numpy()
+            ax.barh(y, v, left=left, label=f"position {pos}")
+            left += v
+        ax.set_yticks(y, [str(c) for c in self.table.index])
+        ax.invert_yaxis()
+        ax.set(xlabel="conversions", title="ordered Shapley values")
+        ax.legend(fontsize=7)
+
+
+def ordered_shapley(data: Any, **options: Any) -> OrderedShapley:
+    """Ordered Shapley values: each channel's simplified Shapley value by the position (1, 2,
+    ...) at which it first appears in the journey's sequence of distinct channels.
+
+    Parameters
+    ----------
+    data : event log, path table or AttributionData
+        See :func:`attribution_data`.
+    **options
+        Options of :func:`attribution_data`.
+
+    Returns
+    -------
+    OrderedShapley
+        Its ``table`` (channels by positions) has rows that sum to the ``within`` Shapley value
+        (= ``linear-unique`` credit); all cells sum to the total conversions.
+
+    Examples
+    --------
+    >>> pt = pd.DataFrame({"path": ["a > b", "b > a > a", "a"], "total_conversions": [2, 1, 3],
+    ...                    "total_null": [0, 0, 0]})
+    >>> ordered_shapley(pt).table
     position    1    2
     channel
     a         4.0  0.5
     b         0.5  1.0
     """
-    from cjmodels.attribution._data import attribution_data
-
-    data = source if isinstance(source, AttributionData) else attribution_data(source, **options)
+    if not isinstance(data, AttributionData):
+        data = attribution_data(data, **options)
     js = data.journeys
     C = len(js.labels)
     first, position = _first_touches(js)
@@ -130,11 +204,12 @@ def ordered_shapley(source: Any, **options: Any) -> pd.DataFrame:
     credit = np.bincount(
         js.symbols[first] * n_pos + position - 1, weights=conv[r] / m[r], minlength=C * n_pos
     ).reshape(C, n_pos)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         credit,
         index=pd.Index(data.channels, name="channel"),
         columns=pd.Index(np.arange(1, n_pos + 1), name="position"),
     )
+    return OrderedShapley(table, data.total_conversions)
 
 
 def _first_touches(js: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -236,7 +311,7 @@ class ShapleyAttribution(AttributionModel):
 
     def _game(self, state: dict[str, Any], weight: np.ndarray, on_value: bool = False):
         """Coalition values as a function of bitmask arrays."""
-        data = self.data_
+        data = self._data
         conv = data.converted
         w0 = data.journeys.weight
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -295,7 +370,7 @@ class ShapleyAttribution(AttributionModel):
         return contrib.mean(axis=0), contrib.std(axis=0, ddof=1) / np.sqrt(m)
 
     def _compute(self, state: dict[str, Any], weight: np.ndarray) -> dict[str, Any]:
-        data = self.data_
+        data = self._data
         conv = data.converted
         tc = float(weight[conv].sum())
         w0 = data.journeys.weight
@@ -330,5 +405,5 @@ class ShapleyAttribution(AttributionModel):
                 "n_permutations": None if state["exact"] else self.n_permutations,
             }
             if self.value_function == "within":
-                out["tables"] = {"positions": ordered_shapley(data)}
+                out["tables"] = {"positions": ordered_shapley(data).table}
         return out

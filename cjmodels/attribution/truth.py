@@ -18,8 +18,8 @@ there to show where each method fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -28,38 +28,67 @@ from scipy.special import expit
 from scipy.stats import spearmanr
 
 from cjmodels._checks import as_generator, check_scalar
-from cjmodels._json import to_jsonable
 from cjmodels._progress import check_progress
 from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.errors import ValidationError
+from cjmodels.results import Result, result_dataclass
 
 __all__ = [
     "GroundTruthComparison",
     "LogisticWorld",
-    "default_methods",
     "ground_truth_comparison",
     "logistic_world",
 ]
 
 
-@dataclass(frozen=True)
-class LogisticWorld:
+@result_dataclass
+class LogisticWorld(Result):
     """Journeys whose conversion is logistic in channel exposure counts, with the truth.
+
+    A simulated world, a :class:`~cjmodels.results.Result` like the worlds of
+    :mod:`cjmodels.synthetic`: ``summary()`` is the truth per channel, ``to_dict()`` the
+    parameters, the truth and the counts (without the paths), the repr one line.
 
     Attributes
     ----------
     paths : pandas.DataFrame
         ChannelAttribution layout (``path``, ``total_conversions``, ``total_null``,
-        ``total_conversion_value``).
+        ``total_conversion_value``): the data to attribute.
     truth : pandas.DataFrame
         Per channel: ``coefficient``, ``removal_effect`` (expected share of conversions lost
         without the channel, given the simulated paths) and ``share``.
+    params : dict
+        The simulation's settings.
+
+    Examples
+    --------
+    >>> w = logistic_world(2000, random_state=1)
+    >>> w
+    LogisticWorld(n_journeys=2000, channels=6, conversions=223)
+    >>> w.summary().columns.tolist()
+    ['channel', 'coefficient', 'removal_effect', 'share']
     """
 
     paths: pd.DataFrame
     truth: pd.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_conversions(self) -> int:
+        """Converting journeys."""
+        return int(self.paths["total_conversions"].sum())
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"n_journeys": self.params.get("n_journeys"), "channels": len(self.truth),
+                "conversions": self.n_conversions}
+
+    def _summary(self) -> pd.DataFrame:
+        return self.truth.reset_index()
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {"params": self.params, "truth": self.truth, "n_paths": len(self.paths),
+                "n_conversions": self.n_conversions}
 
 
 #: Default channels and log-odds effects per touch of the logistic world; ``display`` and
@@ -142,9 +171,9 @@ def logistic_world(
     return LogisticWorld(paths, truth, params)
 
 
-@dataclass(frozen=True, repr=False)
-class GroundTruthComparison:
-    """Methods versus the truth.
+@result_dataclass
+class GroundTruthComparison(Result):
+    """Methods versus the truth (:func:`ground_truth_comparison`).
 
     Attributes
     ----------
@@ -160,6 +189,18 @@ class GroundTruthComparison:
         Channels by methods: attributed shares, with the true shares in column ``truth``.
     truth : pandas.Series
         True removal effects.
+    params : dict
+        The settings (``n_boot``, ``alpha``, the models' classes).
+
+    Examples
+    --------
+    >>> from cjmodels.attribution import HeuristicAttribution
+    >>> w = logistic_world(3000, random_state=2)
+    >>> cmp = ground_truth_comparison(w.paths, w.truth["removal_effect"],
+    ...                               {"first": HeuristicAttribution("first"),
+    ...                                "last": HeuristicAttribution("last")})
+    >>> cmp
+    GroundTruthComparison(methods=2, channels=6, closest='last', closest_tv_distance=0.3469)
     """
 
     table: pd.DataFrame
@@ -167,19 +208,20 @@ class GroundTruthComparison:
     truth: pd.Series
     params: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_fields(self) -> dict[str, Any]:
+        best = self.table["tv_distance"].idxmin()
+        return {"methods": len(self.table), "channels": len(self.truth), "closest": str(best),
+                "closest_tv_distance": self.table.loc[best, "tv_distance"]}
+
+    def _summary(self) -> pd.DataFrame:
         return self.table.reset_index()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"table": to_jsonable(self.table), "shares": to_jsonable(self.shares),
-                "truth": to_jsonable(self.truth), "params": to_jsonable(self.params)}
+    def _to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "shares": self.shares, "truth": self.truth,
+                "params": self.params}
 
-    def plot(self, ax: Any = None) -> Any:
+    def _plot(self, ax: Any) -> None:
         """Attributed shares of each method next to the true shares."""
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(9, 4))
         s = self.shares
         cols = [c for c in s.columns if c != "truth"]
         x = np.arange(len(s))
@@ -190,14 +232,6 @@ class GroundTruthComparison:
         ax.set_xticks(x + 0.4, s.index, rotation=30, ha="right")
         ax.set(ylabel="share of conversions")
         ax.legend(fontsize=7, ncol=2)
-        return ax
-
-    def __repr__(self) -> str:
-        best = self.table["tv_distance"].idxmin()
-        return (
-            f"GroundTruthComparison({len(self.table)} methods, {len(self.truth)} channels; "
-            f"closest: {best} (TV {self.table.loc[best, 'tv_distance']:.3f}))"
-        )
 
 
 def _metrics(share: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
@@ -213,30 +247,43 @@ def _metrics(share: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]
 
 
 def ground_truth_comparison(
-    source: Any,
+    data: Any,
     truth: pd.Series | Mapping[str, float],
     models: Mapping[str, AttributionModel],
     *,
-    n_boot: int = 100,
+    n_boot: int = 0,
     alpha: float = 0.05,
-    random_state: int | np.random.Generator | None = 0,
-    progress: Any = None,
+    random_state: int | np.random.Generator | None = None,
+    progress: Any = False,
     **options: Any,
 ) -> GroundTruthComparison:
     """Compare attribution methods with true removal effects.
 
     Parameters
     ----------
-    source : event log or path table
+    data : event log, path table or AttributionData
+        See :func:`attribution_data`.
     truth : Series or mapping
         True removal effect of each channel (channels missing from the data are an error).
-    models : mapping of label to an unfitted model
+    models : mapping of label to a model
         For example ``{"last": HeuristicAttribution("last"), "markov 2":
-        MarkovAttribution(order=2)}``.
+        MarkovAttribution(order=2)}``; each is fitted here (a fitted one is refitted).
     n_boot : int
-        Bootstrap replicates for the intervals (0: none).
+        Bootstrap replicates for intervals of the metrics (default 0: none, the comparison
+        itself needs no bootstrap).
+    alpha : float
+        The intervals cover ``1 - alpha``.
+    random_state : int, Generator or None
+        Seed of the bootstrap (model ``i`` uses the seed plus ``i``).
     progress : bool or tqdm-like callable
-        A bar over each model's bootstrap replicates: True (tqdm), False/None, or a callable.
+        A bar over each model's bootstrap replicates: True (tqdm), False (default), or a
+        tqdm-like callable.
+    **options
+        Options of :func:`attribution_data`.
+
+    Returns
+    -------
+    GroundTruthComparison
 
     Examples
     --------
@@ -250,8 +297,8 @@ def ground_truth_comparison(
     check_progress(progress)
     truth = pd.Series(truth, dtype=float)
     needs_times = any(getattr(m, "_needs_times", False) for m in models.values())
-    data = source if isinstance(source, AttributionData) else attribution_data(
-        source, times=needs_times, **options)
+    if not isinstance(data, AttributionData):
+        data = attribution_data(data, times=needs_times, **options)
     cells = None
     missing = [c for c in data.channels if c not in truth.index]
     if missing:
@@ -296,20 +343,3 @@ def ground_truth_comparison(
     params = {"n_boot": n_boot, "alpha": alpha, "models": {k: type(m).__name__ for k, m in
                                                           models.items()}}
     return GroundTruthComparison(table, sh, truth.reindex(data.channels), params)
-
-
-def default_methods(times: bool = True, orders: Sequence[int] = (1, 2, 3)) -> dict[str, Any]:
-    """The methods of the ground-truth table: every heuristic, Markov orders, Shapley, logistic."""
-    from cjmodels.attribution.heuristics import HEURISTICS, HeuristicAttribution
-    from cjmodels.attribution.logistic import LogisticAttribution
-    from cjmodels.attribution.markov import MarkovAttribution
-    from cjmodels.attribution.shapley import ShapleyAttribution
-
-    out: dict[str, Any] = {
-        h: HeuristicAttribution(h) for h in HEURISTICS if times or h != "time_decay"
-    }
-    for k in orders:
-        out[f"markov_{k}"] = MarkovAttribution(order=k)
-    out["shapley_rate"] = ShapleyAttribution("rate")
-    out["logistic"] = LogisticAttribution(n_estimators=10, random_state=0)
-    return out

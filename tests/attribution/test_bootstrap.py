@@ -19,7 +19,7 @@ def test_deterministic_and_complete(ref_tables):
         assert (t[f"{q}_ci_low"] <= t[f"{q}_ci_high"]).all()
     assert a.replicates["conversions"].shape == (30, 4)
     assert a.info["n_boot"] == 30
-    assert "bootstrap 30" in repr(a)
+    assert "n_boot=30" in repr(a)
 
 
 @pytest.mark.parametrize("model", ["first", "linear", "position", "shapley", "markov"])

@@ -37,7 +37,7 @@ def test_engine_table_gives_the_same_attribution_as_the_log():
         b = attribute(rel, model=m, data_options={"timeout": "30D"}).table
         pd.testing.assert_frame_equal(a, b, rtol=1e-12)
     with pytest.raises(ValidationError, match="time decay"):
-        attribute(rel, model="time_decay")
+        attribute(rel, model="time-decay")
 
 
 def test_csv_file(tmp_path, tiny_paths):
@@ -50,7 +50,7 @@ def test_csv_file(tmp_path, tiny_paths):
 
 def test_time_decay_needs_times(tiny_paths):
     with pytest.raises(ValidationError, match="timestamps"):
-        attribute(tiny_paths, model="time_decay")
+        attribute(tiny_paths, model="time-decay")
 
 
 @pytest.mark.parametrize(

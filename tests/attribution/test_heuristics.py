@@ -35,13 +35,13 @@ def test_hand_example():
                        "total_conversions": [4, 2, 1], "total_null": [0, 1, 1],
                        "total_conversion_value": [40.0, 20.0, 10.0]})
     conv = {m: attribute(pt, model=m).table["conversions"].to_dict() for m in HEURISTICS
-            if m != "time_decay"}
+            if m != "time-decay"}
     assert conv["first"] == {"a": 4, "b": 1, "c": 0, "direct": 2}
     assert conv["last"] == {"a": 0, "b": 0, "c": 4, "direct": 3}
     # last non-direct: b > direct goes to b; an all-direct path keeps direct
-    assert conv["last_non_direct"] == {"a": 0, "b": 1, "c": 4, "direct": 2}
+    assert conv["last-non-direct"] == {"a": 0, "b": 1, "c": 4, "direct": 2}
     assert conv["linear"] == pytest.approx({"a": 2.0, "b": 1.5, "c": 1.0, "direct": 2.5})
-    assert conv["linear_unique"] == pytest.approx({"a": 4 / 3, "b": 4 / 3 + 0.5, "c": 4 / 3,
+    assert conv["linear-unique"] == pytest.approx({"a": 4 / 3, "b": 4 / 3 + 0.5, "c": 4 / 3,
                                                    "direct": 2.5})
     # 40/20/40: a (first 0.4 + middle 0.1) * 4, b 0.1 * 4 + 0.5, c 0.4 * 4, direct 2 + 0.5
     assert conv["position"] == pytest.approx({"a": 2.0, "b": 0.9, "c": 1.6, "direct": 2.5})
@@ -65,11 +65,11 @@ def test_time_decay_on_timestamps():
         "channel": ["a", "b", "c", None],
         "value": [0, 0, 0, 70.0],
     })
-    res = attribute(df, model="time_decay", half_life=7).table
+    res = attribute(df, model="time-decay", half_life=7).table
     assert res["conversions"].to_dict() == pytest.approx({"a": 1 / 7, "b": 2 / 7, "c": 4 / 7})
     assert res["value"].to_dict() == pytest.approx({"a": 10, "b": 20, "c": 40})
     # a long half-life tends to linear
-    flat = attribute(df, model="time_decay", half_life=1e9).table["conversions"]
+    flat = attribute(df, model="time-decay", half_life=1e9).table["conversions"]
     assert flat.to_numpy() == pytest.approx([1 / 3] * 3)
 
 
@@ -77,7 +77,7 @@ def test_time_decay_hand_values_on_shipped_data():
     from cjmodels.datasets import load_journeys
 
     log = load_journeys().event_log()
-    res = attribute(log, model="time_decay", half_life=3.0)
+    res = attribute(log, model="time-decay", half_life=3.0)
     assert res.table["conversions"].sum() == pytest.approx(res.total_conversions)
     assert res.table["value"].sum() == pytest.approx(res.total_value)
 
@@ -102,7 +102,7 @@ def _table(rows):
     return df[(df.total_conversions + df.total_null) > 0]
 
 
-@given(paths, st.sampled_from([h for h in HEURISTICS if h != "time_decay"]))
+@given(paths, st.sampled_from([h for h in HEURISTICS if h != "time-decay"]))
 def test_properties(rows, rule):
     df = _table(rows)
     res = attribute(df, model=rule)
@@ -130,6 +130,6 @@ def test_credits_sum_to_one_per_touchpath(rows):
     d = attribution_data(_table(rows))
     js = d.journeys
     row = np.repeat(np.arange(js.n), js.lengths)
-    for rule in [h for h in HEURISTICS if h != "time_decay"]:
+    for rule in [h for h in HEURISTICS if h != "time-decay"]:
         c = touch_credit(d, rule)
         assert np.bincount(row, weights=c, minlength=js.n) == pytest.approx(np.ones(js.n))

@@ -20,7 +20,7 @@ def test_tiny_by_hand(ref_tables):
     # P(conv) = 13/18 * (5/13 + 5/13 * 1/5) = 1/3; only paths through b>c visit c:
     # RE_c = (13/18 * 5/13 * 1/5) / (1/3) = 1/6. Mean values: 11 from a>b, 10 from b>c, so the
     # value removal effect of c is (1/18 * 10) / (65/18) = 2/13.
-    res = attribute(ref_tables["tiny"], model="markov", order=2)
+    res = attribute(ref_tables["tiny"], model="markov", collapse_repeats=True, order=2)
     t = res.table
     assert t["removal_effect"].to_dict() == pytest.approx({"a": 1, "b": 1, "c": 1 / 6}, abs=1e-12)
     assert t.loc["c", "value_removal_effect"] == pytest.approx(2 / 13, abs=1e-12)
@@ -52,7 +52,7 @@ def test_agrees_with_channelattribution(ca_reference, ref_tables, name, order):
     # simulated walks cut after max_step (default: longest path + 1) steps, a binomial
     # proportion over the ~1e5 * P(conv) converting walks. Our exact value of the same
     # (cut-walk) quantity must agree within 4 Monte-Carlo standard errors.
-    res = attribute(ref_tables[name], model="markov", order=order, horizon="channelattribution")
+    res = attribute(ref_tables[name], model="markov", collapse_repeats=True, order=order, horizon="channelattribution")
     ca = _ca_runs(ca_reference, name, order)
     t = res.table
     n_conv = 1e5 * res.info["conversion_probability"]
@@ -74,8 +74,10 @@ def test_channelattribution_cut_walks_bias(ca_reference, ref_tables):
     # Exact (absorbing) removal effect of a on the tiny table, order 1: 0.7448; with walks cut
     # as ChannelAttribution does: 0.7336; ChannelAttribution's estimate 0.7326 (seed 0). The
     # difference to the exact value is 5 Monte-Carlo standard errors: bias from cut walks.
-    exact = attribute(ref_tables["tiny"], model="markov").table["removal_effect"]
-    cut = attribute(ref_tables["tiny"], model="markov", horizon="channelattribution")
+    exact = attribute(ref_tables["tiny"], model="markov",
+                      collapse_repeats=True).table["removal_effect"]
+    cut = attribute(ref_tables["tiny"], model="markov", collapse_repeats=True,
+                    horizon="channelattribution")
     ca = _ca_runs(ca_reference, "tiny", 1)["removal_effects_conversion"]
     assert exact["a"] == pytest.approx(0.744792, abs=1e-6)
     assert cut.table.loc["a", "removal_effect"] == pytest.approx(ca["a"], abs=2e-3)
@@ -119,7 +121,7 @@ def _dense_removal(res, channels):
     [("random", k) for k in (1, 2, 3, 4)] + [("journeys", k) for k in (1, 2, 3)],
 )
 def test_dense_cross_check(ref_tables, name, order):
-    res = attribute(ref_tables[name], model="markov", order=order)
+    res = attribute(ref_tables[name], model="markov", collapse_repeats=True, order=order)
     full, dense = _dense_removal(res, res.channels)
     assert res.info["conversion_probability"] == pytest.approx(full, abs=1e-10)
     for c, v in dense.items():
@@ -128,7 +130,7 @@ def test_dense_cross_check(ref_tables, name, order):
 
 @pytest.mark.slow
 def test_dense_cross_check_journeys_order_4(ref_tables):
-    res = attribute(ref_tables["journeys"], model="markov", order=4)
+    res = attribute(ref_tables["journeys"], model="markov", collapse_repeats=True, order=4)
     full, dense = _dense_removal(res, res.channels)
     for c, v in dense.items():
         assert res.table.loc[c, "removal_effect"] == pytest.approx(v, abs=1e-10)
@@ -191,8 +193,9 @@ def test_pairs(ref_tables):
 
 
 def test_value_attribution_option(ref_tables):
-    a = attribute(ref_tables["tiny"], model="markov", order=2).table
-    b = attribute(ref_tables["tiny"], model="markov", order=2, value_attribution="conversions")
+    a = attribute(ref_tables["tiny"], model="markov", collapse_repeats=True, order=2).table
+    b = attribute(ref_tables["tiny"], model="markov", collapse_repeats=True, order=2,
+                  value_attribution="conversions")
     tv = ref_tables["tiny"].total_conversion_value.sum()
     assert b.table["value"].to_numpy() == pytest.approx(b.table["share"].to_numpy() * tv)
     assert a["value"].sum() == pytest.approx(tv)
@@ -233,7 +236,7 @@ def test_properties(rows, order):
 def test_model_object_api(ref_tables):
     m = MarkovAttribution(order=2)
     assert m.fit(ref_tables["tiny"]) is m
-    assert m.chain_.n_states == 5
+    assert m.result_.info["n_states"] == 5
     assert m.result_.params["order"] == 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -1,4 +1,4 @@
-"""Order selection by cross-validated held-out prediction."""
+"""The Markov order by cross-validated held-out prediction (cross_validate_order)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjmodels.attribution import select_order
+from cjmodels.attribution import cross_validate_order
 from cjmodels.attribution.selection import _weighted_auc
 
 
@@ -47,7 +47,7 @@ def test_weighted_auc_matches_sklearn():
 
 def test_first_order_world_picks_order_one():
     df = first_order_paths(6000, seed=11)
-    sel = select_order(df, orders=(1, 2, 3, 4), random_state=0)
+    sel = cross_validate_order(df, orders=(1, 2, 3, 4), random_state=0)
     assert sel.one_se_order == 1
     # the in-sample AUC always rises with the order: it cannot choose
     assert sel.table["in_sample_auc"].is_monotonic_increasing
@@ -55,8 +55,8 @@ def test_first_order_world_picks_order_one():
 
 
 def test_deterministic(ref_tables):
-    a = select_order(ref_tables["random"], orders=(1, 2), random_state=3).table
-    b = select_order(ref_tables["random"], orders=(1, 2), random_state=3).table
+    a = cross_validate_order(ref_tables["random"], orders=(1, 2), random_state=3).table
+    b = cross_validate_order(ref_tables["random"], orders=(1, 2), random_state=3).table
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -69,7 +69,7 @@ def test_folds_without_a_score_are_noted_not_warned():
     pt = pd.DataFrame({"path": ["a", "b > a"], "total_conversions": [1, 0], "total_null": [0, 1]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sel = select_order(pt, orders=(1, 2), n_splits=5)
+        sel = cross_validate_order(pt, orders=(1, 2), n_splits=5, random_state=0)
     assert sel.table["auc"].isna().all() and np.isfinite(sel.table["log_loss"]).all()
     assert any("not scored" in n for n in sel.notes) and any("auc" in n for n in sel.notes)
     json.dumps(sel.to_dict(), allow_nan=False)

@@ -54,7 +54,7 @@ def test_within_game_equals_linear_unique(ref_tables):
     # games, so its Shapley value splits each conversion equally over the journey's channels.
     for name in ("random", "journeys"):
         sh = attribute(ref_tables[name], model="shapley").table
-        lu = attribute(ref_tables[name], model="linear_unique").table
+        lu = attribute(ref_tables[name], model="linear-unique").table
         np.testing.assert_allclose(sh["conversions"], lu["conversions"], atol=1e-9)
         np.testing.assert_allclose(sh["value"], lu["value"], atol=1e-7)
         assert sh["shapley_value"].sum() == pytest.approx(ref_tables[name].total_conversions.sum())
@@ -102,8 +102,11 @@ def test_permutation_sampling_within_its_standard_error(ref_tables, vf):
 
 def test_ordered_shapley_rows_sum_to_within(ref_tables):
     df = ref_tables["journeys"]
-    pos = ordered_shapley(df)
+    res = ordered_shapley(df)
+    pos = res.table
     sh = attribute(df, model="shapley")
     np.testing.assert_allclose(pos.sum(axis=1), sh.table["shapley_value"], atol=1e-9)
+    np.testing.assert_allclose(res.shapley_value, sh.table["shapley_value"], atol=1e-9)
     pd.testing.assert_frame_equal(sh.tables["positions"], pos)
     assert pos.to_numpy().sum() == pytest.approx(df.total_conversions.sum())
+    assert res.total_conversions == pytest.approx(df.total_conversions.sum())

@@ -62,7 +62,7 @@ def test_comparison_on_journey_world():
     cmp = ground_truth_comparison(
         world.event_log(), truth,
         {"last": HeuristicAttribution("last"), "markov_2": MarkovAttribution(order=2),
-         "time_decay": HeuristicAttribution("time_decay")},
+         "time_decay": HeuristicAttribution("time-decay")},
         n_boot=0,
     )
     assert set(cmp.table.index) == {"last", "markov_2", "time_decay"}

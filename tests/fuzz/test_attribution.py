@@ -72,7 +72,7 @@ def test_log_and_its_path_table_agree(log, model):
     count()
     from cjmodels.data import path_table
 
-    if model == "time_decay":  # needs times, which a path table does not hold
+    if model == "time-decay":  # needs times, which a path table does not hold
         return
     pt = call(path_table, log.frame)
     if refused(pt) or len(pt.table) == 0:
@@ -96,7 +96,7 @@ def test_attribute_from_path_table(table, model, sep):
     pt = call(read_path_table, table, **kwargs)
     if refused(pt):
         return
-    if model == "time_decay":
+    if model == "time-decay":
         call(at.attribute, pt, model)
         return
     r = call(at.attribute, pt, model, **MODEL_PARAMS.get(model, {}))
@@ -120,7 +120,9 @@ def test_attribution_helpers(log, times, order, rule, features):
     d = call(at.attribution_data, log.frame, times=times)
     if refused(d):
         return
-    call(at.encode_states, d, order)
+    for collapse in (False, True):
+        call(at.cross_validate_order, d, orders=(order,), n_splits=2,
+             collapse_repeats=collapse, random_state=0)
     x = call(at.exposure_matrix, d, features)
     if not refused(x) and features == "counts":
         assert x.sum() <= log.n_touches
@@ -129,14 +131,15 @@ def test_attribution_helpers(log, times, order, rule, features):
         assert np.all(np.isfinite(credit)), f"touch_credit({rule!r}) not finite"
     o = call(at.ordered_shapley, log.frame)
     if not refused(o):
-        assert isinstance(o, pd.DataFrame)
+        assert isinstance(o, at.OrderedShapley)
+        strict_json(o)
 
 
 @given(log=event_logs(max_rows=30), data=st.data())
 @fuzz(0.5)
 def test_attribution_selection_and_truth(log, data):
     count()
-    sel = call(at.select_order, log.frame, orders=(1, 2), n_splits=2)
+    sel = call(at.cross_validate_order, log.frame, orders=(1, 2), n_splits=2)
     strict_json(sel)
     results = {}
     for m in ("first", "linear", "markov"):
@@ -145,6 +148,7 @@ def test_attribution_selection_and_truth(log, data):
             results[m] = r
     if results:
         call(at.compare, results)
+        call(at.compare, list(results.values()))
         channels = list(next(iter(results.values())).table.index)
         if channels:
             truth = pd.Series(1.0 / len(channels), index=channels)
