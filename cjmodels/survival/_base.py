@@ -82,7 +82,13 @@ class ParameterFit(Result):
 
     @classmethod
     def given(cls, model: str, params: Mapping[str, float]) -> ParameterFit:
-        """A result holding given parameters (no fit: standard errors and likelihood ``nan``)."""
+        """A result holding given parameters (no fit: standard errors and likelihood ``nan``).
+
+        Examples
+        --------
+        >>> ParameterFit.given("sBG", {"alpha": 0.7, "beta": 1.2}).summary()["estimate"].tolist()
+        [0.7, 1.2]
+        """
         names = list(params)
         nan = np.full((len(names), len(names)), np.nan)
         return cls(model=model, params=pd.Series(params, index=names, dtype=float),

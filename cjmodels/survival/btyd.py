@@ -76,6 +76,12 @@ class _CountModel(Estimator):
 
         Its ``result_`` holds the parameters, with undefined (``nan``) standard errors and
         log-likelihood.
+
+        Examples
+        --------
+        >>> m = BetaGeoModel.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> m.prob_alive(2, 30.43, 38.86).round(3).tolist()
+        [0.727]
         """
         m = cls()
         m.result_ = ParameterFit.given(

@@ -301,6 +301,13 @@ class MixtureCureModel(Estimator):
         ConvergenceError
             If the optimiser fails or the information matrix is singular (for example when
             follow-up is too short to separate never-buyers from late buyers).
+
+        Examples
+        --------
+        >>> w = simulate_mixture_cure(1000, random_state=4)
+        >>> m = MixtureCureModel(distribution="exponential").fit(w.data)
+        >>> m.result_.params.index.tolist()
+        ['cure:Intercept', 'latency:Intercept']
         """
         self.result_ = None
         check_scalar(self.distribution, "distribution", in_=DISTRIBUTIONS)
