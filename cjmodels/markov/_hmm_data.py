@@ -82,7 +82,7 @@ def _from_lists(
         return flat, offsets
     if isinstance(data, str | bytes) or not isinstance(data, Sequence | np.ndarray):
         raise ValidationError(
-            "sequences must be an event log (DataFrame or EventLog), a JourneySet, a list of "
+            "data must be an event log (DataFrame or EventLog), a JourneySet, a list of "
             f"sequences, or a flat array with lengths; got {type(data).__name__}."
         )
     seqs = [np.asarray(s, dtype=object).ravel() if not isinstance(s, np.ndarray) else s.ravel()
@@ -100,7 +100,7 @@ def _check_symbols(flat: np.ndarray) -> None:
         bad = np.flatnonzero(pd.isna(pd.Series(flat, dtype=object)).to_numpy())
     if len(bad):
         raise ValidationError(
-            f"sequences contain {len(bad)} missing symbols (NaN/None), first at flat positions "
+            f"data contain {len(bad)} missing symbols (NaN/None), first at flat positions "
             f"{bad[:5].tolist()}; every touch needs a symbol."
         )
 
@@ -109,7 +109,7 @@ def _prepare(
     data: Any,
     *,
     lengths: Any = None,
-    by: str = "channel",
+    sequence: str = "channel",
     customers: Any = None,
     outcome: Any = None,
     weight: Any = None,
@@ -128,10 +128,10 @@ def _prepare(
     if isinstance(data, EventLog | pd.DataFrame):
         timeout = log_options.pop("timeout", None)  # a silence that ends a journey
         log = as_event_log(data, **log_options)
-        js = journey_set(log, sequence=by, timeout=timeout)
+        js = journey_set(log, sequence=sequence, timeout=timeout)
         frame = js.table
         if covariates is not None:
-            xframe = _log_covariates(log, js, by, covariates)
+            xframe = _log_covariates(log, js, sequence, covariates)
         empty = js.lengths == 0
         if empty.any():
             warnings.warn(
@@ -227,7 +227,8 @@ def _prepare(
                  x, x_spec if x is not None else None)
 
 
-def _log_covariates(log: EventLog, js: JourneySet, by: str, covariates: Any) -> pd.DataFrame:
+def _log_covariates(log: EventLog, js: JourneySet, sequence: str,
+                    covariates: Any) -> pd.DataFrame:
     """Covariate columns of the log at every touch, in journey order (per-step covariates)."""
     cols = [covariates] if isinstance(covariates, str) else list(covariates)
     missing = [c for c in cols if c not in log.events.columns]
@@ -240,7 +241,7 @@ def _log_covariates(log: EventLog, js: JourneySet, by: str, covariates: Any) -> 
     touch = (ev["event"] == "touch").to_numpy()
     sub = ev.loc[touch]
     if len(sub) != len(js.symbols) or not np.array_equal(
-        sub[by].astype(str).to_numpy(), np.asarray(js.labels, dtype=object)[js.symbols].astype(str)
+        sub[sequence].astype(str).to_numpy(), np.asarray(js.labels, dtype=object)[js.symbols].astype(str)
     ):
         raise ValidationError(
             "covariates from the log could not be matched to the journeys' touches (is a "

@@ -388,7 +388,7 @@ class HiddenMarkovModel(Estimator):
             if len(set(alphabet)) != len(alphabet):
                 raise ValidationError("symbols must be distinct.")
         seqs = _prepare(
-            data, lengths=lengths, by=sequence, customers=customers, outcome=outcome,
+            data, lengths=lengths, sequence=sequence, customers=customers, outcome=outcome,
             weight=weight, end_states=self.end_states, alphabet=alphabet, log_options=log_options,
             covariates=covariates,
         )
@@ -546,7 +546,7 @@ class HiddenMarkovModel(Estimator):
         if spec is None and covariates is not None:
             raise ValidationError("the model was fitted without covariates; do not pass any.")
         return _prepare(
-            data, lengths=lengths, by=sequence, outcome=outcome, customers=customers,
+            data, lengths=lengths, sequence=sequence, outcome=outcome, customers=customers,
             weight=weight, end_states=self.end_states, alphabet=list(self.result_.symbols),
             log_options=log_options, covariates=covariates, x_spec=spec,
         )
@@ -901,7 +901,7 @@ def select_n_states(
     if not ks:
         raise ValidationError("n_states must list at least one number of stages.")
     end_states = bool(model_options.get("end_states", False))
-    s = _prepare(data, lengths=lengths, by=sequence, customers=customers, outcome=outcome,
+    s = _prepare(data, lengths=lengths, sequence=sequence, customers=customers, outcome=outcome,
                  end_states=end_states, covariates=covariates)
     rng = as_generator(random_state)
     n_cust = int(s.customers.max()) + 1
