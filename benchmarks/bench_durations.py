@@ -78,7 +78,7 @@ def side(name: str, journeys: int, repeat: int, parquet: str, reference: str) ->
         out["time_km_per_customer"], _ = _common.timings(lambda: kaplan_meier(per), repeat)
         for step in tables:
             out[step]["time_km"], _ = _common.timings(
-                lambda step=step: kaplan_meier(tables[step], weights="customers"), repeat)
+                lambda step=step: kaplan_meier(tables[step], weight="customers"), repeat)
     else:
         ref = pd.read_pickle(reference)
         for step in tables:
