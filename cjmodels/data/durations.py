@@ -501,7 +501,7 @@ def first_purchase_counts(
         ``censor_reason`` (None, ``"drop_out"`` or ``"observation_end"``) and ``customers``,
         sorted by those columns. ``attrs`` holds the settings, the source (``"memory"``,
         ``"duckdb"`` or ``"spark"``) and the counts of :func:`time_to_first_purchase`,
-        ``n_excluded`` included. Pass ``weights="customers"`` to
+        ``n_excluded`` included. Pass ``weight="customers"`` to
         :func:`cjmodels.survival.kaplan_meier`: the curve equals the one from the
         per-customer table.
 
