@@ -73,6 +73,19 @@ class JourneyTransitions(Result):
         Time (days since the observation start) of the from-touch and to-event of each
         transition when built with ``times=True``; NaN where there is none (from the start
         state; to the null state or the censored end).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [0, 1, 0],
+    ...                    "event": ["touch", "conversion", "touch"],
+    ...                    "stage": ["a", None, "a"]})
+    >>> jt = journey_transitions(df)
+    >>> jt
+    JourneyTransitions(transitions=3, states=4, order=1, journeys=2)
+    >>> jt.summary()
+      from_state      to_state  count
+    0    (start)             a    2.0
+    1          a  (conversion)    1.0
     """
 
     counts: TransitionCounts

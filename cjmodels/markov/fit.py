@@ -265,6 +265,16 @@ class FittedChain(Result):
     transitions : JourneyTransitions or None
         Per-journey transitions (event logs, path tables): needed for the bootstrap, tests
         between groups and dwell times.
+
+    Examples
+    --------
+    >>> fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 4, ("a", "(null)"): 6})
+    >>> fit
+    FittedChain(order=1, states=4, journeys=10, transitions=20, prior=0)
+    >>> fit.summary()
+            row_total  (start)    a  (conversion)  (null)
+    (start)      10.0      0.0  1.0           0.0     0.0
+    a            10.0      0.0  0.0           0.4     0.6
     """
 
     states: tuple[str, ...]
