@@ -545,9 +545,9 @@ def first_purchase_counts(
                 f"and observation_end: {sorted(known)}."
             )
         if engine == "duckdb":
-            from cjmodels.data.sql import first_purchase_counts_duckdb as run
+            from cjmodels.data.sql import _first_purchase_counts_duckdb as run
         else:
-            from cjmodels.data.spark import first_purchase_counts_spark as run
+            from cjmodels.data.spark import _first_purchase_counts_spark as run
         rows, counts = run(data, origin=origin, censor_at_drop_out=censor_at_drop_out,
                            unit=unit, by_first_channel=by_first_channel, resolution=resolution,
                            **options)

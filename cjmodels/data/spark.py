@@ -37,7 +37,7 @@ from cjmodels.data._backend import (
 from cjmodels.data.journeys import PathTable
 from cjmodels.errors import ValidationError
 
-__all__ = ["arm_sums_spark", "first_purchase_counts_spark", "path_table_spark"]
+__all__ = ["arm_sums_spark", "path_table_spark"]
 
 _VIEW_IDS = itertools.count()
 
@@ -170,7 +170,7 @@ def arm_sums_spark(
         )
 
 
-def first_purchase_counts_spark(
+def _first_purchase_counts_spark(
     data: Any,
     *,
     customer: str = "customer_id",

@@ -53,7 +53,6 @@ from cjmodels.errors import ValidationError
 
 __all__ = [
     "arm_sums_duckdb",
-    "first_purchase_counts_duckdb",
     "path_table_duckdb",
     "path_table_sql",
     "scan",
@@ -285,7 +284,7 @@ def arm_sums_duckdb(
     )
 
 
-def first_purchase_counts_duckdb(
+def _first_purchase_counts_duckdb(
     data: Any,
     *,
     customer: str = "customer_id",
