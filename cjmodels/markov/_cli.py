@@ -53,10 +53,13 @@ def add_parser(subparsers: Any) -> None:
     _file_args(p)
     _log_args(p)
     h = p.add_argument_group("latent stages (--latent K): stages behind the touches")
-    h.add_argument("--latent", type=int, default=None, metavar="K",
-                   help="fit a hidden Markov model with K latent stages to the touch channels")
-    h.add_argument("--restarts", type=int, default=5, help="seeded EM restarts (--latent)")
-    h.add_argument("--seed", type=int, default=0, help="seed of the restarts (--latent)")
+    h.add_argument("--latent", type=int, default=None, metavar="K", dest="n_states",
+                   help="fit a hidden Markov model with K latent stages (n_states) to the touch "
+                   "channels")
+    h.add_argument("--restarts", type=int, default=5, dest="n_init",
+                   help="seeded EM restarts (--latent; n_init)")
+    h.add_argument("--seed", type=int, default=0, dest="random_state",
+                   help="seed of the restarts (--latent; random_state)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -138,14 +141,14 @@ def _latent(args: argparse.Namespace) -> int:
     from cjmodels.markov.hmm import HiddenMarkovModel
 
     log = _read(args)
-    model = HiddenMarkovModel(args.latent, end_states=True, n_init=args.restarts,
-                              random_state=args.seed)
+    model = HiddenMarkovModel(args.n_states, end_states=True, n_init=args.n_init,
+                              random_state=args.random_state)
     model.fit(log, timeout=args.timeout)
     res = model.result_
     if args.format == "json":
         print(json.dumps(res.to_dict(), indent=2, allow_nan=False))
         return 0
-    k = args.latent
+    k = args.n_states
     states, symbols = list(res.states), list(res.symbols)
     emis = pd.DataFrame(res.emissionprob[:k, :-2], index=states[:k], columns=symbols[:-2])
     trans = pd.DataFrame(res.transmat[:k], index=states[:k], columns=states)
@@ -164,11 +167,11 @@ def run(args: argparse.Namespace) -> int:
     from cjmodels.cli import _read
     from cjmodels.markov import dwell_times, fit_chain
 
-    if getattr(args, "continuous", False) and getattr(args, "latent", None) is not None:
+    if getattr(args, "continuous", False) and getattr(args, "n_states", None) is not None:
         raise ValidationError("--continuous and --latent are different models; choose one.")
     if getattr(args, "continuous", False):
         return _continuous(args)
-    if getattr(args, "latent", None) is not None:
+    if getattr(args, "n_states", None) is not None:
         return _latent(args)
 
     prior: Any = args.prior
