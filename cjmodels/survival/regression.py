@@ -18,7 +18,7 @@ import pandas as pd
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.results import Result, result_dataclass
+from cjmodels.results import HypothesisTest, Result, result_dataclass
 from cjmodels.survival._base import ConvergenceError
 from cjmodels.survival._frames import check_durations, shifted_entry
 
@@ -84,12 +84,25 @@ class RegressionResult(Result):
             "alpha": self.alpha,
         }
 
-    def ph_test(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Schoenfeld-residual test of proportional hazards per covariate (lifelines
+    def ph_test(self, data: pd.DataFrame | None = None) -> HypothesisTest:
+        """Schoenfeld-residual test of proportional hazards (lifelines
         ``proportional_hazard_test`` with rank-transformed time). Cox models only.
+
+        Each covariate gets a chi-square test on 1 degree of freedom (``table``: ``statistic``,
+        ``df``, ``pvalue`` per covariate). The overall test of proportional hazards for every
+        covariate is their Bonferroni combination: its statistic is the largest per-covariate
+        statistic and its p-value ``min(1, k * smallest p-value)`` for ``k`` covariates.
 
         Note: R survival >= 3.0 ``cox.zph`` uses a different (score) statistic, so its
         numbers differ from these; both test the same hypothesis.
+
+        Examples
+        --------
+        >>> from lifelines.datasets import load_lung
+        >>> res = cox_ph(load_lung(), ["age", "sex"], duration="time", event="status")
+        >>> t = res.ph_test()
+        >>> t.method, t.table.index.tolist()
+        ('schoenfeld-rank', ['age', 'sex'])
         """
         from lifelines.statistics import proportional_hazard_test
 
@@ -97,8 +110,19 @@ class RegressionResult(Result):
             raise ValidationError("ph_test applies to cox_ph results only.")
         df = self.fitter._cj_data if data is None else data
         res = proportional_hazard_test(self.fitter, df, time_transform="rank")
-        out = res.summary[["test_statistic", "p"]].rename(columns={"p": "pvalue"})
-        return out.rename_axis("covariate")
+        table = pd.DataFrame({
+            "statistic": res.summary["test_statistic"].to_numpy(float),
+            "df": 1,
+            "pvalue": res.summary["p"].to_numpy(float),
+        }, index=pd.Index([str(i) for i in res.summary.index], name="covariate"))
+        k = len(table)
+        return HypothesisTest(
+            statistic=float(table["statistic"].max()), df=1.0,
+            pvalue=float(min(1.0, k * table["pvalue"].min())), method="schoenfeld-rank",
+            hypothesis="hazards are proportional for every covariate (Bonferroni over the "
+            f"{k} per-covariate tests)",
+            table=table, info={"combination": "bonferroni", "time_transform": "rank"},
+        )
 
     def _plot(self, ax: Any) -> None:
         """Coefficients with intervals (a forest plot)."""

@@ -115,7 +115,9 @@ def test_cox_recovers_weibull_ph_truth():
 def test_ph_test_and_outputs():
     res = cox_ph(LUNG, ["age", "sex"], **KW)
     ph = res.ph_test()
-    assert ((ph["pvalue"] >= 0) & (ph["pvalue"] <= 1)).all()
+    assert ((ph.table["pvalue"] >= 0) & (ph.table["pvalue"] <= 1)).all()
+    assert ph.pvalue == pytest.approx(min(1.0, 2 * ph.table["pvalue"].min()))
+    json.dumps(ph.to_dict(), allow_nan=False)
     json.dumps(res.to_dict())
     json.dumps(aft(LUNG, ["age"], **KW).to_dict())
     assert repr(res).startswith("RegressionResult(model='cox'")
