@@ -354,6 +354,33 @@ def test_bad_input():
         m.bootstrap(seqs, n_boot=1)
 
 
+def test_estimator_surface():
+    seqs = [["a", "b", "b"], ["b", "a"], ["a", "a", "c"]] * 10
+    m = HiddenMarkovModel(2, n_init=2, random_state=0)
+    for name in ("score", "predict", "predict_proba", "decode", "log_likelihood_sequences",
+                 "bootstrap"):
+        with pytest.raises(NotFittedError, match="not fitted; call fit"):
+            getattr(m, name)(seqs)
+    assert m.fit(seqs) is m
+    public = {k for k in vars(m) if k.endswith("_") and not k.startswith("_")}
+    assert public == {"result_"}
+    assert m.get_params()["n_states"] == 2 and "\n" not in repr(m)
+    first = m.result_
+    # refitting on other data and back gives the same fit: nothing carries over
+    m.fit([["c", "c", "a"], ["b", "c"]] * 10)
+    assert m.fit(seqs).result_ == first
+
+
+def test_bootstrap_replicates_do_not_depend_on_their_number():
+    # replicate b draws from child b of random_state: the first replicates of a longer run are
+    # those of a shorter one
+    seqs = [["a", "b", "b"], ["b", "a"], ["a", "a", "c"]] * 10
+    m = HiddenMarkovModel(2, n_init=1, random_state=0).fit(seqs)
+    short = m.bootstrap(seqs, n_boot=3, random_state=5).bootstrap.draws
+    long = m.bootstrap(seqs, n_boot=5, random_state=5).bootstrap.draws
+    np.testing.assert_array_equal(long[:3], short)
+
+
 def test_zero_touch_journeys_are_dropped_with_a_warning():
     df = pd.DataFrame({
         "customer_id": [1, 1, 1, 2, 3, 3],

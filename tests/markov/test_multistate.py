@@ -505,6 +505,27 @@ def test_lrtest_needs_the_same_data(cav_fit):
         lrtest(other, cav_fit)
 
 
+def test_default_columns_are_the_package_vocabulary():
+    # customer_id / timestamp / stage by default; PanelData.to_frame() reads back unchanged
+    df = _toy().rename(columns={"id": "customer_id", "t": "timestamp", "s": "stage"})
+    pdat = panel_data(df, Q3, covariates=["x"])
+    assert pdat.n_customers == 3 and pdat.n_intervals == 4
+    again = panel_data(pdat.to_frame(), Q3, covariates=["x"])
+    np.testing.assert_array_equal(again.stage, pdat.stage)
+    np.testing.assert_array_equal(again.timestamp, pdat.timestamp)
+    fit = fit_multistate(df, Q3)
+    assert fit.log_likelihood == pytest.approx(fit_multistate(_toy(), Q3, **TOY).log_likelihood)
+    with pytest.raises(ValidationError, match="column 'customer_id' \\(customer\\)"):
+        panel_data(_toy(), Q3)
+
+
+def test_alpha_of_every_extractor(cav_fit):
+    wide, narrow = cav_fit.sojourn(alpha=0.01), cav_fit.sojourn(alpha=0.2)
+    assert (wide["ci_low"] < narrow["ci_low"]).all()
+    pd.testing.assert_frame_equal(cav_fit.summary(), cav_fit.estimates(alpha=0.05))
+    assert (cav_fit.estimates(alpha=0.2)["ci_high"] < cav_fit.summary()["ci_high"]).all()
+
+
 def test_event_log_input_uses_stage_and_timestamps():
     from cjmodels.data import EventLog
 
