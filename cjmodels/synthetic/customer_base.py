@@ -297,7 +297,16 @@ def weibull_ph_survival(
 # --------------------------------------------------------------------------- worlds
 @result_dataclass
 class SubscriptionWorld(SyntheticWorld):
-    """A :class:`SyntheticWorld` from :func:`simulate_subscriptions`, with typed shortcuts."""
+    """A :class:`SyntheticWorld` from :func:`simulate_subscriptions`, with typed shortcuts.
+
+    Examples
+    --------
+    >>> w = simulate_subscriptions(200, random_state=1)
+    >>> w
+    SubscriptionWorld(name='subscriptions', n_events=293, n_customers=200)
+    >>> round(float(w.survival.loc[365, "survival"]), 3) == round(w.truth["survival"]["365"], 3)
+    True
+    """
 
     @property
     def customers(self) -> pd.DataFrame:
@@ -312,7 +321,16 @@ class SubscriptionWorld(SyntheticWorld):
 
 @result_dataclass
 class TransactionWorld(SyntheticWorld):
-    """A :class:`SyntheticWorld` from :func:`simulate_transactions`, with typed shortcuts."""
+    """A :class:`SyntheticWorld` from :func:`simulate_transactions`, with typed shortcuts.
+
+    Examples
+    --------
+    >>> w = simulate_transactions(200, random_state=1)
+    >>> w
+    TransactionWorld(name='transactions', n_events=441, n_customers=200)
+    >>> len(w.customers)
+    200
+    """
 
     @property
     def customers(self) -> pd.DataFrame:

@@ -341,7 +341,16 @@ def experiment_truth(
 
 @result_dataclass
 class ExperimentWorld(SyntheticWorld):
-    """A :class:`SyntheticWorld` from :func:`simulate_experiment`, with typed shortcuts."""
+    """A :class:`SyntheticWorld` from :func:`simulate_experiment`, with typed shortcuts.
+
+    Examples
+    --------
+    >>> w = simulate_experiment(1000, random_state=1)
+    >>> w
+    ExperimentWorld(name='experiment', n_events=1829, n_customers=1000)
+    >>> w.control, round(float(w.effects().loc["treatment", "conversion_ratio"]), 2)
+    ('control', 1.1)
+    """
 
     @property
     def control(self) -> str:

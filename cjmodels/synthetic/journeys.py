@@ -1246,6 +1246,14 @@ class JourneyWorld(SyntheticWorld):
     """A :class:`~cjmodels.synthetic.SyntheticWorld` of journeys with typed shortcuts.
 
     ``model`` is the :class:`JourneyParams` that generated the world.
+
+    Examples
+    --------
+    >>> w = simulate_journeys(200, days=60, random_state=1)
+    >>> w
+    JourneyWorld(name='journeys', n_events=762, n_customers=200)
+    >>> round(w.conversion_probability, 3)
+    0.125
     """
 
     model: JourneyParams | None = None

@@ -67,7 +67,16 @@ DEFAULT_LATENT_EMISSIONS = np.array([
 
 @result_dataclass
 class LatentWorld(SyntheticWorld):
-    """A :class:`~cjmodels.synthetic.SyntheticWorld` of touches emitted by latent stages."""
+    """A :class:`~cjmodels.synthetic.SyntheticWorld` of touches emitted by latent stages.
+
+    Examples
+    --------
+    >>> w = simulate_latent_journeys(100, random_state=1)
+    >>> w
+    LatentWorld(name='latent_journeys', n_events=590, n_customers=100)
+    >>> w.stages
+    ['awareness', 'consideration', 'intent']
+    """
 
     @property
     def stages(self) -> list[str]:

@@ -68,7 +68,16 @@ def default_panel_qmatrix(scheme: str | StageScheme = "seven") -> pd.DataFrame:
 
 @result_dataclass
 class PanelWorld(SyntheticWorld):
-    """A :class:`SyntheticWorld` from :func:`simulate_panel`, with the true model at hand."""
+    """A :class:`SyntheticWorld` from :func:`simulate_panel`, with the true model at hand.
+
+    Examples
+    --------
+    >>> w = simulate_panel(50, random_state=1)
+    >>> w
+    PanelWorld(name='panel', n_events=198, n_customers=50)
+    >>> w.states[-2:]
+    ['purchase', 'drop_out']
+    """
 
     @property
     def states(self) -> list[str]:
