@@ -4,10 +4,11 @@ With ``--continuous`` the stage column is read as the state of each customer at 
 snapshot times, and a continuous-time multi-state model is fitted instead
 (:func:`cjmodels.markov.multistate.fit_multistate`): intensities, sojourn times and ``P(t)``.
 
-With ``--latent K`` the stages are taken as unobserved: a hidden Markov model with ``K`` latent
-stages is fitted to the channels of the touches, with purchase and drop-out as absorbing end
-states (:class:`cjmodels.markov.HiddenMarkovModel`): channel profile of each stage, per-touch
-moves, and the stage share of touches.
+With ``--n-states K`` the stages are taken as unobserved: a hidden Markov model with ``K``
+latent stages is fitted to the channels of the touches, with purchase and drop-out as absorbing
+end states (:class:`cjmodels.markov.HiddenMarkovModel`): channel profile of each stage,
+per-touch moves, and the stage share of touches. Every flag is the keyword of the API it sets,
+in kebab-case (``--n-init``, ``--random-state``, ``--method`` of ``FittedChain.intervals``).
 """
 
 from __future__ import annotations
@@ -52,14 +53,14 @@ def add_parser(subparsers: Any) -> None:
                    help="time for the transition probabilities P(t) (default: 30 units)")
     _file_args(p)
     _log_args(p)
-    h = p.add_argument_group("latent stages (--latent K): stages behind the touches")
-    h.add_argument("--latent", type=int, default=None, metavar="K", dest="n_states",
-                   help="fit a hidden Markov model with K latent stages (n_states) to the touch "
-                   "channels")
-    h.add_argument("--restarts", type=int, default=5, dest="n_init",
-                   help="seeded EM restarts (--latent; n_init)")
-    h.add_argument("--seed", type=int, default=0, dest="random_state",
-                   help="seed of the restarts (--latent; random_state)")
+    h = p.add_argument_group("latent stages (--n-states K): stages behind the touches")
+    h.add_argument("--n-states", type=int, default=None, metavar="K",
+                   help="fit a hidden Markov model with K latent stages to the touch channels")
+    h.add_argument("--n-init", type=int, default=5,
+                   help="seeded EM restarts of the hidden Markov model (with --n-states)")
+    h.add_argument("--random-state", type=int, default=0,
+                   help="seed of the restarts (with --n-states; default 0, so the command "
+                   "repeats exactly)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -67,9 +68,9 @@ def _continuous(args: argparse.Namespace) -> int:
     """Fit the multi-state model and print intensities, sojourn times and P(t)."""
     import pandas as pd
 
+    from cjmodels._json import to_jsonable
     from cjmodels.cli import _read
     from cjmodels.errors import ValidationError
-    from cjmodels._json import to_jsonable
     from cjmodels.markov.multistate import crude_qmatrix, fit_multistate, panel_data
 
     log = _read(args)
@@ -168,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     from cjmodels.markov import dwell_times, fit_chain
 
     if getattr(args, "continuous", False) and getattr(args, "n_states", None) is not None:
-        raise ValidationError("--continuous and --latent are different models; choose one.")
+        raise ValidationError("--continuous and --n-states are different models; choose one.")
     if getattr(args, "continuous", False):
         return _continuous(args)
     if getattr(args, "n_states", None) is not None:

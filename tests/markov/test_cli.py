@@ -86,7 +86,7 @@ def test_stages_latent_recovers_stage_profiles(tmp_path, capsys):
     w = simulate_latent_journeys(800, random_state=1)
     f = tmp_path / "latent.csv"
     w.events.to_csv(f, index=False)
-    assert main(["stages", str(f), "--latent", "3", "--restarts", "2", "--format", "json"]) == 0
+    assert main(["stages", str(f), "--n-states", "3", "--n-init", "2", "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["states"][-2:] == ["(conversion)", "(null)"]
     emis = np.array(payload["emissionprob"])[:3, :-2]
@@ -95,10 +95,10 @@ def test_stages_latent_recovers_stage_profiles(tmp_path, capsys):
     symbols = payload["symbols"][:-2]
     assert symbols[int(np.argmax(emis[0]))] in ("display", "social")
     # text output with a timeout that ends quiet journeys
-    assert main(["stages", str(f), "--latent", "2", "--restarts", "1", "--timeout", "30D"]) == 0
+    assert main(["stages", str(f), "--n-states", "2", "--n-init", "1", "--timeout", "30D"]) == 0
     assert "channel profile of each latent stage" in capsys.readouterr().out
     # bad input: exit 2 with the message
-    assert main(["stages", str(f), "--latent", "0"]) == 2
-    assert "--latent 0" in capsys.readouterr().err  # the flag, not n_states=
-    assert main(["stages", str(f), "--latent", "2", "--continuous"]) == 2
+    assert main(["stages", str(f), "--n-states", "0"]) == 2
+    assert "--n-states 0" in capsys.readouterr().err  # the flag, not n_states=
+    assert main(["stages", str(f), "--n-states", "2", "--continuous"]) == 2
     assert "choose one" in capsys.readouterr().err
