@@ -28,6 +28,7 @@ N_CUSTOMERS = 3000
 # %%
 import warnings
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from cjmodels.data import EventLog, journeys, path_table, transition_counts
@@ -96,7 +97,8 @@ out.table(
 top
 
 # %%
-ax = pt.plot()
+fig, ax = plt.subplots(figsize=(7, 0.4 * min(15, len(pt.channels)) + 1.2))
+pt.plot(ax);
 out.figure(ax.figure, "first_last_touch");
 
 # %% [markdown]
@@ -104,7 +106,8 @@ out.figure(ax.figure, "first_last_touch");
 
 # %%
 tc = transition_counts(log, sequence="stage", timeout="30D")
-ax = tc.plot()
+fig, ax = plt.subplots(figsize=(1.0 + 0.8 * len(tc.states), 0.6 + 0.6 * len(tc.states)))
+tc.plot(ax);
 out.figure(ax.figure, "stage_transitions");
 
 # %% [markdown]
