@@ -155,6 +155,8 @@ def main() -> None:
         name = f"heuristic_{h}_end_to_end"
         sec[name], _ = timed(lambda h=h: attribute(df, model=h), rep, name)
     exact = {}
+    # repeats merged into one state, as ChannelAttribution does (its removal effects are
+    # compared with ours below)
     for k in (1, 2, 3, 4):
         name = f"markov_order{k}_end_to_end"
         sec[name], r = timed(lambda k=k: attribute(df, order=k, collapse_repeats=True), rep, name)
