@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._progress import check_progress, progress_bar
 from cjmodels.experiments._results import check_alpha, t_pvalue
 from cjmodels.experiments.bayes import prob_beats
 from cjmodels.experiments.power import power_proportions
@@ -78,12 +79,14 @@ def aa_simulation(
     alpha: float = 0.05,
     revenue: bool = True,
     random_state: int | np.random.Generator | None = None,
+    progress: Any = False,
 ) -> pd.DataFrame:
     """Type-I error of the fixed-horizon tests in simulated A/A experiments.
 
     Conversion tests run on binomial counts (``n_simulations`` experiments at once); with
     ``revenue`` the Welch t-test runs on log-normal spend of converters (``n_simulations // 5``
-    experiments, drawn per customer in chunks).
+    experiments, drawn per customer in chunks; ``progress`` shows a bar over the chunks, as
+    described in :mod:`cjmodels._progress`).
 
     Returns one row per procedure: ``rejection_rate``, its Monte-Carlo standard error under
     the nominal level (``mc_se``) and ``z_vs_nominal``.
@@ -98,6 +101,7 @@ def aa_simulation(
     check_scalar(rate, "rate", typ=float, gt=0, lt=1)
     check_scalar(n_simulations, "n_simulations", typ=int, ge=100)
     alpha = check_alpha(alpha)
+    check_progress(progress)
     rng = as_generator(random_state)
     xc = rng.binomial(n_per_arm, rate, n_simulations)
     xt = rng.binomial(n_per_arm, rate, n_simulations)
@@ -109,7 +113,8 @@ def aa_simulation(
         r_reps = max(100, n_simulations // 5)
         chunk = max(1, 4_000_000 // (2 * n_per_arm))
         stats = []
-        for s in range(0, r_reps, chunk):
+        starts = range(0, r_reps, chunk)
+        for s in progress_bar(starts, progress, total=len(starts), desc="A/A revenue tests"):
             m = min(chunk, r_reps - s)
             y = (rng.random((m, 2, n_per_arm)) < rate) * rng.lognormal(3.5, 0.8,
                                                                        (m, 2, n_per_arm))

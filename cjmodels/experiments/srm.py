@@ -32,7 +32,17 @@ SRM_THRESHOLD = 0.001
 
 
 class SampleRatioMismatchWarning(UserWarning):
-    """The arms' sizes differ from the intended allocation (see :func:`srm_check`)."""
+    """The arms' sizes differ from the intended allocation (see :func:`srm_check`).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = srm_check({"control": 821588, "treatment": 815482})
+    >>> caught[0].category.__name__
+    'SampleRatioMismatchWarning'
+    """
 
 
 def _message(arms, observed, expected_share, pvalue, threshold, test, mismatch) -> str:
