@@ -280,7 +280,8 @@ gt2.table[["tv_distance", "tv_distance_ci_low", "tv_distance_ci_high", "spearman
            "credit_to_null_channels_ci_high", "truth_in_share_interval"]].round(3)
 
 # %%
-ax = gt2.plot()
+fig, ax = plt.subplots(figsize=(9, 4))
+gt2.plot(ax)
 ax.set_title("Logistic world: attributed shares and the truth (black)")
 out.figure(ax.figure, "truth_logistic");
 

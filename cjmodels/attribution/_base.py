@@ -100,6 +100,15 @@ class AttributionModel(Estimator, ABC):
         AttributionModel
             The model, with ``result_`` (an :class:`Attribution`). A new fit replaces the
             previous one entirely.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.attribution import MarkovAttribution
+        >>> pt = pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [2, 1],
+        ...                    "total_null": [1, 3]})
+        >>> MarkovAttribution().fit(pt).result_.table["removal_effect"].round(3).tolist()
+        [0.429, 1.0]
         """
         self.result_ = None
         d = attribution_data(data, times=self._needs_times, **options)
