@@ -9,8 +9,7 @@ recurrent quantities of the customer life cycle (:func:`lifecycle_chain`: purcha
 journey; stationary distribution, recurrence and first-passage times such as the time from a
 purchase to the next one), tests of Markov order and homogeneity (:func:`order_test`,
 :func:`select_order`, :func:`homogeneity_test`, :func:`time_homogeneity_test`), and plots
-(heatmap and state diagram: :func:`plot_heatmap`, :func:`plot_diagram`; every result's
-``plot()``).
+(every result's ``plot()``; a chain's ``plot(kind="diagram")`` draws its state diagram).
 
 Stages seen only at irregular times (CRM snapshots) are fitted by a continuous-time multi-state
 model (:func:`fit_multistate`, msm's model in Python: intensities with covariates, exactly
@@ -65,7 +64,6 @@ from cjmodels.markov.multistate import (
     panel_data,
     parse_qmatrix,
 )
-from cjmodels.markov.plots import plot_diagram, plot_heatmap
 from cjmodels.markov.timing import (
     DwellTimes,
     Intensities,
@@ -110,8 +108,6 @@ __all__ = [
     "journey_transitions",
     "lifecycle_chain",
     "order_test",
-    "plot_diagram",
-    "plot_heatmap",
     "select_order",
     "stage_visits",
     "time_homogeneity_test",

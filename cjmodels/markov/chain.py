@@ -48,6 +48,13 @@ class MarkovChain(Result):
     transition matrix, ``to_dict()``, ``plot()``); its derived quantities are properties and
     methods, computed on first use and cached.
 
+    ``plot(ax=None, kind="heatmap", **options)`` draws the heatmap of the matrix (options
+    ``annotate=True``, ``cmap="Blues"``); ``kind="diagram"`` the state diagram: states by stage
+    order, arrows as wide as probable (options ``order`` (left-to-right order of the non-end
+    states), ``min_probability=0.02`` (smaller moves are not drawn), ``label_min=0.05``,
+    ``max_width=7.0``, ``node_color``). :class:`FittedChain` and :class:`LifecycleChain` plot
+    the same way.
+
     Parameters
     ----------
     states : sequence of str
@@ -397,10 +404,10 @@ class MarkovChain(Result):
     def _plot(self, ax: Any, *, kind: str = "heatmap", **kwargs: Any) -> None:
         """Heatmap of the transition matrix, or with ``kind="diagram"`` the state diagram
         (see :mod:`cjmodels.markov.plots`)."""
-        from cjmodels.markov.plots import plot_diagram, plot_heatmap
+        from cjmodels.markov.plots import _plot_diagram, _plot_heatmap
 
         check_scalar(kind, "kind", in_=("heatmap", "diagram"))
         if kind == "diagram":
-            plot_diagram(self, ax=ax, **kwargs)
+            _plot_diagram(self, ax=ax, **kwargs)
         else:
-            plot_heatmap(self.frame, ax=ax, **kwargs)
+            _plot_heatmap(self.frame, ax=ax, **kwargs)

@@ -614,14 +614,14 @@ class FittedChain(Result):
 
     def _plot(self, ax: Any, *, kind: str = "heatmap", **kwargs: Any) -> None:
         """Heatmap of the fitted transition matrix (non-end rows), or with
-        ``kind="diagram"`` the state diagram (:func:`cjmodels.markov.plot_diagram`)."""
-        from cjmodels.markov.plots import plot_diagram, plot_heatmap
+        ``kind="diagram"`` the state diagram (options of the diagram: see ``MarkovChain.plot``)."""
+        from cjmodels.markov.plots import _plot_diagram, _plot_heatmap
 
         check_scalar(kind, "kind", in_=("heatmap", "diagram"))
         if kind == "diagram":
-            plot_diagram(self.chain, ax=ax, **kwargs)
+            _plot_diagram(self.chain, ax=ax, **kwargs)
         else:
-            plot_heatmap(self._summary().drop(columns="row_total"), ax=ax, **kwargs)
+            _plot_heatmap(self._summary().drop(columns="row_total"), ax=ax, **kwargs)
 
     def _repr_fields(self) -> dict[str, Any]:
         return {"order": self.order, "states": len(self.states),

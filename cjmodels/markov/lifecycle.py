@@ -721,12 +721,12 @@ class LifecycleChain(Result):
     def _plot(self, ax: Any, *, kind: str = "diagram", **kwargs: Any) -> None:
         """State diagram (``kind="diagram"``) or heatmap (``"heatmap"``) of the chain."""
         check_scalar(kind, "kind", in_=("diagram", "heatmap"))
-        from cjmodels.markov.plots import plot_diagram, plot_heatmap
+        from cjmodels.markov.plots import _plot_diagram, _plot_heatmap
 
         if kind == "heatmap":
-            plot_heatmap(self._summary().drop(columns="row_total"), ax=ax, **kwargs)
+            _plot_heatmap(self._summary().drop(columns="row_total"), ax=ax, **kwargs)
         else:
-            plot_diagram(self.chain, ax=ax, **kwargs)
+            _plot_diagram(self.chain, ax=ax, **kwargs)
 
 
 def lifecycle_chain(

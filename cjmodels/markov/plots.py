@@ -13,10 +13,10 @@ import pandas as pd
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
 
-__all__ = ["plot_diagram", "plot_heatmap"]
+__all__: list[str] = []  # drawn through the results' plot() (MarkovChain, FittedChain, ...)
 
 
-def plot_heatmap(data: pd.DataFrame, ax: Any = None, *, annotate: bool = True,
+def _plot_heatmap(data: pd.DataFrame, ax: Any = None, *, annotate: bool = True,
                  cmap: str = "Blues") -> Any:
     """Heatmap of a transition matrix (rows: from, columns: to); returns the axis.
 
@@ -28,7 +28,7 @@ def plot_heatmap(data: pd.DataFrame, ax: Any = None, *, annotate: bool = True,
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> m = pd.DataFrame([[0.2, 0.8], [0.0, 1.0]], index=["a", "b"], columns=["a", "b"])
-    >>> ax = plot_heatmap(m)
+    >>> ax = _plot_heatmap(m)
     >>> [t.get_text() for t in ax.texts]
     ['0.20', '0.80', '1.00']
     """
@@ -99,7 +99,7 @@ def _diagram_layout(states: list[str], matrix: np.ndarray, order: list[str] | No
     return pos
 
 
-def plot_diagram(
+def _plot_diagram(
     chain: Any,
     ax: Any = None,
     *,
@@ -144,7 +144,7 @@ def plot_diagram(
     >>> c = MarkovChain(["(start)", "a", "b", "(conversion)", "(null)"],
     ...                 [[0, 1, 0, 0, 0], [0, .3, .5, 0, .2], [0, .1, .2, .4, .3],
     ...                  [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]], start="(start)")
-    >>> ax = plot_diagram(c)
+    >>> ax = c.plot(kind="diagram")
     >>> len(ax.patches) > 5
     True
     """

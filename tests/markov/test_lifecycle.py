@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from cjmodels.errors import ValidationError
-from cjmodels.markov import MarkovChain, fit_chain, lifecycle_chain, plot_diagram
+from cjmodels.markov import MarkovChain, fit_chain, lifecycle_chain
 from cjmodels.markov.lifecycle import _passage
 
 REF = pd.read_csv(
@@ -407,11 +407,12 @@ def test_state_diagram():
     fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 4, ("a", "(null)"): 6})
     ax = fit.plot(kind="diagram")
     assert len([p for p in ax.patches if isinstance(p, FancyArrowPatch)]) == 3
-    ax = plot_diagram(fit.transition_matrix, order=["a"])
+    ax = fit.chain.plot(kind="diagram", order=["a"])
+    assert len([p for p in ax.patches if isinstance(p, FancyArrowPatch)]) == 3
     with pytest.raises(ValidationError, match="kind"):
         fit.plot(kind="graphviz")
     with pytest.raises(ValidationError, match="lacks"):
-        plot_diagram(fit.chain, order=["zz"])
+        fit.plot(kind="diagram", order=["zz"])
     plt.close("all")
 
 
