@@ -77,7 +77,8 @@ cs = kaplan_meier_by(ttp[ttp["first_channel"].isin(top)], "first_channel")
 horizons = [7, 30, 90, 150]
 bought = 1 - cs.at(horizons)
 bought.columns = [f"day {h}" for h in horizons]
-out.table(bought.join(cs.summary()[["n", "n_events"]].astype(int)), "bought_by_channel",
+counts = cs.summary()[["n_customers", "n_events"]].rename(columns={"n_customers": "n"})
+out.table(bought.join(counts.astype(int)), "bought_by_channel",
           caption="Share of customers who bought by day since the first touch, by first channel "
           "(Kaplan-Meier, shipped journeys).")
 out.value("logrank_chi2", cs.logrank.statistic, fmt="{:.2f}")

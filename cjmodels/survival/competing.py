@@ -49,7 +49,8 @@ class CumulativeIncidence(Result):
         event), ``n_at_risk``.
     causes : tuple of str
     alpha : float
-    n : int
+    n_customers : int
+        Rows of the data (customers).
 
     Examples
     --------
@@ -61,7 +62,7 @@ class CumulativeIncidence(Result):
     table: pd.DataFrame
     causes: tuple[str, ...]
     alpha: float
-    n: int
+    n_customers: int
 
     def at(self, times: Sequence[float]) -> pd.DataFrame:
         """CIF of each cause (rows: times; columns: causes) as a right-continuous step."""
@@ -89,11 +90,12 @@ class CumulativeIncidence(Result):
 
     def _repr_fields(self) -> dict[str, Any]:
         last = self.table.iloc[-1]
-        return {"n": self.n, "alpha": self.alpha,
+        return {"n_customers": self.n_customers, "alpha": self.alpha,
                 **{f"cif_{c}": float(last[f"cif_{c}"]) for c in self.causes}}
 
     def _to_dict(self) -> dict[str, Any]:
-        return {"causes": list(self.causes), "alpha": self.alpha, "n": self.n,
+        return {"causes": list(self.causes), "alpha": self.alpha,
+                "n_customers": self.n_customers,
                 "time": self.table.index.tolist(),
                 **{c: self.table[c].tolist() for c in self.table.columns}}
 

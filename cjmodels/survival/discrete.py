@@ -265,7 +265,7 @@ class DiscreteTimeResult(Result):
         ``survival`` (baseline survival at ``stop``), ``n_at_risk``, ``n_events``.
     log_likelihood : float
         Log-likelihood of the expanded person-period (Bernoulli) data.
-    n : float
+    n_customers : float
         Customers (sum of weights).
     n_events : float
     n_rows : int
@@ -287,7 +287,7 @@ class DiscreteTimeResult(Result):
     table: pd.DataFrame
     baseline: pd.DataFrame
     log_likelihood: float
-    n: float
+    n_customers: float
     n_events: float
     n_rows: int
     alpha: float
@@ -303,7 +303,8 @@ class DiscreteTimeResult(Result):
             "link": self.link,
             "coefficients": self.table.to_dict(orient="index"),
             "baseline": {c: self.baseline[c].tolist() for c in self.baseline.columns},
-            "log_likelihood": self.log_likelihood, "n": self.n, "n_events": self.n_events,
+            "log_likelihood": self.log_likelihood, "n_customers": self.n_customers,
+            "n_events": self.n_events,
             "n_rows": self.n_rows, "alpha": self.alpha,
         }
 

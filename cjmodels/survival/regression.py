@@ -43,7 +43,8 @@ class RegressionResult(Result):
     log_likelihood : float
     concordance : float
         Harrell's concordance index (NaN for the time-varying Cox model).
-    n : float
+    n_customers : float
+        Customers (sum of weights; distinct customers for the time-varying Cox model).
     n_events : float
     alpha : float
     fitter : object
@@ -61,7 +62,7 @@ class RegressionResult(Result):
     table: pd.DataFrame
     log_likelihood: float
     concordance: float
-    n: float
+    n_customers: float
     n_events: float
     alpha: float
     fitter: Any = field(default=None, repr=False, compare=False)
@@ -79,7 +80,7 @@ class RegressionResult(Result):
             "coefficients": tab.to_dict(orient="index"),
             "log_likelihood": self.log_likelihood,
             "concordance": self.concordance,
-            "n": self.n,
+            "n_customers": self.n_customers,
             "n_events": self.n_events,
             "alpha": self.alpha,
         }

@@ -130,8 +130,8 @@ class SurvivalCurve(Result):
     alpha : float
         1 - confidence level.
     ci_type : str
-    n : float
-        Number (sum of weights) of customers.
+    n_customers : float
+        Number (sum of weights) of customers (rows of the duration table).
     n_events : float
     """
 
@@ -140,7 +140,7 @@ class SurvivalCurve(Result):
     label: str
     alpha: float
     ci_type: str
-    n: float
+    n_customers: float
     n_events: float
 
     # ----------------------------------------------------------------- evaluation
@@ -231,7 +231,8 @@ class SurvivalCurve(Result):
         return self.table
 
     def _repr_fields(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "label": self.label, "n": self.n,
+        out: dict[str, Any] = {"kind": self.kind, "label": self.label,
+                               "n_customers": self.n_customers,
                                "n_events": self.n_events}
         if self.kind == "kaplan-meier":
             out["median"] = self.median.time
@@ -244,7 +245,7 @@ class SurvivalCurve(Result):
             "label": self.label,
             "alpha": self.alpha,
             "ci_type": self.ci_type,
-            "n": self.n,
+            "n_customers": self.n_customers,
             "n_events": self.n_events,
             "time": self.table.index.tolist(),
             **{c: self.table[c].tolist() for c in self.table.columns},
@@ -498,11 +499,11 @@ class CurveSet(Result):
     logrank: HypothesisTest | None
 
     def _summary(self) -> pd.DataFrame:
-        """Per group: n, events, median with interval."""
+        """Per group: customers, events, median with interval."""
         rows = {}
         for g, c in self.curves.items():
             m = c.median
-            rows[g] = {"n": c.n, "n_events": c.n_events, "median": m.time,
+            rows[g] = {"n_customers": c.n_customers, "n_events": c.n_events, "median": m.time,
                        "median_ci_low": m.ci_low, "median_ci_high": m.ci_high}
         return pd.DataFrame(rows).T.rename_axis(self.group)
 
@@ -538,7 +539,7 @@ class CurveSet(Result):
     def _to_dict(self) -> dict[str, Any]:
         return {
             "group": self.group,
-            "groups": {g: {"n": c.n, "n_events": c.n_events,
+            "groups": {g: {"n_customers": c.n_customers, "n_events": c.n_events,
                            "median": {"time": c.median.time, "ci_low": c.median.ci_low,
                                       "ci_high": c.median.ci_high}}
                        for g, c in self.curves.items()},
@@ -663,5 +664,5 @@ def logrank_test(
         statistic=float(res.test_statistic), df=int(res.degrees_of_freedom),
         pvalue=float(res.p_value), method="log-rank",
         hypothesis=f"survival is the same in every group of {group!r}",
-        table=table, info={"group": group, "n": int(len(d))},
+        table=table, info={"group": group, "n_customers": int(len(d))},
     )

@@ -82,7 +82,7 @@ def test_one_spell_per_customer_agrees_with_durations():
                                       event=("event", "max"))
     assert (cp.groupby("customer_id")["event"].sum() <= 1).all()
     km = kaplan_meier(g, entry="entry")
-    assert km.n == len(g) and 0 < km.at(50.0)["estimate"].iloc[0] < 1
+    assert km.n_customers == len(g) and 0 < km.at(50.0)["estimate"].iloc[0] < 1
     # shuffling the log changes nothing
     again = counting_process(LOG.sample(frac=1, random_state=3), origin_column="first_seen",
                              covariates=["segment"], **OPTS)
