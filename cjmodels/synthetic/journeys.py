@@ -1283,7 +1283,7 @@ def simulate_journeys(
     start: Any = "2025-01-01",
     random_state: int | np.random.Generator | None = None,
     params: JourneyParams | Mapping[str, Any] | None = None,
-    remove: str | Sequence[str] | None = None,
+    removed: str | Sequence[str] | None = None,
 ) -> JourneyWorld:
     """Simulate customer journeys through a stage scheme, with channel-dependent transitions.
 
@@ -1312,7 +1312,7 @@ def simulate_journeys(
     params : JourneyParams or mapping, optional
         The model; a mapping changes fields of the calibrated defaults
         (see :meth:`JourneyParams.replace`). ``scheme`` and ``channels`` are then ignored.
-    remove : str or list of str, optional
+    removed : str or list of str, optional
         Simulate the counterfactual world without these channels (same random numbers: see the
         module docstring). Default None: the factual world.
 
@@ -1357,7 +1357,7 @@ def simulate_journeys(
     p = _resolve_params(params, scheme, channels)
     seed = _seed(random_state)
     m = p._m
-    rm = m.removed_mask(remove)
+    rm = m.removed_mask(removed)
     pop = _population(m, n_customers, seed, float(days))
     ids = np.arange(n_customers)
     run = _run(m, pop.key, ids, pop.arrival, pop.group, pop.entry, float(days), rm)
@@ -1415,7 +1415,7 @@ def simulate_journeys(
             "start": str(t0),
             "random_state": random_state if isinstance(random_state, int) else None,
             "seed": seed,
-            "remove": truth["simulation"]["removed"],
+            "removed": truth["simulation"]["removed"],
             "journey_params": p.to_dict(),
         },
         tables=tables,
@@ -1476,13 +1476,13 @@ def simulate_first_journeys(
     scheme: str | StageScheme = "seven",
     channels: Sequence[str] | None = None,
     params: JourneyParams | Mapping[str, Any] | None = None,
-    remove: str | Sequence[str] | None = None,
+    removed: str | Sequence[str] | None = None,
     random_state: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Simulate new customers' first journeys to the end, with no observation window.
 
     A check on the exact quantities of :class:`JourneyParams`: the share of journeys that
-    convert estimates :meth:`JourneyParams.conversion_probability` (with the same ``remove``),
+    convert estimates :meth:`JourneyParams.conversion_probability` (with the same ``removed``),
     the mean of ``n_touches`` estimates :meth:`JourneyParams.expected_touches`. A journey still
     open after ``max_steps`` steps is reported as censored.
 
@@ -1502,7 +1502,7 @@ def simulate_first_journeys(
     check_scalar(n_journeys, "n_journeys", typ=int, ge=1)
     p = _resolve_params(params, scheme, channels)
     m = p._m
-    rm = m.removed_mask(remove)
+    rm = m.removed_mask(removed)
     pop = _population(m, n_journeys, _seed(random_state), 0.0)
     ids = np.arange(n_journeys)
     run = _run(m, pop.key, ids, pop.arrival, pop.group, pop.entry, np.inf, rm,

@@ -290,7 +290,7 @@ def test_exact_removed_conversion_matches_simulation(channel: str) -> None:
     p = JourneyParams.default()
     n = 100_000
     full = simulate_first_journeys(n, params=p, random_state=5)
-    gone = simulate_first_journeys(n, params=p, remove=channel, random_state=5)
+    gone = simulate_first_journeys(n, params=p, removed=channel, random_state=5)
     exact = p.conversion_probability(removed=channel)
     se = np.sqrt(exact * (1 - exact) / n)
     y_gone = (gone["outcome"] == "conversion").to_numpy(float)
@@ -365,7 +365,7 @@ def test_realised_calibration_in_simulated_data() -> None:
 
 # ---------------------------------------------------------------------- common random numbers
 def test_crn_removed_world_leaves_unexposed_customers_unchanged(world: JourneyWorld) -> None:
-    gone = simulate_journeys(3000, random_state=11, remove="paid_search")
+    gone = simulate_journeys(3000, random_state=11, removed="paid_search")
     ev, ev2 = world.events, gone.events
     exposed = set(ev.loc[ev["channel"] == "paid_search", "customer_id"])
     assert 0 < len(exposed) < 3000
@@ -403,7 +403,7 @@ def test_crn_removed_world_leaves_unexposed_customers_unchanged(world: JourneyWo
         ({"scheme": "eight"}, r"scheme == 'eight', must be a StageScheme or one of"),
         ({"start": "not a date"}, r"start == 'not a date'"),
         ({"random_state": "x"}, r"random_state"),
-        ({"remove": "tiktok"}, r"cannot remove channel 'tiktok'"),
+        ({"removed": "tiktok"}, r"cannot remove channel 'tiktok'"),
         ({"channels": []}, r"channels == \[\], must be a non-empty list"),
         ({"params": {"channel_mix": {"awareness": {"tiktok": 1.0}}}},
          r"channel_mix\['awareness'\] names unknown channels \['tiktok'\]"),
