@@ -266,7 +266,8 @@ def journey_transitions(
     else:
         log = as_event_log(data, **log_options)
         times = times or (censor_recent and timeout is not None)
-        js, frame = journey_set(log, by=sequence, timeout=timeout, lookback=lookback)
+        js = journey_set(log, sequence=sequence, timeout=timeout, lookback=lookback)
+        frame = js.table
         if times:
             _, touch_pos, _, _ = _journey_index(log, timeout=timeout, lookback=lookback)
             touch_time = log.times("D")[touch_pos] - log.to_float(log.observation_start, "D")
@@ -298,7 +299,7 @@ def journey_transitions(
             f"order == {order} is larger than the longest journey ({longest} touches): an "
             f"order-{order} state never has a full history. Use order <= {max(longest, 1)}."
         )
-    tc = transition_counts(js, by=sequence, order=order, censored=censored)
+    tc = transition_counts(js, sequence=sequence, order=order, censored=censored)
     journey, frm, to, pos_from, pos_to = _transitions_of(js, tc, censored)
     t_from = t_to = None
     if touch_time is not None:

@@ -30,7 +30,7 @@ def test_journey_transitions_pool_to_transition_counts(seed, order, censored):
         jt = journey_transitions(df, sequence="channel", order=order, censored=censored)
     except ValidationError:  # order longer than every journey
         return
-    ref = transition_counts(df, by="channel", order=order, censored=censored).matrix()
+    ref = transition_counts(df, sequence="channel", order=order, censored=censored).matrix()
     np.testing.assert_array_equal(jt.matrix(), ref.to_numpy())
     assert jt.counts.states == tuple(ref.index)
 
