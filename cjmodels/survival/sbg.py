@@ -166,11 +166,18 @@ class ShiftedBetaGeometricModel(_CountModel):
         t = as_array(t, "t")
         return (p["beta"] + t - 1.0) / (p["alpha"] + p["beta"] + t - 1.0)
 
-    def project(self, periods: int, cohort_size: float = 1000.0) -> pd.DataFrame:
-        """Expected survivors of a cohort of ``cohort_size`` at periods 0..``periods``."""
-        check_scalar(periods, "periods", typ=int, ge=0)
+    def project(self, horizon: int, cohort_size: float = 1000.0) -> pd.DataFrame:
+        """Expected survivors of a cohort of ``cohort_size`` at periods 0..``horizon``.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometricModel.from_params({"alpha": 0.704, "beta": 1.182})
+        >>> m.project(2)["survivors"].round(0).tolist()
+        [1000.0, 627.0, 474.0]
+        """
+        check_scalar(horizon, "horizon", typ=int, ge=0)
         check_scalar(cohort_size, "cohort_size", typ=float, gt=0)
-        t = np.arange(periods + 1, dtype=float)
+        t = np.arange(horizon + 1, dtype=float)
         s = self.survival(t)
         return pd.DataFrame(
             {
@@ -207,20 +214,21 @@ class ShiftedBetaGeometricModel(_CountModel):
             out[bad] = np.exp(log_terms).sum(axis=1)
         return out
 
-    def plot(self, ax: Any = None, *, survivors: Any = None, periods: int | None = None) -> Any:
-        """Projected survival (and observed survivors as points, if given); returns the axis.
+    def plot(self, ax: Any = None, *, survivors: Any = None, horizon: int | None = None) -> Any:
+        """Projected survival up to ``horizon`` periods (and observed survivors as points, if
+        given); returns the axis.
 
         Examples
         --------
         >>> import matplotlib
         >>> matplotlib.use("Agg")
         >>> m = ShiftedBetaGeometricModel().fit_survivors([1000, 631, 468, 382, 326])
-        >>> ax = m.plot(survivors=[1000, 631, 468, 382, 326], periods=8)
+        >>> ax = m.plot(survivors=[1000, 631, 468, 382, 326], horizon=8)
         """
         self._check_fitted()
         ax = axis(ax)
         obs = None if survivors is None else as_array(survivors, "survivors")
-        k = periods if periods is not None else (len(obs) - 1 if obs is not None else 12)
+        k = horizon if horizon is not None else (len(obs) - 1 if obs is not None else 12)
         proj = self.project(int(k))
         ax.plot(proj.index, proj["survival"], label="sBG projection")
         if obs is not None:
