@@ -102,7 +102,7 @@ class ParameterFit(Result):
         est = pd.Series(self.params, dtype=float)
         se = pd.Series(self.se, dtype=float)
         z = stats.norm.ppf(1 - self.alpha / 2)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             se_log = se / est  # delta method for log(theta)
             low = est * np.exp(-z * se_log)
             high = est * np.exp(z * se_log)

@@ -41,13 +41,23 @@ def _rfm(seed: int) -> pd.DataFrame:
     return w.customers[["frequency", "recency", "T", "monetary_value"]]
 
 
-def _bgbb(shift: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "frequency": [6, 5, 4, 3, 2, 1, 0, 5, 3, 1],
-        "recency": [6, 6, 6, 5, 4, 2, 0, 5, 6, 6],
-        "n_periods": 6,
-        "count": [120 + shift, 60, 40, 35, 50, 80, 400 - shift, 30, 25, 45],
-    })
+@cache
+def _bgbb(seed: int) -> pd.DataFrame:
+    """Histories of a BG/BB world (the donation parameters of Fader, Hardie & Shang 2010)."""
+    rng = np.random.default_rng(seed)
+    n, n_periods = 1500, 6
+    p = rng.beta(1.2, 0.75, n)
+    theta = rng.beta(0.66, 2.78, n)
+    alive = np.ones(n, dtype=bool)
+    x = np.zeros(n, dtype=int)
+    tx = np.zeros(n, dtype=int)
+    for t in range(1, n_periods + 1):
+        alive &= rng.random(n) >= theta
+        buy = alive & (rng.random(n) < p)
+        x += buy
+        tx = np.where(buy, t, tx)
+    d = pd.DataFrame({"frequency": x, "recency": tx, "n_periods": n_periods})
+    return d.value_counts().rename("count").reset_index()
 
 
 def _sbg(shift: int) -> pd.DataFrame:
@@ -108,8 +118,8 @@ ESTIMATORS: dict[type, EstimatorCase] = {
                              ("expected_spend", (), {})]),
     sv.BGBBModel: EstimatorCase(
         make=lambda: sv.BGBBModel(),
-        data_a=lambda: _bgbb(0),
-        data_b=lambda: _bgbb(40),
+        data_a=lambda: _bgbb(1),
+        data_b=lambda: _bgbb(2),
         fit_kwargs={"weight": "count"},
         before_fit=[("prob_alive", (3, 5, 6), {}), ("expected_transactions", (6,), {})],
     ),
