@@ -67,3 +67,15 @@ def test_bad_spend():
         GammaGammaModel().fit(df)
     with pytest.raises(ValidationError, match="no customer has a repeat"):
         GammaGammaModel().fit(pd.DataFrame({"frequency": [0], "monetary_value": [0.0]}))
+
+
+def test_fit_from_event_log_equals_fit_on_its_rfm_table():
+    from cjmodels.data import rfm_summary
+
+    log = simulate_transactions(600, random_state=5).event_log()
+    a = GammaGammaModel().fit(log, unit="W", period="D")
+    b = GammaGammaModel().fit(rfm_summary(log, unit="W", period="D"))
+    assert a.result_ == b.result_
+    assert a.result_.n_excluded > 0
+    with pytest.raises(ValidationError, match="only when data is an EventLog"):
+        GammaGammaModel().fit(rfm_summary(log, unit="W", period="D"), unit="W")
