@@ -14,7 +14,7 @@ import warnings
 
 import pytest
 
-from tests.contract.test_contract import CLASSES, RESULT_CLASSES, RESULTS, _instance
+from tests.contract.test_contract import CLASSES, CONCRETE_RESULTS, RESULTS, _instance
 
 
 def _chromium() -> str:
@@ -26,7 +26,7 @@ def _chromium() -> str:
 
 
 def test_every_result_renders_in_chromium(tmp_path):
-    classes = [c for c in RESULT_CLASSES if c in RESULTS]
+    classes = [c for c in CONCRETE_RESULTS if c in RESULTS]
     blocks = []
     for cls in classes:
         with warnings.catch_warnings():
