@@ -8,7 +8,6 @@ Hessian of the negative log-likelihood at the optimum, by central differences of
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +15,6 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from cjmodels._json import to_jsonable
 from cjmodels.errors import ConvergenceError, ValidationError
 from cjmodels.results import Result, result_dataclass
 
@@ -303,11 +301,4 @@ def check_positive_params(params: Mapping[str, Any], names: Sequence[str], model
         if isinstance(v, bool) or not np.isscalar(v) or not np.isfinite(v) or v <= 0:
             raise ValidationError(f"{model}: params[{k!r}] == {v!r}, must be a positive number.")
         out[k] = float(v)
-    return out
-
-
-def json_safe(obj: Any) -> Any:
-    """``to_jsonable`` followed by a round trip through :mod:`json` (fails early if not)."""
-    out = to_jsonable(obj)
-    json.dumps(out, allow_nan=False)
     return out
