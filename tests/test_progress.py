@@ -23,6 +23,7 @@ from cjmodels.attribution import (
     ground_truth_comparison,
 )
 from cjmodels.errors import ValidationError
+from cjmodels.experiments import aa_simulation
 from cjmodels.markov import HiddenMarkovModel, fit_chain, lifecycle_chain
 
 PATHS = pd.DataFrame({
@@ -94,6 +95,9 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "attribution.LogisticAttribution.bootstrap": _model(lambda: LogisticAttribution(
         n_estimators=2, random_state=0)),
     "markov.HiddenMarkovModel.bootstrap": _hmm,
+    # 100 revenue replicates in chunks of 4e6 // (2 * n_per_arm) = 50: a bar of two chunks
+    "experiments.aa_simulation": lambda progress: aa_simulation(
+        40_000, n_simulations=100, random_state=0, progress=progress),
     "markov.FittedChain.bootstrap": _chain(
         lambda c, progress: c.bootstrap(2, random_state=0, progress=progress)),
     "markov.FittedChain.intervals": _chain(lambda c, progress: c.intervals(
