@@ -2,7 +2,9 @@
 
 Every simulator is seeded by ``random_state`` and returns a
 :class:`~cjmodels.synthetic.SyntheticWorld`: the event log together with the truth that
-generated it, so every estimator in cjmodels can be shown to recover that truth.
+generated it, so every estimator in cjmodels can be shown to recover that truth. A world is a
+:class:`~cjmodels.results.Result`: ``summary()`` tabulates its parameters and short true values,
+``to_dict()`` holds the parameters, the whole truth and the counts (not the events).
 
 - :func:`simulate_journeys`: customers move through a stage scheme as a Markov chain whose
   transitions depend on the channel of each touch; exact conversion probabilities and each
