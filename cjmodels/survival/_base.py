@@ -156,7 +156,7 @@ def _numeric_grad(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray
 
 
 def maximise(
-    loglik: Callable[[np.ndarray], float],
+    log_likelihood: Callable[[np.ndarray], float],
     x0: Sequence[float],
     names: Sequence[str],
     model: str,
@@ -171,9 +171,9 @@ def maximise(
 
     Parameters
     ----------
-    loglik : callable
-        ``loglik(theta) -> float``, the weighted log-likelihood at natural parameters ``theta``;
-        with ``jac=True`` it returns ``(loglik, gradient)``.
+    log_likelihood : callable
+        ``log_likelihood(theta) -> float``, the weighted log-likelihood at natural parameters ``theta``;
+        with ``jac=True`` it returns ``(log_likelihood, gradient)``.
     x0 : sequence of float
         Starting values (positive).
     names : sequence of str
@@ -181,7 +181,7 @@ def maximise(
     model : str
         Model name for messages and results.
     jac : bool
-        Whether ``loglik`` also returns its analytic gradient; central differences otherwise.
+        Whether ``log_likelihood`` also returns its analytic gradient; central differences otherwise.
     n_obs : float
         Sum of the weights, reported and used to scale the objective.
     penalizer : float
@@ -218,11 +218,11 @@ def maximise(
     scale = 1.0 / max(float(n_obs), 1.0)
 
     def value(theta: np.ndarray) -> float:
-        return float(loglik(theta)[0]) if jac else float(loglik(theta))
+        return float(log_likelihood(theta)[0]) if jac else float(log_likelihood(theta))
 
     def both(theta: np.ndarray) -> tuple[float, np.ndarray]:
         if jac:
-            ll, g = loglik(theta)
+            ll, g = log_likelihood(theta)
             return float(ll), np.asarray(g, dtype=float)
         return value(theta), _numeric_grad(value, theta)
 
