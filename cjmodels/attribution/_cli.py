@@ -22,9 +22,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--model", choices=MODELS, default="markov")
     p.add_argument("--order", type=int, default=1, help="Markov order (markov only)")
     p.add_argument(
-        "--collapse-repeats", action=argparse.BooleanOptionalAction, default=True,
-        help="merge a channel repeated in a row into one state (markov only; default: merge, "
-        "as ChannelAttribution does; the API's MarkovAttribution keeps repeats unless asked)",
+        "--collapse-repeats", action=argparse.BooleanOptionalAction, default=False,
+        help="merge a channel repeated in a row into one state (markov only; default: keep "
+        "repeats, as the API does; --collapse-repeats merges them as ChannelAttribution does)",
     )
     p.add_argument("--n-boot", type=int, default=0, metavar="N",
                    help="bootstrap replicates over journeys for intervals (0: none)")

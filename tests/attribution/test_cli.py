@@ -59,8 +59,8 @@ def test_bad_input_exits_2(capsys, tmp_path):
 
 
 def test_collapse_repeats_flag(capsys, tmp_path):
-    # the command line merges repeated channels unless --no-collapse-repeats (as
-    # ChannelAttribution); the API keeps them unless collapse_repeats=True
+    # the command line keeps repeated channels, as the API does, unless --collapse-repeats
+    # (ChannelAttribution's way)
     from cjmodels.attribution import attribute
 
     p = tmp_path / "rep.csv"
@@ -72,7 +72,8 @@ def test_collapse_repeats_flag(capsys, tmp_path):
         out[flag] = {r["channel"]: r["removal_effect"] for r in rows}
     assert main(["attribute", str(p), "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)["channels"]
-    assert {r["channel"]: r["removal_effect"] for r in rows} == out["--collapse-repeats"]
+    assert {r["channel"]: r["removal_effect"] for r in rows} == out["--no-collapse-repeats"]
+    assert out["--collapse-repeats"] != out["--no-collapse-repeats"]
     for flag, collapse in (("--collapse-repeats", True), ("--no-collapse-repeats", False)):
         res = attribute(str(p), "markov", collapse_repeats=collapse)
         assert res.table["removal_effect"].to_dict() == pytest.approx(out[flag])
