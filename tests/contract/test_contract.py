@@ -215,3 +215,32 @@ def test_estimator_contract(cls):
     assert isinstance(est.summary(), pd.DataFrame)
     json.dumps(est.to_dict(), allow_nan=False)
     assert "\n" not in repr(est)
+
+
+def test_the_contract_catches_a_result_that_breaks_it():
+    """A result declared with a plain @dataclass (multi-line repr, == raising on its table) and
+    one that hands out its own table from summary() both fail the contract."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Plain(Result):
+        table: pd.DataFrame
+
+        def _summary(self):
+            return self.table
+
+    class Leaky(Result):
+        def __init__(self):
+            self.table = pd.DataFrame({"x": [1.0, 2.0]})
+
+        def summary(self):  # hands out its own table
+            return self.table
+
+    for cls, make in ((Plain, lambda: Plain(pd.DataFrame({"x": [1.0, 2.0]}))), (Leaky, Leaky)):
+        RESULTS[cls], CLASSES[cls] = make, cls.__name__
+        try:
+            with pytest.raises((AssertionError, ValueError)):
+                test_result_contract(cls)
+        finally:
+            del RESULTS[cls], CLASSES[cls]
+            _INSTANCES.pop(cls, None)

@@ -20,6 +20,7 @@ import pkgutil
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cjmodels.results import Result
@@ -142,35 +143,50 @@ def _params(sig: inspect.Signature):
     ]
 
 
+def _signature_problems(qual: str, sig: inspect.Signature, takes_data: bool) -> list[str]:
+    problems = []
+    params = _params(sig)
+    for p in params:
+        if p.name in REPLACED_PARAMETERS and (qual, p.name) not in EXCEPTIONS:
+            problems.append(f"{qual}({p.name}=...): use {REPLACED_PARAMETERS[p.name]}")
+        if (
+            isinstance(p.default, str)
+            and "_" in p.default
+            and p.name not in COLUMN_KEYWORDS
+            and (qual, p.name) not in EXCEPTIONS
+        ):
+            problems.append(
+                f"{qual}({p.name}={p.default!r}): option strings are kebab-case "
+                "(or add the keyword to the column vocabulary if it names a column)"
+            )
+    if takes_data and params:
+        first = params[0]
+        ann = str(first.annotation)
+        if (
+            first.kind is not first.KEYWORD_ONLY
+            and any(t in ann for t in DATA_TYPES)
+            and first.name != "data"
+            and (qual, first.name) not in EXCEPTIONS
+        ):
+            problems.append(f"{qual}({first.name}: {ann}): the data argument is `data`")
+    return problems
+
+
 @pytest.mark.parametrize("pkg", PACKAGES)
 def test_parameters_use_the_agreed_words(pkg):
     problems = []
     for qual, sig, takes_data in _callables(pkg):
-        params = _params(sig)
-        for p in params:
-            if p.name in REPLACED_PARAMETERS and (qual, p.name) not in EXCEPTIONS:
-                problems.append(f"{qual}({p.name}=...): use {REPLACED_PARAMETERS[p.name]}")
-            if (
-                isinstance(p.default, str)
-                and "_" in p.default
-                and p.name not in COLUMN_KEYWORDS
-                and (qual, p.name) not in EXCEPTIONS
-            ):
-                problems.append(
-                    f"{qual}({p.name}={p.default!r}): option strings are kebab-case "
-                    "(or add the keyword to the column vocabulary if it names a column)"
-                )
-        if takes_data and params:
-            first = params[0]
-            ann = str(first.annotation)
-            if (
-                first.kind is not first.KEYWORD_ONLY
-                and any(t in ann for t in DATA_TYPES)
-                and first.name != "data"
-                and (qual, first.name) not in EXCEPTIONS
-            ):
-                problems.append(f"{qual}({first.name}: {ann}): the data argument is `data`")
+        problems += _signature_problems(qual, sig, takes_data)
     assert not problems, "\n".join(problems)
+
+
+def test_the_vocabulary_check_catches_old_words():
+    def fit_thing(events: pd.DataFrame, *, by: str = "stage", test: str = "z_pooled",
+                  progress: bool = False) -> None: ...
+
+    problems = _signature_problems("fit_thing", inspect.signature(fit_thing), True)
+    assert len(problems) == 4, problems  # events=, events as data, by=, the snake-case option
+    assert any("by=" in p for p in problems) and any("kebab" in p for p in problems)
 
 
 @pytest.mark.parametrize("pkg", PACKAGES)
