@@ -228,7 +228,7 @@ def build_dataset(name: str, out_dir: str | Path) -> Dataset:
         "events": {str(k): int(v) for k, v in ev["event"].value_counts().sort_index().items()},
         "time_range": [str(ev["timestamp"].min()), str(ev["timestamp"].max())],
         "columns": {
-            c: {"dtype": str(ev[c].dtype), "description": _COLUMN_DOCS.get(c, "covariate")}
+            c: {"dtype": _dtype_name(ev[c]), "description": _COLUMN_DOCS.get(c, "covariate")}
             for c in ev.columns
         },
         "event_log_options": _jsonable_log_options(world.event_log_options),
@@ -245,6 +245,14 @@ def build_dataset(name: str, out_dir: str | Path) -> Dataset:
     }
     (out / f"{name}.json").write_text(json.dumps(sheet, indent=2, sort_keys=False) + "\n")
     return Dataset(name, world.events, sheet)
+
+
+def _dtype_name(column: pd.Series) -> str:
+    """The datasheet's dtype of a column: text is "object" under pandas 2 and 3 alike (pandas 3
+    names its default text dtype "str"), so a data set builds to the same datasheet in both."""
+    if pd.api.types.is_string_dtype(column.dtype) or column.dtype == object:
+        return "object"
+    return str(column.dtype)
 
 
 def _jsonable_log_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -320,8 +320,10 @@ def transition_intensities(
         scheme = as_event_log(data, **log_options).scheme
     except ValidationError:  # pragma: no cover
         scheme = None
-    if scheme is not None:
-        stages = [s for s in scheme.stages if s in stages]
+    if scheme is not None:  # the scheme's order first; any other state (a channel) after
+        stages = [s for s in scheme.stages if s in stages] + [
+            s for s in stages if s not in scheme.stages
+        ]
     ends = [e for e in pd.unique(v["exit"].dropna()) if e not in stages]
     conv_name = next((e for e in ends if "conversion" in str(e)), None)
     ends = sorted(ends, key=lambda e: (e != conv_name, str(e)))
@@ -331,7 +333,9 @@ def transition_intensities(
     expo = v.groupby("stage")["duration"].sum().reindex(stages).to_numpy(dtype=float)
     done = v[v["event"] == 1]
     n = np.zeros((k, k))
-    np.add.at(n, (done["stage"].map(pos).to_numpy(), done["exit"].map(pos).to_numpy()), 1.0)
+    rows = done["stage"].map(pos).to_numpy(dtype=np.intp)  # intp also when no stage was left
+    cols = done["exit"].map(pos).to_numpy(dtype=np.intp)
+    np.add.at(n, (rows, cols), 1.0)
     q = np.zeros((k, k))
     with np.errstate(divide="ignore", invalid="ignore"):
         q[:ns] = np.where(expo[:, None] > 0, n[:ns] / expo[:, None], 0.0)
