@@ -26,7 +26,6 @@ import pytest
 
 from cjmodels.data import journey_set
 from cjmodels.errors import NotFittedError, ValidationError
-from cjmodels.markov._hmm_core import Layout, Params, forward_backward, viterbi
 from cjmodels.markov.hmm import (
     END_STATES,
     HiddenMarkovModel,
@@ -34,6 +33,7 @@ from cjmodels.markov.hmm import (
     plot_posteriors,
     select_n_states,
 )
+from cjmodels.markov.hmm.core import Layout, Params, forward_backward, viterbi
 from cjmodels.synthetic.latent import simulate_latent_journeys
 
 matplotlib.use("Agg")

@@ -1,67 +1,16 @@
-"""Hidden-Markov latent stages: touches (the organic path) emitted by unobserved decision stages
-(the normative path).
-
-A customer's journey is a sequence of observed touch symbols (channels) ``o_1, ..., o_T``. Behind
-it runs a Markov chain of ``n_states`` latent stages ``s_1, ..., s_T`` with initial distribution
-``pi``, transition matrix ``A`` (one step per touch) and categorical emissions ``B[s, o]``:
-
-    P(o, s) = pi[s_1] B[s_1, o_1] prod_t A[s_{t-1}, s_t] B[s_t, o_t].
-
-Conventions
------------
-* **Data.** :meth:`HiddenMarkovModel.fit` takes an event log (DataFrame or
-  :class:`~cjmodels.data.EventLog`; journeys are cut by :func:`cjmodels.data.journey_set`, one
-  sequence per journey, symbols from ``sequence="channel"`` or ``"stage"``), a
-  :class:`~cjmodels.data.JourneySet`, a list of sequences, or a flat array with ``lengths``.
-  Journeys without touches are dropped with a warning when they come from a log; an empty
-  sequence given explicitly is an error.
-* **Outcomes as absorbing end states** (``end_states=True``): two extra hidden states
-  ``(conversion)`` and ``(null)`` (drop-out) that emit their own symbol with probability 1 and
-  are entered from the stages with estimated probabilities; a converted journey ends with the
-  symbol ``(conversion)``, a dropped-out one with ``(null)``, a censored one with nothing (its
-  chain is simply not observed further, which is ignorable when the observation end does not
-  depend on the stage). ``A[s, (conversion)]`` is then the per-touch probability that a customer
-  in stage ``s`` buys next.
-* **Structural zeros.** ``allowed`` (a boolean ``n_states x n_states`` matrix, e.g. upper
-  triangular for left-to-right stages) and ``allowed_start`` fix zeros that Baum-Welch keeps;
-  every stage must be reachable from an allowed start.
-* **Labels.** A fitted HMM is identified only up to a permutation of its stages. Without
-  structural zeros the fitted stages are put in a canonical order: ``order="initial"`` (default)
-  sorts by decreasing initial probability (ties by occupancy), so stage 1 is where journeys
-  start; ``"occupancy"`` sorts by the expected share of touches; a callable
-  ``order(startprob, transmat, emissionprob) -> permutation`` is a rule of your own. With
-  structural zeros the mask itself names the stages and no reordering is done. Bootstrap
-  replicates are matched to the fit by the Hungarian algorithm on the emission rows
-  (:func:`scipy.optimize.linear_sum_assignment`, total-variation cost).
-* **Convergence.** EM stops when the log-likelihood improves by less than
-  ``tol * |log_likelihood|``;
-  when ``max_iter`` is reached first a :class:`HMMConvergenceWarning` is issued. The
-  log-likelihood never decreases along EM (tested).
-* **Covariates on the transitions** (``fit(..., covariates=...)``): each transition row is a
-  multinomial logit in the step's covariates (Netzer, Lattin & Srinivasan 2008), centred at
-  their training means; ``result_.transmat`` is then the matrix at the means and
-  ``result_.coef`` holds the coefficients ``(from, 1 + covariates, to)``. See :mod:`cjmodels.markov._hmm_covariates`.
-* **Model selection.** ``n_params`` counts free parameters (allowed cells minus one per row of
-  ``pi``, ``A`` and ``B``, fixed end-state rows excluded); BIC uses the number of emitted symbols
-  (touches, plus end symbols) as the sample size; held-out log-likelihood uses a split by
-  customer (:func:`select_n_states`).
-
-References: Rabiner (1989), A tutorial on hidden Markov models, Proc. IEEE 77(2); Durbin, Eddy,
-Krogh & Mitchison (1998), Biological Sequence Analysis, ch. 3; Netzer, Lattin & Srinivasan
-(2008), A hidden Markov model of customer relationship dynamics, Marketing Science 27(2).
-"""
+"""The estimator of hidden-Markov latent stages: :class:`HiddenMarkovModel` (fit, decode,
+posterior stage probabilities, bootstrap) and its convergence warning. The model and its
+conventions are described in :mod:`cjmodels.markov.hmm`."""
 
 from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
 
 from cjmodels._checks import as_generator, check_scalar
@@ -69,49 +18,30 @@ from cjmodels._progress import check_progress, progress_bar
 from cjmodels._resample import replicate_generators
 from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.errors import ValidationError
-from cjmodels.markov._hmm_core import (
-    Layout,
-    Params,
-    Stats,
-    estep,
-    forward_backward,
-    mstep,
-    viterbi,
+from cjmodels.markov.hmm.core import Layout, Params, forward_backward, viterbi
+from cjmodels.markov.hmm.covariates import coef_from_matrix, group_rows, reference, transition_rows
+from cjmodels.markov.hmm.em import (
+    _canonical,
+    _coef_vector,
+    _EMSetup,
+    _match,
+    _n_free,
+    _random_init,
+    _run_em,
+    _structure,
 )
-from cjmodels.markov._hmm_covariates import (
-    coef_from_matrix,
-    fit_row,
-    group_rows,
-    reference,
-    transition_rows,
-)
-from cjmodels.markov._hmm_data import (
+from cjmodels.markov.hmm.results import HMMBootstrap, HMMFit
+from cjmodels.markov.hmm.sequences import (
     END_STATES,
     _collapse,
     _Collapsed,
     _prepare,
     _Seqs,
-    _subset,
     covariate_names,
-)
-from cjmodels.markov._hmm_results import (
-    HMMBootstrap,
-    HMMFit,
-    StateSelection,
-    plot_posteriors,
 )
 from cjmodels.results import Estimator
 
-__all__ = [
-    "END_STATES",
-    "HMMBootstrap",
-    "HMMConvergenceWarning",
-    "HMMFit",
-    "HiddenMarkovModel",
-    "StateSelection",
-    "plot_posteriors",
-    "select_n_states",
-]
+__all__ = ["HMMConvergenceWarning", "HiddenMarkovModel"]
 
 _ORDERS = ("initial", "occupancy", "none")
 
@@ -129,67 +59,6 @@ class HMMConvergenceWarning(ConvergenceWarning):
     >>> any(issubclass(w.category, HMMConvergenceWarning) for w in caught)
     True
     """
-
-
-# ---------------------------------------------------------------------------- structure
-def _bool_matrix(x: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
-    arr = np.asarray(x.to_numpy() if isinstance(x, pd.DataFrame | pd.Series) else x)
-    if arr.shape != shape:
-        raise ValidationError(f"{name} has shape {arr.shape}, must be {shape} (one per stage).")
-    if arr.dtype != bool:
-        if not np.isin(arr, [0, 1]).all():
-            raise ValidationError(f"{name} must be boolean (True where a move is allowed).")
-        arr = arr.astype(bool)
-    return arr
-
-
-def _structure(
-    k: int, m: int, end_states: bool, allowed: Any, allowed_start: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Masks of free cells (start, transitions, emissions) and the fixed end-state rows."""
-    n_end = 2 if end_states else 0
-    kk = k + n_end
-    trans = np.ones((kk, kk), dtype=bool)
-    if allowed is not None:
-        trans[:k, :k] = _bool_matrix(allowed, (k, k), "allowed")
-    start = np.zeros(kk, dtype=bool)
-    if allowed_start is None:
-        start[:k] = True
-    else:
-        start[:k] = _bool_matrix(allowed_start, (k,), "allowed_start")
-    emis = np.ones((kk, m), dtype=bool)
-    fixed = np.zeros(kk, dtype=bool)
-    if end_states:
-        trans[k:, :] = False
-        trans[k, k] = trans[k + 1, k + 1] = True
-        trans[:k, k:] = True
-        emis[:, m - 2:] = False
-        emis[k:, :] = False
-        emis[k, m - 2] = emis[k + 1, m - 1] = True
-        fixed[k:] = True
-    if not start.any():
-        raise ValidationError("allowed_start allows no stage; at least one must be allowed.")
-    empty_rows = np.flatnonzero(~trans[:k].any(axis=1))
-    if len(empty_rows):
-        raise ValidationError(
-            f"allowed has no allowed transition out of stages {(empty_rows + 1).tolist()} "
-            "(1-based); every stage needs at least one (its own, for a last stage)."
-        )
-    reach = start[:k].copy()
-    for _ in range(k):
-        reach = reach | (reach @ trans[:k, :k])
-    if not reach.all():
-        bad = (np.flatnonzero(~reach) + 1).tolist()
-        raise ValidationError(
-            f"with allowed_start and allowed as given, stages {bad} (1-based) can never be "
-            "reached; allow a start in them or a transition into them."
-        )
-    return start, trans, emis, fixed
-
-
-def _n_free(mask: np.ndarray) -> int:
-    rows = np.atleast_2d(mask)
-    return int(np.maximum(rows.sum(axis=1) - 1, 0).sum())
 
 
 # ---------------------------------------------------------------------------- estimator
@@ -360,7 +229,7 @@ class HiddenMarkovModel(Estimator):
             The alphabet (default: the sorted distinct symbols of the data).
         covariates : str, list of str, array or DataFrame, optional
             Covariates of the transitions (a non-homogeneous HMM, see
-            :mod:`cjmodels.markov._hmm_covariates`): with an event log, names of its columns
+            :mod:`cjmodels.markov.hmm.covariates`): with an event log, names of its columns
             (values at each touch); otherwise one row per touch or one row per sequence.
             Numeric columns enter as they are, others one-hot (first level dropped); all are
             centred at their training means. The covariates of a touch drive the move *into*
@@ -760,185 +629,3 @@ class HiddenMarkovModel(Estimator):
         )
         return dataclasses.replace(fit, bootstrap=boot)
 
-
-def _random_init(rng: np.random.Generator, sm: np.ndarray, tm: np.ndarray, em: np.ndarray,
-                 fixed: np.ndarray, freq: np.ndarray) -> Params:
-    """Dirichlet(1) rows over the allowed cells; emissions mixed half-half with the data's
-    symbol frequencies so that no stage starts far from the data."""
-    def rows(mask: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
-        g = rng.gamma(1.0, size=mask.shape) * mask
-        g = g / g.sum(axis=-1, keepdims=True)
-        if base is not None:
-            b = base * mask
-            b = b / np.where(b.sum(axis=-1, keepdims=True) > 0, b.sum(axis=-1, keepdims=True), 1)
-            g = 0.5 * g + 0.5 * b
-        return g
-
-    start = rows(sm)
-    trans = rows(tm)
-    emis = rows(em, np.broadcast_to(freq, em.shape))
-    trans[fixed] = tm[fixed].astype(float)
-    emis[fixed] = em[fixed].astype(float)
-    return Params(start, trans, emis)
-
-
-@dataclass(frozen=True)
-class _EMSetup:
-    """What every EM run of one fit shares: layout, symbols, masks and covariate design."""
-
-    layout: Layout
-    obs_tm: np.ndarray
-    m: int
-    sm: np.ndarray
-    tm: np.ndarray
-    em: np.ndarray
-    fixed: np.ndarray
-    x1_tm: np.ndarray | None = None  # [1, centred covariates] per time-major row
-    ref: np.ndarray | None = None
-    x_groups: np.ndarray | None = None  # distinct design rows of the moves
-    x_agg: Any = None  # sums per-move counts into the distinct rows
-
-    def params(self, p: Params, coef: np.ndarray | None) -> Params:
-        """Parameters for the recursions: per-row transition matrices with covariates."""
-        if coef is None:
-            return p
-        rows = transition_rows(self.x1_tm, coef, self.tm, self.fixed, p.transmat)
-        return Params(p.startprob, rows, p.emissionprob)
-
-
-def _coef_vector(coef: np.ndarray) -> np.ndarray:
-    """Slopes (not intercepts) of the covariate model, in (from, covariate, to) order."""
-    return coef[:, 1:, :].ravel()
-
-
-def _mean_transmat(setup: _EMSetup, p: Params, coef: np.ndarray) -> np.ndarray:
-    x0 = np.zeros((1, coef.shape[1]))
-    x0[0, 0] = 1.0
-    return transition_rows(x0, coef, setup.tm, setup.fixed, p.transmat)[0]
-
-
-def _run_em(setup: _EMSetup, p: Params, coef: np.ndarray | None, max_iter: int,
-            tol: float) -> tuple[Params, np.ndarray | None, list[float], bool, np.ndarray]:
-    """Baum-Welch from ``p`` (and ``coef``): the log-likelihood before and after each update."""
-    lay, obs_tm, m = setup.layout, setup.obs_tm, setup.m
-    s = estep(lay, obs_tm, setup.params(p, coef), m)
-    hist = [s.loglik]
-    converged = False
-    for _ in range(max_iter):
-        if not np.isfinite(s.loglik):
-            break
-        if coef is None:
-            new = mstep(s, p, setup.sm, setup.tm, setup.em, setup.fixed)
-        else:
-            fake = Stats(s.loglik, s.start, np.zeros_like(p.transmat), s.emis, s.n_zero)
-            new = mstep(fake, p, setup.sm, setup.tm, setup.em, setup.fixed)
-            coef = coef.copy()
-            rows = slice(int(lay.n_t[0]), lay.total)  # moves exist from the second position on
-            assert setup.x_groups is not None and setup.ref is not None
-            for i in np.flatnonzero(~setup.fixed):
-                y = setup.x_agg @ s.trans[rows, i, :]
-                coef[i] = fit_row(setup.x_groups, y, coef[i], setup.tm[i], int(setup.ref[i]))
-            new = Params(new.startprob, _mean_transmat(setup, p, coef), new.emissionprob)
-        s = estep(lay, obs_tm, setup.params(new, coef), m)
-        p = new
-        hist.append(s.loglik)
-        if hist[-1] - hist[-2] < tol * max(abs(hist[-1]), 1.0):
-            converged = True
-            break
-    occ = s.emis.sum(axis=1)
-    return p, coef, hist, converged, occ
-
-
-def _canonical(rule: Any, p: Params, occ: np.ndarray, k: int) -> np.ndarray:
-    if callable(rule):
-        perm = np.asarray(rule(p.startprob[:k], p.transmat[:k, :k], p.emissionprob[:k]))
-        if sorted(perm.tolist()) != list(range(k)):
-            raise ValidationError(f"order returned {perm.tolist()}, not a permutation of 0..{k-1}.")
-        return perm.astype(np.int64)
-    if rule == "initial":
-        return np.lexsort((-occ[:k], -np.round(p.startprob[:k], 12)))
-    return np.argsort(-occ[:k], kind="stable")
-
-
-def _match(ref: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Permutation ``perm`` with ``other[perm]`` closest to ``ref`` (total variation)."""
-    cost = 0.5 * np.abs(ref[:, None, :] - other[None, :, :]).sum(axis=-1)
-    _, cols = linear_sum_assignment(cost)
-    return cols.astype(np.int64)
-
-
-# ---------------------------------------------------------------------------- selection
-def select_n_states(
-    data: Any,
-    n_states: Iterable[int] = (1, 2, 3, 4),
-    lengths: Any = None,
-    *,
-    test_size: float = 0.25,
-    sequence: str = "channel",
-    customers: Any = None,
-    outcome: Any = None,
-    covariates: Any = None,
-    random_state: int | np.random.Generator | None = None,
-    **model_options: Any,
-) -> StateSelection:
-    """Compare numbers of stages by AIC/BIC on the training customers and by the log-likelihood
-    of held-out customers (a random ``test_size`` share of customers, all their sequences).
-
-    ``data``, ``sequence``, ``customers``, ``outcome`` and ``covariates`` are those of
-    :meth:`HiddenMarkovModel.fit`; ``model_options`` go to :class:`HiddenMarkovModel`
-    (``end_states``, ``n_init``, ...). Held-out sequences with a symbol never
-    seen in training score ``-inf`` rather than failing.
-
-    Examples
-    --------
-    >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "c"], ["c", "c", "a"]] * 10
-    >>> sel = select_n_states(seqs, n_states=(1, 2), random_state=0, n_init=2)
-    >>> sel.table.index.tolist()
-    [1, 2]
-    """
-    check_scalar(test_size, "test_size", typ=float, gt=0, lt=1)
-    ks = [int(check_scalar(k, "n_states", typ=int, ge=1)) for k in n_states]
-    if not ks:
-        raise ValidationError("n_states must list at least one number of stages.")
-    end_states = bool(model_options.get("end_states", False))
-    s = _prepare(data, lengths=lengths, sequence=sequence, customers=customers, outcome=outcome,
-                 end_states=end_states, covariates=covariates)
-    rng = as_generator(random_state)
-    n_cust = int(s.customers.max()) + 1
-    if n_cust < 2:
-        raise ValidationError("a held-out split needs at least two customers.")
-    test_c = np.zeros(n_cust, dtype=bool)
-    n_test = min(max(1, round(test_size * n_cust)), n_cust - 1)
-    test_c[rng.choice(n_cust, n_test, replace=False)] = True
-    is_test = test_c[s.customers]
-    rows = []
-    seeds = rng.spawn(len(ks))
-    for k, seed in zip(ks, seeds, strict=True):
-        model = HiddenMarkovModel(k, random_state=seed, **model_options)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", HMMConvergenceWarning)
-            with _one_blas_thread():
-                model._fit_seqs(_subset(s, ~is_test))
-        test = _subset(s, is_test)
-        # same codes as in training; a symbol unseen in training has emission probability 0
-        layout = Layout(test.offsets, test.weight)
-        with _one_blas_thread():
-            _, _, log_c, _ = forward_backward(layout, test.obs[layout.tm_pos],
-                                              model._rec(test, layout), need_beta=False)
-        held = float((layout.per_sequence(log_c) * test.weight).sum())
-        r = model.result_
-        rows.append({"n_states": k, "log_likelihood": r.log_likelihood, "n_params": r.n_params,
-                     "aic": r.aic, "bic": r.bic, "converged": r.converged,
-                     "heldout_log_likelihood": held,
-                     "heldout_per_symbol": held / float((np.diff(test.offsets)
-                                                        * test.weight).sum())})
-    table = pd.DataFrame(rows).set_index("n_states")
-    return StateSelection(
-        table=table,
-        best_bic=int(table["bic"].idxmin()),
-        best_aic=int(table["aic"].idxmin()),
-        best_heldout=int(table["heldout_log_likelihood"].idxmax()),
-        test_size=float(test_size),
-        n_train_customers=int(n_cust - n_test),
-        n_test_customers=int(n_test),
-    )

@@ -14,8 +14,8 @@ from scipy import linalg, stats
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
-from cjmodels.markov._multistate_data import PanelData
-from cjmodels.markov._multistate_lik import Design
+from cjmodels.markov.multistate.likelihood import Design
+from cjmodels.markov.multistate.panel import PanelData
 from cjmodels.results import Result, result_dataclass
 
 __all__ = ["WIDE_SE", "FittedMultiState"]

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import linalg
 
-from cjmodels.markov._multistate_data import PanelData
+from cjmodels.markov.multistate.panel import PanelData
 
 __all__ = ["Design"]
 
