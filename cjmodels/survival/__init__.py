@@ -63,6 +63,7 @@ from cjmodels.survival.regression import RegressionResult, aft, cox_ph, cox_time
 from cjmodels.survival.sbg import ShiftedBetaGeometricModel
 from cjmodels.survival.spend import GammaGammaModel, customer_lifetime_value
 from cjmodels.survival.univariate import (
+    WEIGHTINGS,
     CurveSet,
     RestrictedMean,
     SurvivalCurve,
@@ -74,6 +75,7 @@ from cjmodels.survival.univariate import (
 )
 
 __all__ = [
+    "WEIGHTINGS",
     "BGBBModel",
     "BetaGeoModel",
     "CauseSpecificCox",

@@ -32,6 +32,7 @@ from cjmodels.results import HypothesisTest, Result, result_dataclass
 from cjmodels.survival._frames import check_durations, shifted_entry
 
 __all__ = [
+    "WEIGHTINGS",
     "CurveSet",
     "RestrictedMean",
     "SurvivalCurve",
@@ -213,14 +214,15 @@ class SurvivalCurve(Result):
         grid = np.r_[t[keep], tau]
         pieces = s[keep] * np.diff(grid)
         total = float(pieces.sum())
-        # area from each time to tau
-        area_after = total - np.r_[0.0, np.cumsum(pieces)][:-1]
-        d = self.table["n_events"].to_numpy()[keep]
-        n = self.table["n_at_risk"].to_numpy()[keep]
+        # A_j = area from each event time t_j to tau, summed from tau backwards over the steps
+        # S(t_j) = prod (1 - d/n) of the curve (no cancellation); times with Y_j = d_j add 0
+        d = self.table["n_events"].to_numpy()
+        ev = keep & (d > 0)
+        te, d, n = t[ev], d[ev], self.table["n_at_risk"].to_numpy()[ev]
+        area_after = np.cumsum((np.cumprod(1.0 - d / n) * np.diff(np.r_[te, tau]))[::-1])[::-1]
         with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where((d > 0) & (n > d), area_after**2 * d / (n * (n - d)), 0.0)
-        # each event time's area is the area after it (the piece starting at the event time)
-        se = float(np.sqrt(np.sum(term)))
+            w = np.where(n > d, d / (n * (n - d)), 0.0)
+        se = float(np.sqrt(np.sum(area_after**2 * w)))
         z = stats.norm.ppf(1 - self.alpha / 2)
         return RestrictedMean(tau=float(tau), rmst=total, se=se, ci_low=total - z * se,
                               ci_high=total + z * se, alpha=self.alpha)
@@ -609,14 +611,33 @@ def kaplan_meier_by(
 
 
 # --------------------------------------------------------------------------- log-rank
+#: Log-rank weightings (lifelines' names; ``"logrank"`` is the unweighted test).
+WEIGHTINGS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
+
+
 def logrank_test(
-    data: pd.DataFrame, group: str, *, duration: str = "duration", event: str | None = "event"
+    data: pd.DataFrame,
+    group: str,
+    *,
+    duration: str = "duration",
+    event: str | None = "event",
+    weighting: str = "logrank",
+    p: float = 1.0,
+    q: float = 0.0,
 ) -> HypothesisTest:
     """Log-rank test across the values of ``group`` (lifelines ``multivariate_logrank_test``),
     with observed and expected events per group (R ``survdiff``) in its ``table``.
 
-    Raises :class:`ValidationError` when a group has no events (the test then compares nothing
-    about that group; drop or merge it) or there are fewer than two groups.
+    ``weighting`` is one of :data:`WEIGHTINGS`, as in lifelines: ``"logrank"`` (none),
+    ``"wilcoxon"`` (Gehan-Breslow: the number at risk), ``"tarone-ware"`` (its square root),
+    ``"peto"`` (Peto-Peto's modified survival estimate) and ``"fleming-harrington"``
+    (``S(t-)**p (1 - S(t-))**q`` with the pooled Kaplan-Meier estimate; ``p = 1, q = 0`` is R
+    ``survdiff(rho = 1)``). The test has ``k - 1`` degrees of freedom for ``k`` groups. The
+    ``table`` holds, per group, the observed and expected events and the variance of
+    ``observed - expected`` of the unweighted test (the diagonal of R ``survdiff``'s ``var``).
+
+    A group without events is tested like any other (its observed count is 0); at least one
+    event overall is needed. Raises :class:`ValidationError` with fewer than two groups.
 
     Examples
     --------
@@ -626,10 +647,15 @@ def logrank_test(
     >>> round(t.statistic, 4), t.df
     (2.4694, 1)
     >>> t.table.columns.tolist()
-    ['observed', 'expected']
+    ['observed', 'expected', 'variance']
+    >>> round(logrank_test(df, "g", weighting="wilcoxon").pvalue, 4)
+    0.1213
     """
     from lifelines.statistics import multivariate_logrank_test
 
+    check_scalar(weighting, "weighting", in_=WEIGHTINGS)
+    check_scalar(p, "p", typ=float, ge=0)
+    check_scalar(q, "q", typ=float, ge=0)
     d = check_durations(data, duration=duration, event=event)
     if group not in d.columns:
         raise ValidationError(f"group == {group!r} must be a column of the data.")
@@ -640,29 +666,41 @@ def logrank_test(
     groups = np.unique(g)
     if groups.size < 2:
         raise ValidationError(f"column {group!r} has one group only; the log-rank test needs two.")
-    obs = {k: float(ev[g == k].sum()) for k in groups}
-    empty = [k for k, v in obs.items() if v == 0]
-    if empty:
-        raise ValidationError(
-            f"groups {empty} of {group!r} have no events; the log-rank test has nothing to "
-            "compare for them. Drop or merge these groups."
-        )
-    res = multivariate_logrank_test(d[duration].to_numpy(float), g, ev)
-    # expected events per group: sum over event times of d_t * n_gt / n_t
+    if not np.any(ev == 1):
+        raise ValidationError("no events in any group: the log-rank test has nothing to compare.")
     t = d[duration].to_numpy(float)
-    times = np.unique(t[ev == 1])
-    expected = {}
+    kw: dict[str, Any] = {}
+    if weighting != "logrank":
+        # Rank tests depend on the order of the times only; lifelines' weights misalign when a
+        # duration is 0 (its Kaplan-Meier timeline merges the 0 row), so the times are shifted
+        # by 1, which changes no statistic.
+        kw = {"weightings": weighting}
+        if weighting == "fleming-harrington":
+            kw.update(p=p, q=q)
+        res = multivariate_logrank_test(t + 1.0, g, ev, **kw)
+    else:
+        res = multivariate_logrank_test(t, g, ev)
+    # per group: observed, expected sum_t d_t n_gt / n_t, variance of O - E (hypergeometric)
+    times, d_all = np.unique(t[ev == 1], return_counts=True)
+    d_all = d_all.astype(float)
     ts = np.sort(t)
-    n_all = len(ts) - np.searchsorted(ts, times, side="left")
-    d_all = np.unique(t[ev == 1], return_counts=True)[1]
+    n_all = (len(ts) - np.searchsorted(ts, times, side="left")).astype(float)
+    obs, expected, variance = {}, {}, {}
     for k in groups:
+        obs[k] = float(ev[g == k].sum())
         tk = np.sort(t[g == k])
-        n_k = len(tk) - np.searchsorted(tk, times, side="left")
-        expected[k] = float(np.sum(d_all * n_k / n_all))
-    table = pd.DataFrame({"observed": obs, "expected": expected}).rename_axis(group)
+        n_k = (len(tk) - np.searchsorted(tk, times, side="left")).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            expected[k] = float(np.sum(n_k * d_all / n_all))
+            v = n_k * (n_all - n_k) * d_all * (n_all - d_all) / (n_all**2 * (n_all - 1))
+        variance[k] = float(np.sum(np.where(n_all > 1, v, 0.0)))
+    table = pd.DataFrame({"observed": obs, "expected": expected, "variance": variance})
+    table = table.rename_axis(group)
+    name = (f"fleming-harrington(p={p:g}, q={q:g})" if weighting == "fleming-harrington"
+            else weighting)
     return HypothesisTest(
         statistic=float(res.test_statistic), df=int(res.degrees_of_freedom),
-        pvalue=float(res.p_value), method="log-rank",
+        pvalue=float(res.p_value), method="log-rank" if weighting == "logrank" else name,
         hypothesis=f"survival is the same in every group of {group!r}",
-        table=table, info={"group": group, "n_customers": int(len(d))},
+        table=table, info={"group": group, "n_customers": int(len(d)), "weighting": name},
     )

@@ -152,7 +152,14 @@ def test_bad_input(frame, kwargs, message):
         kaplan_meier(frame, **kwargs)
 
 
-def test_logrank_group_without_events_raises():
+def test_logrank_group_without_events_is_tested_and_no_events_raises():
+    # by hand: at t = 1, 2 of 4 at risk are in a (E = 1/2, V = 1/4); at t = 2, 1 of 3
+    # (E = 1/3, V = 2/9): O - E = 7/6 for a, V = 17/36, chi-square (7/6)^2 / (17/36) = 49/17
     df = pd.DataFrame({"duration": [1, 2, 3, 4], "event": [1, 1, 0, 0], "g": list("aabb")})
+    t = logrank_test(df, "g")
+    assert t.statistic == pytest.approx(49 / 17, rel=1e-12)
+    assert t.table["observed"].tolist() == [2.0, 0.0]
+    assert t.table["expected"].tolist() == pytest.approx([5 / 6, 7 / 6])
+    assert t.table["variance"].tolist() == pytest.approx([17 / 36, 17 / 36])
     with pytest.raises(ValidationError, match="no events"):
-        logrank_test(df, "g")
+        logrank_test(df.assign(event=0), "g")
