@@ -91,8 +91,12 @@ test-spark: $(SPARK)/.installed
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long CJMODELS_FUZZ_COUNTS=output/fuzz_counts.json $(BIN)/python -m pytest -p no:cacheprovider tests/fuzz
 
+# Style (ruff), then the architecture (ARCHITECTURE.md): import-linter's contracts in
+# pyproject.toml and tools/check_imports.py (private names, module cycles, find_spec, size).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
+	$(BIN)/python tools/check_imports.py
 
 datasets: $(STAMP)
 	$(BIN)/cjmodels datasets build --out datasets --force
