@@ -85,12 +85,9 @@ from cjmodels.experiments.sequential import (
 )
 from cjmodels.experiments.srm import SampleRatioMismatchWarning, srm_check
 from cjmodels.experiments.time_to_purchase import (
-    WEIGHTINGS,
-    RMSTResult,
     TimeToPurchaseResult,
     compare_time_to_purchase,
     purchase_times,
-    rmst,
 )
 from cjmodels.experiments.transitions import (
     TransitionTestResult,
@@ -104,7 +101,6 @@ __all__ = [
     "PROPORTION_TESTS",
     "RELATIVE_INTERVALS",
     "SEQUENTIAL_KINDS",
-    "WEIGHTINGS",
     "AlwaysValidResult",
     "BayesianResult",
     "Comparison",
@@ -114,7 +110,6 @@ __all__ = [
     "GroupSequentialDesign",
     "PowerResult",
     "PowerSimulation",
-    "RMSTResult",
     "SampleRatioMismatchWarning",
     "SequentialDecision",
     "ShiftEstimate",
@@ -151,7 +146,6 @@ __all__ = [
     "power_simulation",
     "prob_beats",
     "purchase_times",
-    "rmst",
     "sample_size_means",
     "sample_size_proportions",
     "srm_check",

@@ -8,9 +8,9 @@ as one who bought on day 27. Time-to-purchase analysis uses every customer's fol
   assigned customer: the arm, the time from the assignment to the first conversion at or
   after it (``event == 1``), or to the end of follow-up (``event == 0``, censored).
 * :func:`compare_time_to_purchase` compares each arm with the control by the log-rank test and
-  weighted log-rank tests (lifelines ``logrank_test`` / ``multivariate_logrank_test``), and by
-  the difference in restricted mean survival time (RMST) up to a horizon ``tau``, with a
-  normal interval.
+  weighted log-rank tests (:func:`cjmodels.survival.logrank_test`), and by the difference in
+  restricted mean survival time (RMST) up to a horizon ``tau``
+  (:meth:`cjmodels.survival.SurvivalCurve.rmst`), with a normal interval.
 
 Conventions
 -----------
@@ -43,8 +43,8 @@ Conventions
 * **RMST variance**: the standard (Greenwood-type) formula of Klein & Moeschberger (2003,
   section 4.5), as in R survRM2::rmst2:
   ``Var = sum_{t_j <= tau} A_j**2 d_j / (Y_j (Y_j - d_j))`` with ``A_j = int_{t_j}^tau S``
-  (terms with ``Y_j = d_j`` are 0). The point estimate is lifelines'
-  ``restricted_mean_survival_time`` of a Kaplan-Meier fit. (lifelines' own
+  (terms with ``Y_j = d_j`` are 0), the standard error of
+  :meth:`cjmodels.survival.SurvivalCurve.rmst`. (lifelines' own
   ``return_variance=True`` is the variance of ``min(T, tau)`` in the population, not the
   variance of the estimate, so it is not used.) ``tau`` must not exceed the largest follow-up
   time observed in any arm; by default it is the smallest of those maxima (survRM2's default).
@@ -72,22 +72,16 @@ from cjmodels.experiments._results import (
     normal_pvalue,
 )
 from cjmodels.experiments._stats import _check_column, arm_codes
-from cjmodels.results import Result, result_dataclass
+from cjmodels.results import result_dataclass
+from cjmodels.survival import WEIGHTINGS, kaplan_meier, logrank_test
 
 __all__ = [
-    "WEIGHTINGS",
-    "RMSTResult",
     "TimeToPurchaseResult",
     "compare_time_to_purchase",
     "purchase_times",
-    "rmst",
 ]
 
 _UNIT_NAMES = {"D": "days", "h": "hours", "W": "weeks", "min": "minutes", "s": "seconds"}
-
-#: Log-rank weightings (lifelines' names; ``"logrank"`` is the unweighted test).
-WEIGHTINGS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington")
-
 
 def purchase_times(
     data: EventLog | pd.DataFrame,
@@ -169,102 +163,6 @@ def purchase_times(
     return out
 
 
-# --------------------------------------------------------------------------- Kaplan-Meier parts
-def _km_event_times(d: np.ndarray, e: np.ndarray):
-    """Distinct purchase times, purchases and numbers at risk (Y_j = #{d >= t_j})."""
-    times, dj = np.unique(d[e == 1], return_counts=True)
-    ds = np.sort(d)
-    yj = len(d) - np.searchsorted(ds, times, side="left")
-    return times, dj.astype(float), yj.astype(float)
-
-
-@result_dataclass
-class RMSTResult(Result):
-    """A restricted mean survival time (here: mean purchase-free time) up to ``tau``.
-
-    Attributes
-    ----------
-    estimate : float
-        The area under the Kaplan-Meier curve from 0 to ``tau``.
-    variance : float
-        The variance of the estimate (see the module notes).
-    tau : float
-        The horizon.
-
-    Examples
-    --------
-    >>> r = rmst([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1], tau=3.5)
-    >>> r
-    RMSTResult(estimate=2.688, variance=0.2549, tau=3.5)
-    >>> round(r.se, 4)
-    0.5049
-    """
-
-    estimate: float
-    variance: float
-    tau: float
-
-    @property
-    def se(self) -> float:
-        """The standard error of the estimate."""
-        return math.sqrt(self.variance)
-
-
-def rmst(duration: Any, event: Any, tau: float) -> RMSTResult:
-    """Restricted mean survival time up to ``tau`` and the variance of the estimate.
-
-    The estimate is lifelines' ``restricted_mean_survival_time`` of a Kaplan-Meier fit; the
-    variance is the standard formula (see the module notes), whose Kaplan-Meier steps are
-    checked against the estimate.
-
-    Examples
-    --------
-    >>> r = rmst([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1], tau=3.5)
-    >>> round(r.estimate, 4), round(r.variance, 4)
-    (2.6875, 0.2549)
-    """
-    d = np.asarray(duration, dtype=float)
-    e = np.asarray(event, dtype=float)
-    check_scalar(tau, "tau", typ=float, gt=0)
-    est, var, _ = _rmst(d, e, float(tau))
-    return RMSTResult(float(est), float(var), float(tau))
-
-
-def _rmst(d: np.ndarray, e: np.ndarray, tau: float):
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import restricted_mean_survival_time
-
-    times, dj, yj = _km_event_times(d, e)
-    keep = times <= tau
-    times, dj, yj = times[keep], dj[keep], yj[keep]
-    s = np.cumprod(1.0 - dj / yj)  # S(t_j), right-continuous
-    widths = np.diff(np.r_[times, tau])
-    tail = np.cumsum((s * widths)[::-1])[::-1]  # A_j = int_{t_j}^tau S
-    est_formula = float(times[0] + tail[0]) if times.size else tau
-    kmf = KaplanMeierFitter().fit(d, e)
-    est = float(restricted_mean_survival_time(kmf, t=tau))
-    if not math.isclose(est, est_formula, rel_tol=1e-9, abs_tol=1e-9 * tau):
-        raise ValidationError(  # pragma: no cover - a guard against a changed lifelines
-            f"internal error: lifelines RMST {est} differs from the Kaplan-Meier steps "
-            f"{est_formula}."
-        )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(yj > dj, dj / (yj * (yj - dj)), 0.0)
-    return est, float(np.sum(tail**2 * w)), kmf
-
-
-def _observed_expected(d: np.ndarray, e: np.ndarray, in_arm: np.ndarray):
-    """Observed and expected purchases of the arm and the variance of O - E (unweighted)."""
-    times, dj, yj = _km_event_times(d, e)
-    da = np.sort(d[in_arm])
-    ya = (len(da) - np.searchsorted(da, times, side="left")).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exp = float(np.sum(ya * dj / yj))
-        v = ya * (yj - ya) * dj * (yj - dj) / (yj**2 * (yj - 1))
-    var = float(np.sum(np.where(yj > 1, v, 0.0)))
-    return float(e[in_arm].sum()), exp, var
-
-
 def _weighting_name(w: str, p: float, q: float) -> str:
     if w == "fleming-harrington":
         return f"fleming-harrington(p={p:g}, q={q:g})"
@@ -272,17 +170,9 @@ def _weighting_name(w: str, p: float, q: float) -> str:
 
 
 def _logrank(d, e, g, w: str, p: float, q: float):
-    """lifelines' (weighted) log-rank chi-square and p-value; g are group labels."""
-    from lifelines.statistics import multivariate_logrank_test
-
-    kw: dict[str, Any] = {} if w == "logrank" else {"weightings": w}
-    if w == "fleming-harrington":
-        kw.update(p=p, q=q)
-    # Rank tests depend on the order of the times only; lifelines' Fleming-Harrington weights
-    # misalign when a duration is 0 (its Kaplan-Meier timeline merges the 0 row), so the times
-    # are shifted by 1, which changes no statistic.
-    r = multivariate_logrank_test(np.asarray(d, dtype=float) + 1.0, g, e, **kw)
-    return float(r.test_statistic), float(r.p_value), int(r.degrees_of_freedom)
+    """cjmodels.survival's (weighted) log-rank test of the groups ``g``."""
+    frame = pd.DataFrame({"duration": d, "event": e, "group": g})
+    return logrank_test(frame, "group", weighting=w, p=p, q=q)
 
 
 @result_dataclass
@@ -447,12 +337,13 @@ def compare_time_to_purchase(
     curves: dict[str, pd.DataFrame] = {}
     for i, a in enumerate(names):
         m = codes == i
-        est, var, kmf = _rmst(d[m], e[m], tau)
-        s_tau = float(kmf.survival_function_at_times(tau).iloc[0])
-        per_arm[a] = {"n": float(m.sum()), "purchases": float(e[m].sum()), "rmst": est,
-                      "rmst_se": math.sqrt(var), "purchased_by_tau": 1 - s_tau,
+        curve = kaplan_meier(pd.DataFrame({"duration": d[m], "event": e[m]}), label=a)
+        rm = curve.rmst(tau)
+        s_tau = float(curve.at(tau)["estimate"].iloc[0])
+        per_arm[a] = {"n": float(m.sum()), "purchases": float(e[m].sum()), "rmst": rm.rmst,
+                      "rmst_se": rm.se, "purchased_by_tau": 1 - s_tau,
                       "max_follow_up": float(max_follow[i])}
-        curves[a] = kmf.survival_function_.set_axis(["survival"], axis=1)
+        curves[a] = curve.table[["estimate"]].set_axis(["survival"], axis=1)
     ci = names.index(control)
     comps: list[Comparison] = []
     for j, a in enumerate(names):
@@ -460,18 +351,20 @@ def compare_time_to_purchase(
             continue
         m = (codes == ci) | (codes == j)
         dd, ee, in_arm = d[m], e[m], codes[m] == j
-        obs, exp, v = _observed_expected(dd, ee, in_arm)
         for w in ws:
-            stat, pv, _ = _logrank(dd, ee, np.where(in_arm, a, control), w, p, q)
+            test = _logrank(dd, ee, np.where(in_arm, a, control), w, p, q)
             det: dict[str, Any] = {"weighting": _weighting_name(w, p, q), "df": 1}
             if w == "logrank":
+                obs, exp, v = (float(test.table.loc[a, c])
+                               for c in ("observed", "expected", "variance"))
                 det.update(observed=obs, expected=exp, variance=v,
                            z=(obs - exp) / math.sqrt(v) if v > 0 else math.nan)
             comps.append(Comparison(
                 metric=f"time to purchase: {_weighting_name(w, p, q)}", arm=a, control=control,
                 effect_type="logrank", effect=math.nan, ci_low=math.nan, ci_high=math.nan,
-                pvalue=pv, method=f"{_weighting_name(w, p, q)} test (lifelines), two-sided",
-                statistic=stat, control_value=per_arm[control]["purchases"],
+                pvalue=test.pvalue,
+                method=f"{_weighting_name(w, p, q)} test (lifelines), two-sided",
+                statistic=test.statistic, control_value=per_arm[control]["purchases"],
                 arm_value=per_arm[a]["purchases"], n_control=per_arm[control]["n"],
                 n_arm=per_arm[a]["n"], alpha=alpha, details=det,
             ))
@@ -492,9 +385,9 @@ def compare_time_to_purchase(
         groups = np.asarray(names, dtype=object)[codes]
         info["overall"] = {}
         for w in ws:
-            stat, pv, df = _logrank(d, e, groups, w, p, q)
-            info["overall"][_weighting_name(w, p, q)] = {"statistic": stat, "df": df,
-                                                        "pvalue": pv}
+            test = _logrank(d, e, groups, w, p, q)
+            info["overall"][_weighting_name(w, p, q)] = {"statistic": test.statistic,
+                                                        "df": test.df, "pvalue": test.pvalue}
     notes = ("origin: assignment; censoring at the end of follow-up only; log-rank tests are "
              "two-sided; RMST = mean purchase-free time up to tau (negative difference: the arm "
              "buys sooner)",)

@@ -58,7 +58,6 @@ RESULTS: dict[type, Any] = {
                                             metrics=["converted", "value"]),
     ex.TimeToPurchaseResult: lambda: ex.compare_time_to_purchase(_survival_table(),
                                                                  control="a", tau=3.0),
-    ex.RMSTResult: lambda: ex.rmst([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1], tau=3.5),
     ex.BayesianResult: lambda: ex.beta_binomial(_counts(), control="A"),
     ex.ExpectedLoss: lambda: ex.expected_loss(201, 9801, 251, 9751),
     ex.PowerResult: lambda: ex.sample_size_proportions(0.10, 0.12),

@@ -13,7 +13,8 @@ import pytest
 
 from cjmodels.data import experiment_table
 from cjmodels.errors import ValidationError
-from cjmodels.experiments import compare_time_to_purchase, purchase_times, rmst
+from cjmodels.experiments import compare_time_to_purchase, purchase_times
+from cjmodels.survival import kaplan_meier
 from cjmodels.synthetic import simulate_experiment
 
 matplotlib.use("Agg")
@@ -93,13 +94,21 @@ def test_rmst_difference_matches_r(table, ref):
 def test_rmst_small_example_by_hand():
     # Kaplan-Meier of (1, 2+, 3, 4): S = 3/4 on [1, 3), 3/8 on [3, 4); RMST(3.5) = 1 + 2 * 3/4 +
     # 0.5 * 3/8 = 2.6875; variance 1.6875^2 / (4 * 3) + 0.1875^2 / (2 * 1) (exact)
+    # (the RMST of compare_time_to_purchase is cjmodels.survival's)
+    def rmst(d, e, tau):
+        return kaplan_meier(pd.DataFrame({"duration": d, "event": e})).rmst(tau)
+
     r = rmst([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 1], tau=3.5)
-    est, var = r.estimate, r.variance
+    est, var = r.rmst, r.se**2
     assert est == pytest.approx(2.6875, abs=1e-12)
     assert var == pytest.approx(1.6875**2 / 12 + 0.1875**2 / 2, abs=1e-12)
     # no purchase before tau: RMST = tau with no variance
     r0 = rmst([5.0, 6.0], [1, 0], tau=4.0)
-    assert (r0.estimate, r0.variance) == (4.0, 0.0)
+    assert (r0.rmst, r0.se) == (4.0, 0.0)
+    t = pd.DataFrame({"variant": ["a"] * 4 + ["b"] * 2, "duration": [1.0, 2, 3, 4, 5, 6],
+                      "event": [1, 0, 1, 1, 1, 0]})
+    arm = compare_time_to_purchase(t, control="b", tau=3.5).info["arms"]["a"]
+    assert (arm["rmst"], arm["rmst_se"]) == (r.rmst, r.se)
 
 
 def test_purchase_times_origin_is_assignment_and_drop_out_does_not_censor():
