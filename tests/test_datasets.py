@@ -79,3 +79,12 @@ def test_gzip_bytes_do_not_depend_on_the_python_version():
     assert packed[:10] == bytes([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 2, 3])
     assert gzip.decompress(packed) == raw
     assert (REPO_DATA / "journeys.csv.gz").read_bytes()[:10] == packed[:10]
+
+
+@pytest.mark.parametrize("name", sorted(datasets.DATASETS))
+def test_recipe_names_where_its_simulator_lives(name):
+    # the datasheet records module.function; the recipe runs cjmodels.synthetic.<function>
+    from cjmodels import synthetic
+
+    spec = datasets.DATASETS[name]
+    assert getattr(synthetic, spec.function).__module__ == spec.module
