@@ -149,6 +149,22 @@ def test_oversize_module_is_caught_unless_it_says_why(tmp_path):
     assert f"{check_imports.MAX_LINES + 1} lines" in found[0].message
 
 
+def test_top_level_module_outside_every_layer_is_caught(tmp_path):
+    pkg = _package(tmp_path, {**CLEAN, "newthing/__init__.py": ""})
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""\
+        [tool.importlinter]
+        root_package = "cjmodels"
+
+        [[tool.importlinter.contracts]]
+        name = "layers"
+        type = "layers"
+        layers = ["cjmodels.markov", "cjmodels.data", "cjmodels.errors : (cjmodels._checks)"]
+        """))
+    found = check_imports.check(pkg)
+    assert [(r, m) for _, r, m in _rules(found)] == [
+        ("unplaced", "cjmodels.newthing is in no layer of the layers contract")]
+
+
 def test_command_line_exit_status(tmp_path, capsys):
     files = dict(CLEAN)
     assert check_imports.main([str(_package(tmp_path / "ok", files))]) == 0

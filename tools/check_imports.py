@@ -16,6 +16,8 @@ line per violation) on:
   (its ``__init__``) unless ``name`` is a submodule of ``pkg``.
 * ``find-spec``: ``importlib.util.find_spec`` asked about one of our own modules (or about a
   name computed at run time, which may be one): a package knows what it imports.
+* ``unplaced``: a top-level module or subpackage that no layer of the ``layers`` contract in
+  pyproject.toml (beside the package) names, so that no contract would see it.
 * ``size``: a module over :data:`MAX_LINES` lines without a ``# size: <reason>`` comment at its
   top (before its first import, definition or statement after the docstring).
 
@@ -26,7 +28,9 @@ import-linter's, in pyproject.toml; ``make lint`` runs both.
 from __future__ import annotations
 
 import ast
+import re
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,7 +298,26 @@ def check(package_dir: Path | str, *, relative_to: Path | str | None = None) -> 
         )
         found.append(Violation(shown, lines[(cyc[0], cyc[1])], "cycle",
                                f"import cycle of {len(comp)} modules: {steps} -> {cyc[-1]}"))
+    found.extend(_unplaced(package_dir, modules, base))
     return sorted(found)
+
+
+def _unplaced(package_dir: Path, modules: dict[str, Path], base: Path) -> list[Violation]:
+    """Top-level units of the package that the layers contract of pyproject.toml leaves out."""
+    pyproject = package_dir.parent / "pyproject.toml"
+    if not pyproject.exists():
+        return []
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    contracts = config.get("importlinter", {}).get("contracts", [])
+    layers = next((c.get("layers", []) for c in contracts if c.get("type") == "layers"), None)
+    if layers is None:
+        return [Violation(pyproject.name, 1, "unplaced", "no layers contract in [tool.importlinter]")]
+    named = {n.strip().strip("()") for layer in layers for n in re.split(r"[|:]", layer)}
+    root = package_dir.name
+    units = sorted({_unit(m) for m in modules if m != root and not m.endswith(".__main__")})
+    shown = pyproject.relative_to(base).as_posix() if pyproject.is_relative_to(base) else pyproject
+    return [Violation(str(shown), 1, "unplaced", f"{u} is in no layer of the layers contract")
+            for u in units if u not in named]
 
 
 def _ancestors(name: str) -> list[str]:
