@@ -28,16 +28,15 @@ from cjmodels.data import (
     journey_set,
     read_path_table,
 )
-from cjmodels.data._backend import engine_of, engine_path_table_of
+from cjmodels.data._engine import engine_of
+from cjmodels.data._engine import engine_path_table as engine_path_table_of
 from cjmodels.data.events import as_event_log
-from cjmodels.data.journeys import (
-    _CONV,
-    _DROP,
-    _journey_index,
-    _subset,
-    _warn,
-    without_touches_message,
-)
+from cjmodels.data.journeys import journey_index as _journey_index
+from cjmodels.data.journeyset import OUTCOME_CONVERSION as _CONV
+from cjmodels.data.journeyset import OUTCOME_DROP_OUT as _DROP
+from cjmodels.data.journeyset import subset as _subset
+from cjmodels.data.paths import warn_user as _warn
+from cjmodels.data.paths import without_touches_message
 from cjmodels.errors import ValidationError
 
 __all__ = ["AttributionData", "attribution_data"]

@@ -37,7 +37,7 @@ from cjmodels._checks import check_scalar
 from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData
 from cjmodels.data import CONVERSION, NULL, PATH_SEPARATOR, START
-from cjmodels.data.journeys import _subset
+from cjmodels.data.journeyset import subset as _subset
 from cjmodels.data.transitions import _state_keys
 from cjmodels.errors import ValidationError
 

@@ -7,17 +7,12 @@ from cjmodels.data.durations import (
     subscription_lifetimes,
     time_to_first_purchase,
 )
-from cjmodels.data.events import EVENT_TYPES, PATH_SEPARATOR, EventLog, read_events, time_to_float
+from cjmodels.data.events import EventLog, time_to_float
 from cjmodels.data.experiments import experiment_table
-from cjmodels.data.journeys import (
-    OUTCOMES,
-    JourneySet,
-    PathTable,
-    journey_set,
-    journeys,
-    path_table,
-    read_path_table,
-)
+from cjmodels.data.io import read_events
+from cjmodels.data.journeys import journey_set, journeys, path_table
+from cjmodels.data.journeyset import OUTCOMES, JourneySet
+from cjmodels.data.paths import PathTable, read_path_table
 from cjmodels.data.stages import (
     CONVERSION,
     DROP_OUT,
@@ -31,6 +26,7 @@ from cjmodels.data.stages import (
     list_schemes,
 )
 from cjmodels.data.transitions import CENSORED, TransitionCounts, transition_counts
+from cjmodels.data.vocabulary import EVENT_TYPES, PATH_SEPARATOR
 
 __all__ = [
     "CENSORED",

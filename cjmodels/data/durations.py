@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
+from cjmodels.data._engine import engine_first_purchase_counts, engine_of
+from cjmodels.data._sqltext import span
 from cjmodels.data.events import EventLog, _factorize, as_event_log
 from cjmodels.errors import ValidationError
 
@@ -440,8 +442,6 @@ def _floored(per: pd.DataFrame, resolution: Any, unit: str, time_kind: str) -> n
     """Durations of :func:`time_to_first_purchase` rounded down to multiples of
     ``resolution``, computed as the engines do: whole microseconds for datetimes (integer
     division, no rounding error), floating point for numeric times."""
-    from cjmodels.data._backend import span
-
     step = span(resolution, "resolution", time_kind == "numeric")
     if time_kind == "numeric":
         a, b = per["stop"].to_numpy(), per["start"].to_numpy()
@@ -529,8 +529,8 @@ def first_purchase_counts(
     settings = {"function": "first_purchase_counts", "origin": origin,
                 "censor_at_drop_out": censor_at_drop_out, "by_first_channel": by_first_channel,
                 "resolution": None if resolution is None else str(resolution)}
-    engine = type(data).__module__.split(".")[0]
-    if engine in ("duckdb", "pyspark"):
+    engine = engine_of(data)
+    if engine != "memory":
         if pd.Timedelta(1, unit=unit).value % 1000:
             raise ValidationError(
                 f"unit == {unit!r} is finer than a microsecond; engines count time in "
@@ -544,16 +544,13 @@ def first_purchase_counts(
                 f"options {unknown} do not apply to an engine table; it takes the column names "
                 f"and observation_end: {sorted(known)}."
             )
-        if engine == "duckdb":
-            from cjmodels.data.sql import _first_purchase_counts_duckdb as run
-        else:
-            from cjmodels.data.spark import _first_purchase_counts_spark as run
-        rows, counts = run(data, origin=origin, censor_at_drop_out=censor_at_drop_out,
-                           unit=unit, by_first_channel=by_first_channel, resolution=resolution,
-                           **options)
+        rows, counts = engine_first_purchase_counts(
+            data, origin=origin, censor_at_drop_out=censor_at_drop_out, unit=unit,
+            by_first_channel=by_first_channel, resolution=resolution, **options,
+        )
         attrs = {
             **settings,
-            "source": "spark" if engine == "pyspark" else "duckdb",
+            "source": engine,
             "unit": unit if counts["time_kind"] == "datetime" else None,
             "time_kind": counts["time_kind"],
             "observation_end": counts["observation_end"],

@@ -13,7 +13,6 @@ import math
 import re
 import warnings
 from collections.abc import Sequence
-from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -21,28 +20,15 @@ import pandas as pd
 
 from cjmodels._compat import as_timedelta
 from cjmodels.data.stages import StageScheme, get_scheme
+from cjmodels.data.vocabulary import EVENT_TYPES, PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 
 __all__ = [
-    "EVENT_TYPES",
-    "PATH_SEPARATOR",
     "EventLog",
     "label_codes",
-    "read_events",
     "time_to_float",
 ]
 
-#: Event types with a meaning in cjmodels, in the order used to break ties at equal timestamps.
-EVENT_TYPES: tuple[str, ...] = (
-    "subscribe",
-    "assignment",
-    "touch",
-    "conversion",
-    "drop_out",
-    "churn",
-)
-#: Separator of channels in a path string (ChannelAttribution's layout).
-PATH_SEPARATOR = " > "
 
 _MAX_ROWS_SHOWN = 5
 
@@ -1354,19 +1340,6 @@ class EventLog:
     def __len__(self) -> int:
         return self.n_events
 
-    # ------------------------------------------------------------------ conversions
-    def journeys(self, **kwargs: Any) -> pd.DataFrame:
-        """Split into journeys; see :func:`cjmodels.data.journeys`."""
-        from cjmodels.data.journeys import journeys
-
-        return journeys(self, **kwargs)
-
-    def paths(self, **kwargs: Any):
-        """Path table; see :func:`cjmodels.data.path_table`."""
-        from cjmodels.data.journeys import path_table
-
-        return path_table(self, **kwargs)
-
 
 def as_event_log(data: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
     """Return ``data`` if it is an :class:`EventLog`, else build one with ``kwargs``."""
@@ -1385,45 +1358,3 @@ def as_event_log(data: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
             f"the EventLog's column options {known}. Check the spelling (sequence, not by)."
         )
     return EventLog(data, **kwargs)
-
-
-def read_events(
-    path: str | PathLike[str],
-    *,
-    sep: str | None = None,
-    encoding: str | None = None,
-    event_map: dict[str, str] | None = None,
-    **kwargs: Any,
-) -> EventLog:
-    """Read an event log from CSV (any delimiter, optionally compressed) or Parquet and validate
-    it.
-
-    The file is read by :func:`cjmodels.data.io.read_table`: format, compression, delimiter and
-    byte-order mark are recognised by content. Keyword arguments go to :class:`EventLog` (column
-    names, scheme, observation window). Rows in messages are file lines (the header is line 1),
-    or row positions in Parquet.
-
-    Parameters
-    ----------
-    sep, encoding : str, optional
-        Delimiter and text encoding (default: sniffed; UTF-8 or what a byte-order mark says).
-    event_map : dict, optional
-        Your event words onto ours, e.g. ``{"click": "touch", "purchase": "conversion"}``,
-        applied before validation. Every target must be an event type of the log.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "e.csv")
-    >>> _ = pd.DataFrame({"customer_id": [1], "timestamp": ["2025-01-01"],
-    ...                   "event": ["click"], "channel": ["email"]}).to_csv(p, index=False)
-    >>> read_events(p, event_map={"click": "touch"}).n_events
-    1
-    """
-    from cjmodels.data.io import event_log_columns, events_from_table, read_table
-
-    df = read_table(path, sep=sep, encoding=encoding, what="event log",
-                    expected=event_log_columns(kwargs))
-    return events_from_table(df, event_map=event_map, **kwargs)
-
-

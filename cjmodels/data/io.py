@@ -41,9 +41,11 @@ from typing import IO, Any
 
 import pandas as pd
 
+from cjmodels.data.events import EventLog
+from cjmodels.data.vocabulary import EVENT_TYPES
 from cjmodels.errors import ValidationError
 
-__all__ = ["SEPARATORS", "event_log_columns", "events_from_table", "read_table"]
+__all__ = ["SEPARATORS", "event_log_columns", "events_from_table", "read_events", "read_table"]
 
 #: Delimiters tried when ``sep`` is not given, in order of preference on a tie.
 SEPARATORS: tuple[str, ...] = (",", ";", "\t", "|")
@@ -552,15 +554,13 @@ def event_log_columns(options: dict[str, Any]) -> list[str]:
 
 def events_from_table(
     data: pd.DataFrame, *, event_map: dict[str, str] | None = None, **kwargs: Any
-) -> Any:
+) -> EventLog:
     """The :class:`~cjmodels.data.EventLog` of a frame read by :func:`read_table`.
 
     ``event_map`` renames your event words onto ours before validation (exact labels only);
     every target must be an allowed event type. A validation error is prefixed with the file
     name and says whether rows are file lines or row positions.
     """
-    from cjmodels.data.events import EVENT_TYPES, EventLog
-
     df = data
     allowed = tuple(kwargs.get("event_types") or EVENT_TYPES)
     if event_map is not None:
@@ -590,3 +590,43 @@ def events_from_table(
             raise
         rows = f" Rows are {where}." if "row" in str(exc) else ""
         raise ValidationError(f"{name}: {exc}{rows}") from None
+
+
+def read_events(
+    path: str | PathLike[str],
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    event_map: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> EventLog:
+    """Read an event log from CSV (any delimiter, optionally compressed) or Parquet and validate
+    it.
+
+    The file is read by :func:`cjmodels.data.io.read_table`: format, compression, delimiter and
+    byte-order mark are recognised by content. Keyword arguments go to :class:`EventLog` (column
+    names, scheme, observation window). Rows in messages are file lines (the header is line 1),
+    or row positions in Parquet.
+
+    Parameters
+    ----------
+    sep, encoding : str, optional
+        Delimiter and text encoding (default: sniffed; UTF-8 or what a byte-order mark says).
+    event_map : dict, optional
+        Your event words onto ours, e.g. ``{"click": "touch", "purchase": "conversion"}``,
+        applied before validation. Every target must be an event type of the log.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "e.csv")
+    >>> _ = pd.DataFrame({"customer_id": [1], "timestamp": ["2025-01-01"],
+    ...                   "event": ["click"], "channel": ["email"]}).to_csv(p, index=False)
+    >>> read_events(p, event_map={"click": "touch"}).n_events
+    1
+    """
+    df = read_table(path, sep=sep, encoding=encoding, what="event log",
+                    expected=event_log_columns(kwargs))
+    return events_from_table(df, event_map=event_map, **kwargs)
+
+

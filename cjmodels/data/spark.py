@@ -1,7 +1,8 @@
 """Path tables computed by Spark: a PySpark DataFrame in, the same :class:`PathTable` out.
 
 The cluster runs the same SQL formulation as the DuckDB backend (:mod:`cjmodels.data.sql`),
-spelled in Spark SQL by :data:`cjmodels.data._backend.SPARK` (the few functions that differ:
+spelled in Spark SQL by :data:`cjmodels.data._sqltext.SPARK` and run by the one engine dispatcher
+:mod:`cjmodels.data._engine` (the few functions that differ:
 time to microseconds, ordered string aggregation, identifier quotes); only the path table (one
 row per distinct path) is collected. :func:`cjmodels.data.path_table` and
 :func:`cjmodels.data.transition_counts` dispatch PySpark DataFrames here.
@@ -20,27 +21,15 @@ Conventions
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
 
-from cjmodels.data._backend import (
-    SPARK,
-    engine_arm_sums,
-    engine_first_purchase_counts,
-    engine_path_table,
-    require,
-)
-from cjmodels.data.journeys import PathTable
+from cjmodels.data._engine import engine_arm_sums, engine_path_table, require
+from cjmodels.data.paths import PathTable
 from cjmodels.errors import ValidationError
 
 __all__ = ["arm_sums_spark", "path_table_spark"]
-
-_VIEW_IDS = itertools.count()
-
 
 def _spark_frame(df: Any) -> Any:
     require("pyspark")
@@ -54,29 +43,6 @@ def _spark_frame(df: Any) -> Any:
         if not isinstance(df, ConnectFrame):
             raise ValidationError(f"expected a PySpark DataFrame, got {type(df).__name__}.")
     return df
-
-
-@contextmanager
-def _view(df: Any, prefix: str) -> Iterator[tuple[str, dict[str, str], Any, Any]]:
-    """A temporary view of the checked DataFrame for the duration of the block: its name, the
-    columns' types, and functions that run a query returning rows or a small DataFrame."""
-    df = _spark_frame(df)
-    spark = df.sparkSession
-    present = {f.name: f.dataType.simpleString() for f in df.schema.fields}
-    view = f"{prefix}_{next(_VIEW_IDS)}"
-    df.createOrReplaceTempView(view)
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in spark.sql(sql).collect()]
-
-    def fetch_df(sql: str) -> pd.DataFrame:
-        res = spark.sql(sql)
-        return pd.DataFrame([tuple(r) for r in res.collect()], columns=res.columns)
-
-    try:
-        yield view, present, fetch, fetch_df
-    finally:
-        spark.catalog.dropTempView(view)
 
 
 def path_table_spark(
@@ -126,25 +92,19 @@ def path_table_spark(
     >>> sdf = spark.createDataFrame(events_pandas)  # doctest: +SKIP
     >>> path_table_spark(sdf, timeout="30D").table  # doctest: +SKIP
     """
-    with _view(data, "cj_events") as (view, present, fetch, fetch_df):
-        return engine_path_table(
-            SPARK,
-            view,
-            present,
-            fetch,
-            fetch_df,
-            where="Spark DataFrame",
-            customer=customer,
-            timestamp=timestamp,
-            event=event,
-            channel=channel,
-            stage=stage,
-            value=value,
-            timeout=timeout,
-            lookback=lookback,
-            observation_end=observation_end,
-            collapse_repeats=collapse_repeats,
-        )
+    return engine_path_table(
+        _spark_frame(data),
+        customer=customer,
+        timestamp=timestamp,
+        event=event,
+        channel=channel,
+        stage=stage,
+        value=value,
+        timeout=timeout,
+        lookback=lookback,
+        observation_end=observation_end,
+        collapse_repeats=collapse_repeats,
+    )
 
 
 def arm_sums_spark(
@@ -156,57 +116,4 @@ def arm_sums_spark(
     ``SufficientStats.from_frame(arm_sums_spark(df, ["converted", "value"]))`` feeds every
     test of :mod:`cjmodels.experiments`.
     """
-    with _view(data, "cj_table") as (view, present, fetch, fetch_df):
-        return engine_arm_sums(
-            SPARK,
-            view,
-            present,
-            fetch,
-            fetch_df,
-            where="Spark DataFrame",
-            columns=columns,
-            variant=variant,
-            arms=arms,
-        )
-
-
-def _first_purchase_counts_spark(
-    data: Any,
-    *,
-    customer: str = "customer_id",
-    timestamp: str = "timestamp",
-    event: str = "event",
-    channel: str = "channel",
-    stage: str | None = "stage",
-    value: str | None = "value",
-    origin: str = "first-touch",
-    censor_at_drop_out: bool = True,
-    unit: str = "D",
-    by_first_channel: bool = True,
-    observation_end: Any = None,
-    resolution: Any = None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Time-to-first-purchase counts of an event table held by Spark: the Spark twin of
-    :func:`cjmodels.data.sql.first_purchase_counts_duckdb` (same SQL); use
-    :func:`cjmodels.data.durations.first_purchase_counts`, which dispatches here."""
-    with _view(data, "cj_events") as (view, present, fetch, fetch_df):
-        return engine_first_purchase_counts(
-            SPARK,
-            view,
-            present,
-            fetch,
-            fetch_df,
-            where="Spark DataFrame",
-            customer=customer,
-            timestamp=timestamp,
-            event=event,
-            channel=channel,
-            stage=stage,
-            value=value,
-            origin=origin,
-            censor_at_drop_out=censor_at_drop_out,
-            unit=unit,
-            by_first_channel=by_first_channel,
-            observation_end=observation_end,
-            resolution=resolution,
-        )
+    return engine_arm_sums(_spark_frame(data), columns, variant=variant, arms=arms)

@@ -9,8 +9,10 @@ the counting and only the statistics come back to Python:
 * :func:`arm_sums_duckdb`: per-arm counts, sums and sums of cross-products of a per-customer
   table, the sufficient statistics of every experiment test.
 
-The SQL is shared with the Spark backend (:mod:`cjmodels.data.spark`); it is built in
-:mod:`cjmodels.data._backend`, which explains how it works. It follows exactly the journey rules
+The SQL is shared with the Spark backend (:mod:`cjmodels.data.spark`); it is written by
+:mod:`cjmodels.data._sqltext`, which explains how it works, and run by the one engine
+dispatcher :mod:`cjmodels.data._engine`; this module only finds the DuckDB relation (a file
+is scanned). It follows exactly the journey rules
 of :mod:`cjmodels.data.journeys` (same tie order, outcome rules, ``timeout``, ``lookback`` and
 censoring), and tests check that every backend gives identical tables. Timestamps are counted in
 integer microseconds, so a gap equal to ``timeout`` never ends a journey.
@@ -38,17 +40,9 @@ from typing import Any
 
 import pandas as pd
 
-from cjmodels.data._backend import (
-    DUCKDB,
-    Columns,
-    engine_arm_sums,
-    engine_first_purchase_counts,
-    engine_path_table,
-    journey_ctes,
-    journeys_sql,
-    require,
-)
-from cjmodels.data.journeys import PathTable
+from cjmodels.data._engine import engine_arm_sums, engine_path_table, require
+from cjmodels.data._sqltext import DUCKDB, Columns, journey_ctes, journeys_sql
+from cjmodels.data.paths import PathTable
 from cjmodels.errors import ValidationError
 
 __all__ = [
@@ -59,13 +53,12 @@ __all__ = [
 ]
 
 
-
 def _duckdb() -> Any:
     return require("duckdb")
 
 
-def _relation(relation: Any, connection: Any) -> tuple[Any, dict[str, str]]:
-    """A DuckDB relation (a file path is scanned) and its columns' types, checked."""
+def _relation(relation: Any, connection: Any) -> Any:
+    """A DuckDB relation (a file path is scanned), checked."""
     duckdb = _duckdb()
     if isinstance(relation, (str, PathLike)):
         relation = scan(relation, connection)
@@ -73,7 +66,7 @@ def _relation(relation: Any, connection: Any) -> tuple[Any, dict[str, str]]:
         raise ValidationError(
             f"expected a DuckDB relation or a file path, got {type(relation).__name__}."
         )
-    return relation, dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
+    return relation
 
 
 def scan(path: str | PathLike[str], connection: Any = None) -> Any:
@@ -202,22 +195,8 @@ def path_table_duckdb(
     0      a                  0
     1  a > b                  1
     """
-    relation, present = _relation(data, connection)
-    view = "cj_events"
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:  # queries run on the relation's connection
-        return relation.query(view, sql).fetchall()
-
-    def fetch_df(sql: str) -> pd.DataFrame:
-        return relation.query(view, sql).df()
-
     return engine_path_table(
-        DUCKDB,
-        view,
-        present,
-        fetch,
-        fetch_df,
-        where="DuckDB relation",
+        _relation(data, connection),
         customer=customer,
         timestamp=timestamp,
         event=event,
@@ -269,61 +248,4 @@ def arm_sums_duckdb(
     a        2.0     4.0      10.0
     b        2.0     8.0      40.0
     """
-    relation, present = _relation(data, connection)
-    view = "cj_table"
-    return engine_arm_sums(
-        DUCKDB,
-        view,
-        present,
-        lambda sql: relation.query(view, sql).fetchall(),
-        lambda sql: relation.query(view, sql).df(),
-        where="DuckDB relation",
-        columns=columns,
-        variant=variant,
-        arms=arms,
-    )
-
-
-def _first_purchase_counts_duckdb(
-    data: Any,
-    *,
-    customer: str = "customer_id",
-    timestamp: str = "timestamp",
-    event: str = "event",
-    channel: str = "channel",
-    stage: str | None = "stage",
-    value: str | None = "value",
-    origin: str = "first-touch",
-    censor_at_drop_out: bool = True,
-    unit: str = "D",
-    by_first_channel: bool = True,
-    observation_end: Any = None,
-    resolution: Any = None,
-    connection: Any = None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Time-to-first-purchase counts of an event table held by DuckDB: the engine side of
-    :func:`cjmodels.data.durations.first_purchase_counts` (which calls this for DuckDB
-    relations and sorts, checks and describes the result). Returns the unsorted count rows
-    and the counts of customers without a row."""
-    relation, present = _relation(data, connection)
-    view = "cj_events"
-    return engine_first_purchase_counts(
-        DUCKDB,
-        view,
-        present,
-        lambda sql: relation.query(view, sql).fetchall(),
-        lambda sql: relation.query(view, sql).df(),
-        where="DuckDB relation",
-        customer=customer,
-        timestamp=timestamp,
-        event=event,
-        channel=channel,
-        stage=stage,
-        value=value,
-        origin=origin,
-        censor_at_drop_out=censor_at_drop_out,
-        unit=unit,
-        by_first_channel=by_first_channel,
-        observation_end=observation_end,
-        resolution=resolution,
-    )
+    return engine_arm_sums(_relation(data, connection), columns, variant=variant, arms=arms)

@@ -21,8 +21,11 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
+from cjmodels.data._engine import engine_of, engine_path_table
 from cjmodels.data.events import PATH_SEPARATOR, EventLog
-from cjmodels.data.journeys import _CENS, _CONV, JourneySet, PathTable, journey_set
+from cjmodels.data.journeys import journey_set
+from cjmodels.data.journeyset import OUTCOME_CENSORED, OUTCOME_CONVERSION, JourneySet
+from cjmodels.data.paths import PathTable, journey_set_from_path_table
 from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
@@ -268,7 +271,7 @@ def transition_counts(
             f"start, conversion and null must be distinct names, got {start!r}, "
             f"{conversion!r}, {null!r}."
         )
-    engine = type(data).__module__.split(".")[0] in ("duckdb", "pyspark")
+    engine = engine_of(data) != "memory"
     if engine:  # counted by the engine
         if sequence != "channel":
             raise ValidationError(
@@ -276,19 +279,15 @@ def transition_counts(
                 "channels only; use sequence='channel', or build the log in memory for "
                 "stages."
             )
-        from cjmodels.data._backend import engine_path_table_of, journey_set_from_path_table
-
         with warnings.catch_warnings():  # journeys without touches: counted below as in memory
             warnings.simplefilter("ignore", UserWarning)
-            pt = engine_path_table_of(data, timeout=timeout, lookback=lookback, **log_options)
+            pt = engine_path_table(data, timeout=timeout, lookback=lookback, **log_options)
         js = journey_set_from_path_table(pt)
     elif isinstance(data, JourneySet):
         js = data
     elif isinstance(data, PathTable):
         if sequence != "channel":
             raise ValidationError("a path table holds channels only; use sequence='channel'.")
-        from cjmodels.data._backend import journey_set_from_path_table
-
         # censored journeys (total_censored) and journeys without touches (info) are kept
         # apart, so counts from a path table equal counts from its log under every censored=
         js = journey_set_from_path_table(data)
@@ -335,10 +334,12 @@ def transition_counts(
     # start transitions
     has = lengths > 0
     end_id = np.where(
-        js.outcome == _CONV,
+        js.outcome == OUTCOME_CONVERSION,
         CONV_ID,
         np.where(
-            js.outcome == _CENS, {"drop": -1, "null": NULL_ID, "state": CENS_ID}[censored], NULL_ID
+            js.outcome == OUTCOME_CENSORED,
+            {"drop": -1, "null": NULL_ID, "state": CENS_ID}[censored],
+            NULL_ID,
         ),
     )
     frm.append(np.full(int(has.sum()), START_ID))
@@ -378,8 +379,8 @@ def transition_counts(
         "collapse_repeats": collapse_repeats,
         "censored": censored,
         "n_journeys": float(js.weight.sum()),
-        "n_conversions": float(js.weight[js.outcome == _CONV].sum()),
-        "n_censored": float(js.weight[js.outcome == _CENS].sum()),
+        "n_conversions": float(js.weight[js.outcome == OUTCOME_CONVERSION].sum()),
+        "n_censored": float(js.weight[js.outcome == OUTCOME_CENSORED].sum()),
     }
     return TransitionCounts(table, states, order, start, tuple(end_names), info)
 

@@ -17,17 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels.data._backend import journey_set_from_path_table
 from cjmodels.data.events import PATH_SEPARATOR, EventLog, as_event_log
-from cjmodels.data.journeys import (
-    _CENS,
-    _CONV,
-    JourneySet,
-    PathTable,
-    _journey_index,
-    _subset,
-    journey_set,
-)
+from cjmodels.data.journeys import journey_index as _journey_index
+from cjmodels.data.journeys import journey_set
+from cjmodels.data.journeyset import OUTCOME_CENSORED as _CENS
+from cjmodels.data.journeyset import OUTCOME_CONVERSION as _CONV
+from cjmodels.data.journeyset import JourneySet
+from cjmodels.data.journeyset import subset as _subset
+from cjmodels.data.paths import PathTable, journey_set_from_path_table
 from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.data.transitions import (
     CENSORED,

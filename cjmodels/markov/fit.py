@@ -36,7 +36,8 @@ from cjmodels._checks import check_scalar
 from cjmodels._progress import check_progress, progress_bar
 from cjmodels._resample import replicate_generators
 from cjmodels.data.events import EventLog
-from cjmodels.data.journeys import JourneySet, PathTable
+from cjmodels.data.journeyset import JourneySet
+from cjmodels.data.paths import PathTable
 from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.data.transitions import TransitionCounts
 from cjmodels.errors import ValidationError

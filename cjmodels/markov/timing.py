@@ -23,7 +23,8 @@ import pandas as pd
 from scipy import stats
 
 from cjmodels._checks import check_scalar
-from cjmodels.data.journeys import _CENS, _CONV
+from cjmodels.data.journeyset import OUTCOME_CENSORED as _CENS
+from cjmodels.data.journeyset import OUTCOME_CONVERSION as _CONV
 from cjmodels.errors import ValidationError
 from cjmodels.markov._data import journey_transitions
 from cjmodels.markov.absorbing import _interval

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from cjmodels.attribution import MarkovAttribution, attribute, attribution_data
 from cjmodels.attribution._data import AttributionData
 from cjmodels.data import PathTable, read_path_table
-from cjmodels.data.journeys import _split_tokens, _split_tokens_python
+from cjmodels.data.paths import _split_tokens, _split_tokens_python
 from cjmodels.errors import ValidationError
 
 # characters that make splitting hard: blanks, separator pieces, the row mark, non-ASCII

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cjmodels.data import first_purchase_counts, path_table, transition_counts
-from cjmodels.data._backend import digits_for, engine_of, require
+from cjmodels.data._engine import engine_of, require
+from cjmodels.data._sqltext import digits_for
 from cjmodels.errors import ValidationError
 from tests.conftest import random_log
 

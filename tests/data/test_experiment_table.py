@@ -336,7 +336,7 @@ def test_shuffle_and_relabel_property(order, labels):
 
 
 def test_csv_round_trip_gives_the_same_table(tmp_path):
-    from cjmodels.data.events import read_events
+    from cjmodels.data.io import read_events
 
     w = simulate_experiment(2_000, random_state=3)
     path = tmp_path / "experiment.csv"

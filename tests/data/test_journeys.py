@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cjmodels.data import EventLog
-from cjmodels.data.journeys import PathTable, journeys, path_table, read_path_table
+from cjmodels.data.journeys import journeys, path_table
+from cjmodels.data.paths import PathTable, read_path_table
 from cjmodels.errors import ValidationError
 from tests.conftest import random_log
 
@@ -261,7 +262,7 @@ def test_timeout_equal_to_the_gap_does_not_end_the_journey(unit):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_distinct_paths_against_a_dictionary(seed):
-    from cjmodels.data.journeys import JourneySet
+    from cjmodels.data.journeyset import JourneySet
 
     rng = np.random.default_rng(seed)
     n_labels = [3, 12, 40][seed % 3]

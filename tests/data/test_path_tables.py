@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 
 from cjmodels.data import PathTable, path_table, read_path_table
-from cjmodels.data.journeys import JourneySet
+from cjmodels.data.journeyset import JourneySet
 from cjmodels.errors import ValidationError
 
 jmod = importlib.import_module("cjmodels.data.journeys")  # the module, not the function
+pmod = importlib.import_module("cjmodels.data.paths")
 
 
 def _table(paths, conv=None, null=None, value=None, index=None):
@@ -186,7 +187,7 @@ def test_arrow_and_python_joins_give_identical_tables(monkeypatch, collapse, lab
     fast = path_table(pd.DataFrame(), collapse_repeats=collapse)
     assert set(fast.channels) == set(labels)
     monkeypatch.setattr(jmod, "_sorted_path_strings", _general)
-    monkeypatch.setattr(jmod, "_split_tokens", jmod._split_tokens_python)
+    monkeypatch.setattr(pmod, "_split_tokens", pmod._split_tokens_python)
     slow = path_table(pd.DataFrame(), collapse_repeats=collapse)
     pd.testing.assert_frame_equal(fast.table, slow.table)
     assert fast.channels == slow.channels

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cjmodels.data import EventLog
-from cjmodels.data.journeys import PathTable, path_table
+from cjmodels.data.journeys import path_table
+from cjmodels.data.paths import PathTable
 from cjmodels.data.transitions import transition_counts
 from cjmodels.errors import ValidationError
 from tests.conftest import random_log

@@ -1,12 +1,14 @@
-"""Shared machinery of the engine backends (DuckDB, Spark) of the statistics layer.
+"""The SQL the engines run, written as text: a leaf that only writes SQL.
 
 One SQL formulation reduces an event table to journeys and path counts; a :class:`Dialect` only
 spells the few functions that differ between engines (time to integer microseconds, ordered
 string aggregation, identifier quoting). The journey rules are those of
 :mod:`cjmodels.data.journeys`: the same tie order, outcome, ``timeout``, ``lookback`` and
-censoring rules, and tests check that every backend returns the same table.
+censoring rules, and tests check that every backend returns the same table. Nothing here runs a
+query: :mod:`cjmodels.data._engine` opens a DuckDB relation or a Spark DataFrame, runs these
+queries and turns their rows into results.
 
-How the query works (one sort per customer, no ordered aggregate in the common case):
+How the path query works (one sort per customer, no ordered aggregate in the common case):
 
 1. One window pass over each customer's events in tie order gives every event its row number
    and its neighbours' type and time (``LAG``/``LEAD``): whether it starts a journey and whether
@@ -19,60 +21,52 @@ How the query works (one sort per customer, no ordered aggregate in the common c
    that (rare long journeys) are joined in order as a string tail.
 4. ``GROUP BY`` the packed path: counts and value per path. Python decodes the few distinct
    keys into path strings.
+
+Besides the path table: the checks :class:`~cjmodels.data.EventLog` makes, as one counting
+query (:func:`validation_checks`); per-arm sums of an experiment table (:func:`arm_sums_sql`);
+time to first purchase (:func:`first_purchase_sql`).
+
+Examples
+--------
+>>> print(arm_sums_sql(DUCKDB, "t", "arm", ["y"]))
+SELECT CAST("arm" AS VARCHAR) AS variant, count(*) AS n, SUM(CAST("y" AS DOUBLE)) AS "sum[y]", SUM(CAST("y" AS DOUBLE) * CAST("y" AS DOUBLE)) AS "sum[y*y]" FROM t GROUP BY CAST("arm" AS VARCHAR)
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from cjmodels._compat import as_timedelta
-from cjmodels.data.events import EVENT_TYPES, PATH_SEPARATOR
-from cjmodels.data.journeys import PathTable, without_touches_message
+from cjmodels.data.vocabulary import EVENT_TYPES, PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 
-__all__ = ["DUCKDB", "SPARK", "Dialect", "engine_of", "require"]
-
-_EXTRAS = {"duckdb": "scale", "pyspark": "spark", "sqlglot": "spark"}
-
-
-def require(module: str) -> Any:
-    """Import an optional engine, or raise a :class:`ValidationError` naming the extra."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        extra = _EXTRAS.get(module.split(".")[0], "scale")
-        raise ValidationError(
-            f"this needs {module.split('.')[0]}, which is not installed: "
-            f"pip install 'cjmodels[{extra}]'"
-        ) from None
-
-
-def engine_of(obj: Any) -> str:
-    """``"duckdb"``, ``"spark"`` or ``"memory"``: which backend counts ``obj``.
-
-    Decided from the type's module, so neither engine is imported to find out.
-
-    Examples
-    --------
-    >>> engine_of(pd.DataFrame())
-    'memory'
-    """
-    top = type(obj).__module__.split(".")[0]
-    if top == "duckdb":
-        return "duckdb"
-    if top == "pyspark":
-        return "spark"
-    return "memory"
-
+__all__ = [
+    "DUCKDB",
+    "NUMERIC_TYPES",
+    "REASONS",
+    "SPARK",
+    "Columns",
+    "Dialect",
+    "arm_sums_sql",
+    "base_type",
+    "channel_codes_sql",
+    "channels_sql",
+    "check_columns",
+    "digits_for",
+    "end_literal",
+    "first_purchase_sql",
+    "journey_ctes",
+    "journeys_sql",
+    "path_counts_sql",
+    "span",
+    "time_expr",
+    "validation_checks",
+]
 
 # --------------------------------------------------------------------------------- dialects
 @dataclass(frozen=True)
@@ -157,14 +151,14 @@ class Columns:
     numeric_time: bool
 
 
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "REAL",
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "REAL",
             "DECIMAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "INT", "LONG",
             "SHORT", "BYTE")
 _TEXT = ("VARCHAR", "STRING", "TEXT", "CHAR", "NULL", "VOID")  # NULL: an all-missing column
 _TIME = ("TIMESTAMP", "DATE")
 
 
-def _base_type(typ: str) -> str:
+def base_type(typ: str) -> str:
     return typ.upper().split("(")[0].split(" ")[0].strip().strip('"')
 
 
@@ -198,9 +192,9 @@ def check_columns(
             )
     value = value if value is not None and value in present else None
     stage = stage if stage is not None and stage in present else None
-    t_type = _base_type(present[timestamp])
+    t_type = base_type(present[timestamp])
     is_time = t_type.startswith(_TIME)
-    is_num = t_type in _NUMERIC or t_type in ("NULL", "VOID")  # all missing: rows say so
+    is_num = t_type in NUMERIC_TYPES or t_type in ("NULL", "VOID")  # all missing: rows say so
     if not (is_time or is_num):
         raise ValidationError(
             f"column {timestamp!r} (timestamp) has type {present[timestamp]} in the {where}, must "
@@ -209,16 +203,16 @@ def check_columns(
             "cjmodels, e.g. CAST(ts AS TIMESTAMP)."
         )
     for role, name in (("event", event), ("channel", channel)):
-        if _base_type(present[name]) not in _TEXT:
+        if base_type(present[name]) not in _TEXT:
             raise ValidationError(
                 f"column {name!r} ({role}) has type {present[name]} in the {where}, must be text "
                 f"(strings). Cast it, e.g. CAST({name} AS VARCHAR), or name another column."
             )
-    if stage is not None and _base_type(present[stage]) not in _TEXT:
+    if stage is not None and base_type(present[stage]) not in _TEXT:
         raise ValidationError(
             f"column {stage!r} (stage) has type {present[stage]} in the {where}, must be text."
         )
-    if value is not None and _base_type(present[value]) not in (*_NUMERIC, "NULL", "VOID"):
+    if value is not None and base_type(present[value]) not in (*NUMERIC_TYPES, "NULL", "VOID"):
         raise ValidationError(
             f"column {value!r} (value) has type {present[value]} in the {where}, must be numeric. "
             "Cast it, e.g. CAST(value AS DOUBLE), or pass value=None."
@@ -232,7 +226,7 @@ def time_expr(d: Dialect, cols: Columns, expr: str | None = None) -> str:
     x = expr if expr is not None else d.q(cols.timestamp)
     if cols.numeric_time:
         return f"CAST({x} AS DOUBLE)"
-    return d.micros(x, _base_type(cols.time_type))
+    return d.micros(x, base_type(cols.time_type))
 
 
 def span(value: Any, name: str, numeric_time: bool) -> float | int | None:
@@ -438,92 +432,6 @@ def channels_sql(d: Dialect, source: str, cols: Columns) -> str:
     )
 
 
-def decode_paths(
-    counts: pd.DataFrame, channels: list[str], separator: str = PATH_SEPARATOR
-) -> pd.DataFrame:
-    """Turn packed keys (and tails) back into path strings and merge equal paths.
-
-    ``counts`` has columns ``k``, ``tail`` and the totals; rows with neither key nor tail are
-    journeys without touches (path NaN). Keys with zero digits inside (touches left out by
-    ``lookback`` or ``collapse_repeats``) decode to the same path as the packed ones.
-    """
-    m = digits_for(len(channels))
-    base = len(channels) + 1
-    keys = counts["k"].to_numpy(dtype=np.int64)
-    labels = np.array([""] + list(channels), dtype=object)
-    digits = np.empty((len(keys), m), dtype=np.int64)
-    rest = keys.copy()
-    for i in range(m):
-        digits[:, i] = rest % base
-        rest //= base
-    tails = counts["tail"].to_numpy(dtype=object)
-    has_tail = np.array([isinstance(x, str) and x != "" for x in tails], dtype=bool)
-    lengths = (digits > 0).sum(axis=1)
-    # the packed part, vectorised: the nonzero digits of each row, in order
-    flat = digits[digits > 0]
-    starts = np.r_[0, np.cumsum(lengths)]
-    names = labels[flat]
-    paths = np.empty(len(keys), dtype=object)
-    for n in np.unique(lengths):
-        rows = np.flatnonzero(lengths == n)
-        if n == 0:
-            paths[rows] = None
-            continue
-        cols = names[starts[rows][:, None] + np.arange(n)]
-        joined = cols[:, 0].astype(object)
-        for i in range(1, n):
-            joined = joined + separator + cols[:, i]
-        paths[rows] = joined
-    for r in np.flatnonzero(has_tail):  # long journeys only
-        tail = separator.join(labels[int(x)] for x in tails[r].split(","))
-        paths[r] = tail if paths[r] is None else paths[r] + separator + tail
-    out = counts.drop(columns=["k", "tail"]).copy()
-    out.insert(0, "path", pd.Series(paths, dtype=object, index=out.index))
-    totals = [c for c in out.columns if c != "path"]
-    empty = out["path"].isna()
-    grouped = out[~empty].groupby("path", sort=False)[totals].sum().reset_index()
-    if empty.any():
-        none = out.loc[empty, totals].sum().to_frame().T.astype(out[totals].dtypes)
-        none.insert(0, "path", None)
-        grouped = pd.concat([grouped, none], ignore_index=True)
-    return grouped
-
-
-def finish_path_table(
-    agg: pd.DataFrame, info: dict[str, Any], stacklevel: int = 3
-) -> PathTable:
-    """The :class:`PathTable` from per-path totals (``path`` NaN for journeys without touch),
-    with the same warning and ``info`` counts as the in-memory path."""
-    empty = agg["path"].isna().to_numpy()
-    info = dict(info)
-    info["journeys_without_touches"] = int(
-        agg.loc[empty, ["total_conversions", "total_null"]].to_numpy(dtype=np.int64).sum()
-    )
-    if empty.any():
-        conv = int(agg.loc[empty, "total_conversions"].sum())
-        val = float(agg.loc[empty, "total_conversion_value"].sum())
-        info["conversions_without_touches"] = conv
-        info["value_without_touches"] = val
-        warnings.warn(
-            without_touches_message(info["journeys_without_touches"], conv, val, "the path table"),
-            UserWarning,
-            stacklevel=stacklevel,
-        )
-    table = agg[~empty].copy()
-    if len(table) == 0:
-        raise ValidationError("no journey has a touch, so there is no path to count.")
-    table["path"] = table["path"].astype(object)
-    table = table.sort_values("path", kind="stable").reset_index(drop=True)
-    for col in ("total_conversions", "total_null", "total_censored"):
-        table[col] = table[col].astype(np.int64)
-    table["total_conversion_value"] = table["total_conversion_value"].astype(float)
-    table = table[
-        ["path", "total_conversions", "total_null", "total_conversion_value", "total_censored"]
-    ]
-    # joined by us from the engine's exact channel names: split back exactly, no detection
-    return PathTable._from_own_paths(table, info)
-
-
 def validation_checks(d: Dialect, cols: Columns, end_sql: str | None = None) -> dict[str, str]:
     """Message -> SQL condition of a bad row: the checks :class:`EventLog` makes (with
     ``end_sql``, an observation end in the query's time unit, also: no event after it)."""
@@ -565,169 +473,6 @@ def validation_checks(d: Dialect, cols: Columns, end_sql: str | None = None) -> 
     return checks
 
 
-def validate(
-    d: Dialect,
-    cols: Columns,
-    source: str,
-    fetch: Callable[[str], list[tuple[Any, ...]]],
-    end_sql: str | None = None,
-) -> None:
-    """One counting pass of :func:`validation_checks`; the first failing check raises with its
-    count and up to three example rows."""
-    checks = validation_checks(d, cols, end_sql)
-    sel = ", ".join(
-        f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}"
-        for i, cond in enumerate(checks.values())
-    )
-    counts = fetch(f"SELECT count(*) AS n, {sel} FROM {source}")[0]
-    if not counts[0]:
-        raise ValidationError("the event table is empty (0 rows); there is nothing to analyse.")
-    q = d.q
-    for i, (name, cond) in enumerate(checks.items()):
-        n_bad = counts[i + 1]
-        if n_bad:
-            example = fetch(
-                f"SELECT {q(cols.customer)}, {q(cols.timestamp)}, {q(cols.event)} FROM {source} "
-                f"WHERE {cond} LIMIT 3"
-            )
-            example = [tuple(x) for x in example]
-            raise ValidationError(
-                f"{name}: {n_bad} rows, for example (customer, timestamp, event) {example}. Fix "
-                "them in the source table or in the query that feeds cjmodels."
-            )
-
-
-def engine_path_table(
-    d: Dialect,
-    view: str,
-    present: dict[str, str],
-    fetch: Callable[[str], list[tuple[Any, ...]]],
-    fetch_df: Callable[[str], pd.DataFrame],
-    *,
-    where: str,
-    customer: str,
-    timestamp: str,
-    event: str,
-    channel: str,
-    stage: str | None,
-    value: str | None,
-    timeout: Any,
-    lookback: Any,
-    observation_end: Any,
-    collapse_repeats: bool,
-) -> PathTable:
-    """The path table of the engine table ``view``: checks, one counting query, decoding.
-
-    ``present`` maps the table's columns to their engine types; ``fetch`` runs a query and
-    returns rows, ``fetch_df`` returns a small DataFrame.
-    """
-    if not isinstance(collapse_repeats, bool):
-        raise ValidationError(f"collapse_repeats == {collapse_repeats!r}, must be True or False.")
-    cols = check_columns(
-        present,
-        customer=customer,
-        timestamp=timestamp,
-        event=event,
-        channel=channel,
-        stage=stage,
-        value=value,
-        where=where,
-    )
-    to = span(timeout, "timeout", cols.numeric_time)
-    lb = span(lookback, "lookback", cols.numeric_time)
-    end_sql = end_literal(d, cols, observation_end)
-    validate(d, cols, view, fetch, end_sql)
-    channels = sorted(str(r[0]) for r in fetch(channels_sql(d, view, cols)) if r[0] is not None)
-    ctes = journey_ctes(
-        d,
-        view,
-        cols,
-        timeout=to,
-        lookback=lb,
-        observation_end=end_sql,
-        collapse_repeats=collapse_repeats,
-        channel_codes=channel_codes_sql(d, channels),
-    )
-    counts = fetch_df(path_counts_sql(d, ctes, len(channels)))
-    agg = decode_paths(counts, channels)
-    info: dict[str, Any] = {
-        "sequence": "channel",
-        "source": d.name,
-        "timeout": None if timeout is None else str(timeout),
-        "lookback": None if lookback is None else str(lookback),
-        "collapse_repeats": collapse_repeats,
-    }
-    return finish_path_table(agg, info, stacklevel=4)
-
-
-def journey_set_from_path_table(pt: PathTable) -> Any:
-    """Each path as up to three weighted rows: converted, dropped out, censored.
-
-    Unlike :meth:`PathTable.journey_set` (conversions and nulls only), this keeps the censored
-    journeys apart when the table knows them (``total_censored``) and restores the journeys
-    without touches recorded in ``info``, so transition counts from an engine's path table equal
-    those from the event log under every ``censored=`` rule.
-    """
-    from cjmodels.data.journeys import _CENS, _CONV, _DROP, JourneySet
-
-    t = pt.table
-    n = len(t)
-    conv = t["total_conversions"].to_numpy(float)
-    cens = (
-        t["total_censored"].to_numpy(float) if "total_censored" in t else np.zeros(n)
-    )
-    drop = t["total_null"].to_numpy(float) - cens
-    no_touch = float(pt.info.get("conversions_without_touches", 0))
-    w = np.concatenate([conv, drop, cens, [no_touch]])
-    keep = w > 0
-    reps = np.r_[np.tile(np.arange(n), 3), n][keep]  # row n: the journeys without touches
-    parsed = pt._parsed
-    lengths = np.r_[parsed.lengths, 0][reps]
-    offsets = np.zeros(len(reps) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    starts = np.r_[parsed.starts[:-1], 0][reps]
-    idx = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
-    val = np.concatenate(
-        [
-            t["total_conversion_value"].to_numpy(float),
-            np.zeros(2 * n),
-            [float(pt.info.get("value_without_touches", 0.0))],
-        ]
-    )
-    outcome = np.r_[np.repeat(np.array([_CONV, _DROP, _CENS], dtype=np.int8), n), _CONV]
-    return JourneySet(
-        parsed.labels.copy(),
-        parsed.codes[idx],
-        offsets,
-        outcome[keep].astype(np.int8),
-        w[keep],
-        val[keep],
-        {**pt.info, "sequence": "channel"},
-    )
-
-
-def engine_path_table_of(events: Any, **options: Any) -> PathTable:
-    """Dispatch an engine table (DuckDB relation, PySpark DataFrame) to its backend."""
-    engine = engine_of(events)
-    known = {"customer", "timestamp", "event", "channel", "stage", "value", "timeout",
-             "lookback", "observation_end", "collapse_repeats"}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise ValidationError(
-            f"options {unknown} do not apply to an engine table ({engine}); it takes column "
-            f"names and journey rules: {sorted(known)}. Validate or reshape the table in the "
-            "engine's own query instead."
-        )
-    if engine == "duckdb":
-        from cjmodels.data.sql import path_table_duckdb
-
-        return path_table_duckdb(events, **options)
-    if engine == "spark":
-        from cjmodels.data.spark import path_table_spark
-
-        return path_table_spark(events, **options)
-    raise ValidationError(f"no engine backend for {type(events).__name__}.")
-
 
 # ------------------------------------------------------------------ experiment statistics
 def arm_sums_sql(d: Dialect, source: str, variant: str, columns: list[str]) -> str:
@@ -743,83 +488,6 @@ def arm_sums_sql(d: Dialect, source: str, variant: str, columns: list[str]) -> s
     return f"SELECT {', '.join(sel)} FROM {source} GROUP BY {d.text(q(variant))}"
 
 
-def engine_arm_sums(
-    d: Dialect,
-    view: str,
-    present: dict[str, str],
-    fetch: Callable[[str], list[tuple[Any, ...]]],
-    fetch_df: Callable[[str], pd.DataFrame],
-    *,
-    where: str,
-    columns: Any,
-    variant: str,
-    arms: Any,
-) -> pd.DataFrame:
-    """Checked per-arm sums of an engine table, in ``SufficientStats.to_frame`` layout."""
-    cols = [columns] if isinstance(columns, str) else list(columns)
-    if not cols or not all(isinstance(c, str) for c in cols):
-        raise ValidationError(f"columns == {columns!r}, must name at least one column.")
-    if len(set(cols)) != len(cols):
-        raise ValidationError(f"columns {cols} contain duplicates.")
-    for role, name in [("variant", variant)] + [("metric", c) for c in cols]:
-        if name not in present:
-            raise ValidationError(
-                f"{role} column {name!r} not found in the {where}; it has columns "
-                f"{list(present)}."
-            )
-    for c in cols:
-        typ = _base_type(present[c])
-        if typ not in _NUMERIC and typ != "BOOLEAN":
-            raise ValidationError(
-                f"metric column {c!r} has type {present[c]} in the {where}, must be numeric (or "
-                "boolean); cast it in the query that feeds cjmodels."
-            )
-    q = d.q
-    checks = [f"SUM(CASE WHEN {q(variant)} IS NULL THEN 1 ELSE 0 END)"]
-    checks += [
-        f"SUM(CASE WHEN {q(c)} IS NULL OR NOT {d.is_finite(f'CAST({q(c)} AS DOUBLE)')} "
-        "THEN 1 ELSE 0 END)"
-        for c in cols
-    ]
-    counts = fetch(f"SELECT count(*), {', '.join(checks)} FROM {view}")[0]
-    if not counts[0]:
-        raise ValidationError(f"the {where} is empty (0 rows).")
-    if counts[1]:
-        raise ValidationError(
-            f"variant column {variant!r} is missing on {counts[1]} rows; every customer needs "
-            "an arm."
-        )
-    for c, n_bad in zip(cols, counts[2:], strict=True):
-        if n_bad:
-            raise ValidationError(
-                f"metric column {c!r} has {n_bad} missing or infinite values; nothing is "
-                "dropped silently. Fill them (e.g. 0 revenue for non-buyers) or filter those "
-                "customers in the query."
-            )
-    sql = arm_sums_sql(d, view, variant, [c for c in cols])
-    frame = fetch_df(sql).set_index("variant")
-    frame.index = frame.index.astype(str)
-    present_arms = sorted(frame.index)
-    if arms is None:
-        order = present_arms
-    else:
-        order = [str(a) for a in arms]
-        unknown = sorted(set(present_arms) - set(order))
-        if unknown:
-            raise ValidationError(
-                f"variant labels {unknown} in column {variant!r} are not among the declared "
-                f"arms {order}; fix the labels or declare the arms."
-            )
-        empty = [a for a in order if a not in present_arms]
-        if empty:
-            raise ValidationError(f"arms {empty} have zero customers in column {variant!r}.")
-    if len(order) < 2:
-        raise ValidationError(
-            f"only one arm ({order}) in column {variant!r}; an experiment compares at least two."
-        )
-    out = frame.loc[order].astype(float)
-    out.index.name = "variant"
-    return out
 
 
 # -------------------------------------------------------------- time-to-purchase statistic
@@ -943,73 +611,3 @@ def end_literal(d: Dialect, cols: Columns, observation_end: Any) -> str | None:
     lit = "TIMESTAMP '" + ts.strftime("%Y-%m-%d %H:%M:%S.%f") + "'"
     return time_expr(d, cols, lit)
 
-
-def engine_first_purchase_counts(
-    d: Dialect,
-    view: str,
-    present: dict[str, str],
-    fetch: Callable[[str], list[tuple[Any, ...]]],
-    fetch_df: Callable[[str], pd.DataFrame],
-    *,
-    where: str,
-    customer: str,
-    timestamp: str,
-    event: str,
-    channel: str,
-    stage: str | None,
-    value: str | None,
-    origin: str,
-    censor_at_drop_out: bool,
-    unit: str,
-    by_first_channel: bool,
-    observation_end: Any,
-    resolution: Any = None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Checked time-to-first-purchase counts of an engine table: the rows (``first_channel``,
-    ``duration``, ``event``, ``censor_reason``, ``customers``; not yet sorted) and the counts
-    that go into ``attrs``."""
-    cols = check_columns(
-        present, customer=customer, timestamp=timestamp, event=event, channel=channel,
-        stage=stage, value=value, where=where,
-    )
-    end_sql = end_literal(d, cols, observation_end)
-    res = span(resolution, "resolution", cols.numeric_time)
-    validate(d, cols, view, fetch, end_sql)
-    raw = fetch_df(first_purchase_sql(
-        d, view, cols, origin=origin, censor_at_drop_out=censor_at_drop_out,
-        observation_end=end_sql, by_first_channel=by_first_channel, resolution=res,
-    ))
-    excluded = raw["excluded"].to_numpy(dtype=np.int64)
-    n = raw["customers"].to_numpy(dtype=np.int64)
-    if origin == "first-touch" and not int(n[excluded != 2].sum()):
-        raise ValidationError(
-            "time_to_first_purchase(origin='first-touch') needs 'touch' events, but the "
-            f"{where} has none. Use origin='first-event' to start the clock at each customer's "
-            "first event."
-        )
-    rows = raw[excluded == 0]
-    dur = rows["dur"].to_numpy(dtype=float)
-    if not cols.numeric_time:  # integer microseconds to float units, as pandas divides
-        ticks = rows["dur"].to_numpy(dtype=np.int64)
-        dur = ticks / (pd.Timedelta(1, unit=unit).value / 1000)
-    reasons = np.array(REASONS, dtype=object)[rows["reason"].to_numpy(dtype=np.int64)]
-    ch1 = rows["ch1"].astype(object).to_numpy()
-    out = pd.DataFrame({
-        "first_channel": pd.Series(ch1, dtype=object).where(pd.notna(ch1), None),
-        "duration": dur,
-        "event": rows["event"].to_numpy(dtype=np.int64),
-        "censor_reason": pd.Series(reasons, dtype=object),
-        "customers": rows["customers"].to_numpy(dtype=np.int64),
-    })
-    counts = {
-        "n_customers": int(n.sum()),
-        "converted_before_first_touch": int(n[excluded == 1].sum()),
-        "no_touch": int(n[excluded == 2].sum()),
-        "time_kind": "numeric" if cols.numeric_time else "datetime",
-    }
-    if observation_end is None:
-        latest = fetch(f"SELECT max({d.q(cols.timestamp)}) FROM {view}")[0][0]
-        counts["observation_end"] = str(latest if cols.numeric_time else pd.Timestamp(latest))
-    else:
-        counts["observation_end"] = str(observation_end)
-    return out, counts
