@@ -77,6 +77,25 @@ def test_private_name_of_another_package_is_caught(tmp_path):
     assert "_subset" in found[0].message and found[0].line == 2
 
 
+def test_private_name_reached_as_an_attribute_is_caught(tmp_path):
+    files = dict(CLEAN)
+    files["markov/timing.py"] = """\
+        import cjmodels.data.journeys as jn
+        from cjmodels.data import journeys
+
+
+        def dwell(x):
+            return journeys._subset(x), jn.journey_set(x)
+
+
+        def other(x):
+            return jn._subset(x)
+        """
+    found = check_imports.check(_package(tmp_path, files))
+    assert [(p, r, v.line) for (p, r, _), v in zip(_rules(found), found, strict=True)] == [
+        ("timing.py", "private", 6), ("timing.py", "private", 10)]
+
+
 def test_private_module_of_another_package_is_caught(tmp_path):
     files = dict(CLEAN)
     files["markov/engine.py"] = "from cjmodels.data._engine import engine_of\n"

@@ -9,7 +9,8 @@ line per violation) on:
 
 * ``private``: an import of a private name (``_x``) or of a private module (``_m``) that belongs
   to another top-level subpackage, e.g. ``from cjmodels.data.journeys import _subset`` in
-  ``cjmodels.markov``. The shared helpers at the top level (:data:`SHARED`) are meant to be
+  ``cjmodels.markov``, or reached as an attribute (``journeys._subset`` after
+  ``from cjmodels.data import journeys``). The shared helpers at the top level (:data:`SHARED`) are meant to be
   imported: their public names are open to every package (their private names are not).
 * ``cycle``: a cycle of imports between modules of the package, lazy imports included. A module
   that imports ``pkg.sub`` depends on ``pkg.sub``; ``from pkg import name`` depends on ``pkg``
@@ -157,6 +158,44 @@ def _private_imports(imp: _Import, mod: str, modules: dict[str, Path], root: str
                             f"{_unit(sub)} imported by {mod}")
 
 
+def _private_attributes(tree: ast.Module, mod: str, is_pkg: bool, modules: dict[str, Path],
+                        root: str, shown: str) -> Iterator[Violation]:
+    """``journeys._subset`` after ``from cjmodels.data import journeys``: a private name of
+    another top-level unit reached as an attribute of a module imported from it."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == root or a.name.startswith(root + "."):
+                    aliases[a.asname or root] = a.name if a.asname else root
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve(node.module, node.level, mod, is_pkg)
+            for a in node.names:
+                if f"{target}.{a.name}" in modules:
+                    aliases[a.asname or a.name] = f"{target}.{a.name}"
+    if not aliases:
+        return
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or id(node) in inner:
+            continue
+        attrs: list[str] = []
+        cur: ast.expr = node
+        while isinstance(cur, ast.Attribute):
+            attrs.append(cur.attr)
+            cur = cur.value
+        if not isinstance(cur, ast.Name) or cur.id not in aliases:
+            continue
+        full = ".".join([aliases[cur.id], *reversed(attrs)])
+        if _unit(full) == _unit(mod) or full.split(".")[:2] == [root]:
+            continue
+        bad = _private_part(full, modules)
+        if bad:
+            yield Violation(shown, node.lineno, "private", f"{ast.unparse(node)}: private "
+                            f"{'module' if full.split(bad)[0] + bad in modules else 'name'} "
+                            f"{bad} of {_unit(full)} used by {mod}")
+
+
 def _size_reason(text: str) -> bool:
     """A ``# size: <reason>`` comment before the module's first statement after its docstring."""
     tree = ast.parse(text)
@@ -289,6 +328,7 @@ def check(package_dir: Path | str, *, relative_to: Path | str | None = None) -> 
                     graph[mod].add(dep)
                     lines.setdefault((mod, dep), imp.line)
             found.extend(_private_imports(imp, mod, modules, root, shown))
+        found.extend(_private_attributes(tree, mod, _is_package(path), modules, root, shown))
     for comp in _cycles(graph):
         cyc = _shortest_cycle(graph, comp)
         first = modules[cyc[0]]
