@@ -31,7 +31,8 @@ Prediction accuracy: :func:`brier_score`, :func:`integrated_brier_score` (IPCW),
 """
 
 from cjmodels.survival._base import ParameterFit
-from cjmodels.survival.btyd import BetaGeoModel, BGBBModel, ModifiedBetaGeoModel, ParetoNBDModel
+from cjmodels.survival.bgbb import BGBBModel
+from cjmodels.survival.btyd import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
 from cjmodels.survival.competing import (
     CauseSpecificCox,
     CumulativeIncidence,

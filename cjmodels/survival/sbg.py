@@ -28,12 +28,9 @@ from cjmodels.results import axis
 from cjmodels.survival._base import maximise
 from cjmodels.survival._inputs import as_array
 from cjmodels.survival.btyd import _CountModel
+from cjmodels.survival.closed_forms import sbg_retention_rate, sbg_survival
 
 __all__ = ["ShiftedBetaGeometricModel"]
-
-
-def _survival(t: np.ndarray, alpha: float, beta: float) -> np.ndarray:
-    return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
 
 
 class ShiftedBetaGeometricModel(_CountModel):
@@ -158,13 +155,12 @@ class ShiftedBetaGeometricModel(_CountModel):
     def survival(self, t: Any) -> np.ndarray:
         """S(t) = B(alpha, beta + t) / B(alpha, beta): the share still active after t periods."""
         p = self._p()
-        return _survival(as_array(t, "t"), p["alpha"], p["beta"])
+        return sbg_survival(as_array(t, "t"), p["alpha"], p["beta"])
 
     def retention_rate(self, t: Any) -> np.ndarray:
         """r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1), t >= 1."""
         p = self._p()
-        t = as_array(t, "t")
-        return (p["beta"] + t - 1.0) / (p["alpha"] + p["beta"] + t - 1.0)
+        return sbg_retention_rate(as_array(t, "t"), p["alpha"], p["beta"])
 
     def project(self, horizon: int, cohort_size: float = 1000.0) -> pd.DataFrame:
         """Expected survivors of a cohort of ``cohort_size`` at periods 0..``horizon``.

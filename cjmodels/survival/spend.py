@@ -23,6 +23,7 @@ from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
 from cjmodels.survival._inputs import as_array, compress, rfm_arrays
 from cjmodels.survival.btyd import _CountModel, _FrequencyRecencyModel
+from cjmodels.survival.closed_forms import gamma_gamma_mean_spend
 
 __all__ = ["GammaGammaModel", "customer_lifetime_value"]
 
@@ -167,7 +168,7 @@ class GammaGammaModel(_CountModel):
     def expected_spend(self) -> float:
         """Population mean spend per transaction, ``p gamma / (q - 1)``."""
         par = self._p()
-        return float(par["p"] * par["gamma"] / (par["q"] - 1.0)) if par["q"] > 1 else np.inf
+        return float(gamma_gamma_mean_spend(par["p"], par["q"], par["gamma"]))
 
 
 def customer_lifetime_value(

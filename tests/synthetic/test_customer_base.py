@@ -18,8 +18,7 @@ from scipy import integrate, special, stats
 
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic.customer_base import (
-    DEFAULT_COEFFICIENTS,
+from cjmodels.survival.closed_forms import (
     bgnbd_expected_transactions,
     bgnbd_prob_alive,
     gamma_gamma_mean_spend,
@@ -27,6 +26,9 @@ from cjmodels.synthetic.customer_base import (
     paretonbd_prob_alive,
     sbg_retention_rate,
     sbg_survival,
+)
+from cjmodels.synthetic.customer_base import (
+    DEFAULT_COEFFICIENTS,
     simulate_subscriptions,
     simulate_transactions,
 )
