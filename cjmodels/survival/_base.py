@@ -1,9 +1,10 @@
 """Shared machinery of the survival subpackage: errors, maximum likelihood, result objects.
 
 Every customer-base model declares only its mathematics (a vectorised log-likelihood, optionally
-its gradient); :func:`maximise` does the optimisation on the log scale of the (positive)
-parameters, checks convergence and computes standard errors from the observed information (the
-Hessian of the negative log-likelihood at the optimum, by central differences of the gradient).
+its gradient); :func:`maximise` runs the package's one maximum-likelihood helper
+(:func:`cjmodels._optim.maximum_likelihood`) on the log scale of the (positive) parameters,
+checks convergence and gives standard errors from the observed information (central differences
+of the gradient at the optimum).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
+from cjmodels._optim import central_differences, covariance, maximum_likelihood
 from cjmodels.errors import ConvergenceError, ValidationError
 from cjmodels.results import Result, result_dataclass
 
@@ -131,30 +133,6 @@ class ParameterFit(Result):
         return out
 
 
-def _hessian(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
-    """Hessian by central differences of ``grad`` with relative steps, symmetrised."""
-    k = len(x)
-    h = 1e-5 * np.maximum(np.abs(x), 1e-3)
-    out = np.empty((k, k))
-    for j in range(k):
-        e = np.zeros(k)
-        e[j] = h[j]
-        out[:, j] = (grad(x + e) - grad(x - e)) / (2 * h[j])
-    return 0.5 * (out + out.T)
-
-
-def _numeric_grad(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
-    """Central-difference gradient with relative steps."""
-    k = len(x)
-    h = 1e-6 * np.maximum(np.abs(x), 1e-2)
-    g = np.empty(k)
-    for j in range(k):
-        e = np.zeros(k)
-        e[j] = h[j]
-        g[j] = (f(x + e) - f(x - e)) / (2 * h[j])
-    return g
-
-
 def maximise(
     log_likelihood: Callable[[np.ndarray], float],
     x0: Sequence[float],
@@ -224,54 +202,28 @@ def maximise(
         if jac:
             ll, g = log_likelihood(theta)
             return float(ll), np.asarray(g, dtype=float)
-        return value(theta), _numeric_grad(value, theta)
+        return value(theta), central_differences(value, theta, rel_step=1e-6,
+                                                 min_scale=1e-2)[0]
 
-    def grad_nat(theta: np.ndarray) -> np.ndarray:
-        return both(theta)[1]
-
-    def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
-        with np.errstate(all="ignore"):  # a step too far overflows: refused just below
-            theta = np.exp(z)
-            ll0, g0 = both(theta)
-            ll = ll0 - penalizer * float(np.sum(theta**2))
-            g = (g0 - 2 * penalizer * theta) * theta
-        if not np.isfinite(ll) or not np.all(np.isfinite(g)):
-            return 1e300, np.zeros_like(z)
-        return -ll * scale, -g * scale
-
-    res = optimize.minimize(
-        objective, np.log(x0), jac=True, method="BFGS",
-        options={"maxiter": maxiter, "gtol": 1e-8},
-    )
-    with np.errstate(all="ignore"):  # a non-finite optimum is a ConvergenceError below
-        theta = np.exp(res.x)
-        ll, g = both(theta)
-        g = g - 2 * penalizer * theta
+    fit = maximum_likelihood(both, x0, log_scale=True, penalizer=penalizer, scale=scale,
+                             gtol=1e-8, maxiter=maxiter, rel_step=1e-5, min_scale=1e-3)
+    theta, ll, g = fit.x, fit.log_likelihood, fit.gradient
     gnorm = float(np.max(np.abs(g * theta))) * scale
     ok = np.isfinite(ll) and np.all(np.isfinite(theta)) and gnorm < 1e-4
     if not ok:
         shown = ", ".join(f"{k}={v:.4g}" for k, v in zip(names, theta, strict=True))
         raise ConvergenceError(
-            f"{model}: maximum likelihood did not converge ({res.message}; log-likelihood "
+            f"{model}: maximum likelihood did not converge ({fit.message}; log-likelihood "
             f"{ll:.6g}, largest scaled gradient {gnorm:.2g} at {shown}). {_REMEDIES}"
         )
-
-    def pen_grad(t: np.ndarray) -> np.ndarray:
-        return grad_nat(t) - 2 * penalizer * t
-
-    with np.errstate(all="ignore"):
-        info = -_hessian(pen_grad, theta)
     shown = ", ".join(f"{k}={v:.4g}" for k, v in zip(names, theta, strict=True))
-    try:
-        cov = np.linalg.inv(info)
-        if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
+    cov = covariance(fit.information)
+    if cov is None:
         raise ConvergenceError(
             f"{model}: the information matrix is singular or not positive definite at {shown}: "
             "the data do not identify the parameters (estimates run to the boundary of the "
             f"parameter space). {_REMEDIES}"
-        ) from None
+        )
     if np.any(np.abs(np.log(theta)) > 25):
         raise ConvergenceError(
             f"{model}: an estimate is at the boundary of the parameter space ({shown}). "
@@ -285,7 +237,7 @@ def maximise(
         covariance=pd.DataFrame(cov, index=names, columns=names),
         log_likelihood=float(ll),
         n_customers=float(n_obs),
-        n_iter=int(res.nit),
+        n_iter=fit.n_iter,
         alpha=alpha,
     )
 

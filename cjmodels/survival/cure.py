@@ -13,8 +13,9 @@ exponential accelerated failure time with covariates ``x``: ``S_u(t) = exp(-(t /
 ``(1 - pi) f_u(t)``; with delayed entry the contribution is divided by ``S(entry)``.
 
 The log-likelihood and its gradient are written out and vectorised; it is maximised by BFGS
-(:func:`scipy.optimize.minimize`), and standard errors come from the observed information (the
-Hessian of the negative log-likelihood by central differences of the analytic gradient).
+through the package's maximum-likelihood helper (:func:`cjmodels._optim.maximum_likelihood`),
+and standard errors come from the observed information (central differences of the analytic
+gradient).
 
 References
 ----------
@@ -32,12 +33,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._optim import covariance, maximum_likelihood
 from cjmodels.errors import ValidationError
 from cjmodels.results import Estimator, Result, result_dataclass
-from cjmodels.survival._base import ConvergenceError, _hessian
+from cjmodels.survival._base import ConvergenceError
 from cjmodels.survival._frames import check_durations
 
 __all__ = ["CureWorld", "MixtureCureModel", "MixtureCureResult", "simulate_mixture_cure"]
@@ -352,17 +354,12 @@ class MixtureCureModel(Estimator):
                 x0[names.index(k)] = float(v)
         scale = 1.0 / float(w.sum())
 
-        def objective(theta):
-            with np.errstate(all="ignore"):
-                ll, g = _loglik(theta, z, x, logt, ev, w, log_entry, has_entry, weibull)
-            if not np.isfinite(ll) or not np.all(np.isfinite(g)):
-                return 1e300, np.zeros_like(theta)
-            return -ll * scale, -g * scale
+        def loglik(theta):
+            return _loglik(theta, z, x, logt, ev, w, log_entry, has_entry, weibull)
 
-        res = optimize.minimize(objective, x0, jac=True, method="BFGS",
-                                options={"maxiter": self.maxiter, "gtol": 1e-9})
-        theta = res.x
-        ll, g = _loglik(theta, z, x, logt, ev, w, log_entry, has_entry, weibull)
+        fit = maximum_likelihood(loglik, x0, scale=scale, gtol=1e-9, maxiter=self.maxiter,
+                                 rel_step=1e-5, min_scale=1e-3)
+        theta, ll, g = fit.x, fit.log_likelihood, fit.gradient
         gmax = float(np.max(np.abs(g))) * scale
         shown = ", ".join(f"{k}={v:.4g}" for k, v in zip(names, theta, strict=True))
         remedies = (
@@ -372,22 +369,13 @@ class MixtureCureModel(Estimator):
             "initial_params, or raise maxiter.")
         if not np.isfinite(ll) or gmax > 1e-4:
             raise ConvergenceError(
-                f"mixture cure model did not converge ({res.message}; log-likelihood {ll:.6g}, "
+                f"mixture cure model did not converge ({fit.message}; log-likelihood {ll:.6g}, "
                 f"largest scaled gradient {gmax:.2g} at {shown}). {remedies}")
-
-        def grad(th):
-            with np.errstate(all="ignore"):
-                return _loglik(th, z, x, logt, ev, w, log_entry, has_entry, weibull)[1]
-
-        info = -_hessian(grad, theta)
-        try:
-            cov = np.linalg.inv(info)
-            if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
-                raise np.linalg.LinAlgError
-        except np.linalg.LinAlgError:
+        cov = covariance(fit.information)
+        if cov is None:
             raise ConvergenceError(
                 f"mixture cure model: the information matrix is singular at {shown}; the data "
-                f"do not identify the parameters. {remedies}") from None
+                f"do not identify the parameters. {remedies}")
         if np.any(np.abs(theta[: len(cz) + 1]) > 25):
             raise ConvergenceError(
                 f"mixture cure model: a cure coefficient runs to infinity ({shown}). {remedies}")
@@ -399,7 +387,7 @@ class MixtureCureModel(Estimator):
             log_likelihood=float(ll),
             n_customers=float(w.sum()),
             n_events=float(w @ ev),
-            n_iter=int(res.nit),
+            n_iter=fit.n_iter,
             cure_covariates=tuple(cz),
             latency_covariates=tuple(cx),
             cure_fraction=float(np.average(special.expit(z @ theta[: len(cz) + 1]), weights=w)),

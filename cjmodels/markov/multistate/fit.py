@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from cjmodels._checks import check_scalar
+from cjmodels._optim import maximum_likelihood
 from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
@@ -180,25 +181,13 @@ def fit_multistate(
             f"{panel.timestamp[first]:g}. Allow the moves they need in qmatrix."
         )
 
-    def objective(x):
-        ll, g = design.loglik(x)
-        return -ll, -g
-
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _one_blas_thread():
-        res = optimize.minimize(objective, theta0, jac=True, method="BFGS",
-                                options={"gtol": gtol, "maxiter": maxiter})
-        theta = res.x
-        ll, grad = design.loglik(theta)
-        # observed information: central differences of the analytic gradient
-        p = len(theta)
-        hess = np.zeros((p, p))
-        for i in range(p):
-            h = 1e-4 * max(1.0, abs(theta[i]))
-            tp, tm = theta.copy(), theta.copy()
-            tp[i] += h
-            tm[i] -= h
-            hess[:, i] = -(design.loglik(tp)[1] - design.loglik(tm)[1]) / (2 * h)
-    hess = (hess + hess.T) / 2
+    # maximum likelihood and the observed information (central differences of the analytic
+    # gradient, steps 1e-4 max(1, |theta|)): the package's one helper
+    with _one_blas_thread():
+        res = maximum_likelihood(design.loglik, theta0, gtol=gtol, maxiter=maxiter,
+                                 finite_only=False, rel_step=1e-4, min_scale=1.0)
+    theta, ll, grad, hess = res.x, res.log_likelihood, res.gradient, res.information
+    p = len(theta)
     problems: list[str] = []
     converged = bool(np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < 1e-2)
     if not converged:
@@ -242,7 +231,7 @@ def fit_multistate(
         covariate_means=design.cov_means,
         center=bool(center),
         converged=converged,
-        n_iter=int(res.nit),
+        n_iter=res.n_iter,
         message=str(res.message),
         problems=tuple(problems),
         hessian=hess,
