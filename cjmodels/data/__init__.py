@@ -7,7 +7,7 @@ from cjmodels.data.durations import (
     subscription_lifetimes,
     time_to_first_purchase,
 )
-from cjmodels.data.events import EventLog, time_to_float
+from cjmodels.data.events import EventLog
 from cjmodels.data.experiments import experiment_table
 from cjmodels.data.io import read_events
 from cjmodels.data.journeys import journey_set, journeys, path_table
@@ -25,6 +25,7 @@ from cjmodels.data.stages import (
     get_scheme,
     list_schemes,
 )
+from cjmodels.data.timestamps import time_to_float
 from cjmodels.data.transitions import CENSORED, TransitionCounts, transition_counts
 from cjmodels.data.vocabulary import EVENT_TYPES, PATH_SEPARATOR
 

@@ -38,7 +38,8 @@ import pandas as pd
 from cjmodels._checks import check_scalar
 from cjmodels.data._engine import engine_first_purchase_counts, engine_of
 from cjmodels.data._sqltext import span
-from cjmodels.data.events import EventLog, _factorize, as_event_log
+from cjmodels.data.columns import factorize
+from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.errors import ValidationError
 
 __all__ = [
@@ -385,9 +386,9 @@ def _finish_counts(rows: pd.DataFrame, attrs: dict[str, Any], by_first_channel: 
     key_ch = rows["first_channel"].map(lambda x: "" if x is None else "~" + str(x))
     key_reason = rows["censor_reason"].map(lambda x: "" if x is None else str(x))
     # ranks of the exact strings (numpy str arrays would drop trailing NUL characters)
-    order = np.lexsort((_factorize(key_reason.to_numpy(dtype=object), sort=True)[0],
+    order = np.lexsort((factorize(key_reason.to_numpy(dtype=object), sort=True)[0],
                         rows["event"].to_numpy(), rows["duration"].to_numpy(),
-                        _factorize(key_ch.to_numpy(dtype=object), sort=True)[0]))
+                        factorize(key_ch.to_numpy(dtype=object), sort=True)[0]))
     rows = rows.iloc[order].reset_index(drop=True)
     if not by_first_channel:
         rows = rows.drop(columns="first_channel")
@@ -423,7 +424,7 @@ def _count(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     coded = {}
     for k in keys:
         if rows[k].dtype == object:
-            codes, uniques = _factorize(rows[k].to_numpy(dtype=object))
+            codes, uniques = factorize(rows[k].to_numpy(dtype=object))
             coded[k] = codes
             labels[k] = np.append(np.asarray(uniques, dtype=object), None)  # -1: None
         else:

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._compat import as_timedelta
-from cjmodels.data.events import EventLog, as_event_log, label_codes
+from cjmodels.data.columns import label_codes
+from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.errors import ValidationError
 
 __all__ = ["experiment_table"]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels.data._engine import engine_of, engine_path_table
-from cjmodels.data.events import PATH_SEPARATOR, EventLog, as_event_log
+from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.journeyset import (
     OUTCOME_CENSORED,
     OUTCOME_CONVERSION,
@@ -30,6 +30,7 @@ from cjmodels.data.journeyset import (
     subset,
 )
 from cjmodels.data.paths import ParsedPaths, PathTable, warn_user, without_touches_message
+from cjmodels.data.vocabulary import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 
 __all__ = ["journey_index", "journey_set", "journeys", "path_table"]

@@ -22,11 +22,12 @@ import pandas as pd
 
 from cjmodels._checks import check_scalar
 from cjmodels.data._engine import engine_of, engine_path_table
-from cjmodels.data.events import PATH_SEPARATOR, EventLog
+from cjmodels.data.events import EventLog
 from cjmodels.data.journeys import journey_set
 from cjmodels.data.journeyset import OUTCOME_CENSORED, OUTCOME_CONVERSION, JourneySet
 from cjmodels.data.paths import PathTable, journey_set_from_path_table
 from cjmodels.data.stages import CONVERSION, NULL, START
+from cjmodels.data.vocabulary import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
 

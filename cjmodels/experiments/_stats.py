@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels.data.events import label_codes
+from cjmodels.data.columns import label_codes
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
 

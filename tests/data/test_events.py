@@ -236,7 +236,7 @@ def test_sort_keys_equals_lexsort(layout, seed):
     whichever fast path computes it: nothing to do, ordered minor keys left out, a log in time
     order sorted by customer alone, packed values sorted with their row numbers, a stable
     argsort when those do not fit in 63 bits, or ``np.lexsort`` itself for float ids."""
-    from cjmodels.data.events import _sort_keys
+    from cjmodels.data.columns import sort_keys
 
     rng = np.random.default_rng(seed)
     n = {"empty": 0, "one_row": 1}.get(layout, 3000)
@@ -258,7 +258,7 @@ def test_sort_keys_equals_lexsort(layout, seed):
     elif layout == "wide_times":  # keys too wide to pack beside the row number
         time = rng.integers(0, 2**50, n) | 1
     keys = [ev, time, cust.astype(float) if layout == "float_ids" else cust]
-    order, gathered = _sort_keys(keys, radix=[3])
+    order, gathered = sort_keys(keys, radix=[3])
     expected = np.lexsort(keys)
     got = np.arange(n) if order is None else order
     np.testing.assert_array_equal(got, expected)
