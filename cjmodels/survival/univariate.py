@@ -616,14 +616,8 @@ WEIGHTINGS = ("logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington"
 
 
 def logrank_test(
-    data: pd.DataFrame,
-    group: str,
-    *,
-    duration: str = "duration",
-    event: str | None = "event",
-    weighting: str = "logrank",
-    p: float = 1.0,
-    q: float = 0.0,
+    data: pd.DataFrame, group: str, *, duration: str = "duration", event: str | None = "event",
+    weighting: str = "logrank", p: float = 1.0, q: float = 0.0,
 ) -> HypothesisTest:
     """Log-rank test across the values of ``group`` (lifelines ``multivariate_logrank_test``),
     with observed and expected events per group (R ``survdiff``) in its ``table``.
@@ -669,14 +663,11 @@ def logrank_test(
     if not np.any(ev == 1):
         raise ValidationError("no events in any group: the log-rank test has nothing to compare.")
     t = d[duration].to_numpy(float)
-    kw: dict[str, Any] = {}
     if weighting != "logrank":
         # Rank tests depend on the order of the times only; lifelines' weights misalign when a
         # duration is 0 (its Kaplan-Meier timeline merges the 0 row), so the times are shifted
         # by 1, which changes no statistic.
-        kw = {"weightings": weighting}
-        if weighting == "fleming-harrington":
-            kw.update(p=p, q=q)
+        kw = {"weightings": weighting, **({"p": p, "q": q} if weighting[0] == "f" else {})}
         res = multivariate_logrank_test(t + 1.0, g, ev, **kw)
     else:
         res = multivariate_logrank_test(t, g, ev)
@@ -694,8 +685,8 @@ def logrank_test(
             expected[k] = float(np.sum(n_k * d_all / n_all))
             v = n_k * (n_all - n_k) * d_all * (n_all - d_all) / (n_all**2 * (n_all - 1))
         variance[k] = float(np.sum(np.where(n_all > 1, v, 0.0)))
-    table = pd.DataFrame({"observed": obs, "expected": expected, "variance": variance})
-    table = table.rename_axis(group)
+    table = pd.DataFrame({"observed": obs, "expected": expected, "variance": variance}
+                         ).rename_axis(group)
     name = (f"fleming-harrington(p={p:g}, q={q:g})" if weighting == "fleming-harrington"
             else weighting)
     return HypothesisTest(
