@@ -37,7 +37,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from cjmodels.data import experiment_table
+from cjmodels.data import experiment_table, purchase_times
 from cjmodels.datasets import load_experiment
 from cjmodels.experiments import (
     aa_simulation,
@@ -53,7 +53,6 @@ from cjmodels.experiments import (
     group_sequential,
     msprt,
     peeking_simulation,
-    purchase_times,
     sample_size_proportions,
     srm_check,
     with_missing_indicator,

@@ -1,5 +1,7 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
+from cjmodels.data.arms import arm_event_logs
+from cjmodels.data.counting import counting_process
 from cjmodels.data.customers import calibration_holdout, rfm_summary
 from cjmodels.data.durations import (
     first_purchase_counts,
@@ -9,6 +11,7 @@ from cjmodels.data.durations import (
 )
 from cjmodels.data.events import EventLog
 from cjmodels.data.experiments import experiment_table
+from cjmodels.data.funnels import funnel_table, purchase_times
 from cjmodels.data.io import read_events
 from cjmodels.data.journeys import journey_set, journeys, path_table
 from cjmodels.data.journeyset import OUTCOMES, JourneySet
@@ -46,15 +49,19 @@ __all__ = [
     "PathTable",
     "StageScheme",
     "TransitionCounts",
+    "arm_event_logs",
     "calibration_holdout",
+    "counting_process",
     "experiment_table",
     "first_purchase_counts",
+    "funnel_table",
     "get_scheme",
     "interpurchase_times",
     "journey_set",
     "journeys",
     "list_schemes",
     "path_table",
+    "purchase_times",
     "read_events",
     "read_path_table",
     "rfm_summary",

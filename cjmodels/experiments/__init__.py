@@ -2,7 +2,10 @@
 
 Every test runs on per-arm sufficient statistics (:class:`SufficientStats`), so a per-customer
 table (from :func:`cjmodels.data.experiment_table`) and numbers aggregated elsewhere give the
-same answer. Every choice that peers hide is a named option with a documented default:
+same answer. The journey-aware tests take the data layer's reductions of the log
+(:func:`cjmodels.data.funnel_table`, :func:`cjmodels.data.purchase_times`,
+:func:`cjmodels.data.arm_event_logs`). Every choice that peers hide is a named option with a
+documented default:
 
 =============================  ==============================================================
 conversion test                ``test="z-pooled"`` (also z-unpooled, chi2, chi2-yates, fisher,
@@ -54,7 +57,7 @@ from cjmodels.experiments.continuous import (
     winsorize,
     with_missing_indicator,
 )
-from cjmodels.experiments.funnel import funnel_table, funnel_test
+from cjmodels.experiments.funnel import funnel_test
 from cjmodels.experiments.multiple import CORRECTIONS, adjust, adjust_pvalues
 from cjmodels.experiments.power import (
     PowerResult,
@@ -87,11 +90,9 @@ from cjmodels.experiments.srm import SampleRatioMismatchWarning, srm_check
 from cjmodels.experiments.time_to_purchase import (
     TimeToPurchaseResult,
     compare_time_to_purchase,
-    purchase_times,
 )
 from cjmodels.experiments.transitions import (
     TransitionTestResult,
-    arm_event_logs,
     compare_transitions,
 )
 
@@ -120,7 +121,6 @@ __all__ = [
     "adjust",
     "adjust_pvalues",
     "analyze",
-    "arm_event_logs",
     "beta_binomial",
     "bootstrap_means",
     "compare_means",
@@ -132,7 +132,6 @@ __all__ = [
     "cumulative_effects",
     "duration",
     "expected_loss",
-    "funnel_table",
     "funnel_test",
     "group_sequential",
     "hodges_lehmann",
@@ -145,7 +144,6 @@ __all__ = [
     "power_proportions",
     "power_simulation",
     "prob_beats",
-    "purchase_times",
     "sample_size_means",
     "sample_size_proportions",
     "srm_check",

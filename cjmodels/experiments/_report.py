@@ -12,7 +12,7 @@ __all__ = ["section"]
 
 def section(ctx):
     """Analyse the shipped ``experiment`` dataset; returns a :class:`cjmodels.report.Section`."""
-    from cjmodels.data import experiment_table
+    from cjmodels.data import experiment_table, purchase_times
     from cjmodels.experiments import (
         analyze,
         compare_time_to_purchase,
@@ -20,7 +20,6 @@ def section(ctx):
         group_sequential,
         msprt,
         peeking_simulation,
-        purchase_times,
         sample_size_proportions,
         with_missing_indicator,
     )

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels.data.columns import label_codes
+from cjmodels.data.arms import arm_codes
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
 
@@ -368,66 +368,6 @@ def _check_column(table: pd.DataFrame, col: str, role: str) -> np.ndarray:
     return arr
 
 
-def arm_codes(
-    table: pd.DataFrame, variant: str, arms: Sequence[str] | None
-) -> tuple[tuple[str, ...], np.ndarray]:
-    """Arm labels (declared or sorted) and each row's arm code, with clear errors."""
-    if not isinstance(table, pd.DataFrame):
-        raise ValidationError(
-            f"table must be a pandas DataFrame with one row per customer, got "
-            f"{type(table).__name__}."
-        )
-    if not isinstance(variant, str) or variant not in table.columns:
-        raise ValidationError(
-            f"variant column {variant!r} is not in the table; its columns are "
-            f"{list(table.columns)}. Name the column holding the arm with variant='...'."
-        )
-    if isinstance(table[variant], pd.DataFrame):
-        raise ValidationError(
-            f"the table has {table[variant].shape[1]} columns named {variant!r}; rename them so "
-            "that one column holds the arm."
-        )
-    # arms are labels, as in the data layer: each kept exactly as its str (ints "1", floats
-    # "1.5", whole floats "1"); a column mixing types (1 and "1") is refused, never merged
-    raw, labels = label_codes(table[variant], variant, "variant", table.index)
-    raw = raw.astype(np.int64)
-    miss = raw < 0
-    if miss.any():
-        raise ValidationError(
-            f"variant column {variant!r} is missing at rows {_rows(miss)}; every customer "
-            "needs an arm."
-        )
-    u_str = [str(u) for u in labels]
-    present = tuple(u_str)
-    if arms is None:
-        names = present
-    else:
-        names = tuple(str(a) for a in arms)
-        if len(set(names)) != len(names):
-            raise ValidationError(f"arms {list(names)} contain duplicates.")
-        unknown = sorted(set(present) - set(names))
-        if unknown:
-            bad_u = np.flatnonzero([u in unknown for u in u_str])
-            bad = np.isin(raw, bad_u)
-            raise ValidationError(
-                f"variant labels {unknown} in column {variant!r} (rows {_rows(bad)}) are not "
-                f"among the declared arms {list(names)}; fix the labels or declare the arms."
-            )
-    if len(names) < 2:
-        raise ValidationError(
-            f"only one arm ({list(names)}) in column {variant!r}; an experiment compares at "
-            "least two arms."
-        )
-    pos = np.array([names.index(u) for u in u_str], dtype=np.int64)
-    codes = pos[raw] if len(pos) else raw.astype(np.int64)
-    counts = np.bincount(codes, minlength=len(names))
-    empty = [a for a, c in zip(names, counts, strict=True) if c == 0]
-    if empty:
-        raise ValidationError(
-            f"arms {empty} have zero customers in column {variant!r}; every declared arm needs "
-            "customers (check the assignment, or leave the arm out of arms=[...])."
-        )
-    return names, codes
 
 
 def _stats_from_codes(

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
+from cjmodels.data.arms import arm_codes
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
     UNTESTED,
@@ -28,7 +29,7 @@ from cjmodels.experiments._results import (
     check_alternative,
     forest_plot,
 )
-from cjmodels.experiments._stats import _check_column, _rows, arm_codes, check_squares
+from cjmodels.experiments._stats import _check_column, _rows, check_squares
 from cjmodels.experiments.continuous import compare_means, compare_ratios
 from cjmodels.experiments.multiple import CORRECTIONS, adjust
 from cjmodels.experiments.proportions import compare_proportions

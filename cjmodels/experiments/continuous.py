@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels.data.arms import arm_codes
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
     Comparison,
@@ -41,7 +42,7 @@ from cjmodels.experiments._results import (
     t_pvalue,
     untested,
 )
-from cjmodels.experiments._stats import SufficientStats, _check_column, arm_codes, sufficient_stats
+from cjmodels.experiments._stats import SufficientStats, _check_column, sufficient_stats
 from cjmodels.experiments.proportions import RELATIVE_INTERVALS, _relative_effect
 
 __all__ = [

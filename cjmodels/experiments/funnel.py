@@ -1,11 +1,12 @@
 """Journey-aware experiment tests: where in the funnel did the arms differ?
 
-:func:`funnel_table` turns an event log with assignments and stages into one row per assigned
-customer with the deepest stage reached after assignment; :func:`funnel_test` compares, stage
-by stage, the conditional conversion ``P(reach stage s+1 | reached stage s)`` between each arm
-and the control, with user-level variance (each customer counts once per step, so the
-two-proportion test is valid however many events a customer has), an overall test of reaching
-the last stage among all assigned customers, and a multiplicity adjustment across the steps.
+:func:`cjmodels.data.funnel_table` turns an event log with assignments and stages into one
+row per assigned customer with the deepest stage reached after assignment; :func:`funnel_test`
+compares, stage by stage, the conditional conversion ``P(reach stage s+1 | reached stage s)``
+between each arm and the control, with user-level variance (each customer counts once per step,
+so the two-proportion test is valid however many events a customer has), an overall test of
+reaching the last stage among all assigned customers, and a multiplicity adjustment across the
+steps.
 
 "Reached stage s" means reaching s *or any later stage*: customers skip stages, so the funnel
 is defined by the deepest stage reached, and every step's denominator contains its numerator.
@@ -21,100 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
-from cjmodels._compat import as_timedelta
-from cjmodels.data.events import EventLog, as_event_log
-from cjmodels.data.experiments import experiment_table
+from cjmodels.data.arms import arm_codes
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import Comparisons, check_alpha
-from cjmodels.experiments._stats import SufficientStats, arm_codes
+from cjmodels.experiments._stats import SufficientStats
 from cjmodels.experiments.multiple import CORRECTIONS, adjust_pvalues
 from cjmodels.experiments.proportions import compare_proportions
 
-__all__ = ["funnel_table", "funnel_test"]
-
-
-def funnel_table(
-    data: EventLog | pd.DataFrame,
-    *,
-    stages: Sequence[str] | None = None,
-    variant: str = "variant",
-    end: Any = None,
-    window: Any = None,
-    **log_options: Any,
-) -> pd.DataFrame:
-    """One row per assigned customer: arm and the deepest stage reached after assignment.
-
-    Stages come from the ``stage`` column of events at or after the customer's assignment
-    (within ``window`` and up to ``end``, as in :func:`cjmodels.data.experiment_table`);
-    a ``conversion`` event counts as reaching the scheme's purchase stage when that stage is in
-    ``stages``. Returns ``customer_id``, ``variant``, ``max_stage`` (a stage name, or
-    ``"(none)"``) and ``max_stage_index`` (-1 for none).
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({
-    ...     "customer_id": [1, 1, 1, 2, 2],
-    ...     "timestamp": [0.0, 1.0, 2.0, 0.0, 1.0],
-    ...     "event": ["assignment", "touch", "touch", "assignment", "touch"],
-    ...     "stage": [None, "visit", "cart", None, "visit"],
-    ...     "variant": ["A", "A", "A", "B", "B"],
-    ... })
-    >>> funnel_table(df, stages=["visit", "cart", "buy"])[["customer_id", "variant",
-    ...                                                    "max_stage"]]
-       customer_id variant max_stage
-    0            1       A      cart
-    1            2       B     visit
-    """
-    log = as_event_log(data, **log_options)
-    if not log.has_stage:
-        raise ValidationError(
-            "the event log has no stage column; funnel tests need the stage of each event "
-            "(pass stage='...' when building the EventLog)."
-        )
-    if stages is None:
-        if log.scheme is None:
-            raise ValidationError(
-                "give the funnel's stages in order (stages=[...]) or build the EventLog with a "
-                "stage scheme."
-            )
-        stages = list(log.scheme.stages)
-    stages = [str(s) for s in stages]
-    if len(set(stages)) != len(stages) or len(stages) < 2:
-        raise ValidationError(f"stages {stages} must be at least two distinct names.")
-    table = experiment_table(log, variant=variant, end=end, window=window)
-    ev = log.events
-    rank = {s: i for i, s in enumerate(stages)}
-    st = ev["stage"].map(rank)
-    if log.scheme is not None and log.scheme.purchase in rank:
-        conv = (ev["event"] == "conversion").to_numpy()
-        st = st.where(~conv, rank[log.scheme.purchase])
-    r = st.to_numpy(dtype=float, na_value=np.nan)
-    t0 = pd.Series(table["assigned_at"].to_numpy(), index=table["customer_id"].to_numpy())
-    ev_t0 = ev["customer_id"].map(t0)
-    ts = ev["timestamp"]
-    keep = ev_t0.notna().to_numpy() & ~np.isnan(r)
-    keep &= (ts >= ev_t0).to_numpy(dtype=bool, na_value=False)
-    if end is not None:
-        keep &= (ts <= pd.Timestamp(end) if log.time_kind == "datetime"
-                 else ts <= float(end)).to_numpy()
-    if window is not None:
-        span = as_timedelta(window) if log.time_kind == "datetime" else float(window)
-        keep &= ((ts - ev_t0) < span).to_numpy(dtype=bool, na_value=False)
-    deepest = pd.Series(r[keep]).groupby(ev["customer_id"].to_numpy()[keep]).max()
-    idx = deepest.reindex(table["customer_id"].to_numpy()).fillna(-1).astype(int).to_numpy()
-    names = np.array(["(none)", *stages], dtype=object)
-    return pd.DataFrame({
-        "customer_id": table["customer_id"].to_numpy(),
-        "variant": table["variant"].to_numpy(),
-        "max_stage": names[idx + 1],
-        "max_stage_index": idx,
-    })
+__all__ = ["funnel_test"]
 
 
 def funnel_test(
@@ -135,13 +55,14 @@ def funnel_test(
     ----------
     data : pandas.DataFrame
         One row per assigned customer with the arm and the deepest stage reached (e.g. from
-        :func:`funnel_table`); values of the ``stage`` column outside ``stages`` mean "none reached"
-        only when they are ``"(none)"`` or missing, anything else is an error.
+        :func:`cjmodels.data.funnel_table`); values of the ``stage`` column outside ``stages``
+        mean "none reached" only when they are ``"(none)"`` or missing, anything else is an
+        error.
     stages : sequence of str
         Funnel stages in order.
     stage : str
         The column holding each customer's deepest stage (default ``"max_stage"``, as
-        :func:`funnel_table` names it).
+        :func:`cjmodels.data.funnel_table` names it).
     test : str
         Two-proportion test for each step (see :func:`compare_proportions`).
     correction : str

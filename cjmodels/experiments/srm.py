@@ -21,8 +21,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
+from cjmodels.data.arms import arm_codes
 from cjmodels.errors import ValidationError
-from cjmodels.experiments._stats import SufficientStats, _per_arm, arm_codes
+from cjmodels.experiments._stats import SufficientStats, _per_arm
 from cjmodels.results import HypothesisTest
 
 __all__ = ["SampleRatioMismatchWarning", "srm_check"]

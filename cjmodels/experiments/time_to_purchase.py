@@ -4,8 +4,8 @@ A conversion-rate test asks *whether* customers bought by the end of the test; a
 assigned on the last day has had no time to buy, and one who bought on day 1 counts the same
 as one who bought on day 27. Time-to-purchase analysis uses every customer's follow-up:
 
-* :func:`purchase_times` turns an event log with ``assignment`` events into one row per
-  assigned customer: the arm, the time from the assignment to the first conversion at or
+* :func:`cjmodels.data.purchase_times` turns an event log with ``assignment`` events into one
+  row per assigned customer: the arm, the time from the assignment to the first conversion at or
   after it (``event == 1``), or to the end of follow-up (``event == 0``, censored).
 * :func:`compare_time_to_purchase` compares each arm with the control by the log-rank test and
   weighted log-rank tests (:func:`cjmodels.survival.logrank_test`), and by the difference in
@@ -61,8 +61,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
-from cjmodels.data.events import EventLog, as_event_log
-from cjmodels.data.experiments import experiment_table
+from cjmodels.data.arms import arm_codes
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
     Comparison,
@@ -71,96 +70,14 @@ from cjmodels.experiments._results import (
     normal_ci,
     normal_pvalue,
 )
-from cjmodels.experiments._stats import _check_column, arm_codes
+from cjmodels.experiments._stats import _check_column
 from cjmodels.results import result_dataclass
 from cjmodels.survival import WEIGHTINGS, kaplan_meier, logrank_test
 
 __all__ = [
     "TimeToPurchaseResult",
     "compare_time_to_purchase",
-    "purchase_times",
 ]
-
-_UNIT_NAMES = {"D": "days", "h": "hours", "W": "weeks", "min": "minutes", "s": "seconds"}
-
-def purchase_times(
-    data: EventLog | pd.DataFrame,
-    *,
-    variant: str = "variant",
-    window: Any = None,
-    end: Any = None,
-    unit: str = "D",
-    **log_options: Any,
-) -> pd.DataFrame:
-    """One row per assigned customer: arm and time from assignment to first purchase.
-
-    Parameters
-    ----------
-    data : EventLog or pandas.DataFrame
-        An event log with ``assignment`` events and the arm in column ``variant`` (a DataFrame
-        is validated with ``log_options``).
-    variant, window, end, unit
-        As in :func:`cjmodels.data.experiment_table`: the arm column, the outcome window per
-        customer, the analysis time and the time unit of ``duration``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``customer_id``, ``variant``, ``assigned_at``, ``duration`` (time from the assignment
-        to the first conversion at or after it, or to the end of follow-up, in ``unit``; raw
-        units for numeric timestamps) and ``event`` (1 = purchase, 0 = censored). Censoring is
-        at ``min(end, assigned_at + window)`` only (see the module notes: ``drop_out`` events
-        do not censor). ``attrs`` hold the settings and ``experiment_table``'s counts.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({
-    ...     "customer_id": [1, 1, 1, 2, 2, 3],
-    ...     "timestamp": [0.0, 1.0, 4.0, 2.0, 3.0, 5.0],
-    ...     "event": ["conversion", "assignment", "conversion", "assignment", "drop_out",
-    ...               "assignment"],
-    ...     "variant": [None, "A", "A", "B", "B", "B"],
-    ... })
-    >>> purchase_times(df, observation_end=10.0)[["customer_id", "variant", "duration",
-    ...                                           "event"]]
-       customer_id variant  duration  event
-    0            1       A       3.0      1
-    1            2       B       8.0      0
-    2            3       B       5.0      0
-    """
-    log = as_event_log(data, **log_options)
-    table = experiment_table(log, variant=variant, window=window, end=end, unit=unit)
-    ev = log.events
-    is_conv = (ev["event"] == "conversion").to_numpy()
-    t0 = pd.Series(table["assigned_at"].to_numpy(), index=table["customer_id"].to_numpy())
-    conv = ev.loc[is_conv, ["customer_id", "timestamp"]]
-    start = conv["customer_id"].map(t0)
-    known = start.notna().to_numpy()
-    conv, start = conv.loc[known], start.loc[known]
-    if log.time_kind == "datetime":
-        delta = (conv["timestamp"] - start) / pd.Timedelta(1, unit=unit)
-    else:
-        delta = conv["timestamp"].astype(float) - start.astype(float)
-    delta = pd.Series(np.asarray(delta, dtype=float), index=conv.index)
-    after = delta.to_numpy() >= 0
-    first = delta[after].groupby(conv["customer_id"].to_numpy()[after]).min()
-    converted = table["converted"].to_numpy() == 1
-    first_t = first.reindex(table["customer_id"].to_numpy()).to_numpy(dtype=float)
-    exposure = table["exposure"].to_numpy(dtype=float)
-    duration = np.where(converted, first_t, exposure)
-    if np.any(~np.isfinite(duration)):  # pragma: no cover - guarded by experiment_table
-        raise ValidationError("internal error: a converter without a conversion time.")
-    out = pd.DataFrame({
-        "customer_id": table["customer_id"].to_numpy(),
-        "variant": table["variant"].to_numpy(),
-        "assigned_at": table["assigned_at"].to_numpy(),
-        "duration": duration,
-        "event": converted.astype(np.int64),
-    })
-    out.attrs.update({k: v for k, v in table.attrs.items()})
-    label = _UNIT_NAMES.get(unit, unit) if log.time_kind == "datetime" else "time units"
-    out.attrs.update({"origin": "assignment", "unit": label, "censoring": "administrative"})
-    return out
 
 
 def _weighting_name(w: str, p: float, q: float) -> str:
@@ -246,7 +163,7 @@ def compare_time_to_purchase(
     ----------
     data : pandas.DataFrame
         One row per customer with the arm, a follow-up ``duration`` (>= 0) and an ``event``
-        indicator (1 purchase, 0 censored), e.g. from :func:`purchase_times`.
+        indicator (1 purchase, 0 censored), e.g. from :func:`cjmodels.data.purchase_times`.
     control : str
         The control arm.
     variant, duration, event : str
@@ -265,7 +182,7 @@ def compare_time_to_purchase(
         1 - confidence level of the RMST interval.
     unit_label : str, optional
         Label of the time unit for printing (default ``data.attrs["unit"]``, set by
-        :func:`purchase_times`, or ``"time"``).
+        :func:`cjmodels.data.purchase_times`, or ``"time"``).
 
     Returns
     -------
@@ -295,8 +212,8 @@ def compare_time_to_purchase(
     check_scalar(q, "q", typ=float, ge=0)
     if not isinstance(data, pd.DataFrame):
         raise ValidationError(
-            f"data must be a pandas DataFrame with one row per customer (see purchase_times), "
-            f"got {type(data)}."
+            "data must be a pandas DataFrame with one row per customer (see "
+            f"cjmodels.data.purchase_times), got {type(data)}."
         )
     names, codes = arm_codes(data, variant, arms)
     if control not in names:

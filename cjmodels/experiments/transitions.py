@@ -43,14 +43,13 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
-from cjmodels.data.events import EventLog, as_event_log
-from cjmodels.data.experiments import experiment_table
+from cjmodels.data.arms import arm_event_logs
+from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
-from cjmodels.experiments._stats import arm_codes
 from cjmodels.experiments.multiple import CORRECTIONS, adjust_pvalues
 from cjmodels.results import HypothesisTest, Result, result_dataclass
 
-__all__ = ["TransitionTestResult", "arm_event_logs", "compare_transitions"]
+__all__ = ["TransitionTestResult", "compare_transitions"]
 
 
 @result_dataclass
@@ -153,65 +152,6 @@ class TransitionTestResult(Result):
         ax.legend(fontsize=8)
 
 
-def arm_event_logs(
-    data: EventLog | pd.DataFrame,
-    *,
-    variant: str = "variant",
-    arms: Sequence[str] | None = None,
-    end: Any = None,
-    **log_options: Any,
-) -> dict[str, EventLog]:
-    """One event log per arm with each assigned customer's events from the assignment on.
-
-    Assignment rows themselves are left out; ``end`` cuts the logs (their ``observation_end``).
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2],
-    ...                    "timestamp": [0.0, 1.0, 2.0, 0.0, 1.0],
-    ...                    "event": ["touch", "assignment", "touch", "assignment", "touch"],
-    ...                    "stage": ["a", None, "b", None, "a"],
-    ...                    "variant": [None, "A", None, "B", None]})
-    >>> {k: v.n_events for k, v in arm_event_logs(df).items()}
-    {'A': 1, 'B': 1}
-    """
-    log = as_event_log(data, **log_options)
-    table = experiment_table(log, variant=variant, end=end)
-    names, codes = arm_codes(table, "variant", arms)
-    ev = log.events
-    arm_of = pd.Series(np.asarray(names, dtype=object)[codes],
-                       index=table["customer_id"].to_numpy())
-    t0 = pd.Series(table["assigned_at"].to_numpy(), index=table["customer_id"].to_numpy())
-    ev_arm = ev["customer_id"].map(arm_of)
-    ev_t0 = ev["customer_id"].map(t0)
-    keep = ev_arm.notna() & (ev["event"] != "assignment")
-    keep &= (ev["timestamp"] >= ev_t0).fillna(False)
-    obs_end = log.observation_end if end is None else end
-    if log.time_kind == "datetime":
-        keep &= ev["timestamp"] <= pd.Timestamp(obs_end)
-    else:
-        keep &= ev["timestamp"] <= float(obs_end)
-    cols = ["customer_id", "timestamp", "event"]
-    opts: dict[str, Any] = {"covariates": []}
-    for c in ("channel", "stage", "value"):
-        has = {"channel": log.has_channel, "stage": log.has_stage, "value": log.has_value}[c]
-        if has:
-            cols.append(c)
-        else:
-            opts[c] = None
-    out = {}
-    for a in names:
-        sub = ev.loc[keep.to_numpy() & (ev_arm == a).to_numpy(), cols]
-        if sub.empty:
-            raise ValidationError(
-                f"arm {a!r} has no events after its customers' assignments; there are no "
-                "journeys to compare."
-            )
-        out[a] = EventLog(sub, scheme=log.scheme, observation_start=log.observation_start,
-                          observation_end=obs_end, **opts)
-    return out
-
-
 def _arms_test(named: dict[str, EventLog], opts: dict[str, Any],
                pvalue_adjusted: float = math.nan) -> HypothesisTest:
     from cjmodels.markov import homogeneity_test
@@ -259,11 +199,11 @@ def compare_transitions(
     ----------
     data : EventLog, pandas.DataFrame or dict of arm to EventLog
         An event log with ``assignment`` events and the arm in ``variant`` (split with
-        :func:`arm_event_logs`), or logs already split by arm.
+        :func:`cjmodels.data.arm_event_logs`), or logs already split by arm.
     control : str
         The control arm; every other arm is also tested against it.
     variant, arms, end
-        Arm column, declared arms and analysis time (see :func:`arm_event_logs`).
+        Arm column, declared arms and analysis time (see :func:`cjmodels.data.arm_event_logs`).
     journeys : {"first", "all", ...}
         Which journeys of each customer count (as in :func:`~cjmodels.markov.homogeneity_test`).
         Required: ``"first"``, the first journey after assignment, gives a test that holds its

@@ -16,8 +16,8 @@ Classic survival on lifelines, with result objects: :func:`kaplan_meier`,
 :func:`cox_time_varying`, :func:`aft`; competing risks: :func:`cumulative_incidence`,
 :func:`cause_specific_cox`, :func:`fine_gray`.
 
-From logs: :func:`counting_process` (touches as time-varying covariates in (start, stop] form,
-left truncation from a known origin).
+From logs: :func:`cjmodels.data.counting_process` gives the (start, stop] rows (touches as
+time-varying covariates, left truncation from a known origin) that :func:`cox_time_varying` fits.
 
 Scale: :func:`person_period_table` and :func:`discrete_time_survival` (grouped
 proportional-hazards or logistic GLM on aggregated person-period counts, via statsmodels).
@@ -40,7 +40,6 @@ from cjmodels.survival.competing import (
     cumulative_incidence,
     fine_gray,
 )
-from cjmodels.survival.counting import counting_process
 from cjmodels.survival.cure import (
     CureWorld,
     MixtureCureModel,
@@ -101,7 +100,6 @@ __all__ = [
     "cause_specific_cox",
     "concordance_index_ipcw",
     "concordance_td",
-    "counting_process",
     "cox_ph",
     "cox_time_varying",
     "cumulative_incidence",

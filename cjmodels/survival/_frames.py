@@ -7,14 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cjmodels.data.counting import ENTRY_EPS
 from cjmodels.errors import ValidationError
 
-__all__ = ["ENTRY_EPS", "check_durations"]
+__all__ = ["check_durations"]
 
-#: Entry times are shifted by this fraction of the smallest positive gap between distinct times
-#: before they reach lifelines, so that a customer entering at ``e`` is at risk only for events
-#: at ``t > e``: the (start, stop] risk set of R survival.
-ENTRY_EPS = 1e-6
+# Entry times are shifted by ENTRY_EPS times the smallest positive gap between distinct times
+# before they reach lifelines (the (start, stop] risk set of R survival), as the data layer's
+# counting-process rows are.
 _SHOW = 5
 
 

@@ -74,8 +74,6 @@ def test_arm_labels_one_and_text_one_are_refused_not_merged():
 
 
 def test_arm_labels_are_their_str_as_in_the_data_layer():
-    from cjmodels.data import experiment_table
-
     t = pd.DataFrame({"variant": [0, 1, 0, 1], "y": [1.0, 2.0, 3.0, 5.0]})
     assert ex.sufficient_stats(t, "y").arms == ("0", "1")
     # whole floats are integer labels (pandas' float form of an integer column with a gap)
@@ -86,25 +84,6 @@ def test_arm_labels_are_their_str_as_in_the_data_layer():
     # blanks are part of a label
     t_blank = t.assign(variant=["a", "a ", "a", "a "])
     assert ex.sufficient_stats(t_blank, "y").arms == ("a", "a ")
-    # the event-log path gives the same labels as the data layer's experiment table
-    log = pd.DataFrame({"customer_id": [1, 2, 1, 2], "timestamp": [0, 0, 1, 1],
-                        "event": ["assignment", "assignment", "touch", "touch"],
-                        "channel": [None, None, "a", "b"],
-                        "variant": pd.Series([0, 1, None, None], dtype=object)})
-    assert list(ex.arm_event_logs(log)) == ["0", "1"]
-    # the per-customer table keeps the arm values as given (told apart by their labels)
-    assert experiment_table(log)["variant"].tolist() == [0, 1]
-    log_float = log.assign(variant=[0.0, 1.0, np.nan, np.nan])
-    assert list(ex.arm_event_logs(log_float)) == ["0", "1"]
-
-
-def test_arm_event_logs_refuses_arms_mixing_types():
-    log = pd.DataFrame({"customer_id": [1, 2, 1, 2], "timestamp": [0, 0, 1, 1],
-                        "event": ["assignment", "assignment", "touch", "touch"],
-                        "channel": [None, None, "a", "b"],
-                        "variant": pd.Series([1, "1", None, None], dtype=object)})
-    with pytest.raises(ValidationError, match=r"mixes types.*astype\(str\)"):
-        ex.arm_event_logs(log)
 
 
 # --------------------------------------------------------------------------- finding 6

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from cjmodels.data import transition_counts
+from cjmodels.data import arm_event_logs, transition_counts
 from cjmodels.errors import ValidationError
-from cjmodels.experiments import arm_event_logs, compare_transitions
+from cjmodels.experiments import compare_transitions
 from tests.experiments._journey_world import journey_experiment
 
 matplotlib.use("Agg")
@@ -73,22 +73,6 @@ def test_detects_the_changed_step_and_points_at_it(effect_log):
     json.dumps(r.to_dict())
     assert "G2" in r.overall.method and "\n" not in repr(r)
     assert r.plot().get_title().startswith("where")
-
-
-def test_arm_event_logs_keep_post_assignment_events_only():
-    df = pd.DataFrame({
-        "customer_id": [1, 1, 1, 1, 2, 2, 2, 3],
-        "timestamp": [0.0, 1.0, 2.0, 3.0, 0.0, 1.0, 2.0, 1.0],
-        "event": ["touch", "assignment", "touch", "conversion", "assignment", "touch", "touch",
-                  "touch"],
-        "stage": ["a", None, "b", None, None, "a", "b", "a"],
-        "variant": [None, "A", None, None, "B", None, None, None],
-    })
-    with pytest.warns(UserWarning):  # customer 3 has no assignment and is left out
-        logs = arm_event_logs(df)
-    assert logs["A"].events["timestamp"].tolist() == [2.0, 3.0]
-    assert logs["B"].events["stage"].tolist() == ["a", "b"]
-    assert set(logs["A"].events["customer_id"]) == {1}
 
 
 def test_three_arms_pairwise_with_holm(effect_log):

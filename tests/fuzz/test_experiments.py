@@ -111,12 +111,12 @@ def test_experiment_logs(log):
     frame = log.frame
     arms = [a for a in pd.unique(frame["variant"].dropna().astype(object))]
     control = arms[0] if arms else "A"
-    logs = call(ex.arm_event_logs, frame)
+    logs = call(cd.arm_event_logs, frame)
     if not refused(logs):
         # arms are labels kept as their str (as in cjmodels.data): 0 is "0", never "0.0"
         assert set(logs) <= set(map(str, arms)), "arm_event_logs renamed arms"
-    call(ex.funnel_table, frame)
-    pt = call(ex.purchase_times, frame)
+    call(cd.funnel_table, frame)
+    pt = call(cd.purchase_times, frame)
     if not refused(pt) and len(pt):
         strict_json(call(ex.compare_time_to_purchase, pt, control=control))
     strict_json(call(ex.compare_transitions, frame, control=control, sequence="channel",

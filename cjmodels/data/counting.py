@@ -35,12 +35,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels.data import time_to_first_purchase
+from cjmodels.data.durations import time_to_first_purchase
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.errors import ValidationError
-from cjmodels.survival._frames import ENTRY_EPS
 
-__all__ = ["counting_process"]
+__all__ = ["ENTRY_EPS", "counting_process"]
+
+#: Entry times are shifted by this fraction of the smallest positive gap between distinct times,
+#: so that a customer entering at ``e`` is at risk only for events at ``t > e``: the (start, stop]
+#: risk set of R survival. The survival models (:mod:`cjmodels.survival`) use the same shift.
+ENTRY_EPS = 1e-6
 
 
 def _diff(log: EventLog, a: Any, b: Any, unit: str) -> np.ndarray:
