@@ -1,21 +1,18 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
-from cjmodels.data.arms import arm_event_logs
-from cjmodels.data.counting import counting_process
 from cjmodels.data.customers import calibration_holdout, rfm_summary
 from cjmodels.data.durations import (
-    first_purchase_counts,
     interpurchase_times,
     subscription_lifetimes,
     time_to_first_purchase,
 )
 from cjmodels.data.events import EventLog
 from cjmodels.data.experiments import experiment_table
-from cjmodels.data.funnels import funnel_table, purchase_times
 from cjmodels.data.io import read_events
 from cjmodels.data.journeys import journey_set, journeys, path_table
 from cjmodels.data.journeyset import OUTCOMES, JourneySet
 from cjmodels.data.paths import PathTable, read_path_table
+from cjmodels.data.purchase_counts import first_purchase_counts
 from cjmodels.data.stages import (
     CONVERSION,
     DROP_OUT,
@@ -49,19 +46,15 @@ __all__ = [
     "PathTable",
     "StageScheme",
     "TransitionCounts",
-    "arm_event_logs",
     "calibration_holdout",
-    "counting_process",
     "experiment_table",
     "first_purchase_counts",
-    "funnel_table",
     "get_scheme",
     "interpurchase_times",
     "journey_set",
     "journeys",
     "list_schemes",
     "path_table",
-    "purchase_times",
     "read_events",
     "read_path_table",
     "rfm_summary",

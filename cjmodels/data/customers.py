@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import check_scalar
-from cjmodels.data.durations import _base_attrs, _check_unit, _prepare, _require_event
+from cjmodels.data.durations import base_attrs, check_unit, prepare, require_event
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
 
@@ -204,9 +204,9 @@ def rfm_summary(
     0           a          1      7.0  28.0            20.0            3
     1           b          0      0.0  24.0             0.0            1
     """
-    unit = _check_unit(unit)
+    unit = check_unit(unit)
     check_scalar(include_first, "include_first", typ=bool)
-    log, _ = _prepare(data, log_options)
+    log, _ = prepare(data, log_options)
     period = _check_period(period, log)
     end = _coerce_end(observation_end, log)
     if end < log.observation_start:
@@ -218,7 +218,7 @@ def rfm_summary(
     n = log.n_customers
     ts_all = ev["timestamp"]
     is_conv = ev["event"].to_numpy() == "conversion"
-    _require_event(
+    require_event(
         log, is_conv, "conversion", "rfm_summary",
         "Purchases must have event type 'conversion'.",
     )
@@ -290,7 +290,7 @@ def rfm_summary(
     out["last_purchase"] = ts.iloc[last_i].reset_index(drop=True)
     if log.has_value:
         out["total_value"] = total
-    attrs = _base_attrs(log, "rfm_summary", unit)
+    attrs = base_attrs(log, "rfm_summary", unit)
     attrs.update(
         {
             "period": period,
@@ -357,7 +357,7 @@ def calibration_holdout(
     0            1          1      2.0  5.0                  1               5.0
     1            2          0      0.0  4.0                  0               5.0
     """
-    log, _ = _prepare(data, log_options)
+    log, _ = prepare(data, log_options)
     period = _check_period(period, log)
     cal_end = _coerce_end(calibration_end, log)
     end = _coerce_end(observation_end, log)
