@@ -10,8 +10,10 @@ ChannelAttribution's ``transition_matrix(flg_equal=True)``).
 
 Removing channel ``c`` sends every state that contains ``c`` to ``(null)``. Its removal effect is
 ``RE_c = 1 - P(conversion | c removed) / P(conversion) = P(conversion and a visit to c) /
-P(conversion)``, computed by one sparse LU solve of the absorbing chain per channel.
-Attributed conversions are ``RE_c / sum(RE) * total conversions``.
+P(conversion)``, computed by one solve of the absorbing chain per channel with the package's
+absorbing-chain solver (:func:`cjmodels._chains.absorbing_solve`: dense up to 150 states,
+sparse LU above; the same solver as :mod:`cjmodels.markov`'s); many channels of a large chain
+are solved together by the absorbing series first. Attributed conversions are ``RE_c / sum(RE) * total conversions``.
 
 Conversion value: a conversion from state ``s`` is worth the mean value of the observed
 conversions that ended at ``s``; the *value* removal effect replaces ``P(conversion)`` by the
@@ -31,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
+from cjmodels._chains import absorbing_solve
 from cjmodels._checks import check_scalar
 from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData
@@ -245,11 +247,7 @@ class _AbsorbingChain:
                 acc += v @ rhs
                 v = QT @ v
             return acc
-        if dense:
-            return np.linalg.solve(np.eye(n) - Q, rhs)[-1]
-        A = (sp.identity(n, format="csc") - Q.tocsc()).tocsc()
-        x = splu(A).solve(rhs)
-        return x[-1]
+        return absorbing_solve(Q, rhs)[-1]  # dense by LAPACK, sparse by sparse LU
 
     @cached_property
     def _dense(self) -> np.ndarray:

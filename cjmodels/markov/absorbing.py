@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit
 
+from cjmodels._chains import absorbing_solve, fundamental_matrix
 from cjmodels._checks import check_scalar
 from cjmodels._json import note_undefined
 from cjmodels.data.events import PATH_SEPARATOR
@@ -90,15 +91,6 @@ def _require_ends(fit, what: str) -> tuple[np.ndarray, np.ndarray]:
     return t, a
 
 
-def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``np.linalg.solve`` that returns NaN (not an exception) for a singular system: a
-    bootstrap replicate may lose every exit of a state."""
-    try:
-        return np.linalg.solve(a, b)
-    except np.linalg.LinAlgError:
-        return np.full(np.shape(b), np.nan, dtype=np.result_type(a, b))
-
-
 def _delta_se(
     fun: Callable[[np.ndarray], np.ndarray], p: np.ndarray, n_row: np.ndarray, rows: np.ndarray
 ) -> np.ndarray:
@@ -132,7 +124,7 @@ def _absorbing_outputs(p: np.ndarray, t: np.ndarray, a: np.ndarray, target: int)
     q = p[np.ix_(t, t)]
     r = p[np.ix_(t, a)]
     eye = np.eye(len(t))
-    n = _solve(eye - q, eye.astype(p.dtype))
+    n = fundamental_matrix(q, singular="nan")  # NaN: a replicate may lose every exit
     b = n @ r
     steps = n.sum(axis=1)
     var = (2 * n - eye) @ steps - steps**2
@@ -552,9 +544,8 @@ def _funnel(
         absorbing = np.zeros(k, dtype=bool)
         absorbing[fit._absorbing_idx] = True
         free = np.flatnonzero(~inside & ~absorbing)
-        aa = np.eye(len(free)) - m[np.ix_(free, free)]
         rhs = m[np.ix_(free, target)].sum(axis=1)
-        h = _solve(aa, rhs)
+        h = absorbing_solve(m[np.ix_(free, free)], rhs, singular="nan")
         pos = np.flatnonzero(free == start)
         return h[pos[0]] if len(pos) else (1.0 if inside[start] else 0.0)
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
+from cjmodels._chains import absorbing_solve, fundamental_matrix
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
@@ -181,8 +182,7 @@ class MarkovChain(Result):
     def _n(self) -> np.ndarray:
         self._require_absorbing()
         t, _ = self._split()
-        q = self.matrix[np.ix_(t, t)]
-        return np.linalg.solve(np.eye(len(t)) - q, np.eye(len(t)))
+        return fundamental_matrix(self.matrix[np.ix_(t, t)])
 
     @property
     def fundamental_matrix(self) -> pd.DataFrame:
@@ -250,9 +250,8 @@ class MarkovChain(Result):
         h[inside] = 1.0
         c = np.flatnonzero(can)
         if len(c):
-            a = np.eye(len(c)) - self.matrix[np.ix_(c, c)]
             rhs = self.matrix[np.ix_(c, idx)].sum(axis=1)
-            h[c] = np.linalg.solve(a, rhs)
+            h[c] = absorbing_solve(self.matrix[np.ix_(c, c)], rhs)
         return pd.Series(h, index=list(self.states), name="hitting_probability")
 
     # ------------------------------------------------------------------ recurrent chains
@@ -328,8 +327,7 @@ class MarkovChain(Result):
         out[idx] = 0.0
         sure = np.flatnonzero((h >= 1 - 1e-10) & ~np.isin(np.arange(k), idx))
         if len(sure):
-            a = np.eye(len(sure)) - self.matrix[np.ix_(sure, sure)]
-            out[sure] = np.linalg.solve(a, np.ones(len(sure)))
+            out[sure] = absorbing_solve(self.matrix[np.ix_(sure, sure)], np.ones(len(sure)))
         return pd.Series(out, index=list(self.states), name="first_passage_time")
 
     # ------------------------------------------------------------------ simulation
