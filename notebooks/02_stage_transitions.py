@@ -27,7 +27,8 @@ ALPHA = 0.05
 # in `(conversion)` or `(null)` (drop-out), and journeys are never glued together. The shipped
 # log has no drop-out events, so a silence of `TIMEOUT` means the customer has left; the
 # transitions out of the last `TIMEOUT` of the window are left out, because whether those
-# customers left is not known yet. We fit new prospects' first journeys.
+# customers left is not known yet. We fit new prospects' first journeys: one journey
+# specification (`JourneySpec`) says so for every function below.
 
 # %%
 import warnings
@@ -36,6 +37,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from cjmodels.data import JourneySpec
 from cjmodels.datasets import load_journeys
 from cjmodels.markov import (
     MarkovChain,
@@ -52,7 +54,8 @@ out = Outputs("02")  # numbers, tables and figures for the paper (paper/generate
 out.value("level", 1 - ALPHA, fmt="{:.0%}")  # the nominal level of every interval
 ds = load_journeys()
 log = ds.event_log()
-fit = fit_chain(log, timeout=TIMEOUT, journeys="first")
+FIRST = JourneySpec(timeout=TIMEOUT, journeys="first")
+fit = fit_chain(log, spec=FIRST)
 out.value("n_journeys", int(fit.n_journeys))
 out.value("n_transitions", int(fit.counts.sum()))
 out.value("censored_recent", int(fit.info["censored_recent"]))
@@ -118,7 +121,7 @@ summ
 # is Kaplan-Meier (lifelines), which handles visits still open at the end of the window.
 
 # %%
-dw = dwell_times(log, timeout=TIMEOUT, journeys="first", alpha=ALPHA)
+dw = dwell_times(log, spec=FIRST, alpha=ALPHA)
 dcols = ["visits", "ended", "mean", "mean_low", "mean_high", "median", "median_low",
          "median_high"]
 out.table(dw.table[dcols], "dwell", caption="Days per stage visit (first journeys): "
@@ -138,7 +141,7 @@ dw.table[dcols]
 # %%
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
-    lc = lifecycle_chain(log, timeout=TIMEOUT)
+    lc = lifecycle_chain(log, spec=JourneySpec(timeout=TIMEOUT))
 rp = lc.repeat_purchase(alpha=ALPHA).table
 fp = lc.first_purchase(alpha=ALPHA).table
 for name, t in (("repeat", rp), ("first", fp)):
@@ -166,7 +169,8 @@ out.figure(fig, "lifecycle_diagram")
 # %%
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
-    st = lifecycle_chain(log, timeout=TIMEOUT, restart=True).stationary(alpha=ALPHA)
+    st = lifecycle_chain(log, spec=JourneySpec(timeout=TIMEOUT), restart=True).stationary(
+        alpha=ALPHA)
 out.table(st[["probability", "ci_low", "ci_high", "recurrence_steps"]], "stationary",
           caption="Stationary distribution of the life cycle with restart, with 95\\% "
           "delta-method intervals, and mean recurrence times in steps.")
@@ -214,8 +218,8 @@ coverage
 # ## Is first order enough? Order selection and the Anderson-Goodman order test
 
 # %%
-sel = select_order(log, max_order=3, timeout=TIMEOUT, journeys="first")
-ot = order_test(log, order=1, timeout=TIMEOUT, journeys="first")
+sel = select_order(log, max_order=3, spec=FIRST)
+ot = order_test(log, spec=FIRST)
 # the paper's table keeps its column name `loglik` (the result's is `log_likelihood`)
 out.table(sel.table.rename(columns={"log_likelihood": "loglik"}), "order_selection", caption="Log-likelihood, parameters, AIC and BIC of "
           "chains of order 1 to 3 on the same first-journey transitions.", float_format="{:.1f}")
@@ -238,7 +242,7 @@ sel.table
 # %%
 rows = {}
 for how in ("observed", "structural"):
-    h = homogeneity_test(log, group="segment", timeout=TIMEOUT, journeys="first", df_method=how)
+    h = homogeneity_test(log, group="segment", spec=FIRST, df_method=how)
     rows[how] = {"statistic": h.statistic, "df": h.df, "pvalue": h.pvalue}
 homog = pd.DataFrame(rows).T.rename_axis("df_method")
 out.table(homog, "homogeneity", caption="Likelihood-ratio test that consumers and businesses "

@@ -37,7 +37,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from cjmodels.data import experiment_table, purchase_times
+from cjmodels.data import JourneySpec, experiment_table, purchase_times
 from cjmodels.datasets import load_experiment
 from cjmodels.experiments import (
     aa_simulation,
@@ -332,7 +332,8 @@ for k, (arm, params) in enumerate((("control", None), ("treatment", {"transition
     first["variant"] = arm
     parts += [ev, first]
 journey_events = pd.concat(parts, ignore_index=True)
-tr = compare_transitions(journey_events, control="control", journeys="first", scheme="seven")
+tr = compare_transitions(journey_events, control="control",
+                         spec=JourneySpec(journeys="first"), scheme="seven")
 out.value("transitions_statistic", tr.statistic, fmt="{:.1f}")
 out.value("transitions_df", tr.df)
 out.value("transitions_pvalue", tr.pvalue, fmt="{:.2g}")

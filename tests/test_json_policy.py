@@ -202,7 +202,7 @@ def _transitions_test():
     assigned = pd.DataFrame({"customer_id": range(1, 6), "timestamp": -1.0,
                              "event": "assignment", "variant": ["B", "A"] * 2 + ["B"]})
     df = pd.concat([assigned, LOG.assign(variant=arm)], ignore_index=True)
-    return compare_transitions(df, control="A", journeys="first")
+    return compare_transitions(df, control="A")
 
 
 def _schemes():
@@ -223,6 +223,12 @@ def _transition_counts():
     return transition_counts(LOG)
 
 
+def _journey_spec():
+    from cjmodels.data import JourneySpec
+
+    return JourneySpec(timeout=pd.Timedelta(days=30), lookback=np.timedelta64(90, "D"))
+
+
 #: name -> builder of one object; builders marked degenerate produce NaN or infinity.
 def _builders() -> dict[str, Callable[[], Any]]:
     from cjmodels import experiments as ex
@@ -231,6 +237,8 @@ def _builders() -> dict[str, Callable[[], Any]]:
     from cjmodels import synthetic as sy
 
     return {
+        # data
+        "JourneySpec": lambda: _journey_spec(),
         # markov
         "MarkovChain": lambda: _fit().chain,
         "FittedChain": _fit,
@@ -340,7 +348,7 @@ def test_every_result_to_dict_is_strict_json(name):
 def _classes_with_to_dict() -> set[str]:
     found = set()
     for info in pkgutil.walk_packages(cjmodels.__path__, "cjmodels."):
-        if info.name.endswith(("_cli", ".cli", "__main__")):
+        if info.name.startswith("cjmodels.cli") or info.name.endswith("__main__"):
             continue
         mod = importlib.import_module(info.name)
         for _, cls in inspect.getmembers(mod, inspect.isclass):

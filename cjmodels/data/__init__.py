@@ -11,8 +11,16 @@ from cjmodels.data.experiments import experiment_table
 from cjmodels.data.io import read_events
 from cjmodels.data.journeys import journey_set, journeys, path_table
 from cjmodels.data.journeyset import OUTCOMES, JourneySet
+from cjmodels.data.lives import LifecycleTransitions, lifecycle_transitions
 from cjmodels.data.paths import PathTable, read_path_table
 from cjmodels.data.purchase_counts import first_purchase_counts
+from cjmodels.data.sequences import (
+    JourneyTransitions,
+    censor_recent,
+    counts_from_table,
+    journey_transitions,
+)
+from cjmodels.data.spec import JourneySpec
 from cjmodels.data.stages import (
     CONVERSION,
     DROP_OUT,
@@ -27,6 +35,7 @@ from cjmodels.data.stages import (
 )
 from cjmodels.data.timestamps import time_to_float
 from cjmodels.data.transitions import CENSORED, TransitionCounts, transition_counts
+from cjmodels.data.visits import stage_visits
 from cjmodels.data.vocabulary import EVENT_TYPES, PATH_SEPARATOR
 
 __all__ = [
@@ -62,4 +71,12 @@ __all__ = [
     "time_to_first_purchase",
     "time_to_float",
     "transition_counts",
+    "JourneySpec",
+    "JourneyTransitions",
+    "LifecycleTransitions",
+    "censor_recent",
+    "counts_from_table",
+    "journey_transitions",
+    "lifecycle_transitions",
+    "stage_visits",
 ]

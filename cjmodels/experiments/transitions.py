@@ -20,15 +20,18 @@ Conventions
   degrees of freedom (``df_method="observed"`` or ``"structural"``) are those of
   :func:`~cjmodels.markov.homogeneity_test`; see there for how censored journeys and
   ``timeout`` are handled.
-* **First journeys only** (``journeys="first"``, a required choice: each customer's first
-  journey after assignment). The chi-square reference distribution assumes transitions
-  independent given the current state. Within one journey that is the Markov assumption; across the repeat journeys
-  of one customer it fails when customers differ in their propensity to buy (a loyal customer
-  contributes many similar journeys), and the test becomes liberal. In 600 simulated A/A journey
+* **First journeys only** (``JourneySpec(journeys="first")``, the default here, unlike the
+  markov functions: each customer's first journey after assignment). The chi-square reference
+  distribution assumes transitions independent given the current state. Within one journey
+  that is the Markov assumption; across the repeat journeys of one customer it fails when
+  customers differ in their propensity to buy (a loyal customer contributes many similar
+  journeys), and the test becomes liberal. In 600 simulated A/A journey
   experiments (2 x 1,500 customers of the default seven-stage world;
   ``tests/experiments/test_transitions.py::test_size_study``, slow) the rejection rate at
   nominal 5% was 4.5% with first journeys and 7.8% (Monte-Carlo SE 0.9%) with
   ``journeys="all"``. Use ``"all"`` only as a descriptive comparison.
+* The journeys are read through one :class:`cjmodels.data.JourneySpec` (``spec=``: stages or
+  channels, order, timeout, censoring, ...), as in every markov function.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import check_scalar
+from cjmodels.data import JourneySpec
 from cjmodels.data.arms import arm_event_logs
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
@@ -66,8 +70,8 @@ class TransitionTestResult(Result):
         Each arm against the control, with ``info["pvalue_adjusted"]`` over these tests.
     control : str
     settings : dict
-        ``sequence``, ``order``, ``test``, ``df_method``, ``correction`` and the log options
-        used.
+        The journey specification's fields (``sequence``, ``order``, ``timeout``, ...),
+        ``test``, ``df_method``, ``correction`` and ``allowed``.
 
     Examples
     --------
@@ -78,7 +82,7 @@ class TransitionTestResult(Result):
     ...              + ["assignment", "touch", "drop_out"] * 6,
     ...     "stage": [None, "a", None] * 8,
     ...     "variant": [v for v in "AAAABBBB" for _ in range(3)]})
-    >>> r = compare_transitions(df, control="A", journeys="first")
+    >>> r = compare_transitions(df, control="A")
     >>> r
     TransitionTestResult(control='A', statistic=3.452, df=1, pvalue=0.06317)
     >>> r.strata().loc["a", ["statistic", "df"]].round(3).tolist()
@@ -156,7 +160,8 @@ def _arms_test(named: dict[str, EventLog], opts: dict[str, Any],
                pvalue_adjusted: float = math.nan) -> HypothesisTest:
     from cjmodels.markov import homogeneity_test
 
-    r = homogeneity_test(named, **opts)
+    r = homogeneity_test(named, spec=opts["spec"], test=opts["test"],
+                         df_method=opts["df_method"], allowed=opts["allowed"])
     strata = r.table.copy()
     with np.errstate(invalid="ignore"):
         strata["pvalue"] = np.where(strata["df"] > 0,
@@ -182,14 +187,10 @@ def compare_transitions(
     variant: str = "variant",
     arms: Sequence[str] | None = None,
     end: Any = None,
-    journeys: str,
-    sequence: str = "stage",
-    order: int = 1,
+    spec: JourneySpec | None = None,
     test: str = "likelihood-ratio",
     df_method: str = "observed",
     allowed: Any = None,
-    censored: str = "drop",
-    timeout: Any = None,
     correction: str = "holm",
     **log_options: Any,
 ) -> TransitionTestResult:
@@ -204,15 +205,15 @@ def compare_transitions(
         The control arm; every other arm is also tested against it.
     variant, arms, end
         Arm column, declared arms and analysis time (see :func:`cjmodels.data.arm_event_logs`).
-    journeys : {"first", "all", ...}
-        Which journeys of each customer count (as in :func:`~cjmodels.markov.homogeneity_test`).
-        Required: ``"first"``, the first journey after assignment, gives a test that holds its
-        level; ``"all"`` (the default of the markov functions) is liberal here when customers
-        differ in their propensity to buy (see the module notes), so the choice is yours to
-        state.
-    sequence, order, test, df_method, allowed, censored, timeout
-        As in :func:`cjmodels.markov.homogeneity_test` (``sequence="channel"`` compares
-        channel transitions instead of stages).
+    spec : JourneySpec, optional
+        The journeys of every arm (:class:`cjmodels.data.JourneySpec`). Default
+        ``JourneySpec(journeys="first")``: each customer's first journey after assignment,
+        which gives a test that holds its level; ``journeys="all"`` (the default of a bare
+        ``JourneySpec()``) is liberal here when customers differ in their propensity to buy (see
+        the module notes). ``JourneySpec(sequence="channel", journeys="first")`` compares
+        channel transitions instead of stages.
+    test, df_method, allowed
+        As in :func:`cjmodels.markov.homogeneity_test`.
     correction : str
         Multiplicity adjustment of the pairwise tests (default Holm).
 
@@ -229,12 +230,18 @@ def compare_transitions(
     ...              + ["assignment", "touch", "drop_out"] * 6,
     ...     "stage": [None, "a", None] * 8,
     ...     "variant": [v for v in "AAAABBBB" for _ in range(3)]})
-    >>> r = compare_transitions(df, control="A", journeys="first")
+    >>> r = compare_transitions(df, control="A")
     >>> r.df, round(r.pvalue, 3)
     (1, 0.063)
     """
     check_scalar(correction, "correction", in_=tuple(CORRECTIONS))
-    check_scalar(order, "order", typ=int, ge=1)
+    if spec is None:
+        spec = JourneySpec(journeys="first")
+    elif not isinstance(spec, JourneySpec):
+        raise ValidationError(
+            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
+            "e.g. spec=JourneySpec(journeys='first')."
+        )
     if isinstance(data, dict):
         if log_options or end is not None:
             raise ValidationError("logs split by arm take no log options or end.")
@@ -250,9 +257,7 @@ def compare_transitions(
         raise ValidationError(f"only arms {list(named)}; a comparison needs at least two.")
     if control not in named:
         raise ValidationError(f"control {control!r} is not among the arms {list(named)}.")
-    opts = {"sequence": sequence, "order": order, "test": test, "df_method": df_method,
-            "allowed": allowed,
-            "censored": censored, "timeout": timeout, "journeys": journeys}
+    opts = {"spec": spec, "test": test, "df_method": df_method, "allowed": allowed}
     ordered = {control: named[control], **{a: v for a, v in named.items() if a != control}}
     overall = _arms_test(ordered, opts)
     others = [a for a in ordered if a != control]
@@ -269,6 +274,6 @@ def compare_transitions(
                            {**t.info, "pvalue_adjusted": float(p)})
             for t, p in zip(tests, adj, strict=True)
         )
-    settings = {**{k: v for k, v in opts.items() if k != "allowed"}, "correction": correction,
-                "allowed": None if allowed is None else "given"}
+    settings = {**spec.to_dict(), "test": test, "df_method": df_method,
+                "correction": correction, "allowed": None if allowed is None else "given"}
     return TransitionTestResult(overall, pairwise, control, settings)

@@ -19,6 +19,11 @@ times, likelihood-ratio tests). Stages never observed are latent stages of a hid
 absorbing end states, Baum-Welch with restarts, Viterbi decoding, posterior stage probabilities,
 bootstrap intervals, covariates on the transitions; :func:`select_n_states`).
 
+Every model of journeys takes the event log (or the journeys already reduced by
+:mod:`cjmodels.data`) and one :class:`cjmodels.data.JourneySpec` (``spec=``: stages or
+channels, order, timeout, lookback, which journeys, censoring, repeats); model options (prior,
+alpha, method, ...) are keywords.
+
 Examples
 --------
 >>> from cjmodels.markov import fit_chain
@@ -27,7 +32,6 @@ Examples
 0.4
 """
 
-from cjmodels.markov._data import JourneyTransitions, counts_from_table, journey_transitions
 from cjmodels.markov.absorbing import AbsorbingAnalysis, Funnel
 from cjmodels.markov.chain import MarkovChain
 from cjmodels.markov.comparison import (
@@ -37,13 +41,7 @@ from cjmodels.markov.comparison import (
     select_order,
     time_homogeneity_test,
 )
-from cjmodels.markov.fit import (
-    INTERVAL_METHODS,
-    ChainBootstrap,
-    FittedChain,
-    TransitionIntervals,
-    fit_chain,
-)
+from cjmodels.markov.fit import INTERVAL_METHODS, FittedChain, fit_chain
 from cjmodels.markov.hmm import (
     END_STATES,
     HiddenMarkovModel,
@@ -54,7 +52,7 @@ from cjmodels.markov.hmm import (
     plot_posteriors,
     select_n_states,
 )
-from cjmodels.markov.lifecycle import LifecycleChain, Passage, lifecycle_chain
+from cjmodels.markov.lifecycle import LifecycleChain, lifecycle_chain
 from cjmodels.markov.multistate import (
     FittedMultiState,
     PanelData,
@@ -64,13 +62,14 @@ from cjmodels.markov.multistate import (
     panel_data,
     parse_qmatrix,
 )
+from cjmodels.markov.passage import Passage
 from cjmodels.markov.timing import (
     DwellTimes,
     Intensities,
     dwell_times,
-    stage_visits,
     transition_intensities,
 )
+from cjmodels.markov.uncertainty import ChainBootstrap, TransitionIntervals
 
 __all__ = [
     "END_STATES",
@@ -96,20 +95,16 @@ __all__ = [
     "Funnel",
     "Intensities",
     "LifecycleChain",
-    "JourneyTransitions",
     "MarkovChain",
     "OrderSelection",
     "Passage",
     "TransitionIntervals",
-    "counts_from_table",
     "fit_chain",
     "dwell_times",
     "homogeneity_test",
-    "journey_transitions",
     "lifecycle_chain",
     "order_test",
     "select_order",
-    "stage_visits",
     "time_homogeneity_test",
     "transition_intensities",
 ]

@@ -166,6 +166,7 @@ def _latent(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Fit the chain and print the funnel, absorption probabilities and dwell times."""
     from cjmodels.cli import _read
+    from cjmodels.data import JourneySpec
     from cjmodels.markov import dwell_times, fit_chain
 
     if getattr(args, "continuous", False) and getattr(args, "n_states", None) is not None:
@@ -182,11 +183,12 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             prior = args.prior  # fit_chain raises a ValidationError naming it
     log = _read(args)
-    fit = fit_chain(log, sequence="stage", order=args.order, prior=prior,
-                    censored=args.censored, timeout=args.timeout, journeys=args.journeys)
+    spec = JourneySpec(sequence="stage", order=args.order, censored=args.censored,
+                       timeout=args.timeout, journeys=args.journeys)
+    fit = fit_chain(log, spec=spec, prior=prior)
     ab = fit.absorbing(alpha=args.alpha)
     fu = fit.funnel(alpha=args.alpha) if args.order >= 1 else None
-    dw = dwell_times(log, timeout=args.timeout, journeys=args.journeys, alpha=args.alpha)
+    dw = dwell_times(log, spec=spec.replace(order=1), alpha=args.alpha)  # visits: order 1
     if args.format == "json":
         from cjmodels.cli import _emit
 

@@ -28,12 +28,14 @@ def _clean(d: dict) -> dict:
 
 def section(ctx):
     """Analyse the shipped ``journeys`` dataset; returns a :class:`cjmodels.report.Section`."""
+    from cjmodels.data import JourneySpec
     from cjmodels.markov import dwell_times, fit_chain, lifecycle_chain
     from cjmodels.report import Section
 
     s = Section("Stage chain (journeys dataset): funnel, absorption, dwell times, life cycle")
     log = ctx.log("journeys")
-    fit = fit_chain(log, timeout=_TIMEOUT, journeys="first")
+    first = JourneySpec(timeout=_TIMEOUT, journeys="first")
+    fit = fit_chain(log, spec=first)
     s.lines.append(
         f"  new prospects' first journeys, a {_TIMEOUT} silence = drop-out: {fit!r}; "
         f"{fit.info.get('censored_recent', 0)} transitions out of the last {_TIMEOUT} left out "
@@ -52,13 +54,13 @@ def section(ctx):
     ab = fit.absorbing()
     s.lines.append("  P(purchase) and expected steps from each stage:")
     s.table(ab.summary(), float_format="{:.3f}")
-    dw = dwell_times(log, timeout=_TIMEOUT, journeys="first")
+    dw = dwell_times(log, spec=first)
     s.lines.append("  dwell time per stage visit (days; exact Poisson interval for the mean, "
                    "Kaplan-Meier median):")
     s.table(dw.table[["visits", "mean", "mean_low", "mean_high", "median"]], float_format="{:.2f}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        lc = lifecycle_chain(log, timeout=_TIMEOUT)
+        lc = lifecycle_chain(log, spec=JourneySpec(timeout=_TIMEOUT))
     rp = lc.repeat_purchase().table
     fp = lc.first_purchase().table
     s.lines.append(

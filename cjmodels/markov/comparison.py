@@ -30,9 +30,9 @@ import pandas as pd
 from scipy import stats
 
 from cjmodels._checks import check_scalar
-from cjmodels.data.events import PATH_SEPARATOR, as_event_log
+from cjmodels.data import PATH_SEPARATOR, JourneySpec, journey_transitions
+from cjmodels.data.events import as_event_log
 from cjmodels.errors import ValidationError
-from cjmodels.markov._data import journey_transitions
 from cjmodels.markov.fit import _allowed_mask
 from cjmodels.results import HypothesisTest, Result, result_dataclass
 
@@ -103,11 +103,23 @@ def _suffix(state: str, k: int) -> str:
     return PATH_SEPARATOR.join(parts[-k:])
 
 
+def _spec(spec: JourneySpec | None) -> JourneySpec:
+    if spec is None:
+        return JourneySpec()
+    if not isinstance(spec, JourneySpec):
+        raise ValidationError(
+            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
+            "e.g. spec=JourneySpec(timeout='30D')."
+        )
+    return spec
+
+
 def _higher_order_tables(
-    data: Any, order: int, sequence: str, allowed: Any, journey_opts: dict[str, Any]
+    data: Any, spec: JourneySpec, allowed: Any, log_options: dict[str, Any]
 ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray | None]], dict[str, Any]]:
     """Strata (order-k histories) of order-(k+1) transitions: rows = full history, cols = next."""
-    jt = journey_transitions(data, sequence=sequence, order=order + 1, **journey_opts)
+    order = spec.order
+    jt = journey_transitions(data, spec=spec.replace(order=order + 1), **log_options)
     tc = jt.counts
     c = jt.matrix()
     states = tc.states
@@ -139,14 +151,10 @@ def _higher_order_tables(
 def order_test(
     data: Any,
     *,
-    order: int = 1,
-    sequence: str = "stage",
+    spec: JourneySpec | None = None,
     test: str = "likelihood-ratio",
     df_method: str = "observed",
     allowed: Any = None,
-    censored: str = "drop",
-    timeout: Any = None,
-    journeys: str = "all",
     **log_options: Any,
 ) -> HypothesisTest:
     """Test order ``k`` against order ``k + 1`` (Anderson & Goodman 1957).
@@ -159,17 +167,15 @@ def order_test(
     Parameters
     ----------
     data : event log, PathTable or JourneySet
-    order : int
-        The null order ``k``.
-    sequence : {"stage", "channel"}
-        What a journey is a sequence of.
+    spec : JourneySpec, optional
+        The journeys (default ``JourneySpec()``); its ``order`` is the null order ``k``.
     test : {"likelihood-ratio", "pearson"}
         The statistic: ``G2`` or Pearson's ``X2``.
     df_method : {"observed", "structural"}
         See the module notes; ``allowed`` is the first-order journey graph for
         ``"structural"``.
-    censored, timeout, journeys, **log_options
-        As in :func:`cjmodels.markov.fit_chain`.
+    **log_options
+        Column options of the event log (as in :func:`cjmodels.markov.fit_chain`).
 
     Returns
     -------
@@ -188,10 +194,9 @@ def order_test(
     HypothesisTest(method='likelihood-ratio', statistic=5.545, df=4, pvalue=0.2358)
     """
     _check(test, df_method)
-    check_scalar(order, "order", typ=int, ge=1)
-    opts = {"censored": censored, "timeout": timeout, "journeys": journeys,
-            "censor_recent": True, **log_options}
-    tables, info = _higher_order_tables(data, order, sequence, allowed, opts)
+    spec = _spec(spec)
+    order = spec.order
+    tables, info = _higher_order_tables(data, spec, allowed, log_options)
     return _combine(tables, f"the chain has order {order} (against order {order + 1})", test,
                     df_method, {**info, "order": order})
 
@@ -230,12 +235,9 @@ def select_order(
     data: Any,
     *,
     max_order: int = 3,
-    sequence: str = "stage",
+    spec: JourneySpec | None = None,
     df_method: str = "observed",
     allowed: Any = None,
-    censored: str = "drop",
-    timeout: Any = None,
-    journeys: str = "all",
     **log_options: Any,
 ) -> OrderSelection:
     """Choose the Markov order by AIC and BIC (Tong 1975; Katz 1981).
@@ -244,8 +246,9 @@ def select_order(
     shorter at the start of a journey, so no transition is lost as the order grows).
     Parameters per state: observed next states - 1 (``df_method="observed"``) or allowed next
     states - 1 (``"structural"``). ``BIC = -2 log_likelihood + p log(n)`` with ``n``
-    transitions. ``sequence`` is what a journey is a sequence of; ``censored``, ``timeout``,
-    ``journeys`` and ``**log_options`` are as in :func:`cjmodels.markov.fit_chain`.
+    transitions. ``spec`` is the journey specification (default ``JourneySpec()``; its
+    ``order`` must stay 1: the orders 1 to ``max_order`` are fitted) and ``**log_options`` the
+    column options of the event log, as in :func:`cjmodels.markov.fit_chain`.
 
     Examples
     --------
@@ -257,10 +260,15 @@ def select_order(
     """
     check_scalar(df_method, "df_method", in_=_DF)
     check_scalar(max_order, "max_order", typ=int, ge=1)
+    spec = _spec(spec)
+    if spec.order != 1:
+        raise ValidationError(
+            f"select_order fits the orders 1 to max_order, so JourneySpec(order={spec.order}) "
+            "would be ignored; leave order at 1 and set max_order."
+        )
     rows = []
     for k in range(1, max_order + 1):
-        jt = journey_transitions(data, sequence=sequence, order=k, censored=censored, timeout=timeout,
-                                 journeys=journeys, censor_recent=True, **log_options)
+        jt = journey_transitions(data, spec=spec.replace(order=k), **log_options)
         c = jt.matrix()
         tc = jt.counts
         tot = c.sum(axis=1, keepdims=True)
@@ -329,14 +337,10 @@ def homogeneity_test(
     data: Any,
     *,
     group: str | None = None,
-    sequence: str = "stage",
-    order: int = 1,
+    spec: JourneySpec | None = None,
     test: str = "likelihood-ratio",
     df_method: str = "observed",
     allowed: Any = None,
-    censored: str = "drop",
-    timeout: Any = None,
-    journeys: str = "all",
     **log_options: Any,
 ) -> HypothesisTest:
     """Do two or more groups (segments, A/B arms) share one transition matrix?
@@ -349,7 +353,10 @@ def homogeneity_test(
         warning says how many customers change group).
     group : str, optional
         Covariate column naming the group.
-    sequence, order, test, df_method, allowed, censored, timeout, journeys, **log_options
+    spec : JourneySpec, optional
+        The journeys of every group (default ``JourneySpec()``; ``order`` is the order of the
+        chains compared).
+    test, df_method, allowed, **log_options
         As in :func:`order_test` and :func:`cjmodels.markov.fit_chain`.
 
     Returns
@@ -368,8 +375,7 @@ def homogeneity_test(
     1.0
     """
     _check(test, df_method)
-    opts = {"sequence": sequence, "order": order, "censored": censored, "timeout": timeout,
-            "journeys": journeys, "censor_recent": True}
+    spec = _spec(spec)
     if isinstance(data, Mapping):
         if group is not None:
             raise ValidationError("pass either a mapping of groups or group=, not both.")
@@ -415,7 +421,7 @@ def homogeneity_test(
     parts = []
     for name, src in named.items():
         try:
-            parts.append(journey_transitions(src, **opts, **log_options))
+            parts.append(journey_transitions(src, spec=spec, **log_options))
         except ValidationError as exc:
             raise ValidationError(f"group {name!r}: {exc}") from None
         if parts[-1].matrix().sum() <= 0:
@@ -432,14 +438,10 @@ def time_homogeneity_test(
     data: Any,
     *,
     periods: int | Sequence[Any] = 2,
-    sequence: str = "stage",
-    order: int = 1,
+    spec: JourneySpec | None = None,
     test: str = "likelihood-ratio",
     df_method: str = "observed",
     allowed: Any = None,
-    censored: str = "drop",
-    timeout: Any = None,
-    journeys: str = "all",
     **log_options: Any,
 ) -> HypothesisTest:
     """Is the transition matrix the same in every period?
@@ -452,8 +454,9 @@ def time_homogeneity_test(
     periods : int or list of times
         Number of equal-length periods of the observation window, or the inner cut points
         (timestamps, or numbers for numeric logs).
-    sequence, order, test, df_method, allowed, censored, timeout, journeys, **log_options
-        As in :func:`homogeneity_test`.
+    spec, test, df_method, allowed, **log_options
+        As in :func:`homogeneity_test` (``collapse_repeats`` must stay False: each transition
+        is dated by its touch).
 
     Returns
     -------
@@ -471,9 +474,9 @@ def time_homogeneity_test(
     1
     """
     _check(test, df_method)
+    spec = _spec(spec)
     log = as_event_log(data, **log_options)
-    jt = journey_transitions(log, sequence=sequence, order=order, censored=censored, timeout=timeout,
-                             journeys=journeys, times=True, censor_recent=True)
+    jt = journey_transitions(log, spec=spec, times=True)
     when = np.where(np.isnan(jt.time_from), jt.time_to, jt.time_from)
     span = float(jt.journey_frame["observation_end"].iloc[0])
     if isinstance(periods, int | np.integer):

@@ -35,14 +35,22 @@ from statsmodels.stats.proportion import proportion_confint
 from cjmodels._checks import check_scalar
 from cjmodels._progress import check_progress, progress_bar
 from cjmodels._resample import replicate_generators
-from cjmodels.data.events import EventLog
-from cjmodels.data.journeyset import JourneySet
-from cjmodels.data.paths import PathTable
-from cjmodels.data.stages import CONVERSION, NULL, START
-from cjmodels.data.transitions import TransitionCounts
+from cjmodels.data import (
+    CONVERSION,
+    NULL,
+    START,
+    EventLog,
+    JourneySet,
+    JourneySpec,
+    JourneyTransitions,
+    PathTable,
+    TransitionCounts,
+    counts_from_table,
+    journey_transitions,
+)
 from cjmodels.errors import ValidationError
-from cjmodels.markov._data import JourneyTransitions, counts_from_table, journey_transitions
 from cjmodels.markov.chain import MarkovChain, _reaching
+from cjmodels.markov.uncertainty import ChainBootstrap, TransitionIntervals
 from cjmodels.results import Result, result_dataclass
 
 if TYPE_CHECKING:
@@ -112,132 +120,6 @@ def _allowed_mask(
     for e in ends:
         m[pos[e], pos[e]] = True
     return m
-
-
-@result_dataclass
-class TransitionIntervals(Result):
-    """Interval for every allowed transition probability (:meth:`FittedChain.intervals`).
-
-    ``table`` has one row per allowed cell of every non-end row: ``from_state``, ``to_state``,
-    ``count``, ``row_total``, ``probability`` (the fitted value), ``ci_low``, ``ci_high``;
-    ``summary()`` is the table indexed by (from_state, to_state).
-
-    Examples
-    --------
-    >>> fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 3, ("a", "(null)"): 7})
-    >>> fit.intervals("jeffreys")
-    TransitionIntervals(method='jeffreys', alpha=0.05, transitions=6)
-    """
-
-    table: pd.DataFrame
-    method: str
-    alpha: float
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def _summary(self) -> pd.DataFrame:
-        """The table, indexed by (from_state, to_state)."""
-        return self.table.set_index(["from_state", "to_state"])
-
-    def _repr_fields(self) -> dict[str, Any]:
-        return {"method": self.method, "alpha": self.alpha, "transitions": len(self.table)}
-
-    def matrix(self, column: str = "ci_low") -> pd.DataFrame:
-        """One column of the table as a from x to matrix."""
-        return self.table.pivot(index="from_state", columns="to_state", values=column)
-
-    @property
-    def notes(self) -> list[str]:
-        """Plain sentences explaining every undefined (NaN) interval."""
-        t = self.table
-        bad = ~np.isfinite(t["ci_low"].to_numpy(dtype=float)) | ~np.isfinite(
-            t["ci_high"].to_numpy(dtype=float))
-        never = t.loc[bad & (t["row_total"].to_numpy() <= 0), "from_state"].unique()
-        notes = [f"state {s!r} was never left: the intervals of its probability row are "
-                 "undefined (null)." for s in never]
-        if (bad & (t["row_total"].to_numpy() > 0)).any():
-            notes.append("some intervals are undefined (null): no bootstrap replicate left "
-                         "their state.")
-        return notes
-
-    def _to_dict(self) -> dict[str, Any]:
-        """Strict-JSON content; ``notes`` explain every ``null``."""
-        return {
-            "method": self.method,
-            "alpha": self.alpha,
-            "transitions": self.table.to_dict(orient="records"),
-            "info": dict(self.info),
-            "notes": self.notes,
-        }
-
-
-@result_dataclass
-class ChainBootstrap(Result):
-    """Replicates of the transition counts from resampling customers (or journeys).
-
-    Made by :meth:`FittedChain.bootstrap`. ``counts[b, p]`` is the count of observed
-    transition ``p`` (``pair_from[p]`` to ``pair_to[p]``, indices into ``fit.states``) in
-    replicate ``b``; ``summary()`` has the observed count of every transition with the mean,
-    standard deviation and 2.5% and 97.5% quantiles of its replicates.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 1],
-    ...                    "event": ["touch", "conversion", "touch", "drop_out"],
-    ...                    "stage": ["a", None, "a", None]})
-    >>> boot = fit_chain(df).bootstrap(20, random_state=1)
-    >>> boot
-    ChainBootstrap(n_boot=20, unit='customer')
-    >>> boot.matrices().shape
-    (20, 4, 4)
-    """
-
-    fit: FittedChain
-    pair_from: np.ndarray
-    pair_to: np.ndarray
-    counts: np.ndarray
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n_boot(self) -> int:
-        return self.counts.shape[0]
-
-    def matrix(self, b: int) -> np.ndarray:
-        """Transition matrix of replicate ``b`` (same prior and end rows as the fit).
-
-        A non-end row that the replicate never leaves keeps the fitted row.
-        """
-        f = self.fit
-        k = len(f.states)
-        c = np.zeros((k, k))
-        np.add.at(c, (self.pair_from, self.pair_to), self.counts[b])
-        return f._estimate(c, fallback=True)
-
-    def matrices(self) -> np.ndarray:
-        """All replicate matrices, shape (n_boot, k, k)."""
-        return np.stack([self.matrix(b) for b in range(self.n_boot)])
-
-    def _summary(self) -> pd.DataFrame:
-        names = np.array(self.fit.states, dtype=object)
-        k = len(self.fit.states)
-        c = self.counts
-        return pd.DataFrame({
-            "from_state": names[self.pair_from],
-            "to_state": names[self.pair_to],
-            "count": self.fit.counts.ravel()[self.pair_from * k + self.pair_to],
-            "mean": c.mean(axis=0) if len(c) else np.nan,
-            "sd": c.std(axis=0, ddof=1) if len(c) > 1 else np.nan,
-            "q025": np.quantile(c, 0.025, axis=0) if len(c) else np.nan,
-            "q975": np.quantile(c, 0.975, axis=0) if len(c) else np.nan,
-        })
-
-    def _repr_fields(self) -> dict[str, Any]:
-        return {"n_boot": self.n_boot, "unit": self.info.get("unit")}
-
-    def _to_dict(self) -> dict[str, Any]:
-        names = list(self.fit.states)
-        return {"n_boot": self.n_boot, "states": names,
-                "pair_from": self.pair_from, "pair_to": self.pair_to, "counts": self.counts,
-                "info": dict(self.info)}
 
 
 @result_dataclass
@@ -643,15 +525,8 @@ def _never_ending(fit: FittedChain) -> list[str]:
 def fit_chain(
     data: Any,
     *,
-    sequence: str = "stage",
-    order: int = 1,
+    spec: JourneySpec | None = None,
     prior: str | float | None = None,
-    censored: str = "drop",
-    timeout: Any = None,
-    lookback: Any = None,
-    journeys: str = "all",
-    collapse_repeats: bool = False,
-    censor_recent: bool = True,
     allowed: Any = None,
     zero_rows: str = "error",
     start: str = START,
@@ -662,31 +537,22 @@ def fit_chain(
 
     Parameters
     ----------
-    data : EventLog, DataFrame, PathTable, JourneySet, TransitionCounts or count table
+    data : event log, PathTable, JourneySet, JourneyTransitions, TransitionCounts or count table
         An event log (DataFrame with event columns, or :class:`~cjmodels.data.EventLog`), a
-        path table, or pre-aggregated counts: :class:`~cjmodels.data.TransitionCounts`, a
-        DataFrame with ``from_state``, ``to_state``, ``count``, or a mapping ``{(from, to):
-        count}``. Only event logs and path tables support the bootstrap.
-    sequence : {"stage", "channel"}
-        What a journey is a sequence of: the touches' stages or channels (event logs).
-    order : int
-        Markov order k >= 1 (states are the last k symbols).
+        path table, the journeys already reduced (:func:`cjmodels.data.journey_transitions`),
+        or pre-aggregated counts: :class:`~cjmodels.data.TransitionCounts`, a DataFrame with
+        ``from_state``, ``to_state``, ``count``, or a mapping ``{(from, to): count}``. Only
+        event logs, path tables and reduced journeys support the bootstrap.
+    spec : JourneySpec, optional
+        The journeys (:class:`~cjmodels.data.JourneySpec`): what a journey is a sequence of,
+        the order ``k`` (states are the last ``k`` symbols), ``timeout`` and ``lookback``
+        (logs without drop-out events need a ``timeout``), which journeys, ``censored``
+        (journeys still open at the end of observation; see the module notes),
+        ``censor_recent`` and ``collapse_repeats``. Default ``JourneySpec()`` (stages, order
+        1; channels for a path table). A count table reads only ``order``; TransitionCounts
+        and reduced journeys take no spec (they carry their own).
     prior : None, "jeffreys", "uniform" or float
         Dirichlet pseudo-count per allowed cell (None: maximum likelihood).
-    censored : {"drop", "null", "state"}
-        Treatment of journeys still open at the end of observation (see the module notes).
-    timeout, lookback : time span, optional
-        Journey options of :func:`cjmodels.data.journeys`; ``timeout`` turns long silences
-        into drop-outs, which logs without drop-out events need.
-    journeys : {"all", "first", "repeat"}
-        Keep all journeys, each customer's first, or the later ones (event logs).
-    censor_recent : bool
-        With a ``timeout``: treat transitions out of touches in the last ``timeout`` before the
-        observation end as censored. Their outcome is not known yet (a customer who has just
-        dropped out cannot be told from one whose next touch is still to come); counting them
-        under-states drop-out. Default True; ``info["censored_recent"]`` counts them.
-    collapse_repeats : bool
-        Merge consecutive repeats of a symbol first.
     allowed : DataFrame of bool, mapping from state to list of states, or list of pairs
         The journey graph; default: everything but transitions into the start state.
     zero_rows : {"error", "absorb"}
@@ -711,31 +577,43 @@ def fit_chain(
     >>> fit = fit_chain(df)
     >>> fit.transition_matrix.loc["a"].tolist()
     [0.0, 0.0, 0.5, 0.0, 0.5]
+    >>> fit_chain(df, spec=JourneySpec(censored="null")).transition_matrix.loc["b"].tolist()
+    [0.0, 0.0, 0.0, 0.5, 0.5]
     """
-    check_scalar(order, "order", typ=int, ge=1)
     check_scalar(zero_rows, "zero_rows", in_=("error", "absorb"))
-    check_scalar(censored, "censored", in_=("drop", "null", "state"))
+    if spec is not None and not isinstance(spec, JourneySpec):
+        raise ValidationError(
+            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
+            "e.g. spec=JourneySpec(timeout='30D')."
+        )
     a = _prior_value(prior)
     jt: JourneyTransitions | None = None
-    if isinstance(data, TransitionCounts):
-        tc = data
-    elif _is_count_table(data) or isinstance(data, Mapping):
-        tc = counts_from_table(data, start=start, absorbing=tuple(ends), order=order)
+    if isinstance(data, JourneyTransitions):
+        if spec is not None:
+            raise ValidationError(
+                "these journeys are already reduced (with their own JourneySpec); fit them "
+                "without spec=, or pass the event log with the spec."
+            )
+        jt = data
+        tc = jt.counts
+    elif isinstance(data, TransitionCounts) or _is_count_table(data) or isinstance(data, Mapping):
+        spec = JourneySpec() if spec is None else spec
+        if isinstance(data, TransitionCounts):
+            spec.check_fields((), "a chain fitted from TransitionCounts (which carry their order)")
+            tc = data
+        else:
+            spec.check_fields(("order",), "a chain fitted from a count table")
+            tc = counts_from_table(data, start=start, absorbing=tuple(ends), order=spec.order)
     elif isinstance(data, EventLog | pd.DataFrame | PathTable | JourneySet):
-        if isinstance(data, PathTable):
-            sequence = "channel"
-        jt = journey_transitions(
-            data, sequence=sequence, order=order, censored=censored, timeout=timeout, lookback=lookback,
-            journeys=journeys, collapse_repeats=collapse_repeats, censor_recent=censor_recent,
-            **log_options,
-        )
+        jt = journey_transitions(data, spec=spec, **log_options)
         tc = jt.counts
     else:
         raise ValidationError(
             f"cannot fit a chain to a {type(data).__name__}; pass an event log (DataFrame or "
-            "EventLog), a PathTable, TransitionCounts or a count table (from_state, to_state, "
-            "count)."
+            "EventLog), a PathTable, JourneyTransitions, TransitionCounts or a count table "
+            "(from_state, to_state, count)."
         )
+    order = tc.order
     states = tc.states
     counts = tc.matrix().to_numpy(dtype=float) if jt is None else jt.matrix()
     ends_ = tuple(tc.absorbing)
@@ -775,7 +653,8 @@ def fit_chain(
     else:
         tc_info = dict(tc.info)
     info = {**tc_info, "order": order, "prior": prior if isinstance(prior, str) else a,
-            "made_absorbing": made_absorbing, "journeys": journeys}
+            "made_absorbing": made_absorbing,
+            "journeys": "all" if jt is None else jt.info.get("journeys", "all")}
     dummy = FittedChain(states, counts, mask, a, tc.start, ends_, order,
                         MarkovChain(states, np.eye(len(states))), jt, info)
     p = dummy._estimate(counts)

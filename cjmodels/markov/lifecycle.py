@@ -3,32 +3,15 @@
 A journey chain (:func:`~cjmodels.markov.fit_chain`) ends at the purchase. Over a customer's
 life the purchase is a state like any other: it leads to post-purchase stages, possibly back
 into a pre-purchase stage (re-entry) and to a repeat purchase. :func:`lifecycle_chain` fits that
-chain to an event log, one sequence per customer:
+chain to the customers' lives of :func:`cjmodels.data.lifecycle_transitions`, whose notes give
+the rules (states, leaving, censoring, returning customers, comebacks, times):
 
 ``(start) -> first stage -> ... -> purchase -> post-purchase ... -> re-entry ... -> purchase ...``
 
-and, when the customer leaves, ``-> (null)``. Conventions:
+and, when the customer leaves, ``-> (null)``. Logs without ``drop_out``/``churn`` events need a
+``timeout`` in the journey specification (without one nobody is seen to leave; a warning says
+so). Further conventions of the chain:
 
-* **States**: the stages of the touches and the purchase state (the log's conversion events;
-  named by the stage scheme's purchase stage, else ``(conversion)``; touches labelled with that
-  stage are visits to the same state), ``(start)`` and ``(null)`` (left: drop-out before a
-  purchase or churn after one; the from-state says which). Stages are ordered as in the log's
-  stage scheme.
-* **Leaving** is an explicit ``drop_out``/``churn`` event, or, with ``timeout``, a final
-  silence: no event after the customer's last one although at least ``timeout`` of the window
-  is left. A gap longer than ``timeout`` *followed by* another event is an ordinary (long)
-  transition: the customer did not leave. Logs without drop-out events need a ``timeout``
-  (without one nobody is seen to leave; a warning says so).
-* **Censoring**: a customer still active at the end of observation contributes no transition
-  out of their last event. With a ``timeout`` every transition out of an event in the last
-  ``timeout`` of the window is left out (``censor_recent``, as in ``fit_chain``): whether such
-  a customer left is not known yet, and keeping only the observed continuations would
-  under-count leaving.
-* **Returning customers**: by default (``returning=True``) the pre-purchase stages of a customer
-  who has bought before are their own states (``"consideration (returning)"``), so that new
-  prospects and returning customers each have their own rows; ``returning=False`` pools them.
-* **Comebacks**: events after an explicit ``drop_out``/``churn`` start a new life:
-  ``(start) -> stage``, never a transition out of ``(null)``; a warning counts them.
 * **restart**: ``False`` (default) keeps ``(null)`` absorbing. ``True`` sends ``(null)`` back
   to ``(start)`` (every customer who leaves is replaced by a new one), which makes the chain
   irreducible so that the stationary distribution (the steady-state mix of a population with
@@ -49,7 +32,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from itertools import islice
 from typing import Any
 
@@ -60,281 +43,28 @@ from scipy import sparse, stats
 from cjmodels._checks import check_scalar
 from cjmodels._progress import check_progress, progress_bar
 from cjmodels._resample import replicate_generators
-from cjmodels.data.events import EventLog, as_event_log
-from cjmodels.data.stages import CONVERSION, NULL, START
+from cjmodels.data import (
+    CONVERSION,
+    NULL,
+    START,
+    EventLog,
+    JourneySpec,
+    JourneyTransitions,
+    LifecycleTransitions,
+    counts_from_table,
+    lifecycle_transitions,
+)
 from cjmodels.errors import ValidationError
-from cjmodels.markov._data import JourneyTransitions, counts_from_table
 from cjmodels.markov.absorbing import _delta_se, _interval
-from cjmodels.markov.chain import MarkovChain, _reaching
-from cjmodels.markov.fit import FittedChain, TransitionIntervals, fit_chain
+from cjmodels.markov.chain import MarkovChain
+from cjmodels.markov.fit import FittedChain, fit_chain
+from cjmodels.markov.passage import Passage, _passage, _restart, _stationary
+from cjmodels.markov.uncertainty import TransitionIntervals
 from cjmodels.results import Result, result_dataclass
 
 __all__ = ["LifecycleChain", "Passage", "lifecycle_chain"]
 
 _METHODS = ("delta", "bootstrap")
-_STOP_EVENTS = ("drop_out", "churn")
-#: Suffix of the states of touches after a customer's first purchase (``returning=True``).
-RETURNING = " (returning)"
-
-
-# ---------------------------------------------------------------------------- sequences
-@dataclass(frozen=True)
-class _Sequences:
-    """Every transition of every customer's life: states, customer, times."""
-
-    states: tuple[str, ...]
-    frm: np.ndarray
-    to: np.ndarray
-    unit: np.ndarray
-    gap: np.ndarray  # days between the two events; NaN when there is no timed pair
-    customers: np.ndarray
-    info: dict[str, Any]
-
-
-def _sequences(
-    log: EventLog, by: str, timeout: Any, purchase: str | None, censor_recent: bool,
-    returning: bool = False,
-) -> _Sequences:
-    """Customer sequences of the log as transitions (vectorised; see the module notes)."""
-    if by not in ("stage", "channel"):
-        raise ValidationError(f"sequence == {by!r}, must be one of 'stage', 'channel'.")
-    log.require(by, purpose=f"a life-cycle chain of {by}s")
-    rel = np.flatnonzero(log.is_event("touch", "conversion", *_STOP_EVENTS))
-    if len(rel) == 0:
-        raise ValidationError("the event log has no touch or conversion events to build lives.")
-    types = log.event_types
-    ev = log.event_codes[rel]
-    is_touch = ev == (types.index("touch") if "touch" in types else -1)
-    is_conv = ev == (types.index("conversion") if "conversion" in types else -1)
-    is_stop = ~is_touch & ~is_conv
-    cust = log.customer_codes[rel]
-    t = np.asarray(log.times("D"), dtype=float)[rel]
-    codes, labels = log.codes(by)
-    sym = codes[rel]
-    missing = is_touch & (sym < 0)
-    if missing.any():
-        rows = log.source_index[rel[missing]][:5].tolist()
-        raise ValidationError(
-            f"{int(missing.sum())} touches have no {by}, first at rows {rows}; every touch in a "
-            f"life-cycle chain needs one. Fill them or drop these rows."
-        )
-    # stop events with no open life (first event of a customer, or right after another stop)
-    first = np.r_[True, cust[1:] != cust[:-1]]
-    prev_stop = np.r_[False, is_stop[:-1]] & ~first
-    orphan = is_stop & (first | prev_stop)
-    keep = ~orphan
-    rel, ev, is_touch, is_conv, is_stop = rel[keep], ev[keep], is_touch[keep], is_conv[keep], \
-        is_stop[keep]
-    cust, t, sym = cust[keep], t[keep], sym[keep]
-    n_ev = len(cust)
-    if n_ev == 0:
-        raise ValidationError(
-            f"the event log has no touch or conversion events, only {int(orphan.sum())} "
-            "drop_out/churn events that end no life (each is a customer's first event or follows "
-            "another stop); a life-cycle chain needs touches or conversions."
-        )
-    first = np.r_[True, cust[1:] != cust[:-1]]
-    last = np.r_[cust[1:] != cust[:-1], True]
-    prev_stop = np.r_[False, is_stop[:-1]] & ~first
-    life_start = first | prev_stop
-    # the states, in stage-scheme order
-    scheme = log.scheme if by == "stage" else None
-    if purchase is None:
-        purchase = scheme.purchase if scheme is not None else CONVERSION
-    n_lab = len(labels)
-    code = np.where(is_touch, sym, -1)
-    if returning:
-        # touches after the life's first purchase (other than post-purchase stages) are
-        # separate states: a returning customer moves differently from a new prospect
-        life = np.cumsum(life_start) - 1
-        conv_cum = np.bincount(life, weights=is_conv, minlength=life[-1] + 1 if n_ev else 0)
-        before = np.cumsum(is_conv) - np.r_[0, np.cumsum(conv_cum)][life] - is_conv
-        post = set(scheme.post_purchase) if scheme is not None else set()
-        is_post = np.array([str(x) in post for x in labels], dtype=bool)
-        post_ev = np.zeros(n_ev, dtype=bool)  # a log may hold no touch (no label) at all
-        post_ev[is_touch] = is_post[sym[is_touch]]
-        ret = is_touch & (before > 0) & ~post_ev
-        code = np.where(ret, code + n_lab, code)
-    ext = [str(x) for x in labels] + [f"{x}{RETURNING}" for x in labels]
-    used = np.unique(code[is_touch])
-    base = list(dict.fromkeys([ext[c] for c in used if c < n_lab]
-                              + ([purchase] if is_conv.any() else [])))
-    back = [ext[c] for c in used if c >= n_lab]
-    if scheme is not None:
-        rank = {st: i for i, st in enumerate(scheme.stages)}
-        base.sort(key=lambda st: (rank.get(st, len(rank)), st))
-        back.sort(key=lambda st: (rank.get(st[: -len(RETURNING)], len(rank)), st))
-    else:
-        base = sorted(n for n in base if n != purchase) + (
-            [purchase] if purchase in base else [])
-        back.sort()
-    names = [*base, *back]
-    for reserved in (START, NULL):
-        if reserved in names:
-            raise ValidationError(f"{by} {reserved!r} is a reserved state name; rename it.")
-    states = (START, *names, NULL)
-    pos = {st: i for i, st in enumerate(states)}
-    ext_state = np.array([pos.get(x, -1) for x in ext], dtype=np.int64)
-    state = np.where(is_conv, pos.get(purchase, -1), np.where(is_stop, pos[NULL], -1))
-    state[is_touch] = ext_state[code[is_touch]]
-    n = len(state)
-    # (start) -> first event of each life
-    s_idx = np.flatnonzero(life_start)
-    # event -> next event of the same customer, unless the event is a stop (life over)
-    inner = np.flatnonzero(~last & ~is_stop)
-    # silent leaving: last event, not a stop, at least `timeout` before the end
-    obs_end = float(log.to_float(log.observation_end, "D"))
-    timeout_d = None
-    if timeout is not None:
-        timeout_d = log.duration(timeout, "D")
-        if not timeout_d > 0:
-            raise ValidationError(f"timeout == {timeout!r}, must be a positive time span.")
-    if timeout_d is not None:
-        leave = np.flatnonzero(last & ~is_stop & (t <= obs_end - timeout_d))
-    else:
-        leave = np.empty(0, dtype=np.int64)
-    frm = np.concatenate([np.full(len(s_idx), pos[START]), state[inner], state[leave]])
-    to = np.concatenate([state[s_idx], state[inner + 1], np.full(len(leave), pos[NULL])])
-    unit = np.concatenate([cust[s_idx], cust[inner], cust[leave]])
-    t_from = np.concatenate([np.full(len(s_idx), np.nan), t[inner], t[leave]])
-    gap = np.concatenate([np.full(len(s_idx), np.nan), t[inner + 1] - t[inner],
-                          np.full(len(leave), np.nan)])
-    info: dict[str, Any] = {
-        "sequence": by,
-        "purchase": purchase,
-        "timeout": None if timeout is None else str(timeout),
-        "n_customers": int(cust.max()) + 1 if n else 0,
-        "n_events": n,
-        "n_lives": int(life_start.sum()),
-        "comebacks": int(prev_stop.sum()),
-        "stop_events_outside_lives": int(orphan.sum()),
-        "silent_leaves": len(leave),
-        "censored_customers": int((last & ~is_stop).sum() - len(leave)),
-        "censored_recent": 0,
-    }
-    if censor_recent and timeout_d is not None:
-        recent = t_from > obs_end - timeout_d  # NaN (start) compares False: kept
-        info["censored_recent"] = int(recent.sum())
-        frm, to, unit, gap = frm[~recent], to[~recent], unit[~recent], gap[~recent]
-    order = np.lexsort((np.arange(len(unit)), unit))
-    return _Sequences(states, frm[order], to[order], unit[order], gap[order],
-                      np.asarray(log.customers), info)
-
-
-# ---------------------------------------------------------------------------- linear algebra
-def _restart(m: np.ndarray, start: int, leave: int) -> np.ndarray:
-    out = m.copy()
-    out[leave] = 0
-    out[leave, start] = 1
-    return out
-
-
-def _stationary(m: np.ndarray) -> np.ndarray:
-    """pi = pi P, sum 1, for an irreducible chain (works with complex entries)."""
-    k = len(m)
-    a = (m.T - np.eye(k)).astype(m.dtype)
-    a[-1] = 1
-    b = np.zeros(k, dtype=m.dtype)
-    b[-1] = 1
-    return np.linalg.solve(a, b)
-
-
-def _passage(m: np.ndarray, d: np.ndarray, source: int, target: int) -> np.ndarray:
-    """[P(reach target at a step >= 1), E[steps | reach], E[days | reach]] from ``source``.
-
-    ``h_C = (I - P_CC)^-1 P_Ct`` over the states C that can reach the target, ``u = N h``
-    (``E[T 1{reach}]``) and ``v = N r`` with ``r_j = sum_k P_jk d_jk h_k`` (``E[D 1{reach}]``);
-    from the source one step of each. Complex entries pass through (complex-step derivatives).
-    """
-    k = len(m)
-    can = _reaching(np.abs(m.real) > 0, [target])
-    can[target] = False
-    c = np.flatnonzero(can)
-    hfull = np.zeros(k, dtype=m.dtype)
-    hfull[target] = 1
-    u = np.zeros(k, dtype=m.dtype)
-    v = np.zeros(k, dtype=m.dtype)
-    r = np.zeros(k, dtype=m.dtype)
-    if len(c):
-        a = np.eye(len(c)) - m[np.ix_(c, c)]
-        hc = np.linalg.solve(a, m[c, target])
-        hfull[c] = hc
-        r = (m * d) @ hfull
-        u[c] = np.linalg.solve(a, hc)
-        v[c] = np.linalg.solve(a, r[c])
-    else:
-        r = (m * d) @ hfull
-    h_s = m[source] @ hfull
-    u_s = h_s + m[source, c] @ u[c]
-    v_s = r[source] + m[source, c] @ v[c]
-    den = h_s if abs(h_s) > 0 else np.nan
-    return np.array([h_s, u_s / den, v_s / den])
-
-
-# ---------------------------------------------------------------------------- results
-@result_dataclass
-class Passage(Result):
-    """Passage from one state to another in one customer's life, with intervals
-    (:meth:`LifecycleChain.passage`).
-
-    ``table`` (and ``summary()``) is indexed by quantity: ``probability`` (of ever reaching
-    ``target`` at a step >= 1 from ``origin``, before leaving), ``steps`` and ``days``
-    (expected steps and time to reach it, given that it is reached), with ``estimate``,
-    ``se``, ``ci_low``, ``ci_high``.
-
-    Examples
-    --------
-    >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
-    ...                       ("a", "(null)"): 4, ("(conversion)", "a"): 3,
-    ...                       ("(conversion)", "(null)"): 3})
-    >>> lc.repeat_purchase()
-    Passage(origin='(conversion)', target='(conversion)', probability=0.3, method='delta', alpha=0.05)
-    """
-
-    origin: str
-    target: str
-    table: pd.DataFrame
-    method: str
-    alpha: float
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def probability(self) -> float:
-        """Probability of reaching the target from the origin (at a step >= 1)."""
-        return float(self.table.loc["probability", "estimate"])
-
-    def _summary(self) -> pd.DataFrame:
-        return self.table
-
-    def _repr_fields(self) -> dict[str, Any]:
-        return {"origin": self.origin, "target": self.target, "probability": self.probability,
-                "method": self.method, "alpha": self.alpha}
-
-    @property
-    def notes(self) -> list[str]:
-        """Plain sentences saying why a quantity is undefined (NaN)."""
-        t = self.table
-        notes = []
-        if t.loc["probability", "estimate"] <= 0:
-            notes.append(f"{self.target!r} is never reached from {self.origin!r} (probability "
-                         "0): the expected steps and days given that it is reached are "
-                         "undefined (null).")
-        elif not np.isfinite(t.loc["days", "estimate"]):
-            notes.append("days are undefined (null): the chain was fitted from counts, which "
-                         "carry no event times.")
-        bad = ~np.isfinite(t[["se", "ci_low", "ci_high"]].to_numpy(dtype=float))
-        bad &= np.isfinite(t[["estimate"]].to_numpy(dtype=float))
-        if bad.any():
-            notes.append("some intervals are undefined (null): no bootstrap replicate "
-                         "defined them.")
-        return notes
-
-    def _to_dict(self) -> dict[str, Any]:
-        """Strict-JSON content; ``notes`` explain every ``null``."""
-        return {"origin": self.origin, "target": self.target,
-                "method": self.method, "alpha": self.alpha,
-                "quantities": self.table.to_dict(orient="index"),
-                "info": dict(self.info), "notes": self.notes}
 
 
 @result_dataclass
@@ -358,6 +88,8 @@ class LifecycleChain(Result):
     step_times : DataFrame
         Per observed transition: ``n`` (transitions), ``n_timed`` (with both event times),
         ``mean_days`` and ``var_days`` (sample variance) of the time between the events.
+    sequences : LifecycleTransitions or None
+        The customers' lives (None when fitted from counts).
 
     Examples
     --------
@@ -373,7 +105,7 @@ class LifecycleChain(Result):
     purchase: str
     restart: bool
     step_times: pd.DataFrame
-    sequences: _Sequences | None = field(repr=False)
+    sequences: LifecycleTransitions | None = field(repr=False)
     info: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ basics
@@ -730,33 +462,33 @@ class LifecycleChain(Result):
 
 
 def lifecycle_chain(
-    data: EventLog | pd.DataFrame | Mapping[tuple[str, str], float],
+    data: EventLog | pd.DataFrame | LifecycleTransitions | Mapping[tuple[str, str], float],
     *,
-    sequence: str = "stage",
-    timeout: Any = None,
+    spec: JourneySpec | None = None,
     restart: bool = False,
     prior: str | float | None = None,
     allowed: Any = None,
     zero_rows: str = "error",
     purchase: str | None = None,
     returning: bool = True,
-    censor_recent: bool = True,
     **log_options: Any,
 ) -> LifecycleChain:
     """Fit the customer life cycle: purchase leads into the next journey (see the module notes).
 
     Parameters
     ----------
-    data : EventLog, DataFrame or count table
-        The event log (column options as keywords for a DataFrame), or pre-aggregated counts
-        of whole lives (a DataFrame ``from_state``, ``to_state``, ``count`` or a mapping
-        ``{(from, to): count}`` with ``(start)`` and ``(null)``); counts have no times (days are
-        NaN) and no customers (no bootstrap).
-    sequence : {"stage", "channel"}
-        Which touch column forms the states (what a life is a sequence of).
-    timeout : time span, optional
-        Silence that means the customer has left (``"30D"``, or a number for numeric logs);
-        logs without ``drop_out``/``churn`` events need one.
+    data : EventLog, DataFrame, LifecycleTransitions or count table
+        The event log (column options as keywords for a DataFrame), the lives already reduced
+        (:func:`cjmodels.data.lifecycle_transitions`), or pre-aggregated counts of whole lives
+        (a DataFrame ``from_state``, ``to_state``, ``count`` or a mapping ``{(from, to):
+        count}`` with ``(start)`` and ``(null)``); counts have no times (days are NaN) and no
+        customers (no bootstrap).
+    spec : JourneySpec, optional
+        Default ``JourneySpec()``. Reads ``sequence`` (which touch column forms the states),
+        ``timeout`` (a final silence that long means the customer has left; logs without
+        ``drop_out``/``churn`` events need one) and ``censor_recent`` (leave out transitions
+        out of events in the last ``timeout`` of the window); see
+        :func:`cjmodels.data.lifecycle_transitions`.
     restart : bool
         Send ``(null)`` back to ``(start)``, making the chain irreducible (stationary
         distribution, recurrence times).
@@ -773,9 +505,6 @@ def lifecycle_chain(
         and a chain that pools them mixes the two (on the synthetic journey world it over-states
         a new customer's chance of a first purchase and under-states a repeat purchase). False
         gives the plain first-order chain of the stages.
-    censor_recent : bool
-        With a ``timeout``, leave out transitions out of events in the last ``timeout`` of the
-        window (default True; see the module notes).
 
     Returns
     -------
@@ -791,14 +520,15 @@ def lifecycle_chain(
     ...                    "event": ["touch", "touch", "conversion", "touch", "touch",
     ...                              "conversion", "touch"],
     ...                    "stage": ["a", "b", None, "c", "b", None, "a"]})
-    >>> lc = lifecycle_chain(df, timeout=5, observation_end=30.0)
+    >>> lc = lifecycle_chain(df, spec=JourneySpec(timeout=5), observation_end=30.0)
     >>> lc.states
     ('(start)', 'a', 'b', '(conversion)', 'b (returning)', 'c (returning)', '(null)')
     >>> lc.transition_matrix.loc["(conversion)", ["c (returning)", "(null)"]].tolist()
     [0.5, 0.5]
     >>> lc.repeat_purchase().probability
     0.5
-    >>> lifecycle_chain(df, timeout=5, observation_end=30.0, returning=False).states
+    >>> lifecycle_chain(df, spec=JourneySpec(timeout=5), observation_end=30.0,
+    ...                 returning=False).states
     ('(start)', 'a', 'b', 'c', '(conversion)', '(null)')
     """
     check_scalar(restart, "restart", typ=bool)
@@ -806,10 +536,20 @@ def lifecycle_chain(
         isinstance(data, pd.DataFrame)
         and {"from_state", "to_state", "count"} <= set(data.columns)
     ):
+        if spec is not None:
+            spec.check_fields((), "a life-cycle chain fitted from counts")
         return _from_counts(data, restart=restart, prior=prior, allowed=allowed,
                             zero_rows=zero_rows, purchase=purchase)
-    log = as_event_log(data, **log_options)
-    sq = _sequences(log, sequence, timeout, purchase, censor_recent, returning)
+    if isinstance(data, LifecycleTransitions):
+        if spec is not None or log_options:
+            raise ValidationError(
+                "these lives are already reduced (with their own JourneySpec); fit them without "
+                "spec= or column options, or pass the event log."
+            )
+        sq = data
+    else:
+        sq = lifecycle_transitions(data, spec=spec, purchase=purchase, returning=returning,
+                                   **log_options)
     states = sq.states
     if sq.info["comebacks"]:
         warnings.warn(

@@ -1,10 +1,8 @@
 """Time in stages: dwell times, continuous-time transition intensities, expected time to purchase.
 
-A *visit* is a maximal run of touches in one stage within a journey. It starts at its first
-touch and ends at the first touch of the next stage, at the conversion, at an explicit
-``drop_out`` event, or, for a journey ended by a ``timeout``, at its last touch (the customer is
-taken to leave at their last event); a visit still open at the end of observation is
-right-censored there. Times are in days.
+Both are computed from the stage visits of :func:`cjmodels.data.stage_visits` (a visit is a
+maximal run of touches in one stage within a journey, right-censored at the end of
+observation; times are in days).
 
 Intensities treat the stage process as a continuous-time chain: ``q_ss' = n_ss' / T_s``, exits
 from ``s`` to ``s'`` divided by the time at risk in ``s`` (the maximum-likelihood estimate when
@@ -23,90 +21,14 @@ import pandas as pd
 from scipy import stats
 
 from cjmodels._checks import check_scalar
-from cjmodels.data.journeyset import OUTCOME_CENSORED as _CENS
-from cjmodels.data.journeyset import OUTCOME_CONVERSION as _CONV
+from cjmodels.data import EventLog, JourneySpec, stage_visits
+from cjmodels.data.events import as_event_log
 from cjmodels.errors import ValidationError
-from cjmodels.markov._data import journey_transitions
 from cjmodels.markov.absorbing import _interval
 from cjmodels.markov.chain import _reaching
 from cjmodels.results import Result, result_dataclass
 
-__all__ = ["DwellTimes", "Intensities", "dwell_times", "stage_visits", "transition_intensities"]
-
-
-def stage_visits(
-    data: Any, *, sequence: str = "stage", timeout: Any = None, journeys: str = "all",
-    **log_options: Any,
-) -> pd.DataFrame:
-    """One row per stage visit: journey, stage, start, duration (days), exit state, event.
-
-    ``event`` is 1 when the visit ended (to another stage, conversion or drop-out) and 0 when
-    it was still open at the end of observation (``duration`` runs to the observation end).
-    ``data`` is an event log; ``sequence`` is what a journey is a sequence of (``"stage"`` or
-    ``"channel"``). Every visit is kept, also in the last ``timeout`` of the window (a visit
-    that may not have ended yet is censored at the observation end).
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 1], "timestamp": [0.0, 1.0, 3.0, 4.0],
-    ...                    "event": ["touch", "touch", "touch", "conversion"],
-    ...                    "stage": ["a", "a", "b", None]})
-    >>> stage_visits(df)[["stage", "duration", "exit", "event"]]
-      stage  duration          exit  event
-    0     a       3.0             b      1
-    1     b       1.0  (conversion)      1
-    """
-    jt = journey_transitions(data, sequence=sequence, order=1, timeout=timeout,
-                             journeys=journeys, times=True, censor_recent=False, **log_options)
-    js = jt.journey_set
-    t = jt.touch_time
-    fr = jt.journey_frame
-    if js is None or t is None or fr is None:  # pragma: no cover - logs always have them
-        raise ValidationError("stage visits need an event log with timestamps.")
-    n_t = len(js.symbols)
-    if n_t == 0:
-        raise ValidationError("the journeys have no touches, so there are no stage visits.")
-    lengths = js.lengths
-    jid = np.repeat(np.arange(js.n), lengths)
-    first = np.zeros(n_t, dtype=bool)
-    first[js.offsets[:-1][lengths > 0]] = True
-    change = np.ones(n_t, dtype=bool)
-    change[1:] = js.symbols[1:] != js.symbols[:-1]
-    run_start = first | change
-    starts = np.flatnonzero(run_start)
-    ends = np.r_[starts[1:], n_t] - 1  # last touch of each run
-    rj = jid[starts]
-    last_of_journey = np.r_[rj[1:] != rj[:-1], True]
-    t0 = t[starts]
-    exit_t = np.empty(len(starts))
-    exit_name = np.empty(len(starts), dtype=object)
-    event = np.ones(len(starts), dtype=np.int8)
-    inner = ~last_of_journey
-    nxt = np.r_[starts[1:], 0][inner]
-    exit_t[inner] = t[nxt]
-    exit_name[inner] = js.labels[js.symbols[nxt]]
-    lj = rj[last_of_journey]
-    out = js.outcome[lj]
-    conv = fr["end_time"].to_numpy()[lj]
-    obs_end = float(fr["observation_end"].iloc[0])
-    last_touch = t[ends[last_of_journey]]
-    conv_name, null_name = jt.counts.absorbing[0], jt.counts.absorbing[1]
-    # conversion and explicit drop_out events end the journey at their time (end_time); a
-    # journey ended by a timeout ends at its last touch (which is then its end_time too)
-    exit_t[last_of_journey] = np.where(out == _CENS, obs_end, np.maximum(conv, last_touch))
-    exit_name[last_of_journey] = np.where(out == _CONV, conv_name,
-                                          np.where(out == _CENS, None, null_name))
-    event[last_of_journey] = (out != _CENS).astype(np.int8)
-    return pd.DataFrame({
-        "journey": rj,
-        "customer_id": fr["customer_id"].to_numpy()[rj],
-        "stage": js.labels[js.symbols[starts]],
-        "start": t0,
-        "duration": exit_t - t0,
-        "touches": ends - starts + 1,
-        "exit": exit_name,
-        "event": event,
-    })
+__all__ = ["DwellTimes", "Intensities", "dwell_times", "transition_intensities"]
 
 
 def _dwell_notes(table: pd.DataFrame) -> list[str]:
@@ -135,7 +57,8 @@ class DwellTimes(Result):
     in the stage), ``mean`` (exposure / ended: the censoring-aware mean under a constant exit
     rate) with an exact Poisson interval, ``mean_observed`` (mean of ended visits, which
     ignores censoring) and the Kaplan-Meier ``median`` with its interval (lifelines);
-    ``summary()`` is that table, ``visits`` the visits (:func:`stage_visits`), ``plot()`` the
+    ``summary()`` is that table, ``visits`` the visits (:func:`cjmodels.data.stage_visits`),
+    ``plot()`` the
     mean (bars) and median by stage.
 
     Examples
@@ -182,13 +105,13 @@ def _poisson_rate_ci(n: np.ndarray, exposure: np.ndarray, alpha: float) -> tuple
 
 
 def dwell_times(
-    data: Any, *, sequence: str = "stage", timeout: Any = None, journeys: str = "all",
-    alpha: float = 0.05, **log_options: Any,
+    data: EventLog | pd.DataFrame, *, spec: JourneySpec | None = None, alpha: float = 0.05,
+    **log_options: Any,
 ) -> DwellTimes:
     """Mean and median dwell time per stage, with intervals (see the module notes).
 
-    ``data``, ``sequence``, ``timeout``, ``journeys`` and ``**log_options`` are as in
-    :func:`stage_visits`; ``alpha`` is 1 - the confidence level.
+    ``data``, ``spec`` (default ``JourneySpec()``; the fields it reads) and ``**log_options``
+    are as in :func:`cjmodels.data.stage_visits`; ``alpha`` is 1 - the confidence level.
 
     Examples
     --------
@@ -202,8 +125,7 @@ def dwell_times(
     from lifelines.utils import median_survival_times
 
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
-    v = stage_visits(data, sequence=sequence, timeout=timeout, journeys=journeys,
-                     **log_options)
+    v = stage_visits(data, spec=spec, **log_options)
     rows = []
     for s, g in v.groupby("stage", sort=False):
         n_end = float(g["event"].sum())
@@ -230,8 +152,6 @@ def dwell_times(
     scheme = None
     order = list(table.index)
     try:
-        from cjmodels.data.events import as_event_log
-
         scheme = as_event_log(data, **log_options).scheme
     except ValidationError:  # pragma: no cover
         scheme = None
@@ -292,16 +212,16 @@ class Intensities(Result):
 
 
 def transition_intensities(
-    data: Any, *, sequence: str = "stage", timeout: Any = None, journeys: str = "all",
-    alpha: float = 0.05, **log_options: Any,
+    data: EventLog | pd.DataFrame, *, spec: JourneySpec | None = None, alpha: float = 0.05,
+    **log_options: Any,
 ) -> Intensities:
     """Transition intensities ``q_ss' = n_ss' / T_s`` and expected times to purchase.
 
     Expected time to absorption from stage ``s`` is ``M 1`` with ``M = (-Q_TT)^-1`` (expected
     days in each stage); given conversion it is ``(M h)_s / h_s`` with ``h`` the conversion
     probabilities. ``times`` also has the row ``(first touch)``: the average over the stages
-    journeys start in. ``data``, ``sequence``, ``timeout``, ``journeys`` and
-    ``**log_options`` are as in :func:`stage_visits`.
+    journeys start in. ``data``, ``spec`` (default ``JourneySpec()``) and ``**log_options``
+    are as in :func:`cjmodels.data.stage_visits`.
 
     Examples
     --------
@@ -312,12 +232,9 @@ def transition_intensities(
     [0.1667, 0.1667]
     """
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
-    v = stage_visits(data, sequence=sequence, timeout=timeout, journeys=journeys,
-                     **log_options)
+    v = stage_visits(data, spec=spec, **log_options)
     stages = list(pd.unique(v["stage"]))
     try:
-        from cjmodels.data.events import as_event_log
-
         scheme = as_event_log(data, **log_options).scheme
     except ValidationError:  # pragma: no cover
         scheme = None

@@ -10,10 +10,15 @@ import pandas as pd
 from cjmodels.data import (
     EventLog,
     JourneySet,
+    JourneySpec,
+    JourneyTransitions,
+    LifecycleTransitions,
     PathTable,
     StageScheme,
     TransitionCounts,
     journey_set,
+    journey_transitions,
+    lifecycle_transitions,
     path_table,
     transition_counts,
 )
@@ -36,6 +41,9 @@ RESULTS: dict[type, Any] = {
     JourneySet: lambda: journey_set(_log()),
     PathTable: lambda: path_table(_log()),
     TransitionCounts: lambda: transition_counts(_log(), censored="state"),
+    JourneyTransitions: lambda: journey_transitions(_log(), spec=JourneySpec(sequence="channel")),
+    LifecycleTransitions: lambda: lifecycle_transitions(
+        _log(), spec=JourneySpec(sequence="channel", timeout=1.5)),
 }
 #: {EstimatorClass: EstimatorCase(...)}
 ESTIMATORS: dict[type, EstimatorCase] = {}
@@ -43,6 +51,8 @@ ESTIMATORS: dict[type, EstimatorCase] = {}
 NOT_RESULTS: dict[type, str] = {
     EventLog: "the validated input of every function of the event log (an input object)",
     StageScheme: "a specification of the stages of a funnel (an input object)",
+    JourneySpec: "a specification of the journeys every reduction and model reads (an input "
+                 "object: frozen options, validated when built)",
 }
 #: {(qualified name, parameter): why the vocabulary rule does not apply}
 VOCABULARY_EXCEPTIONS: dict[tuple[str, str], str] = {

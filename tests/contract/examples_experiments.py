@@ -43,7 +43,7 @@ def _transitions() -> ex.TransitionTestResult:
         "stage": [None, "a", None] * 8,
         "variant": [v for v in "AAAABBBB" for _ in range(3)],
     })
-    return ex.compare_transitions(df, control="A", journeys="first")
+    return ex.compare_transitions(df, control="A")
 
 
 def _always_valid() -> ex.AlwaysValidResult:

@@ -64,7 +64,6 @@ RESULTS: dict[type, Any] = {
     mk.ChainBootstrap: lambda: _fit().bootstrap(20, random_state=1),
     mk.AbsorbingAnalysis: lambda: _fit().absorbing(),
     mk.Funnel: lambda: _fit().funnel(),
-    mk.JourneyTransitions: lambda: mk.journey_transitions(_log()),
     mk.OrderSelection: lambda: mk.select_order(_log(), max_order=2),
     mk.DwellTimes: lambda: mk.dwell_times(_log()),
     mk.Intensities: lambda: mk.transition_intensities(_log()),

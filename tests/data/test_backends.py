@@ -505,11 +505,12 @@ def test_fit_chain_events_equal_transition_counts(journeys_log, censored):
     last ``timeout`` before the end of observation; that needs touch times, which the counts do
     not hold, so the comparison turns it off.
     """
+    from cjmodels.data import JourneySpec
     from cjmodels.markov import fit_chain
 
     df = journeys_log
     kw = {"sequence": "channel", "censored": censored, "timeout": "30D"}
-    on_events = quiet(fit_chain, df, censor_recent=False, **kw)
+    on_events = quiet(fit_chain, df, spec=JourneySpec(censor_recent=False, **kw))
     tc_mem = quiet(transition_counts, df, **kw)
     tc_db = quiet(transition_counts, duckdb.from_df(df), **kw)
     for tc in (tc_mem, tc_db):

@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from cjmodels.data import arm_event_logs, transition_counts
+from cjmodels.data import JourneySpec, arm_event_logs, transition_counts
 from cjmodels.errors import ValidationError
 from cjmodels.experiments import compare_transitions
 from tests.experiments._journey_world import journey_experiment
 
 matplotlib.use("Agg")
+ALL = JourneySpec(journeys="all")  # every journey: a descriptive comparison (see the module)
 
 
 @pytest.fixture(scope="module")
@@ -51,19 +52,19 @@ def test_statistic_matches_scipy_contingency_tests(effect_log, test, lambda_):
     # logs) tested state by state with scipy.stats.chi2_contingency (no continuity
     # correction; lambda_="log-likelihood" for G2), summed over from-states; tolerance 1e-9
     logs = arm_event_logs(effect_log, scheme="seven")
-    r = compare_transitions(logs, control="control", test=test, journeys="all")
+    r = compare_transitions(logs, control="control", test=test, spec=ALL)
     stat, df = _scipy_statistic(logs, ["control", "treatment"], lambda_)
     assert r.statistic == pytest.approx(stat, rel=1e-9)
     assert r.df == df
     assert r.pvalue == pytest.approx(sps.chi2.sf(stat, df), rel=1e-9)
     # from an event log directly: the same numbers
-    direct = compare_transitions(effect_log, control="control", test=test, journeys="all",
+    direct = compare_transitions(effect_log, control="control", test=test, spec=ALL,
                                  scheme="seven")
     assert direct.statistic == pytest.approx(r.statistic, rel=1e-12)
 
 
 def test_detects_the_changed_step_and_points_at_it(effect_log):
-    r = compare_transitions(effect_log, control="control", journeys="first", scheme="seven")
+    r = compare_transitions(effect_log, control="control", scheme="seven")
     assert r.pvalue < 1e-4
     strata = r.strata()
     # the decision row carries the difference; untouched early stages do not
@@ -81,7 +82,7 @@ def test_three_arms_pairwise_with_holm(effect_log):
     third["customer_id"] += 10**6
     third.loc[third["event"] == "assignment", "variant"] = "other"
     log = pd.concat([effect_log, third], ignore_index=True)
-    r = compare_transitions(log, control="control", journeys="first", scheme="seven")
+    r = compare_transitions(log, control="control", scheme="seven")
     assert [t.info["arms"] for t in r.pairwise] == [["control", "other"],
                                                     ["control", "treatment"]]
     raw = np.array([t.pvalue for t in r.pairwise])
@@ -93,19 +94,18 @@ def test_three_arms_pairwise_with_holm(effect_log):
 
 def test_bad_input(effect_log):
     with pytest.raises(ValidationError, match="control 'x'"):
-        compare_transitions(effect_log, control="x", journeys="first", scheme="seven")
+        compare_transitions(effect_log, control="x", scheme="seven")
     with pytest.raises(ValidationError, match="not among the declared arms"):
-        compare_transitions(effect_log, control="control", journeys="first", arms=["control"],
+        compare_transitions(effect_log, control="control", arms=["control"],
                             scheme="seven")
     with pytest.raises(ValidationError, match="correction"):
-        compare_transitions(effect_log, control="control", journeys="first", correction="sidak",
+        compare_transitions(effect_log, control="control", correction="sidak",
                             scheme="seven")
     no_stage = effect_log.drop(columns=["stage"])
     with pytest.raises(ValidationError):
-        compare_transitions(no_stage, control="control", journeys="first")
+        compare_transitions(no_stage, control="control")
     with pytest.raises(ValidationError, match="assignment"):
         compare_transitions(effect_log[effect_log.event != "assignment"], control="control",
-                            journeys="first",
                             scheme="seven")
 
 
@@ -117,7 +117,7 @@ def _size(reps, n, seed, journeys):
         for _ in range(reps):
             log = journey_experiment(n, seed=int(rng.integers(2**31)))
             p.append(compare_transitions(log, control="control", scheme="seven",
-                                         journeys=journeys).pvalue)
+                                         spec=JourneySpec(journeys=journeys)).pvalue)
     return np.array(p)
 
 
@@ -135,3 +135,12 @@ def test_size_study(journeys):
         assert abs(rate - 0.05) < 3 * se
     else:
         assert rate < 0.10
+
+
+def test_first_journeys_are_the_default_and_the_spec_is_checked(effect_log):
+    a = compare_transitions(effect_log, control="control", scheme="seven")
+    b = compare_transitions(effect_log, control="control", scheme="seven",
+                            spec=JourneySpec(journeys="first"))
+    assert a.statistic == b.statistic and a.settings["journeys"] == "first"
+    with pytest.raises(ValidationError, match="pass a cjmodels.data.JourneySpec"):
+        compare_transitions(effect_log, control="control", spec="first")

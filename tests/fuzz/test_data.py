@@ -251,3 +251,30 @@ def test_read_events(log, fmt):
         if refused(out):
             return
         assert len(out) == len(log.frame), "read_events dropped or added rows"
+
+
+@given(log=event_logs(), sequence=st.sampled_from(["channel", "stage"]),
+       timeout=st.sampled_from([None, 2.0, 30.0]), censor=st.booleans())
+@fuzz(2)
+def test_journey_reductions(log, sequence, timeout, censor):
+    count()
+    frame = log.frame
+    spec = call(cd.JourneySpec, sequence=sequence, timeout=timeout, censor_recent=censor)
+    if refused(spec):  # a datetime log's numeric timeout is read in days: both are valid
+        return
+    v = call(cd.stage_visits, frame, spec=spec)
+    if not refused(v):
+        w = call(cd.stage_visits, frame.sample(frac=1, random_state=10), spec=spec)
+        same_frame(v.reset_index(drop=True), w.reset_index(drop=True),
+                   "stage_visits after shuffling rows")
+    jt = call(cd.journey_transitions, frame, spec=spec, times=True)
+    if not refused(jt):
+        strict_json(jt)
+        pooled, kept = float(jt.counts.table["count"].sum()), float(np.sum(jt.weight))
+        recent = float(jt.info.get("censored_recent", 0))
+        assert kept + recent == pooled, "journey_transitions: transitions and counts disagree"
+    lt = call(cd.lifecycle_transitions, frame, spec=spec)
+    if not refused(lt):
+        strict_json(lt)
+        assert len(lt.frm) == len(lt.to) == len(lt.gap) == len(lt.unit)
+

@@ -119,8 +119,8 @@ def test_experiment_logs(log):
     pt = call(cd.purchase_times, frame)
     if not refused(pt) and len(pt):
         strict_json(call(ex.compare_time_to_purchase, pt, control=control))
-    strict_json(call(ex.compare_transitions, frame, control=control, sequence="channel",
-                     journeys="first"))
+    strict_json(call(ex.compare_transitions, frame, control=control,
+                     spec=cd.JourneySpec(sequence="channel", journeys="first")))
     t = call(cd.experiment_table, frame)
     if not refused(t) and len(t):
         r = call(ex.analyze, t, control=control)

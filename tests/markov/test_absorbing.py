@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from cjmodels.data import JourneySpec
 from cjmodels.errors import ValidationError
 from cjmodels.markov import MarkovChain, fit_chain
 from cjmodels.markov.absorbing import _absorbing_outputs, _delta_se, _split
@@ -147,7 +148,7 @@ def test_recovers_synthetic_world():
 
     ds = load_journeys()
     truth = _world_truth(ds)
-    fit = fit_chain(ds.event_log(), timeout="30D", journeys="first")
+    fit = fit_chain(ds.event_log(), spec=JourneySpec(timeout="30D", journeys="first"))
     iv = fit.intervals("wilson", alpha=0.01).table
     iv = iv[iv["from_state"] != "(start)"]
     tp = truth.frame.loc[iv["from_state"], iv["to_state"]].to_numpy().diagonal()

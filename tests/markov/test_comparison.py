@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from cjmodels.data import JourneySpec
 from cjmodels.errors import ValidationError
 from cjmodels.markov import (
     MarkovChain,
@@ -115,7 +116,7 @@ def test_select_order_by_hand():
 
 def test_order_larger_than_longest_journey():
     with pytest.raises(ValidationError, match="longest journey"):
-        order_test(_journeys(HAND), order=2)
+        order_test(_journeys(HAND), spec=JourneySpec(order=2))
 
 
 def test_time_homogeneity_periods():
@@ -157,3 +158,8 @@ def test_homogeneity_size_slow():
         return homogeneity_test(df, group="grp")
 
     assert 0.035 <= _size(homog, 1000, seed=23) <= 0.065
+
+
+def test_select_order_fits_every_order_itself():
+    with pytest.raises(ValidationError, match="leave order at 1"):
+        select_order(_journeys(HAND), spec=JourneySpec(order=2))

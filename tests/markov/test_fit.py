@@ -8,31 +8,16 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from cjmodels.data import path_table, transition_counts
+from cjmodels.data import JourneySpec, journey_transitions, path_table, transition_counts
 from cjmodels.errors import ValidationError
-from cjmodels.markov import fit_chain, journey_transitions
+from cjmodels.markov import fit_chain
 from tests.conftest import random_log
 
 SIMPLE = {("(start)", "a"): 10, ("a", "b"): 4, ("a", "(null)"): 6, ("b", "(conversion)"): 3,
           ("b", "(null)"): 1}
-
-
-@given(seed=st.integers(0, 10_000), order=st.integers(1, 3),
-       censored=st.sampled_from(["drop", "null", "state"]))
-def test_journey_transitions_pool_to_transition_counts(seed, order, censored):
-    df = random_log(np.random.default_rng(seed))
-    try:
-        jt = journey_transitions(df, sequence="channel", order=order, censored=censored)
-    except ValidationError:  # order longer than every journey
-        return
-    ref = transition_counts(df, sequence="channel", order=order, censored=censored).matrix()
-    np.testing.assert_array_equal(jt.matrix(), ref.to_numpy())
-    assert jt.counts.states == tuple(ref.index)
 
 
 def test_path_table_source_matches_log():
@@ -40,7 +25,7 @@ def test_path_table_source_matches_log():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pt = path_table(df)
-    a = fit_chain(pt, censored="null", zero_rows="absorb")
+    a = fit_chain(pt, spec=JourneySpec(sequence="channel", censored="null"), zero_rows="absorb")
     b = transition_counts(pt, censored="null").probabilities()
     np.testing.assert_allclose(a.transition_matrix.to_numpy(), b.fillna(0).to_numpy())
 
@@ -146,7 +131,8 @@ def test_zero_rows():
     assert "c" in fit.info["made_absorbing"]
     with pytest.warns(UserWarning, match="prior mean"):
         fit_chain(df, prior="uniform")
-    assert fit_chain(df, censored="null").transition_matrix.loc["c", "(null)"] == 1.0
+    assert fit_chain(df, spec=JourneySpec(censored="null")).transition_matrix.loc[
+        "c", "(null)"] == 1.0
 
 
 def test_bad_input():
@@ -159,7 +145,7 @@ def test_bad_input():
     with pytest.raises(ValidationError, match="prior"):
         fit_chain(SIMPLE, prior="flat")
     with pytest.raises(ValidationError, match="longest journey"):
-        fit_chain(_log(20), order=50)
+        fit_chain(_log(20), spec=JourneySpec(order=50))
     with pytest.raises(ValidationError, match="cannot fit a chain"):
         fit_chain([1, 2, 3])
     df = pd.DataFrame({"customer_id": [1, 1], "timestamp": [0, 1], "event": ["touch"] * 2,
@@ -174,11 +160,12 @@ def test_censor_recent_removes_unresolved_transitions():
     # who then left would still look open at day 10, so its transition is censored
     df = pd.DataFrame({"customer_id": [1, 2, 2, 3, 3], "timestamp": [0.0, 6.0, 9.0, 7.0, 8.0],
                        "event": ["touch"] * 5, "stage": ["a"] * 5})
-    fit = fit_chain(df, timeout=3.5, observation_end=10.0)
+    fit = fit_chain(df, spec=JourneySpec(timeout=3.5), observation_end=10.0)
     c = fit.count_matrix
     assert c.loc["a", "(null)"] == 1 and c.loc["a", "a"] == 1
     assert fit.info["censored_recent"] == 1
-    plain = fit_chain(df, timeout=3.5, censor_recent=False, observation_end=10.0)
+    plain = fit_chain(df, spec=JourneySpec(timeout=3.5, censor_recent=False),
+                      observation_end=10.0)
     assert plain.count_matrix.loc["a"].sum() == 3  # open journeys' ends are dropped
 
 
@@ -191,13 +178,16 @@ def test_summary_repr_to_dict_json():
     assert fit.summary().shape[0] == 4
 
 
-def test_counts_beyond_exact_integers_are_refused():
-    # fuzz (test_counts_from_table): a count of 1e300 reached statsmodels' Wilson interval,
-    # whose squares overflowed with numpy's warning; the path tables' 2**53 limit applies
-    from cjmodels.markov import counts_from_table
-
-    with pytest.raises(ValidationError, match=r"more than 2\*\*53"):
-        counts_from_table({("(start)", "a"): 1e300, ("a", "(conversion)"): 3})
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        counts_from_table({("(start)", "a"): 2.0**52, ("a", "(conversion)"): 2.0**52})
+def test_fit_chain_takes_reduced_journeys_and_refuses_foreign_spec_fields():
+    df = _log(50)
+    spec = JourneySpec(order=2)
+    jt = journey_transitions(df, spec=spec)
+    a, b = fit_chain(jt), fit_chain(df, spec=spec)
+    np.testing.assert_array_equal(a.counts, b.counts)
+    assert a.order == b.order == 2
+    with pytest.raises(ValidationError, match="already reduced"):
+        fit_chain(jt, spec=spec)
+    with pytest.raises(ValidationError, match="timeout='30D' would be ignored"):
+        fit_chain(SIMPLE, spec=JourneySpec(timeout="30D"))
+    with pytest.raises(ValidationError, match="pass a cjmodels.data.JourneySpec"):
+        fit_chain(df, spec={"order": 2})

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cjmodels.data import JourneySpec, lifecycle_transitions
 from cjmodels.errors import ValidationError
 from cjmodels.markov import MarkovChain, fit_chain, lifecycle_chain
-from cjmodels.markov.lifecycle import _passage
+from cjmodels.markov.passage import _passage
 
 REF = pd.read_csv(
     Path(__file__).parent / "reference" / "lifecycle_values.csv", keep_default_na=False
@@ -143,68 +144,38 @@ def _df(rows):
     return pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "stage"])
 
 
-def test_gaps_leaving_and_censoring_by_hand():
-    # window [0, 100], timeout 10:
-    # customer 1: a(0) -> 30-day gap -> b(30) -> conversion(31) -> post(33), silent after 33:
-    #   the long gap is an ordinary transition; 33 <= 90 so the final silence is leaving.
-    # customer 2: a(85) -> a(95): both events in the last 10 days' reach: a(95) is censored,
-    #   a(85) -> a(95) is kept (85 <= 90); a(95)'s outcome is unknown.
-    # customer 3: a(92) only: its transition out of a(92) would be recent: left out.
+def test_without_leaving_the_chain_warns():
+    # without a timeout nobody leaves (the rules: tests/data/test_lives.py): warned
     df = _df([(1, 0.0, "touch", "a"), (1, 30.0, "touch", "b"), (1, 31.0, "conversion", None),
-              (1, 33.0, "touch", "post"), (2, 85.0, "touch", "a"), (2, 95.0, "touch", "a"),
-              (3, 92.0, "touch", "a")])
-    lc = lifecycle_chain(df, timeout=10, purchase="purchase", observation_start=0.0,
-                         observation_end=100.0, returning=False)
-    c = lc.fit.count_matrix
-    assert c.loc["(start)", "a"] == 3
-    assert c.loc["a", "b"] == 1 and c.loc["a", "a"] == 1 and c.loc["a", "(null)"] == 0
-    assert c.loc["b", "purchase"] == 1 and c.loc["purchase", "post"] == 1
-    assert c.loc["post", "(null)"] == 1
-    assert lc.info["silent_leaves"] == 1 and lc.info["censored_recent"] == 0
-    st = lc.step_times.set_index(["from_state", "to_state"])
-    assert st.loc[("a", "b"), "mean_days"] == 30.0 and st.loc[("purchase", "post"), "n_timed"] == 1
-    # without a timeout nobody leaves: warned
+              (1, 33.0, "touch", "post")])
     with pytest.raises(ValidationError, match=r"\['post'\] are never left"), \
             pytest.warns(UserWarning, match="no customer"):
-        lifecycle_chain(df.iloc[:4], purchase="purchase", returning=False)
+        lifecycle_chain(df, purchase="purchase", returning=False)
     with pytest.warns(UserWarning, match="no customer is seen to leave"), \
             pytest.warns(UserWarning, match="prior mean"):
-        lifecycle_chain(df.iloc[:4], purchase="purchase", prior="jeffreys", returning=False)
+        lifecycle_chain(df, purchase="purchase", prior="jeffreys", returning=False)
 
 
-def test_returning_states_by_hand():
-    # a > purchase > post > b > purchase > b: with a scheme-less log every touch after the
-    # first purchase is "returning"; a comeback after a drop_out is a new life, a new prospect
-    df = _df([(1, 0.0, "touch", "a"), (1, 1.0, "conversion", None), (1, 2.0, "touch", "post"),
-              (1, 3.0, "touch", "b"), (1, 4.0, "conversion", None), (1, 5.0, "touch", "b"),
-              (1, 6.0, "drop_out", None), (1, 7.0, "touch", "b"), (1, 8.0, "drop_out", None)])
-    with pytest.warns(UserWarning, match="comeback"):
-        lc = lifecycle_chain(df, purchase="purchase")
-    c = lc.fit.count_matrix
-    assert lc.states == ("(start)", "a", "b", "purchase", "b (returning)", "post (returning)",
-                         "(null)")
-    assert c.loc["purchase", "post (returning)"] == 1 and c.loc["purchase", "b (returning)"] == 1
-    assert c.loc["(start)", "b"] == 1 and c.loc["b", "(null)"] == 1
-    assert c.loc["b (returning)", "purchase"] == 1 and c.loc["b (returning)", "(null)"] == 1
-
-
-def test_comeback_after_drop_out_starts_a_new_life():
+def test_comebacks_are_warned_and_reduced_lives_are_fitted():
     df = _df([(1, 0.0, "touch", "a"), (1, 1.0, "drop_out", None), (1, 5.0, "touch", "b"),
-              (1, 6.0, "conversion", None), (1, 7.0, "drop_out", None),
-              (2, 0.0, "drop_out", None), (2, 1.0, "touch", "a"), (2, 2.0, "drop_out", None)])
+              (1, 6.0, "conversion", None), (1, 7.0, "drop_out", None)])
     with pytest.warns(UserWarning, match="1 customers have events after a drop_out"):
         lc = lifecycle_chain(df, purchase="purchase")
-    c = lc.fit.count_matrix
-    assert c.loc["(start)"].sum() == 3  # two customers, one comeback
-    assert c.loc["(null)"].sum() == 0  # never a transition out of (null)
-    assert lc.info["stop_events_outside_lives"] == 1  # customer 2's leading drop_out
+    lives = lifecycle_transitions(df, purchase="purchase")
+    with pytest.warns(UserWarning, match="comeback"):
+        again = lifecycle_chain(lives)
+    np.testing.assert_array_equal(again.fit.counts, lc.fit.counts)
+    with pytest.raises(ValidationError, match="already reduced"):
+        lifecycle_chain(lives, spec=JourneySpec())
+    with pytest.raises(ValidationError, match="order=2 would be ignored"):
+        lifecycle_chain(df, spec=JourneySpec(order=2))
 
 
 def test_scheme_order_and_purchase_name():
     from cjmodels.synthetic import simulate_journeys
 
     log = simulate_journeys(200, random_state=3).event_log()
-    lc = lifecycle_chain(log, timeout="30D")
+    lc = lifecycle_chain(log, spec=JourneySpec(timeout="30D"))
     plain = tuple(s for s in log.scheme.stages if s in lc.states)
     assert lc.states[1 : len(plain) + 1] == plain  # then the returning states, in scheme order
     back = [s[: -len(" (returning)")] for s in lc.states[len(plain) + 1 : -1]]
@@ -261,8 +232,9 @@ def test_recovers_simulated_life_cycle_and_times():
 def test_silent_leaving_with_timeout_matches_explicit_events():
     explicit = lifecycle_chain(simulate_lives(1500, seed=5), purchase="purchase")
     assert "b (returning)" in explicit.states
-    silent = lifecycle_chain(simulate_lives(1500, seed=5, silent=True), timeout=200,
-                             purchase="purchase", observation_end=1e6)
+    silent = lifecycle_chain(simulate_lives(1500, seed=5, silent=True),
+                             spec=JourneySpec(timeout=200), purchase="purchase",
+                             observation_end=1e6)
     np.testing.assert_allclose(silent.transition_matrix, explicit.transition_matrix)
 
 
@@ -293,7 +265,7 @@ def _homogeneous_world(n: int, days: float, seed: int):
 
 def test_recovers_synthetic_journey_world():
     world = _homogeneous_world(3000, 720.0, 5)
-    lc = lifecycle_chain(world.event_log(), timeout="60D")
+    lc = lifecycle_chain(world.event_log(), spec=JourneySpec(timeout="60D"))
     conv = world.truth["conversion"]
     # exact truth from the simulator's own linear algebra: a buyer re-enters with
     # reentry_probability, and a repeat journey converts with returning_journey; a new
@@ -304,7 +276,8 @@ def test_recovers_synthetic_journey_world():
     fp = lc.first_purchase(alpha=0.01).table.loc["probability"]
     assert fp["ci_low"] <= conv["first_journey"] <= fp["ci_high"]
     # pooling new and returning customers (returning=False) misses the repeat purchase
-    pooled = lifecycle_chain(world.event_log(), timeout="60D", returning=False)
+    pooled = lifecycle_chain(world.event_log(), spec=JourneySpec(timeout="60D"),
+                             returning=False)
     assert pooled.repeat_purchase(alpha=0.01).table.loc["probability", "ci_high"] < true_repeat
     # every new-prospect and post-purchase transition inside its 99% Wilson interval (allow
     # one miss of ~30)
@@ -444,11 +417,11 @@ def test_log_without_touches_is_refused_or_fitted_not_a_raw_error():
     stops = pd.DataFrame({"customer_id": [1, 2], "timestamp": [1, 2],
                           "event": ["drop_out", "churn"], "channel": [None, None]})
     with pytest.raises(ValidationError, match="no touch or conversion events"):
-        lifecycle_chain(stops, sequence="channel")
+        lifecycle_chain(stops, spec=JourneySpec(sequence="channel"))
     convs = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [1, 1, 2],
                           "event": ["conversion", "conversion", "drop_out"],
                           "channel": [None, None, None]})
     with pytest.warns(UserWarning):
-        lc = lifecycle_chain(convs, sequence="channel", returning=True)
+        lc = lifecycle_chain(convs, spec=JourneySpec(sequence="channel"), returning=True)
     assert lc.states == ("(start)", "(conversion)", "(null)")
     assert lc.fit.count_matrix.loc["(conversion)", "(conversion)"] == 1

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
-from cjmodels.markov import dwell_times, stage_visits, transition_intensities
+from cjmodels.data import JourneySpec
+from cjmodels.markov import dwell_times, transition_intensities
 
 LOG = pd.DataFrame({
     "customer_id": [1, 1, 1, 1, 2, 2, 3],
@@ -15,15 +16,6 @@ LOG = pd.DataFrame({
     "event": ["touch", "touch", "touch", "conversion", "touch", "drop_out", "touch"],
     "stage": ["a", "a", "b", None, "a", None, "a"],
 })
-
-
-def test_stage_visits_by_hand():
-    v = stage_visits(LOG, observation_end=10.0)
-    # customer 1: a from 0 to 3 (next stage), b from 3 to 4 (conversion); customer 2: a from 0,
-    # drop_out event at 2; customer 3: a from 5, censored at 10
-    assert v["duration"].tolist() == [3.0, 1.0, 2.0, 5.0]
-    assert v["event"].tolist() == [1, 1, 1, 0]
-    assert v["exit"].tolist()[:3] == ["b", "(conversion)", "(null)"]
 
 
 def test_dwell_median_matches_lifelines():
@@ -75,4 +67,4 @@ def test_intensities_of_stages_that_only_feed_each_other_are_refused():
                        "event": ["touch", "touch", "touch", "touch", "drop_out"],
                        "channel": ["search", "email", "search", "display", None]})
     with pytest.raises(ValidationError, match=r"stages \['search', 'email'\] never lead"):
-        transition_intensities(df, sequence="channel")
+        transition_intensities(df, spec=JourneySpec(sequence="channel"))

@@ -1,11 +1,14 @@
-"""Journeys in the form the chain models need: every transition of every journey.
+"""Every transition of every journey, before pooling, and counts given as a table.
 
 :func:`cjmodels.data.transition_counts` pools the transitions of all journeys into one table.
 Bootstraps over customers, tests between groups and periods, and dwell times need the same
 transitions *before* pooling: which journey (and customer) each belongs to and when it happened.
 :func:`journey_transitions` produces them from the same :class:`~cjmodels.data.JourneySet` and
 the same state coding as ``transition_counts`` (a test checks that pooling them gives exactly
-``transition_counts``'s matrix). It belongs in the data layer and should move there.
+``transition_counts``'s matrix), with the journeys of a :class:`~cjmodels.data.JourneySpec`.
+:func:`censor_recent` is the one rule for transitions whose outcome is not known yet (used here
+and by :func:`~cjmodels.data.lifecycle_transitions`); :func:`counts_from_table` reads
+pre-aggregated counts.
 """
 
 from __future__ import annotations
@@ -17,28 +20,49 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels.data.events import PATH_SEPARATOR, EventLog, as_event_log
-from cjmodels.data.journeys import journey_index as _journey_index
-from cjmodels.data.journeys import journey_set
-from cjmodels.data.journeyset import OUTCOME_CENSORED as _CENS
-from cjmodels.data.journeyset import OUTCOME_CONVERSION as _CONV
-from cjmodels.data.journeyset import JourneySet
-from cjmodels.data.journeyset import subset as _subset
+from cjmodels.data.events import EventLog, as_event_log
+from cjmodels.data.journeys import journey_index, journey_set
+from cjmodels.data.journeyset import OUTCOME_CENSORED, OUTCOME_CONVERSION, JourneySet, subset
 from cjmodels.data.paths import PathTable, journey_set_from_path_table
+from cjmodels.data.spec import JourneySpec
 from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.data.transitions import (
     CENSORED,
     TransitionCounts,
     _decode,
-    _state_keys,
+    state_keys,
     transition_counts,
 )
+from cjmodels.data.vocabulary import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
 
-__all__ = ["JourneyTransitions", "counts_from_table", "journey_transitions"]
+__all__ = ["JourneyTransitions", "censor_recent", "counts_from_table", "journey_transitions"]
 
-_JOURNEYS = ("all", "first", "repeat")
+
+def censor_recent(time_from: Any, *, observation_end: float, timeout: float) -> np.ndarray:
+    """Which transitions to censor: those out of an event in the last ``timeout`` of the window.
+
+    With a ``timeout`` a silence ends a journey (or a customer's life), but whether an event
+    less than ``timeout`` before the observation end is followed by another is not known yet:
+    keeping only the continuations already observed would under-count leaving. Such
+    transitions are left out (``JourneySpec(censor_recent=True)``, the default everywhere).
+    ``time_from`` is the time of each transition's from-event, ``observation_end`` and
+    ``timeout`` are in the same unit; a NaN time (a transition out of the start state) is never
+    censored.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for the transitions to leave out.
+
+    Examples
+    --------
+    >>> censor_recent([np.nan, 1.0, 8.5, 9.5], observation_end=10.0, timeout=2.0).tolist()
+    [False, False, True, True]
+    """
+    t = np.asarray(time_from, dtype=float)
+    return t > observation_end - timeout
 
 
 @result_dataclass
@@ -140,7 +164,7 @@ class JourneyTransitions(Result):
         if self.time_from is None or self.journey_frame is None:
             raise ValidationError("recent() needs transitions built with times=True.")
         end = float(self.journey_frame["observation_end"].iloc[0])
-        return self.time_from > end - timeout
+        return censor_recent(self.time_from, observation_end=end, timeout=timeout)
 
     @property
     def n_states(self) -> int:
@@ -161,7 +185,7 @@ def _state_index(js: JourneySet, order: int, states: tuple[str, ...]) -> np.ndar
     """Index into ``states`` of the order-k state at every touch (the data layer's coding)."""
     if len(js.symbols) == 0:
         return np.empty(0, dtype=np.int64)
-    keys, _ = _state_keys(js, order)
+    keys, _ = state_keys(js, order)
     dense, uniq = pd.factorize(keys)
     first = np.empty(len(uniq), dtype=np.int64)
     first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)
@@ -186,11 +210,11 @@ def _transitions_of(
     inner = np.flatnonzero(nxt)
     has = lengths > 0
     conv, null = tc.absorbing[0], tc.absorbing[1]
-    end_id = np.where(js.outcome == _CONV, idx[conv], idx[null])
+    end_id = np.where(js.outcome == OUTCOME_CONVERSION, idx[conv], idx[null])
     if censored == "drop":
-        end_id = np.where(js.outcome == _CENS, -1, end_id)
+        end_id = np.where(js.outcome == OUTCOME_CENSORED, -1, end_id)
     elif censored == "state":
-        end_id = np.where(js.outcome == _CENS, idx[CENSORED], end_id)
+        end_id = np.where(js.outcome == OUTCOME_CENSORED, idx[CENSORED], end_id)
     ends = end_id >= 0
     first_touch = js.offsets[:-1]
     last_touch = js.offsets[1:] - 1
@@ -213,28 +237,28 @@ def _transitions_of(
 def journey_transitions(
     data: EventLog | pd.DataFrame | PathTable | JourneySet,
     *,
-    sequence: str = "stage",
-    order: int = 1,
-    censored: str = "drop",
-    timeout: Any = None,
-    lookback: Any = None,
-    journeys: str = "all",
-    collapse_repeats: bool = False,
+    spec: JourneySpec | None = None,
     times: bool = False,
-    censor_recent: bool = True,
     **log_options: Any,
 ) -> JourneyTransitions:
     """Every transition of every journey, with its journey, customer and (optionally) times.
 
-    Parameters are those of :func:`cjmodels.data.transition_counts`, plus ``journeys`` (which
-    journeys to keep: ``"all"``, ``"first"`` (each customer's first journey) or ``"repeat"``
-    (the later ones); logs only), ``times`` (also return event times; logs only) and
-    ``censor_recent`` (default True, as everywhere in :mod:`cjmodels.markov`): with a
-    ``timeout``, drop the transitions out of touches in the last ``timeout`` before the
-    observation end (see :meth:`JourneyTransitions.recent`). Without it, a customer who dropped
-    out recently looks censored while one who went on has a next touch, so drop-out is
-    under-counted. ``sequence`` is what a journey is a sequence of (``"stage"`` or
-    ``"channel"``).
+    Parameters
+    ----------
+    data : EventLog, DataFrame, PathTable or JourneySet
+        An event log (column options as keywords for a DataFrame), a path table (channels) or
+        journeys already built.
+    spec : JourneySpec, optional
+        The journeys and how they are read; default ``JourneySpec()`` (stages, order 1;
+        ``JourneySpec(sequence="channel")`` for a path table). Every field is used:
+        ``journeys`` (``"first"``/``"repeat"``), ``timeout``, ``lookback`` and
+        ``censor_recent`` need an event log. With a ``timeout`` and ``censor_recent`` (the
+        default), the transitions out of touches in the last ``timeout`` before the
+        observation end are dropped (:func:`censor_recent`; their number is
+        ``info["censored_recent"]``): without it, a customer who dropped out recently looks
+        censored while one who went on has a next touch, so drop-out is under-counted.
+    times : bool
+        Also return the event times (days since the observation start; event logs only).
 
     Examples
     --------
@@ -244,9 +268,18 @@ def journey_transitions(
     >>> jt = journey_transitions(df)
     >>> jt.matrix().astype(int).tolist()[0]
     [0, 2, 0, 0, 0]
+    >>> journey_transitions(df, spec=JourneySpec(order=2)).counts.states[1:4]
+    ('a', 'a > b', '(conversion)')
     """
-    if journeys not in _JOURNEYS:
-        raise ValidationError(f"journeys == {journeys!r}, must be one of {list(_JOURNEYS)}.")
+    if spec is None:
+        spec = JourneySpec(sequence="channel") if isinstance(data, PathTable) else JourneySpec()
+    elif not isinstance(spec, JourneySpec):
+        raise ValidationError(
+            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
+            "e.g. spec=JourneySpec(timeout='30D')."
+        )
+    sequence, order, censored = spec.sequence, spec.order, spec.censored
+    timeout, lookback, journeys = spec.timeout, spec.lookback, spec.journeys
     frame = None
     touch_time = None
     if isinstance(data, JourneySet | PathTable):
@@ -255,18 +288,26 @@ def journey_transitions(
                 "journeys='first'/'repeat' and times=True need an event log (customers and "
                 "timestamps); a path table or journey set has neither."
             )
+        if timeout is not None or lookback is not None:
+            raise ValidationError(
+                "a path table or journey set is already cut into journeys: timeout and "
+                "lookback apply when it is built (path_table(log, timeout=...)); leave them "
+                "None in the JourneySpec."
+            )
+        if isinstance(data, PathTable) and sequence != "channel":
+            raise ValidationError(
+                "a path table holds channels only; use JourneySpec(sequence='channel')."
+            )
         js = data if isinstance(data, JourneySet) else journey_set_from_path_table(data)
         unit = np.arange(js.n)
         unit_weight = js.weight.astype(float)
-        if isinstance(data, PathTable) and sequence != "channel":
-            raise ValidationError("a path table holds channels only; use sequence='channel'.")
     else:
         log = as_event_log(data, **log_options)
-        times = times or (censor_recent and timeout is not None)
+        times = times or (spec.censor_recent and timeout is not None)
         js = journey_set(log, sequence=sequence, timeout=timeout, lookback=lookback)
         frame = js.table
         if times:
-            _, touch_pos, _, _ = _journey_index(log, timeout=timeout, lookback=lookback)
+            _, touch_pos, _, _ = journey_index(log, timeout=timeout, lookback=lookback)
             touch_time = log.times("D")[touch_pos] - log.to_float(log.observation_start, "D")
             frame = frame.assign(
                 end_time=log.to_float(frame["end"], "D")
@@ -280,13 +321,16 @@ def journey_transitions(
                 raise ValidationError(f"no {journeys} journeys in the log.")
             if touch_time is not None:
                 touch_time = touch_time[np.repeat(keep, js.lengths)]
-            js = _subset(js, keep)
+            js = subset(js, keep)
             frame = frame.loc[keep].reset_index(drop=True)
         unit = pd.factorize(frame["customer_id"])[0].astype(np.int64)
         unit_weight = np.ones(int(unit.max()) + 1 if len(unit) else 0)
-    if collapse_repeats:
+    if spec.collapse_repeats:
         if touch_time is not None:
-            raise ValidationError("collapse_repeats=True cannot be combined with times=True.")
+            raise ValidationError(
+                "collapse_repeats=True cannot be combined with event times (times=True, or a "
+                "timeout with censor_recent=True): a merged touch has no one time."
+            )
         js = js.collapse_repeats()
     if js.n == 0 or len(js.symbols) == 0:
         raise ValidationError("there are no journeys with touches to count.")
@@ -323,7 +367,7 @@ def journey_transitions(
         journey_set=js,
         touch_time=touch_time,
     )
-    if censor_recent and timeout is not None and frame is not None:
+    if spec.censor_recent and timeout is not None and frame is not None:
         days = log.duration(timeout, "D")
         recent = out.recent(days)
         out = out.subset(~recent, censored_recent=int(recent.sum()))
