@@ -26,7 +26,7 @@ import pandas as pd
 from cjmodels.data import EventLog, interpurchase_times, rfm_summary, time_to_first_purchase
 from cjmodels.data.journeys import journey_set, path_table
 from cjmodels.data.transitions import transition_counts
-from cjmodels.synthetic.journeys import DEFAULT_CHANNELS
+from cjmodels.synthetic.journey_params import DEFAULT_CHANNELS
 
 
 def make_log(n_events: int, seed: int = 0) -> pd.DataFrame:

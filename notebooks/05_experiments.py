@@ -58,8 +58,7 @@ from cjmodels.experiments import (
     with_missing_indicator,
 )
 from cjmodels.outputs import Outputs
-from cjmodels.synthetic import simulate_experiment, simulate_journeys
-from cjmodels.synthetic.journeys import JourneyParams
+from cjmodels.synthetic import JourneyParams, simulate_experiment, simulate_journeys
 
 pd.set_option("display.width", 120)
 out = Outputs("05")  # numbers, tables and figures for the paper (paper/generated/)

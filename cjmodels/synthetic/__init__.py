@@ -28,12 +28,8 @@ from cjmodels.synthetic.customer_base import (
     simulate_transactions,
 )
 from cjmodels.synthetic.experiments import Arm, ExperimentWorld, simulate_experiment
-from cjmodels.synthetic.journeys import (
-    JourneyParams,
-    JourneyWorld,
-    simulate_first_journeys,
-    simulate_journeys,
-)
+from cjmodels.synthetic.journey_params import JourneyParams
+from cjmodels.synthetic.journeys import JourneyWorld, simulate_first_journeys, simulate_journeys
 from cjmodels.synthetic.latent import LatentWorld, simulate_latent_journeys
 from cjmodels.synthetic.panel import PanelWorld, default_panel_qmatrix, simulate_panel
 

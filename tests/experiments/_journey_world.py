@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cjmodels.synthetic import simulate_journeys
-from cjmodels.synthetic.journeys import JourneyParams
+from cjmodels.synthetic import JourneyParams, simulate_journeys
 
 
 def journey_experiment(n: int, seed: int, purchase: float | None = None,

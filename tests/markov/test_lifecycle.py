@@ -251,8 +251,7 @@ def test_bootstrap_agrees_with_delta_and_is_deterministic():
 
 
 def _homogeneous_world(n: int, days: float, seed: int):
-    from cjmodels.synthetic import simulate_journeys
-    from cjmodels.synthetic.journeys import JourneyParams
+    from cjmodels.synthetic import JourneyParams, simulate_journeys
 
     # One segment and region, so that the channel-averaged stage process is exactly a
     # first-order chain (new prospects' rows: truth["marginal_transitions"]; returning customers

@@ -22,15 +22,14 @@ from hypothesis import strategies as st
 
 from cjmodels.data import EventLog, StageScheme
 from cjmodels.errors import ValidationError
-from cjmodels.synthetic.journeys import (
-    CALIBRATION_TARGETS,
-    DEFAULT_CHANNELS,
-    NO_TOUCH,
+from cjmodels.synthetic import (
     JourneyParams,
     JourneyWorld,
     simulate_first_journeys,
     simulate_journeys,
 )
+from cjmodels.synthetic.journey_model import NO_TOUCH
+from cjmodels.synthetic.journey_params import CALIBRATION_TARGETS, DEFAULT_CHANNELS
 
 FUNNEL = StageScheme("funnel", ("visit", "cart", "checkout", "purchase"), purchase="purchase")
 SCHEMES = ["seven", "six", "five", FUNNEL]
