@@ -1,5 +1,7 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
+from cjmodels.data.arms import arm_event_logs
+from cjmodels.data.counting import counting_process
 from cjmodels.data.customers import calibration_holdout, rfm_summary
 from cjmodels.data.durations import (
     interpurchase_times,
@@ -8,6 +10,7 @@ from cjmodels.data.durations import (
 )
 from cjmodels.data.events import EventLog
 from cjmodels.data.experiments import experiment_table
+from cjmodels.data.funnels import funnel_table, purchase_times
 from cjmodels.data.io import read_events
 from cjmodels.data.journeys import journey_set, journeys, path_table
 from cjmodels.data.journeyset import OUTCOMES, JourneySet
@@ -52,31 +55,35 @@ __all__ = [
     "START",
     "EventLog",
     "JourneySet",
+    "JourneySpec",
+    "JourneyTransitions",
+    "LifecycleTransitions",
     "PathTable",
     "StageScheme",
     "TransitionCounts",
+    "arm_event_logs",
     "calibration_holdout",
+    "censor_recent",
+    "counting_process",
+    "counts_from_table",
     "experiment_table",
     "first_purchase_counts",
+    "funnel_table",
     "get_scheme",
     "interpurchase_times",
     "journey_set",
+    "journey_transitions",
     "journeys",
+    "lifecycle_transitions",
     "list_schemes",
     "path_table",
+    "purchase_times",
     "read_events",
     "read_path_table",
     "rfm_summary",
+    "stage_visits",
     "subscription_lifetimes",
     "time_to_first_purchase",
     "time_to_float",
     "transition_counts",
-    "JourneySpec",
-    "JourneyTransitions",
-    "LifecycleTransitions",
-    "censor_recent",
-    "counts_from_table",
-    "journey_transitions",
-    "lifecycle_transitions",
-    "stage_visits",
 ]
