@@ -104,7 +104,7 @@ datasets: $(STAMP)
 # Regenerate datasets, notebooks' tables and figures, quick benchmarks, and paper/main.pdf
 # (the PDF needs: apt-get install -y latexmk texlive-latex-recommended texlive-latex-extra).
 paper: $(STAMP)
-	$(BIN)/python -m cjmodels.reproduce
+	$(BIN)/python -m tools.reproduce
 
 # The benchmark suite: cjmodels and the peers (ChannelAttribution, marketing-attribution-models,
 # PyDTMC, lifelines, lifetimes, tea-tasting; installed into .venv-bench, never into .venv) on the

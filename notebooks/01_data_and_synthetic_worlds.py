@@ -34,8 +34,8 @@ import pandas as pd
 from cjmodels.data import EventLog, journeys, path_table, transition_counts
 from cjmodels.datasets import load_journeys
 from cjmodels.errors import ValidationError
-from cjmodels.outputs import Outputs
 from cjmodels.synthetic import simulate_journeys
+from tools.outputs import Outputs
 
 out = Outputs("01")  # numbers, tables and figures for the paper (paper/generated/)
 ds = load_journeys()

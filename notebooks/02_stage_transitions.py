@@ -48,7 +48,7 @@ from cjmodels.markov import (
     order_test,
     select_order,
 )
-from cjmodels.outputs import Outputs
+from tools.outputs import Outputs
 
 out = Outputs("02")  # numbers, tables and figures for the paper (paper/generated/)
 out.value("level", 1 - ALPHA, fmt="{:.0%}")  # the nominal level of every interval

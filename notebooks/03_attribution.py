@@ -51,7 +51,7 @@ from cjmodels.attribution import (
     logistic_world,
 )
 from cjmodels.datasets import load_journeys
-from cjmodels.outputs import Outputs
+from tools.outputs import Outputs
 
 pd.set_option("display.width", 140)
 warnings.simplefilter("ignore", UserWarning)  # journeys without touches are left out

@@ -38,7 +38,6 @@ import pandas as pd
 
 from cjmodels.data import EventLog, journeys, rfm_summary, time_to_first_purchase
 from cjmodels.datasets import load_journeys, load_transactions
-from cjmodels.outputs import Outputs
 from cjmodels.survival import (
     BetaGeoModel,
     GammaGammaModel,
@@ -55,6 +54,7 @@ from cjmodels.survival import (
     kaplan_meier_by,
     simulate_mixture_cure,
 )
+from tools.outputs import Outputs
 
 out = Outputs("04")  # numbers, tables and figures for the paper (paper/generated/)
 ds = load_journeys()

@@ -57,8 +57,8 @@ from cjmodels.experiments import (
     srm_check,
     with_missing_indicator,
 )
-from cjmodels.outputs import Outputs
 from cjmodels.synthetic import JourneyParams, simulate_experiment, simulate_journeys
+from tools.outputs import Outputs
 
 pd.set_option("display.width", 120)
 out = Outputs("05")  # numbers, tables and figures for the paper (paper/generated/)

@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from cjmodels.markov import END_STATES, HiddenMarkovModel, fit_multistate, lrtest, select_n_states
-from cjmodels.outputs import Outputs
 from cjmodels.synthetic import simulate_latent_journeys, simulate_panel
+from tools.outputs import Outputs
 
 out = Outputs("06")  # numbers, tables and figures for the paper (paper/generated/)
 out.value("level", 1 - ALPHA, fmt="{:.0%}")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cjmodels.outputs import Outputs
+from tools.outputs import Outputs
 
 out = Outputs("07")
 res = {p.stem: json.loads(p.read_text()) for p in sorted(Path(RESULTS).glob("*.json"))}

@@ -1,7 +1,7 @@
 """Every notebook runs from a clean kernel and reproduces its committed text outputs.
 
 Notebooks are jupytext percent files, executed with nbclient. Each writes its numbers and tables
-(through :class:`cjmodels.outputs.Outputs`) into ``$CJMODELS_GENERATED``; here that is a fresh
+(through :class:`tools.outputs.Outputs`) into ``$CJMODELS_GENERATED``; here that is a fresh
 folder, and every text file (``.tex``, ``.csv``, ``.json``) must equal the committed copy in
 ``paper/generated/`` byte for byte. Figures are regenerated, not compared.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cjmodels.reproduce import execute_notebook
+from tools.reproduce import execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))

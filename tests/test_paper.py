@@ -47,7 +47,7 @@ def test_the_check_catches_a_typed_number():
 
 
 def test_values_index_lists_every_notebook(tmp_path):
-    from cjmodels.reproduce import write_values_index
+    from tools.reproduce import write_values_index
 
     for f in (PAPER / "generated").glob("[0-9][0-9]_values.tex"):
         (tmp_path / f.name).write_text("")

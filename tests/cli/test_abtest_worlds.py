@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from cjmodels.cli import main
@@ -53,16 +51,3 @@ def test_abtest_bad_input_exit_2(files, capsys):
     assert main(["abtest", str(tpath), "--ratios", "broken"]) == 2
     assert main(["abtest", str(tpath), "--variant", "arm", "--format", "json"]) == 2
     assert json.loads(capsys.readouterr().out)["valid"] is False
-
-
-def test_report_section(tmp_path):
-    from cjmodels.experiments._report import section
-    from cjmodels.report import Context
-
-    s = section(Context(tmp_path))
-    assert s.lines[0].strip().startswith("sample ratio ok")
-    json.dumps(s.values, allow_nan=False)
-    assert isinstance(s.values["sample_size_30pct_lift"], int) and s.values["sample_size_30pct_lift"] > 0
-    assert s.values["variance_reduction"]["value"]["effective_sample_size_factor"] > 1
-    assert any(f.endswith(".png") for f in s.files)
-    assert np.isfinite(pd.read_csv(tmp_path / "experiment_tests.csv")["pvalue"]).all()

@@ -279,7 +279,7 @@ def test_numeric_labels_are_kept_as_written(tmp_path, capsys):
 
 
 def test_labels_that_print_alike_are_refused():
-    from cjmodels.experiments._cli import _check_arms
+    from cjmodels.cli.abtest import _check_arms
 
     t = pd.DataFrame({"variant": pd.Series([1, "1", "control"], dtype=object)})
     with pytest.raises(ValidationError, match=r"1 \(int\), '1' \(str\) that print the same"):

@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cjmodels.report._base import Section
+
 __all__ = ["section", "section_hidden_stages", "sections"]
 
 _TIMEOUT = "30D"
@@ -27,10 +29,9 @@ def _clean(d: dict) -> dict:
 
 
 def section(ctx):
-    """Analyse the shipped ``journeys`` dataset; returns a :class:`cjmodels.report.Section`."""
+    """Analyse the shipped ``journeys`` dataset; returns a :class:`~cjmodels.report.Section`."""
     from cjmodels.data import JourneySpec
     from cjmodels.markov import dwell_times, fit_chain, lifecycle_chain
-    from cjmodels.report import Section
 
     s = Section("Stage chain (journeys dataset): funnel, absorption, dwell times, life cycle")
     log = ctx.log("journeys")
@@ -108,7 +109,6 @@ def section_hidden_stages(ctx):
     """Stages seen only at snapshots, and stages never seen: a continuous-time multi-state
     model and a hidden Markov model, each on a seeded simulated world with known truth."""
     from cjmodels.markov import END_STATES, HiddenMarkovModel, fit_multistate
-    from cjmodels.report import Section
     from cjmodels.synthetic import simulate_latent_journeys, simulate_panel
 
     s = Section("Hidden stages: snapshots in continuous time, latent stages behind touches")

@@ -7,11 +7,13 @@ import warnings
 
 import pandas as pd
 
-__all__ = ["section"]
+from cjmodels.report._base import Section
+
+__all__ = ["section", "sections"]
 
 
 def section(ctx):
-    """Analyse the shipped ``experiment`` dataset; returns a :class:`cjmodels.report.Section`."""
+    """Analyse the shipped ``experiment`` dataset; returns a :class:`~cjmodels.report.Section`."""
     from cjmodels.data import experiment_table, purchase_times
     from cjmodels.experiments import (
         analyze,
@@ -23,7 +25,6 @@ def section(ctx):
         sample_size_proportions,
         with_missing_indicator,
     )
-    from cjmodels.report import Section
 
     s = Section("A/B analysis (experiment dataset): SRM, CUPED, multiplicity, sequential looks")
     ds = ctx.dataset("experiment")
@@ -109,3 +110,7 @@ def section(ctx):
     design.plot(ax=axes[1], z=looks["z"].to_numpy())
     ctx.save(fig, "experiment_effects.png", s)
     return s
+
+
+#: Sections of this capability in the demo report, in order.
+sections = (section,)

@@ -14,20 +14,18 @@ in kebab-case (``--n-init``, ``--random-state``, ``--method`` of ``FittedChain.i
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 import pandas as pd
 
+from cjmodels.cli._options import add_event_log, add_format, dump, emit, read_log
 from cjmodels.errors import ValidationError
 
 
 def add_parser(subparsers: Any) -> None:
     """Add the ``stages`` subcommand."""
-    from cjmodels.cli import _file_args, _log_args
-
     p = subparsers.add_parser("stages", help="stage-transition chain: funnel, absorption, dwell")
-    p.add_argument("file", help="event log (CSV, optionally .gz, TSV or Parquet)")
+    add_event_log(p, "event log (CSV, optionally .gz, TSV or Parquet)")
     p.add_argument("--order", type=int, default=1)
     p.add_argument("--timeout", default=None, help="silence that ends a journey, e.g. 30D")
     p.add_argument("--journeys", choices=("all", "first", "repeat"), default="all")
@@ -51,8 +49,6 @@ def add_parser(subparsers: Any) -> None:
     g.add_argument("--unit", default="D", help="time unit of intensities (D, h, W, ...)")
     g.add_argument("--t", type=float, default=None,
                    help="time for the transition probabilities P(t) (default: 30 units)")
-    _file_args(p)
-    _log_args(p)
     h = p.add_argument_group("latent stages (--n-states K): stages behind the touches")
     h.add_argument("--n-states", type=int, default=None, metavar="K",
                    help="fit a hidden Markov model with K latent stages to the touch channels")
@@ -61,19 +57,14 @@ def add_parser(subparsers: Any) -> None:
     h.add_argument("--random-state", type=int, default=0,
                    help="seed of the restarts (with --n-states; default 0, so the command "
                    "repeats exactly)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
 
 
 def _continuous(args: argparse.Namespace) -> int:
     """Fit the multi-state model and print intensities, sojourn times and P(t)."""
-    import pandas as pd
-
-    from cjmodels._json import to_jsonable
-    from cjmodels.cli import _read
-    from cjmodels.errors import ValidationError
     from cjmodels.markov.multistate import crude_qmatrix, fit_multistate, panel_data
 
-    log = _read(args)
+    log = read_log(args)
     log.require("stage", purpose="cjmodels stages --continuous (the stage is the state)")
     if (args.qmatrix is None) == (args.transitions is None):
         raise ValidationError(
@@ -112,15 +103,15 @@ def _continuous(args: argparse.Namespace) -> int:
     soj = fit.sojourn(alpha=args.alpha)
     pm = fit.pmatrix(t)
     if args.format == "json":
-        payload = to_jsonable({
+        payload = {
             "model": fit.to_dict(),
             "intensities": inten.reset_index().to_dict(orient="records"),
             "hazard_ratios": fit.hazard_ratios(alpha=args.alpha).to_dict(orient="records"),
             "t": t,
             "pmatrix": fit.pmatrix_intervals(t, alpha=args.alpha).reset_index().to_dict(
                 orient="records"),
-        })
-        print(json.dumps(payload, indent=2, allow_nan=False))
+        }
+        print(dump(payload))
         return 0
     unit = args.unit if log.time_kind == "datetime" else "time unit of the data"
     lines = [repr(fit), f"-2 log L = {-2 * fit.log_likelihood:.3f}", "",
@@ -138,16 +129,15 @@ def _continuous(args: argparse.Namespace) -> int:
 
 
 def _latent(args: argparse.Namespace) -> int:
-    from cjmodels.cli import _read
     from cjmodels.markov.hmm import HiddenMarkovModel
 
-    log = _read(args)
+    log = read_log(args)
     model = HiddenMarkovModel(args.n_states, end_states=True, n_init=args.n_init,
                               random_state=args.random_state)
     model.fit(log, timeout=args.timeout)
     res = model.result_
     if args.format == "json":
-        print(json.dumps(res.to_dict(), indent=2, allow_nan=False))
+        print(dump(res.to_dict()))
         return 0
     k = args.n_states
     states, symbols = list(res.states), list(res.symbols)
@@ -165,7 +155,6 @@ def _latent(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Fit the chain and print the funnel, absorption probabilities and dwell times."""
-    from cjmodels.cli import _read
     from cjmodels.data import JourneySpec
     from cjmodels.markov import dwell_times, fit_chain
 
@@ -182,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
             prior = float(prior)
         except ValueError:
             prior = args.prior  # fit_chain raises a ValidationError naming it
-    log = _read(args)
+    log = read_log(args)
     spec = JourneySpec(sequence="stage", order=args.order, censored=args.censored,
                        timeout=args.timeout, journeys=args.journeys)
     fit = fit_chain(log, spec=spec, prior=prior)
@@ -190,8 +179,6 @@ def run(args: argparse.Namespace) -> int:
     fu = fit.funnel(alpha=args.alpha) if args.order >= 1 else None
     dw = dwell_times(log, spec=spec.replace(order=1), alpha=args.alpha)  # visits: order 1
     if args.format == "json":
-        from cjmodels.cli import _emit
-
         payload = {
             "chain": {**fit.to_dict(),
                       "intervals": fit.intervals(args.method, args.alpha).to_dict()},
@@ -199,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
             "funnel": fu.to_dict() if fu is not None else None,
             "dwell_times": dw.to_dict(),
         }
-        _emit(args, payload, "")
+        emit(args, payload, "")
         return 0
     lines = [repr(fit), "", "funnel:", fu.table[["reached", "p_reach", "p_reach_low",
                                                   "p_reach_high", "p_next", "drop_off",

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels.cli._options import add_event_log, add_format, emit, read_log
 from cjmodels.errors import ValidationError
 
 
@@ -24,16 +25,12 @@ def add_parser(subparsers: Any) -> None:
             "subscribe/churn events."
         ),
     )
-    p.add_argument("file", help="event log (CSV, CSV.GZ or Parquet)")
+    add_event_log(p, "event log (CSV, CSV.GZ or Parquet)")
     p.add_argument("--unit", default="D", help="time unit of durations (pandas: D, h, W)")
     p.add_argument("--horizons", default="7,30,90",
                    help="comma-separated horizons in --unit (default 7,30,90)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level")
-    from cjmodels.cli import _file_args, _log_args
-
-    _file_args(p)
-    _log_args(p)
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    add_format(p)
 
 
 def _horizons(text: str) -> list[float]:
@@ -128,10 +125,8 @@ def _text(res: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``cjmodels survival``."""
-    from cjmodels.cli import _emit, _read
-
     horizons = _horizons(args.horizons)
-    log = _read(args)
+    log = read_log(args)
     res = analyse(log, unit=args.unit, horizons=horizons, alpha=args.alpha)
-    _emit(args, res, _text(res))
+    emit(args, res, _text(res))
     return 0

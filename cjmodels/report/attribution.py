@@ -5,6 +5,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from cjmodels.report._base import Section
+
+__all__ = ["section", "sections"]
+
 
 def section(ctx: Any) -> Any:
     """Attribution models on the shipped journeys: table, order choice, ground truth, figure."""
@@ -17,7 +21,6 @@ def section(ctx: Any) -> Any:
         cross_validate_order,
         ground_truth_comparison,
     )
-    from cjmodels.report import Section
 
     s = Section("Channel attribution (journeys dataset): heuristics, exact Markov, Shapley")
     log = ctx.log("journeys")
@@ -87,3 +90,7 @@ def section(ctx: Any) -> Any:
     axes[1].set_title("Shares by method vs truth")
     ctx.save(fig, "attribution.png", s)
     return s
+
+
+#: Sections of this capability in the demo report, in order.
+sections = (section,)

@@ -8,8 +8,7 @@ import pytest
 
 from cjmodels.attribution import MODELS
 from cjmodels.cli import main
-
-from .conftest import REF
+from tests.attribution.conftest import REF
 
 
 @pytest.mark.parametrize("model", list(MODELS))
@@ -77,16 +76,3 @@ def test_collapse_repeats_flag(capsys, tmp_path):
     for flag, collapse in (("--collapse-repeats", True), ("--no-collapse-repeats", False)):
         res = attribute(str(p), "markov", collapse_repeats=collapse)
         assert res.table["removal_effect"].to_dict() == pytest.approx(out[flag])
-
-
-def test_report_section(tmp_path):
-    import json as js
-
-    from cjmodels._json import to_jsonable
-    from cjmodels.attribution._report import section
-    from cjmodels.report import Context
-
-    s = section(Context(tmp_path))
-    assert any("held-out log-loss" in line for line in s.lines)
-    js.dumps(to_jsonable(s.values))
-    assert (tmp_path / "attribution.png").exists()

@@ -1,4 +1,4 @@
-"""``cjmodels abtest FILE`` and ``cjmodels power``: A/B analysis and planning from the command line.
+"""``cjmodels abtest FILE``: A/B analysis from the command line.
 
 ``abtest`` reads FILE, either a per-customer table (one row per customer, a variant column and
 metric columns) or an event log with ``assignment`` events, which is reduced with
@@ -10,10 +10,6 @@ correction and, with ``--covariate``, the variance reduction CUPED achieved. A s
 mismatch is stated on top of the output (results not trustworthy); with ``--fail-on-srm`` it
 also makes the command exit with status 1.
 
-``power`` plans a test: customers per arm (rounded up), the power at a given size, or the
-minimum detectable effect, for conversion rates (``--baseline``) or means (``--sd``), with the
-functions of :mod:`cjmodels.experiments.power`.
-
 Exit status: 0 success; 2 for an error in the input, a file or a flag (one line, no traceback);
 1 when the command ran but a check failed (``--fail-on-srm``).
 """
@@ -21,7 +17,6 @@ Exit status: 0 success; 2 for an error in the input, a file or a flag (one line,
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import warnings
 from typing import Any
@@ -29,35 +24,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels._json import to_jsonable
+from cjmodels.cli._options import (
+    add_event_log,
+    add_format,
+    dump,
+    events,
+    in_unit,
+    log_options,
+    number,
+    parse_event_map,
+    percent,
+    read_table,
+)
 from cjmodels.errors import ValidationError
 
-__all__ = ["add_parser", "run"]
 
-
-# --------------------------------------------------------------------------- parsers
 def add_parser(subparsers: Any) -> None:
-    """Add the ``abtest`` and ``power`` subcommands."""
-    _add_abtest(subparsers)
-    _add_power(subparsers)
-
-
-def _file_args(p: argparse.ArgumentParser) -> None:
-    """``--sep`` / ``--encoding``: the shared helper of the command line when it exists."""
-    from cjmodels import cli
-
-    helper = getattr(cli, "_file_args", None)
-    if helper is not None:
-        helper(p)
-        return
-    p.add_argument("--sep", default=None,
-                   help="field delimiter of a text file (default: detect , ; tab |)")
-    p.add_argument("--encoding", default=None, help="text encoding (default: utf-8)")
-
-
-def _add_abtest(subparsers: Any) -> None:
-    from cjmodels.experiments.multiple import CORRECTIONS
-    from cjmodels.experiments.proportions import PROPORTION_TESTS
+    """Add the ``abtest`` subcommand."""
+    from cjmodels.experiments import CORRECTIONS, PROPORTION_TESTS
 
     p = subparsers.add_parser(
         "abtest", help="A/B test: SRM check, then every metric of every arm vs control",
@@ -66,7 +50,8 @@ def _add_abtest(subparsers: Any) -> None:
         "ratios by the delta method), adjusted for multiplicity over the family. Exit status: "
         "0 done, 2 bad input or flag, 1 sample-ratio mismatch with --fail-on-srm.",
     )
-    p.add_argument("file", help="per-customer table or event log (CSV, gzip CSV or Parquet)")
+    add_event_log(p, "per-customer table or event log (CSV, gzip CSV or Parquet); the "
+                  "event-log columns apply to an event log")
     p.add_argument("--variant", default="variant", help="column holding the arm")
     p.add_argument("--control", default=None,
                    help="control arm (default: 'control' if present, else the first sorted)")
@@ -96,70 +81,13 @@ def _add_abtest(subparsers: Any) -> None:
                    help="exit with status 1 when a sample-ratio mismatch is found")
     p.add_argument("--input", default="auto", choices=("auto", "table", "events"),
                    help="what FILE holds (default: detect)")
-    _file_args(p)
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    add_format(p)
 
-
-def _add_power(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "power", help="sample size per arm, power or minimum detectable effect of an A/B test",
-        description="Plan a test of conversion rates (--baseline) or of means (--sd). Give "
-        "--mde to get the customers per arm (rounded up); --mde and --n-control to get the "
-        "power; --n-control alone to get the minimum detectable effect. Two-proportion z-test "
-        "(Fleiss, as R power.prop.test) or difference in means (normal approximation); with --n-arms K each "
-        "of the K-1 comparisons runs at alpha/(K-1) (Bonferroni).",
-    )
-    p.add_argument("--baseline", type=float, default=None,
-                   help="control conversion rate (proportions), or control mean (means; "
-                   "needed only with --relative)")
-    p.add_argument("--sd", type=float, default=None,
-                   help="standard deviation per customer: plan a test of means")
-    p.add_argument("--mde", type=float, default=None,
-                   help="effect to detect: absolute, or relative to --baseline with --relative")
-    p.add_argument("--relative", action="store_true", help="--mde is relative (0.1 = +10%%)")
-    p.add_argument("--n-control", type=float, default=None,
-                   help="customers in the control arm (the others get --ratio times as many)")
-    p.add_argument("--alpha", type=float, default=0.05)
-    p.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
-    p.add_argument("--ratio", type=float, default=1.0, help="customers per arm / control")
-    p.add_argument("--alternative", default="two-sided",
-                   choices=("two-sided", "greater", "less"))
-    p.add_argument("--n-arms", type=int, default=2, help="arms including the control")
-    p.add_argument("--correction", default="bonferroni", choices=("bonferroni", "none"),
-                   help="alpha split over the K-1 comparisons with --n-arms K (default)")
-    p.add_argument("--variance", default="pooled", choices=("pooled", "unpooled", "control"),
-                   help="proportions: the variance the test will use (pooled = z-pooled test)")
-    p.add_argument("--variance-reduction", type=float, default=0.0,
-                   help="means: share of the variance CUPED is expected to remove (rho^2)")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``cjmodels abtest`` or ``cjmodels power``; prints the report, returns the status."""
-    if args.command == "power":
-        return _run_power(args)
+    """Run ``cjmodels abtest``; prints the report, returns the exit status."""
     return _run_abtest(args)
-
-
-# --------------------------------------------------------------------------- helpers
-def _dump(payload: dict[str, Any]) -> str:
-    return json.dumps(to_jsonable(payload), indent=2, allow_nan=False)
-
-
-def _flag_in_unit(flag: str, value: float) -> float:
-    if not (isinstance(value, float | int) and 0 < value < 1):
-        raise ValidationError(f"{flag} {value:g}: must lie strictly between 0 and 1.")
-    return float(value)
-
-
-def _read_table(path: str, args: argparse.Namespace) -> pd.DataFrame:
-    """FILE as a frame, by the command line's one reader (format by content, clear errors)."""
-    from cjmodels.data.io import read_table
-
-    # the arm column as written: 01 stays 01, and 1 and 1.0 are not one number
-    return read_table(path, sep=getattr(args, "sep", None),
-                      encoding=getattr(args, "encoding", None),
-                      what="experiment table or event log", text=[args.variant])
 
 
 def _rows(table: pd.DataFrame, mask: np.ndarray) -> str:
@@ -313,11 +241,10 @@ def _arm_table(table: pd.DataFrame, variant: str, arms: list[str], metrics: list
                ratios: dict[str, tuple[str, str]], alpha: float) -> list[dict[str, Any]]:
     """Per arm and metric: n, the rate (Wilson interval), mean (t interval) or ratio (delta
     method), unadjusted."""
+    from scipy import stats as sps
     from statsmodels.stats.proportion import proportion_confint
 
-    from cjmodels.experiments._results import normal_ci, t_ci
-    from cjmodels.experiments._stats import sufficient_stats
-    from cjmodels.experiments.continuous import _arm_estimates
+    from cjmodels.experiments import sufficient_stats
 
     cols = list(dict.fromkeys([*metrics, *(c for nd in ratios.values() for c in nd)]))
     st = sufficient_stats(table, cols, variant=variant, arms=arms)
@@ -333,26 +260,36 @@ def _arm_table(table: pd.DataFrame, variant: str, arms: list[str], metrics: list
                 kind, how = "rate", "wilson"
             else:
                 var = float(st.var(m)[a]) if n > 1 else math.nan
-                lo, hi = t_ci(mean, math.sqrt(var / n), n - 1, alpha) if n > 1 else (math.nan,
-                                                                                       math.nan)
+                if n > 1:  # Student-t interval
+                    q = sps.t.ppf(1 - alpha / 2, n - 1) * math.sqrt(var / n)
+                    lo, hi = mean - q, mean + q
+                else:
+                    lo, hi = math.nan, math.nan
                 kind, how = "mean", "t"
             rows.append({"arm": arm, "metric": m, "statistic": kind, "n": int(n),
                          "value": mean, "ci_low": float(lo), "ci_high": float(hi),
                          "ci_method": how})
+    z = sps.norm.ppf(1 - alpha / 2)
     for name, (num, den) in ratios.items():
-        est = _arm_estimates(st, num, denominator=den)
+        # delta method of mean(num) / mean(den) per arm (analyze has checked n >= 2 and a
+        # non-zero denominator); the unadjusted estimate analyze compares
+        s = st.select([num, den])
+        m, cov = s.means(), s.covariance()
+        est = m[:, 0] / m[:, 1]
+        w = np.column_stack([1.0 / m[:, 1], -est / m[:, 1]])
+        variance = np.einsum("ki,kij,kj->k", w, cov, w) / s.n
         for a, arm in enumerate(st.arms):
-            lo, hi = normal_ci(est["estimate_raw"][a], math.sqrt(est["variance_raw"][a]), alpha)
+            se = math.sqrt(variance[a])
             rows.append({"arm": arm, "metric": name, "statistic": "ratio", "n": int(st.n[a]),
-                         "value": float(est["estimate_raw"][a]), "ci_low": float(lo),
-                         "ci_high": float(hi), "ci_method": "delta"})
+                         "value": float(est[a]), "ci_low": float(est[a] - z * se),
+                         "ci_high": float(est[a] + z * se), "ci_method": "delta"})
     return rows
 
 
 def _effect_rows(result: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """One row per metric and arm: difference, relative lift, p-values, CUPED gain; and the
     notes saying why a number is undefined."""
-    from cjmodels.experiments.proportions import PROPORTION_TESTS
+    from cjmodels.experiments import PROPORTION_TESTS
 
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
     for c in result.comparisons:
@@ -407,16 +344,19 @@ def _run_abtest(args: argparse.Namespace) -> int:
     from cjmodels.experiments.analysis import analyze
     from cjmodels.experiments.continuous import with_missing_indicator
 
-    alpha = _flag_in_unit("--alpha", args.alpha)
-    threshold = _flag_in_unit("--srm-threshold", args.srm_threshold)
-    df = _read_table(args.file, args)
+    alpha = in_unit("--alpha", args.alpha)
+    threshold = in_unit("--srm-threshold", args.srm_threshold)
+    # the arm column as written: 01 stays 01, and 1 and 1.0 are not one number
+    df = read_table(args, what="experiment table or event log", text=[args.variant])
     if len(df.columns) == 0 or len(df) == 0:
         raise ValidationError(
             f"file {args.file!r} has a header but no rows: there are no customers to analyse."
         )
     kind = args.input
     if kind == "auto":
-        kind = "events" if "event" in df.columns and (df["event"] == "assignment").any() \
+        assignment = {"assignment", *(k for k, v in (parse_event_map(args.event_map) or {}).items()
+                                      if v == "assignment")}
+        kind = "events" if args.event in df.columns and df[args.event].isin(assignment).any() \
             else "table"
     where = f"{args.file}"
     with warnings.catch_warnings(record=True) as rec:
@@ -429,7 +369,7 @@ def _run_abtest(args: argparse.Namespace) -> int:
                     f"--variant {args.variant!r} is not a column of {where}; its "
                     f"columns are {[str(c) for c in df.columns]}."
                 )
-            table = experiment_table(df, variant=args.variant)
+            table = experiment_table(events(args, df, log_options(args)), variant=args.variant)
             variant = "variant"
             where = f"the experiment table built from {args.file}"
         else:
@@ -505,26 +445,11 @@ def _run_abtest(args: argparse.Namespace) -> int:
             "comparisons": [c.to_dict() for c in result.comparisons],
             "notes": notes, "warnings": caught,
         }
-        print(_dump(payload))
+        print(dump(payload))
     else:
         print(_abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caught,
                            alpha, bool(cuped), covs))
     return 1 if (mismatch and args.fail_on_srm) else 0
-
-
-def _g(x: Any, digits: int = 4) -> str:
-    """A number for the text report (same value as the JSON, rounded for reading)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "undefined"
-    if isinstance(x, float) and math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{digits}g}"
-
-
-def _pct(x: float) -> str:
-    if not np.isfinite(x):
-        return _g(x)
-    return f"{x:+.2%}"
 
 
 def _abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caught, alpha,
@@ -538,20 +463,20 @@ def _abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caug
               f"control: {control!r}", "", f"per arm (unadjusted, {level} intervals):"]
     arm_df = pd.DataFrame([{
         "arm": r["arm"], "metric": r["metric"], "n": r["n"],
-        "value": f"{r['statistic']} {_g(r['value'])}",
-        f"{level} CI": f"[{_g(r['ci_low'])}, {_g(r['ci_high'])}] ({r['ci_method']})",
+        "value": f"{r['statistic']} {number(r['value'])}",
+        f"{level} CI": f"[{number(r['ci_low'])}, {number(r['ci_high'])}] ({r['ci_method']})",
     } for r in arm_rows])
     lines.append(arm_df.to_string(index=False))
     lines += ["", f"against the control {control!r} ({level} intervals; p adjusted by "
               f"{args.correction}{'; CUPED-adjusted values' if cuped else ''}):"]
     eff_df = pd.DataFrame([{
         "metric": e["metric"], "arm": e["arm"],
-        "control -> arm": f"{_g(e['control_value'])} -> {_g(e['arm_value'])}",
-        "difference [CI]": f"{_g(e['difference'])} [{_g(e['difference_ci_low'])}, "
-                           f"{_g(e['difference_ci_high'])}]",
-        "relative lift [CI]": f"{_pct(e['relative_lift'])} [{_pct(e['relative_lift_ci_low'])}, "
-                              f"{_pct(e['relative_lift_ci_high'])}]",
-        "p": _g(e["pvalue"]), "p adjusted": _g(e["pvalue_adjusted"]),
+        "control -> arm": f"{number(e['control_value'])} -> {number(e['arm_value'])}",
+        "difference [CI]": f"{number(e['difference'])} [{number(e['difference_ci_low'])}, "
+                           f"{number(e['difference_ci_high'])}]",
+        "relative lift [CI]": f"{percent(e['relative_lift'])} [{percent(e['relative_lift_ci_low'])}, "
+                              f"{percent(e['relative_lift_ci_high'])}]",
+        "p": number(e["pvalue"]), "p adjusted": number(e["pvalue_adjusted"]),
         "method": e["method"],
     } for e in effects])
     lines.append(eff_df.to_string(index=False))
@@ -562,8 +487,8 @@ def _abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caug
                 lines.append(
                     f"  {e['metric']} {e['arm']}: variance reduced by "
                     f"{e['variance_reduction']:.2%} (raw difference "
-                    f"{_g(e['unadjusted_difference'])}); as precise as "
-                    f"{_g(e['effective_sample_size_factor'])}x the customers "
+                    f"{number(e['unadjusted_difference'])}); as precise as "
+                    f"{number(e['effective_sample_size_factor'])}x the customers "
                     f"({e['n_control'] + e['n_arm']:,} -> {e['effective_n']:,.0f})"
                 )
     lines += [""] + [f"note: {n}" for n in notes]
@@ -573,134 +498,3 @@ def _abtest_text(args, kind, control, srm, trust, arm_rows, effects, notes, caug
     return "\n".join(lines).rstrip("\n")
 
 
-# --------------------------------------------------------------------------- power
-def _ceil(n: float) -> int:
-    """Round a sample size up; a relative 1e-12 absorbs the formula's floating-point error so
-    that an exact 3000 is not planned as 3001."""
-    return int(math.ceil(n * (1 - 1e-12)))
-
-
-def _run_power(args: argparse.Namespace) -> int:
-    from cjmodels.experiments import power as pw
-
-    alpha = _flag_in_unit("--alpha", args.alpha)
-    target = 0.8 if args.power is None else _flag_in_unit("--power", args.power)
-    if not (math.isfinite(args.ratio) and args.ratio > 0):
-        raise ValidationError(f"--ratio {args.ratio:g}: must be > 0 (customers per arm / "
-                              "control).")
-    if args.n_arms < 2:
-        raise ValidationError(f"--n-arms {args.n_arms}: an A/B test has at least 2 arms.")
-    if args.n_control is not None and not (math.isfinite(args.n_control) and args.n_control > 1):
-        raise ValidationError(f"--n-control {args.n_control:g}: give the customers in the "
-                              "control arm (> 1).")
-    if args.mde is not None and not (math.isfinite(args.mde) and args.mde != 0):
-        raise ValidationError(f"--mde {args.mde:g}: must be a non-zero number.")
-    if args.mde is None and args.n_control is None:
-        raise ValidationError("give --mde (to solve for the customers per arm, or with "
-                              "--n-control for the power) or --n-control (to solve for the "
-                              "minimum detectable effect).")
-    if args.mde is not None and args.n_control is not None and args.power is not None:
-        raise ValidationError("--power is what is computed from --mde and --n-control; drop "
-                              "--power, --n-control or --mde.")
-    means = args.sd is not None
-    if means and not (math.isfinite(args.sd) and args.sd > 0):
-        raise ValidationError(f"--sd {args.sd:g}: must be > 0.")
-    if not means:
-        if args.baseline is None:
-            raise ValidationError("give --baseline (the control conversion rate) for a test of "
-                                  "proportions, or --sd for a test of means.")
-        if not 0 < args.baseline < 1:
-            raise ValidationError(f"--baseline {args.baseline:g}: a conversion rate must lie "
-                                  "strictly between 0 and 1 (use --sd for means).")
-        if args.variance_reduction:
-            raise ValidationError("--variance-reduction applies to means (--sd); drop it.")
-    elif args.relative and (args.baseline is None or args.baseline == 0):
-        raise ValidationError("--relative with --sd needs --baseline, the non-zero control "
-                              "mean the relative --mde applies to.")
-    if means and args.variance != "pooled":
-        raise ValidationError("--variance applies to proportions; drop it with --sd.")
-    if not 0 <= args.variance_reduction < 1:
-        raise ValidationError(f"--variance-reduction {args.variance_reduction:g}: must lie in "
-                              "[0, 1).")
-    common = dict(alpha=alpha, alternative=args.alternative, ratio=float(args.ratio),
-                  n_arms=int(args.n_arms),
-                  correction=None if args.correction == "none" else "bonferroni")
-    mde_abs = None
-    if args.mde is not None:
-        mde_abs = args.mde * args.baseline if args.relative else args.mde
-    solve = "n" if args.n_control is None else ("power" if args.mde is not None else "mde")
-    if means:
-        extra = dict(variance_reduction=float(args.variance_reduction))
-        if solve == "n":
-            res = pw.sample_size_means(args.sd, mde_abs, power=target, **extra, **common)
-        elif solve == "power":
-            res = pw.power_means(args.sd, mde_abs, args.n_control, **extra, **common)
-        else:
-            res = pw.mde_means(args.sd, args.n_control, power=target, **extra, **common)
-    else:
-        extra = dict(variance=args.variance)
-        if solve == "n":
-            res = pw.sample_size_proportions(args.baseline, mde=args.mde, relative=args.relative,
-                                             power=target, **extra, **common)
-        elif solve == "power":
-            res = pw.power_proportions(args.baseline, args.baseline + mde_abs, args.n_control, **extra,
-                                       **common)
-        else:
-            res = pw.mde_proportions(args.baseline, args.n_control, power=target, **extra, **common,
-                                     direction="decrease" if args.alternative == "less"
-                                     else "increase")
-    n_control = _ceil(res.n_control) if solve == "n" else res.n_control
-    n_arm = _ceil(res.n_arm) if solve == "n" else res.n_arm
-    effect = float(res.effect)
-    baseline = args.baseline
-    relative = effect / baseline if baseline else math.nan
-    achieved = res.power
-    if solve == "n":  # the power of the rounded-up plan (never below the target)
-        kw = dict(common, ratio=n_arm / n_control)
-        achieved = (pw.power_means(args.sd, effect, n_control, **extra, **kw) if means else
-                    pw.power_proportions(args.baseline, args.baseline + effect, n_control,
-                                         **extra, **kw)).power
-    payload = {
-        "metric": "means" if means else "proportions", "solve_for": solve,
-        "baseline": baseline, "sd": args.sd,
-        "mde": effect, "mde_relative": relative,
-        "n_control": n_control, "n_arm": n_arm, "n_total": n_control + (args.n_arms - 1) * n_arm,
-        "n_control_exact": res.n_control, "n_arm_exact": res.n_arm,
-        "power": res.power, "achieved_power": achieved,
-        "alpha": alpha, "alpha_per_comparison": res.alpha_per_comparison,
-        "alternative": args.alternative, "arms": args.n_arms, "ratio": float(args.ratio),
-        "correction": args.correction, "method": res.method,
-        "variance_reduction": args.variance_reduction if means else None,
-        "direction": "decrease" if effect < 0 else "increase",
-    }
-    if args.format == "json":
-        print(_dump(payload))
-        return 0
-    lines = [f"power analysis: {res.method}; alpha {alpha:g} {args.alternative}"
-             + (f" ({args.correction} over {args.n_arms - 1} comparisons: "
-                f"{res.alpha_per_comparison:.4g} each)" if args.n_arms > 2 else "")]
-    base = (f"baseline {'rate' if not means else 'mean'} {_g(baseline)}; "
-            if baseline is not None else "")
-    if means:
-        base += f"sd {_g(args.sd)}; "
-        if args.variance_reduction:
-            base += f"CUPED variance reduction {args.variance_reduction:g}; "
-    lines.append(base + f"effect {_g(effect)}"
-                 + (f" ({_pct(relative)} relative)" if np.isfinite(relative) else ""))
-    if solve == "n":
-        lines += [
-            f"customers needed for power {target:g}: {n_control:,} in control, {n_arm:,} in "
-            f"each of {args.n_arms - 1} other arm(s); {payload['n_total']:,} in total",
-            f"  (exact {res.n_control:,.2f} per control arm, rounded up; power of the rounded "
-            f"plan {achieved:.4f})",
-        ]
-    elif solve == "power":
-        lines.append(f"power with {n_control:,.0f} in control and {n_arm:,.0f} per other arm: "
-                     f"{res.power:.4f}")
-    else:
-        lines.append(f"minimum detectable effect at power {target:g} with {n_control:,.0f} in "
-                     f"control: {_g(effect)}"
-                     + (f" ({_pct(relative)} relative)" if np.isfinite(relative) else "")
-                     + ("" if means else f" (the rate's {payload['direction']})"))
-    print("\n".join(lines))
-    return 0

@@ -5,18 +5,27 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cjmodels.cli._options import (
+    add_event_log,
+    add_format,
+    emit,
+    events,
+    log_options,
+    read_table,
+)
+from cjmodels.errors import ValidationError
+
 
 def add_parser(subparsers: Any) -> None:
     """Add the ``attribute`` subcommand."""
     from cjmodels.attribution import MODELS
-    from cjmodels.cli import _file_args, _log_args
 
     p = subparsers.add_parser(
         "attribute", help="multi-touch channel attribution (heuristics, Markov, Shapley, ...)"
     )
-    p.add_argument(
-        "file",
-        help="event log, or a path table in ChannelAttribution's layout (a CSV with a 'path' "
+    add_event_log(
+        p,
+        "event log, or a path table in ChannelAttribution's layout (a CSV with a 'path' "
         "column, total_conversions, total_null, total_conversion_value)",
     )
     p.add_argument("--model", choices=MODELS, default="markov")
@@ -37,30 +46,25 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--separator", default=None,
                    help="separator of the channels in a path table's 'path' column, e.g. '>' "
                    "or ' > ' (default: detected)")
-    _file_args(p)
-    _log_args(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p)
 
 
 def _data(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """FILE read once: a path table (it has a 'path' column) with its ``--separator``, or an
     event log with the column options."""
-    from cjmodels.cli import _events, _log_options, _read_table
     from cjmodels.data.io import event_log_columns
 
-    opts = _log_options(args)
-    df = _read_table(args, what="event log or path table",
+    opts = log_options(args)
+    df = read_table(args, what="event log or path table",
                      expected=[*event_log_columns(opts), "path"], text=["path"])
     if "path" in df.columns:
         return df, ({} if args.separator is None else {"separator": args.separator})
     if args.separator is not None:
-        from cjmodels.errors import ValidationError
-
         raise ValidationError(
             f"{args.file}: --separator is for path tables, and this file has no 'path' column "
             f"(its columns are {list(df.columns)[:12]}); drop --separator for an event log."
         )
-    log = _events(args, df, opts)
+    log = events(args, df, opts)
     return log, {"timeout": args.timeout}
 
 
@@ -82,14 +86,12 @@ def run(args: argparse.Namespace) -> int:
     keep = ["removal_effect", "conversions", "value", "share"]
     cols = [c for c in t.columns if any(c == k or c.startswith(k + "_ci") for k in keep)]
     if args.format == "json":
-        from cjmodels.cli import _emit
-
         payload = res.to_dict()
         payload["channels"] = [
             {"channel": str(ch), **{c: float(v) for c, v in r[cols].items()}}
             for ch, r in t.iterrows()
         ]
-        _emit(args, payload, "")
+        emit(args, payload, "")
         return 0
     lines = [repr(res), "", t[cols].round(4).to_string()]
     if "conversion_probability" in res.info:

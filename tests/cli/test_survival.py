@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from cjmodels.cli import main
+from cjmodels.cli.survival import analyse
 from cjmodels.data import EventLog
-from cjmodels.survival._cli import analyse
 
 
 def _log(tmp_path):
@@ -47,13 +47,3 @@ def test_analyse_matches_direct_km(tmp_path):
     df, _ = _log(tmp_path)
     res = analyse(EventLog(df), horizons=[5.0])
     assert np.isfinite(res["time_to_purchase"]["median"]["time"])
-
-
-def test_report_section(tmp_path):
-    from cjmodels.report import Context
-    from cjmodels.survival._report import section
-
-    s = section(Context(tmp_path))
-    json.dumps(s.values, default=float)
-    assert s.values["sbg"]["regular"]["alpha"] == pytest.approx(0.704, abs=5e-4)
-    assert any(f.endswith("survival.png") for f in s.files)

@@ -7,15 +7,18 @@ from typing import Any
 
 import pandas as pd
 
+from cjmodels.report._base import Section
+
 # Fader & Hardie (2007), Table 1: survivors of 1,000 customers, years 0-12.
 _REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
 _HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
+
+__all__ = ["section", "sections"]
 
 
 def section(ctx: Any) -> Any:
     """Time to purchase by first channel, churn regression, sBG and BG/NBD with CLV."""
     from cjmodels.data import rfm_summary, subscription_lifetimes, time_to_first_purchase
-    from cjmodels.report import Section
     from cjmodels.survival import (
         BetaGeoModel,
         GammaGammaModel,
@@ -125,3 +128,7 @@ def section(ctx: Any) -> Any:
 def ds_params(ctx: Any) -> str:
     p = ctx.dataset("transactions").truth["params"]
     return ", ".join(f"{k}={v:.3g}" for k, v in p.items())
+
+
+#: Sections of this capability in the demo report, in order.
+sections = (section,)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cjmodels.markov._report import section
 from cjmodels.report import Context
+from cjmodels.report.markov import section
 
 
 def test_section_runs_on_shipped_journeys(tmp_path):
@@ -22,7 +22,7 @@ def test_section_runs_on_shipped_journeys(tmp_path):
 
 
 def test_hidden_stages_section_recovers_its_worlds(tmp_path):
-    from cjmodels.markov._report import section_hidden_stages, sections
+    from cjmodels.report.markov import section_hidden_stages, sections
 
     assert sections == (section, section_hidden_stages)
     s = section_hidden_stages(Context(tmp_path))
