@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from cjmodels._progress import check_progress
-from cjmodels.attribution._base import AttributionModel, bootstrap_weights
+from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.attribution._results import Attribution, compare
 from cjmodels.attribution.heuristics import HEURISTICS, HeuristicAttribution, touch_credit
@@ -66,7 +66,6 @@ __all__ = [
     "ShapleyAttribution",
     "attribute",
     "attribution_data",
-    "bootstrap_weights",
     "compare",
     "cross_validate_order",
     "exposure_matrix",

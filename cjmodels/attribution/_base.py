@@ -12,37 +12,14 @@ import pandas as pd
 
 from cjmodels._checks import check_scalar
 from cjmodels._progress import check_progress, progress_bar
-from cjmodels._resample import replicate_generators
+from cjmodels._resample import replicate_generators, reweight
 from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.attribution._data import AttributionData, attribution_data
 from cjmodels.attribution._results import QUANTITIES, Attribution
 from cjmodels.errors import ValidationError
 from cjmodels.results import Estimator
 
-__all__ = ["AttributionModel", "bootstrap_weights"]
-
-
-def bootstrap_weights(
-    weight: np.ndarray, rng: np.random.Generator, method: str = "poisson"
-) -> np.ndarray:
-    """Journey counts of one bootstrap replicate of the rows' journey counts ``weight``.
-
-    ``"multinomial"`` resamples the N journeys with replacement (counts multinomial with
-    probabilities ``weight / N``); ``"poisson"`` gives every journey a Poisson(1) count, so a row
-    of ``w`` journeys gets Poisson(w): the same to first order, and independent across rows.
-
-    Examples
-    --------
-    >>> w = bootstrap_weights(np.array([5.0, 0.0, 3.0]), np.random.default_rng(0), "multinomial")
-    >>> float(w.sum()), float(w[1])
-    (8.0, 0.0)
-    """
-    if method == "poisson":
-        return rng.poisson(weight).astype(float)
-    if method == "multinomial":
-        n = int(round(float(weight.sum())))
-        return rng.multinomial(n, weight / weight.sum()).astype(float)
-    raise ValidationError(f"method == {method!r}, must be one of 'poisson', 'multinomial'.")
+__all__ = ["AttributionModel"]
 
 
 class AttributionModel(Estimator, ABC):
@@ -169,7 +146,8 @@ class AttributionModel(Estimator, ABC):
         alpha : float
             The intervals cover ``1 - alpha``.
         method : {"poisson", "multinomial"}
-            How journeys are resampled (see :func:`bootstrap_weights`).
+            How journeys are resampled (:func:`cjmodels._resample.reweight`): Poisson(1)
+            counts per journey, or the N journeys drawn with replacement.
         random_state : int, Generator or None
             Seed; replicate ``b`` draws from child ``b`` of the seed's generators
             (:func:`cjmodels._resample.replicate_generators`), so results do not depend on
@@ -218,7 +196,7 @@ class AttributionModel(Estimator, ABC):
         progress: Any,
     ) -> None:
         for rng in progress_bar(rngs, progress, total=len(rngs), desc=f"bootstrap {self.name}"):
-            w = bootstrap_weights(w0, rng, method)
+            w = reweight(w0, rng, method)
             tc, _ = self._totals(w)
             if tc <= 0:
                 continue

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from cjmodels._checks import as_generator, check_scalar
+from cjmodels._resample import bca_bootstrap
 from cjmodels.data.arms import arm_codes
 from cjmodels.errors import ValidationError
 from cjmodels.experiments._results import (
@@ -611,8 +612,7 @@ def bootstrap_means(
         if np.ptp(t) == 0 and np.ptp(c) == 0:
             raise ValidationError(f"metric {metric!r} has zero variance in both arms.")
         level = 1 - alpha if alternative == "two-sided" else 1 - 2 * alpha
-        res = sps.bootstrap((t, c), diff, n_resamples=n_boot, confidence_level=level,
-                            method="BCa", vectorized=True, random_state=rng, batch=200)
+        res = bca_bootstrap((t, c), diff, n_boot, level, rng)
         boot = res.bootstrap_distribution
         est = float(diff(t, c))
         z0 = float(sps.norm.ppf((np.sum(boot < est) + 0.5 * np.sum(boot == est)) / len(boot)))
@@ -649,8 +649,7 @@ def _bootstrap_lift(t, c, metric, arm, control, n_boot, alpha, alternative, rng)
         return np.mean(tt, axis=axis) / np.mean(cc, axis=axis) - 1
 
     level = 1 - alpha if alternative == "two-sided" else 1 - 2 * alpha
-    res = sps.bootstrap((t, c), lift, n_resamples=n_boot, confidence_level=level,
-                        method="BCa", vectorized=True, random_state=rng, batch=200)
+    res = bca_bootstrap((t, c), lift, n_boot, level, rng)
     boot = res.bootstrap_distribution
     est = float(lift(t, c))
     z0 = float(sps.norm.ppf((np.sum(boot < est) + 0.5 * np.sum(boot == est)) / len(boot)))

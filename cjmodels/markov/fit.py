@@ -34,7 +34,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cjmodels._checks import check_scalar
 from cjmodels._progress import check_progress, progress_bar
-from cjmodels._resample import replicate_generators
+from cjmodels._resample import replicate_generators, resample_units, reweight
 from cjmodels.data import (
     CONVERSION,
     NULL,
@@ -334,9 +334,6 @@ class FittedChain(Result):
         a = sparse.csr_matrix(
             (scale, (pair_id.ravel(), unit_of_t)), shape=(len(upair), n_units)
         )
-        total = float(jt.unit_weight.sum())
-        n_draw = int(round(total))
-        probs = jt.unit_weight / total
         integral = bool(np.all(jt.unit_weight == 1))
         if batch_size is None:
             batch_size = max(1, min(n_boot, int(2e7 // max(n_units, 1))))
@@ -348,9 +345,9 @@ class FittedChain(Result):
             w = np.empty((n_units, b1 - b0))
             for c, g in enumerate(islice(gens, b1 - b0)):
                 if integral:
-                    w[:, c] = np.bincount(g.integers(0, n_units, n_units), minlength=n_units)
+                    w[:, c] = resample_units(g, n_units)
                 else:
-                    w[:, c] = g.multinomial(n_draw, probs)
+                    w[:, c] = reweight(jt.unit_weight, g, "multinomial")
             out[b0:b1] = (a @ w).T
         for _ in gens:  # no replicate is left; this closes the progress bar
             pass

@@ -42,7 +42,7 @@ from scipy import sparse, stats
 
 from cjmodels._checks import check_scalar
 from cjmodels._progress import check_progress, progress_bar
-from cjmodels._resample import replicate_generators
+from cjmodels._resample import replicate_generators, resample_units
 from cjmodels.data import (
     CONVERSION,
     NULL,
@@ -203,9 +203,7 @@ class LifecycleChain(Result):
         gens = iter(progress_bar(children, progress, total=n_boot, desc="bootstrap"))
         for b0 in range(0, n_boot, batch):
             kids = list(islice(gens, min(batch, n_boot - b0)))
-            w = np.column_stack([
-                np.bincount(g.integers(0, n_units, n_units), minlength=n_units) for g in kids
-            ]).astype(float)
+            w = np.column_stack([resample_units(g, n_units) for g in kids]).astype(float)
             cnt, cnt_t, gsum = (a @ w).T, (at @ w).T, (ag @ w).T
             for c, b in enumerate(range(b0, b0 + len(kids))):
                 m = np.zeros((k, k))

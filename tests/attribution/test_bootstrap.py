@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjmodels.attribution import MarkovAttribution, attribute, bootstrap_weights
+from cjmodels._resample import reweight
+from cjmodels.attribution import MarkovAttribution, attribute
 from tests.attribution.test_selection import first_order_paths
 
 
@@ -33,7 +34,7 @@ def test_every_model_bootstraps(ref_tables, model):
 def test_multinomial_keeps_the_number_of_journeys():
     w = np.array([3.0, 5.0, 2.0])
     for s in range(5):
-        assert bootstrap_weights(w, np.random.default_rng(s), "multinomial").sum() == 10
+        assert reweight(w, np.random.default_rng(s), "multinomial").sum() == 10
 
 
 def test_progress_is_called(ref_tables):

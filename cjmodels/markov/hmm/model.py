@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels._progress import check_progress, progress_bar
-from cjmodels._resample import replicate_generators
+from cjmodels._resample import replicate_generators, resample_units
 from cjmodels._threads import one_blas_thread as _one_blas_thread
 from cjmodels.errors import ValidationError
 from cjmodels.markov.hmm.core import Layout, Params, forward_backward, viterbi
@@ -598,7 +598,7 @@ class HiddenMarkovModel(Estimator):
         col = _collapse(s) if s.x is None else None
         with _one_blas_thread():
             for rng in iterator:
-                draw = np.bincount(rng.integers(0, n_cust, n_cust), minlength=n_cust)
+                draw = resample_units(rng, n_cust)
                 w = s.weight * draw[s.customers]
                 clone = HiddenMarkovModel(**self.get_params())
                 clone.order = "none"
