@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._compat import as_timedelta
+from cjmodels._json import to_jsonable
 from cjmodels.data.columns import customer_array, factorize, label_codes, rows_text, sort_order
 from cjmodels.data.stages import StageScheme, get_scheme
 from cjmodels.data.timestamps import observation_window, parse_time, time_to_float
@@ -604,8 +605,6 @@ class EventLog:
         if self.scheme is not None:
             out["scheme"] = self.scheme.name
         if self.has_value:
-            from cjmodels._json import to_jsonable
-
             with np.errstate(over="ignore"):  # beyond the double range: "inf" (the JSON policy)
                 total = float(np.sum(self._arrays["value"][self.is_event("conversion")]))
             out["total_conversion_value"] = to_jsonable(total)

@@ -7,7 +7,8 @@ unreadable, empty, binary, undecodable, truncated, ragged), the error is a
 :class:`~cjmodels.errors.ValidationError` whose message starts with the file name and says what
 to do. Rows of a text table are indexed by their line in the file (the header is line 1), so
 that every later message naming rows names lines the user can open; Parquet rows keep their
-positions.
+positions. :func:`read_events` reads an event log this way and validates it
+(:class:`~cjmodels.data.EventLog`).
 
 Examples
 --------
