@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import numbers
+import sys
+import warnings
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from cjmodels.errors import ValidationError
 
-__all__ = ["as_generator", "check_scalar"]
+__all__ = ["as_generator", "check_scalar", "warn_user"]
 
 
 def check_scalar(
@@ -85,3 +88,31 @@ def as_generator(random_state: int | np.random.Generator | None) -> np.random.Ge
     raise ValidationError(
         f"random_state == {random_state!r}, must be an int, a numpy Generator or None."
     )
+
+
+def warn_user(message: str) -> None:
+    """Warn with a :class:`UserWarning` attributed to the first caller outside cjmodels.
+
+    The warning points at the user's line however deep inside the package it is raised (frames
+    of cjmodels' own files and of generated code, such as a dataclass's ``__init__``, are
+    skipped).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_user("3 journeys have no touch")
+    >>> str(caught[0].message), caught[0].category.__name__
+    ('3 journeys have no touch', 'UserWarning')
+    """
+    root = str(Path(__file__).resolve().parent)
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and (  # "<string>": a dataclass's generated __init__
+        frame.f_code.co_filename == "<string>"
+        or str(Path(frame.f_code.co_filename).resolve()).startswith(root)
+    ):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, UserWarning, stacklevel=level)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._checks import warn_user
 from cjmodels.data import (
     CONVERSION,
     NULL,
@@ -25,17 +26,14 @@ from cjmodels.data import (
     EventLog,
     JourneySet,
     PathTable,
+    engine_of,
     journey_set,
+    path_table,
     read_path_table,
 )
-from cjmodels.data._engine import engine_of
-from cjmodels.data._engine import engine_path_table as engine_path_table_of
 from cjmodels.data.events import as_event_log
-from cjmodels.data.journeys import journey_index as _journey_index
-from cjmodels.data.journeyset import OUTCOME_CONVERSION as _CONV
-from cjmodels.data.journeyset import OUTCOME_DROP_OUT as _DROP
-from cjmodels.data.journeyset import subset as _subset
-from cjmodels.data.paths import warn_user as _warn
+from cjmodels.data.journeys import journey_index
+from cjmodels.data.journeyset import OUTCOME_CONVERSION, OUTCOME_DROP_OUT, subset
 from cjmodels.data.paths import without_touches_message
 from cjmodels.errors import ValidationError
 
@@ -81,7 +79,7 @@ class AttributionData:
     @property
     def converted(self) -> np.ndarray:
         """Boolean: does the row convert?"""
-        return self.journeys.outcome == _CONV
+        return self.journeys.outcome == OUTCOME_CONVERSION
 
     @property
     def total_conversions(self) -> float:
@@ -165,14 +163,14 @@ def _cells(js: JourneySet, drop_empty: bool = False) -> tuple[JourneySet, np.nda
     """Merge rows with the same path and outcome (censored counts as non-converting); also
     returns the distinct path of every merged row. With ``drop_empty``, rows without touches
     are left out."""
-    conv = js.outcome == _CONV
-    two_way = replace(js, outcome=np.where(conv, _CONV, _DROP).astype(np.int8),
-                      value=np.where(conv, js.value, 0.0))
+    conv = js.outcome == OUTCOME_CONVERSION
+    outcome = np.where(conv, OUTCOME_CONVERSION, OUTCOME_DROP_OUT).astype(np.int8)
+    two_way = replace(js, outcome=outcome, value=np.where(conv, js.value, 0.0))
     cells, path = two_way.merged()
     if drop_empty:
         keep = cells.lengths > 0
         if not keep.all():
-            cells, path = _subset(cells, keep), path[keep]
+            cells, path = subset(cells, keep), path[keep]
     return cells, _compact(path)
 
 
@@ -184,15 +182,15 @@ def _from_log(
     frame = js.table
     empty = js.lengths == 0
     dropped = int(empty.sum())
-    conv_empty = empty & (js.outcome == _CONV)
+    conv_empty = empty & (js.outcome == OUTCOME_CONVERSION)
     lost_conversions = float(js.weight[conv_empty].sum())
     lost_value = float(js.value[conv_empty].sum())
     dt = path_index = None
     if times:
         if dropped:
-            js = _subset(js, ~empty)
+            js = subset(js, ~empty)
         # touch times relative to the journey end; the data layer does not expose them
-        _, touch_pos, touch_j, _ = _journey_index(log, timeout=timeout, lookback=lookback)
+        _, touch_pos, touch_j, _ = journey_index(log, timeout=timeout, lookback=lookback)
         t = log.times(unit)
         end = np.asarray(log.to_float(frame["end"].to_numpy(), unit), dtype=float)
         dt = end[touch_j] - t[touch_pos]
@@ -274,7 +272,7 @@ def attribution_data(
                 "from (only its path table comes back); load the event log in memory instead."
             )
         _no_separator(separator, "an engine's event table")
-        pt = engine_path_table_of(data, timeout=timeout, lookback=lookback, **options)
+        pt = path_table(data, timeout=timeout, lookback=lookback, **options)
         return attribution_data(pt)
     if isinstance(data, AttributionData):
         _no_separator(separator, "AttributionData")
@@ -366,7 +364,7 @@ def attribution_data(
             "below 2**53 and values below 1e300: express values in larger units."
         )
     if lost and not isinstance(data, AttributionData):
-        _warn(without_touches_message(
+        warn_user(without_touches_message(
             int((out.info or {}).get("journeys_without_touches", 0)) or int(lost),
             lost, out.value_without_touches, "the attribution",
         ))

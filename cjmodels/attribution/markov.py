@@ -39,8 +39,8 @@ from cjmodels._checks import check_scalar
 from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData
 from cjmodels.data import CONVERSION, NULL, PATH_SEPARATOR, START
-from cjmodels.data.journeyset import subset as _subset
-from cjmodels.data.transitions import _state_keys
+from cjmodels.data.journeyset import subset
+from cjmodels.data.transitions import state_keys
 from cjmodels.errors import ValidationError
 
 __all__ = ["MarkovAttribution"]
@@ -124,8 +124,8 @@ def _encode_states(
     else:  # one row per distinct path
         first_row = np.empty(P, dtype=np.int64)
         first_row[pidx[::-1]] = np.arange(n_r - 1, -1, -1)
-        pj = _subset(js, first_row)
-    keys, pos = _state_keys(pj, order)
+        pj = subset(js, first_row)
+    keys, pos = state_keys(pj, order)
     lengths = pj.lengths
     L = np.repeat(lengths, lengths)
     path_t = np.repeat(np.arange(P), lengths)

@@ -1,5 +1,6 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
+from cjmodels.data._engine import engine_of
 from cjmodels.data.arms import arm_event_logs
 from cjmodels.data.counting import counting_process
 from cjmodels.data.customers import calibration_holdout, rfm_summary
@@ -66,6 +67,7 @@ __all__ = [
     "censor_recent",
     "counting_process",
     "counts_from_table",
+    "engine_of",
     "experiment_table",
     "first_purchase_counts",
     "funnel_table",

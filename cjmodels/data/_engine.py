@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._checks import warn_user
 from cjmodels.data._sqltext import (
     DUCKDB,
     NUMERIC_TYPES,
@@ -50,7 +51,7 @@ from cjmodels.data._sqltext import (
     span,
     validation_checks,
 )
-from cjmodels.data.paths import PathTable, warn_user, without_touches_message
+from cjmodels.data.paths import PathTable, without_touches_message
 from cjmodels.data.vocabulary import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 

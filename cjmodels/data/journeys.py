@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._checks import warn_user
 from cjmodels.data._engine import engine_of, engine_path_table
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.journeyset import (
@@ -29,7 +30,7 @@ from cjmodels.data.journeyset import (
     ranges,
     subset,
 )
-from cjmodels.data.paths import ParsedPaths, PathTable, warn_user, without_touches_message
+from cjmodels.data.paths import ParsedPaths, PathTable, without_touches_message
 from cjmodels.data.vocabulary import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 

@@ -8,15 +8,14 @@ turns one back into weighted journeys. Counting an event log into a path table i
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cjmodels._checks import warn_user
 from cjmodels.data.io import read_table
 from cjmodels.data.journeyset import (
     OUTCOME_CENSORED,
@@ -132,23 +131,6 @@ def _factorize_strings(tokens: list[str], has_nul: bool) -> tuple[np.ndarray, np
 #: Characters that separate channels in other tools' path files; seen in a path table with an
 #: automatic separator they make it ambiguous (see :func:`_detect_separator`).
 _OTHER_SEPARATORS = ("->", "\u2192", "|", ";", ",", "\t")
-
-
-def warn_user(message: str) -> None:
-    """A :class:`UserWarning` attributed to the first caller outside cjmodels (the user's line),
-    however deep inside the package it is raised."""
-    import sys
-
-    root = str(Path(__file__).resolve().parent.parent)
-    frame = sys._getframe(1)
-    level = 2
-    while frame is not None and (  # "<string>": a dataclass's generated __init__
-        frame.f_code.co_filename == "<string>"
-        or str(Path(frame.f_code.co_filename).resolve()).startswith(root)
-    ):
-        frame = frame.f_back
-        level += 1
-    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def without_touches_message(journeys: int, conversions: float, value: float, where: str) -> str:

@@ -30,7 +30,7 @@ from cjmodels.data.transitions import (
     CENSORED,
     TransitionCounts,
     _decode,
-    _state_keys,
+    state_keys,
     transition_counts,
 )
 from cjmodels.data.vocabulary import PATH_SEPARATOR
@@ -185,7 +185,7 @@ def _state_index(js: JourneySet, order: int, states: tuple[str, ...]) -> np.ndar
     """Index into ``states`` of the order-k state at every touch (the data layer's coding)."""
     if len(js.symbols) == 0:
         return np.empty(0, dtype=np.int64)
-    keys, _ = _state_keys(js, order)
+    keys, _ = state_keys(js, order)
     dense, uniq = pd.factorize(keys)
     first = np.empty(len(uniq), dtype=np.int64)
     first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)

@@ -31,7 +31,7 @@ from cjmodels.data.vocabulary import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
 
-__all__ = ["CENSORED", "TransitionCounts", "transition_counts"]
+__all__ = ["CENSORED", "TransitionCounts", "state_keys", "transition_counts"]
 
 #: Name of the end state of censored journeys when ``censored="state"``.
 CENSORED = "(censored)"
@@ -177,8 +177,41 @@ class TransitionCounts(Result):
         }
 
 
-def _state_keys(js: JourneySet, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Integer key of the order-k state at every touch, and the position within its journey."""
+def state_keys(js: JourneySet, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer key of the order-k state at every touch, and the position within its journey.
+
+    The state at a touch is the tuple of the last ``order`` symbols up to it (fewer at the
+    start of a journey); equal keys are equal states, within and across journeys. Keys are
+    packed integers while ``order`` symbols fit in 62 bits, dense ranks of the tuples
+    otherwise.
+
+    Parameters
+    ----------
+    js : JourneySet
+        The journeys (see :func:`cjmodels.data.journey_set`).
+    order : int
+        The order of the chain (1: the state is the current symbol).
+
+    Returns
+    -------
+    keys : numpy.ndarray of int64
+        The state key of every touch of ``js.symbols``.
+    pos : numpy.ndarray of int64
+        Each touch's position within its journey (0 for the first).
+
+    Examples
+    --------
+    >>> from cjmodels.data import PathTable
+    >>> js = PathTable(pd.DataFrame({"path": ["a > b > a", "b > a"], "total_conversions": [1, 0],
+    ...                              "total_null": [0, 1]})).journey_set()
+    >>> keys, pos = state_keys(js, 2)
+    >>> pos.tolist()
+    [0, 1, 2, 0, 1]
+    >>> bool(keys[2] == keys[4])  # "b > a" in both journeys
+    True
+    >>> bool(keys[0] == keys[2])  # "a" at a journey's start is not "b > a"
+    False
+    """
     lengths = js.lengths
     pos = np.arange(len(js.symbols)) - np.repeat(js.offsets[:-1], lengths)
     base = len(js.labels) + 1
@@ -310,7 +343,7 @@ def transition_counts(
             "start=, conversion=, null= with other names."
         )
 
-    keys, pos = _state_keys(js, order)
+    keys, pos = state_keys(js, order)
     dense, uniq = pd.factorize(keys)  # hashing: linear time, no sort of all touches
     dense = dense.astype(np.int64)
     first = np.empty(len(uniq), dtype=np.int64)
