@@ -206,7 +206,3 @@ def _duckdb_errors() -> tuple[type[BaseException], ...]:
     mod = sys.modules.get("duckdb")
     err = getattr(mod, "Error", None) if mod is not None else None
     return (err,) if isinstance(err, type) else ()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(console())

@@ -92,3 +92,32 @@ def test_survival_takes_stage_value_and_scheme(tmp_path, capsys):
     assert main([*base, "--stage", "phase", "--scheme", "six"]) == 2
     error = json.loads(capsys.readouterr().out)["error"]
     assert "'phase'" in error and "scheme 'six'" in error
+
+
+def test_abtest_reads_an_event_log_with_the_shared_options(tmp_path, capsys):
+    rows = []
+    for i in range(40):
+        arm = "control" if i % 2 else "treatment"
+        rows.append({"user": i, "when": "2025-01-01", "what": "assign", "arm": arm})
+        if i % 3 == 0:
+            rows.append({"user": i, "when": "2025-01-05", "what": "buy", "arm": None})
+    p = tmp_path / "exp.tsv"
+    pd.DataFrame(rows).to_csv(p, sep="\t", index=False)
+    argv = ["abtest", str(p), "--sep", "tab", "--variant", "arm", "--customer", "user",
+            "--timestamp", "when", "--event", "what", "--event-map",
+            "assign=assignment,buy=conversion", "--format", "json"]
+    assert main(argv) == 0, capsys.readouterr()
+    out = json.loads(capsys.readouterr().out)
+    assert out["input"] == "events"
+    assert {r["arm"]: r["n"] for r in out["arms"]} == {"control": 20, "treatment": 20}
+
+
+def test_python_m_runs_the_command():
+    import subprocess
+    import sys
+
+    from cjmodels import __version__
+
+    done = subprocess.run([sys.executable, "-m", "cjmodels.cli", "--version"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and __version__ in done.stdout

@@ -1,0 +1,7 @@
+"""``python -m cjmodels.cli``: the ``cjmodels`` command."""
+
+import sys
+
+from cjmodels.cli import console
+
+sys.exit(console())
