@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import re
 import sys
@@ -49,6 +48,7 @@ from cjmodels.cli import (
     transitions,
     validate,
 )
+from cjmodels.cli._options import dump
 from cjmodels.errors import CJModelsError
 
 __all__ = ["COMMANDS", "build_parser", "cli_message", "console", "main"]
@@ -171,14 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CJModelsError as exc:
         msg = _error_line(args, exc)
         if getattr(args, "format", "text") == "json":
-            print(json.dumps({"valid": False, "error": msg}, indent=2))
+            print(dump({"valid": False, "error": msg}))
         else:
             print(f"cjmodels {args.command}: error: {msg}", file=sys.stderr)
         return 2
     except _duckdb_errors() as exc:
         msg = f"{getattr(args, 'file', '')}: DuckDB cannot read it ({str(exc).splitlines()[0]})."
         if getattr(args, "format", "text") == "json":
-            print(json.dumps({"valid": False, "error": msg}, indent=2))
+            print(dump({"valid": False, "error": msg}))
         else:
             print(f"cjmodels {args.command}: error: {msg} Try --engine memory.", file=sys.stderr)
         return 2
