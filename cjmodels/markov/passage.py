@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._chains import absorbing_solve
 from cjmodels.markov.chain import _reaching
 from cjmodels.results import Result, result_dataclass
 
@@ -52,12 +53,12 @@ def _passage(m: np.ndarray, d: np.ndarray, source: int, target: int) -> np.ndarr
     v = np.zeros(k, dtype=m.dtype)
     r = np.zeros(k, dtype=m.dtype)
     if len(c):
-        a = np.eye(len(c)) - m[np.ix_(c, c)]
-        hc = np.linalg.solve(a, m[c, target])
+        q = m[np.ix_(c, c)]
+        hc = absorbing_solve(q, m[c, target])
         hfull[c] = hc
         r = (m * d) @ hfull
-        u[c] = np.linalg.solve(a, hc)
-        v[c] = np.linalg.solve(a, r[c])
+        u[c] = absorbing_solve(q, hc)
+        v[c] = absorbing_solve(q, r[c])
     else:
         r = (m * d) @ hfull
     h_s = m[source] @ hfull
