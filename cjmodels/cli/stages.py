@@ -129,12 +129,13 @@ def _continuous(args: argparse.Namespace) -> int:
 
 
 def _latent(args: argparse.Namespace) -> int:
+    from cjmodels.data import JourneySpec
     from cjmodels.markov.hmm import HiddenMarkovModel
 
     log = read_log(args)
     model = HiddenMarkovModel(args.n_states, end_states=True, n_init=args.n_init,
                               random_state=args.random_state)
-    model.fit(log, timeout=args.timeout)
+    model.fit(log, spec=JourneySpec(sequence="channel", timeout=args.timeout))
     res = model.result_
     if args.format == "json":
         print(dump(res.to_dict()))

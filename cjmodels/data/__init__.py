@@ -1,8 +1,8 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
-from cjmodels.data._engine import engine_of
 from cjmodels.data.arms import arm_event_logs
 from cjmodels.data.counting import counting_process
+from cjmodels.data._engine import engine_of
 from cjmodels.data.customers import calibration_holdout, rfm_summary
 from cjmodels.data.durations import (
     interpurchase_times,
@@ -38,6 +38,7 @@ from cjmodels.data.stages import (
     list_schemes,
 )
 from cjmodels.data.timestamps import time_to_float
+from cjmodels.data.touches import TouchSequences, touch_sequences
 from cjmodels.data.transitions import CENSORED, TransitionCounts, transition_counts
 from cjmodels.data.visits import stage_visits
 from cjmodels.data.vocabulary import EVENT_TYPES, PATH_SEPARATOR
@@ -61,6 +62,7 @@ __all__ = [
     "LifecycleTransitions",
     "PathTable",
     "StageScheme",
+    "TouchSequences",
     "TransitionCounts",
     "arm_event_logs",
     "calibration_holdout",
@@ -87,5 +89,6 @@ __all__ = [
     "subscription_lifetimes",
     "time_to_first_purchase",
     "time_to_float",
+    "touch_sequences",
     "transition_counts",
 ]

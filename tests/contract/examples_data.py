@@ -15,11 +15,13 @@ from cjmodels.data import (
     LifecycleTransitions,
     PathTable,
     StageScheme,
+    TouchSequences,
     TransitionCounts,
     journey_set,
     journey_transitions,
     lifecycle_transitions,
     path_table,
+    touch_sequences,
     transition_counts,
 )
 from tests.contract._cases import EstimatorCase
@@ -42,6 +44,7 @@ RESULTS: dict[type, Any] = {
     PathTable: lambda: path_table(_log()),
     TransitionCounts: lambda: transition_counts(_log(), censored="state"),
     JourneyTransitions: lambda: journey_transitions(_log(), spec=JourneySpec(sequence="channel")),
+    TouchSequences: lambda: touch_sequences(_log()),
     LifecycleTransitions: lambda: lifecycle_transitions(
         _log(), spec=JourneySpec(sequence="channel", timeout=1.5)),
 }

@@ -277,4 +277,8 @@ def test_journey_reductions(log, sequence, timeout, censor):
     if not refused(lt):
         strict_json(lt)
         assert len(lt.frm) == len(lt.to) == len(lt.gap) == len(lt.unit)
+    ts = call(cd.touch_sequences, frame, spec=spec.replace(censor_recent=True))
+    if not refused(ts):
+        strict_json(ts)
+        assert (ts.journeys.lengths > 0).all() and len(ts.keys) == ts.journeys.n
 

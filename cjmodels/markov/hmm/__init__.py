@@ -10,8 +10,9 @@ it runs a Markov chain of ``n_states`` latent stages ``s_1, ..., s_T`` with init
 Conventions
 -----------
 * **Data.** :meth:`HiddenMarkovModel.fit` takes an event log (DataFrame or
-  :class:`~cjmodels.data.EventLog`; journeys are cut by :func:`cjmodels.data.journey_set`, one
-  sequence per journey, symbols from ``sequence="channel"`` or ``"stage"``), a
+  :class:`~cjmodels.data.EventLog`; journeys are cut by :func:`cjmodels.data.touch_sequences`
+  with ``spec=JourneySpec(sequence="channel")`` by default, one sequence per journey, symbols
+  from ``sequence="channel"`` or ``"stage"``, a ``timeout`` and ``lookback`` as specified), a
   :class:`~cjmodels.data.JourneySet`, a list of sequences, or a flat array with ``lengths``.
   Journeys without touches are dropped with a warning when they come from a log; an empty
   sequence given explicitly is an error.

@@ -17,6 +17,7 @@ from cjmodels._checks import as_generator, check_scalar
 from cjmodels._progress import check_progress, progress_bar
 from cjmodels._resample import replicate_generators, resample_units
 from cjmodels._threads import one_blas_thread as _one_blas_thread
+from cjmodels.data import JourneySpec
 from cjmodels.errors import ValidationError
 from cjmodels.markov.hmm.core import Layout, Params, forward_backward, viterbi
 from cjmodels.markov.hmm.covariates import coef_from_matrix, group_rows, reference, transition_rows
@@ -200,7 +201,7 @@ class HiddenMarkovModel(Estimator):
         data: Any,
         lengths: Any = None,
         *,
-        sequence: str = "channel",
+        spec: JourneySpec | None = None,
         customers: Any = None,
         outcome: Any = None,
         weight: Any = None,
@@ -216,8 +217,10 @@ class HiddenMarkovModel(Estimator):
             See the module docstring.
         lengths : array of int, optional
             Sequence lengths when ``data`` is one flat array.
-        sequence : {"channel", "stage"}
-            Symbols of an event log's journeys.
+        spec : JourneySpec, optional
+            The journeys of an event log (:func:`cjmodels.data.touch_sequences`): default
+            ``JourneySpec(sequence="channel")``; ``sequence`` (channels or stages), ``timeout``
+            and ``lookback`` are read. Leave None for a JourneySet or lists of sequences.
         customers : array, optional
             Customer of each sequence (for bootstrap and held-out splits); a log has its own.
         outcome : array, optional
@@ -257,7 +260,7 @@ class HiddenMarkovModel(Estimator):
             if len(set(alphabet)) != len(alphabet):
                 raise ValidationError("symbols must be distinct.")
         seqs = _prepare(
-            data, lengths=lengths, sequence=sequence, customers=customers, outcome=outcome,
+            data, lengths=lengths, spec=spec, customers=customers, outcome=outcome,
             weight=weight, end_states=self.end_states, alphabet=alphabet, log_options=log_options,
             covariates=covariates,
         )
@@ -407,17 +410,17 @@ class HiddenMarkovModel(Estimator):
         r = self.result_
         return Params(r.startprob, r.transmat, r.emissionprob)
 
-    def _seqs(self, data: Any, lengths: Any, sequence: str, outcome: Any = None,
+    def _seqs(self, data: Any, lengths: Any, spec: JourneySpec | None, outcome: Any = None,
               customers: Any = None, weight: Any = None, covariates: Any = None,
               **log_options: Any) -> _Seqs:
         self._check_fitted()
-        spec = self._x_spec
-        if spec is None and covariates is not None:
+        x_spec = self._x_spec
+        if x_spec is None and covariates is not None:
             raise ValidationError("the model was fitted without covariates; do not pass any.")
         return _prepare(
-            data, lengths=lengths, sequence=sequence, outcome=outcome, customers=customers,
+            data, lengths=lengths, spec=spec, outcome=outcome, customers=customers,
             weight=weight, end_states=self.end_states, alphabet=list(self.result_.symbols),
-            log_options=log_options, covariates=covariates, x_spec=spec,
+            log_options=log_options, covariates=covariates, x_spec=x_spec,
         )
 
     def _rec(self, s: _Seqs, layout: Layout) -> Params:
@@ -431,7 +434,7 @@ class HiddenMarkovModel(Estimator):
         return Params(p.startprob, rows, p.emissionprob)
 
     def log_likelihood_sequences(self, data: Any, lengths: Any = None, *,
-                                 sequence: str = "channel", outcome: Any = None,
+                                 spec: JourneySpec | None = None, outcome: Any = None,
                                  covariates: Any = None, **log_options: Any) -> np.ndarray:
         """Log-likelihood of every sequence (``-inf`` for a sequence of probability zero).
 
@@ -444,14 +447,14 @@ class HiddenMarkovModel(Estimator):
         >>> m.log_likelihood_sequences([["a", "b"], ["b"]]).shape
         (2,)
         """
-        s = self._seqs(data, lengths, sequence, outcome, covariates=covariates, **log_options)
+        s = self._seqs(data, lengths, spec, outcome, covariates=covariates, **log_options)
         layout = Layout(s.offsets)
         with _one_blas_thread():
             _, _, log_c, _ = forward_backward(layout, s.obs[layout.tm_pos],
                                               self._rec(s, layout), need_beta=False)
         return layout.per_sequence(log_c)
 
-    def score(self, data: Any, lengths: Any = None, *, sequence: str = "channel",
+    def score(self, data: Any, lengths: Any = None, *, spec: JourneySpec | None = None,
               outcome: Any = None, covariates: Any = None, **log_options: Any) -> float:
         """Total log-likelihood of new sequences under the fitted model.
 
@@ -464,11 +467,11 @@ class HiddenMarkovModel(Estimator):
         >>> bool(abs(m.score(seqs) - m.result_.log_likelihood) < 1e-6)
         True
         """
-        return float(self.log_likelihood_sequences(data, lengths, sequence=sequence,
+        return float(self.log_likelihood_sequences(data, lengths, spec=spec,
                                                    outcome=outcome, covariates=covariates,
                                                    **log_options).sum())
 
-    def predict(self, data: Any, lengths: Any = None, *, sequence: str = "channel",
+    def predict(self, data: Any, lengths: Any = None, *, spec: JourneySpec | None = None,
                 outcome: Any = None, covariates: Any = None,
                 **log_options: Any) -> np.ndarray:
         """Viterbi stage (state index) of every symbol, sequences concatenated in input order.
@@ -480,13 +483,13 @@ class HiddenMarkovModel(Estimator):
         >>> m.predict([["a", "b", "b"]]).shape
         (3,)
         """
-        s = self._seqs(data, lengths, sequence, outcome, covariates=covariates, **log_options)
+        s = self._seqs(data, lengths, spec, outcome, covariates=covariates, **log_options)
         layout = Layout(s.offsets)
         with _one_blas_thread():
             path, _ = viterbi(layout, s.obs[layout.tm_pos], self._rec(s, layout))
         return layout.to_flat(path)
 
-    def predict_proba(self, data: Any, lengths: Any = None, *, sequence: str = "channel",
+    def predict_proba(self, data: Any, lengths: Any = None, *, spec: JourneySpec | None = None,
                       outcome: Any = None, covariates: Any = None,
                       **log_options: Any) -> np.ndarray:
         """Posterior stage probabilities ``P(s_t | o_1..o_T)`` of every symbol (rows sum to 1).
@@ -498,7 +501,7 @@ class HiddenMarkovModel(Estimator):
         >>> m.predict_proba([["a", "b", "b"]]).shape
         (3, 2)
         """
-        s = self._seqs(data, lengths, sequence, outcome, covariates=covariates, **log_options)
+        s = self._seqs(data, lengths, spec, outcome, covariates=covariates, **log_options)
         layout = Layout(s.offsets)
         with _one_blas_thread():
             alpha, beta, _, _ = forward_backward(layout, s.obs[layout.tm_pos],
@@ -506,7 +509,7 @@ class HiddenMarkovModel(Estimator):
         assert beta is not None
         return layout.to_flat(alpha * beta)
 
-    def decode(self, data: Any, lengths: Any = None, *, sequence: str = "channel",
+    def decode(self, data: Any, lengths: Any = None, *, spec: JourneySpec | None = None,
                outcome: Any = None, covariates: Any = None,
                **log_options: Any) -> pd.DataFrame:
         """One row per symbol: sequence identifiers, ``position``, ``symbol``, Viterbi ``stage``
@@ -521,7 +524,7 @@ class HiddenMarkovModel(Estimator):
         >>> m.decode([["a", "b"]]).columns.tolist()
         ['sequence', 'position', 'symbol', 'stage', 'stage_1', 'stage_2']
         """
-        s = self._seqs(data, lengths, sequence, outcome, covariates=covariates, **log_options)
+        s = self._seqs(data, lengths, spec, outcome, covariates=covariates, **log_options)
         layout = Layout(s.offsets)
         obs_tm = s.obs[layout.tm_pos]
         with _one_blas_thread():
@@ -547,7 +550,7 @@ class HiddenMarkovModel(Estimator):
         *,
         n_boot: int = 1000,
         alpha: float = 0.05,
-        sequence: str = "channel",
+        spec: JourneySpec | None = None,
         customers: Any = None,
         outcome: Any = None,
         weight: Any = None,
@@ -582,7 +585,7 @@ class HiddenMarkovModel(Estimator):
         check_scalar(n_boot, "n_boot", typ=int, ge=2)
         check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
         check_progress(progress)
-        s = self._seqs(data, lengths, sequence, outcome, customers, weight, covariates,
+        s = self._seqs(data, lengths, spec, outcome, customers, weight, covariates,
                        **log_options)
         fit = self.result_
         coef0 = fit.coef

@@ -12,6 +12,7 @@ import pandas as pd
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels._threads import one_blas_thread as _one_blas_thread
+from cjmodels.data import JourneySpec
 from cjmodels.errors import ValidationError
 from cjmodels.markov.hmm.core import Layout, forward_backward
 from cjmodels.markov.hmm.model import HiddenMarkovModel, HMMConvergenceWarning
@@ -27,7 +28,7 @@ def select_n_states(
     lengths: Any = None,
     *,
     test_size: float = 0.25,
-    sequence: str = "channel",
+    spec: JourneySpec | None = None,
     customers: Any = None,
     outcome: Any = None,
     covariates: Any = None,
@@ -37,7 +38,7 @@ def select_n_states(
     """Compare numbers of stages by AIC/BIC on the training customers and by the log-likelihood
     of held-out customers (a random ``test_size`` share of customers, all their sequences).
 
-    ``data``, ``sequence``, ``customers``, ``outcome`` and ``covariates`` are those of
+    ``data``, ``spec``, ``customers``, ``outcome`` and ``covariates`` are those of
     :meth:`HiddenMarkovModel.fit`; ``model_options`` go to :class:`HiddenMarkovModel`
     (``end_states``, ``n_init``, ...). Held-out sequences with a symbol never
     seen in training score ``-inf`` rather than failing.
@@ -54,7 +55,7 @@ def select_n_states(
     if not ks:
         raise ValidationError("n_states must list at least one number of stages.")
     end_states = bool(model_options.get("end_states", False))
-    s = _prepare(data, lengths=lengths, sequence=sequence, customers=customers, outcome=outcome,
+    s = _prepare(data, lengths=lengths, spec=spec, customers=customers, outcome=outcome,
                  end_states=end_states, covariates=covariates)
     rng = as_generator(random_state)
     n_cust = int(s.customers.max()) + 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels.data.events import EventLog, as_event_log
-from cjmodels.data.journeys import JourneySet, journey_set
-from cjmodels.data.stages import CONVERSION, NULL
+from cjmodels.data import (
+    CONVERSION,
+    NULL,
+    EventLog,
+    JourneySet,
+    JourneySpec,
+    touch_sequences,
+)
 from cjmodels.errors import ValidationError
 
 #: Names of the absorbing end states (and of the symbols they emit) when ``end_states=True``.
@@ -109,7 +113,7 @@ def _prepare(
     data: Any,
     *,
     lengths: Any = None,
-    sequence: str = "channel",
+    spec: JourneySpec | None = None,
     customers: Any = None,
     outcome: Any = None,
     weight: Any = None,
@@ -126,32 +130,25 @@ def _prepare(
     keys: pd.DataFrame
     xframe: pd.DataFrame | None = None
     if isinstance(data, EventLog | pd.DataFrame):
-        timeout = log_options.pop("timeout", None)  # a silence that ends a journey
-        log = as_event_log(data, **log_options)
-        js = journey_set(log, sequence=sequence, timeout=timeout)
-        frame = js.table
-        if covariates is not None:
-            xframe = _log_covariates(log, js, sequence, covariates)
-        empty = js.lengths == 0
-        if empty.any():
-            warnings.warn(
-                f"{int(empty.sum())} of {js.n} journeys have no touches (e.g. a conversion with "
-                "no touch before it) and are left out of the hidden-Markov model.",
-                UserWarning,
-                stacklevel=3,
-            )
-        keep = ~empty
-        lens = js.lengths[keep]
-        offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-        flat = np.asarray(js.labels, dtype=object)[js.symbols]  # touches of kept journeys
-        cust = frame["customer_id"].to_numpy()[keep]
-        keys = frame.loc[keep, ["customer_id", "journey"]].reset_index(drop=True)
-        outc = js.outcome[keep]
-        w = js.weight[keep]
+        ts = touch_sequences(data, spec=JourneySpec(sequence="channel") if spec is None else spec,
+                             covariates=covariates, **log_options)
+        js = ts.journeys
+        xframe = ts.covariates
+        offsets = np.asarray(js.offsets, dtype=np.int64)
+        flat = np.asarray(js.labels, dtype=object)[js.symbols]
+        keys = ts.keys
+        cust = keys["customer_id"].to_numpy()
+        outc = js.outcome
+        w = js.weight
         if customers is not None or outcome is not None:
             raise ValidationError(
                 "customers and outcome come from the event log; do not pass them with a log."
             )
+    elif spec is not None:
+        raise ValidationError(
+            "spec= describes the journeys of an event log; a JourneySet or a list of sequences "
+            "is already cut into sequences, so leave spec=None."
+        )
     elif isinstance(data, JourneySet):
         flat = np.asarray(data.labels, dtype=object)[data.symbols]
         offsets = np.asarray(data.offsets, dtype=np.int64)
@@ -225,29 +222,6 @@ def _prepare(
     _, cust_codes = np.unique(pd.Series(cust, dtype=object).astype(str), return_inverse=True)
     return _Seqs(codes.astype(np.int64), offsets, w, cust_codes.astype(np.int64), labels, keys,
                  x, x_spec if x is not None else None)
-
-
-def _log_covariates(log: EventLog, js: JourneySet, sequence: str,
-                    covariates: Any) -> pd.DataFrame:
-    """Covariate columns of the log at every touch, in journey order (per-step covariates)."""
-    cols = [covariates] if isinstance(covariates, str) else list(covariates)
-    missing = [c for c in cols if c not in log.events.columns]
-    if missing:
-        raise ValidationError(
-            f"covariates {missing} are not columns of the event log (it has "
-            f"{log.events.columns.tolist()}); with an event log, name covariate columns."
-        )
-    ev = log.events
-    touch = (ev["event"] == "touch").to_numpy()
-    sub = ev.loc[touch]
-    if len(sub) != len(js.symbols) or not np.array_equal(
-        sub[sequence].astype(str).to_numpy(), np.asarray(js.labels, dtype=object)[js.symbols].astype(str)
-    ):
-        raise ValidationError(
-            "covariates from the log could not be matched to the journeys' touches (is a "
-            "lookback set?); pass per-sequence or per-touch covariates as an array instead."
-        )
-    return sub[cols].reset_index(drop=True)
 
 
 def _array_covariates(covariates: Any, lengths: np.ndarray) -> pd.DataFrame:
