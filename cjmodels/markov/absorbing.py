@@ -38,7 +38,8 @@ from scipy.special import expit
 from cjmodels._chains import absorbing_solve, fundamental_matrix
 from cjmodels._checks import check_scalar
 from cjmodels._json import note_undefined
-from cjmodels.data.events import PATH_SEPARATOR
+from cjmodels._optim import complex_step
+from cjmodels.data import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 from cjmodels.markov.chain import _reaching
 from cjmodels.results import Result, result_dataclass
@@ -108,11 +109,13 @@ def _delta_se(
         js = np.flatnonzero(p[i] > 0)
         if len(js) < 2:
             continue
-        g = np.empty((len(js), base.size))
-        for c, j in enumerate(js):
+
+        def row(v: np.ndarray, i: int = i, js: np.ndarray = js) -> np.ndarray:
             pc = p.astype(complex)
-            pc[i, j] += 1j * h
-            g[c] = fun(pc).imag.ravel() / h
+            pc[i, js] = v
+            return fun(pc)
+
+        g = complex_step(row, p[i, js], step=h)
         w = p[i, js][:, None]
         mean = (w * g).sum(axis=0)
         var += (((w * g**2).sum(axis=0) - mean**2) / n_row[i]).reshape(base.shape)

@@ -14,7 +14,7 @@ from scipy import stats
 from cjmodels._checks import check_scalar
 from cjmodels._optim import maximum_likelihood
 from cjmodels._threads import one_blas_thread as _one_blas_thread
-from cjmodels.data.events import EventLog
+from cjmodels.data import EventLog
 from cjmodels.errors import ValidationError
 from cjmodels.markov.multistate.likelihood import Design
 from cjmodels.markov.multistate.panel import OBSTYPES, PanelData, QSpec, panel_data, parse_qmatrix

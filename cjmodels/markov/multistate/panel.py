@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjmodels.data.events import EventLog
+from cjmodels.data import EventLog
 from cjmodels.errors import ValidationError
 
 __all__ = ["OBSTYPES", "PanelData", "QSpec", "panel_data", "parse_qmatrix"]
