@@ -1,8 +1,8 @@
 """Event-log data layer: validation, journeys, paths, transitions, durations and summaries."""
 
+from cjmodels.data._engine import engine_of
 from cjmodels.data.arms import arm_event_logs
 from cjmodels.data.counting import counting_process
-from cjmodels.data._engine import engine_of
 from cjmodels.data.customers import calibration_holdout, rfm_summary
 from cjmodels.data.durations import (
     interpurchase_times,
