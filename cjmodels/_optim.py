@@ -9,6 +9,9 @@ capabilities import it, it imports none of them).
   ``rel_step`` and ``min_scale`` (customer-base and cure models ``1e-5``/``1e-3`` for the
   Hessian, ``1e-6``/``1e-2`` for a numeric gradient; panel multi-state models ``1e-4``/``1``),
   so the numbers are those the package gave before the routines were merged.
+* :func:`complex_step` -- derivatives by the complex step ``Im f(x + i h e_j) / h`` (exact to
+  rounding; for functions that let complex numbers pass through: markov's delta-method
+  standard errors), through statsmodels' ``approx_fprime_cs``.
 * :func:`observed_information` -- minus the symmetrised Jacobian of the gradient of a
   log-likelihood: the observed information.
 * :func:`maximum_likelihood` -- BFGS on the log-likelihood (optionally on the log scale of
@@ -25,11 +28,12 @@ from typing import Any
 
 import numpy as np
 from scipy import optimize
-from statsmodels.tools.numdiff import approx_fprime
+from statsmodels.tools.numdiff import approx_fprime, approx_fprime_cs
 
 __all__ = [
     "MaximumLikelihood",
     "central_differences",
+    "complex_step",
     "covariance",
     "maximum_likelihood",
     "observed_information",
@@ -70,6 +74,23 @@ def central_differences(
     # statsmodels halves the step of a centred difference: pass 2h to step by h exactly
     out = np.asarray(approx_fprime(x, f, epsilon=2.0 * h, centered=True), dtype=float)
     return out.reshape(out.size // k, k)
+
+
+def complex_step(f: Callable[[np.ndarray], Any], x: Any, *, step: float = 1e-30) -> np.ndarray:
+    """Derivatives of ``f`` at real ``x`` by the complex step, ``Im f(x + i h e_j) / h``.
+
+    statsmodels' ``approx_fprime_cs`` with step ``h``. ``f`` must let complex numbers pass
+    through (no ``abs``, no comparisons on its input). Returns shape ``(k, m)``: row ``j`` the
+    derivative in ``x_j`` of the ``m`` values of ``f`` (raveled).
+
+    Examples
+    --------
+    >>> complex_step(lambda v: np.array([v[0] ** 2, v[0] * v[1]]), [3.0, 2.0]).tolist()
+    [[6.0, 2.0], [0.0, 3.0]]
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.asarray(approx_fprime_cs(x, lambda v: np.ravel(f(v)), epsilon=step), dtype=float)
+    return out.T.reshape(len(x), -1)
 
 
 def observed_information(

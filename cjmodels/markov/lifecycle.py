@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from cjmodels._checks import check_scalar
+from cjmodels._optim import complex_step
 from cjmodels._progress import check_progress, progress_bar
 from cjmodels._resample import replicate_generators, resample_units
 from cjmodels.data import (
@@ -234,12 +235,17 @@ class LifecycleChain(Result):
                 se_p = _delta_se(lambda m: fun(m, d), p, n_row, rows)
             _, dvar = self._delay_matrix()
             var = se_p**2
-            for i, j in zip(*np.nonzero((dvar > 0) & timed & np.isfinite(d)), strict=True):
+            ii, jj = np.nonzero((dvar > 0) & timed & np.isfinite(d))
+
+            def at(v: np.ndarray) -> np.ndarray:
                 dc = d.astype(complex)
-                dc[i, j] += 1e-30j
-                with np.errstate(all="ignore"):
-                    g = fun(p.astype(complex), dc).imag / 1e-30
-                var = var + np.nan_to_num(g) ** 2 * dvar[i, j]
+                dc[ii, jj] = v
+                return fun(p.astype(complex), dc)
+
+            with np.errstate(all="ignore"):
+                grads = complex_step(at, d[ii, jj], step=1e-30) if len(ii) else []
+            for c, (i, j) in enumerate(zip(ii, jj, strict=True)):
+                var = var + np.nan_to_num(grads[c]) ** 2 * dvar[i, j]
             se = np.sqrt(var)
             se = np.where(np.isfinite(est), se, np.nan)
             lo = np.empty_like(est)

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from cjmodels._checks import check_scalar
+from cjmodels._optim import complex_step
 from cjmodels.data import EventLog, JourneySpec, stage_visits
 from cjmodels.data.events import as_event_log
 from cjmodels.errors import ValidationError
@@ -307,12 +308,15 @@ def transition_intensities(
     est = fun(q)
     # delta method: q_ss' = n / T with Var = n / T^2, independent Poisson counts
     var = np.zeros_like(est)
-    h_step = 1e-30
-    for i, j in zip(fi, tj, strict=True):
+
+    def at(v: np.ndarray) -> np.ndarray:
         qc = q.astype(complex)
-        qc[i, j] += 1j * h_step
-        g = fun(qc).imag / h_step
-        var += g**2 * n[i, j] / expo[i] ** 2
+        qc[fi, tj] = v
+        return fun(qc)
+
+    grads = complex_step(at, q[fi, tj], step=1e-30) if len(fi) else []
+    for c, (i, j) in enumerate(zip(fi, tj, strict=True)):
+        var += grads[c] ** 2 * n[i, j] / expo[i] ** 2
     se = np.sqrt(var)
     z = stats.norm.ppf(1 - alpha / 2)
     rows = [*stages, "(first touch)"]
