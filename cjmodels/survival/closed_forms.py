@@ -4,7 +4,8 @@ The model maths of :mod:`cjmodels.survival`'s customer-base estimators, as funct
 parameters; the simulators of :mod:`cjmodels.synthetic` import them to write down the truth of
 a simulated world, and the estimators use them for their predictions.
 
-* sBG (contractual churn, Fader & Hardie 2007): :func:`sbg_survival`, :func:`sbg_retention_rate`.
+* sBG (contractual churn, Fader & Hardie 2007): :func:`sbg_survival`, :func:`sbg_retention_rate`,
+  :func:`sbg_churn_probability`.
 * BG/NBD (Fader, Hardie & Lee 2005): :func:`bgnbd_expected_transactions`,
   :func:`bgnbd_prob_alive`.
 * Pareto/NBD (Schmittlein, Morrison & Colombo 1987): :func:`paretonbd_expected_transactions`,
@@ -28,6 +29,7 @@ __all__ = [
     "gamma_gamma_mean_spend",
     "paretonbd_expected_transactions",
     "paretonbd_prob_alive",
+    "sbg_churn_probability",
     "sbg_retention_rate",
     "sbg_survival",
     "weibull_ph_survival",
@@ -48,6 +50,21 @@ def sbg_survival(t: Any, alpha: float, beta: float) -> np.ndarray:
     """
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
+
+
+def sbg_churn_probability(t: Any, alpha: float, beta: float) -> np.ndarray:
+    """Probability that an sBG customer churns at period ``t >= 1``.
+
+    ``P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta) = S(t - 1) - S(t)``; Fader & Hardie
+    (2007).
+
+    Examples
+    --------
+    >>> sbg_churn_probability([1, 2], 0.704, 1.182).round(4).tolist()
+    [0.3733, 0.1529]
+    """
+    t = np.asarray(t, dtype=float)
+    return np.exp(special.betaln(alpha + 1.0, beta + t - 1.0) - special.betaln(alpha, beta))
 
 
 def sbg_retention_rate(t: Any, alpha: float, beta: float) -> np.ndarray:

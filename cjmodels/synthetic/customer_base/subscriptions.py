@@ -28,12 +28,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize
 
 from cjmodels._checks import as_generator, check_scalar
 from cjmodels.errors import ValidationError
 from cjmodels.results import result_dataclass
-from cjmodels.survival.closed_forms import sbg_retention_rate, sbg_survival, weibull_ph_survival
+from cjmodels.survival.closed_forms import (
+    sbg_churn_probability,
+    sbg_retention_rate,
+    sbg_survival,
+    weibull_ph_survival,
+)
 from cjmodels.synthetic._base import SyntheticWorld, parse_start
 from cjmodels.synthetic.customer_base._common import (
     _FAR_DAYS,
@@ -419,10 +424,7 @@ def simulate_subscriptions(
         k = np.arange(n_periods + 1, dtype=float)
         surv = sbg_survival(k, alpha, beta)
         ret = np.r_[np.nan, sbg_retention_rate(k[1:], alpha, beta)]
-        pmf = np.r_[
-            0.0,
-            np.exp(special.betaln(alpha + 1.0, beta + k[1:] - 1.0) - special.betaln(alpha, beta)),
-        ]
+        pmf = np.r_[0.0, sbg_churn_probability(k[1:], alpha, beta)]
         survival = pd.DataFrame(
             {
                 "period": k.astype(np.int64),
