@@ -29,7 +29,7 @@ from cjmodels.data.stages import CONVERSION, NULL, START
 from cjmodels.data.transitions import (
     CENSORED,
     TransitionCounts,
-    _decode,
+    decode_states,
     state_keys,
     transition_counts,
 )
@@ -189,7 +189,7 @@ def _state_index(js: JourneySet, order: int, states: tuple[str, ...]) -> np.ndar
     dense, uniq = pd.factorize(keys)
     first = np.empty(len(uniq), dtype=np.int64)
     first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)
-    names = _decode(uniq, js, order, first)
+    names = decode_states(uniq, js, order, first)
     pos = {s: i for i, s in enumerate(states)}
     return np.array([pos[n] for n in names], dtype=np.int64)[dense]
 

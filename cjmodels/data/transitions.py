@@ -31,7 +31,7 @@ from cjmodels.data.vocabulary import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
 
-__all__ = ["CENSORED", "TransitionCounts", "state_keys", "transition_counts"]
+__all__ = ["CENSORED", "TransitionCounts", "decode_states", "state_keys", "transition_counts"]
 
 #: Name of the end state of censored journeys when ``censored="state"``.
 CENSORED = "(censored)"
@@ -231,8 +231,18 @@ def state_keys(js: JourneySet, order: int) -> tuple[np.ndarray, np.ndarray]:
     return inv.ravel().astype(np.int64), pos
 
 
-def _decode(keys: np.ndarray, js: JourneySet, order: int, sample: np.ndarray) -> list[str]:
-    """State names for distinct keys, read off one touch (``sample``) carrying each key."""
+def decode_states(keys: np.ndarray, js: JourneySet, order: int, sample: np.ndarray) -> list[str]:
+    """State names for distinct keys of :func:`state_keys`, read off one touch (``sample``, its
+    index into ``js.symbols``) carrying each key: the last ``order`` symbols up to it, joined.
+
+    Examples
+    --------
+    >>> from cjmodels.data import PathTable
+    >>> js = PathTable(pd.DataFrame({"path": ["a > b"], "total_conversions": [1],
+    ...                              "total_null": [0]})).journey_set()
+    >>> decode_states(np.array([0, 1]), js, 2, np.array([0, 1]))
+    ['a', 'a > b']
+    """
     pos = np.arange(len(js.symbols)) - np.repeat(js.offsets[:-1], js.lengths)
     names = []
     for i in sample:
@@ -348,7 +358,7 @@ def transition_counts(
     dense = dense.astype(np.int64)
     first = np.empty(len(uniq), dtype=np.int64)
     first[dense[::-1]] = np.arange(len(dense) - 1, -1, -1)  # first touch with each state
-    state_names = _decode(uniq, js, order, first)
+    state_names = decode_states(uniq, js, order, first)
     # order transient states by their symbol tuple (oldest first), which keeps stage order
     n_t = len(uniq)
     end_names = [conversion, null] + ([CENSORED] if censored == "state" else [])
