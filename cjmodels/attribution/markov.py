@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from cjmodels._chains import absorbing_solve
+from cjmodels._chains import absorbing_series, absorbing_solve, absorbing_within
 from cjmodels._checks import check_scalar
 from cjmodels.attribution._base import AttributionModel
 from cjmodels.attribution._data import AttributionData
@@ -237,16 +237,8 @@ class _AbsorbingChain:
             idx = np.r_[np.flatnonzero(keep), S]
             Q = Q[np.ix_(idx, idx)] if dense else Q[idx][:, idx]
             rhs = rhs[idx]
-        n = Q.shape[0]
         if horizon is not None:  # walks cut after `horizon` transitions count as lost
-            v = np.zeros(n)
-            v[-1] = 1.0
-            acc = np.zeros(2)
-            QT = Q.T if dense else Q.T.tocsr()
-            for _ in range(horizon):
-                acc += v @ rhs
-                v = QT @ v
-            return acc
+            return absorbing_within(Q, rhs, Q.shape[0] - 1, horizon)
         return absorbing_solve(Q, rhs)[-1]  # dense by LAPACK, sparse by sparse LU
 
     @cached_property
@@ -267,21 +259,9 @@ class _AbsorbingChain:
         Returns None when the series has not converged to 1e-15 in ``_MAX_ITER`` steps (then
         the caller solves each system by LU). ``keeps`` is (n_states + 1, m) boolean.
         """
-        S = self.n_states
-        m = keeps.shape[1]
         rhs = np.column_stack([self.conv, self.conv * self.value])
-        K = np.repeat(keeps.astype(float), 2, axis=1)  # (S + 1, 2m): columns (p, v) per mask
-        R = K * np.tile(rhs, (1, m))
-        scale = np.maximum(np.abs(R).max(axis=0), 1e-300)
-        X = R.copy()
-        Q = self.Q
-        for _ in range(_MAX_ITER):
-            new = R + K * (Q @ X)
-            delta = np.abs(new - X).max(axis=0) / scale
-            X = new
-            if delta.max() < 1e-15:
-                return X[S].reshape(m, 2)
-        return None
+        x = absorbing_series(self.Q, rhs, keeps, max_iter=_MAX_ITER, tol=1e-15)
+        return None if x is None else x[self.n_states].reshape(keeps.shape[1], 2)
 
     def removal_effects(
         self, sets: list[tuple[int, ...]], horizon: int | None = None
