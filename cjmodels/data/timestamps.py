@@ -7,8 +7,8 @@
 Examples
 --------
 >>> t, kind = parse_time(pd.Series(["2025-01-01", "2025-01-02"]), pd.RangeIndex(2), "ts")
->>> kind, str(t.dtype)
-('datetime', 'datetime64[ns]')
+>>> kind, t.dtype.kind, str(pd.Timedelta(t[1] - t[0]))  # resolution (ns, us): pandas' choice
+('datetime', 'M', '1 days 00:00:00')
 """
 
 from __future__ import annotations
