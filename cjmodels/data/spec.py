@@ -122,7 +122,9 @@ number of symbols in a state); use order=1 for a first-order chain.
                     f"JourneySpec({name}={value!r}): {name} must be one of "
                     f"{', '.join(repr(o) for o in options)}."
                 )
-        if (not isinstance(self.order, numbers.Integral) or isinstance(self.order, bool | np.bool_)
+        # numpy's timedelta64 is an Integral too: a span (or NaT) is not an order
+        if (not isinstance(self.order, numbers.Integral)
+                or isinstance(self.order, bool | np.bool_ | np.timedelta64)
                 or self.order < 1):
             raise ValidationError(
                 f"JourneySpec(order={self.order!r}): order must be an integer >= 1 (the number "

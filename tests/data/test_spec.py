@@ -31,6 +31,9 @@ def test_defaults_repr_and_equality():
     ("order", 0, "order must be an integer >= 1"),
     ("order", 1.5, "order must be an integer >= 1"),
     ("order", True, "order must be an integer >= 1"),
+    # numpy's timedelta64 counts as an Integral; NaT used to escape as a TypeError (fuzz)
+    ("order", np.timedelta64("NaT"), "order must be an integer >= 1"),
+    ("order", np.timedelta64(2, "D"), "order must be an integer >= 1"),
     ("censor_recent", "yes", "censor_recent must be True or False"),
     ("collapse_repeats", 1, "collapse_repeats must be True or False"),
     ("timeout", -1, "timeout == -1, must be positive"),
