@@ -43,7 +43,12 @@ from cjmodels.experiments._results import (
     t_pvalue,
     untested,
 )
-from cjmodels.experiments._stats import SufficientStats, _check_column, sufficient_stats
+from cjmodels.experiments._stats import (
+    SufficientStats,
+    _check_column,
+    check_squares,
+    sufficient_stats,
+)
 from cjmodels.experiments.proportions import RELATIVE_INTERVALS, _relative_effect
 
 __all__ = [
@@ -597,6 +602,9 @@ def bootstrap_means(
     check_scalar(n_boot, "n_boot", typ=int, ge=99)
     rng = as_generator(random_state)
     names, groups = _raw_groups(data, metric, variant, arms, control)
+    # the resampled means and the jackknife acceleration (sums of cubes of deviations) must
+    # stay finite floats: refuse a column whose squares overflow, as analyze does
+    check_squares(np.concatenate(groups), metric)
     ci = names.index(control)
     comps = []
 
@@ -612,14 +620,22 @@ def bootstrap_means(
         if np.ptp(t) == 0 and np.ptp(c) == 0:
             raise ValidationError(f"metric {metric!r} has zero variance in both arms.")
         level = 1 - alpha if alternative == "two-sided" else 1 - 2 * alpha
-        res = bca_bootstrap((t, c), diff, n_boot, level, rng)
-        boot = res.bootstrap_distribution
+        # BCa's jackknife cubes the deviations, which overflow beyond about 1e102: bootstrap
+        # huge values divided by a power of two (exact: the means, the interval and the
+        # replicates scale back without rounding); ordinary values are not touched
+        big = float(max(np.max(np.abs(t)), np.max(np.abs(c))))
+        scale = 2.0 ** np.floor(np.log2(big)) if big > 2.0**300 else 1.0
+        res = bca_bootstrap((t / scale, c / scale), diff, n_boot, level, rng)
+        boot = res.bootstrap_distribution * scale
         est = float(diff(t, c))
         z0 = float(sps.norm.ppf((np.sum(boot < est) + 0.5 * np.sum(boot == est)) / len(boot)))
         # jackknife acceleration of a difference of means: influence (x - mean) / n per arm
         u = np.r_[(t - t.mean()) / len(t), -(c - c.mean()) / len(c)]
+        if np.any(u):  # scale-free: divided by the largest |u|, its cubes cannot overflow
+            u = u / np.max(np.abs(u))
         acc = float(np.sum(u**3) / (6 * np.sum(u**2) ** 1.5)) if np.any(u) else 0.0
-        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        lo = float(res.confidence_interval.low) * scale
+        hi = float(res.confidence_interval.high) * scale
         if alternative == "greater":
             hi = np.inf
         elif alternative == "less":

@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
+from cjmodels._checks import check_scalar
+from cjmodels.errors import ValidationError
+from cjmodels.experiments._results import check_alpha, check_alternative
 from cjmodels.results import Result, result_dataclass
 
 __all__ = ["ShiftEstimate", "hodges_lehmann"]
@@ -161,6 +165,26 @@ class ShiftEstimate(Result):
     alternative: str = "two-sided"
 
 
+def _values(values: Any, name: str) -> np.ndarray:
+    """``values`` as a non-empty 1-d array of finite floats, or a ValidationError naming them."""
+    try:
+        a = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"{name} must be numbers (an array of the {name}'s values), got "
+            f"{type(values).__name__}.") from None
+    if a.ndim != 1 or a.size == 0:
+        raise ValidationError(
+            f"{name} needs a 1-d array of at least one value, got shape {a.shape}; pass the "
+            f"{name}'s values, one per customer.")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        raise ValidationError(
+            f"{name} has {int(bad.sum())} missing or infinite values (first at position "
+            f"{int(np.flatnonzero(bad)[0])}); drop or impute them before the shift estimate.")
+    return a
+
+
 def hodges_lehmann(
     arm: np.ndarray, control: np.ndarray, *, alpha: float = 0.05,
     alternative: str = "two-sided", method: str = "auto",
@@ -176,8 +200,11 @@ def hodges_lehmann(
     >>> r.estimate, r.ci_low, r.ci_high, r.method
     (1.75, -1.5, 5.0, 'exact')
     """
-    y = np.sort(np.asarray(arm, dtype=float))
-    x = np.sort(np.asarray(control, dtype=float))
+    alpha = check_alpha(alpha)
+    alternative = check_alternative(alternative)
+    check_scalar(method, "method", in_=("auto", "exact", "normal"))
+    y = np.sort(_values(arm, "arm"))
+    x = np.sort(_values(control, "control"))
     n, m = len(y), len(x)
     total = n * m
     pooled = np.r_[x, y]

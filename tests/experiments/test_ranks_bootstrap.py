@@ -141,3 +141,44 @@ def test_bca_relative_lift_coverage():
                             random_state=rng).get(effect_type="relative")
         hits.append(r.ci_low <= truth <= r.ci_high)
     assert abs(np.mean(hits) - 0.95) < 3.5 * math.sqrt(0.05 * 0.95 / 300)
+
+
+@pytest.mark.parametrize("arm, control, kwargs, words", [
+    # found by the fuzz suite: empty groups escaped as a ValueError of kth_difference
+    ([], [1.0, 2.0], {}, "arm needs a 1-d array of at least one value"),
+    ([1.0, 2.0], [], {}, "control needs a 1-d array of at least one value"),
+    ([1.0, np.nan], [1.0, 2.0], {}, "arm has 1 missing or infinite values"),
+    ([1.0, 2.0], [np.inf, 2.0], {}, "control has 1 missing or infinite values"),
+    ("ab", [1.0], {}, "arm must be numbers"),
+    ([1.0, 2.0], [0.0, 3.0], {"alternative": "both"}, "alternative == 'both'"),
+    ([1.0, 2.0], [0.0, 3.0], {"method": "bootstrap"}, "method == 'bootstrap'"),
+    ([1.0, 2.0], [0.0, 3.0], {"alpha": 0.0}, "alpha == 0.0"),
+])
+def test_hodges_lehmann_refuses_bad_input_in_our_words(arm, control, kwargs, words):
+    from cjmodels.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=words):
+        hodges_lehmann(arm, control, **kwargs)
+
+
+def test_bootstrap_means_of_huge_values_without_overflow():
+    """BCa's jackknife cubes deviations (found by the fuzz suite: values near 1e308 overflowed
+    in numpy's mean, values near 1e120 in scipy's cubes). Huge values are bootstrapped scaled by
+    a power of two, so the interval is exactly the scaled one; squares beyond the float range
+    are refused in our words, as analyze does."""
+    import warnings
+
+    from cjmodels.errors import ValidationError
+
+    t = pd.DataFrame({"variant": list("AAAABBBB"),
+                      "value": [1e120, 2e120, 0, 5, 1, 3e120, 2, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = bootstrap_means(t, "value", control="A", n_boot=99, random_state=0).comparisons[0]
+        small = bootstrap_means(t.assign(value=t["value"] / 2.0**300), "value", control="A",
+                                n_boot=99, random_state=0).comparisons[0]
+    assert big.ci_low == small.ci_low * 2.0**300 and big.ci_high == small.ci_high * 2.0**300
+    assert big.pvalue == small.pvalue
+    with pytest.raises(ValidationError, match="column 'value' is too large"):
+        bootstrap_means(t.assign(value=[1.7e308, 1, 2, 3, 4, 5, 6, 7]), "value", control="A",
+                        n_boot=99, random_state=0)
