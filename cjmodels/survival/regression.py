@@ -42,7 +42,8 @@ class RegressionResult(Result):
         ``alpha_``/``beta_`` for log-logistic).
     log_likelihood : float
     concordance : float
-        Harrell's concordance index (NaN for the time-varying Cox model).
+        Harrell's concordance index (NaN for the time-varying Cox model, and when no pair of
+        customers can be compared: every event at one time, with nobody at risk after it).
     n_customers : float
         Customers (sum of weights; distinct customers for the time-varying Cox model).
     n_events : float
@@ -154,6 +155,15 @@ def _table(fitter: Any, hazard_ratio: bool) -> pd.DataFrame:
     if hazard_ratio:
         out["hazard_ratio"] = np.exp(out["coef"])
     return out
+
+
+def _concordance(fitter: Any) -> float:
+    """Harrell's concordance of a fitted lifelines model, NaN when it is undefined (lifelines
+    raises ZeroDivisionError when no pair of customers is comparable)."""
+    try:
+        return float(fitter.concordance_index_)
+    except ZeroDivisionError:
+        return float("nan")
 
 
 def _require_events(df: pd.DataFrame, event: str, what: str) -> None:
@@ -297,7 +307,7 @@ def cox_ph(
     cph._cj_data = df.drop(columns=[c for c in [cluster] if c])
     w = df[weight].to_numpy(float) if weight else np.ones(len(df))
     return RegressionResult("cox", _table(cph, True), float(cph.log_likelihood_),
-                            float(cph.concordance_index_), float(w.sum()),
+                            _concordance(cph), float(w.sum()),
                             float((w * df[event]).sum()), alpha, cph)
 
 
@@ -400,5 +410,5 @@ def aft(
                  f"AFT ({distribution}) regression", df, covs)
     w = df[weight].to_numpy(float) if weight else np.ones(len(df))
     return RegressionResult(f"aft-{distribution}", _table(f, False), float(f.log_likelihood_),
-                            float(f.concordance_index_), float(w.sum()),
+                            _concordance(f), float(w.sum()),
                             float((w * df[event]).sum()), alpha, f)

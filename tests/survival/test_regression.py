@@ -147,3 +147,17 @@ def test_singular_fit_names_the_collinear_covariates():
     none = df.assign(event=["touch"] * 5, channel=["a"] * 5)
     with pytest.raises(ValidationError, match="has no events"):
         cox_time_varying(counting_process(none, covariates=["score"]), ["score"])
+
+
+def test_concordance_is_nan_when_no_pair_is_comparable():
+    """Every event at one time and nobody at risk after it: Harrell's concordance is undefined
+    (lifelines raises ZeroDivisionError; found by the fuzz suite through cause_specific_cox).
+    The fit stands, its concordance is NaN, written as null in strict JSON."""
+    from cjmodels.survival import cause_specific_cox
+
+    t = pd.DataFrame({"duration": [1.0, 1.0], "event": [1, 1], "z": [0, 1]})
+    r = cox_ph(t, ["z"])
+    assert np.isnan(r.concordance)
+    assert json.loads(json.dumps(r.to_dict(), allow_nan=False))["concordance"] is None
+    cs = cause_specific_cox(t.assign(cause=[1, 1]), ["z"])
+    assert np.isnan(cs["1"].concordance)

@@ -163,3 +163,11 @@ def test_logrank_group_without_events_is_tested_and_no_events_raises():
     assert t.table["variance"].tolist() == pytest.approx([17 / 36, 17 / 36])
     with pytest.raises(ValidationError, match="no events"):
         logrank_test(df.assign(event=0), "g")
+
+
+@pytest.mark.parametrize("tau", [np.inf, np.nan, 0.0, -1.0])
+def test_rmst_needs_a_finite_positive_horizon(tau):
+    """tau = inf used to return NaN silently (found by the fuzz suite)."""
+    km = kaplan_meier(pd.DataFrame({"duration": [1.0, 2, 2, 3], "event": [1, 0, 1, 0]}))
+    with pytest.raises(ValidationError, match="tau == "):
+        km.rmst(tau)
