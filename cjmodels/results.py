@@ -48,6 +48,16 @@ __all__ = ["Estimator", "HypothesisTest", "Result", "axis", "result_dataclass"]
 _REPR_MAX_ITEMS = 6
 
 
+def interval_bars(ax: Any, y: Any, estimate: Any, low: Any, high: Any, **bar_options: Any) -> None:
+    """Horizontal bars of ``estimate`` with each interval drawn from ``low`` to ``high`` as it
+    is (a bootstrap percentile interval need not contain its estimate, which matplotlib's
+    ``xerr`` refuses); NaN limits draw nothing."""
+    ax.barh(y, estimate, **bar_options)
+    lo, hi = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    ax.hlines(y, lo, hi, color="black", linewidth=1)
+    ax.plot(np.r_[lo, hi], np.r_[y, y], "k|", markersize=6)
+
+
 def axis(ax: Any = None) -> Any:
     """The matplotlib axis to draw on: ``ax`` itself, or a new figure's axis when ``None``.
 

@@ -140,6 +140,33 @@ def touch_credit(
     return credit
 
 
+def _weights(value: Any) -> tuple[float, ...]:
+    """``position_weights`` as a tuple of three numbers, or a ValidationError naming it."""
+    try:
+        w = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        w = None
+    if w is None or w.shape != (3,) or not np.all(np.isfinite(w)):
+        raise ValidationError(
+            f"position_weights == {value!r}, must be three finite numbers (first, middle, "
+            "last) that sum to 1, such as (0.4, 0.2, 0.4)."
+        )
+    return tuple(float(x) for x in w)
+
+
+def _channel_names(value: Any) -> tuple[str, ...]:
+    """``direct`` as a tuple of channel names (one name may be given as a string)."""
+    if isinstance(value, str):
+        return (value,)
+    try:
+        return tuple(str(v) for v in value)
+    except TypeError:
+        raise ValidationError(
+            f"direct == {value!r}, must be a channel name or a list of them, such as "
+            "('direct',)."
+        ) from None
+
+
 class HeuristicAttribution(AttributionModel):
     """Rule-based attribution.
 
@@ -193,8 +220,8 @@ class HeuristicAttribution(AttributionModel):
 
     def _params(self) -> dict[str, Any]:
         p = super()._params()
-        p["position_weights"] = tuple(p["position_weights"])
-        p["direct"] = tuple(p["direct"])
+        p["position_weights"] = _weights(p["position_weights"])
+        p["direct"] = _channel_names(p["direct"])
         return p
 
     def _prepare(self, data: AttributionData) -> Any:
@@ -202,8 +229,8 @@ class HeuristicAttribution(AttributionModel):
             data,
             self.rule,
             half_life=self.half_life,
-            position_weights=tuple(self.position_weights),
-            direct=tuple(self.direct),
+            position_weights=_weights(self.position_weights),
+            direct=_channel_names(self.direct),
         )
         js = data.journeys
         row = np.repeat(np.arange(js.n), js.lengths)

@@ -44,7 +44,11 @@ def _check_span(value: Any, name: str) -> None:
             raise ValidationError(f"{name} == {value!r}, must be positive. {fix}")
         return
     if isinstance(value, numbers.Real):
-        if not np.isfinite(value) or value <= 0:
+        try:  # a Python int beyond float64 (10**400) is not a span; np.isfinite cannot take it
+            finite = bool(np.isfinite(float(value)))
+        except OverflowError:
+            finite = False
+        if not finite or value <= 0:
             raise ValidationError(f"{name} == {value!r}, must be positive and finite. {fix}")
         return
     raise ValidationError(

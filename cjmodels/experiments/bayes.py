@@ -110,6 +110,22 @@ class ExpectedLoss(Result):
     control: Any
 
 
+def _beta_parameter(value: Any, name: str) -> np.ndarray:
+    """A Beta parameter (a number or an array of them), each finite and > 0, or a
+    ValidationError naming it."""
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"{name} == {value!r} is not a number; pass the Beta posterior's parameter, such "
+            "as 1 + conversions (a) or 1 + non-conversions (b).") from None
+    if a.size == 0 or not np.all(np.isfinite(a) & (a > 0)):
+        raise ValidationError(
+            f"{name} == {value!r}: Beta parameters must be finite and > 0, such as 1 + "
+            "conversions (a) or 1 + non-conversions (b) under a uniform prior.")
+    return a
+
+
 def expected_loss(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> ExpectedLoss:
     """Expected loss ``E[max(p_control - p_arm, 0)]`` of choosing the arm, and of the control.
 
@@ -122,7 +138,14 @@ def expected_loss(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Exp
     >>> round(float(r.arm), 8), round(float(r.control), 6)
     (6.02e-06, 0.005005)
     """
-    ac, bc, aa, ba = (np.asarray(v, dtype=float) for v in (a_control, b_control, a_arm, b_arm))
+    ac, bc, aa, ba = (_beta_parameter(v, name) for v, name in (
+        (a_control, "a_control"), (b_control, "b_control"), (a_arm, "a_arm"), (b_arm, "b_arm")))
+    try:
+        np.broadcast_shapes(ac.shape, bc.shape, aa.shape, ba.shape)
+    except ValueError:
+        raise ValidationError(
+            f"the Beta parameters have shapes {ac.shape}, {bc.shape}, {aa.shape}, {ba.shape}, "
+            "which do not broadcast; pass numbers, or arrays of one shape.") from None
     mc, ma = ac / (ac + bc), aa / (aa + ba)
     c_gt_a_shift_c = prob_beats(aa, ba, ac + 1, bc)  # P(p_c' > p_a), p_c' ~ Beta(ac+1, bc)
     c_gt_a_shift_a = prob_beats(aa + 1, ba, ac, bc)  # P(p_c > p_a'), p_a' ~ Beta(aa+1, ba)

@@ -222,6 +222,8 @@ def power_simulation(
     >>> abs(r.simulated - r.formula) < 4 * r.mc_se
     True
     """
+    check_scalar(p_control, "p_control", typ=float, ge=0, le=1)
+    check_scalar(p_arm, "p_arm", typ=float, ge=0, le=1)
     check_scalar(n_per_arm, "n_per_arm", typ=int, ge=2)
     check_scalar(n_simulations, "n_simulations", typ=int, ge=100)
     alpha = check_alpha(alpha)

@@ -42,7 +42,7 @@ from cjmodels._optim import complex_step
 from cjmodels.data import PATH_SEPARATOR
 from cjmodels.errors import ValidationError
 from cjmodels.markov.chain import _reaching
-from cjmodels.results import Result, result_dataclass
+from cjmodels.results import Result, interval_bars, result_dataclass
 
 __all__ = ["AbsorbingAnalysis", "Funnel"]
 
@@ -268,8 +268,7 @@ class AbsorbingAnalysis(Result):
         s = self._summary()
         y = np.arange(len(s))
         p = s[f"p_{self.target}"].to_numpy()
-        err = np.vstack([p - s["ci_low"].to_numpy(), s["ci_high"].to_numpy() - p])
-        ax.barh(y, p, xerr=err, color="tab:blue", capsize=3)
+        interval_bars(ax, y, p, s["ci_low"], s["ci_high"], color="tab:blue")
         ax.set_yticks(y, s.index)
         ax.invert_yaxis()
         ax.set(xlabel=f"P(end in {self.target})", title="Absorption probability by state")

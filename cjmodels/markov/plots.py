@@ -12,6 +12,7 @@ import pandas as pd
 
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
+from cjmodels.results import interval_bars
 
 __all__: list[str] = []  # drawn through the results' plot() (MarkovChain, FittedChain, ...)
 
@@ -56,9 +57,8 @@ def _plot_funnel(funnel: Any, ax: Any) -> Any:
     t = funnel.table
     y = np.arange(len(t))
     p = t["p_reach"].to_numpy()
-    err = np.vstack([p - t["p_reach_low"].to_numpy(), t["p_reach_high"].to_numpy() - p])
     colors = ["tab:red" if s == funnel.most_lost else "tab:blue" for s in t.index]
-    ax.barh(y, p, xerr=err, color=colors, capsize=3)
+    interval_bars(ax, y, p, t["p_reach_low"], t["p_reach_high"], color=colors)
     ax.set_yticks(y, t.index)
     ax.invert_yaxis()
     ax.set(xlabel="share of journeys reaching the stage (or later)",

@@ -27,7 +27,7 @@ from cjmodels.data.events import as_event_log
 from cjmodels.errors import ValidationError
 from cjmodels.markov.absorbing import _interval
 from cjmodels.markov.chain import _reaching
-from cjmodels.results import Result, result_dataclass
+from cjmodels.results import Result, interval_bars, result_dataclass
 
 __all__ = ["DwellTimes", "Intensities", "dwell_times", "transition_intensities"]
 
@@ -90,8 +90,8 @@ class DwellTimes(Result):
     def _plot(self, ax: Any) -> None:
         tb = self.table
         y = np.arange(len(tb))
-        err = np.vstack([tb["mean"] - tb["mean_low"], tb["mean_high"] - tb["mean"]])
-        ax.barh(y, tb["mean"], xerr=err, color="tab:green", capsize=3, label="mean")
+        interval_bars(ax, y, tb["mean"], tb["mean_low"], tb["mean_high"], color="tab:green",
+                      label="mean")
         ax.plot(tb["median"], y, "k|", markersize=12, label="median (KM)")
         ax.set_yticks(y, tb.index)
         ax.invert_yaxis()

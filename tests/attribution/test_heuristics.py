@@ -133,3 +133,32 @@ def test_credits_sum_to_one_per_touchpath(rows):
     for rule in [h for h in HEURISTICS if h != "time-decay"]:
         c = touch_credit(d, rule)
         assert np.bincount(row, weights=c, minlength=js.n) == pytest.approx(np.ones(js.n))
+
+
+@pytest.mark.parametrize("rule", ["last", "position", "last-non-direct"])
+@pytest.mark.parametrize("params, words", [
+    # found by the fuzz suite: set_params(position_weights=nan) escaped as a TypeError at fit
+    ({"position_weights": np.nan}, "position_weights == nan, must be three finite numbers"),
+    ({"position_weights": (0.5, 0.5)}, "position_weights == .* must be three finite numbers"),
+    ({"direct": 1.0}, "direct == 1.0, must be a channel name or a list of them"),
+])
+def test_heuristic_parameters_refused_in_our_words(rule, params, words):
+    from cjmodels.attribution import HeuristicAttribution
+    from cjmodels.errors import ValidationError
+
+    pt = pd.DataFrame({"path": ["b > direct", "direct"], "total_conversions": [5, 1],
+                       "total_null": [0, 1]})
+    with pytest.raises(ValidationError, match=words):
+        HeuristicAttribution(rule).set_params(**params).fit(pt)
+
+
+def test_one_direct_channel_may_be_given_as_a_string():
+    """direct="direct" is the channel 'direct', not the letters d, i, r, e, c, t."""
+    from cjmodels.attribution import HeuristicAttribution
+
+    pt = pd.DataFrame({"path": ["b > direct", "direct"], "total_conversions": [5, 1],
+                       "total_null": [0, 1]})
+    a = HeuristicAttribution("last-non-direct", direct="direct").fit(pt).result_
+    b = HeuristicAttribution("last-non-direct", direct=("direct",)).fit(pt).result_
+    assert a.table["conversions"].to_dict() == b.table["conversions"].to_dict() == {
+        "b": 5.0, "direct": 1.0}

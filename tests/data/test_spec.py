@@ -65,3 +65,13 @@ def test_replace_to_dict_and_check_fields():
         spec.check_fields(("timeout",), "x")
     with pytest.raises(ValidationError, match="reads no field"):
         spec.check_fields((), "x")
+
+
+def test_spans_beyond_float64_integers():
+    """A Python int beyond int64 as a span: np.isfinite raised TypeError (found by the fuzz
+    suite). 2**70 is a (long) positive span; 10**400 is beyond any float and refused."""
+    assert JourneySpec(lookback=2**70).lookback == 2**70
+    with pytest.raises(ValidationError, match="timeout == .* must be positive and finite"):
+        JourneySpec(timeout=10**400)
+    with pytest.raises(ValidationError, match="lookback == .* must be positive and finite"):
+        JourneySpec(lookback=-(2**70))

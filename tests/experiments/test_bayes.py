@@ -85,3 +85,17 @@ def test_difference_interval_with_no_conversions_in_either_arm_is_quiet():
         400_000, random_state=rng)
     assert lo == pytest.approx(np.quantile(d, 0.025), abs=3e-3)
     assert hi == pytest.approx(np.quantile(d, 0.975), abs=3e-3)
+
+
+@pytest.mark.parametrize("args, words", [
+    # found by the fuzz suite: zero parameters gave NaN with numpy's divide warning
+    ((0, 0, 0, 0), "a_control == 0: Beta parameters must be finite and > 0"),
+    ((1, 1, 1, -2), "b_arm == -2: Beta parameters must be finite and > 0"),
+    ((1, np.inf, 1, 1), "b_control == inf"),
+    ((None, 1, 1, 1), "a_control == None"),
+    ((1, 1, "x", 1), "a_arm == 'x' is not a number"),
+    (([1, 2], [1, 2, 3], 1, 1), "do not broadcast"),
+])
+def test_expected_loss_refuses_bad_parameters(args, words):
+    with pytest.raises(ValidationError, match=words):
+        expected_loss(*args)

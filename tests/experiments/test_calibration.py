@@ -37,3 +37,18 @@ def test_peeking_large():
     assert t.loc["nominal z at every look", "rejection_rate"] == pytest.approx(0.193, abs=0.006)
     for kind in ("obrien-fleming", "pocock", "spending-obf"):
         assert abs(t.loc[f"group sequential {kind}", "z_vs_nominal"]) < 3.5
+
+
+@pytest.mark.parametrize("p_control, p_arm, words", [
+    # found by the fuzz suite: numpy's binomial raised ValueError or TypeError
+    (-0.1, 0.1, "p_control == -0.1, must be >= 0"),
+    (0.1, 1.5, "p_arm == 1.5, must be <= 1"),
+    (None, 0.1, "p_control == None, must be of type float"),
+    (0.1, float("nan"), "p_arm == nan, must not be NaN"),
+])
+def test_power_simulation_refuses_probabilities_outside_0_1(p_control, p_arm, words):
+    from cjmodels.errors import ValidationError
+    from cjmodels.experiments import power_simulation
+
+    with pytest.raises(ValidationError, match=words):
+        power_simulation(p_control, p_arm, 100, n_simulations=100, random_state=0)

@@ -241,3 +241,30 @@ def test_bootstrap_survives_replicates_that_lose_every_exit():
     json.dumps(res.to_dict(), allow_nan=False)
     json.dumps(fit.funnel(method="bootstrap", n_boot=50, random_state=1).to_dict(),
                allow_nan=False)
+
+
+def test_plots_draw_intervals_that_do_not_contain_the_estimate():
+    """A bootstrap percentile interval need not contain its estimate; matplotlib's xerr refused
+    the negative lengths (found by the fuzz suite). The interval is drawn as it is."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cjmodels.markov.absorbing import AbsorbingAnalysis
+
+    df = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 3, 3],
+                       "timestamp": [0, 1, 0, 1, 0, 1, 2],
+                       "event": ["touch", "conversion", "touch", "touch", "touch", "touch",
+                                 "conversion"],
+                       "channel": ["a", None, "b", "a", "a", "b", None]})
+    a = fit_chain(df, spec=JourneySpec(sequence="channel")).absorbing()
+    absorption = a.absorption.copy()
+    absorption["ci_low"] = absorption["probability"] + 0.1  # entirely above the estimate
+    absorption["ci_high"] = absorption["probability"] + 0.2
+    fields = {f: getattr(a, f) for f in a.__dataclass_fields__}
+    shifted = AbsorbingAnalysis(**{**fields, "absorption": absorption})
+    fig, ax = plt.subplots()
+    assert shifted.plot(ax) is ax
+    plt.close(fig)

@@ -688,3 +688,10 @@ def test_bootstrap_interval_coverage():
         inside = (s["ci_low"].to_numpy() <= truth) & (truth <= s["ci_high"].to_numpy())
         hits.append(inside[free])
     assert np.mean(hits) >= 0.85
+
+
+@pytest.mark.parametrize("names", [0, 2.5, "ab"])
+def test_stage_names_must_be_a_list_of_names(names):
+    """stage_names=0 escaped as a TypeError from list() (found by the fuzz suite)."""
+    with pytest.raises(ValidationError, match="stage_names == .* must be a list of 2"):
+        HiddenMarkovModel(2, stage_names=names, n_init=1).fit([["a", "b"], ["b", "a"]])

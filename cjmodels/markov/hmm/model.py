@@ -159,6 +159,11 @@ class HiddenMarkovModel(Estimator):
         check_scalar(self.tol, "tol", typ=float, ge=0)
         check_scalar(self.end_states, "end_states", typ=bool)
         if self.stage_names is not None:
+            if isinstance(self.stage_names, str) or not hasattr(self.stage_names, "__iter__"):
+                raise ValidationError(
+                    f"stage_names == {self.stage_names!r}, must be a list of {self.n_states} "
+                    "distinct names (one per stage), or None for stage_1, stage_2, ..."
+                )
             names = list(self.stage_names)
             if len(names) != self.n_states or len(set(names)) != len(names):
                 raise ValidationError(
