@@ -58,11 +58,32 @@ def _prob_sum(a_a, b_a, a_b, b_b) -> np.ndarray:
     return np.clip(out, 0.0, 1.0).reshape(a_a.shape)
 
 
+#: Largest whole a_arm summed term by term (the sum has a_arm terms).
+_SUM_MAX = 10**7
+
+
+def _prob_normal(a_c, b_c, a_a, b_a) -> np.ndarray:
+    """P(p_arm > p_control) with each Beta posterior replaced by the normal of its mean and
+    variance (for parameters beyond :data:`_SUM_MAX`)."""
+    def moments(a, b):
+        n = a + b
+        return a / n, (a / n) * (b / n) / (n + 1)
+
+    (mc, vc), (ma, va) = moments(a_c, b_c), moments(a_a, b_a)
+    sd = np.sqrt(vc + va)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sd > 0, (ma - mc) / sd, np.sign(ma - mc) * np.inf)
+    return np.clip(sps.norm.cdf(z), 0.0, 1.0)
+
+
 def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
     """``P(p_arm > p_control)`` for independent Beta posteriors, exactly.
 
     Vectorised over arrays when ``a_arm`` holds whole numbers (the closed-form sum); otherwise
-    computed by adaptive quadrature of ``f_arm(p) F_control(p)`` (scalars only).
+    computed by adaptive quadrature of ``f_arm(p) F_control(p)`` (scalars only). The sum has
+    ``a_arm`` terms: beyond 10**7 it is taken with the roles swapped when ``a_control`` is a
+    smaller whole number, else both posteriors are replaced by normals (parameters that large
+    make the Betas normal to within their skewness, below 1e-3).
 
     Examples
     --------
@@ -74,9 +95,19 @@ def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
     vals = [np.asarray(v, dtype=float) for v in (a_control, b_control, a_arm, b_arm)]
     if any(np.any(v <= 0) or np.any(~np.isfinite(v)) for v in vals):
         raise ValidationError("Beta parameters must be positive and finite.")
-    if np.all(vals[2] == np.round(vals[2])):
+    whole_arm = bool(np.all(vals[2] == np.round(vals[2])))
+    if whole_arm and vals[2].max() <= _SUM_MAX:
         res = _prob_sum(*vals)
         return float(res) if res.ndim == 0 else res
+    if max(float(v.max()) for v in vals) > _SUM_MAX:
+        # the sum has a_arm terms: beyond _SUM_MAX, the same sum with the roles swapped when
+        # a_control is a small whole number (P(arm > control) = 1 - P(control > arm)), else
+        # the normal approximation of both posteriors (their skewness is below 1e-3 there)
+        if np.all(vals[0] == np.round(vals[0])) and vals[0].max() <= _SUM_MAX:
+            res = 1.0 - _prob_sum(vals[2], vals[3], vals[0], vals[1])
+        else:
+            res = _prob_normal(*vals)
+        return float(res) if np.ndim(res) == 0 else res
     if any(v.ndim for v in vals):
         raise ValidationError("non-integer a_arm is supported for scalars only.")
     ac, bc, aa, ba = (float(v) for v in vals)

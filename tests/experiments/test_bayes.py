@@ -99,3 +99,21 @@ def test_difference_interval_with_no_conversions_in_either_arm_is_quiet():
 def test_expected_loss_refuses_bad_parameters(args, words):
     with pytest.raises(ValidationError, match=words):
         expected_loss(*args)
+
+
+def test_prob_beats_with_huge_whole_parameters_does_not_allocate_the_sum():
+    """a_arm = 2.78e16 (a whole number) asked the closed-form sum for as many terms: a memory
+    error (found by the fuzz suite). Beyond 10**7 the sum runs with the roles swapped, or both
+    posteriors are taken as normals."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert prob_beats(201, 9801, 2.78e16, 1.0) == 1.0
+        assert prob_beats(2.78e16, 1.0, 2.78e16, 1.0) == 0.5
+        swapped = prob_beats(2.0e7 + 1, 1e9, 201, 9801)  # the sum of 201 terms; its mirror below
+        assert swapped == pytest.approx(1 - prob_beats(201, 9801, 2.0e7 + 1, 1e9), abs=1e-12)  # swapped
+        big = prob_beats(2.0e7, 8e8, 2.1e7, 8e8)  # normal: z about 15.4
+        assert big == pytest.approx(1.0, abs=1e-12)
+        r = expected_loss(2e7 + 0.5, 3e8, 2e7, 3e8)
+        assert 0 < r.arm < 1e-4 and 0 < r.control < 1e-4
