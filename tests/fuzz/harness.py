@@ -166,3 +166,35 @@ def same_frame(a: pd.DataFrame, b: pd.DataFrame, what: str, rtol: float = 1e-9) 
 def close(a: float, b: float, what: str, rtol: float = 1e-9, atol: float = 1e-9) -> None:
     ok = (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rtol, abs_tol=atol)
     assert ok, f"{what}: {a!r} != {b!r}"
+
+
+def surface(result: Any, plot: bool = True) -> None:
+    """The surface every Result shares (CONTRIBUTING.md section 2): ``summary()`` a new
+    DataFrame, strict-JSON ``to_dict()``, ``==`` and ``hash`` on the content, never raising,
+    and ``plot(ax)`` returning ``ax`` for results with a figure. Refusals are not results."""
+    from cjmodels.results import Result
+
+    if not isinstance(result, Result):
+        return
+    s = call(result.summary)
+    assert refused(s) or isinstance(s, pd.DataFrame), (
+        f"{type(result).__name__}.summary() returned a {type(s).__name__}")
+    strict_json(result)
+    h = call(hash, result)
+    assert isinstance(h, int), f"hash({type(result).__name__}) refused: {h}"
+    eq = call(lambda: result == result and not (result != result))
+    assert eq is True, f"{type(result).__name__} is not equal to itself: {eq}"
+    other = call(lambda: result == object())
+    assert other is False, f"{type(result).__name__} == object() gave {other!r}"
+    if plot and type(result)._plot is not Result._plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots()
+        try:
+            out = call(result.plot, ax)
+            assert refused(out) or out is ax, f"{type(result).__name__}.plot(ax) did not return ax"
+        finally:
+            plt.close(fig)

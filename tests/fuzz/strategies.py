@@ -376,3 +376,44 @@ def experiment_tables(draw: Any, *, max_rows: int = 40, clean: bool | None = Non
     table = table.iloc[draw(st.permutations(list(range(n))))]
     table.index = _odd_index(n, draw)
     return table
+
+
+# ---------------------------------------------------------------- survival tables
+
+
+@st.composite
+def survival_tables(draw: Any, *, max_rows: int = 30, clean: bool | None = None) -> pd.DataFrame:
+    """One row per customer: ``duration``, ``event`` (0/1), a ``group`` label, a ``cause`` (0
+    for censored, else one of two causes) and covariates ``x`` (numeric) and ``z`` (0/1):
+    ties, zero durations, a single group, no events, huge and tiny times; unless ``clean``,
+    also missing, negative and infinite durations and event codes other than 0/1."""
+    if clean is None:
+        clean = draw(st.booleans())
+    n = draw(st.integers(1 if clean else 0, max_rows))
+    times = (0.0, 0.5, 1.0, 1.0, 2.0, 3.0, 7.5, 1e-300, 1e6, 2.0**53 + 1)
+    if not clean:
+        times = times + (-1.0, np.nan, np.inf)
+    duration = draw(st.lists(st.sampled_from(times), min_size=n, max_size=n))
+    rate = draw(st.sampled_from((0.0, 0.3, 0.7, 1.0)))
+    event = [int(draw(st.floats(0, 1)) < rate) for _ in range(n)]
+    if not clean and n and draw(st.booleans()):
+        event[draw(st.integers(0, n - 1))] = draw(st.sampled_from((2, -1, np.nan)))
+    labels = draw(st.lists(st.one_of(st.sampled_from(PLAIN_LABELS), st.sampled_from(ODD_LABELS),
+                                     st.sampled_from(TYPED_LABELS)),
+                           min_size=1, max_size=3, unique_by=lambda x: (type(x), x)))
+    group = [draw(st.sampled_from(labels)) for _ in range(n)]
+    cause_codes = draw(st.sampled_from(((1, 2), ("purchase", "drop_out"), ("a", 1))))
+    cause = [draw(st.sampled_from(cause_codes)) if e == 1 else 0 for e in event]
+    x = [draw(st.sampled_from((0.0, 1.0, -2.5, 3.0, 1e6) if clean else EDGE_VALUES))
+         for _ in range(n)]
+    table = pd.DataFrame({
+        "duration": np.array(duration, dtype=float),
+        "event": pd.Series(event, dtype=object if any(isinstance(e, float) for e in event)
+                           else np.int64),
+        "group": pd.Series(group, dtype=object),
+        "cause": pd.Series(cause, dtype=object),
+        "x": np.array(x, dtype=float),
+        "z": [draw(st.integers(0, 1)) for _ in range(n)],
+    })
+    table.index = _odd_index(n, draw)
+    return table

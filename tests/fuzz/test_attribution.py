@@ -15,7 +15,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cjmodels import attribution as at
-from tests.fuzz.harness import call, close, count, fuzz, refused, same_frame, strict_json
+from tests.fuzz.harness import (
+    call,
+    close,
+    count,
+    fuzz,
+    refused,
+    same_frame,
+    strict_json,
+    surface,
+)
 from tests.fuzz.strategies import event_logs, path_tables, relabel
 
 #: Models whose result must not change with customers' names (logistic bags journeys at
@@ -132,7 +141,7 @@ def test_attribution_helpers(log, times, order, rule, features):
     o = call(at.ordered_shapley, log.frame)
     if not refused(o):
         assert isinstance(o, at.OrderedShapley)
-        strict_json(o)
+        surface(o)
 
 
 @given(log=event_logs(max_rows=30), data=st.data())
@@ -140,7 +149,7 @@ def test_attribution_helpers(log, times, order, rule, features):
 def test_attribution_selection_and_truth(log, data):
     count()
     sel = call(at.cross_validate_order, log.frame, orders=(1, 2), n_splits=2)
-    strict_json(sel)
+    surface(sel)
     results = {}
     for m in ("first", "linear", "markov"):
         r = call(at.attribute, log.frame, m)
@@ -158,3 +167,44 @@ def test_attribution_selection_and_truth(log, data):
     r = call(at.attribute, log.frame, "markov", n_boot=3, random_state=0)
     if not refused(r):
         check_credit(r, log.n_conversions, None, "attribute(markov, n_boot=3)")
+
+
+PARAM_VALUES = st.sampled_from([0, 1, 2, -1, 0.5, np.nan, np.inf, None, "x", True, 1e9,
+                                "last", "value", "conversions"])
+
+
+@given(table=path_tables(), model=st.sampled_from(at.MODELS), value=PARAM_VALUES,
+       n_boot=st.sampled_from([0, 2]), data=st.data())
+@fuzz(2)
+def test_estimators_set_params_and_fit(table, model, value, n_boot, data):
+    """Every attribution model: set_params then fit refuses a bad value in our words; a fitted
+    model's result has the Result surface; fit returns the model; ordered_shapley, compare and
+    cross_validate_order on the same data only refuse in our words."""
+    count()
+    from cjmodels.data import read_path_table
+
+    m = at.make_model(model, **MODEL_PARAMS.get(model, {}))
+    names = list(m.get_params())
+    assert refused(call(m.set_params, no_such_parameter=1))
+    if names:
+        name = data.draw(st.sampled_from(names))
+        if name in ("n_estimators", "n_permutations") and value == 1e9:
+            value = 2  # valid and slow
+        assert m.set_params(**{name: value}) is m
+    repr(m)
+    out = call(m.fit, table)
+    if refused(out):
+        return
+    assert out is m, "fit did not return the estimator"
+    surface(m.result_)
+    strict_json(m)
+    if n_boot:
+        b = call(m.bootstrap, n_boot, random_state=0)
+        surface(b, plot=False)
+    pt = call(read_path_table, table)
+    if refused(pt):
+        return
+    surface(call(at.ordered_shapley, pt))
+    for what in ("share", "conversions", "value", "removal_effect", "nope"):
+        call(at.compare, {"a": m.result_, "b": m.result_}, what)
+    call(at.compare, [m.result_, m.result_])

@@ -17,7 +17,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cjmodels import data as cd
-from tests.fuzz.harness import call, count, fuzz, refused, same_frame, strict_json
+from cjmodels.data.journeys import journey_index
+from cjmodels.data.journeyset import subset
+from cjmodels.data.transitions import decode_states, state_keys
+from cjmodels.errors import ValidationError
+from tests.fuzz.harness import call, count, fuzz, refused, same_frame, strict_json, surface
 from tests.fuzz.strategies import event_logs, path_tables, relabel
 
 
@@ -264,21 +268,149 @@ def test_journey_reductions(log, sequence, timeout, censor):
         return
     v = call(cd.stage_visits, frame, spec=spec)
     if not refused(v):
+        assert (v["duration"] >= 0).all(), f"stage_visits: negative durations\n{v}"
+        assert set(v["event"]) <= {0, 1} and (v["touches"] >= 1).all()
         w = call(cd.stage_visits, frame.sample(frac=1, random_state=10), spec=spec)
         same_frame(v.reset_index(drop=True), w.reset_index(drop=True),
                    "stage_visits after shuffling rows")
     jt = call(cd.journey_transitions, frame, spec=spec, times=True)
     if not refused(jt):
-        strict_json(jt)
+        surface(jt)
         pooled, kept = float(jt.counts.table["count"].sum()), float(np.sum(jt.weight))
         recent = float(jt.info.get("censored_recent", 0))
         assert kept + recent == pooled, "journey_transitions: transitions and counts disagree"
     lt = call(cd.lifecycle_transitions, frame, spec=spec)
     if not refused(lt):
-        strict_json(lt)
+        surface(lt)
         assert len(lt.frm) == len(lt.to) == len(lt.gap) == len(lt.unit)
     ts = call(cd.touch_sequences, frame, spec=spec.replace(censor_recent=True))
     if not refused(ts):
-        strict_json(ts)
+        surface(ts)
         assert (ts.journeys.lengths > 0).all() and len(ts.keys) == ts.journeys.n
 
+
+
+#: Values of every kind for a JourneySpec field: valid ones, near misses and wrong types.
+ANY_VALUE = st.one_of(
+    st.sampled_from(["stage", "channel", "all", "first", "repeat", "drop", "null", "state",
+                     "Stage", " channel", "", "30D", "-1D", "0D", "abc", "1 day", "NaT"]),
+    st.integers(-3, 3), st.sampled_from([2**70, True, False, np.bool_(True), np.int64(2)]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([None, pd.Timedelta("1h"), pd.Timedelta(0), pd.NaT, np.timedelta64(1, "D"),
+                     np.timedelta64("NaT"), [1], {"a": 1}, object(), b"stage", 1j]),
+)
+SPEC_FIELDS = ("sequence", "order", "timeout", "lookback", "journeys", "censored",
+               "censor_recent", "collapse_repeats")
+
+
+@given(field=st.sampled_from(SPEC_FIELDS), value=ANY_VALUE, other=st.sampled_from(SPEC_FIELDS),
+       value2=ANY_VALUE)
+@fuzz(4)
+def test_journey_spec_fields(field, value, other, value2):
+    """JourneySpec refuses a bad field with a ValidationError naming it, and nothing else;
+    an accepted spec has the surface of a value object (repr, ==, hash, replace)."""
+    count()
+    spec = call(cd.JourneySpec, **{field: value})
+    if refused(spec):
+        assert isinstance(spec.exc, ValidationError), f"JourneySpec({field}=...) raised {spec}"
+        assert field in str(spec.exc), f"the refusal does not name {field!r}: {spec.exc}"
+    else:
+        assert isinstance(spec, cd.JourneySpec)
+        assert spec == call(cd.JourneySpec, **{field: getattr(spec, field)})
+        hash(spec)
+        repr(spec)
+        base = spec
+        spec = call(base.replace, **{other: value2})
+        if refused(spec):
+            assert isinstance(spec.exc, ValidationError), f"replace({other}=...) raised {spec}"
+            assert other in str(spec.exc), f"the refusal does not name {other!r}: {spec.exc}"
+    bad = call(cd.JourneySpec().replace, no_such_field=1)
+    assert refused(bad) and isinstance(bad.exc, ValidationError), f"replace(no_such_field): {bad}"
+    positional = call(cd.stage_visits, pd.DataFrame(), spec={"sequence": "stage"})
+    assert refused(positional), "stage_visits took a dict as spec"
+
+
+@given(log=event_logs(), unit=st.sampled_from(["D", "h"]),
+       origin=st.sampled_from(["first-touch", "first-event"]), by_channel=st.booleans(),
+       drop=st.booleans())
+@fuzz(2)
+def test_counting_process(log, unit, origin, by_channel, drop):
+    """counting_process: the rows account for every customer of time_to_first_purchase, the
+    intervals are ordered (start <= stop), and each customer buys at most once."""
+    count()
+    kw = {"unit": unit, "origin": origin, "censor_at_drop_out": drop}
+    cp = call(cd.counting_process, log.frame, by_channel=by_channel, **kw)
+    if refused(cp):
+        return
+    t = call(cd.time_to_first_purchase, log.frame, **kw)
+    assert not refused(t), f"counting_process accepted what time_to_first_purchase refused: {t}"
+    assert cp["customer_id"].nunique() == len(t) == cp.attrs["n_customers"], (
+        f"{cp['customer_id'].nunique()} customers in the rows, {len(t)} spells, "
+        f"attrs {cp.attrs.get('n_customers')}")
+    assert (cp["stop"] >= cp["start"]).all(), "counting_process: stop before start"
+    per = cp.groupby(cp["customer_id"].astype(str))["event"].sum()
+    assert (per <= 1).all(), "counting_process: a customer buys twice"
+    assert int(per.sum()) == int(t["event"].sum()), "purchases lost by counting_process"
+    assert (cp["touches"] >= 0).all()
+
+
+@given(log=event_logs(variant=True, max_rows=30),
+       stages=st.sampled_from([None, ["a", "b"], ["search", "email", "a"], ["a", "a"], ["x"]]),
+       window=st.sampled_from([None, 1.0, "2D", -1.0, "abc"]),
+       variant=st.sampled_from(["variant", "nope", "channel"]))
+@fuzz(2)
+def test_arm_reductions(log, stages, window, variant):
+    """funnel_table, purchase_times, arm_event_logs: every assigned customer once, durations
+    >= 0, the deepest stage among the stages given, arms never renamed."""
+    count()
+    frame = log.frame
+    ft = call(cd.funnel_table, frame, stages=stages, window=window, variant=variant)
+    if not refused(ft) and len(ft):
+        assert ft["max_stage_index"].between(-1, len(stages) - 1).all()
+        assert ft["customer_id"].is_unique, "funnel_table: a customer twice"
+    pt = call(cd.purchase_times, frame, window=window, variant=variant)
+    if not refused(pt) and len(pt):
+        assert (pt["duration"] >= 0).all(), f"purchase_times: negative durations\n{pt}"
+        assert set(pt["event"]) <= {0, 1} and pt["customer_id"].is_unique
+        if not refused(ft):
+            assert len(ft) == len(pt), "funnel_table and purchase_times disagree on customers"
+    logs = call(cd.arm_event_logs, frame, variant=variant)
+    if not refused(logs):
+        arms = {str(a) for a in frame[variant].dropna()} if variant in frame else set()
+        assert set(logs) <= arms, "arm_event_logs renamed arms"
+        assert all(isinstance(v, cd.EventLog) for v in logs.values())
+
+
+@given(log=event_logs(clean=True), order=st.integers(1, 3), data=st.data())
+@fuzz(2)
+def test_journey_set_helpers(log, order, data):
+    """journey_index, state_keys, decode_states, subset and engine_of on the journeys of a log:
+    equal keys are equal states, decoded names end with the touch's symbol, a subset keeps the
+    journeys it is asked for."""
+    count()
+    assert cd.engine_of(log.frame) == "memory" and cd.engine_of(None) == "memory"
+    ev = call(cd.EventLog, log.frame)
+    if refused(ev):
+        return
+    ji = call(journey_index, ev)
+    if not refused(ji):
+        _, pos, jid, _ = ji
+        assert len(pos) == len(jid) and (np.diff(jid) >= 0).all()
+    js = call(cd.journey_set, log.frame)
+    if refused(js) or len(js.symbols) == 0:
+        return
+    keys, pos = state_keys(js, order)
+    assert len(keys) == len(pos) == len(js.symbols) and (pos >= 0).all()
+    uniq, first = np.unique(keys, return_index=True)
+    names = decode_states(uniq, js, order, first)
+    assert len(set(names)) == len(names), f"distinct keys decode to equal states: {names}"
+    for name, i in zip(names, first, strict=True):
+        assert name.split(cd.PATH_SEPARATOR)[-1] == js.labels[js.symbols[i]] or (
+            cd.PATH_SEPARATOR in js.labels[js.symbols[i]])
+    if order == 1:
+        assert np.array_equal(keys == keys[0], js.symbols == js.symbols[0])
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=js.n, max_size=js.n)), dtype=bool)
+    sub = subset(js, keep)
+    assert sub.n == int(keep.sum())
+    assert len(sub.symbols) == int(js.lengths[keep].sum())
+    assert np.array_equal(sub.lengths, js.lengths[keep])

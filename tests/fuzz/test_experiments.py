@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cjmodels import data as cd
 from cjmodels import experiments as ex
-from tests.fuzz.harness import call, count, fuzz, refused, same_frame, strict_json
+from tests.fuzz.harness import call, count, fuzz, refused, same_frame, strict_json, surface
 from tests.fuzz.strategies import event_logs, experiment_tables
 
 
@@ -81,8 +81,8 @@ def test_comparisons(table, which):
     r = call(calls[which])
     if refused(r) or isinstance(r, pd.DataFrame):
         return
+    surface(r, plot=False)
     if which == 7:
-        strict_json(r)
         assert np.isnan(r.pvalue) or 0 <= r.pvalue <= 1
         return
     check_result(r, table, f"call {which}")
@@ -126,3 +126,90 @@ def test_experiment_logs(log):
         r = call(ex.analyze, t, control=control)
         if not refused(r):
             check_result(r, t, "analyze(experiment_table(log))")
+
+
+#: Numbers a user may hand over as a probability, a count or a Beta parameter.
+NUMBERS = st.one_of(st.sampled_from([0.0, 0.1, 0.12, 0.5, 1.0, -0.1, 1.5, 2.0, 1e-300, 1e300]),
+                    st.floats(allow_nan=True, allow_infinity=True),
+                    st.sampled_from([None, "0.1", True, np.int64(3), [0.1, 0.2], 0]))
+
+
+@given(table=experiment_tables(), alpha=st.sampled_from([0.05, 0.5, 0.0, 1.0, -0.1, np.nan]),
+       alternative=st.sampled_from(["two-sided", "less", "greater", "both"]),
+       method=st.sampled_from(["auto", "exact", "normal", "bootstrap"]))
+@fuzz(2)
+def test_hodges_lehmann(table, alpha, alternative, method):
+    """The shift of the arm's values against the control's: an interval that holds the
+    estimate, or a refusal (empty or missing values, a bad option)."""
+    count()
+    arms = list(pd.unique(table["variant"].dropna().astype(object))) if len(table) else []
+    v = pd.to_numeric(table["value"], errors="coerce")
+    a = v[table["variant"].astype(object) == arms[-1]].to_numpy() if arms else np.array([])
+    c = v[table["variant"].astype(object) == arms[0]].to_numpy() if arms else np.array([])
+    r = call(ex.hodges_lehmann, a, c, alpha=alpha, alternative=alternative, method=method)
+    if refused(r):
+        return
+    surface(r)
+    assert r.method in ("exact", "normal")
+    lo, hi = r.ci_low, r.ci_high
+    assert np.isnan(r.estimate) or (lo <= r.estimate <= hi), (
+        f"estimate {r.estimate} outside its interval [{lo}, {hi}]")
+
+
+@given(p_control=NUMBERS, p_arm=NUMBERS,
+       n_per_arm=st.sampled_from([2, 1, 0, 100, 10**6, 2.5, -5, None, np.int64(50)]),
+       n_simulations=st.sampled_from([100, 99, 200, 0, 100.0]),
+       alpha=st.sampled_from([0.05, 0.0, 1.0, np.nan]))
+@fuzz(2)
+def test_power_simulation(p_control, p_arm, n_per_arm, n_simulations, alpha):
+    count()
+    r = call(ex.power_simulation, p_control, p_arm, n_per_arm, n_simulations=n_simulations,
+             alpha=alpha, random_state=0)
+    if refused(r):
+        return
+    surface(r)
+    assert 0 <= r.simulated <= 1 and 0 <= r.formula <= 1, f"power outside [0, 1]: {r}"
+    assert r == call(ex.power_simulation, p_control, p_arm, n_per_arm,
+                     n_simulations=n_simulations, alpha=alpha, random_state=0)
+
+
+@given(ac=NUMBERS, bc=NUMBERS, aa=NUMBERS, ba=NUMBERS)
+@fuzz(2)
+def test_expected_loss(ac, bc, aa, ba):
+    """Expected losses are >= 0 and at most 1 (a difference of two probabilities)."""
+    count()
+    r = call(ex.expected_loss, ac, bc, aa, ba)
+    if refused(r):
+        return
+    surface(r)
+    for x in (np.asarray(r.arm, dtype=float), np.asarray(r.control, dtype=float)):
+        assert np.all((x >= 0) & (x <= 1 + 1e-12)), f"expected loss outside [0, 1]: {r}"
+
+
+@given(table=experiment_tables(), correction=st.sampled_from(
+    ["holm", "bonferroni", "hochberg", "bh", "by", "Holm", "none"]),
+       alpha=st.sampled_from([0.05, 0.0, 1.5]), threshold=st.sampled_from([0.001, 0.0, 2.0]),
+       expected=st.sampled_from([None, [0.5, 0.5], [1, 0], [-1, 2], {"A": 1.0}]),
+       test=st.sampled_from(["chi2", "binomial", "g"]))
+@fuzz(2)
+def test_adjust_and_srm(table, correction, alpha, threshold, expected, test):
+    """adjust: adjusted p-values in [0, 1] and never below the raw one; srm_check with its
+    options: a p-value in [0, 1]."""
+    count()
+    control = control_of(table)
+    first = call(ex.compare_proportions, table, "converted", control=control)
+    second = call(ex.compare_means, table, "value", control=control)
+    family = [r for r in (first, second) if not refused(r)]
+    if family:
+        adj = call(ex.adjust, family, correction=correction, alpha=alpha)
+        if not refused(adj):
+            surface(adj)
+            for c in adj.comparisons:
+                pa = c.pvalue_adjusted
+                assert np.isnan(pa) or (0 <= pa <= 1 and pa >= c.pvalue - 1e-12), (
+                    f"adjusted p-value {pa} (raw {c.pvalue})")
+    srm = call(ex.srm_check, table, expected=expected, threshold=threshold, test=test,
+               warn=False)
+    if not refused(srm):
+        surface(srm)
+        assert np.isnan(srm.pvalue) or 0 <= srm.pvalue <= 1, f"SRM p-value {srm.pvalue}"

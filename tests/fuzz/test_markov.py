@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cjmodels import markov as mk
 from cjmodels.data import JourneySpec, counts_from_table
-from tests.fuzz.harness import call, count, fuzz, refused, strict_json
+from tests.fuzz.harness import call, count, fuzz, refused, strict_json, surface
 from tests.fuzz.strategies import event_logs, relabel
 
 SEQUENCE = st.sampled_from(["channel", "stage"])
@@ -62,9 +62,10 @@ def test_chain_analyses(log, sequence, method):
     fit = call(mk.fit_chain, log.frame, spec=JourneySpec(sequence=sequence))
     if refused(fit):
         return
+    surface(fit)
     for fn in (fit.absorbing, fit.funnel):
         out = call(fn, method=method, n_boot=20, random_state=0)
-        strict_json(out)
+        surface(out)
     for fn in (fit.intervals, fit.summary):
         strict_json(call(fn))
     strict_json(call(fit.bootstrap, n_boot=5, random_state=0))
@@ -77,7 +78,7 @@ def test_journey_level_analyses(log, sequence):
     frame = log.frame
     for fn in (mk.dwell_times, mk.transition_intensities):
         a = call(fn, frame, spec=JourneySpec(sequence=sequence))
-        strict_json(a)
+        surface(a)
 
 
 @given(log=event_logs(), sequence=SEQUENCE)
@@ -101,7 +102,7 @@ def test_lifecycle_chain(log, sequence, restart):
               restart=restart)
     if refused(lc):
         return
-    strict_json(lc)
+    surface(lc)
     m = np.asarray(lc.chain.matrix, dtype=float)
     assert np.allclose(m.sum(axis=1), 1.0) or np.isnan(m).any(), "life-cycle rows do not sum to 1"
 
@@ -148,3 +149,47 @@ def test_multistate(log):
     call(mk.crude_qmatrix, p)
     fit = call(mk.fit_multistate, p)
     strict_json(fit)
+
+
+#: Values a user may set a hyperparameter to: valid, out of range, of the wrong type.
+PARAMS = st.sampled_from([0, 1, 2, -1, 2.5, np.nan, None, "2", True, 1e9])
+
+
+@given(log=event_logs(max_rows=20), name=st.sampled_from(
+    ["n_states", "n_init", "init_iter", "max_iter", "tol", "end_states", "order",
+     "random_state", "stage_names", "allowed"]), value=PARAMS)
+@fuzz(0.3)
+def test_hmm_set_params(log, name, value):
+    """HiddenMarkovModel: set_params stores any value, the next fit refuses a bad one in our
+    words; an unknown parameter is refused at once; an unfitted model's surface says so."""
+    count()
+    hmm = mk.HiddenMarkovModel(2, n_init=1, init_iter=2, max_iter=5, random_state=0)
+    assert refused(call(hmm.summary)) and refused(call(hmm.to_dict))
+    assert refused(call(hmm.set_params, no_such_parameter=1))
+    assert hmm.set_params(**{name: value}) is hmm
+    repr(hmm)
+    if name in ("max_iter", "init_iter", "n_init") and isinstance(value, float) and value > 100:
+        return  # a huge iteration count is valid and slow
+    out = call(hmm.fit, log.frame)
+    if refused(out):
+        return
+    assert out is hmm, "fit did not return the estimator"
+    surface(hmm.result_, plot=False)
+    strict_json(hmm)
+
+
+@given(log=event_logs(max_rows=25), spec=st.builds(
+    JourneySpec, sequence=SEQUENCE, order=st.integers(1, 2),
+    timeout=st.sampled_from([None, 3.0]), journeys=st.sampled_from(["all", "first", "repeat"]),
+    censored=st.sampled_from(["drop", "null", "state"]), collapse_repeats=st.booleans()))
+@fuzz(1)
+def test_spec_on_every_markov_model(log, spec):
+    """Every model of journeys takes spec=: a field it cannot honour is refused with our error,
+    never ignored silently and never a foreign exception."""
+    count()
+    frame = log.frame
+    for fn, kw in ((mk.fit_chain, {}), (mk.dwell_times, {}), (mk.transition_intensities, {}),
+                   (mk.order_test, {}), (mk.lifecycle_chain, {}),
+                   (mk.time_homogeneity_test, {"periods": 2})):
+        surface(call(fn, frame, spec=spec, **kw), plot=False)
+    assert refused(call(mk.fit_chain, frame, spec={"order": 1})), "a dict taken as spec"
