@@ -62,18 +62,24 @@ def _prob_sum(a_a, b_a, a_b, b_b) -> np.ndarray:
 _SUM_MAX = 10**7
 
 
-def _prob_normal(a_c, b_c, a_a, b_a) -> np.ndarray:
-    """P(p_arm > p_control) with each Beta posterior replaced by the normal of its mean and
-    variance (for parameters beyond :data:`_SUM_MAX`)."""
-    def moments(a, b):
-        n = a + b
-        return a / n, (a / n) * (b / n) / (n + 1)
-
-    (mc, vc), (ma, va) = moments(a_c, b_c), moments(a_a, b_a)
-    sd = np.sqrt(vc + va)
+def _prob_large(a_c, b_c, a_a, b_a) -> np.ndarray:
+    """P(p_arm > p_control) for parameters beyond :data:`_SUM_MAX` (or near the float range):
+    both posteriors as normals of their mean and variance when both have more than 1e5
+    pseudo-observations (a + b; their skewness is then below 1e-2); otherwise the one with
+    more (at least 10 times the other's precision) as a point at its mean, against the exact
+    Beta distribution function of the other."""
+    a_c, b_c, a_a, b_a = np.broadcast_arrays(a_c, b_c, a_a, b_a)
+    n_c, n_a = a_c + b_c, a_a + b_a
+    m_c, m_a = a_c / n_c, a_a / n_a
+    sd = np.sqrt(m_c * (b_c / n_c) / (n_c + 1) + m_a * (b_a / n_a) / (n_a + 1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(sd > 0, (ma - mc) / sd, np.sign(ma - mc) * np.inf)
-    return np.clip(sps.norm.cdf(z), 0.0, 1.0)
+        z = np.where(sd > 0, (m_a - m_c) / sd, np.sign(m_a - m_c) * np.inf)
+    normal = sps.norm.cdf(z)
+    arm_point = sps.beta.cdf(m_a, a_c, b_c)  # P(p_control < mean of the arm)
+    control_point = sps.beta.sf(m_c, a_a, b_a)  # P(p_arm > mean of the control)
+    out = np.where(np.minimum(n_c, n_a) > 1e5, normal,
+                   np.where(n_a >= n_c, arm_point, control_point))
+    return np.clip(out, 0.0, 1.0)
 
 
 def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
@@ -82,8 +88,8 @@ def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
     Vectorised over arrays when ``a_arm`` holds whole numbers (the closed-form sum); otherwise
     computed by adaptive quadrature of ``f_arm(p) F_control(p)`` (scalars only). The sum has
     ``a_arm`` terms: beyond 10**7 it is taken with the roles swapped when ``a_control`` is a
-    smaller whole number, else both posteriors are replaced by normals (parameters that large
-    make the Betas normal to within their skewness, below 1e-3).
+    smaller whole number, else approximated: both posteriors as normals when both have more
+    than 1e5 pseudo-observations, otherwise the far more precise one as a point at its mean.
 
     Examples
     --------
@@ -96,17 +102,24 @@ def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
     if any(np.any(v <= 0) or np.any(~np.isfinite(v)) for v in vals):
         raise ValidationError("Beta parameters must be positive and finite.")
     whole_arm = bool(np.all(vals[2] == np.round(vals[2])))
+    res = None
     if whole_arm and vals[2].max() <= _SUM_MAX:
         res = _prob_sum(*vals)
-        return float(res) if res.ndim == 0 else res
-    if max(float(v.max()) for v in vals) > _SUM_MAX:
+    elif max(float(v.max()) for v in vals) > _SUM_MAX:
         # the sum has a_arm terms: beyond _SUM_MAX, the same sum with the roles swapped when
         # a_control is a small whole number (P(arm > control) = 1 - P(control > arm)), else
-        # the normal approximation of both posteriors (their skewness is below 1e-3 there)
+        # the approximation of _prob_large
         if np.all(vals[0] == np.round(vals[0])) and vals[0].max() <= _SUM_MAX:
-            res = 1.0 - _prob_sum(vals[2], vals[3], vals[0], vals[1])
+            with np.errstate(all="ignore"):
+                res = 1.0 - _prob_sum(vals[2], vals[3], vals[0], vals[1])
         else:
-            res = _prob_normal(*vals)
+            res = _prob_large(*vals)
+    if res is not None:
+        # log-beta terms of parameters near the float range (1e300) are not finite: there
+        # the posteriors are approximated (_prob_large)
+        bad = ~np.isfinite(res)
+        if bad.any():
+            res = np.where(bad, _prob_large(*vals), res)
         return float(res) if np.ndim(res) == 0 else res
     if any(v.ndim for v in vals):
         raise ValidationError("non-integer a_arm is supported for scalars only.")

@@ -117,3 +117,12 @@ def test_prob_beats_with_huge_whole_parameters_does_not_allocate_the_sum():
         assert big == pytest.approx(1.0, abs=1e-12)
         r = expected_loss(2e7 + 0.5, 3e8, 2e7, 3e8)
         assert 0 < r.arm < 1e-4 and 0 < r.control < 1e-4
+
+
+def test_expected_loss_near_the_float_range_is_finite():
+    """Beta parameters near 1e300: the log-beta terms of the sum were not finite and the loss
+    came back NaN (found by the fuzz suite). The far more precise posterior is a point at its
+    mean there: keeping a Beta(2, 1.5) control against an arm at 1 loses 1 - 2/3.5."""
+    r = expected_loss(2.0, 1.5, 1e300, 7.583577569275177e210)
+    assert r.arm == 0.0 and r.control == pytest.approx(1 - 2 / 3.5, abs=1e-12)
+    assert prob_beats(201, 9801, 2.0e7 + 1, 9.8e8 + 5) == pytest.approx(0.4817744, abs=1e-5)
