@@ -18,6 +18,7 @@ often than 5% of the time).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import field
 from typing import Any
@@ -126,9 +127,21 @@ def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
     ac, bc, aa, ba = (float(v) for v in vals)
     fa = sps.beta(aa, ba)
     fc = sps.beta(ac, bc)
-    lo, hi = fa.ppf(1e-12), fa.isf(1e-12)
-    val, _ = integrate.quad(lambda p: fa.pdf(p) * fc.cdf(p), lo, hi, epsabs=1e-12,
-                            epsrel=1e-10, limit=200, points=[fa.mean()])
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        lo, hi = fa.ppf(1e-12), fa.isf(1e-12)
+        val, _ = integrate.quad(lambda p: fa.pdf(p) * fc.cdf(p), lo, hi, epsabs=1e-12,
+                                epsrel=1e-10, limit=200, points=[fa.mean()])
+    if caught or not np.isfinite(val):
+        # parameters far below 1 put the posteriors' mass at 0 and 1, where the quadrature
+        # of the densities' spikes does not converge
+        raise ValidationError(
+            f"P(p_arm > p_control) cannot be computed accurately for Beta({ac:.3g}, {bc:.3g}) "
+            f"against Beta({aa:.3g}, {ba:.3g}): the quadrature does not converge "
+            f"({caught[0].message if caught else 'not finite'}). Use a prior of at least 0.5 "
+            "(Jeffreys) or 1 (uniform) for each parameter, or a whole-number a_arm (the exact "
+            "sum)."
+        )
     return float(min(max(val, 0.0), 1.0))
 
 
@@ -163,10 +176,11 @@ def _beta_parameter(value: Any, name: str) -> np.ndarray:
         raise ValidationError(
             f"{name} == {value!r} is not a number; pass the Beta posterior's parameter, such "
             "as 1 + conversions (a) or 1 + non-conversions (b).") from None
-    if a.size == 0 or not np.all(np.isfinite(a) & (a > 0)):
+    if a.size == 0 or not np.all(np.isfinite(a) & (a > 0) & (a <= 1e300)):
         raise ValidationError(
-            f"{name} == {value!r}: Beta parameters must be finite and > 0, such as 1 + "
-            "conversions (a) or 1 + non-conversions (b) under a uniform prior.")
+            f"{name} == {value!r}: Beta parameters must be > 0 and at most 1e300 (their sums "
+            "must stay floats), such as 1 + conversions (a) or 1 + non-conversions (b) under "
+            "a uniform prior.")
     return a
 
 

@@ -205,6 +205,13 @@ def hodges_lehmann(
     check_scalar(method, "method", in_=("auto", "exact", "normal"))
     y = np.sort(_values(arm, "arm"))
     x = np.sort(_values(control, "control"))
+    with np.errstate(over="ignore"):
+        span = max(y[-1] - x[0], x[-1] - y[0])
+    if not np.isfinite(span):
+        raise ValidationError(
+            f"the differences arm - control leave the float range (arm from {y[0]:.3g} to "
+            f"{y[-1]:.3g}, control from {x[0]:.3g} to {x[-1]:.3g}); rescale both, for example "
+            "divide by 1e6, and read the shift in those units.")
     n, m = len(y), len(x)
     total = n * m
     pooled = np.r_[x, y]

@@ -182,3 +182,11 @@ def test_bootstrap_means_of_huge_values_without_overflow():
     with pytest.raises(ValidationError, match="column 'value' is too large"):
         bootstrap_means(t.assign(value=[1.7e308, 1, 2, 3, 4, 5, 6, 7]), "value", control="A",
                         n_boot=99, random_state=0)
+
+
+def test_hodges_lehmann_refuses_differences_beyond_the_float_range():
+    """1.7e308 against -1.7e308 gave an infinite estimate (found by the fuzz suite)."""
+    from cjmodels.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="differences arm - control leave the float range"):
+        hodges_lehmann([1.7e308, 1.0], [-1.7e308, 0.0])
