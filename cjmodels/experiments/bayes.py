@@ -70,14 +70,14 @@ def _prob_large(a_c, b_c, a_a, b_a) -> np.ndarray:
     more (at least 10 times the other's precision) as a point at its mean, against the exact
     Beta distribution function of the other."""
     a_c, b_c, a_a, b_a = np.broadcast_arrays(a_c, b_c, a_a, b_a)
-    n_c, n_a = a_c + b_c, a_a + b_a
-    m_c, m_a = a_c / n_c, a_a / n_a
-    sd = np.sqrt(m_c * (b_c / n_c) / (n_c + 1) + m_a * (b_a / n_a) / (n_a + 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # a NaN here is refused by prob_beats
+        n_c, n_a = a_c + b_c, a_a + b_a
+        m_c, m_a = a_c / n_c, a_a / n_a
+        sd = np.sqrt(m_c * (b_c / n_c) / (n_c + 1) + m_a * (b_a / n_a) / (n_a + 1))
         z = np.where(sd > 0, (m_a - m_c) / sd, np.sign(m_a - m_c) * np.inf)
-    normal = sps.norm.cdf(z)
-    arm_point = sps.beta.cdf(m_a, a_c, b_c)  # P(p_control < mean of the arm)
-    control_point = sps.beta.sf(m_c, a_a, b_a)  # P(p_arm > mean of the control)
+        normal = sps.norm.cdf(z)
+        arm_point = sps.beta.cdf(m_a, a_c, b_c)  # P(p_control < mean of the arm)
+        control_point = sps.beta.sf(m_c, a_a, b_a)  # P(p_arm > mean of the control)
     out = np.where(np.minimum(n_c, n_a) > 1e5, normal,
                    np.where(n_a >= n_c, arm_point, control_point))
     return np.clip(out, 0.0, 1.0)
@@ -121,6 +121,11 @@ def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
         bad = ~np.isfinite(res)
         if bad.any():
             res = np.where(bad, _prob_large(*vals), res)
+        if not np.all(np.isfinite(res)):
+            raise ValidationError(
+                "P(p_arm > p_control) cannot be computed for Beta parameters this extreme "
+                "(below about 1e-300 or near the float range). Use counts plus a prior of at "
+                "least 0.5 for every parameter.")
         return float(res) if np.ndim(res) == 0 else res
     if any(v.ndim for v in vals):
         raise ValidationError("non-integer a_arm is supported for scalars only.")
@@ -212,6 +217,12 @@ def expected_loss(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Exp
     a_gt_c_shift_c = prob_beats(ac + 1, bc, aa, ba)
     loss_control = ma * a_gt_c_shift_a - mc * a_gt_c_shift_c
     la, lc = np.maximum(loss_arm, 0.0), np.maximum(loss_control, 0.0)
+    if not (np.all(np.isfinite(la)) and np.all(np.isfinite(lc))):
+        raise ValidationError(
+            "the expected loss cannot be computed for Beta parameters this extreme (a_control "
+            f"== {a_control!r}, b_control == {b_control!r}, a_arm == {a_arm!r}, b_arm == "
+            f"{b_arm!r}): the probabilities of one posterior beating the other are not finite "
+            "floats. Use counts plus a prior of at least 0.5 for every parameter.")
     if la.ndim == 0:
         return ExpectedLoss(float(la), float(lc))
     return ExpectedLoss(la, lc)

@@ -127,3 +127,10 @@ def test_expected_loss_near_the_float_range_is_finite():
     r = expected_loss(2.0, 1.5, 1e300, 7.583577569275177e210)
     assert r.arm == 0.0 and r.control == pytest.approx(1 - 2 / 3.5, abs=1e-12)
     assert prob_beats(201, 9801, 2.0e7 + 1, 9.8e8 + 5) == pytest.approx(0.4817744, abs=1e-5)
+
+
+def test_expected_loss_refuses_parameters_it_cannot_compute():
+    """A subnormal b_control against an arm near the float range gave NaN losses (found by the
+    fuzz suite): refused in our words."""
+    with pytest.raises(ValidationError, match="cannot be computed for Beta parameters"):
+        expected_loss(4.239025151522689e16, 2.2250738585e-313, 2.232909549623423e295, 0.5)
