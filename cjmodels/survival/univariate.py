@@ -207,12 +207,9 @@ class SurvivalCurve(Result):
         """
         if self.kind != "kaplan-meier":
             raise ValidationError("the restricted mean is defined for Kaplan-Meier curves only.")
-        check_scalar(tau, "tau", typ=float, gt=0)
-        if not np.isfinite(tau):
-            raise ValidationError(
-                f"tau == {tau!r}: the restricted mean needs a finite horizon (the area under "
-                "the curve up to tau); pass a time within the follow-up, such as the largest "
-                "observed duration.")
+        if not np.isfinite(check_scalar(tau, "tau", typ=float, gt=0)):
+            raise ValidationError(f"tau == {tau!r}: the restricted mean needs a finite horizon; "
+                                  "pass a time within the follow-up, such as the longest duration.")
         t = self.table.index.to_numpy()
         s = self.table["estimate"].to_numpy()
         keep = t < tau
