@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cjmodels._checks import check_scalar
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.journeys import journey_index, journey_set
 from cjmodels.data.journeyset import OUTCOME_CENSORED, OUTCOME_CONVERSION, JourneySet, subset
@@ -61,7 +62,18 @@ def censor_recent(time_from: Any, *, observation_end: float, timeout: float) -> 
     >>> censor_recent([np.nan, 1.0, 8.5, 9.5], observation_end=10.0, timeout=2.0).tolist()
     [False, False, True, True]
     """
-    t = np.asarray(time_from, dtype=float)
+    check_scalar(observation_end, "observation_end", typ=float)
+    check_scalar(timeout, "timeout", typ=float, gt=0)
+    if not (np.isfinite(observation_end) and np.isfinite(timeout)):
+        raise ValidationError(
+            f"observation_end == {observation_end!r}, timeout == {timeout!r}: both must be "
+            "finite numbers in the unit of time_from.")
+    try:
+        t = np.asarray(time_from, dtype=float)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            "time_from must be numbers (the time of each transition's from-event, NaN for "
+            f"none), got {type(time_from).__name__}.") from None
     return t > observation_end - timeout
 
 

@@ -112,3 +112,17 @@ def test_counts_from_table_checks_the_journeys():
                                          "to_state": ["a", "(conversion)"], "count": [2, 2]}))
     assert tc.states == ("(start)", "a", "(conversion)", "(null)")
     assert tc.info["n_journeys"] == 2.0
+
+
+@pytest.mark.parametrize("times, end, timeout, words", [
+    # found by the fuzz suite: a label among the times escaped as numpy's ValueError
+    (["x", 1.0], 10.0, 2.0, "time_from must be numbers"),
+    ([1.0], None, 2.0, "observation_end == None"),
+    ([1.0], 10.0, 0.0, "timeout == 0.0, must be > 0"),
+    ([1.0], np.inf, 2.0, "both must be finite numbers"),
+])
+def test_censor_recent_refuses_bad_arguments(times, end, timeout, words):
+    from cjmodels.data import censor_recent
+
+    with pytest.raises(ValidationError, match=words):
+        censor_recent(times, observation_end=end, timeout=timeout)

@@ -414,3 +414,21 @@ def test_journey_set_helpers(log, order, data):
     assert sub.n == int(keep.sum())
     assert len(sub.symbols) == int(js.lengths[keep].sum())
     assert np.array_equal(sub.lengths, js.lengths[keep])
+
+
+@given(times=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                                st.sampled_from([None, "1", "x", True])), max_size=8),
+       end=st.sampled_from([10.0, 0.0, -1.0, np.nan, np.inf, None, "10", 10]),
+       timeout=st.sampled_from([2.0, 0.0, -1.0, np.nan, np.inf, None, True, 2]))
+@fuzz(1)
+def test_censor_recent(times, end, timeout):
+    """censor_recent: a boolean per transition, True exactly for times within timeout of the
+    end; NaN times never censored; bad arguments refused in our words."""
+    count()
+    out = call(cd.censor_recent, times, observation_end=end, timeout=timeout)
+    if refused(out):
+        return
+    t = np.asarray(times, dtype=float)
+    assert out.dtype == bool and out.shape == t.shape
+    assert not out[np.isnan(t)].any(), "a NaN time censored"
+    assert np.array_equal(out, t > float(end) - float(timeout))
