@@ -231,8 +231,9 @@ def maximum_likelihood(
         return -ll * scale, -g * scale
 
     start = np.log(np.asarray(x0, dtype=float)) if log_scale else np.asarray(x0, dtype=float)
-    res = optimize.minimize(objective, start, jac=True, method="BFGS",
-                            options={"maxiter": maxiter, "gtol": gtol})
+    with np.errstate(all="ignore"):  # scipy's line search meets the NaN of a step too far
+        res = optimize.minimize(objective, start, jac=True, method="BFGS",
+                                options={"maxiter": maxiter, "gtol": gtol})
     with np.errstate(all="ignore"):  # a non-finite optimum is the caller's error to raise
         theta = np.exp(res.x) if log_scale else res.x
         ll, g = fun(theta)

@@ -149,6 +149,14 @@ def test_multistate(log):
     call(mk.crude_qmatrix, p)
     fit = call(mk.fit_multistate, p)
     strict_json(fit)
+    if not refused(fit):
+        surface(fit, plot=False)
+        lr = call(mk.multistate.lrtest, fit, fit)
+        if not refused(lr):
+            surface(lr)
+            assert np.isnan(lr.pvalue) or 0 <= lr.pvalue <= 1, f"LR p-value {lr.pvalue}"
+        assert refused(call(mk.multistate.lrtest, fit, "full")), "lrtest took a string"
+
 
 
 #: Values a user may set a hyperparameter to: valid, out of range, of the wrong type.
@@ -193,3 +201,42 @@ def test_spec_on_every_markov_model(log, spec):
                    (mk.time_homogeneity_test, {"periods": 2})):
         surface(call(fn, frame, spec=spec, **kw), plot=False)
     assert refused(call(mk.fit_chain, frame, spec={"order": 1})), "a dict taken as spec"
+
+
+@st.composite
+def stage_panels(draw):
+    """CRM snapshots: a few customers, each seen at 2-4 distinct numeric times in stages 1-3
+    (a stage never left, a state never seen, labels of other types, a gap of 1e6)."""
+    rows = []
+    labels = draw(st.sampled_from([(1, 2, 3), ("a", "b", "c"), (1, 2, 2)]))
+    for c in range(draw(st.integers(2, 8))):
+        times = sorted(draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.5, 1e6]),
+                                     min_size=2, max_size=4, unique=True)))
+        for t in times:
+            rows.append((c, t, draw(st.sampled_from(labels))))
+    return pd.DataFrame(rows, columns=["customer_id", "timestamp", "stage"])
+
+
+@given(panel=stage_panels(), q=st.sampled_from(["full", "forward", "bad", "none"]))
+@fuzz(0.5)
+def test_multistate_panels(panel, q):
+    """panel_data, crude_qmatrix, fit_multistate and lrtest on CRM panels: a fit, its surface
+    and a likelihood-ratio test of the fit against itself (p-value in [0, 1]), or a refusal in
+    our words."""
+    count()
+    states = sorted(set(panel["stage"]), key=str)
+    k = len(states)
+    qm = {"full": np.ones((k, k)) - np.eye(k), "forward": np.triu(np.ones((k, k)), 1),
+          "bad": [[1.0]], "none": None}[q]
+    p = call(mk.panel_data, panel, qm, states=states)
+    if refused(p):
+        return
+    call(mk.crude_qmatrix, p)
+    fit = call(mk.fit_multistate, p)
+    if refused(fit):
+        return
+    surface(fit, plot=False)
+    lr = call(mk.multistate.lrtest, fit, fit)
+    if not refused(lr):
+        surface(lr)
+        assert np.isnan(lr.pvalue) or 0 <= lr.pvalue <= 1, f"LR p-value {lr.pvalue}"

@@ -205,7 +205,11 @@ def fit_multistate(
         if ev.min() < 1e-10 * ev.max():
             problems.append(f"the Hessian is nearly singular (condition number "
                             f"{ev.max() / ev.min():.2g})")
-        cov = np.linalg.inv(hess)
+        try:
+            cov = np.linalg.inv(hess)
+        except np.linalg.LinAlgError:  # singular to working precision: the pseudo-inverse
+            w, vec = np.linalg.eigh(hess)
+            cov = (vec * np.where(w > 1e-12 * w.max(), 1 / np.where(w > 0, w, 1), 0.0)) @ vec.T
     param_names = [spec.label(r, s) for r, s in trans] + [
         f"{names[c]}: {spec.label(*trans[j])}" for c, j in targets]
     se = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))

@@ -294,6 +294,10 @@ class Design:
         """Log-likelihood and (if ``grad``) its gradient with respect to ``theta``."""
         theta = np.asarray(theta, dtype=float)
         qm, g = self.qmatrices(theta)
+        if not np.all(np.isfinite(qm)):
+            # a step of the optimiser too far: the intensities overflow, and no eigen-
+            # decomposition exists; a log-likelihood of -inf makes the line search step back
+            return (-np.inf, np.full(len(theta), np.nan)) if grad else -np.inf
         eig = self.eigen(qm, g, grad)
         fast = np.flatnonzero(~self.fwd)
         row, drow = self._rows(fast, self.frm[fast], qm, g, eig, grad)
