@@ -657,6 +657,19 @@ def fit_chain(
     p = dummy._estimate(counts)
     chain = MarkovChain(states, p, start=tc.start)
     out = FittedChain(states, counts, mask, a, tc.start, ends_, order, chain, jt, info)
+    n_censored = float(info.get("n_censored", 0) or 0)
+    if (
+        info.get("censored") == "drop" and n_censored > 0 and CONVERSION in states
+        and NULL in states and counts[:, states.index(NULL)].sum() == 0
+    ):
+        warnings.warn(
+            f"no journey ends in a drop-out: the {n_censored:,.0f} journeys that did not convert "
+            "are censored and dropped (censored='drop'), so every stage reaches "
+            f"{CONVERSION} with probability 1. Give the log drop-out events, end journeys "
+            "after a silence (JourneySpec(timeout='30D')), or count open journeys as drop-outs "
+            "(JourneySpec(censored='null')).",
+            UserWarning, stacklevel=2,
+        )
     stuck = _never_ending(out)
     if stuck:
         warnings.warn(

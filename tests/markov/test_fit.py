@@ -191,3 +191,26 @@ def test_fit_chain_takes_reduced_journeys_and_refuses_foreign_spec_fields():
         fit_chain(SIMPLE, spec=JourneySpec(timeout="30D"))
     with pytest.raises(ValidationError, match="pass a cjmodels.data.JourneySpec"):
         fit_chain(df, spec={"order": 2})
+
+
+def test_a_log_without_drop_outs_is_warned_that_conversion_is_certain():
+    # Two journeys: one converts, one is still open. With censored="drop" the open one is
+    # dropped, so the chain only sees the converter: P(conversion) = 1, which the user is told.
+    import warnings
+
+    import pandas as pd
+
+    from cjmodels.data import JourneySpec
+    from cjmodels.markov import fit_chain
+
+    df = pd.DataFrame({
+        "customer_id": [1, 1, 2], "timestamp": [0.0, 1.0, 0.0],
+        "event": ["touch", "conversion", "touch"], "stage": ["a", None, "a"],
+    })
+    with pytest.warns(UserWarning, match="no journey ends in a drop-out: the 1 journeys"):
+        fit = fit_chain(df)
+    assert fit.transition_matrix.loc["a", "(conversion)"] == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_chain(df, spec=JourneySpec(censored="null"))  # counted as a drop-out: no warning
+        fit_chain(df.iloc[:2])  # nothing censored: no warning
