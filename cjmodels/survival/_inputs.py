@@ -91,7 +91,7 @@ def rfm_arrays(
     x = as_array(data[frequency], f"column {frequency!r} (frequency)", integer=True)
     tx = as_array(data[recency], f"column {recency!r} (recency)")
     big_t = as_array(data[T], f"column {T!r} (T)", allow_zero=False)
-    w = _weights(data, weight, len(data))
+    w = case_weights(data, weight, len(data))
     # tolerate rounding of published tables (recency and T rounded to 2 decimals)
     over = tx > big_t * (1 + 1e-9) + 1e-12
     if over.any():
@@ -118,7 +118,8 @@ def rfm_arrays(
     return x, np.minimum(tx, big_t), big_t, w
 
 
-def _weights(data: pd.DataFrame, weight: Any, n: int) -> np.ndarray:
+def case_weights(data: pd.DataFrame, weight: Any, n: int) -> np.ndarray:
+    """Case weights of ``n`` rows: ones, the column ``weight`` of ``data``, or an array."""
     if weight is None:
         return np.ones(n)
     if isinstance(weight, str):

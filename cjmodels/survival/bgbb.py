@@ -17,7 +17,7 @@ from scipy import special
 from cjmodels._checks import check_scalar
 from cjmodels.errors import ValidationError
 from cjmodels.survival._base import maximise
-from cjmodels.survival._inputs import as_array, compress
+from cjmodels.survival._inputs import as_array, case_weights, compress
 from cjmodels.survival.btyd import _CountModel
 
 __all__ = ["BGBBModel"]
@@ -62,16 +62,7 @@ class BGBBModel(_CountModel):
         x = as_array(data[frequency], f"column {frequency!r}", integer=True)
         tx = as_array(data[recency], f"column {recency!r}", integer=True)
         n = as_array(data[n_periods], f"column {n_periods!r}", integer=True, allow_zero=False)
-        if weight is None:
-            w = np.ones(len(x))
-        elif isinstance(weight, str):
-            if weight not in data.columns:
-                raise ValidationError(f"BG/BB: weight column {weight!r} is not in the data.")
-            w = as_array(data[weight], f"column {weight!r}")
-        else:
-            w = as_array(weight, "weight")
-            if w.size != len(x):
-                raise ValidationError(f"weight has {w.size} values for {len(x)} rows of data.")
+        w = case_weights(data, weight, len(x))
         self._check(x, tx, n)
         return x, tx, n, w
 

@@ -21,7 +21,7 @@ from scipy import special
 from cjmodels._checks import check_scalar
 from cjmodels.data.events import EventLog
 from cjmodels.errors import ValidationError
-from cjmodels.survival._inputs import as_array, compress, rfm_arrays
+from cjmodels.survival._inputs import as_array, case_weights, compress, rfm_arrays
 from cjmodels.survival.btyd import _CountModel, _FrequencyRecencyModel
 from cjmodels.survival.closed_forms import gamma_gamma_mean_spend
 
@@ -109,16 +109,7 @@ class GammaGammaModel(_CountModel):
             )
         x = as_array(data[frequency], f"column {frequency!r}", integer=True)
         m = as_array(data[monetary_value], f"column {monetary_value!r}")
-        if weight is None:
-            w = np.ones(len(x))
-        elif isinstance(weight, str):
-            if weight not in data.columns:
-                raise ValidationError(f"gamma-gamma: weight column {weight!r} is not in the data.")
-            w = as_array(data[weight], f"column {weight!r}")
-        else:
-            w = as_array(weight, "weight")
-            if w.size != len(x):
-                raise ValidationError(f"weight has {w.size} values for {len(x)} rows of data.")
+        w = case_weights(data, weight, len(x))
         bad = (x > 0) & (m <= 0)
         if bad.any():
             raise ValidationError(
