@@ -43,14 +43,41 @@ DROP_OUT = "drop_out"
 def default_panel_qmatrix(scheme: str | StageScheme = "seven") -> pd.DataFrame:
     """The default true intensities (per day) through a scheme's pre-purchase stages.
 
-    Forward moves slow down along the funnel, drop-out speeds up, and from the third stage on a
-    customer can fall back one stage.
+    The states are the scheme's pre-purchase stages, its purchase stage and ``"drop_out"``. From
+    pre-purchase stage ``i`` of ``n`` (counting from 0) the intensity forward, to the next stage
+    (to purchase from the last one), falls linearly from 0.10 to 0.04 per day along the funnel;
+    the intensity of dropping out rises linearly from 0.02 to 0.06 per day; and from the third
+    stage on (``i >= 2``) a customer falls back one stage at 0.02 per day. Purchase and drop-out
+    are absorbing (zero rows).
+
+    Parameters
+    ----------
+    scheme : str or StageScheme, default "seven"
+        A stage scheme or the name of a built-in one (``"seven"``, ``"six"``, ``"five"``); see
+        :func:`cjmodels.data.get_scheme`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The off-diagonal intensities per day, states as index and columns (the first state is
+        the entry state); the diagonal is zero, not minus the row sum.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        If ``scheme`` is not a known scheme.
+
+    See Also
+    --------
+    simulate_panel : Simulates snapshots from these intensities by default.
 
     Examples
     --------
     >>> q = default_panel_qmatrix("five")
     >>> list(q.index)
     ['need', 'search_evaluation', 'purchase', 'drop_out']
+    >>> print(q.loc["need", "search_evaluation"], q.loc["search_evaluation", "drop_out"])
+    0.1 0.06
     """
     sch = get_scheme(scheme)
     pre = list(sch.pre_purchase)
@@ -70,6 +97,37 @@ def default_panel_qmatrix(scheme: str | StageScheme = "seven") -> pd.DataFrame:
 class PanelWorld(SyntheticWorld):
     """A :class:`SyntheticWorld` from :func:`simulate_panel`, with the true model at hand.
 
+    Its methods give the true intensity matrix ``Q`` and transition probabilities ``P(t)`` at a
+    value of the covariate ``returning``, the true parameter vector in msm's order, and the
+    options of :func:`cjmodels.markov.fit_multistate` that match the world.
+
+    Attributes
+    ----------
+    name : str
+        ``"panel"``.
+    events : pandas.DataFrame
+        One row per snapshot or absorption: ``customer_id`` (1 to ``n_customers``),
+        ``timestamp``, ``event`` (``"touch"`` for a snapshot, ``"conversion"``,
+        ``"drop_out"``), ``stage`` (the state seen) and ``returning`` (0 or 1).
+    truth : dict
+        ``states``, ``qmatrix`` (``Q`` at ``returning = 0``, per day, diagonal minus the row
+        sums), ``effect_transitions`` and ``log_hr`` (the covariate's log hazard ratios, in the
+        row-major order of ``Q``), ``p_returning``, ``pmatrix`` (``P(t)`` at 7, 30 and 90
+        days), ``n_absorbed`` (customers absorbed in each absorbing state, whether seen or not)
+        and ``n_snapshots``.
+    params : dict
+        The arguments of :func:`simulate_panel` (``scheme`` is None when ``qmatrix`` was given;
+        ``random_state`` is None unless it was an int).
+    tables : dict of str to DataFrame
+        ``"qmatrix"``: the true ``Q`` at ``returning = 0`` as a labelled table.
+    event_log_options : dict
+        ``{"covariates": ["returning"]}``, for :meth:`event_log`.
+
+    See Also
+    --------
+    simulate_panel : Builds this world.
+    cjmodels.markov.fit_multistate : Fits the model back from the snapshots.
+
     Examples
     --------
     >>> w = simulate_panel(50, random_state=1)
@@ -81,10 +139,32 @@ class PanelWorld(SyntheticWorld):
 
     @property
     def states(self) -> list[str]:
+        """Names of the states, in the order of the rows and columns of ``Q``."""
         return list(self.truth["states"])
 
     def true_qmatrix(self, returning: float = 0.0) -> pd.DataFrame:
-        """The true intensity matrix at a value of the covariate."""
+        """The true intensity matrix at a value of the covariate.
+
+        Each transition with an effect is multiplied by ``exp(log_hr * returning)``; the
+        diagonal is minus the row sums.
+
+        Parameters
+        ----------
+        returning : float, default 0.0
+            Value of the covariate ``returning`` (0 for a new customer, 1 for a returning one).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``Q`` per day, states as index and columns; absorbing rows are zero.
+
+        Examples
+        --------
+        >>> w = simulate_panel(50, random_state=1)
+        >>> q = w.true_qmatrix(returning=1)
+        >>> print(round(q.loc["decision", "purchase"], 3), round(q.loc["decision", "decision"], 3))
+        0.08 -0.16
+        """
         q0 = np.array(self.truth["qmatrix"], dtype=float)
         q = q0.copy()
         effects = zip(self.truth["effect_transitions"], self.truth["log_hr"], strict=True)
@@ -96,21 +176,59 @@ class PanelWorld(SyntheticWorld):
         return pd.DataFrame(q, index=self.states, columns=self.states)
 
     def true_pmatrix(self, t: float, returning: float = 0.0) -> pd.DataFrame:
-        """True ``P(t) = expm(Q t)``."""
+        """True transition probabilities ``P(t) = expm(Q t)``.
+
+        Parameters
+        ----------
+        t : float
+            Time in days.
+        returning : float, default 0.0
+            Value of the covariate ``returning``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability of being in each column state ``t`` days after being in the row state;
+            rows sum to 1.
+
+        Examples
+        --------
+        >>> w = simulate_panel(50, random_state=1)
+        >>> p = w.true_pmatrix(30)
+        >>> print(round(p.loc["awareness", "drop_out"], 3), round(p.loc["awareness"].sum(), 6))
+        0.623 1.0
+        """
         q = self.true_qmatrix(returning).to_numpy()
         return pd.DataFrame(linalg.expm(q * t), index=self.states, columns=self.states)
 
     @property
     def true_params(self) -> np.ndarray:
-        """True parameters in msm's order for an uncentred fit (``center=False``) with the
-        covariate on the effect transitions: log intensities (row-major), then log HRs."""
+        """True parameters in msm's order for an uncentred fit with the covariate on the effect transitions.
+
+        Log intensities of the allowed transitions (row-major), then the log hazard ratios (as
+        with msm's ``center=False``).
+        """
         q0 = np.array(self.truth["qmatrix"], dtype=float)
         np.fill_diagonal(q0, 0.0)
         return np.r_[np.log(q0[q0 > 0]), np.array(self.truth["log_hr"], dtype=float)]
 
     def fit_options(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`cjmodels.markov.multistate.fit_multistate` on
-        :meth:`event_log` that match the world (qmatrix structure, covariates, exact entries)."""
+        """Keyword arguments of :func:`cjmodels.markov.fit_multistate` that match the world.
+
+        Returns
+        -------
+        dict
+            ``qmatrix`` (the allowed transitions, each with initial value 0.05), ``covariates``
+            (``["returning"]`` on each transition with an effect, or None), ``unit="D"`` and,
+            when the world logs absorptions at their exact time, ``deathexact=True``. Pass
+            them with :meth:`event_log` to :func:`cjmodels.markov.fit_multistate`.
+
+        Examples
+        --------
+        >>> w = simulate_panel(50, random_state=1)
+        >>> sorted(w.fit_options())
+        ['covariates', 'deathexact', 'qmatrix', 'unit']
+        """
         q0 = np.array(self.truth["qmatrix"], dtype=float)
         np.fill_diagonal(q0, 0.0)
         init = pd.DataFrame(np.where(q0 > 0, 0.05, 0.0), index=self.states, columns=self.states)
@@ -138,29 +256,43 @@ def simulate_panel(
 
     Parameters
     ----------
-    n_customers : int
-    scheme : str or StageScheme
-        Stage scheme for the default ``qmatrix`` (its pre-purchase stages and purchase).
+    n_customers : int, default 2000
+        Number of customers, each entering at the first state.
+    scheme : str or StageScheme, default "seven"
+        Stage scheme for the default ``qmatrix`` (its pre-purchase stages and purchase); ignored
+        when ``qmatrix`` is given.
     qmatrix : DataFrame, optional
         True intensities per day (off-diagonal; labelled states, absorbing rows zero); default
         :func:`default_panel_qmatrix`. The first state is the entry state.
     hazard_ratios : mapping (from, to) -> float, optional
         Effect of ``returning = 1`` on intensities; default: purchase from the last pre-purchase
         stage x2, drop-out from the first stage x0.5.
-    p_returning : float
-        Share of returning customers.
-    mean_gap_days : float
+    p_returning : float, default 0.3
+        Probability that a customer is a returning one (``returning = 1``).
+    mean_gap_days : float, default 14.0
         Mean days between snapshots (exponential gaps).
-    days : float
-        Window length; customers enter uniformly over its first half.
-    exact_absorbing : bool
-        Log purchase and drop-out at their exact time (msm's ``deathexact``).
-    start : str or Timestamp
-    random_state : int, Generator or None
+    days : float, default 180.0
+        Window length in days; customers enter uniformly over its first half and are observed
+        until its end.
+    exact_absorbing : bool, default True
+        Log purchase and drop-out at their exact time (msm's ``deathexact``); when false, they
+        are only seen at the next snapshot.
+    start : str or Timestamp, default "2025-01-01"
+        Calendar time of day 0 of the window.
+    random_state : int, Generator or None, default None
+        Seed or generator of every draw; the same int gives the same world.
 
     Returns
     -------
     PanelWorld
+        The snapshots as events, with the true ``Q``, hazard ratios and ``P(t)``.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        If a number is out of range, ``qmatrix`` is not a square labelled table with finite
+        non-negative intensities, a hazard ratio names a transition that is not allowed, or
+        ``start`` is not a timestamp.
 
     Examples
     --------
