@@ -69,6 +69,39 @@ DEFAULT_LATENT_EMISSIONS = np.array([
 class LatentWorld(SyntheticWorld):
     """A :class:`~cjmodels.synthetic.SyntheticWorld` of touches emitted by latent stages.
 
+    Built by :func:`simulate_latent_journeys`; the event log shows only the channels, while
+    :attr:`touches` keeps the true stage of every touch and :meth:`hmm_params` gives the true
+    parameters in the layout of :class:`cjmodels.markov.HiddenMarkovModel`.
+
+    Attributes
+    ----------
+    name : str
+        ``"latent_journeys"``.
+    events : pandas.DataFrame
+        ``customer_id``, ``timestamp``, ``event`` (``"touch"``, ``"conversion"``,
+        ``"drop_out"``), ``channel`` (None off touches) and ``value`` (the conversion value, 0
+        elsewhere), sorted by customer and time.
+    truth : dict
+        ``stages``, ``channels``, ``startprob``, ``transitions``, ``emissionprob``, the exact
+        ``conversion_probability``, ``dropout_probability`` and ``expected_touches`` of a
+        journey (absorbing-chain algebra, ignoring censoring), and ``simulation`` counts
+        (touches, journeys by outcome, journeys cut at ``max_touches``).
+    params : dict
+        The arguments of :func:`simulate_latent_journeys` (``random_state`` is None unless it
+        was an int).
+    tables : dict of str to DataFrame
+        ``"touches"`` (the true stage of every touch, with its row in :attr:`events`),
+        ``"journeys"`` (arrival, entry stage, outcome and touches per customer),
+        ``"transitions"`` and ``"emissionprob"`` (the true matrices, labelled).
+    event_log_options : dict
+        ``observation_start`` and ``observation_end`` (the simulated window), for
+        :meth:`event_log`, so that open journeys are censored at the window's end.
+
+    See Also
+    --------
+    simulate_latent_journeys : Builds this world.
+    cjmodels.markov.HiddenMarkovModel : Recovers the latent stages from the touches.
+
     Examples
     --------
     >>> w = simulate_latent_journeys(100, random_state=1)
@@ -85,7 +118,7 @@ class LatentWorld(SyntheticWorld):
 
     @property
     def touches(self) -> pd.DataFrame:
-        """One row per emitted touch (event-log order): customer, time, channel, true stage."""
+        """One row per emitted touch (event-log order) with its row, customer, time, channel and true stage."""
         return self.tables["touches"]
 
     def hmm_params(self, symbols: Sequence[str] | None = None) -> dict[str, np.ndarray]:
@@ -94,6 +127,33 @@ class LatentWorld(SyntheticWorld):
         States are the stages then ``(conversion)``, ``(null)``; emission columns follow
         ``symbols`` (default: the channels sorted, as the model sorts them) then the two end
         symbols. Usable as the model's ``init`` and for comparisons.
+
+        Parameters
+        ----------
+        symbols : sequence of str, optional
+            Order of the channel columns of the emission matrix; default: the world's channels
+            sorted. Every symbol must be a channel of the world.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``"startprob"`` (length S + 2), ``"transmat"`` ((S + 2) x (S + 2); the two end
+            states absorbing) and ``"emissionprob"`` ((S + 2) x (C + 2); each end state emits
+            only its own end symbol).
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            If a symbol is not a channel of this world.
+
+        Examples
+        --------
+        >>> w = simulate_latent_journeys(100, random_state=1)
+        >>> p = w.hmm_params()
+        >>> p["transmat"].shape, p["emissionprob"].shape
+        ((5, 5), (5, 8))
+        >>> p["startprob"].tolist()
+        [0.75, 0.2, 0.05, 0.0, 0.0]
         """
         channels = list(self.truth["channels"])
         symbols = sorted(channels) if symbols is None else list(symbols)
@@ -142,7 +202,7 @@ def simulate_latent_journeys(
 
     Parameters
     ----------
-    n_customers : int
+    n_customers : int, default 2000
         Customers, arriving uniformly over ``[start, start + days)``; one journey each.
     stages, channels : list of str, optional
         Names of the latent stages and the channels; default :data:`DEFAULT_LATENT_STAGES` and
@@ -154,16 +214,16 @@ def simulate_latent_journeys(
         rows sum to 1 and some exit must be possible (the expected journey must be finite).
     emissionprob : array (S, C), optional
         Channel profile of each stage.
-    mean_gap_days : float
-        Mean of the exponential gap between consecutive events of a journey.
-    days : float
-        Observation window; later events are not emitted (censoring).
-    start : str or Timestamp
+    mean_gap_days : float, default 2.0
+        Mean (days) of the exponential gap between consecutive events of a journey.
+    days : float, default 365.0
+        Observation window in days; later events are not emitted (censoring).
+    start : str or Timestamp, default "2025-01-01"
         Start of the window.
-    max_touches : int
+    max_touches : int, default 500
         Safety cap on touches per journey; capped journeys are cut (counted in the truth).
-    random_state : int, Generator or None
-        Seed.
+    random_state : int, Generator or None, default None
+        Seed or generator of every draw; the same int gives the same world.
 
     Returns
     -------
