@@ -63,7 +63,30 @@ class MarkovChain(Result):
     matrix : array-like
         Row-stochastic transition matrix (rows: from, columns: to).
     start : str, optional
-        The state journeys start in (quantities "from the start" use it).
+        The state journeys start in (quantities "from the start" use it, and
+        :meth:`simulate` starts there when it is not told otherwise).
+
+    Attributes
+    ----------
+    states : tuple of str
+        State names (each converted with ``str``), in matrix order.
+    matrix : numpy.ndarray
+        The transition matrix, read-only; ``matrix[i, j]`` is the probability of a step from
+        ``states[i]`` to ``states[j]`` (entries above ``-1e-9`` that are negative by rounding
+        are set to 0).
+    start : str or None
+        The start state, or None when none was given.
+
+    Raises
+    ------
+    ValidationError
+        When the names repeat, the matrix is not square of the number of states, has an
+        entry that is not finite or is negative, has a row that does not sum to 1 (within
+        ``1e-8``), or ``start`` is not one of the states.
+
+    See Also
+    --------
+    cjmodels.markov.fit_chain : A chain fitted to journeys, with intervals.
 
     Examples
     --------
@@ -116,6 +139,21 @@ class MarkovChain(Result):
     # ------------------------------------------------------------------ structure
     def index(self, name: str) -> int:
         """Position of the state called ``name``; a clear error for unknown names.
+
+        Parameters
+        ----------
+        name : str
+            A state name.
+
+        Returns
+        -------
+        int
+            The row (and column) of ``name`` in :attr:`matrix`.
+
+        Raises
+        ------
+        ValidationError
+            When ``name`` is not a state of the chain; the message lists the states.
 
         Examples
         --------
@@ -222,6 +260,35 @@ class MarkovChain(Result):
         ``E[T | end in target] = (N h)_i / h_i`` with ``h`` the absorption probabilities into
         ``target`` (each visit to ``k`` is followed by absorption in ``target`` with
         probability ``h_k``). NaN where ``h_i == 0``.
+
+        Parameters
+        ----------
+        target : str
+            An absorbing state.
+
+        Returns
+        -------
+        pandas.Series
+            Expected number of steps (transitions) to absorption from each transient state,
+            given that the walk ends in ``target``; named ``steps_given_<target>``, NaN for
+            states that never end there.
+
+        Raises
+        ------
+        ValidationError
+            When ``target`` is not an absorbing state, or the chain has no absorbing state or
+            a closed class without one (the fundamental matrix does not exist).
+
+        Examples
+        --------
+        The drunkard's walk of the class example: from state 1, walks that end in 4 take five
+        steps on average (for the symmetric walk on 0..4, ``(16 - i^2) / 3`` from ``i``).
+
+        >>> P = np.zeros((5, 5)); P[0, 0] = P[4, 4] = 1
+        >>> for i in (1, 2, 3): P[i, i - 1] = P[i, i + 1] = 0.5
+        >>> walk = MarkovChain(["0", "1", "2", "3", "4"], P)
+        >>> walk.expected_steps_given("4").round(4).tolist()
+        [5.0, 4.0, 2.3333]
         """
         j = self.absorbing_states.index(self._absorbing_name(target))
         h = self._b[:, j]
@@ -239,7 +306,34 @@ class MarkovChain(Result):
         return target
 
     def hitting_probabilities(self, targets: str | Sequence[str]) -> pd.Series:
-        """Probability of ever entering ``targets`` (1 for the targets themselves)."""
+        """Probability of ever entering ``targets`` (1 for the targets themselves).
+
+        Solves ``h = P h`` on the states that can reach the targets (with ``h = 1`` on the
+        targets); states that cannot reach them have 0. The chain need not be absorbing.
+
+        Parameters
+        ----------
+        targets : str or sequence of str
+            One state or a set of states; entering any of them counts.
+
+        Returns
+        -------
+        pandas.Series
+            Per state, the probability of entering ``targets`` at some step >= 0; named
+            ``hitting_probability``.
+
+        Raises
+        ------
+        ValidationError
+            When a target is not a state of the chain.
+
+        Examples
+        --------
+        >>> P = np.zeros((5, 5)); P[0, 0] = P[4, 4] = 1
+        >>> for i in (1, 2, 3): P[i, i - 1] = P[i, i + 1] = 0.5
+        >>> MarkovChain(["0", "1", "2", "3", "4"], P).hitting_probabilities("4").tolist()
+        [0.0, 0.25, 0.5, 0.75, 1.0]
+        """
         tg = [targets] if isinstance(targets, str) else list(targets)
         idx = np.array([self.index(s) for s in tg], dtype=int)
         k = len(self.states)
@@ -256,7 +350,25 @@ class MarkovChain(Result):
 
     # ------------------------------------------------------------------ recurrent chains
     def communicating_classes(self) -> list[tuple[tuple[str, ...], bool]]:
-        """Communicating classes and whether each is closed (recurrent)."""
+        """Communicating classes and whether each is closed (recurrent).
+
+        A class is a set of states that can all reach one another (the strongly connected
+        components of the graph of positive entries); it is closed when no step leaves it. In
+        a finite chain the closed classes are the recurrent ones, and an absorbing state is a
+        closed class of its own.
+
+        Returns
+        -------
+        list of (tuple of str, bool)
+            One pair per class: its states (in matrix order) and whether it is closed.
+
+        Examples
+        --------
+        >>> P = np.zeros((5, 5)); P[0, 0] = P[4, 4] = 1
+        >>> for i in (1, 2, 3): P[i, i - 1] = P[i, i + 1] = 0.5
+        >>> MarkovChain(["0", "1", "2", "3", "4"], P).communicating_classes()
+        [(('0',), True), (('4',), True), (('1', '2', '3'), False)]
+        """
         adj = self.matrix > 0
         n, lab = connected_components(adj, directed=True, connection="strong")
         out = []
@@ -293,6 +405,22 @@ class MarkovChain(Result):
     def stationary_distribution(self) -> pd.Series:
         """The unique stationary distribution ``pi = pi P`` (one closed class required).
 
+        It is solved on the closed class alone, so transient states get exactly 0. For a
+        periodic chain it is still the unique solution of ``pi = pi P`` (the long-run share of
+        time in each state), though ``P^n`` does not converge to it.
+
+        Returns
+        -------
+        pandas.Series
+            The probability of each state, summing to 1; named ``stationary``.
+
+        Raises
+        ------
+        ValidationError
+            When the chain has more than one closed class (an absorbing journey chain has one
+            per end state), so that the stationary distribution is not unique; close the loop
+            first (:func:`cjmodels.markov.lifecycle_chain` with ``restart=True``).
+
         Examples
         --------
         >>> MarkovChain(["a", "b"], [[0.9, 0.1], [0.5, 0.5]]).stationary_distribution().round(4)
@@ -303,7 +431,24 @@ class MarkovChain(Result):
         return pd.Series(self._pi, index=list(self.states), name="stationary")
 
     def mean_recurrence_times(self) -> pd.Series:
-        """Expected steps to return to each state, ``1 / pi`` (inf for transient states)."""
+        """Expected steps to return to each state, ``1 / pi`` (inf for transient states).
+
+        Returns
+        -------
+        pandas.Series
+            Mean recurrence time of each state in steps (Kac's formula ``1 / pi_i``); named
+            ``mean_recurrence_time``.
+
+        Raises
+        ------
+        ValidationError
+            As :meth:`stationary_distribution`: the chain needs exactly one closed class.
+
+        Examples
+        --------
+        >>> MarkovChain(["a", "b"], [[0.9, 0.1], [0.5, 0.5]]).mean_recurrence_times().tolist()
+        [1.2, 6.0]
+        """
         with np.errstate(divide="ignore"):
             r = 1.0 / self._pi
         return pd.Series(r, index=list(self.states), name="mean_recurrence_time")
@@ -311,6 +456,28 @@ class MarkovChain(Result):
     def first_passage_times(self, target: str | Sequence[str]) -> pd.Series:
         """Expected steps to first enter ``target`` (0 inside it; inf where it may never be
         reached).
+
+        From a state that reaches ``target`` with probability 1, the expected number of steps
+        ``m`` solves ``m = 1 + P m`` off the target. Where the target may never be reached
+        (hitting probability below 1), the expectation is infinite; the conditional time given
+        that it is reached is :meth:`expected_steps_given` (for absorbing targets) or
+        :meth:`cjmodels.markov.LifecycleChain.passage`.
+
+        Parameters
+        ----------
+        target : str or sequence of str
+            One state or a set of states; entering any of them counts.
+
+        Returns
+        -------
+        pandas.Series
+            Expected steps to the first entry into ``target`` from each state; named
+            ``first_passage_time``.
+
+        Raises
+        ------
+        ValidationError
+            When a target is not a state of the chain.
 
         Examples
         --------
@@ -341,8 +508,31 @@ class MarkovChain(Result):
     ) -> pd.DataFrame:
         """Simulate ``n`` walks from ``start`` until absorption (or ``max_steps`` steps).
 
-        Returns a long frame: ``walk``, ``step`` (0 = the start state) and ``state``. All walks
-        advance together, one vectorised draw per step.
+        All walks advance together, one vectorised draw per step.
+
+        Parameters
+        ----------
+        n : int
+            Number of walks, at least 1.
+        start : str, optional
+            State every walk starts in; default the chain's :attr:`start`.
+        max_steps : int, default 1000
+            Walks still not absorbed after this many steps stop there.
+        random_state : int, numpy.random.Generator or None
+            Seed or generator of the draws (None: fresh entropy).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long frame, one row per walk and step, sorted by walk then step: ``walk`` (0 to
+            ``n - 1``), ``step`` (0 = the start state) and ``state``. A walk's last row is the
+            absorbing state it entered (or its state at ``max_steps``).
+
+        Raises
+        ------
+        ValidationError
+            When neither ``start`` nor the chain's start state is given, or ``n`` or
+            ``max_steps`` is not an integer >= 1.
 
         Examples
         --------
