@@ -343,6 +343,38 @@ def experiment_truth(
 class ExperimentWorld(SyntheticWorld):
     """A :class:`SyntheticWorld` from :func:`simulate_experiment`, with typed shortcuts.
 
+    :meth:`arm_truth` and :meth:`effects` tabulate the exact per-arm quantities and effects
+    stored in ``truth``, on the scale of what the event log records (``"observed"``) or of what
+    would eventually happen (``"eventual"``).
+
+    Attributes
+    ----------
+    name : str
+        ``"experiment"``.
+    events : pandas.DataFrame
+        ``customer_id`` (0 to ``n_customers - 1``, in arrival order), ``timestamp``, ``event``
+        (``"assignment"`` at arrival; ``"conversion"`` for a pre-period purchase, with ``value``
+        the covariate X, and for a conversion by the experiment end, with ``value`` the spend),
+        ``value`` (NaN on assignments) and the arm column (named by ``variant``, on every row).
+    truth : dict
+        :func:`experiment_truth` (per-arm rates, revenue, variances, covariances with the
+        pre-period covariate and CUPED variance ratios, on both scales; effects versus control;
+        the observed fraction), plus ``allocation`` (``intended``, ``actual``, ``counts``),
+        ``srm``, ``n_conversions`` (``eventual``, ``observed``, ``after_end``) and
+        ``n_new_customers``.
+    params : dict
+        The arguments of :func:`simulate_experiment` (``random_state`` is ``"Generator"`` when a
+        generator was given).
+    tables : dict of str to DataFrame
+        ``"customers"``: the per-customer truth (see :attr:`customers`).
+    event_log_options : dict
+        ``observation_start`` (``start - pre_days``) and ``observation_end`` (``start + days``),
+        for :meth:`event_log`.
+
+    See Also
+    --------
+    simulate_experiment : Builds this world.
+
     Examples
     --------
     >>> w = simulate_experiment(1000, random_state=1)
@@ -372,6 +404,34 @@ class ExperimentWorld(SyntheticWorld):
 
         ``scale="observed"`` describes the outcomes recorded in the event log (conversions by the
         experiment end), ``"eventual"`` the outcomes had every customer been followed forever.
+
+        Parameters
+        ----------
+        scale : {"observed", "eventual"}, default "observed"
+            Which outcomes the quantities describe.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``variant``, control first: ``intended_allocation``,
+            ``actual_allocation``, ``n_customers`` (realised), ``conversion_rate``,
+            ``revenue_per_customer``, their variances, their covariances and correlations with
+            the pre-period covariate, and the CUPED variance ratios (with and without the
+            customers who have no pre-period history).
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            If ``scale`` is not one of the two options.
+
+        Examples
+        --------
+        >>> w = simulate_experiment(1000, random_state=1)
+        >>> w.arm_truth()["conversion_rate"].round(4)
+        variant
+        control      0.0893
+        treatment    0.0982
+        Name: conversion_rate, dtype: float64
         """
         check_scalar(scale, "scale", in_=("observed", "eventual"))
         rows = {
@@ -386,7 +446,34 @@ class ExperimentWorld(SyntheticWorld):
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("variant")
 
     def effects(self, scale: str = "observed") -> pd.DataFrame:
-        """True effects of every non-control arm versus control (one row per arm)."""
+        """True effects of every non-control arm versus control (one row per arm).
+
+        Parameters
+        ----------
+        scale : {"observed", "eventual"}, default "observed"
+            Effects on the outcomes recorded in the event log, or on the outcomes had every
+            customer been followed forever; the ratios are the same on both scales.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``variant``: ``conversion_diff`` and ``conversion_ratio`` (of conversion
+            rates), ``revenue_diff`` and ``revenue_ratio`` (of revenue per customer), each arm
+            minus (or over) control.
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            If ``scale`` is not one of the two options.
+
+        Examples
+        --------
+        >>> w = simulate_experiment(1000, random_state=1)
+        >>> w.effects().round(4)
+                   conversion_diff  conversion_ratio  revenue_diff  revenue_ratio
+        variant
+        treatment           0.0089               1.1        0.8304          1.155
+        """
         check_scalar(scale, "scale", in_=("observed", "eventual"))
         rows = {name: e[scale] for name, e in self.truth["effects"].items()}
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("variant")
