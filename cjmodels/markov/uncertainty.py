@@ -24,6 +24,24 @@ class TransitionIntervals(Result):
     ``count``, ``row_total``, ``probability`` (the fitted value), ``ci_low``, ``ci_high``;
     ``summary()`` is the table indexed by (from_state, to_state).
 
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per allowed transition of every non-end row (end states and rows made
+        absorbing have none): ``from_state``, ``to_state``, ``count`` (observed transitions),
+        ``row_total`` (transitions out of ``from_state``), ``probability`` (the fitted value,
+        with the fit's prior), ``ci_low`` and ``ci_high``. With ``"wald"`` and ``"wilson"``
+        the limits are NaN for a row that is never left (``row_total`` 0, which only a prior
+        allows; its probabilities are then the prior mean).
+    method : str
+        The interval method: ``"wald"``, ``"wilson"``, ``"jeffreys"``, ``"uniform"`` or
+        ``"bootstrap"`` (see :meth:`FittedChain.intervals`).
+    alpha : float
+        1 - the confidence level.
+    info : dict
+        For ``method="bootstrap"``: ``n_boot``, ``unit`` (``"customer"``, or ``"journey"`` for
+        a path table) and ``n_units`` (customers resampled); empty otherwise.
+
     Examples
     --------
     >>> from cjmodels.markov import fit_chain
@@ -45,7 +63,29 @@ class TransitionIntervals(Result):
         return {"method": self.method, "alpha": self.alpha, "transitions": len(self.table)}
 
     def matrix(self, column: str = "ci_low") -> pd.DataFrame:
-        """One column of the table as a from x to matrix."""
+        """One column of the table as a from x to matrix.
+
+        Parameters
+        ----------
+        column : str, default "ci_low"
+            A column of :attr:`table`: ``"ci_low"``, ``"ci_high"``, ``"probability"``,
+            ``"count"`` or ``"row_total"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``from_state``, columns ``to_state`` (both sorted by name, as
+            :meth:`pandas.DataFrame.pivot` gives them); NaN for transitions that are not
+            allowed.
+
+        Examples
+        --------
+        >>> from cjmodels.markov import fit_chain
+        >>> fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 3,
+        ...                  ("a", "(null)"): 7})
+        >>> fit.intervals("wilson").matrix("ci_high").loc["a"].round(3).tolist()
+        [0.603, 0.892, 0.278]
+        """
         return self.table.pivot(index="from_state", columns="to_state", values=column)
 
     @property
@@ -82,6 +122,20 @@ class ChainBootstrap(Result):
     replicate ``b``; ``summary()`` has the observed count of every transition with the mean,
     standard deviation and 2.5% and 97.5% quantiles of its replicates.
 
+    Attributes
+    ----------
+    fit : FittedChain
+        The chain that was resampled; replicate matrices use its prior, journey graph and end
+        rows.
+    pair_from, pair_to : numpy.ndarray of int
+        The observed transitions (indices into ``fit.states``), one per column of ``counts``.
+    counts : numpy.ndarray
+        Shape ``(n_boot, n_transitions)``: the weighted count of each observed transition in
+        each replicate.
+    info : dict
+        ``unit`` (``"customer"`` for an event log; ``"journey"`` for a path table, whose
+        journeys are the units) and ``n_units`` (the number of units resampled).
+
     Examples
     --------
     >>> from cjmodels.markov import fit_chain
@@ -103,12 +157,35 @@ class ChainBootstrap(Result):
 
     @property
     def n_boot(self) -> int:
+        """Number of bootstrap replicates."""
         return self.counts.shape[0]
 
     def matrix(self, b: int) -> np.ndarray:
         """Transition matrix of replicate ``b`` (same prior and end rows as the fit).
 
-        A non-end row that the replicate never leaves keeps the fitted row.
+        A non-end row that the replicate never leaves keeps the fitted row (with a prior, it
+        is the prior mean).
+
+        Parameters
+        ----------
+        b : int
+            The replicate, ``0 <= b < n_boot``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The ``(k, k)`` transition matrix of replicate ``b``, in the order of
+            ``fit.states``.
+
+        Examples
+        --------
+        >>> from cjmodels.markov import fit_chain
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 1],
+        ...                    "event": ["touch", "conversion", "touch", "drop_out"],
+        ...                    "stage": ["a", None, "a", None]})
+        >>> boot = fit_chain(df).bootstrap(20, random_state=1)
+        >>> boot.matrix(0)[1].tolist()  # the row of "a" in the first replicate
+        [0.0, 0.0, 0.5, 0.5]
         """
         f = self.fit
         k = len(f.states)
@@ -117,7 +194,23 @@ class ChainBootstrap(Result):
         return f._estimate(c, fallback=True)
 
     def matrices(self) -> np.ndarray:
-        """All replicate matrices, shape (n_boot, k, k)."""
+        """All replicate matrices, shape (n_boot, k, k).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``matrices()[b]`` is :meth:`matrix` of replicate ``b``.
+
+        Examples
+        --------
+        >>> from cjmodels.markov import fit_chain
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 1],
+        ...                    "event": ["touch", "conversion", "touch", "drop_out"],
+        ...                    "stage": ["a", None, "a", None]})
+        >>> mats = fit_chain(df).bootstrap(20, random_state=1).matrices()
+        >>> mats.shape, bool(np.allclose(mats.sum(axis=2), 1))
+        ((20, 4, 4), True)
+        """
         return np.stack([self.matrix(b) for b in range(self.n_boot)])
 
     def _summary(self) -> pd.DataFrame:
