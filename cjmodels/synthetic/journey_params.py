@@ -132,8 +132,12 @@ class JourneyParams:
     Build calibrated defaults with :meth:`JourneyParams.default` and change fields with
     :meth:`replace`; every field is validated. All probabilities below are for the *reference
     customer* (first listed segment and region, lifts 1) taking a *baseline* step without a
-    touch; channels, covariates and returning status act through odds multipliers on progress
-    (see the module docstring).
+    touch; channels, covariates and returning status act through odds multipliers on progress:
+    the odds of the row's progress moves taken together (to a later pre-purchase stage or to
+    purchase before a purchase; to a later post-purchase stage or back into a pre-purchase
+    stage after it) are multiplied by the product of the lifts, the progress moves and the
+    other moves keeping their proportions within each group (a lift of exactly 1 leaves the
+    row as it is).
 
     Parameters
     ----------
@@ -156,11 +160,14 @@ class JourneyParams:
         Where first journeys start; sums to 1.
     returning_lift : float
         Odds multiplier of progress in the pre-purchase rows of customers who bought before.
-    segments, regions : dict of level to float
-        Population shares of the covariate levels; each sums to 1. The first level is the
-        reference.
-    segment_lift, region_lift : dict of level to float
-        Odds multipliers of progress for each level (in every row).
+    segments : dict of level to float
+        Population shares of the segment levels; sums to 1. The first level is the reference.
+    segment_lift : dict of level to float
+        Odds multiplier of progress for each segment level (in every row).
+    regions : dict of level to float
+        Population shares of the region levels; sums to 1. The first level is the reference.
+    region_lift : dict of level to float
+        Odds multiplier of progress for each region level (in every row).
     dwell_mean : dict of state to float
         Mean days from an event in the stage (touch stages and purchase) to the next event.
     dwell_shape : int
@@ -377,6 +384,26 @@ class JourneyParams:
           west 0.25 (lift 1 / 0.85 / 1.15);
         * revenue lognormal with mean 80 and sigma 0.8.
 
+        The result is cached per (scheme, channels), so repeated calls are cheap.
+
+        Parameters
+        ----------
+        scheme : str or StageScheme, default "seven"
+            A stage scheme or the name of a built-in one (``"seven"``, ``"six"``, ``"five"``).
+        channels : sequence of str, optional
+            Touch channels; default :data:`DEFAULT_CHANNELS`.
+
+        Returns
+        -------
+        JourneyParams
+            The calibrated parameters (check them with :meth:`calibration`).
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            If the scheme is unknown or has no pre-purchase stage, or ``channels`` is not a
+            non-empty list of valid, distinct names.
+
         Examples
         --------
         >>> p = JourneyParams.default("five")
@@ -394,6 +421,21 @@ class JourneyParams:
         a transition row is replaced as a whole), except the distributions ``entry``,
         ``segments`` and ``regions``, which are replaced. Calibration holds only for the
         defaults.
+
+        Parameters
+        ----------
+        **changes
+            New values of fields, by name (see the class's parameters).
+
+        Returns
+        -------
+        JourneyParams
+            A new, validated object; this one is unchanged.
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            If a name is not a field or the changed parameters are invalid.
 
         Examples
         --------
@@ -468,6 +510,17 @@ class JourneyParams:
         removed : str or list of str, optional
             Channels removed (their mix mass goes to the baseline step); marginal matrix only.
 
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``from``: the touch stages and purchase (see :attr:`states` for the order);
+            columns ``to``: every state of :attr:`states`. Rows sum to 1.
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            If a channel or level is unknown, or ``removed`` is given with a channel.
+
         Examples
         --------
         >>> P = JourneyParams.default().transition_matrix()
@@ -500,7 +553,30 @@ class JourneyParams:
         By default: a new customer's first journey from the entry distribution, averaged over the
         population's segments and regions (fundamental-matrix solve; no simulation). With
         ``returning=True``: a repeat journey from its re-entry stage, averaged over the customers
-        who make a first repeat journey. ``removed`` removes channels (see the module docstring).
+        who make a first repeat journey.
+
+        Parameters
+        ----------
+        removed : str or list of str, optional
+            Channels removed: their share of each stage's channel mix becomes the baseline step
+            without a touch (the counterfactual of a removal effect).
+        returning : bool, default False
+            The conversion of a repeat journey instead of a first one.
+        segment : str, optional
+            A segment level: the probability for that level (the reference region unless
+            ``region`` is given) instead of the population average.
+        region : str, optional
+            A region level, likewise (the reference segment unless ``segment`` is given).
+
+        Returns
+        -------
+        float
+            The probability, in [0, 1].
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            If a removed channel or a level is unknown.
 
         Examples
         --------
@@ -528,6 +604,16 @@ class JourneyParams:
         ``(I - Q)^-1`` for the entry distribution) times the channel mix, averaged over the
         population. Removed channels' steps are silent and not counted.
 
+        Parameters
+        ----------
+        removed : str or list of str, optional
+            Channels removed (their steps become baseline steps without a touch).
+
+        Returns
+        -------
+        pandas.Series
+            Named ``touches``: one value per channel, then ``total``.
+
         Examples
         --------
         >>> t = JourneyParams.default().expected_touches()
@@ -543,7 +629,15 @@ class JourneyParams:
     def removal_effects(self) -> pd.DataFrame:
         """Exact first-journey conversion probability with each channel removed, and its effect.
 
-        ``removal_effect = 1 - P(convert | channel removed) / P(convert)``.
+        ``removal_effect = 1 - P(convert | channel removed) / P(convert)``, for a new customer's
+        first journey averaged over the population (:meth:`conversion_probability`). These are
+        the true values that Markov removal-effect attribution estimates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``channel``: ``lift``, ``conversion_probability`` (with the channel
+            removed) and ``removal_effect``.
 
         Examples
         --------
@@ -562,8 +656,13 @@ class JourneyParams:
     def calibration(self) -> pd.Series:
         """Exact model values of the quantities in :data:`CALIBRATION_TARGETS`.
 
-        One value per quantity (index ``quantity``); the organic first-touch share is NaN when
-        the model has no ``organic_search`` channel.
+        Compare them with the ``target`` entries of :data:`CALIBRATION_TARGETS`.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``model``, one value per quantity (index ``quantity``); the organic
+            first-touch share is NaN when the model has no ``organic_search`` channel.
 
         Examples
         --------
@@ -587,7 +686,20 @@ class JourneyParams:
         return pd.Series(values, name="model", dtype=float).rename_axis("quantity")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable parameters."""
+        """JSON-serialisable parameters.
+
+        Returns
+        -------
+        dict
+            One entry per field, in field order; ``scheme`` as
+            :meth:`cjmodels.data.StageScheme.to_dict` gives it, ``channels`` as a list.
+
+        Examples
+        --------
+        >>> d = JourneyParams.default().to_dict()
+        >>> list(d)[:4], d["dwell_shape"]
+        (['scheme', 'channels', 'channel_mix', 'transitions'], 2)
+        """
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["scheme"] = self.scheme.to_dict()
         out["channels"] = list(self.channels)
