@@ -84,6 +84,22 @@ class ParameterFit(Result):
     def given(cls, model: str, params: Mapping[str, float]) -> ParameterFit:
         """A result holding given parameters (no fit: standard errors and likelihood ``nan``).
 
+        Used by ``from_params`` of the customer-base models to predict from published or
+        otherwise known estimates.
+
+        Parameters
+        ----------
+        model : str
+            Name of the model (``"sBG"``, ``"BG/NBD"``, ...).
+        params : mapping of str to float
+            Parameter values by name, in the model's order.
+
+        Returns
+        -------
+        ParameterFit
+            The parameters as ``params``; ``se``, ``covariance`` and ``log_likelihood`` are
+            ``nan``, ``n_customers`` and ``n_iter`` are 0.
+
         Examples
         --------
         >>> ParameterFit.given("sBG", {"alpha": 0.7, "beta": 1.2}).summary()["estimate"].tolist()

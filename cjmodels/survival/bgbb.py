@@ -32,6 +32,21 @@ class BGBBModel(_CountModel):
     ``frequency`` x (transactions in the ``n`` opportunities after the first), ``recency``
     t_x (the opportunity of the last transaction, 0 if none) and ``n_periods`` n.
 
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty: the fit maximises ``log_likelihood - penalizer * sum(theta**2)`` over the
+        parameters ``theta`` (natural scale, total rather than mean log-likelihood); 0 is plain
+        maximum likelihood. The reported log-likelihood excludes the penalty.
+    initial_params : mapping of str to float, optional
+        Starting values of the optimiser by parameter name (every one of ``alpha``, ``beta``, ``gamma``, ``delta``, positive);
+        ``None`` starts each at 1.
+    maxiter : int, default 1000
+        Iteration limit of the optimiser (BFGS on the log scale of the parameters).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals in :meth:`summary` (formed on the log scale,
+        so they stay positive).
+
     Examples
     --------
     >>> m = BGBBModel.from_params({"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783})
@@ -140,8 +155,33 @@ class BGBBModel(_CountModel):
     def prob_alive(
         self, frequency: Any, recency: Any, n_periods: Any, m_periods: int = 1
     ) -> np.ndarray:
-        """P(alive at opportunity n + m | x, t_x, n); ``m_periods=1`` is eq. (11) of Fader,
-        Hardie & Shang (2010), ``m_periods=0`` the probability of being alive at n."""
+        """P(alive at opportunity n + m | x, t_x, n) of each customer.
+
+        ``m_periods=1`` (the default) is eq. (11) of Fader, Hardie & Shang (2010), the
+        probability of being alive at the next opportunity; ``m_periods=0`` the probability of
+        being alive at ``n``.
+
+        Parameters
+        ----------
+        frequency : array-like of int
+            Transactions ``x`` in the ``n`` opportunities after the first.
+        recency : array-like of int
+            Opportunity ``t_x`` of the last transaction (0 when ``x == 0``).
+        n_periods : array-like of int
+            Number ``n`` of opportunities after the first (``x <= t_x <= n``).
+        m_periods : int, default 1
+            Opportunities ahead (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per customer.
+
+        Raises
+        ------
+        ValidationError
+            If a row breaks ``0 <= x <= t_x <= n`` with ``t_x == 0`` exactly when ``x == 0``.
+        """
         check_scalar(m_periods, "m_periods", typ=int, ge=0)
         p = self._p()
         df = pd.DataFrame(
@@ -161,7 +201,20 @@ class BGBBModel(_CountModel):
         return np.exp(num - self._individual(theta, x, tx, n))
 
     def expected_transactions(self, n: Any) -> np.ndarray:
-        """Unconditional expected transactions in the first ``n`` opportunities, FHS eq. (8)."""
+        """Unconditional expected transactions in the first ``n`` opportunities, FHS eq. (8).
+
+        For a customer drawn from the population, counting the opportunities after the first.
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Numbers of opportunities (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected transactions in each number of opportunities.
+        """
         p = self._p()
         n = as_array(n, "n")
         alpha, beta, gamma, delta = (p[k] for k in self.param_names)
@@ -175,8 +228,26 @@ class BGBBModel(_CountModel):
     def conditional_expected_transactions(
         self, n_star: float, frequency: Any, recency: Any, n_periods: Any
     ) -> np.ndarray:
-        """E[X(n, n + n*) | x, t_x, n]: transactions in the next ``n_star`` opportunities,
-        Fader, Hardie & Shang (2010) eq. (13)."""
+        """E[X(n, n + n*) | x, t_x, n]: expected transactions in the next ``n_star`` opportunities.
+
+        Fader, Hardie & Shang (2010) eq. (13).
+
+        Parameters
+        ----------
+        n_star : float
+            Number of future opportunities (>= 0).
+        frequency : array-like of int
+            Transactions ``x`` in the ``n`` opportunities after the first.
+        recency : array-like of int
+            Opportunity ``t_x`` of the last transaction (0 when ``x == 0``).
+        n_periods : array-like of int
+            Number ``n`` of opportunities after the first (``x <= t_x <= n``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected transactions of each customer in opportunities ``n + 1, ..., n + n_star``.
+        """
         check_scalar(n_star, "n_star", typ=float, ge=0)
         p = self._p()
         alpha, beta, gamma, delta = (p[k] for k in self.param_names)

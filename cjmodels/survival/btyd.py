@@ -81,6 +81,25 @@ class _CountModel(Estimator):
         Its ``result_`` holds the parameters, with undefined (``nan``) standard errors and
         log-likelihood.
 
+        Parameters
+        ----------
+        params : mapping of str to float
+            A positive value for every parameter of the model (``param_names``: ``r``,
+            ``alpha``, ``a``, ``b`` for BG/NBD and MBG/NBD; ``r``, ``alpha``, ``s``, ``beta`` for
+            Pareto/NBD; ``alpha``, ``beta``, ``gamma``, ``delta`` for BG/BB; ``p``, ``q``,
+            ``gamma`` for gamma-gamma; ``alpha``, ``beta`` for sBG).
+
+        Returns
+        -------
+        model
+            A new instance of the class (default hyperparameters) whose ``result_`` is
+            :meth:`ParameterFit.given`.
+
+        Raises
+        ------
+        ValidationError
+            If a parameter is missing, not finite or not positive.
+
         Examples
         --------
         >>> m = BetaGeoModel.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
@@ -177,14 +196,44 @@ class _FrequencyRecencyModel(_CountModel, ABC):
         """The model's log-likelihood (and gradient) as a function of its parameters."""
 
     def log_likelihood(self, data: Any, **columns: Any) -> float:
-        """Weighted log-likelihood of ``data`` under the current parameters."""
+        """Weighted log-likelihood of ``data`` under the current parameters.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            An RFM table (see :meth:`fit`), e.g. held-out customers.
+        **columns : str
+            Column names, as in :meth:`fit`: ``frequency=``, ``recency=``, ``T=`` and
+            ``weight=``.
+
+        Returns
+        -------
+        float
+            The log-likelihood summed over the customers (weighted), without any penalty.
+        """
         x, tx, big_t, w = rfm_arrays(data, **columns)
         theta = np.array([self._p()[k] for k in self.param_names])
         out = self._make_loglik(x, tx, big_t, w)(theta)
         return float(out[0] if isinstance(out, tuple) else out)
 
     def individual_log_likelihood(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """Log-likelihood of each customer (arrays of equal length)."""
+        """Log-likelihood of each customer under the current parameters.
+
+        Parameters
+        ----------
+        frequency : array-like of int
+            Repeat purchases ``x`` of each customer (the first purchase not counted).
+        recency : array-like of float
+            Time ``t_x`` from the first to the last repeat purchase (0 when ``x == 0``).
+        T : array-like of float
+            Age ``T``: time from the first purchase to the end of observation, in the unit of
+            the fit; ``recency <= T``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One log-likelihood per customer.
+        """
         x, tx, big_t = self._arrays(frequency, recency, T)
         return self._individual_ll(x, tx, big_t)
 
@@ -211,8 +260,20 @@ class _FrequencyRecencyModel(_CountModel, ABC):
     def predict(self, data: Any, t: float, **columns: Any) -> pd.DataFrame:
         """``prob_alive`` and ``expected_transactions`` in the next ``t`` for each customer.
 
-        ``data`` is a summary table (index kept); ``columns`` may rename ``frequency``,
-        ``recency`` and ``T``.
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            An RFM table (see :meth:`fit`); its index is kept.
+        t : float
+            Length of the future period, in the time unit of the fit.
+        **columns : str
+            Other names of the columns ``frequency=``, ``recency=`` and ``T=``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index of ``data``; columns ``prob_alive`` (:meth:`prob_alive`) and
+            ``expected_transactions`` (:meth:`conditional_expected_transactions` over ``t``).
         """
         cols = {"frequency": "frequency", "recency": "recency", "T": "T", **columns}
         x, tx, big_t, _ = rfm_arrays(data, **cols)
@@ -250,14 +311,18 @@ class BetaGeoModel(_FrequencyRecencyModel):
 
     Parameters
     ----------
-    penalizer : float
-        L2 penalty on the parameters (0: maximum likelihood).
-    initial_params : mapping, optional
-        Starting values ``{"r", "alpha", "a", "b"}``.
-    maxiter : int
-        Optimiser iteration limit.
-    alpha : float
-        1 - level of the Wald intervals in :meth:`summary`.
+    penalizer : float, default 0.0
+        L2 penalty: the fit maximises ``log_likelihood - penalizer * sum(theta**2)`` over the
+        parameters ``theta`` (natural scale, total rather than mean log-likelihood); 0 is plain
+        maximum likelihood. The reported log-likelihood excludes the penalty.
+    initial_params : mapping of str to float, optional
+        Starting values of the optimiser by parameter name (every one of ``r``, ``alpha``, ``a``, ``b``, positive);
+        ``None`` starts each at 1.
+    maxiter : int, default 1000
+        Iteration limit of the optimiser (BFGS on the log scale of the parameters).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals in :meth:`summary` (formed on the log scale,
+        so they stay positive).
 
     Examples
     --------
@@ -319,7 +384,27 @@ class BetaGeoModel(_FrequencyRecencyModel):
         return fun
 
     def prob_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """P(alive at T | x, t_x, T), eq. (11) of Fader, Hardie & Lee (2005); 1 when x = 0."""
+        """P(alive at T | x, t_x, T), the probability that each customer has not dropped out.
+
+        Fader, Hardie & Lee (2005), "Computing P(alive) using the BG/NBD model" (note 021):
+        ``1 / (1 + a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))`` for ``x > 0``; 1
+        when ``x == 0`` (in BG/NBD a customer can drop out only after a repeat purchase).
+
+        Parameters
+        ----------
+        frequency : array-like of int
+            Repeat purchases ``x`` of each customer (the first purchase not counted).
+        recency : array-like of float
+            Time ``t_x`` from the first to the last repeat purchase (0 when ``x == 0``).
+        T : array-like of float
+            Age ``T``: time from the first purchase to the end of observation, in the unit of
+            the fit; ``recency <= T``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per customer.
+        """
         p = self._p()
         x, tx, big_t = self._arrays(frequency, recency, T)
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
@@ -332,7 +417,30 @@ class BetaGeoModel(_FrequencyRecencyModel):
     def conditional_expected_transactions(
         self, t: float, frequency: Any, recency: Any, T: Any
     ) -> np.ndarray:
-        """E[Y(t) | x, t_x, T]: expected purchases in ``(T, T + t]``, FHL (2005) eq. (10)."""
+        """E[Y(t) | x, t_x, T]: expected purchases in ``(T, T + t]``, FHL (2005) eq. (10).
+
+        Parameters
+        ----------
+        t : float
+            Length of the future period (>= 0), in the time unit of the fit.
+        frequency : array-like of int
+            Repeat purchases ``x`` of each customer (the first purchase not counted).
+        recency : array-like of float
+            Time ``t_x`` from the first to the last repeat purchase (0 when ``x == 0``).
+        T : array-like of float
+            Age ``T``: time from the first purchase to the end of observation, in the unit of
+            the fit; ``recency <= T``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected repeat purchases of each customer in the next ``t``.
+
+        Raises
+        ------
+        ValidationError
+            If ``a == 1``, where eq. (10) is singular.
+        """
         check_scalar(t, "t", typ=float, ge=0)
         p = self._p()
         x, tx, big_t = self._arrays(frequency, recency, T)
@@ -349,7 +457,21 @@ class BetaGeoModel(_FrequencyRecencyModel):
         return first * self.prob_alive(x, tx, big_t)
 
     def expected_transactions(self, t: Any) -> np.ndarray:
-        """Unconditional E[X(t)] for a new customer, FHL (2005) eq. (7)."""
+        """Unconditional E[X(t)]: expected repeat purchases of a new customer by ``t``.
+
+        Fader, Hardie & Lee (2005) eq. (9), for a customer drawn from the population at
+        their first purchase.
+
+        Parameters
+        ----------
+        t : float or array-like of float
+            Times since the first purchase (>= 0), in the time unit of the fit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected repeat purchases by each time.
+        """
         p = self._p()
         t = as_array(t, "t")
         return bgnbd_expected_transactions(t, p["r"], p["alpha"], p["a"], p["b"])
@@ -361,6 +483,21 @@ class ModifiedBetaGeoModel(_FrequencyRecencyModel):
 
     Like BG/NBD, but a customer may also drop out right after the first purchase, so customers
     without repeat purchases are not automatically alive.
+
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty: the fit maximises ``log_likelihood - penalizer * sum(theta**2)`` over the
+        parameters ``theta`` (natural scale, total rather than mean log-likelihood); 0 is plain
+        maximum likelihood. The reported log-likelihood excludes the penalty.
+    initial_params : mapping of str to float, optional
+        Starting values of the optimiser by parameter name (every one of ``r``, ``alpha``, ``a``, ``b``, positive);
+        ``None`` starts each at 1.
+    maxiter : int, default 1000
+        Iteration limit of the optimiser (BFGS on the log scale of the parameters).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals in :meth:`summary` (formed on the log scale,
+        so they stay positive).
 
     Examples
     --------
@@ -415,7 +552,26 @@ class ModifiedBetaGeoModel(_FrequencyRecencyModel):
         return fun
 
     def prob_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """P(alive at T | x, t_x, T) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))."""
+        """P(alive at T | x, t_x, T) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)).
+
+        Below 1 also for customers without repeat purchases (they may drop out right after the
+        first one).
+
+        Parameters
+        ----------
+        frequency : array-like of int
+            Repeat purchases ``x`` of each customer (the first purchase not counted).
+        recency : array-like of float
+            Time ``t_x`` from the first to the last repeat purchase (0 when ``x == 0``).
+        T : array-like of float
+            Age ``T``: time from the first purchase to the end of observation, in the unit of
+            the fit; ``recency <= T``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per customer.
+        """
         p = self._p()
         x, tx, big_t = self._arrays(frequency, recency, T)
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
@@ -425,7 +581,25 @@ class ModifiedBetaGeoModel(_FrequencyRecencyModel):
     def conditional_expected_transactions(
         self, t: float, frequency: Any, recency: Any, T: Any
     ) -> np.ndarray:
-        """E[Y(t) | x, t_x, T], Batislam et al. (2007)."""
+        """E[Y(t) | x, t_x, T]: expected purchases in ``(T, T + t]``, Batislam et al. (2007).
+
+        Parameters
+        ----------
+        t : float
+            Length of the future period (>= 0), in the time unit of the fit.
+        frequency : array-like of int
+            Repeat purchases ``x`` of each customer (the first purchase not counted).
+        recency : array-like of float
+            Time ``t_x`` from the first to the last repeat purchase (0 when ``x == 0``).
+        T : array-like of float
+            Age ``T``: time from the first purchase to the end of observation, in the unit of
+            the fit; ``recency <= T``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected repeat purchases of each customer in the next ``t``.
+        """
         check_scalar(t, "t", typ=float, ge=0)
         p = self._p()
         x, tx, big_t = self._arrays(frequency, recency, T)
@@ -438,7 +612,21 @@ class ModifiedBetaGeoModel(_FrequencyRecencyModel):
         return first * self.prob_alive(x, tx, big_t)
 
     def expected_transactions(self, t: Any) -> np.ndarray:
-        """Unconditional E[X(t)] = b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]."""
+        """Unconditional E[X(t)]: expected repeat purchases of a new customer by ``t``.
+
+        ``E[X(t)] = b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]``
+        (Batislam, Denizel & Filiztekin 2007).
+
+        Parameters
+        ----------
+        t : float or array-like of float
+            Times since the first purchase (>= 0), in the time unit of the fit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected repeat purchases by each time.
+        """
         p = self._p()
         t = as_array(t, "t")
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
@@ -481,6 +669,21 @@ class ParetoNBDModel(_FrequencyRecencyModel):
     with rate ``mu ~ Gamma(s, rate beta)``. The likelihood follows Fader & Hardie (2005, "A
     note on deriving the Pareto/NBD model"); gradients by central differences.
 
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty: the fit maximises ``log_likelihood - penalizer * sum(theta**2)`` over the
+        parameters ``theta`` (natural scale, total rather than mean log-likelihood); 0 is plain
+        maximum likelihood. The reported log-likelihood excludes the penalty.
+    initial_params : mapping of str to float, optional
+        Starting values of the optimiser by parameter name (every one of ``r``, ``alpha``, ``s``, ``beta``, positive);
+        ``None`` starts each at 1.
+    maxiter : int, default 1000
+        Iteration limit of the optimiser (BFGS on the log scale of the parameters).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals in :meth:`summary` (formed on the log scale,
+        so they stay positive).
+
     Examples
     --------
     >>> m = ParetoNBDModel.from_params({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
@@ -508,7 +711,23 @@ class ParetoNBDModel(_FrequencyRecencyModel):
         return fun
 
     def prob_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """P(alive at T | x, t_x, T), Fader & Hardie (2005 note) eq. (18)."""
+        """P(alive at T | x, t_x, T), Fader & Hardie (2005 note) eq. (18).
+
+        Parameters
+        ----------
+        frequency : array-like of int
+            Repeat purchases ``x`` of each customer (the first purchase not counted).
+        recency : array-like of float
+            Time ``t_x`` from the first to the last repeat purchase (0 when ``x == 0``).
+        T : array-like of float
+            Age ``T``: time from the first purchase to the end of observation, in the unit of
+            the fit; ``recency <= T``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per customer.
+        """
         p = self._p()
         x, tx, big_t = self._arrays(frequency, recency, T)
         l1, l2 = _paretonbd_terms(p["r"], p["alpha"], p["s"], p["beta"], x, tx, big_t)
@@ -517,8 +736,29 @@ class ParetoNBDModel(_FrequencyRecencyModel):
     def conditional_expected_transactions(
         self, t: float, frequency: Any, recency: Any, T: Any
     ) -> np.ndarray:
-        """E[Y(t) | x, t_x, T] = (r+x)(beta+T)/((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
-        P(alive); the limit ``(r+x)(beta+T)/(alpha+T) log(1 + t/(beta+T))`` at ``s = 1``."""
+        """E[Y(t) | x, t_x, T]: expected purchases in ``(T, T + t]``.
+
+        ``(r+x)(beta+T)/((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] P(alive)``
+        (Schmittlein, Morrison & Colombo 1987); the limit
+        ``(r+x)(beta+T)/(alpha+T) log(1 + t/(beta+T)) P(alive)`` at ``s = 1``.
+
+        Parameters
+        ----------
+        t : float
+            Length of the future period (>= 0), in the time unit of the fit.
+        frequency : array-like of int
+            Repeat purchases ``x`` of each customer (the first purchase not counted).
+        recency : array-like of float
+            Time ``t_x`` from the first to the last repeat purchase (0 when ``x == 0``).
+        T : array-like of float
+            Age ``T``: time from the first purchase to the end of observation, in the unit of
+            the fit; ``recency <= T``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected repeat purchases of each customer in the next ``t``.
+        """
         check_scalar(t, "t", typ=float, ge=0)
         p = self._p()
         x, tx, big_t = self._arrays(frequency, recency, T)
@@ -531,7 +771,21 @@ class ParetoNBDModel(_FrequencyRecencyModel):
         return first * self.prob_alive(x, tx, big_t)
 
     def expected_transactions(self, t: Any) -> np.ndarray:
-        """Unconditional E[X(t)] (Schmittlein, Morrison & Colombo 1987)."""
+        """Unconditional E[X(t)]: expected repeat purchases of a new customer by ``t``.
+
+        Schmittlein, Morrison & Colombo (1987), for a customer drawn from the population at
+        their first purchase.
+
+        Parameters
+        ----------
+        t : float or array-like of float
+            Times since the first purchase (>= 0), in the time unit of the fit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected repeat purchases by each time.
+        """
         p = self._p()
         t = as_array(t, "t")
         return paretonbd_expected_transactions(t, p["r"], p["alpha"], p["s"], p["beta"])

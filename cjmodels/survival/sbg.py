@@ -39,6 +39,21 @@ class ShiftedBetaGeometricModel(_CountModel):
     Fit either on the survivor counts of one cohort (``fit_survivors``) or on per-customer
     lifetimes in whole periods with a churn flag (``fit``).
 
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty: the fit maximises ``log_likelihood - penalizer * sum(theta**2)`` over the
+        parameters ``theta`` (natural scale, total rather than mean log-likelihood); 0 is plain
+        maximum likelihood. The reported log-likelihood excludes the penalty.
+    initial_params : mapping of str to float, optional
+        Starting values of the optimiser by parameter name (every one of ``alpha``, ``beta``, positive);
+        ``None`` starts each at 1.
+    maxiter : int, default 1000
+        Iteration limit of the optimiser (BFGS on the log scale of the parameters).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals in :meth:`summary` (formed on the log scale,
+        so they stay positive).
+
     Examples
     --------
     >>> regular = [1000, 631, 468, 382, 326, 289, 262, 241]
@@ -56,9 +71,22 @@ class ShiftedBetaGeometricModel(_CountModel):
     def fit_survivors(self, survivors: Any) -> ShiftedBetaGeometricModel:
         """Fit on the number of customers alive at the start of periods 0, 1, ..., k.
 
-        ``survivors[0]`` is the cohort size; ``survivors[t]`` the number still active after
-        ``t`` renewal opportunities. Non-increasing integers. Returns the model, with
-        ``result_`` (a :class:`~cjmodels.survival.ParameterFit`).
+        Parameters
+        ----------
+        survivors : array-like of int
+            ``survivors[0]`` is the cohort size; ``survivors[t]`` the number still active after
+            ``t`` renewal opportunities. Non-increasing integers, at least two of them.
+
+        Returns
+        -------
+        self
+            With ``result_`` (a :class:`~cjmodels.survival.ParameterFit`); ``n_customers`` is
+            the cohort size.
+
+        Raises
+        ------
+        ValidationError
+            If the counts are not integers, increase, or the cohort size is not positive.
 
         Examples
         --------
@@ -153,17 +181,61 @@ class ShiftedBetaGeometricModel(_CountModel):
         return self
 
     def survival(self, t: Any) -> np.ndarray:
-        """S(t) = B(alpha, beta + t) / B(alpha, beta): the share still active after t periods."""
+        """S(t) = B(alpha, beta + t) / B(alpha, beta): the share still active after t periods.
+
+        Parameters
+        ----------
+        t : float or array-like of float
+            Periods (renewal opportunities) since acquisition, >= 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            Survival at each ``t`` (1 at ``t = 0``).
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometricModel.from_params({"alpha": 0.704, "beta": 1.182})
+        >>> m.survival([0, 1, 7]).round(3).tolist()
+        [1.0, 0.627, 0.239]
+        """
         p = self._p()
         return sbg_survival(as_array(t, "t"), p["alpha"], p["beta"])
 
     def retention_rate(self, t: Any) -> np.ndarray:
-        """r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1), t >= 1."""
+        """Retention rate ``r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)``.
+
+        The share of those active after ``t - 1`` periods who renew at period ``t``; it rises
+        with ``t`` because the customers most likely to churn leave first.
+
+        Parameters
+        ----------
+        t : float or array-like of float
+            Periods, >= 1.
+
+        Returns
+        -------
+        numpy.ndarray
+            Retention rate at each ``t``.
+        """
         p = self._p()
         return sbg_retention_rate(as_array(t, "t"), p["alpha"], p["beta"])
 
     def project(self, horizon: int, cohort_size: float = 1000.0) -> pd.DataFrame:
         """Expected survivors of a cohort of ``cohort_size`` at periods 0..``horizon``.
+
+        Parameters
+        ----------
+        horizon : int
+            Last period to project (>= 0).
+        cohort_size : float, default 1000.0
+            Customers at period 0.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``period`` (0..``horizon``): ``survival``, ``survivors``
+            (``cohort_size * survival``) and ``retention_rate`` (``NaN`` at period 0).
 
         Examples
         --------
@@ -185,15 +257,32 @@ class ShiftedBetaGeometricModel(_CountModel):
         )
 
     def derl(self, discount_rate: float, renewals: Any = 0) -> np.ndarray:
-        """Discounted expected residual lifetime (in payments) of a customer who has made
-        ``renewals`` renewals, evaluated just before the next renewal decision (Fader & Hardie
-        2010, eq. 6):
+        """Discounted expected residual lifetime, in payments, of a customer after ``renewals`` renewals.
 
+        Evaluated just before the next renewal decision (Fader & Hardie 2010, eq. 6):
         ``DERL = (beta + n) / (alpha + beta + n) * 2F1(1, beta + n + 1; alpha + beta + n + 1;
         1 / (1 + d))`` with ``n = renewals``; that is ``sum_{k >= 0} P(renews k + 1 more times |
         survived n) / (1 + d)^k``: the payment at the imminent renewal is undiscounted, each
         later one is discounted by ``1 / (1 + d)`` per period. Multiply by the margin per period
         for a residual value.
+
+        Parameters
+        ----------
+        discount_rate : float
+            Discount rate ``d`` per period (> 0).
+        renewals : int or array-like of int, default 0
+            Renewals ``n`` made so far.
+
+        Returns
+        -------
+        numpy.ndarray
+            DERL for each value of ``renewals``.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometricModel.from_params({"alpha": 0.704, "beta": 1.182})
+        >>> m.derl(0.1, [0, 4]).round(2).tolist()
+        [2.96, 5.89]
         """
         check_scalar(discount_rate, "discount_rate", typ=float, gt=0)
         p = self._p()
@@ -211,8 +300,23 @@ class ShiftedBetaGeometricModel(_CountModel):
         return out
 
     def plot(self, ax: Any = None, *, survivors: Any = None, horizon: int | None = None) -> Any:
-        """Projected survival up to ``horizon`` periods (and observed survivors as points, if
-        given); returns the axis.
+        """Projected survival up to ``horizon`` periods, with observed survivors as points.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axis to draw on; a new figure's axis when ``None``.
+        survivors : array-like of int, optional
+            Observed survivor counts of the cohort (as for :meth:`fit_survivors`), drawn as
+            shares of ``survivors[0]``.
+        horizon : int, optional
+            Last period of the projection; default the last observed period, or 12 without
+            ``survivors``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axis drawn on.
 
         Examples
         --------

@@ -38,6 +38,21 @@ class GammaGammaModel(_CountModel):
     is independent of the purchase process: check that ``corr(frequency, monetary_value)`` is
     small before using it for CLV.
 
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty: the fit maximises ``log_likelihood - penalizer * sum(theta**2)`` over the
+        parameters ``theta`` (natural scale, total rather than mean log-likelihood); 0 is plain
+        maximum likelihood. The reported log-likelihood excludes the penalty.
+    initial_params : mapping of str to float, optional
+        Starting values of the optimiser by parameter name (every one of ``p``, ``q``, ``gamma``, positive);
+        ``None`` starts each at 1.
+    maxiter : int, default 1000
+        Iteration limit of the optimiser (BFGS on the log scale of the parameters).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals in :meth:`summary` (formed on the log scale,
+        so they stay positive).
+
     Examples
     --------
     >>> m = GammaGammaModel.from_params({"p": 6.25, "q": 3.74, "gamma": 15.44})
@@ -76,6 +91,9 @@ class GammaGammaModel(_CountModel):
             Column names.
         weight : str or array-like, optional
             Column name or values: how many identical customers each row stands for.
+        **rfm_options
+            Options of :func:`cjmodels.data.rfm_summary` (e.g. ``unit="W"``), only when
+            ``data`` is an event log.
 
         Returns
         -------
@@ -142,9 +160,30 @@ class GammaGammaModel(_CountModel):
         return self
 
     def conditional_expected_spend(self, frequency: Any, monetary_value: Any) -> np.ndarray:
-        """E[mean spend | x, m] = (gamma + m x) p / (p x + q - 1): a weighted average of the
-        population mean ``p gamma / (q - 1)`` and the customer's own mean ``m``. Customers with
-        ``x == 0`` get the population mean."""
+        """Expected mean spend per transaction of each customer, given their history.
+
+        ``E[mean spend | x, m] = (gamma + m x) p / (p x + q - 1)``: a weighted average of the
+        population mean ``p gamma / (q - 1)`` and the customer's own mean ``m``, the more
+        weight on ``m`` the more repeat purchases. Customers with ``x == 0`` get the
+        population mean.
+
+        Parameters
+        ----------
+        frequency : array-like of int
+            Repeat purchases ``x``.
+        monetary_value : array-like of float
+            Mean spend ``m`` of the repeat purchases (ignored when ``x == 0``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Expected mean spend per transaction of each customer.
+
+        Raises
+        ------
+        ValidationError
+            If ``q <= 1`` (the mean spend is infinite).
+        """
         par = self._p()
         p, q, g = par["p"], par["q"], par["gamma"]
         if q <= 1:
@@ -157,7 +196,13 @@ class GammaGammaModel(_CountModel):
         return (g + m * x) * p / (p * x + q - 1.0)
 
     def expected_spend(self) -> float:
-        """Population mean spend per transaction, ``p gamma / (q - 1)``."""
+        """Population mean spend per transaction, ``p gamma / (q - 1)``.
+
+        Returns
+        -------
+        float
+            The mean over customers of the mean spend ``p / nu`` (infinite when ``q <= 1``).
+        """
         par = self._p()
         return float(gamma_gamma_mean_spend(par["p"], par["q"], par["gamma"]))
 
@@ -191,12 +236,14 @@ def customer_lifetime_value(
         Fitted (or :meth:`from_params`) purchase model, in the time unit of ``recency``/``T``.
     spend_model : GammaGammaModel
         Fitted (or :meth:`from_params`) spend model.
-    horizon : int
+    horizon : int, default 12
         Number of discounting periods.
-    period : float
-        Length of one period in the model's time unit.
-    discount_rate : float
-        Discount rate per period.
+    period : float, default 4.345
+        Length of one period in the model's time unit (4.345 weeks: a month).
+    discount_rate : float, default 0.01
+        Discount rate per period (0.01 a month is about 12.7% a year).
+    frequency, recency, T, monetary_value : str
+        Column names of repeat purchases, recency, age and mean repeat spend in ``data``.
 
     Returns
     -------
