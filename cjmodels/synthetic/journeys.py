@@ -326,7 +326,41 @@ def _resolve_params(
 class JourneyWorld(SyntheticWorld):
     """A :class:`~cjmodels.synthetic.SyntheticWorld` of journeys with typed shortcuts.
 
-    ``model`` is the :class:`JourneyParams` that generated the world.
+    Built by :func:`simulate_journeys`; ``model`` is the :class:`JourneyParams` that generated
+    the world, so its exact quantities (transition matrices, conversion probabilities, removal
+    effects) stay at hand.
+
+    Attributes
+    ----------
+    name : str
+        ``"journeys"``.
+    events : pandas.DataFrame
+        ``customer_id`` (1 to ``n_customers``), ``timestamp``, ``event`` (``"touch"`` or
+        ``"conversion"``), ``channel`` (None on conversions), ``stage`` (the purchase stage on
+        conversions), ``value`` (revenue on conversions, 0 on touches), ``segment`` and
+        ``region``. Drop-outs and churn emit no event.
+    truth : dict
+        The scheme, states, channel mix and lifts, covariate effects, entry distribution, dwell
+        times, transition matrices (per channel, per customer type, marginal), exact
+        ``conversion`` probabilities, ``removal`` effects (exact and in the window), the
+        ``calibration`` report and ``simulation`` counts (see :func:`simulate_journeys`).
+    params : dict
+        The arguments of :func:`simulate_journeys`, the ``seed`` actually used and the whole
+        ``journey_params``.
+    tables : dict of str to DataFrame
+        ``"journeys"`` (one row per journey), ``"customers"``, ``"channel_mix"``,
+        ``"transitions"``, ``"marginal_transitions"``, ``"marginal_transitions_population"``,
+        ``"removal"`` and ``"calibration"``.
+    event_log_options : dict
+        ``scheme`` (stages are checked against it), ``observation_start`` and
+        ``observation_end`` (the simulated window, so that journeys open at its end are
+        censored), for :meth:`event_log`.
+    model : JourneyParams or None
+        The parameters that generated the world.
+
+    See Also
+    --------
+    simulate_journeys : Builds this world.
 
     Examples
     --------
@@ -377,19 +411,21 @@ def simulate_journeys(
 
     Parameters
     ----------
-    n_customers : int
+    n_customers : int, default 5000
         Customers arriving uniformly at random over ``[start, start + days)``.
-    scheme : str or StageScheme
+    scheme : str or StageScheme, default "seven"
         Stage scheme: "seven", "six", "five" or your own :class:`~cjmodels.data.StageScheme`.
     channels : list of str, optional
         Channels; default :data:`DEFAULT_CHANNELS`. Mixes and lifts are then generated as
         described in :meth:`JourneyParams.default`.
-    days : float
+    days : float, default 180
         Length of the observation window in days.
-    start : str or Timestamp
+    start : str or Timestamp, default "2025-01-01"
         Start of the observation window.
-    random_state : int, Generator or None
-        Seed. The seed actually used is stored in ``world.params["seed"]``.
+    random_state : int, Generator or None, default None
+        Seed (a non-negative int), a generator (one integer is drawn from it as the seed) or
+        None (a fresh seed from the operating system). The seed actually used is stored in
+        ``world.params["seed"]``: pass it back to rebuild the same world.
     params : JourneyParams or mapping, optional
         The model; a mapping changes fields of the calibrated defaults
         (see :meth:`JourneyParams.replace`). ``scheme`` and ``channels`` are then ignored.
@@ -567,6 +603,24 @@ def simulate_first_journeys(
     the mean of ``n_touches`` estimates :meth:`JourneyParams.expected_touches`. A journey still
     open after ``max_steps`` steps is reported as censored.
 
+    Parameters
+    ----------
+    n_journeys : int, default 10000
+        Number of new customers, each simulated through one first journey.
+    scheme : str or StageScheme, default "seven"
+        Stage scheme of the default parameters; ignored when ``params`` is a
+        :class:`JourneyParams`.
+    channels : list of str, optional
+        Channels of the default parameters; default :data:`DEFAULT_CHANNELS`.
+    params : JourneyParams or mapping, optional
+        The model, or a mapping of fields of the calibrated defaults to change (as in
+        :func:`simulate_journeys`).
+    removed : str or list of str, optional
+        Channels removed: their draws become silent baseline steps (the counterfactual of a
+        removal effect).
+    random_state : int, Generator or None, default None
+        Seed, generator or None, as in :func:`simulate_journeys`.
+
     Returns
     -------
     DataFrame
@@ -579,6 +633,9 @@ def simulate_first_journeys(
     >>> fj = simulate_first_journeys(2000, random_state=3)
     >>> sorted(fj["outcome"].unique())
     ['conversion', 'drop_out']
+    >>> print(round(float((fj["outcome"] == "conversion").mean()), 3),
+    ...       round(JourneyParams.default().conversion_probability(), 3))
+    0.13 0.125
     """
     check_scalar(n_journeys, "n_journeys", typ=int, ge=1)
     p = _resolve_params(params, scheme, channels)
