@@ -5,6 +5,9 @@ input and raises :class:`~cjmodels.errors.ValidationError` with a message that n
 the first offending rows and a fix. The input frame is never modified.
 """
 
+# size: one class (the event log's validation and its accessors); about a third of the lines
+# are the numpydoc docstrings and examples of its public methods.
+
 from __future__ import annotations
 
 import inspect
@@ -83,6 +86,32 @@ class EventLog:
     source_index : pandas.Index
         The input's index label of each row of ``events``.
     time_kind : {"datetime", "numeric"}
+        Whether the timestamps are datetimes or numbers (which keep their own unit).
+    columns : dict
+        Canonical name (``customer_id``, ``timestamp``, ``event``, ``channel``, ``stage``,
+        ``value``) to the input's column, ``None`` for a role the log does not have.
+    covariates : tuple of str
+        The covariate columns carried along.
+    scheme : StageScheme or None
+        The declared stage scheme.
+    event_types : tuple of str
+        The allowed event types, in their tie-break order.
+    observation_start, observation_end : scalar
+        The observation window (a Timestamp, or a number for numeric logs).
+
+    Raises
+    ------
+    ValidationError
+        For input that cannot be read as an event log: not a DataFrame, empty, a named
+        column that does not exist, duplicate column names, a missing customer or time, an
+        unknown event type, a touch without a channel (or without a stage when a scheme is
+        declared), a stage outside the scheme, a channel containing ``">"``, a value that is
+        not numeric, missing on a conversion, infinite or too large, label columns mixing
+        types, time strings mixing offsets with naive times.
+
+    See Also
+    --------
+    read_events : Read and validate an event log from a CSV or Parquet file.
 
     Examples
     --------
@@ -394,7 +423,31 @@ class EventLog:
     def column(self, name: str) -> Any:
         """A canonical column as a sorted read-only array, without building :attr:`events`.
 
-        ``channel`` and ``stage`` come as their integer codes (see :meth:`codes`).
+        Parameters
+        ----------
+        name : str
+            A canonical column name: ``"customer_id"``, ``"timestamp"``, ``"channel"``,
+            ``"stage"`` or ``"value"``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The column in the order of :attr:`events` (customer, time, tie-break order).
+            ``channel`` and ``stage`` come as their integer codes (see :meth:`codes`); a
+            timezone-aware timestamp column comes as a pandas ``DatetimeArray``.
+
+        Raises
+        ------
+        ValidationError
+            When the log has no such column.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [3, 1, 2],
+        ...                    "event": ["conversion", "touch", "touch"],
+        ...                    "channel": ["", "email", "search"]})
+        >>> EventLog(df).column("timestamp").tolist()
+        [1, 3, 2]
         """
         self.require(name, purpose=f"reading {name}")
         return self._arrays[name]
@@ -425,7 +478,27 @@ class EventLog:
         return self._event_codes
 
     def is_event(self, *types: str) -> np.ndarray:
-        """Boolean mask of the events whose type is one of ``types``."""
+        """Boolean mask of the events whose type is one of ``types``.
+
+        Parameters
+        ----------
+        *types : str
+            Event types (names of :attr:`event_types`); a name the log does not allow matches
+            no event.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            One entry per event, in the order of :attr:`events`.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [1, 2, 1],
+        ...                    "event": ["touch", "conversion", "touch"],
+        ...                    "channel": ["email", None, "search"]})
+        >>> EventLog(df).is_event("conversion").tolist()
+        [False, True, False]
+        """
         wanted = [self.event_types.index(t) for t in types if t in self.event_types]
         if len(wanted) == 1:
             return self._event_codes == wanted[0]
@@ -441,18 +514,44 @@ class EventLog:
 
     @property
     def has_channel(self) -> bool:
+        """Whether the log has a channel column."""
         return "channel" in self._arrays
 
     @property
     def has_stage(self) -> bool:
+        """Whether the log has a stage column."""
         return "stage" in self._arrays
 
     @property
     def has_value(self) -> bool:
+        """Whether the log has a value (revenue) column."""
         return "value" in self._arrays
 
     def require(self, *names: str, purpose: str) -> None:
-        """Raise a clear error when a canonical column needed for ``purpose`` is absent."""
+        """Raise a clear error when a canonical column needed for ``purpose`` is absent.
+
+        Parameters
+        ----------
+        *names : str
+            Canonical column names (``"channel"``, ``"stage"``, ``"value"``, ...).
+        purpose : str
+            What needs them, for the message (``"a stage chain"``).
+
+        Raises
+        ------
+        ValidationError
+            Naming the missing columns and how to declare them.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1], "timestamp": [1], "event": ["touch"],
+        ...                    "channel": ["email"]})
+        >>> EventLog(df).require("stage", purpose="a stage chain")
+        Traceback (most recent call last):
+        ...
+        cjmodels.errors.ValidationError: a stage chain needs the stage column(s), which this \
+event log does not have. Name them when building the log, e.g. EventLog(df, stage='...').
+        """
         missing = [n for n in names if n not in self._arrays]
         if missing:
             raise ValidationError(
@@ -461,7 +560,27 @@ class EventLog:
             )
 
     def times(self, unit: str = "D") -> np.ndarray:
-        """Event times as floats in ``unit`` since ``observation_start`` (cached, read-only)."""
+        """Event times as floats in ``unit`` since ``observation_start`` (cached, read-only).
+
+        Parameters
+        ----------
+        unit : str, default "D"
+            A pandas time unit (``"D"`` days, ``"h"`` hours, ``"s"`` seconds, ...) for datetime
+            logs; ignored for numeric logs, whose times stay in their own unit.
+
+        Returns
+        -------
+        numpy.ndarray of float
+            One time per event, in the order of :attr:`events`.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1], "event": ["touch", "touch"],
+        ...                    "timestamp": ["2025-01-01", "2025-01-02 12:00"],
+        ...                    "channel": ["email", "search"]})
+        >>> EventLog(df).times().tolist(), EventLog(df).times("h").tolist()
+        ([0.0, 1.5], [0.0, 36.0])
+        """
         cache = self.__dict__.setdefault("_times_cache", {})
         if unit not in cache:
             t = time_to_float(
@@ -477,8 +596,21 @@ class EventLog:
     def ticks(self) -> tuple[np.ndarray, pd.Timedelta | None]:
         """Event times as exact numbers, for comparisons that must not round.
 
-        For datetime logs: int64 counts of the column's own resolution since the epoch (UTC)
-        and that resolution as a Timedelta; for numeric logs: the numbers and ``None``.
+        Returns
+        -------
+        ticks : numpy.ndarray
+            For datetime logs: int64 counts of the column's own resolution since the epoch
+            (UTC); for numeric logs: the timestamps as they are (int64 or float).
+        tick : pandas.Timedelta or None
+            The length of one tick (the column's resolution, e.g. 1 ns) for datetime logs;
+            ``None`` for numeric logs.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1], "timestamp": [7], "event": ["touch"],
+        ...                    "channel": ["email"]})
+        >>> EventLog(df).ticks()
+        (array([7]), None)
         """
         arr = self._arrays["timestamp"]
         if self.time_kind == "numeric":
@@ -493,8 +625,31 @@ class EventLog:
     def span_ticks(self, d: Any) -> float | int:
         """A positive span (see :meth:`duration`) in the units of :meth:`ticks`.
 
-        For datetime logs the whole number of ticks it holds, so that ``gap > span_ticks(d)``
-        on integer gaps is exactly ``gap > d``.
+        Parameters
+        ----------
+        d : time span
+            A Timedelta, a string such as ``"30D"``, or a number (days for datetime logs, the
+            log's own unit for numeric logs).
+
+        Returns
+        -------
+        int or float
+            For datetime logs the whole number of ticks ``d`` holds (rounded down; a span
+            beyond the Timedelta range gives ``2**63 - 1``), so that ``gap > span_ticks(d)``
+            on integer gaps is exactly ``gap > d``; for integer times the span rounded down to
+            an int; for float times the span as a float.
+
+        Raises
+        ------
+        ValidationError
+            When ``d`` is not a time span (or not a number, for a numeric log).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1], "timestamp": ["2025-01-01"],
+        ...                    "event": ["touch"], "channel": ["email"]})
+        >>> EventLog(df).span_ticks("1s")
+        1000000000
         """
         _, tick = self.ticks()
         if tick is None:
@@ -522,7 +677,27 @@ class EventLog:
         return int(span.value // tick.value)
 
     def time_ticks(self, t: Any) -> float | int:
-        """A point in time in the units of :meth:`ticks` (whole ticks, rounded down)."""
+        """A point in time in the units of :meth:`ticks` (whole ticks, rounded down).
+
+        Parameters
+        ----------
+        t : scalar
+            A time: anything :class:`pandas.Timestamp` reads for datetime logs, a number for
+            numeric logs.
+
+        Returns
+        -------
+        int or float
+            Ticks since the epoch for datetime logs; for numeric logs the number itself (an
+            int when the times are integers and ``t`` is whole).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1], "timestamp": [7], "event": ["touch"],
+        ...                    "channel": ["email"]})
+        >>> EventLog(df).time_ticks(9.0)
+        9
+        """
         _, tick = self.ticks()
         if tick is None:
             if self._arrays["timestamp"].dtype.kind != "i":
@@ -536,7 +711,35 @@ class EventLog:
         return int((ts - epoch) // tick)
 
     def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """Integer codes of a label column (-1 where missing) and the sorted labels (cached)."""
+        """Integer codes of a label column (-1 where missing) and the sorted labels (cached).
+
+        Parameters
+        ----------
+        column : str
+            A canonical column name, usually ``"channel"`` or ``"stage"``.
+
+        Returns
+        -------
+        codes : numpy.ndarray of int
+            The code of every event, in the order of :attr:`events`; -1 where the label is
+            missing.
+        labels : numpy.ndarray of str
+            The distinct labels, sorted; code ``i`` is ``labels[i]``.
+
+        Raises
+        ------
+        ValidationError
+            When the log has no such column.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [1, 2, 1],
+        ...                    "event": ["touch", "conversion", "touch"],
+        ...                    "channel": ["search", None, "email"]})
+        >>> codes, labels = EventLog(df).codes("channel")
+        >>> codes.tolist(), labels.tolist()
+        ([1, -1, 0], ['email', 'search'])
+        """
         self.require(column, purpose=f"coding {column}")
         cache = self.__dict__.setdefault("_codes_cache", {})
         if column not in cache:
@@ -550,7 +753,28 @@ class EventLog:
         return cache[column]
 
     def to_float(self, t: Any, unit: str = "D") -> Any:
-        """A time (or array of times) as float ``unit`` since ``observation_start``."""
+        """A time (or array of times) as float ``unit`` since ``observation_start``.
+
+        Parameters
+        ----------
+        t : scalar or array-like
+            A time, or times, in the log's kind (datetimes or numbers).
+        unit : str, default "D"
+            A pandas time unit for datetime logs; ignored for numeric logs.
+
+        Returns
+        -------
+        float or numpy.ndarray of float
+            The time(s) as ``unit`` since :attr:`observation_start` (for numeric logs, in the
+            log's own unit).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1], "timestamp": ["2025-01-01"],
+        ...                    "event": ["touch"], "channel": ["email"]})
+        >>> EventLog(df).to_float("2025-01-02 12:00")
+        1.5
+        """
         if self.time_kind == "numeric":
             return time_to_float(t, kind="numeric", origin=self.observation_start)
         if np.ndim(t) == 0:
@@ -560,8 +784,32 @@ class EventLog:
     def duration(self, d: Any, unit: str = "D") -> float:
         """A span as float ``unit``: a Timedelta, a string like ``"30D"``, or a number.
 
-        A bare number is read in the log's own time unit for numeric timestamps, and as a count
-        of ``unit`` (days by default) for datetime timestamps.
+        Parameters
+        ----------
+        d : time span
+            A Timedelta (or :class:`datetime.timedelta`), a string such as ``"30D"``, or a
+            number. A bare number is read in the log's own time unit for numeric timestamps,
+            and as a count of ``unit`` (days by default) for datetime timestamps.
+        unit : str, default "D"
+            The pandas time unit of the result for datetime logs.
+
+        Returns
+        -------
+        float
+            The span in ``unit`` (in the log's own unit for numeric logs).
+
+        Raises
+        ------
+        ValidationError
+            When ``d`` is not a time span, or not a number for a numeric log.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1], "timestamp": ["2025-01-01"],
+        ...                    "event": ["touch"], "channel": ["email"]})
+        >>> log = EventLog(df)
+        >>> log.duration("30D"), log.duration("12h"), log.duration("2h", unit="h")
+        (30.0, 0.5, 2.0)
         """
         is_number = isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(
             d, bool
@@ -582,7 +830,27 @@ class EventLog:
             ) from None
 
     def report(self) -> dict[str, Any]:
-        """A JSON-serialisable description of the log (what ``cjmodels validate`` prints)."""
+        """A JSON-serialisable description of the log (what ``cjmodels validate`` prints).
+
+        Returns
+        -------
+        dict
+            ``n_events``, ``n_customers``, ``time_kind``, ``observation_start`` and
+            ``observation_end`` (as strings), ``events`` (count per event type), ``columns``
+            (canonical name to input column), ``covariates``; when present, ``channels``
+            (touches per channel), ``stages`` (events per stage), ``scheme`` (its name) and
+            ``total_conversion_value`` (non-finite totals as in
+            :meth:`cjmodels.results.Result.to_dict`).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [1, 2, 1],
+        ...                    "event": ["touch", "conversion", "touch"],
+        ...                    "channel": ["search", None, "email"]})
+        >>> rep = EventLog(df).report()
+        >>> rep["events"], rep["channels"]
+        ({'conversion': 1, 'touch': 2}, {'email': 1, 'search': 1})
+        """
         ev = self.events
         counts = ev["event"].value_counts()
         out: dict[str, Any] = {

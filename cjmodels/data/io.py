@@ -601,21 +601,39 @@ def read_events(
     event_map: dict[str, str] | None = None,
     **kwargs: Any,
 ) -> EventLog:
-    """Read an event log from CSV (any delimiter, optionally compressed) or Parquet and validate
-    it.
+    """Read an event log from a CSV (any delimiter, optionally compressed) or Parquet file.
 
-    The file is read by :func:`cjmodels.data.io.read_table`: format, compression, delimiter and
-    byte-order mark are recognised by content. Keyword arguments go to :class:`EventLog` (column
-    names, scheme, observation window). Rows in messages are file lines (the header is line 1),
-    or row positions in Parquet.
+    The file's format, compression (gzip, bz2, xz, zip, zstd), delimiter and byte-order mark
+    are recognised by content, not by its name; the table is then validated as an
+    :class:`~cjmodels.data.EventLog`. Rows in messages are file lines (the header is line 1),
+    or row positions in Parquet, and every message starts with the file name.
 
     Parameters
     ----------
-    sep, encoding : str, optional
-        Delimiter and text encoding (default: sniffed; UTF-8 or what a byte-order mark says).
+    path : str or path-like
+        The file.
+    sep : str, optional
+        Delimiter of a text file, one character (default: sniffed among ``,`` ``;`` tab and
+        ``|``).
+    encoding : str, optional
+        Text encoding (default UTF-8, or what a byte-order mark says).
     event_map : dict, optional
         Your event words onto ours, e.g. ``{"click": "touch", "purchase": "conversion"}``,
-        applied before validation. Every target must be an event type of the log.
+        applied to exact labels before validation. Every target must be an allowed event type.
+    **kwargs
+        Options of :class:`~cjmodels.data.EventLog`: column names (``customer=``,
+        ``timestamp=``, ...), ``scheme``, the observation window, ``event_types``.
+
+    Returns
+    -------
+    EventLog
+        The validated event log.
+
+    Raises
+    ------
+    ValidationError
+        When the file cannot be read (missing, a folder, empty, binary, an unknown encoding,
+        no header row, short rows) or its table is not a valid event log.
 
     Examples
     --------

@@ -223,6 +223,22 @@ def journey_set(
         Also build the per-journey table (customer, journey number, start, end, outcome,
         touches, value) in the result's ``table``; ``False`` leaves ``table`` as ``None`` and
         saves its cost.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
+
+    Returns
+    -------
+    JourneySet
+        One row per journey, weight 1: its touches' symbols in time order (stages in the
+        scheme's order of labels when the log declares one, else sorted labels), its outcome
+        and conversion value; ``info`` holds the settings and the counts of
+        :func:`journeys`' ``attrs``.
+
+    Raises
+    ------
+    ValidationError
+        When ``sequence`` is not ``"channel"`` or ``"stage"``, the log lacks that column, a
+        touch lacks its symbol, or the log has no touch and no conversion.
 
     Examples
     --------
@@ -372,14 +388,36 @@ def path_table(
     Parameters
     ----------
     data : EventLog, DataFrame, DuckDB relation or PySpark DataFrame
-        The event log. A DuckDB relation (for example over a Parquet file, see :func:`cjmodels.data.sql.scan`)
-        is reduced by DuckDB itself, a PySpark DataFrame by Spark
+        The event log. A DuckDB relation (for example over a Parquet file, see
+        :func:`cjmodels.data.sql.scan`) is reduced by DuckDB itself, a PySpark DataFrame by Spark
         (:func:`cjmodels.data.spark.path_table_spark`), without loading the events into Python;
         the column options are then the column names (``customer=``, ``timestamp=``, ...).
     timeout, lookback : time span, optional
         See :func:`journeys`.
     collapse_repeats : bool
         Merge consecutive touches of the same channel (``a > a > b`` becomes ``a > b``).
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` (``customer=``, ``timestamp=``,
+        ``event=``, ``channel=``, ``value=``, ...) when ``data`` is not an EventLog.
+
+    Returns
+    -------
+    PathTable
+        One row per distinct path, sorted by path: ``path``, ``total_conversions``,
+        ``total_null``, ``total_conversion_value`` and ``total_censored`` (integers but the
+        value). ``info`` holds the settings and counts of :func:`journeys`' ``attrs``, with
+        ``collapse_repeats`` and ``journeys_without_touches`` (and, when there are some,
+        ``conversions_without_touches`` and ``value_without_touches``).
+
+    Raises
+    ------
+    ValidationError
+        When the log has no channel column, a touch has no channel, or no journey has a
+        touch.
+
+    See Also
+    --------
+    read_path_table : A path table from a file or DataFrame of your own.
 
     Examples
     --------

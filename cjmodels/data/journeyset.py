@@ -151,7 +151,24 @@ class JourneySet(Result):
         return np.diff(self.offsets)
 
     def collapse_repeats(self) -> JourneySet:
-        """Merge consecutive repeats of the same symbol within each journey (a > a > b -> a > b)."""
+        """Merge consecutive repeats of the same symbol within each journey (a > a > b -> a > b).
+
+        Returns
+        -------
+        JourneySet
+            The same rows (outcomes, weights and values unchanged) with each run of one symbol
+            kept as its first touch; ``info["collapse_repeats"]`` is True. The per-journey
+            ``table`` is not carried over.
+
+        Examples
+        --------
+        >>> js = JourneySet(np.array(["a", "b"]), np.array([0, 0, 1, 1, 1]),
+        ...                 np.array([0, 3, 5]), np.array([0, 1], dtype=np.int8),
+        ...                 np.ones(2), np.array([5.0, 0.0]))
+        >>> short = js.collapse_repeats()
+        >>> short.symbols.tolist(), short.offsets.tolist()
+        ([0, 1, 1], [0, 2, 3])
+        """
         s = self.symbols
         keep = np.ones(len(s), dtype=bool)
         keep[1:] = s[1:] != s[:-1]
@@ -168,12 +185,20 @@ class JourneySet(Result):
         )
 
     def merged(self) -> tuple[JourneySet, np.ndarray]:
-        """Rows with the same symbol sequence and outcome merged into one, their weights and
-        values summed; also returns the distinct sequence of each merged row.
+        """Merge rows with the same symbol sequence and outcome, summing weights and values.
 
         Rows come ordered by sequence (as numbered by :meth:`distinct_paths`), then outcome.
         Counts over touches (transitions, touch credits) then cost as many steps as there are
         distinct sequences, not journeys.
+
+        Returns
+        -------
+        cells : JourneySet
+            One row per distinct (sequence, outcome) pair, with the summed ``weight`` and
+            ``value`` of the rows it merges; ``info`` copied, no per-journey ``table``.
+        path : numpy.ndarray of int
+            The id of each merged row's sequence among the distinct sequences (the ids of
+            :meth:`distinct_paths`).
 
         Examples
         --------
@@ -211,18 +236,51 @@ class JourneySet(Result):
 
         Ids number the distinct sequences by length, then by first appearance; see
         :meth:`distinct_paths` for the same in flat form (no array per sequence).
+
+        Returns
+        -------
+        ids : numpy.ndarray of int
+            The sequence id of every row.
+        sequences : list of numpy.ndarray of int
+            The symbol codes (into ``labels``) of each distinct sequence, indexed by id.
+
+        Examples
+        --------
+        >>> js = JourneySet(np.array(["a", "b"]), np.array([0, 1, 1, 0, 1]),
+        ...                 np.array([0, 2, 3, 5]), np.array([0, 1, 0], dtype=np.int8),
+        ...                 np.ones(3), np.zeros(3))
+        >>> ids, seqs = js.path_ids()
+        >>> ids.tolist(), [s.tolist() for s in seqs]
+        ([1, 0, 1], [[1], [0, 1]])
         """
         ids, flat, lengths = self.distinct_paths()
         return ids, np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
 
     def distinct_paths(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The id of each row's symbol sequence, then the symbols of all distinct sequences
-        concatenated and the length of each.
+        """The id of each row's symbol sequence and the distinct sequences in flat form.
 
         Ids number the distinct sequences by length, then by first appearance. A sequence of
         up to ``62 / log2(len(labels) + 2)`` symbols is one int64 key (its symbols as digits),
         built for all rows in one pass over the touches; longer ones are compared as rows,
         a group per length, so the work grows with the touches, not with the journeys.
+
+        Returns
+        -------
+        ids : numpy.ndarray of int
+            The sequence id of every row.
+        flat : numpy.ndarray of int64
+            The symbol codes of all distinct sequences, concatenated in the order of their ids.
+        lengths : numpy.ndarray of int64
+            The length of each distinct sequence.
+
+        Examples
+        --------
+        >>> js = JourneySet(np.array(["a", "b"]), np.array([0, 1, 1, 0, 1]),
+        ...                 np.array([0, 2, 3, 5]), np.array([0, 1, 0], dtype=np.int8),
+        ...                 np.ones(3), np.zeros(3))
+        >>> ids, flat, lengths = js.distinct_paths()
+        >>> ids.tolist(), flat.tolist(), lengths.tolist()
+        ([1, 0, 1], [1, 0, 1], [1, 2])
         """
         lengths = self.lengths
         n = self.n
@@ -304,8 +362,30 @@ class JourneySet(Result):
         return ids, flat.astype(np.int64), lens_out.astype(np.int64)
 
     def path_strings(self, separator: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Path id of each row and the path string of each id, the symbols joined by
-        ``separator`` (``None``: ``" > "``, as everywhere in cjmodels)."""
+        """Path id of each row and the path string of each id.
+
+        Parameters
+        ----------
+        separator : str, optional
+            What joins the symbols of a path; ``None`` (default) is
+            :data:`cjmodels.data.PATH_SEPARATOR`, ``" > "``, as everywhere in cjmodels.
+
+        Returns
+        -------
+        ids : numpy.ndarray of int
+            The path id of every row (the ids of :meth:`path_ids`).
+        strings : numpy.ndarray of str
+            The path string of each id, indexed by id.
+
+        Examples
+        --------
+        >>> js = JourneySet(np.array(["a", "b"]), np.array([0, 1, 1, 0, 1]),
+        ...                 np.array([0, 2, 3, 5]), np.array([0, 1, 0], dtype=np.int8),
+        ...                 np.ones(3), np.zeros(3))
+        >>> ids, strings = js.path_strings()
+        >>> ids.tolist(), strings.tolist()
+        ([1, 0, 1], ['b', 'a > b'])
+        """
         if separator is None:
             separator = PATH_SEPARATOR
         ids, seqs = self.path_ids()

@@ -6,6 +6,9 @@ turns one back into weighted journeys. Counting an event log into a path table i
 :func:`cjmodels.data.path_table` (:mod:`cjmodels.data.journeys`).
 """
 
+# size: one topic (the path table's parsing, checks, reading and writing); about a tenth of the
+# lines are the numpydoc docstrings and examples of the public PathTable and read_path_table.
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -327,6 +330,25 @@ class PathTable(Result):
     separator) and a name containing the separator's visible part (``">"``) are errors. Rows
     with the same channels are merged into one (their counts added) with a warning.
 
+    Counts must be numeric, finite and non-negative (``total_conversion_value`` is 0 when
+    absent), their total at most 2**53 journeys, the values' total at most 1e300, and at
+    least one row must hold a journey; anything else raises
+    :class:`~cjmodels.errors.ValidationError` naming the column and rows.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The checked table: ``path`` (exact strings), ``total_conversions``, ``total_null``,
+        ``total_conversion_value`` and any further columns given (``total_censored`` from
+        :func:`path_table`), one row per distinct path, indexed 0..n-1.
+    separator : str or None
+        The separator of channels within a path: the one given, or the one detected
+        (``" > "`` or ``">"``).
+    info : dict
+        How the table was made (for :func:`path_table`: timeout, lookback,
+        ``collapse_repeats``, and the counts that account for every event of the log;
+        empty for a table of your own).
+
     Examples
     --------
     >>> pt = PathTable(pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [3, 1],
@@ -456,14 +478,17 @@ class PathTable(Result):
 
     @property
     def n_journeys(self) -> float:
+        """Number of journeys: the sum of ``total_conversions`` and ``total_null``."""
         return float(self.table["total_conversions"].sum() + self.table["total_null"].sum())
 
     @property
     def total_conversions(self) -> float:
+        """Number of converting journeys (the sum of ``total_conversions``)."""
         return float(self.table["total_conversions"].sum())
 
     @property
     def total_conversion_value(self) -> float:
+        """Total conversion value (the sum of ``total_conversion_value``)."""
         return float(self.table["total_conversion_value"].sum())
 
     def journey_set(self) -> JourneySet:
@@ -471,6 +496,21 @@ class PathTable(Result):
 
         Rows are the paths with conversions (in table order), then the paths with nulls; rows
         with a zero count are left out.
+
+        Returns
+        -------
+        JourneySet
+            Rows weighted by their counts (outcome conversion or drop-out; censored journeys
+            are among the drop-outs), with the conversion value on the conversion rows;
+            ``info`` is ``{"sequence": "channel", "source": "path_table"}``.
+
+        Examples
+        --------
+        >>> pt = PathTable(pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [3, 0],
+        ...                              "total_null": [7, 9]}))
+        >>> js = pt.journey_set()
+        >>> js.weight.tolist(), js.outcome.tolist()
+        ([3.0, 7.0, 9.0], [0, 1, 1])
         """
         t = self.table
         parsed = self._parsed
@@ -555,9 +595,32 @@ class PathTable(Result):
         ax.set_title("First and last touch by channel")
 
     def to_csv(self, path: str | PathLike[str]) -> None:
-        """Write the ChannelAttribution layout (plus ``total_censored`` when known), UTF-8,
-        with the paths joined by :attr:`separator`; :func:`read_path_table` reads it back
-        unchanged (blanks and all)."""
+        """Write the table as CSV in ChannelAttribution's layout.
+
+        The columns of :attr:`table` (``total_censored`` included when known), UTF-8, without
+        the index, with the paths joined by :attr:`separator`; :func:`read_path_table` reads it
+        back unchanged (blanks and all).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (overwritten if it exists).
+
+        Raises
+        ------
+        ValidationError
+            When a path holds text UTF-8 cannot store (a lone surrogate).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> pt = PathTable(pd.DataFrame({"path": ["a > b"], "total_conversions": [1],
+        ...                              "total_null": [2]}))
+        >>> f = os.path.join(tempfile.mkdtemp(), "paths.csv")
+        >>> pt.to_csv(f)
+        >>> read_path_table(f).table.equals(pt.table)
+        True
+        """
         try:
             self.table.to_csv(path, index=False, encoding="utf-8")
         except UnicodeEncodeError as e:
@@ -657,6 +720,19 @@ def read_path_table(
     separator : str or None
         Separator of channels within a path; None (default) detects ``" > "`` or ``">"`` and
         refuses an ambiguous table (see :class:`PathTable` for the rules, blanks included).
+
+    Returns
+    -------
+    PathTable
+        The checked table, columns renamed to ``path``, ``total_conversions``,
+        ``total_null`` and ``total_conversion_value`` (``total_censored`` kept when present;
+        other columns dropped).
+
+    Raises
+    ------
+    ValidationError
+        When the file cannot be read, a named column is missing, or the table is not a valid
+        path table (see :class:`PathTable`).
 
     Examples
     --------

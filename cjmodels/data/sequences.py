@@ -48,14 +48,27 @@ def censor_recent(time_from: Any, *, observation_end: float, timeout: float) -> 
     less than ``timeout`` before the observation end is followed by another is not known yet:
     keeping only the continuations already observed would under-count leaving. Such
     transitions are left out (``JourneySpec(censor_recent=True)``, the default everywhere).
-    ``time_from`` is the time of each transition's from-event, ``observation_end`` and
-    ``timeout`` are in the same unit; a NaN time (a transition out of the start state) is never
-    censored.
+    A NaN time (a transition out of the start state) is never censored.
+
+    Parameters
+    ----------
+    time_from : array-like of float
+        The time of each transition's from-event (NaN for none).
+    observation_end : float
+        The end of observation, in the unit of ``time_from``; finite.
+    timeout : float
+        The silence that ends a journey, in the same unit; finite and > 0.
 
     Returns
     -------
     numpy.ndarray of bool
         True for the transitions to leave out.
+
+    Raises
+    ------
+    ValidationError
+        When ``observation_end`` or ``timeout`` is not a finite number (``timeout`` <= 0), or
+        ``time_from`` holds something other than numbers.
 
     Examples
     --------
@@ -106,6 +119,16 @@ class JourneyTransitions(Result):
         Time (days since the observation start) of the from-touch and to-event of each
         transition when built with ``times=True``; NaN where there is none (from the start
         state; to the null state or the censored end).
+    info : dict
+        ``sequence``, ``order``, ``censored``, ``journeys``, ``n_journeys`` (the weighted
+        number of journeys), ``timeout``, ``scheme`` (the log's stage scheme or None) and,
+        when recent transitions were censored, ``censored_recent`` (how many).
+    journey_set : JourneySet or None
+        The journeys the transitions come from (after ``journeys=`` selection and
+        ``collapse_repeats``).
+    touch_time : numpy.ndarray of float or None
+        Time (days since the observation start) of every touch of ``journey_set``, when times
+        were computed.
 
     Examples
     --------
@@ -157,7 +180,31 @@ class JourneyTransitions(Result):
                 "time_from": self.time_from, "time_to": self.time_to, "info": info}
 
     def subset(self, mask: np.ndarray, **info: Any) -> JourneyTransitions:
-        """The selected transitions (the pooled ``counts`` table is kept as it was)."""
+        """The selected transitions (the pooled ``counts`` table is kept as it was).
+
+        Parameters
+        ----------
+        mask : numpy.ndarray
+            A boolean mask (or indices) over the transitions.
+        **info
+            Entries added to (or replacing those of) :attr:`info`.
+
+        Returns
+        -------
+        JourneyTransitions
+            The selected transitions; ``counts``, the resampling units, ``journey_frame``,
+            ``journey_set`` and ``touch_time`` are those of ``self``.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [0, 1, 0],
+        ...                    "event": ["touch", "conversion", "touch"],
+        ...                    "stage": ["a", None, "a"]})
+        >>> jt = journey_transitions(df)
+        >>> starts = jt.subset(jt.frm == 0, note="starts")
+        >>> float(starts.matrix().sum()), int(jt.counts.table["count"].sum()), starts.info["note"]
+        (2.0, 3, 'starts')
+        """
         def pick(x: np.ndarray | None) -> np.ndarray | None:
             return None if x is None else x[mask]
 
@@ -171,7 +218,35 @@ class JourneyTransitions(Result):
         """Transitions out of touches less than ``timeout`` days before the observation end.
 
         Whether such a touch is followed by another within ``timeout`` is not yet known, so
-        with a timeout their outcome is censored (needs ``times=True``).
+        with a timeout their outcome is censored (see :func:`censor_recent`).
+
+        Parameters
+        ----------
+        timeout : float
+            The silence that ends a journey, in days.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            True for each transition out of such a touch.
+
+        Raises
+        ------
+        ValidationError
+            When the transitions were built without times (``times=True``) or from a path
+            table.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 8, 9],
+        ...                    "event": ["touch", "conversion", "touch", "touch"],
+        ...                    "stage": ["a", None, "a", "b"]})
+        >>> jt = journey_transitions(df, times=True)
+        >>> states = jt.counts.states
+        >>> [(states[f], states[t]) for f, t in zip(jt.frm, jt.to)]
+        [('a', 'b'), ('(start)', 'a'), ('(start)', 'a'), ('a', '(conversion)')]
+        >>> jt.recent(2.0).tolist()
+        [True, False, False, False]
         """
         if self.time_from is None or self.journey_frame is None:
             raise ValidationError("recent() needs transitions built with times=True.")
@@ -180,11 +255,34 @@ class JourneyTransitions(Result):
 
     @property
     def n_states(self) -> int:
+        """Number of states of :attr:`counts` (start and absorbing states included)."""
         return len(self.counts.states)
 
     def matrix(self, mask: np.ndarray | None = None, weight: np.ndarray | None = None) -> np.ndarray:
-        """Pooled count matrix of the selected transitions (all by default), weighted by
-        ``weight`` (one per transition; default the journeys' weights)."""
+        """Pooled count matrix of the selected transitions.
+
+        Parameters
+        ----------
+        mask : numpy.ndarray, optional
+            A boolean mask (or indices) over the transitions; default all.
+        weight : numpy.ndarray, optional
+            One weight per transition (e.g. bootstrap multiplicities); default
+            :attr:`weight`, the journeys' weights.
+
+        Returns
+        -------
+        numpy.ndarray of float
+            ``n_states x n_states`` weighted counts, rows from-states and columns to-states,
+            in the order of ``counts.states``.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [0, 1, 0],
+        ...                    "event": ["touch", "conversion", "touch"],
+        ...                    "stage": ["a", None, "a"]})
+        >>> journey_transitions(df).matrix().astype(int).tolist()
+        [[0, 2, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+        """
         k = self.n_states
         w = self.weight if weight is None else weight
         f, t = self.frm, self.to
@@ -271,6 +369,23 @@ def journey_transitions(
         censored while one who went on has a next touch, so drop-out is under-counted.
     times : bool
         Also return the event times (days since the observation start; event logs only).
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` (``customer=``, ``timestamp=``,
+        ``scheme=``, ...) when ``data`` is a DataFrame.
+
+    Returns
+    -------
+    JourneyTransitions
+        The transitions (journey, from- and to-state, weight, resampling unit) with the
+        pooled :class:`~cjmodels.data.TransitionCounts` they add up to.
+
+    Raises
+    ------
+    ValidationError
+        For a ``spec`` that is not a JourneySpec, fields a path table or journey set cannot
+        honour (``journeys``, ``timeout``, ``lookback``, ``times=True``, stages), no journey
+        with touches, an ``order`` above the longest journey, or ``collapse_repeats`` with
+        event times.
 
     Examples
     --------
@@ -398,7 +513,37 @@ def counts_from_table(
 
     Checks that the counts are finite and non-negative, that journeys start (the start state
     has outgoing transitions), that nothing leaves an absorbing state and that nothing enters
-    the start state.
+    the start state. Rows of one transition are summed; zero counts are dropped.
+
+    Parameters
+    ----------
+    data : DataFrame or mapping
+        Columns ``from_state``, ``to_state`` and ``count`` (one row per transition; state
+        names as strings), or a mapping ``{(from_state, to_state): count}``.
+    start : str
+        The start state (default :data:`cjmodels.data.START`, ``"(start)"``).
+    absorbing : tuple of str
+        The absorbing states, conversion first, then drop-out (default ``("(conversion)",
+        "(null)")``).
+    order : int
+        The Markov order the states stand for (recorded; an order-k state is named by its
+        last k symbols joined by ``" > "``).
+    states : tuple of str, optional
+        Every state, in order; default: the start state, the other observed states sorted,
+        then the absorbing states.
+
+    Returns
+    -------
+    TransitionCounts
+        The counts (integers when all are whole), ordered by state;
+        ``info["n_journeys"]`` is the count out of the start state.
+
+    Raises
+    ------
+    ValidationError
+        For missing columns, counts that are negative, not finite or above 2**53 in total,
+        transitions out of an absorbing state or into the start state, no transition out of
+        the start state, or observed states missing from ``states``.
 
     Examples
     --------

@@ -156,6 +156,21 @@ number of symbols in a state); use order=1 for a first-order chain.
     def replace(self, **changes: Any) -> JourneySpec:
         """A new specification with ``changes`` (validated again).
 
+        Parameters
+        ----------
+        **changes
+            New values of fields (``sequence=``, ``order=``, ``timeout=``, ...).
+
+        Returns
+        -------
+        JourneySpec
+            A copy with the changes; ``self`` is unchanged (the specification is frozen).
+
+        Raises
+        ------
+        ValidationError
+            For a name that is not a field, or a value the field refuses.
+
         Examples
         --------
         >>> JourneySpec().replace(order=2)
@@ -171,6 +186,12 @@ number of symbols in a state); use order=1 for a first-order chain.
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dict (numbers and strings as given; other time spans as strings).
+
+        Returns
+        -------
+        dict
+            Every field by name; a ``timeout`` or ``lookback`` given as a Timedelta (or
+            ``timedelta64``) becomes its string, a numpy number a Python number.
 
         Examples
         --------
@@ -189,6 +210,18 @@ number of symbols in a state); use order=1 for a first-order chain.
 
     def check_fields(self, used: tuple[str, ...], purpose: str) -> None:
         """Refuse a field that ``purpose`` does not read, unless it has its default value.
+
+        Parameters
+        ----------
+        used : tuple of str
+            The fields the caller reads (empty: it reads none).
+        purpose : str
+            What reads them, for the message (``"a life-cycle chain"``).
+
+        Raises
+        ------
+        ValidationError
+            When a field outside ``used`` differs from its default (it would be ignored).
 
         Examples
         --------

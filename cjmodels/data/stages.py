@@ -122,7 +122,28 @@ class StageScheme:
         return (self.purchase, *extra, self.drop_out)
 
     def index(self, stage: str) -> int:
-        """Position of ``stage`` in the scheme; raises a clear error for unknown stages."""
+        """Position of ``stage`` in the scheme.
+
+        Parameters
+        ----------
+        stage : str
+            One of :attr:`stages`.
+
+        Returns
+        -------
+        int
+            Its position, 0 for the first stage.
+
+        Raises
+        ------
+        ValidationError
+            When ``stage`` is not in the scheme (the message lists the known stages).
+
+        Examples
+        --------
+        >>> SEVEN_STAGE.index("purchase")
+        4
+        """
         try:
             return self.stages.index(stage)
         except ValueError:
@@ -131,7 +152,19 @@ class StageScheme:
             ) from None
 
     def to_dict(self) -> dict:
-        """JSON-serialisable description of the scheme."""
+        """JSON-serialisable description of the scheme.
+
+        Returns
+        -------
+        dict
+            ``name``, ``stages``, ``purchase``, ``absorbing``, ``drop_out`` and
+            ``description``, lists for the tuples.
+
+        Examples
+        --------
+        >>> FIVE_STAGE.to_dict()["stages"]
+        ['need', 'search_evaluation', 'purchase', 'use_experience', 'repeat_advocacy']
+        """
         return to_jsonable({
             "name": self.name,
             "stages": list(self.stages),
@@ -142,6 +175,8 @@ class StageScheme:
         })
 
 
+#: The seven-stage scheme: awareness, interest, consideration, decision, purchase,
+#: post-purchase, loyalty (purchase marks the conversion).
 SEVEN_STAGE = StageScheme(
     "seven",
     (
@@ -158,6 +193,7 @@ SEVEN_STAGE = StageScheme(
     "post-purchase service > loyalty",
 )
 
+#: The six-stage scheme: awareness, consideration, intent, purchase, post-purchase, loyalty.
 SIX_STAGE = StageScheme(
     "six",
     ("awareness", "consideration", "intent", "purchase", "post_purchase", "loyalty"),
@@ -166,6 +202,8 @@ SIX_STAGE = StageScheme(
     "post-purchase (fulfilment, use) > loyalty/retention",
 )
 
+#: The five-stage consumer decision process: need, search and evaluation, purchase, use
+#: experience, repeat purchase and advocacy.
 FIVE_STAGE = StageScheme(
     "five",
     ("need", "search_evaluation", "purchase", "use_experience", "repeat_advocacy"),
@@ -180,6 +218,12 @@ _PRESETS = {s.name: s for s in (SEVEN_STAGE, SIX_STAGE, FIVE_STAGE)}
 def list_schemes() -> list[str]:
     """Names of the preset stage schemes.
 
+    Returns
+    -------
+    list of str
+        The names :func:`get_scheme` accepts, sorted: ``"five"`` (:data:`cjmodels.data.FIVE_STAGE`),
+        ``"seven"`` (:data:`cjmodels.data.SEVEN_STAGE`) and ``"six"`` (:data:`cjmodels.data.SIX_STAGE`).
+
     Examples
     --------
     >>> list_schemes()
@@ -190,6 +234,21 @@ def list_schemes() -> list[str]:
 
 def get_scheme(scheme: str | StageScheme) -> StageScheme:
     """Return a preset scheme by name, or a :class:`StageScheme` unchanged.
+
+    Parameters
+    ----------
+    scheme : str or StageScheme
+        A name of :func:`list_schemes` or a scheme.
+
+    Returns
+    -------
+    StageScheme
+        The preset of that name, or ``scheme`` itself.
+
+    Raises
+    ------
+    ValidationError
+        When ``scheme`` is neither a scheme nor a preset's name.
 
     Examples
     --------
