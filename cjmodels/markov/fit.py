@@ -142,12 +142,28 @@ class FittedChain(Result):
         The journey graph: cells that may be non-zero.
     prior : float
         Pseudo-count added to every allowed cell of every non-end row.
+    start : str
+        The start state (``"(start)"``).
+    ends : tuple of str
+        The end (absorbing) states: the conversion first, then the drop-out ``(null)`` (and
+        ``(censored)`` with ``JourneySpec(censored="state")``).
+    order : int
+        The Markov order ``k``; a state of an order-k chain is its last ``k`` symbols
+        joined by ``" > "`` (shorter at the start of a journey).
     chain : MarkovChain
         The fitted chain (end states, and rows made absorbing with ``zero_rows="absorb"``,
         have identity rows).
     transitions : JourneyTransitions or None
         Per-journey transitions (event logs, path tables): needed for the bootstrap, tests
-        between groups and dwell times.
+        between groups and dwell times. None when the chain was fitted from pooled counts.
+    info : dict
+        How the chain was made: the journey specification read (``sequence``, ``timeout``,
+        ``lookback``, ``censored``, ``collapse_repeats``, ``journeys``), ``n_journeys``,
+        ``n_conversions``, ``n_censored`` (open journeys), ``censored_recent`` (transitions
+        out of the last ``timeout`` of the window left out), the stage ``scheme`` (or None),
+        ``order``, ``prior`` and ``made_absorbing`` (states made absorbing with
+        ``zero_rows="absorb"``); pooled counts carry ``source="counts"`` instead of the
+        specification.
 
     Examples
     --------
@@ -179,18 +195,22 @@ class FittedChain(Result):
 
     @property
     def transition_matrix(self) -> pd.DataFrame:
+        """The fitted transition matrix as a DataFrame (rows: from, columns: to)."""
         return self.chain.frame
 
     @property
     def count_matrix(self) -> pd.DataFrame:
+        """The pooled transition counts as a DataFrame (rows: from, columns: to)."""
         return pd.DataFrame(self.counts, index=list(self.states), columns=list(self.states))
 
     @property
     def row_totals(self) -> pd.Series:
+        """Transitions out of each state (0 for end states), named ``row_total``."""
         return pd.Series(self.counts.sum(axis=1), index=list(self.states), name="row_total")
 
     @property
     def n_journeys(self) -> float:
+        """Number of journeys (transitions out of the start state; weighted for path tables)."""
         return float(self.counts[self.states.index(self.start)].sum())
 
     @cached_property
@@ -237,9 +257,36 @@ class FittedChain(Result):
             :meth:`bootstrap`).
         alpha : float
             1 - confidence level.
-        n_boot, random_state, progress
-            Replicates, seed and progress bar of ``method="bootstrap"`` (see
-            :meth:`bootstrap`).
+        n_boot : int, default 1000
+            Bootstrap replicates (``method="bootstrap"`` only).
+        random_state : int, numpy.random.Generator or None
+            Seed of the bootstrap (``method="bootstrap"`` only).
+        progress : bool or callable
+            Progress bar over the bootstrap replicates: ``True`` or a tqdm-like callable
+            (``method="bootstrap"`` only).
+
+        Returns
+        -------
+        TransitionIntervals
+            One row per allowed transition of every non-end row, with the count, row total,
+            fitted probability and ``ci_low``, ``ci_high``.
+
+        Raises
+        ------
+        ValidationError
+            For an unknown ``method`` or ``alpha`` outside (0, 1); for
+            ``method="bootstrap"`` when the chain was fitted from pooled counts.
+
+        Notes
+        -----
+        Wald is the textbook ``p +- z sqrt(p (1 - p) / n)``: it collapses to a point at 0 or 1
+        and under-covers for rare transitions, so it is there for comparison. Wilson inverts
+        the score test and keeps its level for small counts and probabilities near 0 or 1.
+        The Dirichlet intervals (``jeffreys``, ``uniform``) are equal-tailed posterior
+        intervals and behave much like Wilson's. These four rest on the chain being the model
+        of every journey (independent multinomial rows). The bootstrap over customers does
+        not: it keeps whatever dependence there is between one customer's transitions
+        (several journeys, customers who move differently).
 
         Examples
         --------
@@ -307,6 +354,32 @@ class FittedChain(Result):
         transitions of a replicate are those of the resampled customers. Replicate ``b`` uses
         its own child of ``random_state`` (:func:`cjmodels._resample.replicate_generators`),
         so results do not depend on ``batch_size``. ``progress`` shows a bar over the replicates.
+        A path table's rows are weighted journeys: their weights are redrawn from the
+        multinomial instead.
+
+        Parameters
+        ----------
+        n_boot : int, default 1000
+            Number of replicates, at least 1.
+        random_state : int, numpy.random.Generator or None
+            Seed of the resampling (None: fresh entropy).
+        batch_size : int, optional
+            Replicates drawn per matrix product (memory only; default as many as fit in about
+            ``2e7`` weights).
+        progress : bool or callable
+            ``True`` or a tqdm-like callable for a progress bar; default none.
+
+        Returns
+        -------
+        ChainBootstrap
+            The transition counts of every replicate; ``matrices()`` gives the replicate
+            transition matrices.
+
+        Raises
+        ------
+        ValidationError
+            When the chain was fitted from pooled counts (TransitionCounts, a count table or a
+            mapping), which do not say which customer made which transition.
 
         Examples
         --------
@@ -382,12 +455,27 @@ class FittedChain(Result):
             over customers resampled (:meth:`bootstrap`); see :mod:`cjmodels.markov.absorbing`.
         target : str, optional
             End state of interest (default the conversion state).
-        n_boot, random_state, progress
-            Replicates, seed and progress bar of ``method="bootstrap"``.
+        n_boot : int, default 1000
+            Bootstrap replicates (``method="bootstrap"`` only).
+        random_state : int, numpy.random.Generator or None
+            Seed of the bootstrap (``method="bootstrap"`` only).
+        progress : bool or callable
+            Progress bar over the bootstrap replicates (``method="bootstrap"`` only).
 
         Returns
         -------
         AbsorbingAnalysis
+            Absorption probabilities into every end state from every transient state,
+            expected steps to the end (also given the target), expected visits from the
+            start and the fundamental matrix, with standard errors and intervals.
+
+        Raises
+        ------
+        ValidationError
+            For an unknown ``method``, ``alpha`` outside (0, 1) or a ``target`` that is not an
+            end state; when some states never reach an end state or ``I - Q`` is numerically
+            singular (the fundamental matrix does not exist); for ``method="bootstrap"`` on a
+            chain fitted from pooled counts.
 
         Examples
         --------
@@ -421,12 +509,30 @@ class FittedChain(Result):
             Funnel stages in order. Default: the pre-purchase stages of the log's stage scheme
             that occur in the chain, else every transient symbol in the chain's order. For
             order-k chains, a state counts as its last symbol.
-        alpha, method, n_boot, random_state, progress
-            As in :meth:`absorbing`.
+        alpha : float, default 0.05
+            1 - confidence level.
+        method : {"delta", "bootstrap"}
+            Delta-method intervals (on the logit scale) or percentile intervals over customers
+            resampled, as in :meth:`absorbing`.
+        n_boot : int, default 1000
+            Bootstrap replicates (``method="bootstrap"`` only).
+        random_state : int, numpy.random.Generator or None
+            Seed of the bootstrap (``method="bootstrap"`` only).
+        progress : bool or callable
+            Progress bar over the bootstrap replicates (``method="bootstrap"`` only).
 
         Returns
         -------
         Funnel
+            Per stage (then the conversion): journeys reaching it, ``p_reach``, ``p_next``,
+            ``drop_off`` and ``lost`` with intervals, and the stage where most journeys are
+            lost (``most_lost``).
+
+        Raises
+        ------
+        ValidationError
+            For stages that are not states of the chain, an empty ``stages``, an unknown
+            ``method`` or ``alpha`` outside (0, 1); when some states never reach an end state.
 
         Examples
         --------
@@ -442,7 +548,31 @@ class FittedChain(Result):
 
     def simulate(self, n_journeys: int, *, random_state: int | np.random.Generator | None = None,
                  max_steps: int = 1000) -> pd.DataFrame:
-        """Simulate journeys from the fitted chain (see :meth:`MarkovChain.simulate`)."""
+        """Simulate journeys from the fitted chain (see :meth:`MarkovChain.simulate`).
+
+        Parameters
+        ----------
+        n_journeys : int
+            Number of journeys, each starting in the start state.
+        random_state : int, numpy.random.Generator or None
+            Seed or generator of the draws.
+        max_steps : int, default 1000
+            Journeys still open after this many steps stop there.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long frame ``walk``, ``step`` (0 = the start state) and ``state``; a journey's
+            last row is its end state.
+
+        Examples
+        --------
+        >>> fit = fit_chain({("(start)", "a"): 10, ("a", "(conversion)"): 4,
+        ...                  ("a", "(null)"): 6})
+        >>> sim = fit.simulate(1000, random_state=1)
+        >>> sim.groupby("walk")["state"].last().value_counts().sort_index().tolist()
+        [388, 612]
+        """
         return self.chain.simulate(n_journeys, start=self.start, max_steps=max_steps,
                                    random_state=random_state)
 
@@ -559,10 +689,37 @@ def fit_chain(
     start, ends : str, tuple of str
         Names of the start and end states for pre-aggregated counts (the first end state is the
         conversion).
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` (``customer=``, ``timestamp=``,
+        ``event=``, ``stage=``, ``channel=``, ``scheme=``, ``observation_end=``, ...) when
+        ``data`` is a DataFrame event log.
 
     Returns
     -------
     FittedChain
+        The counts, the fitted chain and the means to its uncertainty (``intervals``,
+        ``bootstrap``, ``absorbing``, ``funnel``).
+
+    Raises
+    ------
+    ValidationError
+        For data of another type, a ``spec`` that is not a JourneySpec or has fields the data
+        cannot honour, an unknown ``prior``, observed transitions outside ``allowed``, no
+        journey leaving the start state, or (with ``zero_rows="error"`` and no prior) a
+        non-end state that is never left.
+
+    Warns
+    -----
+    UserWarning
+        When states are made absorbing or given the prior mean (never left); when no journey
+        ends in a drop-out while open journeys were censored and dropped (every stage then
+        converts with probability 1: give a ``timeout`` or ``censored="null"``); when some
+        states never reach an end state.
+
+    See Also
+    --------
+    cjmodels.data.JourneySpec : What a journey is.
+    cjmodels.markov.lifecycle_chain : The chain of whole customer lives (repeat purchases).
 
     Examples
     --------
