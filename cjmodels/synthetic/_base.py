@@ -118,7 +118,24 @@ class SyntheticWorld(Result):
     event_log_options: dict[str, Any] = field(default_factory=dict)
 
     def event_log(self) -> EventLog:
-        """The events as a validated :class:`~cjmodels.data.EventLog`."""
+        """The events as a validated :class:`~cjmodels.data.EventLog`.
+
+        The log is built with :attr:`event_log_options` (the world's stage scheme, observation
+        window and covariates), so journeys still open at the end of the simulated window are
+        censored rather than counted as drop-outs.
+
+        Returns
+        -------
+        cjmodels.data.EventLog
+            A new validated log on every call.
+
+        Examples
+        --------
+        >>> from cjmodels.synthetic import simulate_subscriptions
+        >>> log = simulate_subscriptions(200, random_state=1).event_log()
+        >>> log.n_customers
+        200
+        """
         return EventLog(self.events, **self.event_log_options)
 
     @property

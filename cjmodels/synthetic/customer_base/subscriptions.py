@@ -105,6 +105,37 @@ def _covariate_support(coefficients: Mapping[str, float]) -> tuple[np.ndarray, n
 class SubscriptionWorld(SyntheticWorld):
     """A :class:`SyntheticWorld` from :func:`simulate_subscriptions`, with typed shortcuts.
 
+    Attributes
+    ----------
+    name : str
+        ``"subscriptions"``.
+    events : pandas.DataFrame
+        ``customer_id`` (0 to ``n_customers - 1``), ``timestamp``, ``event`` (``"subscribe"``,
+        then ``"churn"`` when the churn falls in the window), ``value`` (the plan's fee on
+        ``subscribe`` rows, 0.0 on ``churn`` rows) and the covariates ``plan``,
+        ``acquisition_channel`` and ``age`` on every row.
+    truth : dict
+        ``model``, ``time_unit`` (days), ``n_churned``, ``n_censored``, the covariate
+        distribution and fees, and the model's truth: for ``"weibull-ph"`` the ``baseline``,
+        ``coefficients`` (log-hazard ratios, as a Cox fit estimates them),
+        ``aft_coefficients`` (``-beta / shape``), ``frailty_variance``, ``median_lifetime``
+        (days) and ``survival`` at 30, 90, 180, 365 and 730 days (those within the window); for
+        ``"sbg"`` ``alpha``, ``beta``, ``period_days``, the mean churn probability, the mean
+        and median lifetime in periods, and ``survival`` and ``retention_rate`` for the first
+        12 periods.
+    params : dict
+        The arguments of :func:`simulate_subscriptions` with the model's parameters filled in
+        (``random_state`` is ``"Generator"`` when a generator was given).
+    tables : dict of str to DataFrame
+        ``"customers"`` (see :attr:`customers`) and ``"survival"`` (see :attr:`survival`).
+    event_log_options : dict
+        ``observation_start`` and ``observation_end`` (the window), for :meth:`event_log`, so
+        that subscribers who have not churned are censored at the window's end.
+
+    See Also
+    --------
+    simulate_subscriptions : Builds this world.
+
     Examples
     --------
     >>> w = simulate_subscriptions(200, random_state=1)
@@ -158,12 +189,14 @@ def simulate_subscriptions(
 
     Parameters
     ----------
-    n_customers : int
+    n_customers : int, default 5000
         Number of subscribers.
-    model : {"weibull-ph", "sbg"}
-    start : timestamp-like
+    model : {"weibull-ph", "sbg"}, default "weibull-ph"
+        Continuous-time Weibull proportional hazards, or the discrete-time shifted
+        beta-geometric model (see above).
+    start : timestamp-like, default "2025-01-01"
         Start of the observation window.
-    days : float
+    days : float, default 730
         Length of the observation window in days (at most 36,500).
     entry_days : float, optional
         Subscriptions are spread uniformly over the first ``entry_days`` days (default: the whole
@@ -187,7 +220,7 @@ def simulate_subscriptions(
     fees : mapping, optional
         Price per period by plan, written to ``value`` on ``subscribe`` rows (default basic 9.99,
         premium 19.99). ``churn`` rows have ``value`` 0.0.
-    random_state : int, Generator or None
+    random_state : int, Generator or None, default None
         Seed or generator; the only source of randomness.
 
     Returns
