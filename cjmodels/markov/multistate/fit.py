@@ -95,30 +95,92 @@ def fit_multistate(
 ) -> FittedMultiState:
     """Fit a continuous-time Markov multi-state model to panel data by maximum likelihood.
 
+    The likelihood is that of Kalbfleisch & Lawless (1985) as msm computes it (Jackson 2011):
+    the product over consecutive observations of the transition probabilities
+    ``P(t_j - t_{j-1}) = expm(Q (t_j - t_{j-1}))`` (summed over the possible states of a
+    censored observation, and with msm's forms for exact times), maximised by BFGS with the
+    analytic gradient over the log intensities and log hazard ratios. The conventions
+    (parameter order, centring, observation types, standard errors) are those of
+    :mod:`cjmodels.markov.multistate`.
+
     Parameters
     ----------
     data : DataFrame, EventLog or PanelData
-        Observations, one row per (customer, timestamp, stage); see :func:`panel_data`.
+        Observations, one row per (customer, timestamp, stage); see :func:`panel_data`. A
+        :class:`PanelData` is used as it is (its ``qmatrix``, covariates and observation scheme
+        were fixed when it was built; the options below that build it are then ignored, and
+        ``covariates`` may only choose among its covariates).
     qmatrix : array-like or DataFrame
-        Allowed transitions with initial intensities, as msm's ``qmatrix``.
+        Allowed transitions with initial intensities, as msm's ``qmatrix`` (see
+        :func:`parse_qmatrix`); required unless ``data`` is a :class:`PanelData`. The initial
+        values are where BFGS starts; :func:`crude_qmatrix` gives sensible ones.
     customer, timestamp, stage : str
         Column names of a DataFrame: the customer, the numeric time of the observation and the
         observed stage (the state of the model).
     covariates : sequence of str or mapping, optional
         Covariates on every allowed intensity (a list of columns), or per transition
-        (``{("1", "2"): ["sex"], "1-4": ["sex"]}``, msm's named list of formulae).
+        (``{("1", "2"): ["sex"], "1-4": ["sex"]}``, msm's named list of formulae). Each
+        covariate adds one log hazard ratio per transition it acts on.
     states : sequence, optional
         State labels for an array ``qmatrix`` (default ``1..K``).
     center : bool
-        Centre covariates at their means (msm's default).
-    censor, censor_states, deathexact, exacttimes, obstype, unit
-        Observation scheme, see :func:`panel_data`.
-    gtol, maxiter
-        BFGS stopping rule (on the gradient of the log-likelihood) and iteration limit.
+        Centre covariates at their means over the intervals used (msm's default), so that the
+        baseline intensities are those of an average customer; ``False`` makes them those of a
+        customer whose covariates are all 0.
+    censor : scalar or sequence, optional
+        Code(s) in the stage column for an observation known only to be in one of
+        ``censor_states`` (msm's ``censor``); see :func:`panel_data`.
+    censor_states : sequence or mapping, optional
+        The states a censored observation may be in (default: every non-absorbing state, as
+        msm); see :func:`panel_data`.
+    deathexact : bool or sequence, optional
+        Absorbing states whose entry time is known exactly, the state just before it unknown
+        (msm's ``deathexact``; ``True``: all absorbing states).
+    exacttimes : bool
+        Every observation is an exact transition time (msm's ``exacttimes``).
+    obstype : str, optional
+        Column with msm's observation type of each row (1, 2 or 3, see :data:`OBSTYPES`); it
+        overrides ``exacttimes`` and ``deathexact``.
+    unit : str
+        Time unit of an :class:`~cjmodels.data.EventLog`'s timestamps (``"D"`` days, ``"h"``
+        hours, ...); the intensities are then per this unit. Ignored for a DataFrame, whose
+        timestamps are numbers in their own unit.
+    gtol : float
+        BFGS stops when the largest absolute gradient of the log-likelihood is below this.
+    maxiter : int
+        Maximum number of BFGS iterations.
 
     Returns
     -------
     FittedMultiState
+        The fitted model: estimates, covariance, log-likelihood and the extractors
+        (:meth:`~FittedMultiState.qmatrix`, :meth:`~FittedMultiState.pmatrix`,
+        :meth:`~FittedMultiState.sojourn`, :meth:`~FittedMultiState.hazard_ratios`, ...). Its
+        ``problems`` lists non-convergence, a Hessian that is not positive definite or nearly
+        singular, and parameters with absurdly wide intervals; each is also warned about.
+
+    Raises
+    ------
+    ValidationError
+        Invalid data or ``qmatrix`` (see :func:`panel_data`), a missing ``qmatrix``, a
+        covariate mapping naming a transition that is not allowed, or observed intervals that
+        have probability zero under ``qmatrix``.
+
+    Warns
+    -----
+    UserWarning
+        When the fit has problems (see Returns).
+
+    See Also
+    --------
+    lrtest : Likelihood-ratio test between two nested fits.
+    crude_qmatrix : Initial intensities from the data.
+
+    References
+    ----------
+    Jackson, C. H. (2011). Multi-state models for panel data: the msm package for R. Journal
+    of Statistical Software 38(8). Kalbfleisch, J. D. & Lawless, J. F. (1985). The analysis of
+    panel data under a Markov assumption. JASA 80(392).
 
     Examples
     --------
@@ -259,6 +321,18 @@ def crude_qmatrix(data: PanelData, allowed: Any = None) -> pd.DataFrame:
     allowed : array-like, optional
         Boolean ``(K, K)`` mask of allowed transitions; default ``data.spec.allowed``.
 
+    Returns
+    -------
+    pandas.DataFrame
+        ``(K, K)`` intensities, index and columns the state labels, zero on the diagonal and
+        where a transition is not allowed (msm's ``crudeinits.msm`` puts minus the row sums on
+        the diagonal; :func:`fit_multistate` ignores the diagonal). Pass it as ``qmatrix``.
+
+    Raises
+    ------
+    ValidationError
+        When ``data`` is not a :class:`PanelData`.
+
     Examples
     --------
     >>> df = pd.DataFrame({"id": [1, 1, 2, 2], "t": [0, 2.0, 0, 2.0], "s": [1, 2, 1, 1]})
@@ -289,12 +363,34 @@ def crude_qmatrix(data: PanelData, allowed: Any = None) -> pd.DataFrame:
 
 
 def lrtest(restricted: FittedMultiState, full: FittedMultiState) -> HypothesisTest:
-    """Likelihood-ratio test of a model against a larger one that nests it (msm's
-    ``lrtest.msm``). Both must be fitted to the same observations.
+    """Likelihood-ratio test of a model against a larger one that nests it (msm's ``lrtest.msm``).
 
-    Returns a :class:`~cjmodels.results.HypothesisTest` (method ``"likelihood-ratio"``):
-    ``statistic`` is ``2 (log L_full - log L_restricted)``, ``df`` the number of extra
-    parameters; ``info`` holds both log-likelihoods and numbers of parameters.
+    The statistic ``2 (log L_full - log L_restricted)`` is referred to a chi-square
+    distribution with as many degrees of freedom as the full model has extra parameters. That
+    the restricted model is nested in the full one (e.g. the same ``qmatrix`` without some
+    covariate effects) is the caller's to ensure; it is not checked beyond the number of
+    parameters and the sign of the statistic.
+
+    Parameters
+    ----------
+    restricted : FittedMultiState
+        The smaller model (fewer parameters).
+    full : FittedMultiState
+        The larger model that nests it, fitted to the same observations.
+
+    Returns
+    -------
+    HypothesisTest
+        Method ``"likelihood-ratio"``: ``statistic`` is ``2 (log L_full - log L_restricted)``
+        (msm's ``-2 log LR``), ``df`` the number of extra parameters, ``pvalue`` the upper
+        chi-square tail; ``info`` holds both log-likelihoods and numbers of parameters.
+
+    Raises
+    ------
+    ValidationError
+        When either argument is not a :class:`FittedMultiState`, the two were fitted to
+        different observations, ``full`` does not have more parameters, or ``full`` fits
+        worse than ``restricted`` (not nested, or not converged).
 
     Examples
     --------

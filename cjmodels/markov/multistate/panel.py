@@ -49,6 +49,7 @@ class QSpec:
 
     @property
     def n_states(self) -> int:
+        """Number of states ``K``."""
         return len(self.states)
 
     @property
@@ -74,6 +75,8 @@ class QSpec:
         return reach
 
     def label(self, r: int, s: int) -> str:
+        """Name of the transition from state index ``r`` to ``s``, as msm prints it
+        (``"1 - 2"``)."""
         return f"{self.states[r]} - {self.states[s]}"
 
 
@@ -87,7 +90,23 @@ def parse_qmatrix(qmatrix: Any, states: Sequence[Any] | None = None) -> QSpec:
         forbidden); the diagonal is ignored, as in msm. A DataFrame names the states by its index
         (which must equal its columns).
     states : sequence, optional
-        State labels for an array; default ``1, 2, ..., K`` (msm's numbering).
+        State labels for an array; default ``1, 2, ..., K`` (msm's numbering). Not allowed
+        with a DataFrame unless equal to its index.
+
+    Returns
+    -------
+    QSpec
+        The state labels, the initial intensities (diagonal set to 0) and the boolean mask of
+        allowed transitions. Its ``transitions`` lists the allowed ``(from, to)`` index pairs
+        reading across the rows: the order of the intensity parameters of
+        :func:`fit_multistate`.
+
+    Raises
+    ------
+    ValidationError
+        A matrix that is not square with at least 2 states, non-numeric, NaN or infinite
+        entries, negative off-diagonal entries, no allowed transition, duplicate or too few
+        state labels, or a DataFrame whose index differs from its columns.
 
     Examples
     --------
@@ -146,27 +165,33 @@ def parse_qmatrix(qmatrix: Any, states: Sequence[Any] | None = None) -> QSpec:
 class PanelData:
     """Observations of a multi-state process at irregular times, one row per observation.
 
-    The validated input of :func:`~cjmodels.markov.fit_multistate`, made by :func:`panel_data`.
-    Rows are grouped by customer (in order of first appearance) and ordered by time.
+    The validated input of :func:`~cjmodels.markov.fit_multistate` (and of
+    :func:`~cjmodels.markov.crude_qmatrix`). Build it with :func:`panel_data`, which checks the
+    data and fills every field consistently; constructing it directly skips those checks.
+    Rows are grouped by customer (in order of first appearance) and ordered by time; customers
+    with a single observation have been left out. Each field is stored as an attribute of the
+    same name.
 
-    Attributes
+    Parameters
     ----------
     spec : QSpec
-        The declared states and transitions.
+        The declared states and transitions (from :func:`parse_qmatrix`).
     customer : numpy.ndarray
-        Customer id of each observation.
+        Customer id of each observation (object array, ``n`` rows).
     timestamp : numpy.ndarray
-        Observation time (float).
+        Observation time (float), strictly increasing within a customer.
     stage : numpy.ndarray
-        Index of the observed state (stage), ``-1`` where it is censored.
+        Index of the observed state (stage) into ``spec.states``, ``-1`` where it is censored.
     possible : numpy.ndarray
         ``(n, K)`` boolean: the states the observation is consistent with (one ``True`` for an
         observed state, several for a censored one).
     obstype : numpy.ndarray
-        Type of the interval that ends at this row (see :data:`OBSTYPES`); 0 on first rows.
+        Type of the interval that ends at this row (1, 2 or 3, see :data:`OBSTYPES`); 0 on each
+        customer's first row.
     covariates : numpy.ndarray
         ``(n, p)`` covariate values; the interval from row ``j-1`` to ``j`` uses row ``j-1``'s.
     covariate_names : tuple of str
+        Names of the ``p`` covariate columns, in the order of the columns of ``covariates``.
 
     Examples
     --------
@@ -213,6 +238,22 @@ class PanelData:
         """Counts of (previous state, next state) pairs, as msm's ``statetable.msm``.
 
         Censored observations are counted under the label ``"censored"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Cross-table of consecutive observations of the same customer: rows ``from`` (the
+            earlier state), columns ``to`` (the later one), cells the number of such pairs.
+            Only states that occur appear.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2], "timestamp": [0, 1, 2, 0, 1],
+        ...                    "stage": [1, 1, 2, 1, 2]})
+        >>> panel_data(df, [[0, 0.1], [0.1, 0]]).statetable()
+        to    1  2
+        from
+        1     1  2
         """
         labels = np.array(list(self.spec.states) + ["censored"], dtype=object)
         st = np.where(self.stage >= 0, self.stage, len(self.spec.states))
@@ -223,8 +264,23 @@ class PanelData:
         return tab
 
     def to_frame(self) -> pd.DataFrame:
-        """The observations as a DataFrame (``customer_id``, ``timestamp``, ``stage``,
-        ``obstype``, covariates): the column names :func:`panel_data` reads by default."""
+        """The observations as a DataFrame: the column names :func:`panel_data` reads by default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per observation: ``customer_id``, ``timestamp``, ``stage`` (the state
+            label, ``None`` where censored), ``obstype`` (0 on first rows) and one column per
+            covariate.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"customer_id": [1, 1], "timestamp": [0, 1.5], "stage": [1, 2]})
+        >>> panel_data(df, [[0, 0.1], [0.1, 0]]).to_frame()
+           customer_id  timestamp  stage  obstype
+        0            1        0.0      1        0
+        1            1        1.5      2        1
+        """
         labels = np.array(list(self.spec.states) + [None], dtype=object)
         out = pd.DataFrame({
             "customer_id": self.customer,
@@ -317,6 +373,10 @@ def panel_data(
     Returns
     -------
     PanelData
+        The validated observations, grouped by customer and ordered by time, with each
+        observation's possible states and each interval's observation type. Customers with a
+        single observation are left out with a warning (they carry no information about
+        transitions).
 
     Raises
     ------

@@ -107,33 +107,64 @@ def _efpt(q: np.ndarray, to: np.ndarray) -> np.ndarray:
 class FittedMultiState(Result):
     """A fitted continuous-time multi-state model (see :func:`fit_multistate`).
 
-    ``summary()`` is :meth:`estimates` at ``alpha=0.05``; ``plot()`` draws ``P(t)`` from a
-    state (:meth:`_plot` options ``start``, ``t_max``, ``covariates``, ``ci``, ``alpha``).
-    Every extractor takes ``alpha`` (``1 -`` the confidence level, default 0.05).
+    The extractors follow msm's: :meth:`qmatrix` and :meth:`intensities` (``qmatrix.msm``),
+    :meth:`hazard_ratios` (``hazard.msm``), :meth:`qratio`, :meth:`pmatrix` and
+    :meth:`pmatrix_intervals` (``pmatrix.msm``), :meth:`sojourn`, :meth:`pnext`,
+    :meth:`totlos`, :meth:`efpt`, :meth:`prevalence`. Those that depend on the covariates take
+    ``covariates`` (default: at their centring values) and those with intervals take
+    ``alpha`` (one minus the confidence level, default 0.05). ``summary()`` is
+    :meth:`estimates` at ``alpha=0.05``; ``plot(ax=None, start=None, t_max=None,
+    covariates=None, ci=True, alpha=0.05)`` draws ``P(t)`` from ``start`` (default the first
+    state) to every state over ``[0, t_max]`` (default the last observation time), with
+    pointwise delta-method intervals when ``ci``.
 
     Attributes
     ----------
     states : tuple
-        State labels.
+        State labels, in the order of the rows and columns of ``Q``.
     transitions : tuple of (from, to)
-        Allowed transitions, in parameter order.
+        Allowed transitions as pairs of state labels, in parameter order (across the rows of
+        ``qmatrix``).
     params : numpy.ndarray
-        Maximum likelihood estimates: log intensities, then log hazard ratios.
+        Maximum likelihood estimates: log intensities (one per transition), then log hazard
+        ratios (one per entry of ``covariate_effects``).
     param_names : tuple of str
+        One name per parameter: ``"from - to"`` for an intensity, ``"covariate: from - to"``
+        for a covariate effect (the index of :meth:`estimates`).
     cov : numpy.ndarray
-        Covariance matrix of ``params`` (inverse observed information).
+        Covariance matrix of ``params`` (inverse observed information; a pseudo-inverse when
+        the information is singular, with NaN where it is degenerate).
     log_likelihood : float
         The maximised log-likelihood (msm prints ``-2 log L``, that is
         ``-2 * log_likelihood``).
     covariate_names : tuple of str
+        Names of the covariates, in the order of ``covariate_means``.
+    covariate_effects : tuple of (str, (from, to))
+        The covariate and the transition of each log hazard ratio in ``params``, in order.
     covariate_means : numpy.ndarray
-        The centring values (zeros when ``center=False``).
+        The centring values (zeros when ``center=False``): the baseline intensities are those
+        at these values.
+    center : bool
+        Whether the covariates were centred at their means (``fit_multistate(center=...)``).
     converged : bool
+        Whether the optimiser reached a point where every gradient component of the
+        log-likelihood is below 0.01 in absolute value.
     n_iter : int
+        Number of BFGS iterations.
+    message : str
+        The optimiser's closing message.
     problems : tuple of str
-        Identifiability or convergence problems found (empty when the fit is clean).
+        Identifiability or convergence problems found (empty when the fit is clean): no
+        convergence, a Hessian that is not positive definite or nearly singular, parameters
+        whose standard error exceeds :data:`WIDE_SE`.
+    hessian : numpy.ndarray
+        Observed information at the estimate (minus the Hessian of the log-likelihood in
+        ``params``, by central differences of the analytic gradient); ``cov`` is its inverse.
     panel : PanelData
         The data the model was fitted to.
+    design : Design
+        The likelihood's precomputed design (covariate patterns, interval lengths), which the
+        extractors use to rebuild ``Q`` at any parameters; internal, not compared by ``==``.
 
     Examples
     --------
@@ -145,6 +176,10 @@ class FittedMultiState(Result):
     >>> fit = fit_multistate(df, q)
     >>> fit.n_params, round(fit.log_likelihood, 4)
     (1, -2.5118)
+    >>> fit.summary()[["estimate", "ci_low", "ci_high"]].round(3)
+               estimate  ci_low  ci_high
+    parameter
+    a - b          0.65   0.156    2.705
     """
 
     states: tuple
@@ -270,24 +305,83 @@ class FittedMultiState(Result):
 
     # ------------------------------------------------------------------ extractors
     def qmatrix(self, covariates: Any = None) -> pd.DataFrame:
-        """Estimated intensity matrix ``Q`` (at the covariate means by default).
+        """Estimated intensity matrix ``Q`` (at the covariate centring values by default).
 
-        ``covariates``: None (means), 0 (all zero) or a mapping ``{name: value}``.
+        Parameters
+        ----------
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``(K, K)`` intensities per unit of time, rows ``from`` and columns ``to`` labelled
+            by the states; the diagonal is minus the row sum (the total exit rate).
+
+        See Also
+        --------
+        intensities : The same intensities with standard errors and intervals.
 
         Examples
         --------
         >>> import pandas as pd
         >>> from cjmodels.markov import fit_multistate
-        >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 2],
-        ...                    "stage": [1, 2, 1, 1]})
-        >>> fit_multistate(df, [[0, 1.0], [0, 0]]).qmatrix().shape
-        (2, 2)
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.qmatrix().round(3)
+        to       a      b      c
+        from
+        a    -1.43  1.103  0.327
+        b     0.00 -0.311  0.311
+        c     0.00  0.000  0.000
         """
         return self._frame(self._q(self.params, self._zc(covariates)))
 
     def intensities(self, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
-        """Allowed and diagonal intensities with delta-method intervals (log scale), as msm's
-        ``qmatrix.msm``. The ``se`` column is on the natural scale."""
+        """Allowed and diagonal intensities with delta-method intervals, as msm's ``qmatrix.msm``.
+
+        Parameters
+        ----------
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``estimate``, ``se`` (natural scale, delta method), ``ci_low`` and
+            ``ci_high`` (delta-method interval on the log scale); plus ``from`` and ``to``. One row per allowed transition and per diagonal
+            entry of a non-absorbing state (negative, minus the exit rate), indexed by
+            ``"from - to"`` in msm's order.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.intensities()[["estimate", "ci_low", "ci_high"]].round(3)
+                    estimate  ci_low  ci_high
+        transition
+        a - a         -1.430  -3.421   -0.598
+        a - b          1.103   0.409    2.969
+        a - c          0.327   0.052    2.078
+        b - b         -0.311  -1.303   -0.074
+        b - c          0.311   0.074    1.303
+        """
         zc = self._zc(covariates)
         k = len(self.states)
         allowed = self.panel.spec.allowed
@@ -303,8 +397,50 @@ class FittedMultiState(Result):
 
     def qratio(self, num: tuple, den: tuple, covariates: Any = None,
                alpha: float = 0.05) -> pd.Series:
-        """Ratio ``q[num] / q[den]`` of two intensities with a log-scale delta-method interval
-        (msm's ``qratio.msm``); ``num`` and ``den`` are ``(from, to)`` state pairs."""
+        """Ratio ``q[num] / q[den]`` of two intensities with a delta-method interval (msm's ``qratio.msm``).
+
+        Parameters
+        ----------
+        num : tuple
+            ``(from, to)`` state labels of the numerator's intensity (an allowed transition, or
+            a diagonal entry ``(r, r)``).
+        den : tuple
+            ``(from, to)`` state labels of the denominator's intensity.
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+
+        Returns
+        -------
+        pandas.Series
+            ``estimate``, ``se`` (natural scale), ``ci_low`` and ``ci_high`` (delta method on
+            the log scale), named ``"qratio"``.
+
+        Raises
+        ------
+        ValidationError
+            When a pair names a transition that is not allowed or an unknown state.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.qratio(("a", "c"), ("a", "b")).round(3)
+        estimate    0.297
+        se          0.318
+        ci_low      0.036
+        ci_high     2.422
+        Name: qratio, dtype: float64
+        """
         zc = self._zc(covariates)
         (a, b), (c, d) = num, den
         ia, ib, ic, id_ = (self._state_index(x, "state") for x in (a, b, c, d))
@@ -323,8 +459,39 @@ class FittedMultiState(Result):
         return tab.iloc[0]
 
     def hazard_ratios(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Hazard ratio ``exp(beta)`` of every covariate effect with its interval (msm's
-        ``hazard.msm``)."""
+        """Hazard ratio ``exp(beta)`` of every covariate effect with its interval (msm's ``hazard.msm``).
+
+        The hazard ratio multiplies the intensity of its transition per unit increase of the
+        covariate; the interval is the Wald interval of ``beta`` transformed by ``exp``.
+
+        Parameters
+        ----------
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per covariate effect, in parameter order: ``covariate``, ``transition``
+            (``"from - to"``), ``hr``, ``se_log`` (standard error of ``beta``), ``ci_low`` and
+            ``ci_high``. Empty for a model without covariates.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> df["x"] = [0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0]
+        >>> fit_x = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]],
+        ...                        states=list("abc"), covariates={"a-b": ["x"]})
+        >>> fit_x.hazard_ratios().round(3)
+          covariate transition     hr  se_log  ci_low  ci_high
+        0         x      a - b  0.639   1.032   0.085    4.834
+        """
         z = self._z(alpha)
         n_q = len(self.transitions)
         rows = []
@@ -338,7 +505,44 @@ class FittedMultiState(Result):
         return pd.DataFrame(rows, columns=cols)
 
     def pmatrix(self, t: float, covariates: Any = None) -> pd.DataFrame:
-        """Transition probabilities ``P(t) = expm(Q t)`` (msm's ``pmatrix.msm``)."""
+        """Transition probabilities ``P(t) = expm(Q t)`` (msm's ``pmatrix.msm``).
+
+        Parameters
+        ----------
+        t : float
+            Length of the interval, in the time unit of the data (``>= 0``).
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``(K, K)``: the probability of being in state ``to`` at time ``t`` given state
+            ``from`` at time 0 (rows sum to 1).
+
+        See Also
+        --------
+        pmatrix_intervals : The same with intervals.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.pmatrix(2).round(3)
+        to        a      b      c
+        from
+        a     0.057  0.473  0.470
+        b     0.000  0.537  0.463
+        c     0.000  0.000  1.000
+        """
         t = check_scalar(t, "t", typ=float, ge=0)
         return self._frame(_pmatrix(self._q(self.params, self._zc(covariates)), t))
 
@@ -351,6 +555,54 @@ class FittedMultiState(Result):
         ``method="normal"``: msm's ``pmatrix.msm(ci="normal")``: quantiles of ``P(t)`` over
         ``n_simulations`` parameter draws from the asymptotic normal distribution of the estimates
         (``random_state`` seeds them); the ``se`` column is then the draws' standard deviation.
+        The two differ most where an intensity is weakly identified and the distribution of
+        ``P(t)`` is skewed.
+
+        Parameters
+        ----------
+        t : float
+            Length of the interval, in the time unit of the data (``>= 0``).
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+        method : {"delta", "normal"}
+            How the intervals are computed (see above).
+        n_simulations : int
+            Number of parameter draws for ``method="normal"`` (at least 10; msm's ``B``
+            defaults to 1000).
+        random_state : int, numpy.random.Generator or None
+            Seed of the draws for ``method="normal"``; unused by ``"delta"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by (``from``, ``to``): ``t``, ``estimate``, ``se``, ``ci_low`` and
+            ``ci_high``. Probabilities that are exactly 0 or 1 get a zero-width interval.
+
+        Raises
+        ------
+        ValidationError
+            For ``method="normal"`` when the covariance matrix is not finite.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.pmatrix_intervals(2).loc["a"].round(3)
+            t  estimate     se  ci_low  ci_high
+        to
+        a   2     0.057  0.073   0.004    0.461
+        b   2     0.473  0.166   0.196    0.767
+        c   2     0.470  0.169   0.190    0.770
         """
         t = check_scalar(t, "t", typ=float, ge=0)
         check_scalar(method, "method", typ=str, in_=("delta", "normal"))
@@ -380,7 +632,42 @@ class FittedMultiState(Result):
         return tab.assign(t=t)[["t", "estimate", "se", "ci_low", "ci_high"]]
 
     def sojourn(self, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
-        """Mean sojourn time ``-1/q_rr`` in each transient state (msm's ``sojourn.msm``)."""
+        """Mean sojourn time ``-1/q_rr`` in each transient state (msm's ``sojourn.msm``).
+
+        The expected length of one uninterrupted stay in the state, in the time unit of the
+        data.
+
+        Parameters
+        ----------
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``estimate``, ``se`` (natural scale, delta method), ``ci_low`` and
+            ``ci_high`` (delta-method interval on the log scale), one row per non-absorbing state (index ``state``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.sojourn().round(3)
+               estimate     se  ci_low  ci_high
+        state
+        a         0.699  0.311   0.292    1.673
+        b         3.215  2.350   0.768   13.467
+        """
         zc = self._zc(covariates)
         tr = np.flatnonzero(~self.panel.spec.absorbing)
         index = pd.Index([self.states[r] for r in tr], name="state")
@@ -388,8 +675,44 @@ class FittedMultiState(Result):
                                     alpha, index)
 
     def pnext(self, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
-        """Probability ``-q_rs/q_rr`` that the next state after ``r`` is ``s`` (msm's
-        ``pnext.msm``), delta-method intervals on the logit scale."""
+        """Probability ``-q_rs/q_rr`` that the next state after ``r`` is ``s`` (msm's ``pnext.msm``).
+
+        msm's ``pnext.msm`` simulates its intervals from the asymptotic normal distribution;
+        these are delta-method intervals on the logit scale (deterministic).
+
+        Parameters
+        ----------
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per allowed transition (index ``"from - to"``): ``estimate``, ``se``,
+            ``ci_low`` and ``ci_high``. A state with a single exit has probability 1 and a
+            zero-width interval.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.pnext().round(3)
+                    estimate     se  ci_low  ci_high
+        transition
+        a - b          0.771  0.189   0.292    0.965
+        a - c          0.229  0.189   0.035    0.708
+        b - c          1.000  0.000   1.000    1.000
+        """
         zc = self._zc(covariates)
         rr, ss = np.nonzero(self.panel.spec.allowed)
 
@@ -403,8 +726,46 @@ class FittedMultiState(Result):
 
     def totlos(self, start: Any = None, t: float | None = None, covariates: Any = None,
                alpha: float = 0.05) -> pd.DataFrame:
-        """Expected total time in each state from ``start`` over ``[0, t]`` (msm's
-        ``totlos.msm``; ``t=None`` means forever, infinite for absorbing states)."""
+        """Expected total time spent in each state from ``start`` over ``[0, t]`` (msm's ``totlos.msm``).
+
+        Parameters
+        ----------
+        start : state label, optional
+            The state at time 0 (default the first state).
+        t : float, optional
+            End of the horizon (``> 0``); ``None`` means forever, which gives infinity for every
+            absorbing state and the expected total stay for the others (msm's default
+            ``tot = Inf``). Over a finite horizon the times sum to ``t``.
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``estimate``, ``se`` (natural scale, delta method), ``ci_low`` and
+            ``ci_high`` (delta-method interval on the log scale), one row per state (index ``state``). Infinite values have no interval.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.totlos(start="a", t=2).round(3)
+               estimate     se  ci_low  ci_high
+        state
+        a         0.659  0.242   0.321    1.355
+        b         0.818  0.262   0.437    1.531
+        c         0.523  0.233   0.218    1.252
+        """
         i = self._state_index(start if start is not None else self.states[0], "start")
         if t is not None:
             t = check_scalar(t, "t", typ=float, gt=0)
@@ -414,8 +775,44 @@ class FittedMultiState(Result):
                                     index)
 
     def efpt(self, to: Any, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
-        """Expected first-passage time into state(s) ``to`` from every state (msm's
-        ``efpt.msm``); infinite where ``to`` may never be reached."""
+        """Expected first-passage time into state(s) ``to`` from every state (msm's ``efpt.msm``).
+
+        Parameters
+        ----------
+        to : state label or list of labels
+            The target state, or a set of states (the first entry into any of them).
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``estimate``, ``se`` (natural scale, delta method), ``ci_low`` and
+            ``ci_high`` (delta-method interval on the log scale), one row per starting state (index ``state``): 0 for the targets
+            themselves, infinite from a state whence ``to`` may never be reached (it is
+            reached with probability less than 1).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.efpt("c").round(3)
+               estimate    se  ci_low  ci_high
+        state
+        a         3.179  1.77   1.067    9.466
+        b         3.215  2.35   0.768   13.467
+        c         0.000  0.00   0.000    0.000
+        """
         targets = to if isinstance(to, (list, tuple, set, np.ndarray)) else [to]
         mask = np.zeros(len(self.states), dtype=bool)
         for s in targets:
@@ -436,8 +833,42 @@ class FittedMultiState(Result):
         covariates at ``covariates`` (default their means; msm averages over covariate
         histories).
 
-        Returns a long DataFrame: ``time``, ``state``, ``observed``, ``expected``, ``at_risk``,
-        ``observed_pct``, ``expected_pct``.
+        Parameters
+        ----------
+        times : array-like of float, optional
+            Times at which to count (default 11 equally spaced times from the first to the
+            last observation time).
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long table, one row per (time, state): ``time``, ``state``, ``observed``,
+            ``expected``, ``at_risk`` (number under observation), ``observed_pct`` and
+            ``expected_pct`` (percentages of ``at_risk``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> tab = fit.prevalence([0, 2])
+        >>> tab[["time", "state", "observed", "expected", "at_risk"]].round(2)
+           time state  observed  expected  at_risk
+        0   0.0     a       8.0      8.00      8.0
+        1   0.0     b       0.0      0.00      8.0
+        2   0.0     c       0.0      0.00      8.0
+        3   2.0     a       2.0      0.40      7.0
+        4   2.0     b       2.0      3.31      7.0
+        5   2.0     c       3.0      3.29      7.0
         """
         pan = self.panel
         t_all = pan.timestamp
@@ -484,9 +915,41 @@ class FittedMultiState(Result):
 
     def plot_prevalence(self, ax: Any = None, *, times: Any = None,
                         covariates: Any = None) -> Any:
-        """Observed (points) and expected (lines) percentage in each state over time, as msm's
-        ``plot.prevalence.msm`` but on one axis; returns the axis (a new figure's when
-        ``ax`` is ``None``)."""
+        """Observed (points) and expected (lines) percentage in each state over time.
+
+        As msm's ``plot.prevalence.msm``, but on one axis.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure's axis when ``None``.
+        times : array-like of float, optional
+            Times of the points (default 21 equally spaced times from the first to the last
+            observation time).
+        covariates : None, 0 or mapping, optional
+            Where to evaluate the covariates: ``None`` at their centring values
+            (:attr:`covariate_means`, the means when ``center=True``), ``0`` at zero for every
+            covariate, ``{name: value}`` at given values (the others at their centring
+            values). Ignored by a model without covariates.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axis drawn on.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.markov import fit_multistate
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> ax = fit.plot_prevalence(times=[0, 1, 2, 3])
+        >>> ax.get_ylabel()
+        'prevalence (%)'
+        """
         from cjmodels.results import axis
 
         ax = axis(ax)
@@ -511,17 +974,39 @@ class FittedMultiState(Result):
 
     # ------------------------------------------------------------------ output
     def estimates(self, alpha: float = 0.05) -> pd.DataFrame:
-        """One row per parameter: intensity (baseline) or hazard ratio with its interval
-        (``summary()`` is this table at ``alpha=0.05``).
+        """One row per parameter: baseline intensity or hazard ratio, with its interval.
+
+        ``summary()`` is this table at ``alpha=0.05``.
+
+        Parameters
+        ----------
+        alpha : float
+            One minus the confidence level of the intervals (default 0.05: 95% intervals).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by :attr:`param_names`: ``kind`` (``"intensity"`` or ``"hazard ratio"``),
+            ``estimate`` (``exp`` of the parameter), ``log_estimate``, ``se_log`` (standard
+            error on the log scale), ``ci_low`` and ``ci_high`` (Wald interval on the log scale,
+            transformed), ``flagged`` (``True`` when ``se_log`` exceeds :data:`WIDE_SE`: not
+            identified by the data).
 
         Examples
         --------
         >>> import pandas as pd
         >>> from cjmodels.markov import fit_multistate
-        >>> df = pd.DataFrame({"customer_id": [1, 1, 2, 2], "timestamp": [0, 1, 0, 2],
-        ...                    "stage": [1, 2, 1, 1]})
-        >>> fit_multistate(df, [[0, 1.0], [0, 0]]).estimates(alpha=0.1).columns.tolist()
-        ['kind', 'estimate', 'log_estimate', 'se_log', 'ci_low', 'ci_high', 'flagged']
+        >>> df = pd.DataFrame({
+        ...    "customer_id": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 7, 8, 8],
+        ...    "timestamp": [0, 1, 2.5, 0, .5, 0, 1.5, 3, 0, 1, 0, .5, 2, 0, 3, 0, 1, 2, 0, .4],
+        ...    "stage": list("aabacabcaaabbababcac")})
+        >>> fit = fit_multistate(df, [[0, 0.5, 0.2], [0, 0, 0.3], [0, 0, 0]], states=list("abc"))
+        >>> fit.estimates(alpha=0.1)[["estimate", "ci_low", "ci_high", "flagged"]].round(3)
+                   estimate  ci_low  ci_high  flagged
+        parameter
+        a - b         1.103   0.480    2.532    False
+        a - c         0.327   0.069    1.544    False
+        b - c         0.311   0.093    1.035    False
         """
         z = self._z(alpha)
         n_q = len(self.transitions)
