@@ -174,6 +174,18 @@ class AbsorbingAnalysis(Result):
         Expected visits to each transient state from the start (a row of N), with intervals.
     fundamental_matrix : DataFrame
         ``N = (I - Q)^-1`` of the fitted chain.
+    target : str
+        The end state of interest (by default the conversion).
+    start : str
+        The start state; :meth:`probability` without an origin and ``visits`` are from it.
+    method : str
+        ``"delta"`` or ``"bootstrap"``.
+    alpha : float
+        1 - the confidence level.
+    info : dict
+        For ``method="bootstrap"``: ``n_boot``, ``replicates_undefined`` (replicates in which
+        some state lost every exit, left out of the quantiles), ``unit`` and ``n_units``;
+        empty for the delta method.
 
     Examples
     --------
@@ -197,6 +209,22 @@ class AbsorbingAnalysis(Result):
     def probability(self, origin: str | None = None) -> pd.Series:
         """Absorption probability into the target from the state ``origin`` (default: the
         start state), with its standard error and interval.
+
+        Parameters
+        ----------
+        origin : str, optional
+            A transient state; default the start state (the probability that a journey ends in
+            the target).
+
+        Returns
+        -------
+        pandas.Series
+            ``probability``, ``se``, ``ci_low`` and ``ci_high``.
+
+        Raises
+        ------
+        ValidationError
+            When ``origin`` is not a transient state of the chain.
 
         Examples
         --------
@@ -420,13 +448,30 @@ class Funnel(Result):
     Made by :meth:`FittedChain.funnel <cjmodels.markov.FittedChain.funnel>`; ``summary()`` is
     the table, ``plot()`` draws the bars of ``p_reach`` with intervals.
 
-    ``table`` is indexed by stage (the funnel stages in order, then the conversion state) with
-    columns ``reached`` (observed journeys whose furthest stage is this one or later; NaN when
-    fitted from pooled counts), ``expected_reached`` (journeys x ``p_reach``), ``p_reach``
-    (probability that a journey reaches this stage or a later one), ``p_next`` (conditional
-    probability of reaching the next stage), ``drop_off`` (``1 - p_next``) and ``lost`` (share of
-    all journeys that reach this stage but no later one), each probability with ``_low`` and
-    ``_high``. :attr:`most_lost` is the stage with the largest ``lost``.
+    A journey "reaches" a stage when it enters that stage or any later funnel stage (skipping a
+    stage still passes it), or converts. Probabilities are hitting probabilities of the fitted
+    chain from the start state, so journeys that go back to an earlier stage are counted once.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by stage (the funnel stages in order, then the conversion state) with columns
+        ``reached`` (observed journeys whose furthest stage is this one or later; NaN when
+        fitted from pooled counts), ``expected_reached`` (journeys x ``p_reach``), ``p_reach``
+        (probability that a journey reaches this stage or a later one), ``p_next``
+        (conditional probability of reaching the next stage), ``drop_off`` (``1 - p_next``)
+        and ``lost`` (share of all journeys that reach this stage but no later one), each
+        probability with ``_low`` and ``_high``. The last row (the conversion) has no
+        ``p_next``, ``drop_off`` or ``lost`` (NaN).
+    most_lost : str
+        The stage with the largest ``lost``: where most journeys end without going further.
+    method : str
+        ``"delta"`` or ``"bootstrap"``.
+    alpha : float
+        1 - the confidence level.
+    info : dict
+        For ``method="bootstrap"``: ``n_boot``, ``replicates_undefined``, ``unit`` and
+        ``n_units``; empty for the delta method.
 
     Examples
     --------
