@@ -54,6 +54,35 @@ _TRANSACTION_PARAMS = {
 class TransactionWorld(SyntheticWorld):
     """A :class:`SyntheticWorld` from :func:`simulate_transactions`, with typed shortcuts.
 
+    Attributes
+    ----------
+    name : str
+        ``"transactions"``.
+    events : pandas.DataFrame
+        ``customer_id`` (0 to ``n_customers - 1``), ``timestamp``, ``event`` (always
+        ``"conversion"``: the first purchase and every repeat purchase in the window) and
+        ``value`` (the spend); no channel column.
+    truth : dict
+        ``model``, ``time_unit`` (weeks), the model's ``params`` and the ``spend`` parameters,
+        ``expected_spend`` (the population mean spend, None when ``q <= 1``), the formula and
+        checkpoint values of E[X(t)] (``expected_repeat``) and of ``prob_alive``, population
+        means, the cohort and observation lengths in weeks, and the simulated and expected
+        totals (repeat transactions, customers alive at the end).
+    params : dict
+        The arguments of :func:`simulate_transactions` with every model parameter filled in
+        (``random_state`` is ``"Generator"`` when a generator was given).
+    tables : dict of str to DataFrame
+        ``"customers"`` (see :attr:`customers`), ``"expected"`` (see :attr:`expected`) and
+        ``"tracking"`` (by calendar week, the cohort's expected and simulated cumulative repeat
+        transactions).
+    event_log_options : dict
+        ``observation_start`` and ``observation_end`` (the window), for :meth:`event_log`.
+
+    See Also
+    --------
+    simulate_transactions : Builds this world.
+    cjmodels.survival.BetaGeoModel : Fits the BG/NBD model back from the transactions.
+
     Examples
     --------
     >>> w = simulate_transactions(200, random_state=1)
@@ -145,14 +174,15 @@ def simulate_transactions(
 
     Parameters
     ----------
-    n_customers : int
+    n_customers : int, default 2000
         Size of the cohort.
-    model : {"bgnbd", "paretonbd"}
-    start : timestamp-like
+    model : {"bgnbd", "paretonbd"}, default "bgnbd"
+        The repeat-buying model (see above).
+    start : timestamp-like, default "2025-01-01"
         Start of the observation window (and of the cohort's first-purchase period).
-    days : float
+    days : float, default 546
         Window length in days (default 546 = 78 weeks, the CDNOW calibration + holdout span).
-    cohort_days : float
+    cohort_days : float, default 84
         First purchases are spread uniformly over ``[0, cohort_days)`` days (default 84 = 12
         weeks); must be shorter than ``days``.
     params : mapping, optional
@@ -168,7 +198,7 @@ def simulate_transactions(
           10.578);
         * ``p``, ``q``, ``gamma``: gamma-gamma spend parameters; default the CDNOW estimates
           6.25, 3.74, 15.44.
-    random_state : int, Generator or None
+    random_state : int, Generator or None, default None
         Seed or generator; the only source of randomness.
 
     Returns
