@@ -105,6 +105,13 @@ class Comparison(Result):
         The metric in each arm (rate, mean or ratio).
     n_control, n_arm : float
         Units per arm.
+    alpha : float
+        1 - the confidence level of the interval (default 0.05); after
+        :func:`~cjmodels.experiments.adjust`, the level of the family's error rate.
+        :meth:`significant` compares the p-value with it.
+    alternative : {"two-sided", "greater", "less"}
+        The alternative hypothesis (``"greater"``: the arm's value is higher than the
+        control's).
     pvalue_adjusted : float
         P-value adjusted for multiplicity (NaN until a family is adjusted).
     details : dict
@@ -194,7 +201,14 @@ class Comparison(Result):
         return out
 
     def significant(self) -> bool:
-        """Whether the (adjusted, when available) p-value is below ``alpha``."""
+        """Whether the (adjusted, when available) p-value is below ``alpha``.
+
+        Returns
+        -------
+        bool
+            ``pvalue_adjusted < alpha`` when the comparison was adjusted for multiplicity,
+            else ``pvalue < alpha``; False when the p-value is NaN (not tested).
+        """
         p = self.pvalue_adjusted if np.isfinite(self.pvalue_adjusted) else self.pvalue
         return bool(p < self.alpha)
 
@@ -238,6 +252,7 @@ class Comparisons(Result):
     Attributes
     ----------
     comparisons : tuple of Comparison
+        The comparisons, the primary one first.
     title : str
         What was tested.
     notes : tuple of str
@@ -300,7 +315,28 @@ class Comparisons(Result):
 
     def get(self, arm: str | None = None, effect_type: str | None = None,
             metric: str | None = None) -> Comparison:
-        """The single comparison matching the given arm, effect type and metric."""
+        """The single comparison matching the given arm, effect type and metric.
+
+        Parameters
+        ----------
+        arm : str, optional
+            The arm compared with the control; None matches every arm.
+        effect_type : str, optional
+            ``"difference"``, ``"relative"``, ``"auc"``, ``"shift"``, ``"logrank"``...;
+            None matches every type.
+        metric : str, optional
+            The metric name as in the comparisons; None matches every metric.
+
+        Returns
+        -------
+        Comparison
+            The one comparison that matches all the given criteria.
+
+        Raises
+        ------
+        ValidationError
+            When no comparison, or more than one, matches (the message lists them all).
+        """
         hits = [
             c for c in self.comparisons
             if (arm is None or c.arm == arm)
@@ -337,7 +373,20 @@ class Comparisons(Result):
         }
 
     def with_comparisons(self, comparisons: Sequence[Comparison], **changes: Any) -> Comparisons:
-        """A copy with other comparisons (and optionally other fields)."""
+        """A copy with other comparisons (and optionally other fields).
+
+        Parameters
+        ----------
+        comparisons : sequence of Comparison
+            The comparisons of the copy.
+        **changes
+            Other fields to replace (``title``, ``notes``, ``info``).
+
+        Returns
+        -------
+        Comparisons
+            A new result of the same class; this one is not changed.
+        """
         return replace(self, comparisons=tuple(comparisons), **changes)
 
     def _plot(self, ax: Any, *, effect_type: str | None = None) -> None:

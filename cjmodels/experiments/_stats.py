@@ -108,8 +108,34 @@ class SufficientStats(Result):
     ) -> SufficientStats:
         """Statistics of a 0/1 metric from successes and totals per arm.
 
-        ``successes`` and ``totals`` are mappings arm -> count, or sequences in the order of
-        ``arms``. Counts must be non-negative with ``successes <= totals``.
+        For a 0/1 metric the sums and the sums of squares are both the number of successes,
+        so the counts are all the tests need.
+
+        Parameters
+        ----------
+        successes : mapping of str to float, or sequence of float
+            Units with a 1 (conversions) per arm: a mapping arm -> count, or a sequence in the
+            order of ``arms``.
+        totals : mapping of str to float, or sequence of float
+            Units per arm, given like ``successes`` (and naming the same arms).
+        arms : sequence of str, optional
+            Arm labels, in order. Required when the counts are sequences; with mappings it
+            fixes the order (default: the mapping's order).
+        column : str
+            Name of the metric column (default ``"converted"``, the column name of
+            :func:`cjmodels.data.experiment_table`).
+
+        Returns
+        -------
+        SufficientStats
+            One column, ``column``, with ``n = totals`` and sums and sums of squares equal to
+            ``successes``.
+
+        Raises
+        ------
+        ValidationError
+            Negative counts, ``successes > totals``, arms that differ between the two, or
+            sequences without ``arms``.
 
         Examples
         --------
@@ -146,9 +172,33 @@ class SufficientStats(Result):
     ) -> SufficientStats:
         """Statistics from per-arm means, variances (ddof=1) and covariances.
 
-        ``mean`` and ``var`` map column -> per-arm values (sequences in arm order, or mappings
-        arm -> value); ``cov`` maps ``(column_i, column_j)`` -> per-arm covariances. Missing
-        covariances are taken as 0.
+        Use it for numbers aggregated elsewhere (a dashboard's means and standard deviations);
+        the tests then give the same answers as on the per-customer table.
+
+        Parameters
+        ----------
+        n : mapping of str to float, or sequence of float
+            Units per arm (a mapping arm -> n, or a sequence in the order of ``arms``).
+        mean : mapping of str to per-arm values
+            Column -> per-arm means (a sequence in arm order, or a mapping arm -> mean). Its
+            keys are the columns of the result, in this order.
+        var : mapping of str to per-arm values, optional
+            Column -> per-arm variances with ``ddof=1``. A column left out has variance 0.
+        cov : mapping of (str, str) to per-arm values, optional
+            ``(column_i, column_j)`` -> per-arm covariances (ddof=1). Missing covariances are
+            taken as 0 (give them for CUPED covariates and ratio metrics).
+        arms : sequence of str, optional
+            Arm labels, in order; required when ``n`` is a sequence.
+
+        Returns
+        -------
+        SufficientStats
+            Statistics whose means, variances and covariances are the ones given.
+
+        Raises
+        ------
+        ValidationError
+            Negative variances, values that are not finite numbers, or arms that do not match.
 
         Examples
         --------
@@ -179,6 +229,24 @@ class SufficientStats(Result):
     def from_frame(cls, data: pd.DataFrame) -> SufficientStats:
         """Inverse of :meth:`to_frame` (one row per arm; columns ``n``, ``sum[c]``, ``sum[c*d]``).
 
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per arm, indexed by the arm labels, with the units ``n``, the sums
+            ``sum[c]`` of each column ``c`` and the sums of products ``sum[c*d]`` of every
+            pair (either order), as :meth:`to_frame` writes them, or as a database
+            ``GROUP BY variant`` computes them.
+
+        Returns
+        -------
+        SufficientStats
+            The statistics of the frame's arms (in row order) and columns.
+
+        Raises
+        ------
+        ValidationError
+            No column ``n``, or a missing sum of products.
+
         Examples
         --------
         >>> s = SufficientStats.from_counts([3, 5], [10, 10], arms=["a", "b"])
@@ -202,7 +270,13 @@ class SufficientStats(Result):
 
     # ------------------------------------------------------------------ views
     def to_frame(self) -> pd.DataFrame:
-        """One row per arm: ``n``, ``sum[c]`` per column and ``sum[c*d]`` per pair (c <= d)."""
+        """One row per arm: ``n``, ``sum[c]`` per column and ``sum[c*d]`` per pair (c <= d).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the arms (index name ``"variant"``); :meth:`from_frame` reads it back.
+        """
         data: dict[str, np.ndarray] = {"n": self.n}
         for i, c in enumerate(self.columns):
             data[f"sum[{c}]"] = self.sums[:, i]
@@ -212,7 +286,23 @@ class SufficientStats(Result):
         return pd.DataFrame(data, index=pd.Index(self.arms, name="variant"))
 
     def index(self, column: str) -> int:
-        """Position of ``column``, or a clear error."""
+        """Position of ``column``, or a clear error.
+
+        Parameters
+        ----------
+        column : str
+            A column name of the statistics.
+
+        Returns
+        -------
+        int
+            The 0-based position of ``column`` in :attr:`columns`.
+
+        Raises
+        ------
+        ValidationError
+            ``column`` is not among the columns.
+        """
         if column not in self.columns:
             raise ValidationError(
                 f"column {column!r} is not among the statistics' columns {list(self.columns)}; "
@@ -221,7 +311,23 @@ class SufficientStats(Result):
         return self.columns.index(column)
 
     def arm_index(self, arm: str) -> int:
-        """Position of ``arm``, or a clear error."""
+        """Position of ``arm``, or a clear error.
+
+        Parameters
+        ----------
+        arm : str
+            An arm label (compared as its ``str``).
+
+        Returns
+        -------
+        int
+            The 0-based position of ``arm`` in :attr:`arms`.
+
+        Raises
+        ------
+        ValidationError
+            ``arm`` is not among the arms.
+        """
         if str(arm) not in self.arms:
             raise ValidationError(
                 f"arm {arm!r} is not among the arms {list(self.arms)}; pass one of them."
@@ -229,17 +335,42 @@ class SufficientStats(Result):
         return self.arms.index(str(arm))
 
     def mean(self, column: str) -> np.ndarray:
-        """Per-arm means of ``column``."""
+        """Per-arm means of ``column``.
+
+        Parameters
+        ----------
+        column : str
+            A column name of the statistics.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (k,), in arm order; NaN for an arm without units.
+        """
         with np.errstate(invalid="ignore", divide="ignore"):
             return self.sums[:, self.index(column)] / self.n
 
     def means(self) -> np.ndarray:
-        """Per-arm means of every column, shape (k, p)."""
+        """Per-arm means of every column, shape (k, p).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``sums / n`` with arms in rows and columns in columns; NaN for an arm without
+            units.
+        """
         with np.errstate(invalid="ignore", divide="ignore"):
             return self.sums / self.n[:, None]
 
     def covariance(self) -> np.ndarray:
-        """Per-arm covariance matrices (ddof=1), shape (k, p, p)."""
+        """Per-arm covariance matrices (ddof=1), shape (k, p, p).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(cross - n m m') / (n - 1)`` per arm; tiny negative variances left by rounding
+            are set to 0.
+        """
         n = self.n[:, None, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             m = self.sums / self.n[:, None]
@@ -250,16 +381,51 @@ class SufficientStats(Result):
         return c
 
     def var(self, column: str) -> np.ndarray:
-        """Per-arm variances (ddof=1) of ``column``."""
+        """Per-arm variances (ddof=1) of ``column``.
+
+        Parameters
+        ----------
+        column : str
+            A column name of the statistics.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (k,), in arm order.
+        """
         i = self.index(column)
         return self.covariance()[:, i, i]
 
     def cov(self, a: str, b: str) -> np.ndarray:
-        """Per-arm covariances (ddof=1) of two columns."""
+        """Per-arm covariances (ddof=1) of two columns.
+
+        Parameters
+        ----------
+        a, b : str
+            Two column names of the statistics.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (k,), in arm order.
+        """
         return self.covariance()[:, self.index(a), self.index(b)]
 
     def select(self, columns: Sequence[str] | None = None, arms: Sequence[str] | None = None):
-        """The statistics of a subset of columns and/or arms (in the order given)."""
+        """The statistics of a subset of columns and/or arms (in the order given).
+
+        Parameters
+        ----------
+        columns : sequence of str, optional
+            Columns to keep, in this order; default all.
+        arms : sequence of str, optional
+            Arms to keep, in this order; default all.
+
+        Returns
+        -------
+        SufficientStats
+            A new object with only those columns and arms.
+        """
         ci = [self.index(c) for c in (columns if columns is not None else self.columns)]
         ai = [self.arm_index(a) for a in (arms if arms is not None else self.arms)]
         return SufficientStats(
@@ -439,6 +605,14 @@ def sufficient_stats(
     Returns
     -------
     SufficientStats or dict of str to SufficientStats
+        The per-arm units, sums and sums of products of ``columns``; with ``group``, one such
+        object per group label (the ``str`` of the group values, sorted).
+
+    Raises
+    ------
+    ValidationError
+        A missing column, a non-numeric column, missing or infinite values, labels outside
+        ``arms``, or a group without customers in some arm.
 
     Examples
     --------

@@ -50,6 +50,7 @@ class ExperimentResult(Result):
     tests : Comparisons
         Every comparison, with ``pvalue_adjusted`` over the family of differences.
     control : str
+        The control arm.
 
     Examples
     --------
@@ -119,6 +120,13 @@ def analyze(
 ) -> ExperimentResult:
     """Analyse an experiment table: SRM check, every metric x arm (x segment), multiplicity.
 
+    The order is fixed: the sample-ratio check runs first (a failure is put on top of the
+    notes, with a :class:`~cjmodels.experiments.SampleRatioMismatchWarning`), then every metric
+    and ratio of every arm is compared with the control (and within each group of ``group``),
+    then the p-values of the differences are adjusted over the whole family. A metric that
+    does not vary in two arms is reported as not tested (NaN p-value and interval, with a
+    note) instead of stopping the analysis.
+
     Parameters
     ----------
     data : pandas.DataFrame
@@ -126,22 +134,48 @@ def analyze(
     control : str
         The control arm.
     metrics : str or sequence of str
-        Metric columns. 0/1 columns get the two-proportion test ``test`` (or
-        CUPED-adjusted Welch when ``covariates`` are given); others Welch's t.
-    ratios : mapping name -> (numerator, denominator), optional
-        Ratio metrics, tested by the delta method.
-    expected : mapping or sequence, optional
-        Intended allocation for the SRM check (default: equal).
+        Metric columns (default ``("converted",)``). 0/1 columns get the two-proportion test
+        ``test`` (or CUPED-adjusted Welch when ``covariates`` are given); others Welch's t
+        (:func:`~cjmodels.experiments.compare_means`).
+    ratios : mapping of str to (str, str), optional
+        Ratio metrics ``name -> (numerator, denominator)``, tested by the delta method
+        (:func:`~cjmodels.experiments.compare_ratios`).
+    variant : str
+        Column holding the arm (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms, in order; labels outside them raise an error. Default: the labels
+        present, sorted.
+    expected : mapping or sequence of float, optional
+        Intended allocation for the SRM check (shares, normalised to sum 1; default: equal).
     covariates : str or sequence of str
-        Pre-period covariates for CUPED on every metric.
-    test : str
-        The two-proportion test of 0/1 metrics (see
-        :func:`~cjmodels.experiments.compare_proportions`); default ``"z-pooled"``.
+        Pre-period covariates for CUPED on every metric and ratio (default none).
     group : str, optional
         A grouping column (e.g. a customer segment): also test within each of its groups (the
-        family then spans the groups).
+        family then spans the groups; metric names get ``" | group=value"``).
     correction : str
-        Multiple-testing method over the family of differences (default ``"holm"``).
+        Multiple-testing method over the family of differences, one of
+        :data:`~cjmodels.experiments.CORRECTIONS` (default ``"holm"``).
+    srm_threshold : float
+        Declare a sample-ratio mismatch when the SRM p-value is below it (default 0.001).
+    alpha : float
+        1 - the confidence level of every interval, and the family's error rate (default 0.05).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative of every test (``"greater"``: the arm's value is higher).
+    test : str
+        The two-proportion test of 0/1 metrics, one of
+        :data:`~cjmodels.experiments.PROPORTION_TESTS` (see
+        :func:`~cjmodels.experiments.compare_proportions`); default ``"z-pooled"``.
+
+    Returns
+    -------
+    ExperimentResult
+        The SRM verdict (``srm``, ``srm_mismatch``) and every comparison (``tests``), with
+        ``pvalue_adjusted`` over the family of differences and notes naming the family.
+
+    Raises
+    ------
+    ValidationError
+        An unknown ``correction``, a control that is not an arm, no metric, or a bad column.
 
     Examples
     --------
@@ -241,18 +275,50 @@ def cumulative_effects(
 ) -> pd.DataFrame:
     """Difference in means of ``metric`` (arm - control) on all customers up to each look.
 
-    Customers enter in the order of the ``timestamp`` column (default ``"assigned_at"``);
-    ``looks`` is a number of equally spaced looks
-    (by customers enrolled) or explicit cut-off times. Returns per look: ``time``,
-    ``n_control``, ``n_arm``, ``effect``, ``variance`` (unpooled, of the difference),
-    ``z`` and ``information`` (variance at the last look / variance at this look), ready for
-    :func:`~cjmodels.experiments.msprt` and :meth:`GroupSequentialDesign.test`. Outcomes are
-    taken as recorded in the table (a customer's outcome is assumed known at the look).
+    Customers enter in the order of the ``timestamp`` column. Outcomes are taken as recorded
+    in the table (a customer's outcome is assumed known at the look). A look takes every
+    customer who entered at its time, so customers tied in ``timestamp`` are never split by
+    row order (a look by count may then hold a few more customers). Where the metric does not
+    vary within either arm the variance is 0 and ``z`` and ``information`` are undefined
+    (NaN); ``attrs["notes"]`` says so, with a warning.
 
-    A look takes every customer who entered at its time, so customers tied in ``timestamp`` are
-    never split by row order (a look by count may then hold a few more customers). Where the
-    metric does not vary within either arm the variance is 0 and ``z`` and ``information`` are
-    undefined (NaN); ``attrs["notes"]`` says so, with a warning.
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer with the arm, the metric and the entry time (e.g.
+        :func:`cjmodels.data.experiment_table`).
+    metric : str
+        Numeric (or 0/1) column to compare.
+    control : str
+        The control arm.
+    arm : str, optional
+        The arm compared with the control; may be left out when there are two arms.
+    timestamp : str
+        Column with each customer's entry time, numbers or timestamps (default
+        ``"assigned_at"``).
+    looks : int or sequence
+        Number of equally spaced looks by customers enrolled (default 10), or explicit
+        cut-off times comparable with the ``timestamp`` column (a look holds the customers
+        who entered at or before its time).
+    variant : str
+        Column holding the arm (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms (labels outside them raise an error).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per look (index ``look``, from 1): ``time``, ``n_control``, ``n_arm``,
+        ``control_mean``, ``arm_mean``, ``effect``, ``variance`` (unpooled, of the
+        difference), ``z`` and ``information`` (variance at the last look / variance at this
+        look), ready for :func:`~cjmodels.experiments.msprt` and
+        :meth:`~cjmodels.experiments.GroupSequentialDesign.test`.
+
+    Raises
+    ------
+    ValidationError
+        A look with fewer than 2 customers in an arm, a look before the first customer, a
+        missing or non-numeric time column, or several arms without ``arm``.
 
     Examples
     --------

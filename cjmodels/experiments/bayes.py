@@ -92,6 +92,25 @@ def prob_beats(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Any:
     smaller whole number, else approximated: both posteriors as normals when both have more
     than 1e5 pseudo-observations, otherwise the far more precise one as a point at its mean.
 
+    Parameters
+    ----------
+    a_control, b_control : float or array_like
+        Parameters of the control's Beta posterior (e.g. ``1 + conversions`` and
+        ``1 + non-conversions`` under a uniform prior); positive and finite.
+    a_arm, b_arm : float or array_like
+        Parameters of the arm's Beta posterior.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``P(p_arm > p_control)`` in [0, 1]; an array when the parameters are arrays.
+
+    Raises
+    ------
+    ValidationError
+        Parameters that are not positive and finite, a non-integer ``a_arm`` with arrays, or
+        a quadrature that does not converge (parameters far below 1).
+
     Examples
     --------
     200/10,000 versus 250/10,000 conversions with Beta(1, 1) priors:
@@ -195,6 +214,20 @@ def expected_loss(a_control: Any, b_control: Any, a_arm: Any, b_arm: Any) -> Exp
     Uses ``E[p_c 1{p_c > p_a}] = E[p_c] P(p_c' > p_a)`` with ``p_c' ~ Beta(a_c + 1, b_c)``.
     Vectorised over arrays of Beta parameters (the losses are then arrays).
 
+    Parameters
+    ----------
+    a_control, b_control : float or array_like
+        Parameters of the control's Beta posterior (e.g. ``1 + conversions`` and
+        ``1 + non-conversions`` under a uniform prior); positive and finite.
+    a_arm, b_arm : float or array_like
+        Parameters of the arm's Beta posterior.
+
+    Returns
+    -------
+    ExpectedLoss
+        ``arm``, the expected loss (in rate) of choosing the arm, and ``control``, that of
+        keeping the control.
+
     Examples
     --------
     >>> r = expected_loss(201, 9801, 251, 9751)
@@ -267,6 +300,7 @@ class BayesianResult(Result):
     Attributes
     ----------
     metric, control : str
+        The 0/1 metric and the control arm.
     prior : tuple of float
         ``(a, b)`` of the Beta prior shared by all arms.
     alpha : float
@@ -276,6 +310,8 @@ class BayesianResult(Result):
     comparisons : pandas.DataFrame
         Per non-control arm: ``prob_beats_control`` (exact), ``expected_loss_arm`` and
         ``expected_loss_control``, posterior mean of the difference and its credible interval.
+    notes : tuple of str
+        Reminders of how to read the result (a decision aid, not an error-controlling test).
 
     Examples
     --------
@@ -300,7 +336,23 @@ class BayesianResult(Result):
         return self.comparisons
 
     def prob_beats_control(self, arm: str) -> float:
-        """``P(p_arm > p_control)`` of one arm."""
+        """``P(p_arm > p_control)`` of one arm.
+
+        Parameters
+        ----------
+        arm : str
+            A non-control arm.
+
+        Returns
+        -------
+        float
+            The exact posterior probability that the arm's rate exceeds the control's.
+
+        Raises
+        ------
+        ValidationError
+            ``arm`` is not a compared arm.
+        """
         if arm not in self.comparisons.index:
             raise ValidationError(f"arm {arm!r} is not among {list(self.comparisons.index)}.")
         return float(self.comparisons.loc[arm, "prob_beats_control"])
@@ -334,8 +386,32 @@ def beta_binomial(
 ) -> BayesianResult:
     """Posterior summaries of a 0/1 metric with independent Beta priors per arm.
 
-    The credible intervals (of each arm's rate and of each difference) are equal-tailed at
-    level ``1 - alpha``.
+    Each arm's posterior is ``Beta(a + successes, b + failures)``. The credible intervals
+    (of each arm's rate and of each difference) are equal-tailed at level ``1 - alpha``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or SufficientStats
+        A per-customer table or statistics with the 0/1 metric.
+    metric : str
+        The 0/1 column (default ``"converted"``).
+    control : str
+        The control arm.
+    variant : str
+        Column holding the arm, for a table (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms, in order.
+    prior : tuple of float
+        ``(a, b)`` of the Beta prior of every arm (default ``(1, 1)``, uniform; ``(0.5,
+        0.5)`` is Jeffreys').
+    alpha : float
+        1 - the credible level (default 0.05: 95% intervals).
+
+    Returns
+    -------
+    BayesianResult
+        Per arm the posterior (``arms``) and per non-control arm ``P(arm > control)``, the
+        expected losses and the difference with its credible interval (``comparisons``).
 
     Examples
     --------

@@ -88,8 +88,30 @@ def aa_simulation(
     experiments, drawn per customer in chunks; ``progress`` shows a bar over the chunks, as
     described in :mod:`cjmodels._progress`).
 
-    Returns one row per procedure: ``rejection_rate``, its Monte-Carlo standard error under
-    the nominal level (``mc_se``) and ``z_vs_nominal``.
+    Parameters
+    ----------
+    n_per_arm : int
+        Customers per arm of each experiment (at least 10; default 2000).
+    rate : float
+        Conversion rate of both arms (default 0.1).
+    n_simulations : int
+        Simulated experiments for the conversion tests (at least 100; default 10000).
+    alpha : float
+        Nominal level of every test (default 0.05).
+    revenue : bool
+        Also simulate per-customer revenue and run Welch's t-test (default True; slower).
+    random_state : int, numpy.random.Generator or None
+        Seed or generator of every draw.
+    progress : bool or callable
+        Progress bar over the revenue chunks (False: none; True: the default bar; or a
+        tqdm-like callable).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per procedure (index ``procedure``: the four conversion tests and, with
+        ``revenue``, ``"welch t (revenue)"``): ``rejection_rate``, its Monte-Carlo standard
+        error under the nominal level (``mc_se``), ``nominal`` and ``z_vs_nominal``.
 
     Examples
     --------
@@ -151,6 +173,37 @@ def peeking_simulation(
     rate (``1 - bayes_threshold`` = 0.05 at the last look only, also reported). The exact
     Bayesian probabilities dominate the run time (a sum of about ``rate * n_per_arm`` terms per
     experiment and look); ``bayes=False`` leaves them out.
+
+    Parameters
+    ----------
+    n_per_arm : int
+        Customers per arm at the last look (at least ``10 * looks``; default 5000).
+    looks : int
+        Equally spaced looks (at least 2; default 10).
+    rate : float
+        Conversion rate of both arms (default 0.1).
+    n_simulations : int
+        Simulated experiments (at least 100; default 10000).
+    alpha : float
+        Nominal two-sided level (default 0.05).
+    mde : float, optional
+        Mixing scale of the mSPRT (``tau = |mde|``); default ``0.2 * rate``.
+    bayes_threshold : float
+        Threshold of the Bayesian rule, in (0.5, 1) (default 0.95).
+    designs : sequence of str
+        Group-sequential designs to include, from
+        :data:`~cjmodels.experiments.SEQUENTIAL_KINDS`.
+    bayes : bool
+        Include the Bayesian rule (default True; the slowest part).
+    random_state : int, numpy.random.Generator or None
+        Seed or generator of every draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per procedure (index ``procedure``): ``rejection_rate``, ``mc_se``,
+        ``nominal``, ``z_vs_nominal`` and, for the nominal z at every look, the ``theory``
+        rate from the exact crossing probabilities.
 
     Examples
     --------
@@ -215,6 +268,27 @@ def power_simulation(
     random_state: int | np.random.Generator | None = None,
 ) -> PowerSimulation:
     """Rejection rate of the pooled z-test at a true effect, next to the power formula.
+
+    Parameters
+    ----------
+    p_control : float
+        True conversion rate of the control.
+    p_arm : float
+        True conversion rate of the arm.
+    n_per_arm : int
+        Customers per arm.
+    n_simulations : int
+        Simulated experiments (at least 100; default 20000).
+    alpha : float
+        Two-sided level of the test (default 0.05).
+    random_state : int, numpy.random.Generator or None
+        Seed or generator of the draws.
+
+    Returns
+    -------
+    PowerSimulation
+        The simulated rejection rate, the formula's power
+        (:func:`~cjmodels.experiments.power_proportions`) and the Monte-Carlo standard error.
 
     Examples
     --------

@@ -79,6 +79,29 @@ def with_missing_indicator(
     indicator, so they get their own intercept (the variance reduction falls to
     ``1 - (1 - share_missing) rho**2`` when the correlation is ``rho`` among the others).
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The per-customer table (not changed).
+    column : str
+        The covariate with missing values (e.g. ``"pre_value"`` of
+        :func:`cjmodels.data.experiment_table`).
+    fill : float
+        Value put in place of the missing ones (default 0.0).
+    indicator : str, optional
+        Name of the new 0/1 column; default ``f"{column}_missing"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``column`` filled (as floats) and the indicator (1.0 where it was
+        missing) added; pass both as ``covariates``.
+
+    Raises
+    ------
+    ValidationError
+        A missing column, values that are not numbers, or an indicator name already in use.
+
     Examples
     --------
     >>> t = pd.DataFrame({"pre_value": [10.0, None]})
@@ -125,6 +148,29 @@ def winsorize(
     Capping is a declared pre-processing step: the caps are computed once over all arms, so
     every arm is treated alike, and they are stored in ``attrs["winsorized"]``; results
     computed with ``compare_means(..., winsorize=...)`` state the cap in their method and notes.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The per-customer table (not changed).
+    columns : str or sequence of str
+        Numeric columns to cap.
+    upper : float or None
+        Quantile in (0, 1] of the pooled values above which values are set to it (default
+        0.99); None caps no upper tail.
+    lower : float or None
+        Quantile in [0, 1) below which values are raised to it (default None: no lower cap).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the columns capped; ``attrs["winsorized"]`` holds per column the
+        quantiles, the cap values (``lower``, ``upper``) and ``n_capped``.
+
+    Raises
+    ------
+    ValidationError
+        Neither cap given, ``lower >= upper``, an empty table, or a bad column.
 
     Examples
     --------
@@ -371,6 +417,10 @@ def compare_means(
         Numeric column (revenue, conversions...). Missing values raise an error.
     control : str
         The control arm.
+    variant : str
+        Column holding the arm, for a table (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms, in order; with statistics, the arms to compare.
     covariates : str or sequence of str
         Pre-period covariates for CUPED / regression adjustment (see the module docstring).
         Use :func:`with_missing_indicator` first when a covariate is missing for new customers.
@@ -379,8 +429,10 @@ def compare_means(
     winsorize : float, optional
         Upper quantile at which to cap ``metric`` over all arms before testing (a declared
         pre-processing step, see :func:`winsorize`; tables only).
-    alpha, alternative
-        Significance level and alternative (``"greater"``: the arm's mean is higher).
+    alpha : float
+        1 - the confidence level of the intervals (default 0.05).
+    alternative : {"two-sided", "greater", "less"}
+        The alternative (``"greater"``: the arm's mean is higher).
 
     Returns
     -------
@@ -388,7 +440,14 @@ def compare_means(
         Per arm a ``"difference"`` comparison (Welch t with Welch-Satterthwaite degrees of
         freedom, on the adjusted variances with covariates; ``details`` hold ``se``, ``df`` and,
         with covariates, ``variance_reduction`` (achieved on the variance of the effect) next to
-        ``one_minus_r_squared``) and a ``"relative"`` one.
+        ``one_minus_r_squared``) and, unless ``relative is None``, a ``"relative"`` one.
+        ``info`` holds per-arm estimates and, with covariates, ``theta`` and ``r_squared``.
+
+    Raises
+    ------
+    ValidationError
+        Missing values in the metric or a covariate, an arm with fewer than 2 customers,
+        collinear covariates, ``winsorize`` with statistics, or a metric without variation.
 
     Examples
     --------
@@ -445,6 +504,45 @@ def compare_ratios(
     z-test on the difference of ratios. ``covariates`` adjust the ratio by CUPED on its
     linearisation.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame or SufficientStats
+        Per-customer table or statistics holding both columns (and the covariates).
+    numerator : str
+        Column summed on top (e.g. ``"orders"`` or ``"revenue"``).
+    denominator : str
+        Column summed below (e.g. ``"sessions"``); its mean must not be 0 in any arm.
+    control : str
+        The control arm.
+    variant : str
+        Column holding the arm, for a table (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms, in order; with statistics, the arms to compare.
+    covariates : str or sequence of str
+        Pre-period covariates for CUPED on the ratio's linearisation, e.g. the pre-period
+        numerator and denominator.
+    relative : {"delta", "log-ratio"} or None
+        Interval method of the relative lift (default ``"delta"``), or ``None``.
+    alpha : float
+        1 - the confidence level of the intervals (default 0.05).
+    alternative : {"two-sided", "greater", "less"}
+        The alternative (``"greater"``: the arm's ratio is higher).
+    name : str, optional
+        Metric name in the result; default ``"numerator/denominator"``.
+
+    Returns
+    -------
+    Comparisons
+        Per arm a ``"difference"`` comparison of the ratios (delta-method z; ``details``
+        hold ``se`` and, with covariates, ``variance_reduction``) and, unless
+        ``relative is None``, a ``"relative"`` one.
+
+    Raises
+    ------
+    ValidationError
+        A denominator with mean 0 in an arm, an arm with fewer than 2 customers, overlapping
+        or collinear columns, or missing values.
+
     Examples
     --------
     >>> t = pd.DataFrame({"variant": ["a"] * 4 + ["b"] * 4,
@@ -500,6 +598,31 @@ def mann_whitney(
     shift ``arm - control`` (median of all pairwise differences) and its distribution-free
     interval, the one of R's ``wilcox.test(arm, control, conf.int = TRUE)`` (see
     :mod:`cjmodels.experiments.ranks`), with the same p-value.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The per-customer table (ranks need the raw values, not statistics).
+    metric : str
+        Numeric column.
+    control : str
+        The control arm.
+    variant : str
+        Column holding the arm (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms, in order.
+    alpha : float
+        1 - the confidence level of the shift interval (default 0.05).
+    alternative : {"two-sided", "greater", "less"}
+        The alternative (``"greater"``: the arm's values tend to be larger).
+    shift : bool
+        Add the Hodges-Lehmann shift comparison (default True).
+
+    Returns
+    -------
+    Comparisons
+        Per arm an ``"auc"`` comparison and, with ``shift``, a ``"shift"`` comparison;
+        ``control_value`` and ``arm_value`` are the medians.
 
     Examples
     --------
@@ -587,6 +710,42 @@ def bootstrap_means(
     ``relative=True`` a second comparison per arm (effect_type ``"relative"``) bootstraps the
     lift ``mean_arm / mean_control - 1`` the same way, with resamples drawn after those of the
     difference from the same generator.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The per-customer table (the bootstrap needs the raw values).
+    metric : str
+        Numeric column.
+    control : str
+        The control arm.
+    variant : str
+        Column holding the arm (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms, in order.
+    n_boot : int
+        Bootstrap resamples (at least 99; default 1000).
+    alpha : float
+        1 - the confidence level (default 0.05); a one-sided interval is the matching end of
+        the two-sided interval at level ``1 - 2 alpha``.
+    alternative : {"two-sided", "greater", "less"}
+        The alternative (``"greater"``: the arm's mean is higher).
+    relative : bool
+        Also bootstrap the relative lift (default False).
+    random_state : int, numpy.random.Generator or None
+        Seed or generator of the resamples; None draws fresh entropy.
+
+    Returns
+    -------
+    Comparisons
+        Per arm a ``"difference"`` comparison (and a ``"relative"`` one with ``relative``);
+        ``details`` hold ``z0``, ``acceleration`` and the bootstrap standard error ``se``.
+
+    Raises
+    ------
+    ValidationError
+        An arm with fewer than 2 customers, a metric constant in both arms, or (with
+        ``relative``) a control mean of 0.
 
     Examples
     --------

@@ -59,14 +59,23 @@ def funnel_test(
         mean "none reached" only when they are ``"(none)"`` or missing, anything else is an
         error.
     stages : sequence of str
-        Funnel stages in order.
+        Funnel stages in order (at least two, distinct).
+    control : str
+        The control arm.
+    variant : str
+        Column holding the arm (default ``"variant"``).
     stage : str
         The column holding each customer's deepest stage (default ``"max_stage"``, as
         :func:`cjmodels.data.funnel_table` names it).
+    arms : sequence of str, optional
+        Declared arms, in order.
     test : str
         Two-proportion test for each step (see :func:`compare_proportions`).
     correction : str
-        Multiplicity adjustment across the steps (per arm family of all steps and arms).
+        Multiplicity adjustment across the steps (one family: every step of every arm;
+        default ``"holm"``).
+    alpha : float
+        1 - the confidence level of the intervals (default 0.05).
 
     Returns
     -------
@@ -75,6 +84,12 @@ def funnel_test(
         among all customers; not part of the step family) and ``"step: s -> t"`` (among
         customers who reached ``s``), with ``pvalue_adjusted`` over the steps. ``info["funnel"]``
         holds the counts per arm and stage.
+
+    Raises
+    ------
+    ValidationError
+        Fewer than two stages, stage values outside ``stages``, or a stage no customer of
+        some arm reached.
 
     Examples
     --------

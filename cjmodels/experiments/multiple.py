@@ -23,7 +23,9 @@ from cjmodels.experiments._results import Comparisons, check_alpha
 
 __all__ = ["CORRECTIONS", "adjust", "adjust_pvalues"]
 
-#: Our names -> statsmodels' names.
+#: The multiple-testing corrections: our names -> the method names of statsmodels'
+#: ``multipletests`` (``"hochberg"`` is ``"simes-hochberg"``, ``"bh"`` is ``"fdr_bh"``,
+#: ``"by"`` is ``"fdr_by"``).
 CORRECTIONS = {
     "bonferroni": "bonferroni",
     "holm": "holm",
@@ -39,6 +41,25 @@ def adjust_pvalues(
     pvalues: Sequence[float] | np.ndarray, *, correction: str = "holm"
 ) -> np.ndarray:
     """Adjusted p-values (statsmodels ``multipletests``); NaN p-values raise an error.
+
+    Parameters
+    ----------
+    pvalues : sequence of float or numpy.ndarray
+        The unadjusted p-values of the family (flattened), each in [0, 1].
+    correction : str
+        One of :data:`CORRECTIONS`: ``"holm"`` (default), ``"bonferroni"``, ``"hochberg"``,
+        ``"bh"`` or ``"by"`` (see the module docstring for what each controls).
+
+    Returns
+    -------
+    numpy.ndarray
+        The adjusted p-values, in the order given: ``multipletests(pvalues,
+        method=CORRECTIONS[correction])[1]``.
+
+    Raises
+    ------
+    ValidationError
+        An unknown correction, no p-values, or p-values outside [0, 1] (NaN included).
 
     Examples
     --------
@@ -69,9 +90,35 @@ def adjust(
     ``effect_type`` is in ``effect_types``; the relative lifts test the same hypotheses as the
     differences and are left out by default (their ``pvalue_adjusted`` stays NaN).
 
-    Returns one :class:`Comparisons` with all comparisons, ``pvalue_adjusted`` filled in for
-    the family (and ``alpha``, the level of the family's error rate, set on them) and a note
-    naming the family, its size, the correction and the error rate.
+    Comparisons marked not tested (no variation, see
+    :func:`~cjmodels.experiments.analyze`) have no p-value and are left out of the family.
+
+    Parameters
+    ----------
+    results : Comparisons or sequence of Comparisons
+        The results whose comparisons form the family (e.g. one per metric).
+    correction : str
+        One of :data:`CORRECTIONS` (default ``"holm"``).
+    effect_types : sequence of str
+        Effect types that belong to the family (default ``("difference", "auc")``: one
+        comparison per hypothesis).
+    alpha : float
+        The level of the family's error rate (FWER or FDR), set on the adjusted comparisons.
+    family : str, optional
+        A description of the family for the note; default the metrics and arms it spans.
+
+    Returns
+    -------
+    Comparisons
+        All comparisons, with ``pvalue_adjusted`` filled in for the family (and ``alpha`` set
+        on them), the notes of ``results`` plus one naming the family, its size, the
+        correction and the error rate, and ``info["multiple_testing"]``.
+
+    Raises
+    ------
+    ValidationError
+        An unknown correction, ``results`` that are not Comparisons, or no comparison with
+        one of ``effect_types``.
 
     Examples
     --------

@@ -64,6 +64,31 @@ class PowerResult(Result):
 
     Sample sizes are not rounded (``n_control``, ``n_arm``); round up to plan.
 
+    Attributes
+    ----------
+    n_control : float
+        Units in the control arm.
+    n_arm : float
+        Units in each other arm (``ratio * n_control``).
+    n_arms : int
+        Arms including the control.
+    power : float
+        Power of each comparison (the target, or the computed power).
+    effect : float
+        The effect powered for (absolute difference of rates or means; the solution for an
+        MDE).
+    alpha : float
+        Overall type-I error asked for.
+    alpha_per_comparison : float
+        The level each comparison runs at (``alpha / (n_arms - 1)`` with Bonferroni).
+    alternative : str
+        ``"two-sided"``, ``"greater"`` or ``"less"``.
+    method : str
+        The formula used, spelled out (with a sequential design's inflation factor).
+    settings : dict
+        The inputs (rates or standard deviations, ratio, variance, correction, inflation
+        factor...); keys starting with ``_`` are private and left out of ``to_dict``.
+
     Examples
     --------
     >>> r = sample_size_proportions(0.10, 0.12)
@@ -202,17 +227,45 @@ def sample_size_proportions(
     p_control : float
         Control conversion rate.
     p_arm : float, optional
-        Arm rate under the alternative; or give ``mde`` (absolute, or relative with
-        ``relative=True``).
+        Arm rate under the alternative; or give ``mde`` instead.
+    mde : float, optional
+        Minimum detectable effect: absolute (``p_arm = p_control + mde``), or relative with
+        ``relative=True`` (``p_arm = p_control (1 + mde)``).
+    relative : bool
+        Whether ``mde`` is relative to ``p_control`` (default False).
+    alpha : float
+        Type-I error of the test (two-sided total for ``alternative="two-sided"``; default
+        0.05).
+    power : float
+        Target power, in (0, 1) (default 0.8).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative of the test that will be run. Two-sided power counts both tails.
     variance : {"pooled", "unpooled", "control"}
-        Must match the test that will be run (default ``"pooled"`` for ``"z-pooled"``).
+        Variance formula; must match the test that will be run (default ``"pooled"`` for the
+        ``"z-pooled"`` test; see the module docstring).
     ratio : float
-        ``n_arm / n_control`` allocation ratio.
+        Allocation ratio ``n_arm / n_control`` (default 1).
     n_arms : int
-        Arms including the control; with ``correction="bonferroni"`` each comparison is run
-        at ``alpha / (n_arms - 1)``.
+        Arms including the control (default 2); each of the ``n_arms - 1`` arms is compared
+        with the control.
+    correction : {"bonferroni", None}
+        With ``"bonferroni"`` (default) and more than two arms, each comparison runs at
+        ``alpha / (n_arms - 1)``; None keeps ``alpha``.
     design : GroupSequentialDesign, optional
-        Inflates the sample size to the design's maximum (same alpha and sides).
+        Inflates the sample size to the design's maximum (same alpha and sides; see
+        :func:`~cjmodels.experiments.group_sequential`).
+
+    Returns
+    -------
+    PowerResult
+        ``n_control`` and ``n_arm`` (not rounded), ``n_total``, the effect ``p_arm -
+        p_control`` and the settings.
+
+    Raises
+    ------
+    ValidationError
+        Both or neither of ``p_arm`` and ``mde``, rates outside (0, 1), no effect, an effect
+        against a one-sided alternative, or a design with other alpha or sides.
 
     Examples
     --------
@@ -270,6 +323,37 @@ def power_proportions(
 ) -> PowerResult:
     """Power of the two-proportion z-test with ``n_control`` units in control.
 
+    Parameters
+    ----------
+    p_control : float
+        Control conversion rate.
+    p_arm : float
+        Arm rate under the alternative.
+    n_control : float
+        Units in control (the arm gets ``ratio * n_control``).
+    alpha : float
+        Type-I error of the test (two-sided total for ``alternative="two-sided"``; default
+        0.05).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative of the test that will be run. Two-sided power counts both tails.
+    variance : {"pooled", "unpooled", "control"}
+        Variance formula; must match the test that will be run (default ``"pooled"`` for the
+        ``"z-pooled"`` test; see the module docstring).
+    ratio : float
+        Allocation ratio ``n_arm / n_control`` (default 1).
+    n_arms : int
+        Arms including the control (default 2); each of the ``n_arms - 1`` arms is compared
+        with the control.
+    correction : {"bonferroni", None}
+        With ``"bonferroni"`` (default) and more than two arms, each comparison runs at
+        ``alpha / (n_arms - 1)``; None keeps ``alpha``.
+
+    Returns
+    -------
+    PowerResult
+        ``power`` is the probability that the test rejects when the rates are ``p_control``
+        and ``p_arm``.
+
     Examples
     --------
     >>> round(power_proportions(0.10, 0.12, 3840.85).power, 4)
@@ -302,6 +386,44 @@ def mde_proportions(
     direction: str = "increase",
 ) -> PowerResult:
     """Smallest absolute change in the rate detectable with ``power`` (solved numerically).
+
+    Parameters
+    ----------
+    p_control : float
+        Control conversion rate.
+    n_control : float
+        Units in control (the arm gets ``ratio * n_control``).
+    power : float
+        Target power, in (0, 1) (default 0.8).
+    alpha : float
+        Type-I error of the test (two-sided total for ``alternative="two-sided"``; default
+        0.05).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative of the test that will be run. Two-sided power counts both tails.
+    variance : {"pooled", "unpooled", "control"}
+        Variance formula; must match the test that will be run (default ``"pooled"`` for the
+        ``"z-pooled"`` test; see the module docstring).
+    ratio : float
+        Allocation ratio ``n_arm / n_control`` (default 1).
+    n_arms : int
+        Arms including the control (default 2); each of the ``n_arms - 1`` arms is compared
+        with the control.
+    correction : {"bonferroni", None}
+        With ``"bonferroni"`` (default) and more than two arms, each comparison runs at
+        ``alpha / (n_arms - 1)``; None keeps ``alpha``.
+    direction : {"increase", "decrease"}
+        Whether the arm's rate is above (default) or below the control's.
+
+    Returns
+    -------
+    PowerResult
+        ``effect`` is the signed absolute MDE; ``settings["p_arm"]`` the arm rate and
+        ``settings["relative_mde"]`` the MDE relative to ``p_control``.
+
+    Raises
+    ------
+    ValidationError
+        When no rate within (0, 1) reaches ``power`` with ``n_control`` units.
 
     Examples
     --------
@@ -357,6 +479,40 @@ def sample_size_means(
     variance CUPED removes (``rho**2``), so the variance used is ``sd**2 (1 -
     variance_reduction)``.
 
+    Parameters
+    ----------
+    sd : float
+        Per-unit standard deviation of the metric in control (or of a ratio metric's
+        linearisation, see :func:`unit_sd`).
+    mde : float
+        The difference in means to detect (non-zero; in the metric's units).
+    sd_arm : float, optional
+        Per-unit standard deviation in the arm; default ``sd``.
+    variance_reduction : float
+        Share of the variance removed by CUPED (``rho**2``), in [0, 1); default 0.
+    alpha : float
+        Type-I error of the test (two-sided total for ``alternative="two-sided"``; default
+        0.05).
+    power : float
+        Target power, in (0, 1) (default 0.8).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative of the test that will be run. Two-sided power counts both tails.
+    ratio : float
+        Allocation ratio ``n_arm / n_control`` (default 1).
+    n_arms : int
+        Arms including the control (default 2); each of the ``n_arms - 1`` arms is compared
+        with the control.
+    correction : {"bonferroni", None}
+        With ``"bonferroni"`` (default) and more than two arms, each comparison runs at
+        ``alpha / (n_arms - 1)``; None keeps ``alpha``.
+    design : GroupSequentialDesign, optional
+        Inflates the sample size to the design's maximum (same alpha and sides).
+
+    Returns
+    -------
+    PowerResult
+        ``n_control`` and ``n_arm`` (not rounded) and the settings.
+
     Examples
     --------
     >>> round(sample_size_means(1.0, 0.1).n_control, 1)  # 2 (1.96 + 0.8416)^2 / 0.01
@@ -400,6 +556,38 @@ def power_means(
 ) -> PowerResult:
     """Power of the difference-in-means test (normal approximation, both tails).
 
+    Parameters
+    ----------
+    sd : float
+        Per-unit standard deviation of the metric in control (or of a ratio metric's
+        linearisation, see :func:`unit_sd`).
+    mde : float
+        The true difference in means.
+    n_control : float
+        Units in control (the arm gets ``ratio * n_control``).
+    sd_arm : float, optional
+        Per-unit standard deviation in the arm; default ``sd``.
+    variance_reduction : float
+        Share of the variance removed by CUPED (``rho**2``), in [0, 1); default 0.
+    alpha : float
+        Type-I error of the test (two-sided total for ``alternative="two-sided"``; default
+        0.05).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative of the test that will be run. Two-sided power counts both tails.
+    ratio : float
+        Allocation ratio ``n_arm / n_control`` (default 1).
+    n_arms : int
+        Arms including the control (default 2); each of the ``n_arms - 1`` arms is compared
+        with the control.
+    correction : {"bonferroni", None}
+        With ``"bonferroni"`` (default) and more than two arms, each comparison runs at
+        ``alpha / (n_arms - 1)``; None keeps ``alpha``.
+
+    Returns
+    -------
+    PowerResult
+        ``power`` is the probability that the test rejects at the difference ``mde``.
+
     Examples
     --------
     >>> round(power_means(1.0, 0.1, 1569.8).power, 3)
@@ -437,6 +625,39 @@ def mde_means(
 ) -> PowerResult:
     """Minimum detectable difference in means with ``n_control`` units in control.
 
+    Parameters
+    ----------
+    sd : float
+        Per-unit standard deviation of the metric in control (or of a ratio metric's
+        linearisation, see :func:`unit_sd`).
+    n_control : float
+        Units in control (the arm gets ``ratio * n_control``).
+    sd_arm : float, optional
+        Per-unit standard deviation in the arm; default ``sd``.
+    variance_reduction : float
+        Share of the variance removed by CUPED (``rho**2``), in [0, 1); default 0.
+    power : float
+        Target power, in (0, 1) (default 0.8).
+    alpha : float
+        Type-I error of the test (two-sided total for ``alternative="two-sided"``; default
+        0.05).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative of the test that will be run. Two-sided power counts both tails.
+    ratio : float
+        Allocation ratio ``n_arm / n_control`` (default 1).
+    n_arms : int
+        Arms including the control (default 2); each of the ``n_arms - 1`` arms is compared
+        with the control.
+    correction : {"bonferroni", None}
+        With ``"bonferroni"`` (default) and more than two arms, each comparison runs at
+        ``alpha / (n_arms - 1)``; None keeps ``alpha``.
+
+    Returns
+    -------
+    PowerResult
+        ``effect`` is the MDE ``(z_a + z_b) sqrt((sd**2 + sd_arm**2 / ratio) / n_control
+        (1 - variance_reduction))``.
+
     Examples
     --------
     >>> round(mde_means(1.0, 1569.8).effect, 4)
@@ -470,6 +691,26 @@ def unit_sd(
     Feed it pilot or pre-period statistics to plan a test that will use the same metric,
     ratio and covariates: ``sample_size_means(unit_sd(...), mde)``.
 
+    Parameters
+    ----------
+    data : SufficientStats
+        Pilot or pre-period statistics with the metric (and denominator and covariates).
+    metric : str
+        The metric (or a ratio's numerator).
+    arm : str
+        The arm whose standard deviation is returned (usually the control).
+    denominator : str, optional
+        A ratio metric's denominator: the standard deviation is that of the linearisation
+        ``(Y - R X) / mean(X)``.
+    covariates : sequence of str
+        CUPED covariates (default none): the standard deviation is then the adjusted one.
+
+    Returns
+    -------
+    float
+        The per-unit standard deviation, so that ``sd**2 / n`` is the variance of the arm's
+        estimate with ``n`` units.
+
     Examples
     --------
     >>> s = SufficientStats.from_moments([100, 100], {"y": [1.0, 1.2]}, {"y": [4.0, 4.0]},
@@ -488,6 +729,21 @@ def duration(
     n_total: float | PowerResult, units_per_day: float, *, share_in_experiment: float = 1.0
 ) -> float:
     """Days needed to enrol ``n_total`` units at ``units_per_day`` (times the share exposed).
+
+    Parameters
+    ----------
+    n_total : float or PowerResult
+        Units over all arms, or a power result (its ``n_total``).
+    units_per_day : float
+        Eligible units arriving per day.
+    share_in_experiment : float
+        Share of the eligible units enrolled, in (0, 1] (default 1).
+
+    Returns
+    -------
+    float
+        ``n_total / (units_per_day * share_in_experiment)``, rounded to 4 decimals (not to
+        whole days).
 
     Examples
     --------

@@ -50,8 +50,12 @@ __all__ = [
     "compare_proportions",
 ]
 
+#: The two-proportion tests of :func:`compare_proportions` (``test=``; the module docstring
+#: says what each is).
 PROPORTION_TESTS = ("z-pooled", "z-unpooled", "chi2", "chi2-yates", "fisher", "barnard", "boschloo")
+#: The interval methods for the difference of two proportions (``interval=``).
 DIFF_INTERVALS = ("newcombe", "wald", "score", "agresti-caffo")
+#: The interval methods for the relative lift ``arm / control - 1`` (``relative=``).
 RELATIVE_INTERVALS = ("log-ratio", "delta")
 #: Exact unconditional tests enumerate a grid of tables; above this many units per arm use
 #: Fisher's test or a z-test instead.
@@ -246,8 +250,11 @@ def compare_proportions(
         The 0/1 column.
     control : str
         The control arm; every other arm is compared with it.
-    variant, arms
-        Arm column and declared arms (see :func:`sufficient_stats`).
+    variant : str
+        Column holding the arm, for a table (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms, in order (see :func:`~cjmodels.experiments.sufficient_stats`); with
+        statistics, the arms to compare.
     test : str
         One of :data:`PROPORTION_TESTS` (see the module docstring). Default ``"z-pooled"``.
     interval : str
@@ -264,7 +271,15 @@ def compare_proportions(
     -------
     Comparisons
         Per arm a ``"difference"`` comparison (p-value of ``test``, interval of ``interval``)
-        and, unless ``relative is None``, a ``"relative"`` comparison.
+        and, unless ``relative is None``, a ``"relative"`` comparison. A pair of arms in
+        which every customer has the same value raises an error (inside
+        :func:`~cjmodels.experiments.analyze` it is reported as not tested instead).
+
+    Raises
+    ------
+    ValidationError
+        An unknown option, a metric that is not 0/1, an arm without customers, a one-sided
+        chi-square test, or an exact unconditional test with more than 1,000 units per arm.
 
     Examples
     --------

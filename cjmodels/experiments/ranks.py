@@ -148,7 +148,9 @@ class ShiftEstimate(Result):
     k : int
         The order statistic of the sorted differences that gives the lower end.
     alpha : float
+        1 - the confidence level.
     alternative : str
+        ``"two-sided"``, ``"greater"`` or ``"less"``.
 
     Examples
     --------
@@ -191,8 +193,29 @@ def hodges_lehmann(
 ) -> ShiftEstimate:
     """Hodges-Lehmann shift ``arm - control`` with its rank interval (see the module notes).
 
-    ``method`` is ``"auto"`` (exact without ties and with fewer than 50 values per group),
-    ``"exact"`` or ``"normal"``.
+    Parameters
+    ----------
+    arm : numpy.ndarray
+        The arm's values (1-d, finite).
+    control : numpy.ndarray
+        The control's values (1-d, finite).
+    alpha : float
+        1 - the confidence level (default 0.05).
+    alternative : {"two-sided", "greater", "less"}
+        ``"greater"`` gives the interval ``[lower, inf)``, ``"less"`` ``(-inf, upper]``.
+    method : {"auto", "exact", "normal"}
+        How ``k`` is found: ``"auto"`` (default) is exact without ties and with fewer than 50
+        values per group (R's rule), else normal.
+
+    Returns
+    -------
+    ShiftEstimate
+        The estimate, the interval and how it was found.
+
+    Raises
+    ------
+    ValidationError
+        Empty, non-numeric or non-finite values, or differences beyond the float range.
 
     Examples
     --------

@@ -56,6 +56,8 @@ __all__ = [
     "msprt",
 ]
 
+#: The boundary families of :func:`group_sequential` (``kind=``; the module docstring gives
+#: their formulas).
 SEQUENTIAL_KINDS = (
     "obrien-fleming", "pocock", "spending-obf", "spending-pocock", "spending-power",
 )
@@ -143,9 +145,26 @@ def crossing_probabilities(
 ) -> pd.DataFrame:
     """Probabilities of stopping at each look for efficacy boundaries on the z scale.
 
-    ``drift`` is the mean of the z-statistic at full information (t = 1); ``drift = 0`` is
-    the null. Returns per look the probability of first crossing the upper and (two-sided)
-    lower boundary.
+    Computed by the recursive numerical integration of Armitage, McPherson & Rowe (1969)
+    (see the module docstring).
+
+    Parameters
+    ----------
+    boundaries : sequence of float
+        Critical values ``c_k`` on the z scale, one per look (``np.inf``: no stopping there).
+    information : sequence of float
+        Information fractions of the looks, strictly increasing in (0, 1].
+    drift : float
+        Mean of the z-statistic at full information (t = 1); ``drift = 0`` is the null.
+    sides : {1, 2}
+        2 (default): stop when ``|Z_k| >= c_k``; 1: when ``Z_k >= c_k``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per look: ``information``, ``boundary`` and the probabilities of stopping
+        there, first crossing the ``upper`` and (two-sided) the ``lower`` boundary. Their
+        total is the probability of rejecting.
 
     Examples
     --------
@@ -221,12 +240,16 @@ class GroupSequentialDesign(Result):
     alpha : float
         Overall type-I error (two-sided total for ``sides == 2``).
     sides : int
+        1 (one-sided, reject on ``Z_k >= c_k``) or 2 (symmetric two-sided).
     kind : str
         One of :data:`SEQUENTIAL_KINDS`.
     rho : float
         Exponent of the power-family spending function.
     alpha_spent : numpy.ndarray
         Cumulative type-I error spent by each look (exact recursion).
+    details : dict
+        How the boundaries were found: the ``constant`` C of the O'Brien-Fleming and Pocock
+        shapes, or the ``spending_target`` (cumulative alpha) of a spending function.
 
     Examples
     --------
@@ -260,8 +283,20 @@ class GroupSequentialDesign(Result):
     def power(self, drift: float, *, far_tail: bool = True) -> float:
         """Probability of rejecting when E[Z at t=1] equals ``drift``.
 
-        ``far_tail=False`` counts only crossings of the boundary on the side of the drift (the
-        convention of sample-size formulas, Jennison & Turnbull's tables and rpact).
+        Parameters
+        ----------
+        drift : float
+            Mean of the z-statistic at full information (``effect / se`` of the final
+            analysis); 0 gives the type-I error.
+        far_tail : bool
+            True (default) counts crossings of either boundary; False counts only those on
+            the side of the drift (the convention of sample-size formulas, Jennison &
+            Turnbull's tables and rpact).
+
+        Returns
+        -------
+        float
+            The probability that the design stops for efficacy at some look.
         """
         p = crossing_probabilities(self.boundaries, self.information, drift=drift,
                                    sides=self.sides)
@@ -271,7 +306,20 @@ class GroupSequentialDesign(Result):
         return float(p["upper"].sum() + p["lower"].sum())
 
     def drift_for_power(self, power: float = 0.8, *, far_tail: bool = True) -> float:
-        """The drift (E[Z] at full information) that gives ``power``."""
+        """The drift (E[Z] at full information) that gives ``power``.
+
+        Parameters
+        ----------
+        power : float
+            Target power, in (0, 1) (default 0.8).
+        far_tail : bool
+            Whether the power counts the far boundary too (see :meth:`power`).
+
+        Returns
+        -------
+        float
+            The drift, solved by root finding (tolerance 1e-10).
+        """
         check_scalar(power, "power", typ=float, gt=0, lt=1)
         lo = sps.norm.isf(self.alpha / self.sides) - 1
         return float(optimize.brentq(lambda d: self.power(d, far_tail=far_tail) - power,
@@ -284,6 +332,18 @@ class GroupSequentialDesign(Result):
         fixed-sample formula ``(z_{1-alpha/2} + z_{power})**2`` does (and rpact's
         ``getDesignCharacteristics``, which this matches to 1e-6).
 
+        Parameters
+        ----------
+        power : float
+            The power both sample sizes achieve, in (0, 1) (default 0.8).
+
+        Returns
+        -------
+        float
+            The inflation factor (at least 1); :func:`~cjmodels.experiments.sample_size_means`
+            and :func:`~cjmodels.experiments.sample_size_proportions` multiply by it when given
+            the design.
+
         Examples
         --------
         >>> round(group_sequential(3, kind="pocock").inflation_factor(0.8), 3)
@@ -295,8 +355,18 @@ class GroupSequentialDesign(Result):
     def test(self, z: Sequence[float]) -> SequentialDecision:
         """Apply the design to observed z-statistics at the looks so far (in order).
 
-        Returns the look at which the test stopped (1-based, or None), the decision, and the
-        observed values against the boundaries.
+        Parameters
+        ----------
+        z : sequence of float
+            The z-statistics observed at the looks so far, in order (at most
+            :attr:`n_looks`); e.g. the ``z`` column of
+            :func:`~cjmodels.experiments.cumulative_effects`.
+
+        Returns
+        -------
+        SequentialDecision
+            The look at which the test stopped (1-based, or None), the decision, and the
+            observed values against the boundaries.
 
         Examples
         --------
@@ -369,8 +439,16 @@ def group_sequential(
         One of :data:`SEQUENTIAL_KINDS` (default ``"spending-obf"``, the Lan-DeMets
         O'Brien-Fleming-type spending function, usable at unplanned information times).
     sides : {1, 2}
+        2 (default): symmetric two-sided boundaries; 1: one-sided (reject on ``Z_k >= c_k``).
     rho : float
         Exponent of ``"spending-power"`` (``rho = 1`` spends linearly; 3 is close to OBF).
+
+    Returns
+    -------
+    GroupSequentialDesign
+        The boundaries, the cumulative alpha spent at each look and the settings; its
+        ``test`` applies it to observed z-statistics, ``power`` and ``inflation_factor``
+        plan the sample size.
 
     Examples
     --------
@@ -437,12 +515,15 @@ class AlwaysValidResult(Result):
     tau : float
         Standard deviation of the normal mixing distribution (the MDE by default).
     alpha : float
+        Type-I error controlled over all looks.
     pvalue : numpy.ndarray
         Always-valid p-values (non-increasing).
     ci_low, ci_high : numpy.ndarray
         Confidence sequence (running intersection, so intervals only shrink).
     likelihood_ratio : numpy.ndarray
         Mixture likelihood ratio Lambda at each look.
+    looks : numpy.ndarray or None
+        Labels of the looks (e.g. times) as given to :func:`msprt`; None numbers them from 1.
 
     Examples
     --------
@@ -527,6 +608,21 @@ def msprt(
         Standard deviation of the normal mixing distribution on the effect.
     alpha : float
         Type-I error, controlled uniformly over all looks.
+    looks : sequence, optional
+        Labels of the looks (e.g. the ``time`` column of
+        :func:`~cjmodels.experiments.cumulative_effects`) for the summary and the plot.
+
+    Returns
+    -------
+    AlwaysValidResult
+        Per look the always-valid p-value and the confidence sequence; ``reject`` and
+        ``stopped_at_look`` give the decision.
+
+    Raises
+    ------
+    ValidationError
+        Neither ``mde`` nor ``tau``, ``mde == 0``, shapes that differ, or variances that are
+        not positive.
 
     Examples
     --------

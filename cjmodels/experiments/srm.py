@@ -78,8 +78,13 @@ def srm_check(
     data : DataFrame, SufficientStats, mapping or sequence
         A per-customer table (one row per assigned unit), statistics, or counts per arm
         (a mapping arm -> count, or a sequence with ``arms``).
-    expected : mapping or sequence, optional
+    expected : mapping or sequence of float, optional
         Intended share per arm (normalised to sum 1). Default: equal shares.
+    variant : str
+        Column holding the arm when ``data`` is a table (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms, in order (required with a sequence of counts; with statistics, the
+        arms to check).
     threshold : float
         Declare a mismatch when ``pvalue < threshold``; default 0.001 (see module docstring).
     test : {"chi2", "binomial"}
@@ -96,6 +101,17 @@ def srm_check(
         per arm the observed and expected units and shares; ``info`` the ``threshold``, the
         verdict ``mismatch`` (``pvalue < threshold``), the ``arms``, the ``observed`` counts,
         the ``expected_share`` and a readable ``message``.
+
+    Raises
+    ------
+    ValidationError
+        Fewer than two arms, an arm with zero units, counts that are not whole non-negative
+        numbers, non-positive expected shares, or ``test="binomial"`` with more than two arms.
+
+    Warns
+    -----
+    SampleRatioMismatchWarning
+        When ``pvalue < threshold`` and ``warn`` is true.
 
     Examples
     --------

@@ -102,6 +102,22 @@ class TimeToPurchaseResult(Comparisons):
     ``unit``, the per-arm numbers (``arms``) and, with more than two arms, the ``overall``
     k-sample tests. ``curves`` (not in ``to_dict``) holds each arm's Kaplan-Meier estimate.
 
+    Attributes
+    ----------
+    comparisons : tuple of Comparison
+        Per arm, the log-rank rows (one per weighting) and then the RMST difference.
+    title : str
+        The tests run and the RMST horizon.
+    notes : tuple of str
+        The conventions (origin, censoring, sides, how to read the RMST difference).
+    info : dict
+        ``tau``, ``unit``, per-arm numbers (``arms``: ``n``, ``purchases``, ``rmst``,
+        ``rmst_se``, ``purchased_by_tau``, ``max_follow_up``) and, with more than two arms,
+        ``overall`` k-sample tests per weighting.
+    curves : dict of str to pandas.DataFrame
+        Each arm's Kaplan-Meier estimate (column ``survival``: share not yet purchased),
+        indexed by time since assignment.
+
     Examples
     --------
     >>> t = pd.DataFrame({"variant": ["a"] * 4 + ["b"] * 4,
@@ -128,7 +144,14 @@ class TimeToPurchaseResult(Comparisons):
         return out
 
     def arms_table(self) -> pd.DataFrame:
-        """Per arm: customers, purchases, RMST with its standard error, bought by tau."""
+        """Per arm: customers, purchases, RMST with its standard error, bought by tau.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per arm: ``n``, ``purchases``, ``rmst``, ``rmst_se``,
+            ``purchased_by_tau`` (the censoring-corrected share) and ``max_follow_up``.
+        """
         return pd.DataFrame(self.info["arms"]).T
 
     def _plot(self, ax: Any) -> None:
@@ -171,8 +194,8 @@ def compare_time_to_purchase(
     arms : sequence of str, optional
         Declared arms (labels outside them raise an error).
     weightings : str or sequence of str
-        Log-rank weightings to run, from :data:`WEIGHTINGS` (see the module notes). Default:
-        the unweighted log-rank test only.
+        Log-rank weightings to run, from :data:`cjmodels.survival.WEIGHTINGS` (see the module
+        notes). Default: the unweighted log-rank test only.
     p, q : float
         Exponents of the Fleming-Harrington weights ``S(t-)**p (1 - S(t-))**q``.
     tau : float, optional
@@ -187,6 +210,16 @@ def compare_time_to_purchase(
     Returns
     -------
     TimeToPurchaseResult
+        Per arm the log-rank tests (effect NaN, ``statistic`` the chi-square with 1 degree of
+        freedom) and the RMST difference ``arm - control`` with its normal interval; ``info``
+        and :meth:`~cjmodels.experiments.TimeToPurchaseResult.arms_table` hold the per-arm
+        numbers.
+
+    Raises
+    ------
+    ValidationError
+        Unknown or duplicate weightings, negative durations, events other than 0/1, no
+        purchase at all, or ``tau`` beyond an arm's longest follow-up.
 
     Examples
     --------

@@ -69,6 +69,7 @@ class TransitionTestResult(Result):
     pairwise : tuple of HypothesisTest
         Each arm against the control, with ``info["pvalue_adjusted"]`` over these tests.
     control : str
+        The control arm.
     settings : dict
         The journey specification's fields (``sequence``, ``order``, ``timeout``, ...),
         ``test``, ``df_method``, ``correction`` and ``allowed``.
@@ -127,8 +128,24 @@ class TransitionTestResult(Result):
         return pd.DataFrame(rows).set_index("test")
 
     def strata(self, arm: str | None = None) -> pd.DataFrame:
-        """Per from-state contributions of the overall test (or of ``arm`` vs the control);
-        a new table on every call."""
+        """Per from-state contributions of the overall test (or of ``arm`` vs the control).
+
+        Parameters
+        ----------
+        arm : str, optional
+            An arm compared with the control; None (default) gives the overall test's table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per from-state: ``statistic``, ``df``, ``pvalue``, ``rows``, ``columns``
+            and ``n``; a new table on every call.
+
+        Raises
+        ------
+        ValidationError
+            ``arm`` is not compared with the control.
+        """
         if arm is None:
             return self.overall.table.copy()
         for t in self.pairwise:
@@ -203,8 +220,13 @@ def compare_transitions(
         :func:`cjmodels.data.arm_event_logs`), or logs already split by arm.
     control : str
         The control arm; every other arm is also tested against it.
-    variant, arms, end
-        Arm column, declared arms and analysis time (see :func:`cjmodels.data.arm_event_logs`).
+    variant : str
+        Column holding the arm on assignment rows (default ``"variant"``).
+    arms : sequence of str, optional
+        Declared arms; with logs split by arm, the arms to keep.
+    end : timestamp, optional
+        Analysis time for an interim look (see :func:`cjmodels.data.arm_event_logs`); not
+        with logs already split by arm.
     spec : JourneySpec, optional
         The journeys of every arm (:class:`cjmodels.data.JourneySpec`). Default
         ``JourneySpec(journeys="first")``: each customer's first journey after assignment,
@@ -212,14 +234,25 @@ def compare_transitions(
         ``JourneySpec()``) is liberal here when customers differ in their propensity to buy (see
         the module notes). ``JourneySpec(sequence="channel", journeys="first")`` compares
         channel transitions instead of stages.
-    test, df_method, allowed
-        As in :func:`cjmodels.markov.homogeneity_test`.
+    test : {"likelihood-ratio", "pearson"}
+        The statistic: ``G2`` (default) or Pearson's ``X2``.
+    df_method : {"observed", "structural"}
+        Degrees of freedom per from-state from the next states observed (default) or from
+        those the journey graph ``allowed`` permits (see
+        :func:`cjmodels.markov.homogeneity_test`).
+    allowed : optional
+        The journey graph (pairs of states, a mapping from-state -> to-states, or a boolean
+        DataFrame), as in :func:`cjmodels.markov.fit_chain`.
     correction : str
-        Multiplicity adjustment of the pairwise tests (default Holm).
+        Multiplicity adjustment of the pairwise tests (default ``"holm"``).
+    **log_options
+        Column options of :class:`cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
     TransitionTestResult
+        The overall test, the pairwise tests against the control and the settings; its
+        ``strata()`` says at which from-states the arms differ.
 
     Examples
     --------
