@@ -59,8 +59,24 @@ class DwellTimes(Result):
     rate) with an exact Poisson interval, ``mean_observed`` (mean of ended visits, which
     ignores censoring) and the Kaplan-Meier ``median`` with its interval (lifelines);
     ``summary()`` is that table, ``visits`` the visits (:func:`cjmodels.data.stage_visits`),
-    ``plot()`` the
-    mean (bars) and median by stage.
+    ``plot()`` the mean (bars) and median by stage.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by stage (in the order of the log's stage scheme when it has one): ``visits``,
+        ``ended``, ``exposure`` (days), ``mean`` with ``mean_low``, ``mean_high`` (exact
+        Poisson interval of the exit rate, inverted; ``inf`` when no visit ended),
+        ``mean_observed``, ``median`` with ``median_low``, ``median_high`` (Kaplan-Meier;
+        ``inf`` when fewer than half of the visits end within the follow-up).
+    visits : pandas.DataFrame
+        One row per visit (:func:`cjmodels.data.stage_visits`): ``journey``, ``customer_id``,
+        ``stage``, ``start``, ``duration`` (days), ``touches``, ``exit`` (the next stage, the
+        end state, or None while open) and ``event`` (1 ended, 0 censored).
+    alpha : float
+        1 - the confidence level.
+    info : dict
+        Empty (kept for the shape every result shares).
 
     Examples
     --------
@@ -111,8 +127,38 @@ def dwell_times(
 ) -> DwellTimes:
     """Mean and median dwell time per stage, with intervals (see the module notes).
 
-    ``data``, ``spec`` (default ``JourneySpec()``; the fields it reads) and ``**log_options``
-    are as in :func:`cjmodels.data.stage_visits`; ``alpha`` is 1 - the confidence level.
+    A visit is a maximal run of touches in one stage within a journey; it lasts from its first
+    touch to the first event of the next stage (or the conversion or drop-out), and a visit
+    still open at the end of observation is censored there. The mean is the exposure divided
+    by the visits that ended (the maximum-likelihood mean under a constant exit rate, which
+    uses the censored visits' time at risk); the median is Kaplan-Meier's, which does not
+    assume a constant rate.
+
+    Parameters
+    ----------
+    data : EventLog or DataFrame
+        The event log (column options as keywords for a DataFrame).
+    spec : JourneySpec, optional
+        Default ``JourneySpec()``. Reads ``sequence``, ``timeout``, ``lookback`` and
+        ``journeys``; ``order`` must be 1 and ``collapse_repeats`` False (see
+        :func:`cjmodels.data.stage_visits`).
+    alpha : float, default 0.05
+        1 - the confidence level.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` for a DataFrame.
+
+    Returns
+    -------
+    DwellTimes
+        Per stage: visits, ended visits, exposure, the mean with its exact Poisson interval,
+        the mean of ended visits, and the Kaplan-Meier median with its interval (days; the
+        log's own unit for numeric timestamps).
+
+    Raises
+    ------
+    ValidationError
+        For ``alpha`` outside (0, 1), a ``spec`` with fields the visits cannot honour, or an
+        invalid event log.
 
     Examples
     --------
@@ -174,8 +220,14 @@ class Intensities(Result):
     generator : DataFrame
         The generator matrix ``Q`` (rows sum to 0; end states absorbing).
     times : DataFrame
-        Per transient stage: expected days to absorption, P(conversion) and expected days to
-        conversion given conversion, with delta-method intervals.
+        Per transient stage, then the row ``(first touch)`` (averaged over the stages journeys
+        start in): ``expected_days`` (to the end of the journey), ``p_conversion`` and
+        ``days_to_conversion`` (given conversion), each with ``_low`` and ``_high``
+        (delta-method; probabilities on the logit scale).
+    alpha : float
+        1 - the confidence level.
+    info : dict
+        ``n_visits``: the stage visits the intensities were counted from.
 
     Examples
     --------
@@ -223,6 +275,32 @@ def transition_intensities(
     probabilities. ``times`` also has the row ``(first touch)``: the average over the stages
     journeys start in. ``data``, ``spec`` (default ``JourneySpec()``) and ``**log_options``
     are as in :func:`cjmodels.data.stage_visits`.
+
+    Parameters
+    ----------
+    data : EventLog or DataFrame
+        The event log (column options as keywords for a DataFrame).
+    spec : JourneySpec, optional
+        Default ``JourneySpec()``; the fields read are those of
+        :func:`cjmodels.data.stage_visits`.
+    alpha : float, default 0.05
+        1 - the confidence level.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` for a DataFrame.
+
+    Returns
+    -------
+    Intensities
+        The intensity of every observed transition per day with its exact Poisson interval,
+        the generator matrix, and the expected days to the end and to conversion with
+        delta-method intervals.
+
+    Raises
+    ------
+    ValidationError
+        When some stage is never left or has no time at risk (the expected times are not
+        defined: use a longer window or a timeout), when some stages never lead to an end
+        state, or for ``alpha`` outside (0, 1).
 
     Examples
     --------
