@@ -92,7 +92,18 @@ def make_model(model: str, **params: Any) -> AttributionModel:
         ``"last-non-direct"``, ``"time-decay"``, ...), ``"markov"``, ``"shapley"`` or
         ``"logistic"``.
     **params
-        The model's parameters.
+        The model's parameters (keywords of its constructor).
+
+    Returns
+    -------
+    AttributionModel
+        :class:`HeuristicAttribution` (with ``rule=model``), :class:`MarkovAttribution`,
+        :class:`ShapleyAttribution` or :class:`LogisticAttribution`, not fitted.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        For a name not in :data:`MODELS`.
 
     Examples
     --------
@@ -148,6 +159,12 @@ def attribute(
         Options for :func:`attribution_data` (column names, ``timeout``, ...).
     **params
         Model parameters (``order=2``, ``half_life=3``, ...).
+
+    Returns
+    -------
+    Attribution
+        The fitted result; with ``n_boot`` its table also has ``<quantity>_ci_low``,
+        ``<quantity>_ci_high`` and ``<quantity>_se`` (percentile intervals over journeys).
 
     Examples
     --------

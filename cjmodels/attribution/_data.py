@@ -48,22 +48,45 @@ RESERVED = ("start", "conversion", "null")
 class AttributionData:
     """Weighted journey cells: the common input of all attribution models.
 
-    Attributes
+    Built by :func:`attribution_data` from an event log or a path table (every model's ``fit``
+    calls it); constructing one directly is for code that already holds a
+    :class:`~cjmodels.data.JourneySet`. A frozen dataclass: :meth:`reweight` returns a new one.
+
+    Parameters
     ----------
     journeys : JourneySet
         Rows are cells (or single journeys when ``dt`` is set); ``outcome`` is 0 for conversion
         and 1 otherwise; ``weight`` counts journeys; ``value`` is the summed conversion value.
     dt : numpy.ndarray or None
         Time from each touch to the end of its journey (days for datetime logs, the log's unit
-        for numeric times); only for data built from an event log with ``times=True``.
-    info : dict
-        Where the data came from and the totals, with ``conversions_without_touches`` and
-        ``value_without_touches``: conversions (and their value) that had no touch before them,
-        so no model can credit a channel with them; they are not in the rows.
+        for numeric times); only for data built from an event log with ``times=True`` (time
+        decay). None otherwise.
+    info : dict or None
+        Where the data came from (``source``: ``"path_table"`` or ``"event_log"``) and the
+        totals, with ``conversions_without_touches`` and ``value_without_touches``: conversions
+        (and their value) that had no touch before them, so no model can credit a channel with
+        them; they are not in the rows. None counts as no such conversions.
     path_index : numpy.ndarray or None
         Distinct path of every row (``0 .. n_paths - 1``; rows with the same index have the
         same channel sequence), so that work on sequences is done once per path; None when
         unknown (then every row counts as its own path).
+
+    See Also
+    --------
+    attribution_data : Build it from an event log, a path table or a file.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cjmodels.attribution import AttributionData, attribution_data
+    >>> d = attribution_data(pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [2, 0],
+    ...                                     "total_null": [1, 3]}))
+    >>> d.path_strings().tolist(), d.converted.tolist(), d.journeys.weight.tolist()
+    (['a > b', 'a > b', 'b'], [True, False, False], [2.0, 1.0, 3.0])
+    >>> d.total_conversions, d.n_journeys, d.has_null
+    (2.0, 6.0, True)
+    >>> AttributionData(d.journeys).n_journeys  # the same rows, without path index or info
+    6.0
     """
 
     journeys: JourneySet
@@ -78,20 +101,23 @@ class AttributionData:
 
     @property
     def converted(self) -> np.ndarray:
-        """Boolean: does the row convert?"""
+        """Whether each row converts (a boolean array, one entry per row)."""
         return self.journeys.outcome == OUTCOME_CONVERSION
 
     @property
     def total_conversions(self) -> float:
+        """Converting journeys in the rows (the summed weight of the converting rows)."""
         js = self.journeys
         return float(js.weight[self.converted].sum())
 
     @property
     def total_value(self) -> float:
+        """Conversion value of the rows (summed over the converting rows)."""
         return float(self.journeys.value[self.converted].sum())
 
     @property
     def n_journeys(self) -> float:
+        """Journeys in the rows, converting or not (the summed weight of all rows)."""
         return float(self.journeys.weight.sum())
 
     @property
@@ -101,17 +127,43 @@ class AttributionData:
 
     @property
     def value_without_touches(self) -> float:
-        """Their conversion value."""
+        """Conversion value of the conversions left out because no touch came before them."""
         return float((self.info or {}).get("value_without_touches", 0.0))
 
     @property
     def has_null(self) -> bool:
-        """Are there non-converting journeys?"""
+        """Whether any non-converting journey is in the rows (a null row of positive weight)."""
         js = self.journeys
         return bool((js.weight[~self.converted] > 0).any())
 
     def reweight(self, weight: np.ndarray) -> AttributionData:
-        """The same rows with new journey counts (conversion values scaled along)."""
+        """The same rows with new journey counts, conversion values scaled along.
+
+        This is how the bootstrap resamples journeys: a replicate is the fitted rows with
+        resampled counts.
+
+        Parameters
+        ----------
+        weight : numpy.ndarray
+            The new journey count of every row (same length as the rows). A row's value is
+            multiplied by ``weight / old weight`` (0 for rows whose old weight was 0).
+
+        Returns
+        -------
+        AttributionData
+            A new object with the same paths, outcomes, ``dt``, ``info`` and ``path_index``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cjmodels.attribution import attribution_data
+        >>> d = attribution_data(pd.DataFrame({"path": ["a"], "total_conversions": [2],
+        ...                                     "total_null": [2],
+        ...                                     "total_conversion_value": [10.0]}))
+        >>> d2 = d.reweight(d.journeys.weight * 3)
+        >>> d2.total_conversions, d2.total_value, d.total_value
+        (6.0, 30.0, 10.0)
+        """
         js = self.journeys
         old = js.weight
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -123,7 +175,13 @@ class AttributionData:
         return AttributionData(new, self.dt, self.info, self.path_index)
 
     def path_strings(self) -> np.ndarray:
-        """The path of every row as channels joined by ``" > "``."""
+        """The path of every row as its channels joined by ``" > "``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One string per row, in row order (rows of one path give equal strings).
+        """
         ids, strings = self.journeys.path_strings()
         return strings[ids]
 
@@ -247,6 +305,21 @@ def attribution_data(
     **options
         Column options for an event log (see :class:`~cjmodels.data.EventLog`), or for a path
         table (``path=``, ``conversions=``, ``null=``, ``value=``).
+
+    Returns
+    -------
+    AttributionData
+        The weighted journey cells: for a path table, one row per path with conversions and
+        one per path with nulls; for an event log, one row per distinct (path, outcome) (one
+        per journey with ``times=True``); censored journeys count as non-converting.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        When the input is of an unknown type, a channel name is blank or reserved
+        (``start``, ``conversion``, ``null``), options do not apply to the input, there is no
+        journey with a touch or no conversion after a touch, or the counts are too large to
+        add up exactly.
 
     Examples
     --------

@@ -121,6 +121,17 @@ class Attribution(Result):
         (sorted by name), then ``(start)``, ``(conversion)`` and ``(null)``; the absorbing
         states' rows are zero.
 
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``from_state``, columns ``to_state``; each transient row sums to 1 (the
+            maximum-likelihood estimates from the journey counts, ``tables["transitions"]``).
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            When the result is not from :class:`MarkovAttribution`.
+
         Examples
         --------
         >>> import pandas as pd

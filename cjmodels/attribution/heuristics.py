@@ -58,14 +58,26 @@ def touch_credit(
         The journeys (:func:`attribution_data`; with ``times=True`` for ``"time-decay"``).
     rule : str
         One of :data:`HEURISTICS`; see :class:`HeuristicAttribution`.
-    half_life, position_weights, direct
-        As in :class:`HeuristicAttribution`.
+    half_life : float
+        Half-life of time decay (``"time-decay"`` only), in the unit of ``data.dt``; see
+        :class:`HeuristicAttribution`.
+    position_weights : sequence of three floats
+        Weights of the first, middle and last touches (``"position"`` only), non-negative and
+        summing to 1.
+    direct : sequence of str
+        Channels that count as direct (``"last-non-direct"`` only).
 
     Returns
     -------
     numpy.ndarray
         One fraction per touch of ``data.journeys``, in its touch order; a journey's
         fractions sum to 1.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        For an unknown rule, invalid ``position_weights`` or ``half_life``, or time decay on
+        data without touch times.
 
     Examples
     --------
@@ -172,21 +184,31 @@ class HeuristicAttribution(AttributionModel):
 
     Parameters
     ----------
-    rule : {"first", "last", "last-non-direct", "linear", "linear-unique", "time-decay",
-        "position"}
-        ``linear`` splits a conversion equally over touches (ChannelAttribution's linear),
-        ``linear-unique`` equally over the distinct channels of the journey. ``last-non-direct``
+    rule : str, default "last"
+        One of :data:`HEURISTICS`. ``first`` and ``last`` give the whole conversion to the
+        first or last touch. ``linear`` splits a conversion equally over touches
+        (ChannelAttribution's linear, repeats counted), ``linear-unique`` equally over the
+        distinct channels of the journey. ``last-non-direct``
         gives the credit to the last touch whose channel is not in ``direct`` (to the last touch
         when all are direct). ``time-decay`` weights a touch by ``2 ** (-age / half_life)``,
         age being the time from the touch to the journey's end. ``position`` gives ``first``
         and ``last`` of ``position_weights`` to the first and last touch and splits the middle
         weight over the touches in between (two touches: first and last share in proportion).
-    half_life : float
-        Half-life of time decay, in days for datetime logs (the log's unit for numeric times).
-    position_weights : (first, middle, last)
-        Position-based weights, summing to 1.
-    direct : sequence of str
-        Channels that count as direct for ``last-non-direct``.
+    half_life : float, default 7.0
+        Half-life of time decay, in days for datetime logs (the log's unit for numeric times):
+        a touch ``half_life`` earlier than another gets half its weight. Time decay
+        needs touch times, so it is fitted on an event log, not a path table.
+    position_weights : sequence of three floats, default (0.4, 0.2, 0.4)
+        Position-based weights of the (first, middle, last) touches, non-negative and summing
+        to 1.
+    direct : str or sequence of str, default ("direct",)
+        Channels that count as direct for ``last-non-direct`` (compared with the channel
+        names exactly).
+
+    See Also
+    --------
+    touch_credit : The fraction of its journey's conversion that each touch gets.
+    MarkovAttribution, ShapleyAttribution : Models that credit a channel by its effect.
 
     Examples
     --------
@@ -212,6 +234,7 @@ class HeuristicAttribution(AttributionModel):
 
     @property
     def name(self) -> str:  # type: ignore[override]
+        """The model's name in results and :func:`compare`: the rule."""
         return self.rule
 
     @property

@@ -28,6 +28,22 @@ __all__ = ["LogisticAttribution", "exposure_matrix"]
 def exposure_matrix(data: AttributionData, features: str = "counts") -> np.ndarray:
     """Touches per channel (``counts``) or 0/1 exposure (``binary``) of every row.
 
+    The design matrix of :class:`LogisticAttribution`.
+
+    Parameters
+    ----------
+    data : AttributionData
+        The journeys (:func:`attribution_data`).
+    features : {"counts", "binary"}, default "counts"
+        ``counts``: how many touches of each channel the row's path has; ``binary``: 1 when
+        the channel appears in the path at all (Shao & Li's coding), else 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (rows of ``data``, channels), floats; columns in the order of
+        ``data.channels``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -49,18 +65,36 @@ class LogisticAttribution(AttributionModel):
 
     Parameters
     ----------
-    n_estimators : int
-        Number of bags.
-    sample_fraction : float
-        Share of journeys drawn (without replacement, by multinomial thinning of the counts)
-        for each bag.
-    feature_fraction : float
-        Share of channels in each bag (at least one).
-    features : {"counts", "binary"}
-        Exposure coding.
-    C : float
-        Inverse L2 penalty of scikit-learn's ``LogisticRegression``.
-    random_state : int, Generator or None
+    n_estimators : int, default 30
+        Number of bags (regressions averaged). Bags whose journeys are all of one outcome are
+        skipped.
+    sample_fraction : float, default 0.5
+        Share of journeys drawn for each bag, without replacement (multivariate
+        hypergeometric thinning of the journey counts; the counts must be whole numbers).
+    feature_fraction : float, default 1.0
+        Share of channels in each bag (at least one); a channel's coefficient is averaged over
+        the bags that included it.
+    features : {"counts", "binary"}, default "counts"
+        Exposure coding, see :func:`exposure_matrix`.
+    C : float, default 1.0
+        Inverse L2 penalty of scikit-learn's ``LogisticRegression`` (larger: weaker penalty).
+    random_state : int, Generator or None, default None
+        Seed of the bags (journeys and channels drawn). One seed is drawn from it at ``fit``
+        and reused for every bootstrap replicate, so replicates differ only by their data.
+
+    Notes
+    -----
+    A channel's removal effect here is the share of predicted conversions lost when its
+    exposures are set to 0, ``RE_c = sum_j n_j (p(x_j) - p(x_j without c)) / sum_j n_j
+    p(x_j)``; conversions and value are split in proportion to the positive removal effects
+    (a channel with a negative coefficient gets no credit). ``result_.table`` also has each
+    channel's averaged ``coefficient``. Fitting needs non-converting journeys.
+
+    References
+    ----------
+    Shao, X. and Li, L. (2011). Data-driven multi-touch attribution models. *Proceedings of
+    the 17th ACM SIGKDD International Conference on Knowledge Discovery and Data Mining*,
+    258-264.
 
     Examples
     --------

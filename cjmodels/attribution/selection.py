@@ -139,22 +139,32 @@ def cross_validate_order(
     ----------
     data : event log, path table or AttributionData
         See :func:`attribution_data`.
-    orders : sequence of int
-        The Markov orders to score.
-    n_splits : int
-        Folds of journeys.
-    collapse_repeats : bool
-        As in :class:`MarkovAttribution` (default False).
-    prior : float
-        Pseudo-journeys shrinking each state's conversion share to the overall rate.
-    random_state : int, Generator or None
-        Seed of the fold assignment.
+    orders : sequence of int, default (1, 2, 3, 4)
+        The Markov orders to score (each at least 1).
+    n_splits : int, default 5
+        Folds of journeys (at least 2). Every journey is held out once.
+    collapse_repeats : bool, default False
+        As in :class:`MarkovAttribution`.
+    prior : float, default 1.0
+        Pseudo-journeys shrinking each state's conversion share towards the training
+        conversion rate (positive).
+    random_state : int, Generator or None, default None
+        Seed of the fold assignment; all orders are scored on the same folds.
     **options
         Options of :func:`attribution_data` (column names, ``timeout``, ...).
 
     Returns
     -------
     OrderCrossValidation
+        The held-out log-loss (with its standard error over folds) and AUC, the in-sample
+        scores and the number of states per order; ``best_order`` minimises the held-out
+        log-loss, ``one_se_order`` is the smallest order within one standard error of it.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        When there are no non-converting journeys, the journey counts are not whole numbers,
+        or the journeys are too few for ``n_splits`` folds.
 
     Examples
     --------

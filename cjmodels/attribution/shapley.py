@@ -50,6 +50,22 @@ __all__ = [
 def zeta_transform(f: np.ndarray) -> np.ndarray:
     """Subset sums: ``g[S] = sum of f[T] over T within S`` for arrays indexed by bitmask.
 
+    The zeta (subset-sum) transform in O(n 2^n): with ``f[T]`` the conversions of journeys
+    whose channel set is exactly ``T``, ``g[S]`` is the conversions of journeys whose
+    channels all lie within ``S``, the ``"within"`` value function of
+    :class:`ShapleyAttribution`.
+
+    Parameters
+    ----------
+    f : numpy.ndarray
+        Values of the 2^n subsets of n players; entry ``T`` (a bitmask, bit ``i`` for player
+        ``i``) is the subset's value. Its length must be a power of 2.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new float array of the same length, ``g[S] = sum(f[T] for T subset of S)``.
+
     Examples
     --------
     >>> zeta_transform(np.array([1.0, 2.0, 3.0, 4.0])).tolist()
@@ -75,6 +91,18 @@ def shapley_from_values(v: np.ndarray) -> np.ndarray:
 
     ``phi_i = sum over S without i of |S|! (n - |S| - 1)! / n! (v(S + i) - v(S))``, in
     O(n 2^n).
+
+    Parameters
+    ----------
+    v : numpy.ndarray
+        The game's value of each of the 2^n coalitions of n players, indexed by bitmask (bit
+        ``i`` set when player ``i`` is in the coalition); length a power of 2, ``v[0]``
+        usually 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The n Shapley values, player ``i`` at index ``i``; they sum to ``v[-1] - v[0]``.
 
     Examples
     --------
@@ -250,16 +278,40 @@ class ShapleyAttribution(AttributionModel):
 
     Parameters
     ----------
-    value_function : "within", "rate" or callable
-        See the module docstring.
-    method : {"auto", "exact", "permutation"}
-        ``auto`` is exact up to ``max_exact`` channels, permutation sampling beyond.
-    n_permutations : int
-        Permutations for the sampling estimate.
-    max_exact : int
-        Largest number of channels for the exact computation (memory 2^n floats).
-    random_state : int, Generator or None
-        Seed of permutation sampling.
+    value_function : {"within", "rate"} or callable, default "within"
+        The coalition value ``v(S)``. ``"within"``: conversions of the journeys whose channel
+        set lies within ``S`` (the simplified Shapley value of Zhao et al. 2018; each
+        conversion is split equally among its journey's distinct channels, the same credit as
+        the ``linear-unique`` heuristic). ``"rate"``: the conversion rate of the journeys
+        whose channel set is exactly ``S`` (0 when there are none); Shapley values may then
+        be negative, and conversions are split in proportion to the positive ones. A callable
+        ``f(masks, channels) -> values`` takes a boolean (m, n_channels) array of coalitions
+        and the channel names and returns one value per coalition.
+    method : {"auto", "exact", "permutation"}, default "auto"
+        ``auto`` is exact up to ``max_exact`` channels, permutation sampling beyond;
+        ``exact`` is refused above 26 channels.
+    n_permutations : int, default 1000
+        Random orderings of the channels for the sampling estimate; its standard error is
+        in the ``shapley_se`` column (0 for exact values).
+    max_exact : int, default 20
+        Largest number of channels for the exact computation with ``method="auto"`` (memory
+        2^n floats; at most 26).
+    random_state : int, Generator or None, default None
+        Seed of permutation sampling; one seed is drawn at ``fit`` and reused by every
+        bootstrap replicate (common random permutations).
+
+    Notes
+    -----
+    ``result_.table`` has ``shapley_value`` (the value of each channel in the game's units:
+    conversions for ``"within"``), ``shapley_se`` and the attributed ``conversions``,
+    ``value`` and ``share``; with ``"within"``, ``result_.tables["positions"]`` holds the
+    ordered Shapley values (:func:`ordered_shapley`). With ``"within"`` value is split by the
+    Shapley values of the value game; otherwise in proportion to the attributed conversions.
+
+    References
+    ----------
+    Zhao, K., Mahboobi, S. H. and Bagheri, S. R. (2018). Shapley value methods for attribution
+    modeling in online advertising. arXiv:1804.05327.
 
     Examples
     --------

@@ -118,6 +118,28 @@ def logistic_world(
     with weights interpolated between each channel's early and late weight. Conversion depends
     only on the counts, not on order; the true removal effect of channel ``c`` is
     ``sum_j (p(x_j) - p(x_j with n_c = 0)) / sum_j p(x_j)`` over the simulated journeys.
+    A converting journey's value is log-normal (median 60, log-scale sd 0.5).
+
+    Parameters
+    ----------
+    n_journeys : int, default 20000
+        Journeys to simulate (at least 1).
+    channels : mapping of str to (float, float, float), optional
+        Per channel: (weight early in a journey, weight late in a journey, log-odds effect
+        of one touch). None (default): ``search`` (1.0, 1.0, 0.35), ``email`` (0.3, 1.2,
+        0.45), ``display`` (1.5, 0.3, 0.0), ``social`` (1.0, 0.8, 0.0), ``referral`` (0.3,
+        0.3, 0.9) and ``direct`` (0.2, 1.2, 0.15): display and social have no effect.
+    intercept : float, default -3.0
+        Log-odds of conversion of a journey with no effective touch.
+    mean_touches : float, default 3.0
+        Mean number of touches per journey (at least 1).
+    random_state : int, Generator or None, default None
+        Seed of the simulation.
+
+    Returns
+    -------
+    LogisticWorld
+        The path table (ChannelAttribution's layout) and the true removal effects.
 
     Examples
     --------
@@ -284,6 +306,14 @@ def ground_truth_comparison(
     Returns
     -------
     GroundTruthComparison
+        Per method, the total-variation distance of its shares to the true shares, the rank
+        correlation with the true effects and the credit given to channels without effect
+        (with intervals when ``n_boot`` > 0), and the shares side by side.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        When ``truth`` has no value for a channel of the data.
 
     Examples
     --------
