@@ -63,6 +63,22 @@ def axis(ax: Any = None) -> Any:
 
     The one place where results and plotting functions get their axis (``plot(ax=None)``).
 
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes or None, default None
+        The axis to draw on. None: a new figure with one axis (``matplotlib.pyplot.subplots``;
+        matplotlib is imported only then).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself when given, else the new axis.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        When ``ax`` is neither None nor an axis (an object without a ``plot`` method).
+
     Examples
     --------
     >>> import matplotlib
@@ -108,6 +124,14 @@ def result_dataclass(cls: type) -> type:
     """``@dataclass(frozen=True, eq=False, repr=False)``: a frozen result that keeps
     :class:`Result`'s ``repr``, equality and hashing (a plain ``@dataclass`` would replace them).
 
+    The class decorated is a subclass of :class:`Result` with annotated fields.
+
+    Returns
+    -------
+    type
+        The same class, made a frozen dataclass (fields cannot be reassigned) whose
+        ``__init__`` takes the fields in order.
+
     Examples
     --------
     >>> @result_dataclass
@@ -115,6 +139,8 @@ def result_dataclass(cls: type) -> type:
     ...     n: int
     >>> Count(3)
     Count(n=3)
+    >>> Count(3) == Count(3), Count(3).to_dict()
+    (True, {'type': 'Count', 'n': 3})
     """
     return dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
 
@@ -171,15 +197,50 @@ class Result:
         return {n: getattr(self, n) for n in names if n not in self._repr_exclude}
 
     def summary(self) -> pd.DataFrame:
-        """The result as a table: a new DataFrame on every call (editing it changes nothing)."""
+        """The result as a table: a new DataFrame on every call (editing it changes nothing).
+
+        Returns
+        -------
+        pandas.DataFrame
+            A deep copy of the result's table; what its rows and columns are is said by each
+            result's own docstring.
+        """
         return self._summary().copy(deep=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as plain strict-JSON objects (``json.dumps(..., allow_nan=False)`` works)."""
+        """The result as plain strict-JSON objects (``json.dumps(..., allow_nan=False)`` works).
+
+        Returns
+        -------
+        dict
+            ``type`` (the class name) and the result's content: arrays as lists, frames as
+            ``{row label: {column: value}}``, NaN as ``None`` (``null``) and infinities as
+            ``"inf"`` / ``"-inf"`` (the package's one JSON policy).
+        """
         return to_jsonable({"type": type(self).__name__, **dict(self._to_dict())})
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Draw the result on ``ax`` (a new figure when ``None``) and return the axis."""
+        """Draw the result on ``ax`` (a new figure when ``None``) and return the axis.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default None
+            The axis to draw on; None for a new figure.
+        **kwargs
+            Options of the result's figure (for example ``what=`` and ``ci=`` of an
+            attribution); see the result's docstring.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axis drawn on.
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            When the result has no figure (use :meth:`summary`), or for a bad ``ax`` or
+            option.
+        """
         ax = axis(ax)
         self._plot(ax, **kwargs)
         return ax
@@ -255,7 +316,18 @@ class HypothesisTest(Result):
     info: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     def reject(self, alpha: float = 0.05) -> bool:
-        """Whether the test rejects the hypothesis at level ``alpha``."""
+        """Whether the test rejects the hypothesis at level ``alpha``.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            The significance level.
+
+        Returns
+        -------
+        bool
+            True when ``pvalue < alpha`` (a NaN p-value never rejects).
+        """
         return bool(self.pvalue < alpha)
 
     def _repr_fields(self) -> Mapping[str, Any]:
@@ -307,11 +379,35 @@ class Estimator:
         ]
 
     def get_params(self) -> dict[str, Any]:
-        """The constructor's parameters and their current values."""
+        """The constructor's parameters and their current values.
+
+        Returns
+        -------
+        dict
+            Parameter name to value, in the order of the constructor's signature (the values
+            as stored, not checked or copied).
+        """
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any) -> Estimator:
-        """Set constructor parameters (checked at the next ``fit``) and return the estimator."""
+        """Set constructor parameters (checked at the next ``fit``) and return the estimator.
+
+        Parameters
+        ----------
+        **params
+            New values of constructor parameters, by name. The fitted ``result_`` is left as
+            it was until the next ``fit``.
+
+        Returns
+        -------
+        Estimator
+            The estimator itself.
+
+        Raises
+        ------
+        cjmodels.errors.ValidationError
+            For a name that is not a parameter of the constructor.
+        """
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:
@@ -349,18 +445,59 @@ class Estimator:
             )
 
     def summary(self) -> pd.DataFrame:
-        """The fitted result's :meth:`Result.summary`."""
+        """The fitted result's :meth:`Result.summary`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``result_.summary()``, a new frame on every call.
+
+        Raises
+        ------
+        cjmodels.errors.NotFittedError
+            Before ``fit``.
+        """
         self._check_fitted()
         return self.result_.summary()
 
     def to_dict(self) -> dict[str, Any]:
-        """The fitted result's strict-JSON :meth:`Result.to_dict`, with the parameters."""
+        """The fitted result's strict-JSON :meth:`Result.to_dict`, with the parameters.
+
+        Returns
+        -------
+        dict
+            ``type`` (the estimator's class name), ``params`` (:meth:`get_params`) and
+            ``result`` (``result_.to_dict()``).
+
+        Raises
+        ------
+        cjmodels.errors.NotFittedError
+            Before ``fit``.
+        """
         self._check_fitted()
         return to_jsonable({"type": type(self).__name__, "params": self.get_params(),
                             "result": self.result_.to_dict()})
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """The fitted result's :meth:`Result.plot`."""
+        """The fitted result's :meth:`Result.plot`.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default None
+            The axis to draw on; None for a new figure.
+        **kwargs
+            Options of the result's figure.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axis drawn on.
+
+        Raises
+        ------
+        cjmodels.errors.NotFittedError
+            Before ``fit``.
+        """
         self._check_fitted()
         return self.result_.plot(ax=ax, **kwargs)
 

@@ -70,7 +70,25 @@ COMMANDS: dict[str, ModuleType] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``cjmodels`` command."""
+    """The argument parser of the ``cjmodels`` command.
+
+    One subparser per entry of :data:`COMMANDS`, each added by its module's ``add_parser``;
+    flags are the API's keywords in kebab-case, with the API's defaults (except
+    ``--random-state``, 0).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A new parser; ``parse_args`` gives a namespace whose ``command`` is the subcommand
+        (None when none was given).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["attribute", "events.csv", "--model", "markov",
+    ...                                   "--order", "2"])
+    >>> args.command, args.model, args.order, args.n_boot, args.format
+    ('attribute', 'markov', 2, 0, 'text')
+    """
     ap = argparse.ArgumentParser(
         prog="cjmodels",
         description="Statistics of customer journeys from touchpoint event logs. Exit status: "
@@ -121,6 +139,22 @@ def cli_message(message: str, command: str | None = None) -> str:
     The keywords translated are the flags of the subcommand ``command`` (default: of every
     subcommand), each the API keyword in kebab-case (``n_boot=`` reads ``--n-boot``).
 
+    Parameters
+    ----------
+    message : str
+        The message of an exception or warning raised by the Python API.
+    command : str or None, default None
+        The subcommand whose flags are translated; None (or an unknown name) for the flags
+        of every subcommand.
+
+    Returns
+    -------
+    str
+        The message on one line (line breaks and surrounding blanks removed), keywords
+        replaced by their flags.
+
+    Examples
+    --------
     >>> cli_message("Name the right column with customer=... Pass event=None if all touch.")
     'Name the right column with --customer ... Pass --event none if all touch.'
     """
@@ -156,7 +190,49 @@ def _error_line(args: argparse.Namespace, exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cjmodels`` command; returns the exit status (see the module)."""
+    """Entry point of the ``cjmodels`` command; returns the exit status (see the module).
+
+    Runs one subcommand. A :mod:`cjmodels.errors` exception (bad input, file or flag) is
+    caught and reported in one line: on stderr as ``cjmodels COMMAND: error: ...``, or with
+    ``--format json`` as ``{"valid": false, "error": ...}`` on stdout. Warnings are left to
+    the caller (:func:`console` prints them as one line each).
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default None
+        The arguments after the program name, as a shell would split them; None reads
+        ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 done; 2 a bad input, file or flag, or no subcommand (the help is printed); 1 a
+        check the command performs failed (or the reader of the output went away).
+
+    Raises
+    ------
+    SystemExit
+        From argparse: status 2 for a usage error (unknown flag, bad choice), 0 after
+        ``--help`` or ``--version``.
+
+    Examples
+    --------
+    >>> from cjmodels.datasets import data_dir
+    >>> events = str(data_dir() / "journeys.csv.gz")  # the shipped journeys log
+    >>> main(["attribute", events, "--model", "last", "--format", "json"])
+    {
+      "type": "Attribution",
+      "model": "last",
+      "total_conversions": 743.0,
+    ...
+    0
+    >>> main(["validate", "no-such-file.csv", "--format", "json"])
+    {
+      "valid": false,
+      "error": "no-such-file.csv: no such file; check the path and the current folder."
+    }
+    2
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -185,9 +261,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console(argv: Sequence[str] | None = None) -> int:
-    """The installed ``cjmodels`` program: :func:`main`, with each warning printed as one line
-    ``cjmodels COMMAND: warning: ...`` on stderr, like an error, instead of Python's
-    ``file:line: UserWarning`` form. (:func:`main` itself leaves warnings to the caller.)"""
+    """The installed ``cjmodels`` program: :func:`main`, with warnings printed as one line each.
+
+    Each warning goes to stderr as ``cjmodels COMMAND: warning: ...`` in the command line's
+    words (:func:`cli_message`), like an error, instead of Python's ``file:line:
+    UserWarning`` form; :func:`main` itself leaves warnings to the caller.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default None
+        The arguments after the program name; None reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status of :func:`main`.
+
+    Examples
+    --------
+    >>> console(["power", "--baseline", "0.1", "--mde", "0.02", "--format", "json"])
+    {
+      "metric": "proportions",
+      "solve_for": "n",
+      "baseline": 0.1,
+    ...
+      "n_arm": 3841,
+    ...
+    0
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args if not a.startswith("-")), "")
 

@@ -31,6 +31,21 @@ SECTIONS: list[Callable[[Context], Section]] = [
 def run_demo(out_dir: str | Path = "output/demo") -> Report:
     """Run every section on the shipped data; write figures and tables to ``out_dir``.
 
+    What ``cjmodels demo`` runs (the command also refuses an output folder that already holds
+    files unless ``--force`` is given; this function does not check).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path, default "output/demo"
+        The output folder, created when missing. Besides the sections' figures (PNG) and
+        tables (CSV) it receives ``report.txt`` (:meth:`Report.text`) and ``report.json``
+        (:meth:`Report.to_dict`); existing files of those names are replaced.
+
+    Returns
+    -------
+    Report
+        The sections in the order of :data:`SECTIONS`, with their numbers and files.
+
     Examples
     --------
     >>> import tempfile
