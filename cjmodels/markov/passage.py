@@ -79,6 +79,25 @@ class Passage(Result):
     (expected steps and time to reach it, given that it is reached), with ``estimate``,
     ``se``, ``ci_low``, ``ci_high``.
 
+    Attributes
+    ----------
+    origin : str
+        The state the passage starts from.
+    target : str
+        The state to reach (at a step >= 1, so ``origin == target`` is a return).
+    table : pandas.DataFrame
+        Indexed by ``quantity``: ``probability`` (of reaching the target before leaving),
+        ``steps`` and ``days`` (expected steps and days to the target given that it is
+        reached; days are NaN for a chain fitted from counts), with columns ``estimate``,
+        ``se``, ``ci_low``, ``ci_high``.
+    method : str
+        ``"delta"`` or ``"bootstrap"``.
+    alpha : float
+        1 - the confidence level.
+    info : dict
+        For ``method="bootstrap"``: ``n_boot`` and ``unit`` (``"customer"``); empty for the
+        delta method.
+
     Examples
     --------
     >>> from cjmodels.markov import lifecycle_chain
