@@ -83,14 +83,32 @@ def require(module: str) -> Any:
 
 
 def engine_of(obj: Any) -> str:
-    """``"duckdb"``, ``"spark"`` or ``"memory"``: which backend counts ``obj``.
+    """Which backend counts ``obj``: ``"duckdb"``, ``"spark"`` or ``"memory"``.
 
-    Decided from the type's module, so neither engine is imported to find out.
+    Decided from the top-level module of ``obj``'s type, so neither engine is imported to find
+    out. :func:`cjmodels.data.path_table`, :func:`cjmodels.data.transition_counts`,
+    :func:`cjmodels.data.first_purchase_counts` and the functions of durations that accept
+    engine tables dispatch on it.
+
+    Parameters
+    ----------
+    obj : object
+        A DuckDB relation, a PySpark DataFrame, or anything else (an
+        :class:`~cjmodels.data.EventLog`, a pandas DataFrame, ...).
+
+    Returns
+    -------
+    str
+        ``"duckdb"`` for an object of the ``duckdb`` package, ``"spark"`` for one of
+        ``pyspark``, else ``"memory"``.
 
     Examples
     --------
     >>> engine_of(pd.DataFrame())
     'memory'
+    >>> import duckdb
+    >>> engine_of(duckdb.sql("select 1 as x"))
+    'duckdb'
     """
     top = type(obj).__module__.split(".")[0]
     if top == "duckdb":

@@ -131,7 +131,38 @@ def arm_event_logs(
 ) -> dict[str, EventLog]:
     """One event log per arm with each assigned customer's events from the assignment on.
 
-    Assignment rows themselves are left out; ``end`` cuts the logs (their ``observation_end``).
+    A customer's arm and assignment time are those of :func:`experiment_table` (the first
+    ``assignment`` event). Each arm's log holds its customers' events at or after that time and
+    at or before ``end``; assignment rows themselves and unassigned customers are left out.
+    The logs keep the input's stage scheme and ``observation_start``; their
+    ``observation_end`` is ``end``. Covariate columns are not carried.
+
+    Parameters
+    ----------
+    data : EventLog or pandas.DataFrame
+        The experiment's event log, with ``assignment`` events; a DataFrame is validated with
+        ``log_options``.
+    variant : str
+        Column holding the arm on assignment rows.
+    arms : sequence of str, optional
+        Declared arms, in the order wanted; default the labels present, sorted. A label not
+        declared, a declared arm without customers, or fewer than two arms is an error.
+    end : timestamp, optional
+        Analysis time: later events are left out and customers assigned after it too.
+        Default: the log's ``observation_end``.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
+
+    Returns
+    -------
+    dict of str to EventLog
+        One event log per arm, in the order of the arms.
+
+    Raises
+    ------
+    ValidationError
+        For the errors of :func:`experiment_table` and of the arm labels, or an arm with no
+        event after its customers' assignments.
 
     Examples
     --------

@@ -77,8 +77,7 @@ def counting_process(
     Parameters
     ----------
     data : EventLog or pandas.DataFrame
-        The event log (a DataFrame is validated with ``log_options``; see
-        :func:`cjmodels.data.as_event_log`).
+        The event log; a DataFrame is validated with ``log_options``.
     unit : str
         Time unit of ``start``/``stop`` (pandas Timedelta unit; ignored for numeric times).
     origin : {"first-touch", "first-event"}
@@ -94,6 +93,9 @@ def counting_process(
         Add cumulative touch counts per channel, ``touches_<channel>``.
     covariates : str or sequence of str, optional
         Static covariate columns to carry along (value on the customer's first event).
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame
+        (``customer=``, ``timestamp=``, ``observation_end=``, ...).
 
     Returns
     -------

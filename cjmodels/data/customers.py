@@ -329,13 +329,21 @@ def calibration_holdout(
     Parameters
     ----------
     data : EventLog or pandas.DataFrame
+        The event log (only ``conversion`` events are used); a DataFrame is validated with
+        ``log_options``.
     calibration_end : scalar
-        Last moment of the calibration period.
+        Last moment of the calibration period (a timestamp, or a number for numeric logs).
     observation_end : scalar, optional
-        End of the holdout; default the log's ``observation_end``.
-    unit, period
-        As in :func:`rfm_summary` (``period`` also bins the holdout purchases: at most one per
-        customer and period is counted, as in the calibration period).
+        End of the holdout; default the log's ``observation_end``. Must be after
+        ``calibration_end``.
+    unit : str
+        Unit of ``recency``, ``T`` and ``duration_holdout`` (a pandas Timedelta unit), as in
+        :func:`rfm_summary`; ignored for numeric timestamps.
+    period : str, float or None
+        As in :func:`rfm_summary`; it also bins the holdout purchases: at most one per
+        customer and period is counted, as in the calibration period.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
@@ -346,6 +354,14 @@ def calibration_holdout(
         here but per period in the calibration table) when the log has values, and
         ``duration_holdout`` (length of the holdout in ``unit``). Both periods are cut at the
         exact timestamps given, as lifetimes' ``calibration_and_holdout_data`` does.
+        ``attrs`` add ``calibration_end``, ``n_holdout_purchases`` and
+        ``n_customers_first_buying_in_holdout`` to those of :func:`rfm_summary`.
+
+    Raises
+    ------
+    ValidationError
+        When ``calibration_end`` is not before ``observation_end``, for the errors of
+        :func:`rfm_summary` on the calibration period, or a bad parameter.
 
     Examples
     --------

@@ -57,8 +57,39 @@ def funnel_table(
     Stages come from the ``stage`` column of events at or after the customer's assignment
     (within ``window`` and up to ``end``, as in :func:`cjmodels.data.experiment_table`);
     a ``conversion`` event counts as reaching the scheme's purchase stage when that stage is in
-    ``stages``. Returns ``customer_id``, ``variant``, ``max_stage`` (a stage name, or
-    ``"(none)"``) and ``max_stage_index`` (-1 for none).
+    ``stages``. Stage labels not in ``stages`` are ignored.
+
+    Parameters
+    ----------
+    data : EventLog or pandas.DataFrame
+        An event log with ``assignment`` events, the arm in column ``variant`` and a stage
+        column; a DataFrame is validated with ``log_options``.
+    stages : sequence of str, optional
+        The funnel's stages in order, at least two distinct names; default the stages of the
+        log's scheme.
+    variant : str
+        Column holding the arm on assignment rows.
+    end : timestamp, optional
+        Analysis time: events after it are ignored (default the log's ``observation_end``).
+    window : time span, optional
+        Only events within this span after the assignment count (default: until ``end``).
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per assigned customer, in the order of
+        :func:`cjmodels.data.experiment_table`: ``customer_id``, ``variant``, ``max_stage``
+        (a stage name, or ``"(none)"``) and ``max_stage_index`` (its position in ``stages``,
+        -1 for none).
+
+    Raises
+    ------
+    ValidationError
+        When the log has no stage column, ``stages`` is not given and the log has no scheme,
+        ``stages`` has fewer than two distinct names, or for the errors of
+        :func:`cjmodels.data.experiment_table`.
 
     Examples
     --------
@@ -137,9 +168,18 @@ def purchase_times(
     data : EventLog or pandas.DataFrame
         An event log with ``assignment`` events and the arm in column ``variant`` (a DataFrame
         is validated with ``log_options``).
-    variant, window, end, unit
-        As in :func:`cjmodels.data.experiment_table`: the arm column, the outcome window per
-        customer, the analysis time and the time unit of ``duration``.
+    variant : str
+        Column holding the arm on assignment rows.
+    window : time span, optional
+        The outcome window per customer, as in :func:`cjmodels.data.experiment_table`
+        (default: until ``end``).
+    end : timestamp, optional
+        Analysis time (default the log's ``observation_end``).
+    unit : str
+        Pandas time unit of ``duration`` for datetime logs (default days); numeric logs keep
+        their own unit.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
@@ -149,6 +189,12 @@ def purchase_times(
         units for numeric timestamps) and ``event`` (1 = purchase, 0 = censored). Censoring is
         at ``min(end, assigned_at + window)`` only (see the module notes: ``drop_out`` events
         do not censor). ``attrs`` hold the settings and ``experiment_table``'s counts.
+
+    Raises
+    ------
+    ValidationError
+        For the errors of :func:`cjmodels.data.experiment_table` (no assignment events, no
+        ``variant`` column, ...).
 
     Examples
     --------

@@ -156,10 +156,21 @@ def lifecycle_transitions(
     returning : bool
         Give touches after a customer's first purchase (other than post-purchase stages of the
         scheme) their own states, ``"<stage> (returning)"`` (default True).
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
     LifecycleTransitions
+        Every transition of every customer's life with its customer and time gap; ``info``
+        counts lives, comebacks, silent leaves and censored transitions.
+
+    Raises
+    ------
+    ValidationError
+        For a ``spec`` that is not a JourneySpec or sets a field other than ``sequence``,
+        ``timeout`` and ``censor_recent``, a log without the sequence's column, or a log
+        without touch and conversion events.
 
     Examples
     --------

@@ -112,8 +112,9 @@ def first_purchase_counts(
     resolution: Any = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Time to first purchase as counts: customers per distinct (first channel, duration,
-    outcome), computed where the data lives.
+    """Time to first purchase as counts of customers, computed where the data lives.
+
+    One row per distinct (first channel, duration, outcome, censoring reason).
 
     The sufficient statistic of Kaplan-Meier, Nelson-Aalen and every model of time to first
     purchase whose only covariate is the first channel: :func:`time_to_first_purchase` with
@@ -143,6 +144,10 @@ def first_purchase_counts(
         touch counts at day 3, a customer censored at day 3.2 is at risk through day 3. The
         table then has at most one row per first channel, outcome and step, however many
         customers there are. Default: exact durations.
+    **options
+        For an engine table, the column names (``customer=``, ``timestamp=``, ``event=``,
+        ``channel=``, ``stage=``, ``value=``) and ``observation_end=``; for a DataFrame or
+        EventLog, the options of :class:`~cjmodels.data.EventLog`.
 
     Returns
     -------
@@ -155,6 +160,14 @@ def first_purchase_counts(
         ``n_excluded`` included. Pass ``weight="customers"`` to
         :func:`cjmodels.survival.kaplan_meier`: the curve equals the one from the
         per-customer table.
+
+    Raises
+    ------
+    ValidationError
+        For a bad option (an ``origin``, ``unit`` or ``resolution`` it does not know, a
+        ``unit`` finer than a microsecond or an option other than the column names and
+        ``observation_end`` for an engine table), or the errors of
+        :func:`time_to_first_purchase`.
 
     Examples
     --------

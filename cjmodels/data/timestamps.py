@@ -292,7 +292,14 @@ def time_to_float(
     unit : str
         A pandas Timedelta unit (``"D"``, ``"h"``, ``"W"``, ...); ignored for numeric times.
     origin : scalar, optional
-        Subtracted first (for timestamps).
+        Subtracted first: a timestamp for datetimes, a number for numeric times (integer
+        times minus an integer origin are subtracted exactly, then converted).
+
+    Returns
+    -------
+    numpy.ndarray of float
+        The values (minus ``origin``) in ``unit`` (numeric times: in their own unit); a
+        float scalar for a scalar numeric input.
 
     Examples
     --------

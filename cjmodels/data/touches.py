@@ -134,10 +134,22 @@ def touch_sequences(
     covariates : str or list of str, optional
         Columns of the log to read at every touch (covariates need every touch of the log in a
         journey, so no ``lookback``).
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
     TouchSequences
+        The journeys with at least one touch, their customer and journey number, and the
+        covariates at each touch when asked for; journeys without a touch are left out with
+        a warning (counted in ``info["journeys_without_touches"]``).
+
+    Raises
+    ------
+    ValidationError
+        For a ``spec`` that is not a JourneySpec or sets a field other than ``sequence``,
+        ``timeout`` and ``lookback``, a log without the sequence's column, covariates that
+        are not columns of the log, or covariates that cannot be matched to the touches.
 
     Examples
     --------

@@ -51,7 +51,9 @@ class TransitionCounts(Result):
     states : tuple of str
         All states in matrix order: the start state, the transient states, then the end states.
     order : int
+        The Markov order k: a state is the last k symbols joined by ``" > "``.
     start : str
+        The start state (``"(start)"`` by default).
     absorbing : tuple of str
         The end states (conversion, null and, with ``censored="state"``, censored).
     info : dict
@@ -87,7 +89,22 @@ class TransitionCounts(Result):
         return tuple(s for s in self.states if s != self.start and s not in self.absorbing)
 
     def matrix(self) -> pd.DataFrame:
-        """Square count matrix (rows: from, columns: to) over :attr:`states`."""
+        """Square count matrix (rows: from, columns: to) over :attr:`states`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Counts indexed by from-state, columns to-states, both in the order of
+            :attr:`states`; integers when every count is whole, else floats.
+
+        Examples
+        --------
+        >>> from cjmodels.data import counts_from_table
+        >>> tc = counts_from_table({("(start)", "a"): 3, ("a", "(conversion)"): 1,
+        ...                         ("a", "(null)"): 2})
+        >>> tc.matrix().loc["a"].tolist()
+        [0, 0, 1, 2]
+        """
         idx = {s: i for i, s in enumerate(self.states)}
         m = np.zeros((len(self.states), len(self.states)))
         t = self.table
@@ -106,6 +123,20 @@ class TransitionCounts(Result):
 
         A transient state with no outgoing transition (only seen at the end of censored
         journeys) has an all-NaN row: its transitions are not identified.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Row-stochastic matrix over :attr:`states` (rows from, columns to): each count
+            divided by its row's total; the rows of the end states are those of the identity.
+
+        Examples
+        --------
+        >>> from cjmodels.data import counts_from_table
+        >>> tc = counts_from_table({("(start)", "a"): 3, ("a", "(conversion)"): 1,
+        ...                         ("a", "(null)"): 2})
+        >>> tc.probabilities().round(3).loc["a"].tolist()
+        [0.0, 0.0, 0.333, 0.667]
         """
         m = self.matrix().to_numpy(dtype=float)
         tot = m.sum(axis=1, keepdims=True)
@@ -289,10 +320,28 @@ def transition_counts(
         Names of the start and end states.
     timeout, lookback : time span, optional
         Journey options, see :func:`~cjmodels.data.journeys`.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` (or the column names of a DuckDB
+        relation or PySpark DataFrame) when ``data`` is not an EventLog.
 
     Returns
     -------
     TransitionCounts
+        The pooled counts over every journey: one transition out of ``start`` per journey
+        with a touch, one per pair of consecutive touches, and one into the end state of
+        each journey that has one (none for censored journeys with ``censored="drop"``).
+
+    Raises
+    ------
+    ValidationError
+        For an ``order`` below 1, an unknown ``censored`` or ``sequence``, start and end
+        names that coincide or clash with a symbol, ``sequence="stage"`` on a path table or
+        an engine table, or a log without the sequence's column.
+
+    See Also
+    --------
+    journey_transitions : The same transitions before pooling, with their journeys.
+    counts_from_table : Counts you have already aggregated.
 
     Examples
     --------

@@ -43,6 +43,22 @@ def stage_visits(
         ``censored`` and ``censor_recent`` are not used: every visit is kept, also in the last
         ``timeout`` of the window, and a visit that has not ended is censored at the
         observation end.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per visit, in journey and time order: ``journey`` (row of the journey set),
+        ``customer_id``, ``stage`` (the stage, or channel, visited), ``start`` (days since the
+        observation start), ``duration`` (days), ``touches`` (in the visit), ``exit`` (the
+        next stage, the conversion or null state, or None when censored) and ``event``.
+
+    Raises
+    ------
+    ValidationError
+        For a ``spec`` that is not a JourneySpec or sets ``order`` or ``collapse_repeats``,
+        a log without the sequence's column, or journeys without touches.
 
     Examples
     --------
