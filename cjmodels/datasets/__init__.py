@@ -66,14 +66,24 @@ _COLUMN_DOCS = {
 class DatasetSpec:
     """How a shipped dataset is generated: which world, with which parameters and seed.
 
-    Attributes
+    The shipped recipes are the values of :data:`DATASETS`; a spec is frozen and only
+    describes, :meth:`generate` runs it.
+
+    Parameters
     ----------
-    name, description : str
-        The dataset's name and a sentence on what it holds.
-    module, function : str
-        The simulator, for example ``"cjmodels.synthetic.journeys"``, ``"simulate_journeys"``.
+    name : str
+        The dataset's name (the stem of its files, ``<name>.csv.gz`` and ``<name>.json``).
+    description : str
+        A sentence on what the dataset holds (written to the datasheet).
+    module : str
+        The module of the simulator, for example ``"cjmodels.synthetic.journeys"`` (recorded
+        in the datasheet; the simulator is looked up in :mod:`cjmodels.synthetic`).
+    function : str
+        The simulator's name in :mod:`cjmodels.synthetic`, for example
+        ``"simulate_journeys"``.
     params : dict
-        Its keyword arguments (every one the data depend on, written out).
+        Its keyword arguments (every one the data depend on, written out), without
+        ``random_state``.
     seed : int
         The fixed seed, passed as the simulator's ``random_state``; the datasheet records it
         under ``generator.random_state``.
@@ -94,13 +104,28 @@ class DatasetSpec:
     seed: int
 
     def generate(self) -> Any:
-        """Run the generator; returns a :class:`~cjmodels.synthetic.SyntheticWorld`."""
+        """Run the generator with the recorded parameters and seed.
+
+        Returns
+        -------
+        cjmodels.synthetic.SyntheticWorld
+            The simulated world (events and truth); the same on every call.
+
+        Examples
+        --------
+        >>> spec = DATASETS["transactions"]
+        >>> world = spec.generate()
+        >>> world.n_customers
+        2357
+        """
         from cjmodels import synthetic  # imported by name, so the import contracts see it
 
         fn = getattr(synthetic, self.function)
         return fn(**self.params, random_state=self.seed)
 
 
+#: The recipes of the shipped datasets, by name: ``journeys``, ``subscriptions``,
+#: ``transactions`` and ``experiment`` (simulator, parameters, seed).
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
@@ -145,7 +170,18 @@ DATASETS: dict[str, DatasetSpec] = {
 
 
 def list_datasets() -> list[str]:
-    """Names of the shipped datasets."""
+    """Names of the shipped datasets.
+
+    Returns
+    -------
+    list of str
+        The keys of :data:`DATASETS`, sorted.
+
+    Examples
+    --------
+    >>> list_datasets()
+    ['experiment', 'journeys', 'subscriptions', 'transactions']
+    """
     return sorted(DATASETS)
 
 
@@ -160,7 +196,19 @@ def data_dir() -> Path:
 
     ``$CJMODELS_DATA`` if set; else the repository's ``datasets/`` folder when the package runs
     from a source checkout; else a cache folder (``~/.cache/cjmodels/datasets``) that the
-    loaders fill by regenerating the data.
+    loaders fill by regenerating the data (``$XDG_CACHE_HOME/cjmodels/datasets`` when
+    ``$XDG_CACHE_HOME`` is set).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (it may not exist yet when it is the cache).
+
+    Examples
+    --------
+    >>> _ = load_transactions()   # built into the folder if it was not there
+    >>> (data_dir() / "transactions.json").exists()
+    True
     """
     env = os.environ.get("CJMODELS_DATA")
     if env:
@@ -197,10 +245,27 @@ def _gzip_bytes(raw: bytes) -> bytes:
 def build_dataset(name: str, out_dir: str | Path) -> Dataset:
     """Generate one dataset, write ``<name>.csv.gz`` and ``<name>.json``; return the dataset.
 
+    The CSV is written with ISO 8601 timestamps and compressed so that its bytes depend only on
+    the data (no file name or time in the gzip header); the datasheet records the schema, the
+    counts, the generator, its seed, the ground truth and the SHA-256 of the uncompressed CSV.
+    Existing files of the dataset are replaced.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`.
+    out_dir : str or Path
+        Folder to write into (created when missing).
+
     Returns
     -------
     Dataset
         The generated events and the datasheet written beside them.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        If ``name`` is not a shipped dataset.
 
     Examples
     --------
@@ -326,6 +391,16 @@ def _datasheet_markdown(sheets: list[dict[str, Any]]) -> str:
 def build_datasets(out_dir: str | Path, names: list[str] | None = None) -> list[Dataset]:
     """Generate every (or the named) shipped dataset into ``out_dir`` with a README.
 
+    The folder's ``README.md`` (the datasheets in Markdown) is written only when every dataset
+    is built.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write into (created when missing).
+    names : list of str, optional
+        Datasets to build; default (None or empty) every one of :func:`list_datasets`.
+
     Returns
     -------
     list of Dataset
@@ -346,7 +421,7 @@ def build_datasets(out_dir: str | Path, names: list[str] | None = None) -> list[
 
 @result_dataclass
 class DatasetCheck(Result):
-    """The result of :func:`verify_datasets`: does each dataset's file match its recipe?
+    """The result of :func:`verify_datasets`: whether each dataset's file matches its recipe.
 
     Attributes
     ----------
@@ -471,7 +546,23 @@ class Dataset(Result):
         return int(self.events["customer_id"].nunique())
 
     def event_log(self) -> EventLog:
-        """The events as a validated :class:`~cjmodels.data.EventLog`."""
+        """The events as a validated :class:`~cjmodels.data.EventLog`.
+
+        The log is built with the datasheet's ``event_log_options`` (the stage scheme and the
+        observation window of the simulation), so journeys still open at the window's end are
+        censored.
+
+        Returns
+        -------
+        cjmodels.data.EventLog
+            A new validated log on every call.
+
+        Examples
+        --------
+        >>> log = load_journeys().event_log()
+        >>> log.n_customers, log.scheme.name
+        (5000, 'seven')
+        """
         return EventLog(
             self.events, **_log_options_from_json(self.datasheet.get("event_log_options", {}))
         )
@@ -491,7 +582,40 @@ class Dataset(Result):
 
 
 def load(name: str) -> Dataset:
-    """Load a shipped dataset by name (regenerating it into the cache when absent)."""
+    """Load a shipped dataset by name (regenerating it into the cache when absent).
+
+    The file is read from :func:`data_dir`; when its datasheet is missing there, the dataset is
+    built first from its recipe (:func:`build_dataset`). The uncompressed CSV is checked
+    against the datasheet's checksum and read with the recorded dtypes.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`.
+
+    Returns
+    -------
+    Dataset
+        The events, the datasheet and (through :attr:`Dataset.truth`) the ground truth.
+
+    Raises
+    ------
+    cjmodels.errors.ValidationError
+        If ``name`` is unknown, or the file does not match its datasheet's checksum (rebuild
+        it with ``cjmodels datasets build``).
+
+    See Also
+    --------
+    load_journeys, load_subscriptions, load_transactions, load_experiment
+
+    Examples
+    --------
+    >>> ds = load("subscriptions")
+    >>> ds
+    Dataset(name='subscriptions', n_events=4322, n_customers=3000)
+    >>> ds.datasheet["generator"]["random_state"]
+    20240101
+    """
     _spec(name)
     folder = data_dir()
     sheet_path = folder / f"{name}.json"
@@ -513,20 +637,102 @@ def load(name: str) -> Dataset:
 
 
 def load_journeys() -> Dataset:
-    """Touchpoint journeys with stages and channels (see ``datasets/journeys.json``)."""
+    """Touchpoint journeys with stages and channels (see ``datasets/journeys.json``).
+
+    5,000 customers through the seven-stage scheme over 180 days from 2025-01-01, ten channels
+    with known effects on the stage transitions, repeat purchases
+    (:func:`cjmodels.synthetic.simulate_journeys`, seed 20250101). Columns ``customer_id``,
+    ``timestamp``, ``event`` (``touch``, ``conversion``), ``channel``, ``stage``, ``value``,
+    ``segment`` and ``region``.
+
+    Returns
+    -------
+    Dataset
+        The events, the datasheet and the ground truth (exact conversion probabilities and
+        removal effects among them).
+
+    Examples
+    --------
+    >>> ds = load_journeys()
+    >>> ds
+    Dataset(name='journeys', n_events=24443, n_customers=5000)
+    >>> ds.summary()
+                events  customers
+    event
+    conversion     743        531
+    touch        23700       5000
+    """
     return load("journeys")
 
 
 def load_subscriptions() -> Dataset:
-    """Subscriptions and churn with covariates (see ``datasets/subscriptions.json``)."""
+    """Subscriptions and churn with covariates (see ``datasets/subscriptions.json``).
+
+    3,000 subscribers over two years from 2024-01-01, Weibull proportional hazards with known
+    covariate effects (``plan``, ``acquisition_channel``, ``age``), censored at the end
+    (:func:`cjmodels.synthetic.simulate_subscriptions`, seed 20240101).
+
+    Returns
+    -------
+    Dataset
+        The ``subscribe`` and ``churn`` events, the datasheet and the ground truth (the true
+        coefficients and survival curve among them).
+
+    Examples
+    --------
+    >>> ds = load_subscriptions()
+    >>> ds.summary()["events"].to_dict()
+    {'churn': 1322, 'subscribe': 3000}
+    >>> ds.truth["coefficients"]["plan_premium"]
+    -0.5
+    """
     return load("subscriptions")
 
 
 def load_transactions() -> Dataset:
-    """Repeat purchases of a customer cohort (see ``datasets/transactions.json``)."""
+    """Repeat purchases of a customer cohort (see ``datasets/transactions.json``).
+
+    A cohort of 2,357 customers over 78 weeks from a BG/NBD world with gamma-gamma spend, with
+    the parameters of the published CDNOW fits
+    (:func:`cjmodels.synthetic.simulate_transactions`, seed 19970101).
+
+    Returns
+    -------
+    Dataset
+        The ``conversion`` events with their ``value`` (spend), the datasheet and the ground
+        truth (the BG/NBD and gamma-gamma parameters among them).
+
+    Examples
+    --------
+    >>> ds = load_transactions()
+    >>> ds
+    Dataset(name='transactions', n_events=6412, n_customers=2357)
+    >>> ds.truth["params"]
+    {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
+    """
     return load("transactions")
 
 
 def load_experiment() -> Dataset:
-    """An A/B experiment with a pre-period covariate (see ``datasets/experiment.json``)."""
+    """An A/B experiment with a pre-period covariate (see ``datasets/experiment.json``).
+
+    20,000 customers over 28 days from 2025-03-01, control and treatment with known effects on
+    conversion and revenue, and pre-period purchases correlated with the outcome
+    (:func:`cjmodels.synthetic.simulate_experiment`, seed 20250301). The arm is in the
+    ``variant`` column.
+
+    Returns
+    -------
+    Dataset
+        The ``assignment`` and ``conversion`` events, the datasheet and the ground truth (the
+        true effects among them).
+
+    Examples
+    --------
+    >>> ds = load_experiment()
+    >>> ds.truth["arm_names"]
+    ['control', 'treatment']
+    >>> round(ds.truth["effects"]["treatment"]["eventual"]["conversion_ratio"], 2)
+    1.1
+    """
     return load("experiment")
