@@ -48,7 +48,9 @@ class CumulativeIncidence(Result):
         ``se_<cause>``, ``ci_low_<cause>``, ``ci_high_<cause>``, and ``survival`` (free of any
         event), ``n_at_risk``.
     causes : tuple of str
+        The causes (``str`` of the values of the cause column), sorted.
     alpha : float
+        1 - confidence level.
     n_customers : int
         Rows of the data (customers).
 
@@ -65,7 +67,18 @@ class CumulativeIncidence(Result):
     n_customers: int
 
     def at(self, times: Sequence[float]) -> pd.DataFrame:
-        """CIF of each cause (rows: times; columns: causes) as a right-continuous step."""
+        """CIF of each cause at ``times``, as a right-continuous step.
+
+        Parameters
+        ----------
+        times : sequence of float
+            Times at which to read the incidences.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: times; columns: causes.
+        """
         t = np.atleast_1d(np.asarray(times, dtype=float))
         idx = np.maximum(np.searchsorted(self.table.index.to_numpy(), t, side="right") - 1, 0)
         rows = self.table.iloc[idx]
@@ -74,7 +87,26 @@ class CumulativeIncidence(Result):
         return out
 
     def interval(self, cause: str, times: Sequence[float]) -> pd.DataFrame:
-        """CIF of ``cause`` with standard error and interval at ``times``."""
+        """CIF of ``cause`` with standard error and interval at ``times``.
+
+        Parameters
+        ----------
+        cause : str
+            One of :attr:`causes`.
+        times : sequence of float
+            Times at which to read the incidence.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``time``: ``cif``, ``se``, ``ci_low``, ``ci_high``.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 4], "cause": [1, 2, 1, 0, 1]})
+        >>> cumulative_incidence(df).interval("1", [4])["cif"].tolist()
+        [0.8]
+        """
         if cause not in self.causes:
             raise ValidationError(f"cause {cause!r} is not one of {list(self.causes)}.")
         t = np.atleast_1d(np.asarray(times, dtype=float))
@@ -126,10 +158,20 @@ def cumulative_incidence(
     data : pandas.DataFrame
         One row per customer: ``duration`` (>= 0) and ``cause`` (the cause of the event, e.g.
         ``"purchase"``/``"drop_out"``, or ``censor_code`` for censored rows).
+    duration : str, default "duration"
+        Column of times.
+    cause : str, default "cause"
+        Column of causes.
     censor_code : scalar
         The value of ``cause`` that marks censoring (default 0; R cmprsk's ``cencode``).
     alpha : float
         1 - confidence level; intervals are ``cif +/- z se`` clipped to [0, 1].
+
+    Returns
+    -------
+    CumulativeIncidence
+        The incidence of each cause, its standard error and interval, and the event-free
+        survival, at every distinct time.
 
     Notes
     -----
@@ -264,9 +306,29 @@ def cause_specific_cox(
 ) -> CauseSpecificCox:
     """One Cox model per cause, the other causes treated as censoring (cause-specific hazards).
 
-    Returns a :class:`CauseSpecificCox` (``result[cause]`` is that cause's
-    :class:`RegressionResult`); ``cox_options`` go to :func:`cox_ph` (strata, weight,
-    cluster, entry, ...).
+    Coefficients are log cause-specific hazard ratios: the effect of a covariate on the rate
+    of that cause among those still free of every cause.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer with ``duration``, ``cause`` and the covariates.
+    covariates : sequence of str
+        Numeric covariate columns.
+    duration : str, default "duration"
+        Column of times.
+    cause : str, default "cause"
+        Column of causes.
+    censor_code : scalar, default 0
+        The value of ``cause`` that marks censoring.
+    **cox_options
+        Passed to :func:`cox_ph` (``strata``, ``weight``, ``cluster``, ``entry``,
+        ``penalizer``, ``alpha``).
+
+    Returns
+    -------
+    CauseSpecificCox
+        ``result[cause]`` is that cause's :class:`RegressionResult`.
 
     Examples
     --------
@@ -302,8 +364,9 @@ def fine_gray(
     censor_code: Any = 0,
     alpha: float = 0.05,
 ) -> RegressionResult:
-    """Fine-Gray subdistribution-hazard regression for one cause (e.g. purchase), the others
-    competing (e.g. drop-out).
+    """Fine-Gray subdistribution-hazard regression for one cause, the others competing.
+
+    For example the cause of interest is a purchase and the competing one a drop-out.
 
     Customers who had a competing event stay in the risk set afterwards with the weight
     ``G(t-) / G(T_j-)``, ``G`` the Kaplan-Meier estimate of the censoring distribution (with
@@ -318,6 +381,35 @@ def fine_gray(
 
     Coefficients are log subdistribution hazard ratios: they describe how a covariate changes
     the cumulative incidence of ``event_of_interest``, not its cause-specific hazard.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer with ``duration``, ``cause`` and the covariates.
+    covariates : sequence of str
+        Numeric covariate columns.
+    event_of_interest : scalar
+        The value of ``cause`` whose cumulative incidence is modelled (compared as ``str``).
+    duration : str, default "duration"
+        Column of times.
+    cause : str, default "cause"
+        Column of causes.
+    censor_code : scalar, default 0
+        The value of ``cause`` that marks censoring.
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals.
+
+    Returns
+    -------
+    RegressionResult
+        ``model="fine-gray"``; ``coef`` are log subdistribution hazard ratios
+        (``hazard_ratio`` their exponentials); ``n_customers`` are the rows of ``data`` and
+        ``n_events`` the events of interest.
+
+    Raises
+    ------
+    ValidationError
+        If the event of interest never occurs, or columns are missing or invalid.
 
     Examples
     --------

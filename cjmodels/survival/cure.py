@@ -123,11 +123,17 @@ class MixtureCureResult(Result):
     covariance : pandas.DataFrame
         Inverse of the observed information.
     log_likelihood : float
+        Maximised log-likelihood (weighted).
     n_customers : float
         Customers (sum of the weights).
     n_events : float
+        Purchases (sum of the weights of the events).
     n_iter : int
-    cure_covariates, latency_covariates : tuple of str
+        BFGS iterations.
+    cure_covariates : tuple of str
+        Covariates of the cure probability.
+    latency_covariates : tuple of str
+        Covariates of the latency (time to purchase of eventual buyers).
     cure_fraction : float
         Mean predicted probability of never buying over the fitted customers (weighted).
     alpha : float
@@ -397,7 +403,18 @@ class MixtureCureModel(Estimator):
 
     # ------------------------------------------------------------------ prediction
     def cure_probability(self, data: pd.DataFrame | None = None) -> np.ndarray:
-        """Probability of never buying for each row of ``data`` (``None`` without covariates).
+        """Probability of never buying, ``expit(z' gamma)``, for each row of ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            Rows with the cure and latency covariate columns; ``None`` for a model without
+            covariates (one row).
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per row.
 
         Examples
         --------
@@ -411,8 +428,21 @@ class MixtureCureModel(Estimator):
 
     def predict_survival(self, data: pd.DataFrame | None, times: Sequence[float],
                          latency: bool = False) -> pd.DataFrame:
-        """Population survival ``pi + (1 - pi) S_u(t)`` (or, with ``latency=True``, ``S_u``)
-        for each row of ``data`` (rows) at ``times`` (columns).
+        """Population survival ``pi + (1 - pi) S_u(t)`` of each row of ``data`` at ``times``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or None
+            Rows with the covariate columns; ``None`` for a model without covariates.
+        times : sequence of float
+            Times at which to evaluate the survival.
+        latency : bool, default False
+            Return the latency survival ``S_u(t)`` of eventual buyers instead.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: the rows of ``data``; columns: ``times``.
 
         Examples
         --------
@@ -475,6 +505,21 @@ def simulate_mixture_cure(
     ``x``. They never buy with probability ``expit(cure_coef[0] + cure_coef[1] z)``; otherwise
     they buy after a Weibull time with scale ``exp(latency_coef[0] + latency_coef[1] x)`` and
     ``shape``. Follow-up is uniform on ``follow_up`` (administrative censoring).
+
+    Parameters
+    ----------
+    n : int
+        Number of customers.
+    cure_coef : sequence of float, default (-0.5, 1.0)
+        Intercept and coefficient of ``z`` on the log odds of never buying.
+    latency_coef : sequence of float, default (2.5, 0.4)
+        Intercept and coefficient of ``x`` on the log Weibull scale of the eventual buyers.
+    shape : float, default 1.5
+        Weibull shape (> 0).
+    follow_up : tuple of float, default (20.0, 60.0)
+        Range of the uniform follow-up (censoring) times.
+    random_state : None, int or numpy.random.Generator
+        Seed or generator.
 
     Returns
     -------

@@ -252,9 +252,13 @@ def person_period_table(
 class DiscreteTimeResult(Result):
     """A fitted discrete-time (grouped) survival regression.
 
+    Returned by :func:`discrete_time_survival`.
+
     Attributes
     ----------
     link : {"cloglog", "logit"}
+        Link of the interval hazard: complementary log-log (grouped proportional hazards) or
+        logit.
     table : pandas.DataFrame
         One row per covariate: ``coef``, ``se``, ``ci_low``, ``ci_high``, ``z``, ``pvalue`` and
         ``hazard_ratio`` (cloglog) or ``odds_ratio`` (logit).
@@ -268,10 +272,13 @@ class DiscreteTimeResult(Result):
     n_customers : float
         Customers (sum of weights).
     n_events : float
+        Events counted in the intervals.
     n_rows : int
         Rows of the aggregated table the GLM was fitted on.
     alpha : float
+        1 - confidence level of the Wald intervals.
     fitter : statsmodels GLMResults
+        The fitted statsmodels GLM.
         Not part of ``to_dict``, equality or hashing.
 
     Examples
@@ -309,7 +316,27 @@ class DiscreteTimeResult(Result):
         }
 
     def hazard(self, data: pd.DataFrame) -> pd.DataFrame:
-        """Interval hazards for each row of ``data`` (rows) and interval (columns: ``stop``)."""
+        """Interval hazards for each row of ``data`` (rows) and interval (columns: ``stop``).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer profile with the covariate columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability of the event in each interval for a customer at risk at its start;
+            columns are the intervals' right ends ``stop``.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 3, 4, 5, 5],
+        ...                    "event": [1, 1, 0, 1, 1, 0, 1, 0], "x": [0, 1, 0, 1, 0, 1, 0, 1]})
+        >>> res = discrete_time_survival(df, ["x"], width=1.0)
+        >>> res.hazard(pd.DataFrame({"x": [0.0, 1.0]})).shape
+        (2, 5)
+        """
         covs = list(self.table.index)
         missing = [c for c in covs if c not in data.columns]
         if missing:
@@ -334,6 +361,27 @@ class DiscreteTimeResult(Result):
 
         A step function: ``S(t)`` is the product of ``1 - hazard`` over intervals ending at or
         before ``t``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer profile with the covariate columns.
+        times : sequence of float, optional
+            Times at which to read the survival; ``None`` gives every interval end.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: the rows of ``data``; columns: ``times`` (or the interval ends ``stop``).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 3, 4, 5, 5],
+        ...                    "event": [1, 1, 0, 1, 1, 0, 1, 0], "x": [0, 1, 0, 1, 0, 1, 0, 1]})
+        >>> res = discrete_time_survival(df, ["x"], width=1.0)
+        >>> s = res.predict_survival(pd.DataFrame({"x": [0.0]}), [0.5, 2.0])
+        >>> s.columns.tolist(), float(s.iloc[0, 0])
+        ([0.5, 2.0], 1.0)
         """
         h = self.hazard(data)
         s = np.cumprod(1.0 - h.to_numpy(), axis=1)
@@ -374,8 +422,24 @@ def discrete_time_survival(
 
     Parameters
     ----------
-    data, covariates, duration, event, entry, weight, bins, width
-        See :func:`person_period_table`.
+    data : pandas.DataFrame
+        One row per customer (or group of identical customers, with ``weight``).
+    covariates : sequence of str
+        Numeric covariate columns (at least one); each distinct combination is one pattern of
+        the aggregated table, so group continuous covariates first.
+    duration : str, default "duration"
+        Column of exit times.
+    event : str, default "event"
+        Column of event flags (1 event, 0 censored).
+    entry : str, optional
+        Column of left-truncation (delayed entry) times.
+    weight : str, optional
+        Column: number of customers each row stands for.
+    bins : sequence of float, optional
+        Interval edges (see :func:`person_period_table`).
+    width : float, optional
+        Equal intervals of this width; with neither ``bins`` nor ``width``, one interval per
+        distinct time (at most 300 distinct event times).
     link : {"cloglog", "logit"}
         ``"cloglog"``: ``log(-log(1 - h_j(x))) = alpha_j + x'beta``, the grouped version of the
         Cox model; ``exp(beta)`` are hazard ratios, close to Cox's when intervals are short.
@@ -389,6 +453,8 @@ def discrete_time_survival(
     Returns
     -------
     DiscreteTimeResult
+        Coefficients in ``table`` (``hazard_ratio`` or ``odds_ratio``), baseline interval
+        hazards and survival in ``baseline``.
 
     Raises
     ------

@@ -34,10 +34,10 @@ def holdout_comparison(
 
     Parameters
     ----------
-    data : DataFrame
+    data : pandas.DataFrame
         The calibration/holdout RFM table of :func:`cjmodels.data.calibration_holdout` (same
         time unit as the model's fit).
-    model
+    model : BetaGeoModel, ModifiedBetaGeoModel or ParetoNBDModel
         A fitted frequency/recency model (``BetaGeoModel``, ``ModifiedBetaGeoModel``,
         ``ParetoNBDModel``) with ``conditional_expected_transactions(t, x, t_x, T)``.
     max_frequency : int
@@ -49,7 +49,7 @@ def holdout_comparison(
 
     Returns
     -------
-    DataFrame
+    pandas.DataFrame
         Index: calibration frequency; columns ``customers``, ``actual`` and ``predicted`` (mean
         holdout purchases per customer), and a final ``all`` row with the totals per customer.
 

@@ -128,7 +128,10 @@ def brier_score(
         Predicted ``S_i(t)`` (e.g. ``model.predict_survival(test, times)``).
     times : sequence of float
         Increasing times within the training follow-up.
-    duration, event : str
+    duration : str, default "duration"
+        Column of times in ``train`` and ``test``.
+    event : str, default "event"
+        Column of event flags in ``train`` and ``test``.
 
     Returns
     -------
@@ -167,6 +170,26 @@ def integrated_brier_score(
 ) -> float:
     """Integrated Brier score: the trapezoidal mean of :func:`brier_score` over ``times``.
 
+    Parameters
+    ----------
+    train : pandas.DataFrame
+        Outcomes used to estimate the censoring distribution.
+    test : pandas.DataFrame
+        Outcomes of the customers whose survival was predicted.
+    survival : array-like or DataFrame, shape (len(test), len(times))
+        Predicted ``S_i(t)``.
+    times : sequence of float
+        At least two increasing times within the training follow-up.
+    duration : str, default "duration"
+        Column of times.
+    event : str, default "event"
+        Column of event flags.
+
+    Returns
+    -------
+    float
+        The integral of the Brier score over ``[times[0], times[-1]]`` divided by its length.
+
     Examples
     --------
     >>> d = pd.DataFrame({"duration": [1.0, 2, 3, 4], "event": [1, 1, 0, 1]})
@@ -188,9 +211,14 @@ class Concordance(Result):
     ----------
     cindex : float
         The concordance index (1: perfect ranking, 1/2: random).
-    concordant, discordant, tied_risk, tied_time : int
-        Comparable pairs ranked right, wrong, with tied risk scores; pairs of an event with a
-        censoring at the same time.
+    concordant : int
+        Comparable pairs ranked right (higher risk, earlier event).
+    discordant : int
+        Comparable pairs ranked wrong.
+    tied_risk : int
+        Comparable pairs with tied risk scores (counted one half).
+    tied_time : int
+        Pairs of an event with a censoring at the same time.
     tau : float or None
         The truncation time (only events before it compared), if any.
 
@@ -228,10 +256,35 @@ def concordance_index_ipcw(
 ) -> Concordance:
     """Uno's IPCW concordance of a risk score (higher risk, earlier event).
 
-    Returns a :class:`Concordance`: ``cindex``, ``concordant``, ``discordant``, ``tied_risk``
-    and ``tied_time`` (pairs of an event with a censoring at the same time), as
-    ``sksurv.metrics.concordance_index_ipcw``. With ``tau``, only events before ``tau`` are
-    compared. Time and memory grow as ``n_test^2`` (in blocks).
+    As ``sksurv.metrics.concordance_index_ipcw``. Time and memory grow as ``n_test^2`` (in
+    blocks).
+
+    Parameters
+    ----------
+    train : pandas.DataFrame
+        Outcomes used to estimate the censoring distribution.
+    test : pandas.DataFrame
+        Outcomes of the customers who were scored.
+    risk : array-like of float
+        One risk score per row of ``test`` (e.g. a Cox linear predictor).
+    tau : float, optional
+        Truncation time: only events before ``tau`` are compared.
+    duration : str, default "duration"
+        Column of times.
+    event : str, default "event"
+        Column of event flags.
+    tied_tol : float, default 1e-8
+        Risk scores closer than this count as tied.
+
+    Returns
+    -------
+    Concordance
+        ``cindex`` and the pair counts.
+
+    Raises
+    ------
+    ValidationError
+        If ``risk`` has the wrong length or non-finite values, or no pair is comparable.
 
     Examples
     --------
@@ -291,6 +344,15 @@ def concordance_td(
         Predicted survival, one row per customer of ``data`` and one column per time of an increasing
         grid (e.g. ``model.predict_survival(test, grid)``); ``S_k(T_i)`` is read as a step
         function (the value at the last grid time ``<= T_i``; 1 before the first).
+    duration : str, default "duration"
+        Column of times.
+    event : str, default "event"
+        Column of event flags.
+
+    Returns
+    -------
+    float
+        The share of comparable pairs ranked right (1: perfect, 1/2: random).
 
     Examples
     --------

@@ -41,13 +41,16 @@ class RegressionResult(Result):
         lifelines (``lambda_``/``rho_`` for Weibull, ``mu_``/``sigma_`` for log-normal,
         ``alpha_``/``beta_`` for log-logistic).
     log_likelihood : float
+        Maximised (partial, for Cox and Fine-Gray) log-likelihood.
     concordance : float
         Harrell's concordance index (NaN for the time-varying Cox model, and when no pair of
         customers can be compared: every event at one time, with nobody at risk after it).
     n_customers : float
         Customers (sum of weights; distinct customers for the time-varying Cox model).
     n_events : float
+        Events (sum of weights; events of interest for Fine-Gray).
     alpha : float
+        1 - confidence level of the intervals in ``table``.
     fitter : object
         The fitted lifelines model (not part of ``to_dict``, equality or hashing).
 
@@ -87,8 +90,10 @@ class RegressionResult(Result):
         }
 
     def ph_test(self, data: pd.DataFrame | None = None) -> HypothesisTest:
-        """Schoenfeld-residual test of proportional hazards (lifelines
-        ``proportional_hazard_test`` with rank-transformed time). Cox models only.
+        """Schoenfeld-residual test of proportional hazards, per covariate and overall.
+
+        lifelines' ``proportional_hazard_test`` with rank-transformed time; Cox models
+        (:func:`cox_ph`) only.
 
         Each covariate gets a chi-square test on 1 degree of freedom (``table``: ``statistic``,
         ``df``, ``pvalue`` per covariate). The overall test of proportional hazards for every
@@ -97,6 +102,21 @@ class RegressionResult(Result):
 
         Note: R survival >= 3.0 ``cox.zph`` uses a different (score) statistic, so its
         numbers differ from these; both test the same hypothesis.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            The data the model was fitted on; ``None`` uses the copy kept at fitting.
+
+        Returns
+        -------
+        cjmodels.results.HypothesisTest
+            The Bonferroni-combined test, with the per-covariate tests in ``table``.
+
+        Raises
+        ------
+        ValidationError
+            For a result other than :func:`cox_ph`'s.
 
         Examples
         --------
@@ -256,9 +276,14 @@ def cox_ph(
     Parameters
     ----------
     data : pandas.DataFrame
-        Duration table; covariates must be numeric (dummy-encode categories first).
+        Duration table, one row per customer (e.g. :func:`cjmodels.data.time_to_first_purchase`
+        with ``covariates=``); covariates must be numeric (dummy-encode categories first).
     covariates : sequence of str
-    duration, event : str
+        Covariate columns (a single name is accepted).
+    duration : str, default "duration"
+        Column of times (>= 0).
+    event : str, default "event"
+        Column of event flags (1 event, 0 censored).
     entry : str, optional
         Delayed entry (left truncation), with the (start, stop] risk set of R survival.
     strata : str or sequence of str, optional
@@ -267,9 +292,25 @@ def cox_ph(
         Column of case weights; with non-integer weights use ``cluster`` or robust errors.
     cluster : str, optional
         Cluster-robust (sandwich) standard errors by this column (R ``cluster=``).
-    penalizer : float
+    penalizer : float, default 0.0
         Ridge penalty (lifelines' ``penalizer``).
-    alpha : float
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals.
+
+    Returns
+    -------
+    RegressionResult
+        ``model="cox"``; ``table`` has ``coef`` (log hazard ratio), ``se``, ``ci_low``,
+        ``ci_high``, ``z``, ``pvalue`` and ``hazard_ratio``; :meth:`RegressionResult.ph_test`
+        tests proportional hazards.
+
+    Raises
+    ------
+    ValidationError
+        For invalid durations, events or covariates, fewer than two rows or no events.
+    ConvergenceError
+        If the information matrix is singular (constant or collinear covariates) or the
+        Newton-Raphson iterations do not converge (e.g. a covariate separating events).
 
     Examples
     --------
@@ -323,14 +364,47 @@ def cox_time_varying(
     penalizer: float = 0.0,
     alpha: float = 0.05,
 ) -> RegressionResult:
-    """Cox model with time-varying covariates in counting-process (start, stop] form
-    (lifelines ``CoxTimeVaryingFitter``; R ``coxph(Surv(start, stop, event) ~ ...)``).
+    """Cox model with time-varying covariates in counting-process (start, stop] form.
+
+    lifelines' ``CoxTimeVaryingFitter``; R ``coxph(Surv(start, stop, event) ~ ...)``.
 
     Each row is an interval of one customer with the covariate values that held during it;
     ``event`` is 1 only on the interval that ends with the event (``lifelines.utils.
     to_long_format`` / ``add_covariate_to_timeline`` build such rows). Standard errors are
-    model-based (R's ``naive.var``). ``customer`` names the column that identifies each
-    customer's rows.
+    model-based (R's ``naive.var``). :func:`cjmodels.data.counting_process` builds these rows
+    from an event log (touches so far as a time-varying covariate).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per interval of a customer.
+    covariates : sequence of str
+        Numeric covariate columns (values during the interval).
+    customer : str, default "customer_id"
+        Column identifying each customer's rows.
+    start, stop : str, default "start" and "stop"
+        Columns of the interval ends, ``start < stop``.
+    event : str, default "event"
+        Column of event flags (1 on the interval that ends with the event).
+    strata : str or sequence of str, optional
+        Separate baseline hazards per stratum.
+    penalizer : float, default 0.0
+        Ridge penalty (lifelines' ``penalizer``).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals.
+
+    Returns
+    -------
+    RegressionResult
+        ``model="cox-time-varying"``, with hazard ratios; ``concordance`` is NaN and
+        ``n_customers`` counts distinct customers.
+
+    Raises
+    ------
+    ValidationError
+        For a missing customer column, empty intervals, no events.
+    ConvergenceError
+        As in :func:`cox_ph`.
 
     Examples
     --------
@@ -380,12 +454,46 @@ def aft(
     penalizer: float = 0.0,
     alpha: float = 0.05,
 ) -> RegressionResult:
-    """Accelerated failure time model (lifelines ``WeibullAFTFitter``,
-    ``LogLogisticAFTFitter``, ``LogNormalAFTFitter``).
+    """Accelerated failure time model: covariates stretch or shrink time.
+
+    lifelines' ``WeibullAFTFitter``, ``LogLogisticAFTFitter`` and ``LogNormalAFTFitter``.
 
     Coefficients act on log time (R ``survreg``: the ``lambda_``/``mu_``/``alpha_`` rows equal
     ``coef(survreg(...))``, and the intercept of ``rho_``/``sigma_``/``beta_`` is ``-log(scale)``
     (Weibull, log-logistic) or ``log(scale)`` (log-normal)). Durations must be positive.
+    ``exp(coef)`` of a covariate is a time ratio: above 1, later events.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Duration table, one row per customer; positive durations.
+    covariates : sequence of str
+        Numeric covariate columns (on the scale parameter, ``lambda_``/``mu_``/``alpha_``).
+    distribution : {"weibull", "loglogistic", "lognormal"}, default "weibull"
+        Distribution of the durations.
+    duration : str, default "duration"
+        Column of times (> 0).
+    event : str, default "event"
+        Column of event flags (1 event, 0 censored).
+    weight : str, optional
+        Column of case weights.
+    penalizer : float, default 0.0
+        Ridge penalty (lifelines' ``penalizer``).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals.
+
+    Returns
+    -------
+    RegressionResult
+        ``model="aft-<distribution>"``; ``table`` indexed by (parameter, covariate), without
+        ``hazard_ratio``.
+
+    Raises
+    ------
+    ValidationError
+        For zero or negative durations, invalid columns, or no events.
+    ConvergenceError
+        As in :func:`cox_ph`.
 
     Examples
     --------

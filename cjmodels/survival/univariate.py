@@ -120,20 +120,39 @@ class RestrictedMean(Result):
 class SurvivalCurve(Result):
     """A Kaplan-Meier survival curve or a Nelson-Aalen cumulative hazard, with intervals.
 
+    Returned by :func:`kaplan_meier` and :func:`nelson_aalen`.
+
     Attributes
     ----------
     kind : {"kaplan-meier", "nelson-aalen"}
+        Which estimate the curve holds: survival, or cumulative hazard.
     table : pandas.DataFrame
         Indexed by ``time`` (0 and every distinct event or censoring time): ``estimate``
         (survival, or cumulative hazard), ``se`` (of the estimate), ``ci_low``,
         ``ci_high``, ``n_at_risk``, ``n_events``, ``n_censored``.
     label : str
+        Name of the curve (the group, in :func:`kaplan_meier_by`).
     alpha : float
         1 - confidence level.
-    ci_type : str
+    ci_type : {"log-log", "log", "plain"}
+        Transformation of the pointwise interval (always ``"log"`` for Nelson-Aalen).
     n_customers : float
         Number (sum of weights) of customers (rows of the duration table).
     n_events : float
+        Number (sum of weights) of events.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
+    >>> km = kaplan_meier(df)
+    >>> km.table[["estimate", "n_at_risk", "n_events"]].round(3)
+          estimate  n_at_risk  n_events
+    time
+    0.0      1.000        5.0       0.0
+    1.0      0.800        5.0       1.0
+    2.0      0.600        4.0       1.0
+    3.0      0.300        2.0       1.0
+    5.0      0.300        1.0       0.0
     """
 
     kind: str
@@ -146,8 +165,32 @@ class SurvivalCurve(Result):
 
     # ----------------------------------------------------------------- evaluation
     def at(self, times: Any) -> pd.DataFrame:
-        """The step function (and its interval) at ``times``: right-continuous, the value at
-        the last time <= t; before the first time, the value at 0."""
+        """The step function and its interval at ``times``.
+
+        Right-continuous: the value at the last time ``<= t``; before the first time, the
+        value at 0.
+
+        Parameters
+        ----------
+        times : float or array-like of float
+            Times at which to read the curve.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``time``: ``estimate``, ``se``, ``ci_low``, ``ci_high`` and
+            ``n_at_risk`` (the number at risk just before ``t``, as R's ``summary(fit,
+            times=)``; 0 after the last time).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"duration": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
+        >>> kaplan_meier(df).at([0.5, 2.5])[["estimate", "n_at_risk"]]
+              estimate  n_at_risk
+        time
+        0.5        1.0        5.0
+        2.5        0.6        2.0
+        """
         t = np.atleast_1d(np.asarray(times, dtype=float))
         idx = np.searchsorted(self.table.index.to_numpy(), t, side="right") - 1
         idx = np.maximum(idx, 0)
@@ -166,6 +209,22 @@ class SurvivalCurve(Result):
         ``q = 0.5`` gives the median. Limits are where the confidence bands cross ``1 - q`` (R's
         ``quantile.survfit``); a plateau exactly at ``1 - q`` gives the midpoint of the
         plateau. ``inf`` when not reached (for instance, fewer than half ever buy).
+
+        Parameters
+        ----------
+        q : float, default 0.5
+            Share who had the event, in (0, 1).
+
+        Returns
+        -------
+        SurvivalQuantile
+            ``time``, ``ci_low`` and ``ci_high`` (``inf`` where a curve never falls to
+            ``1 - q``).
+
+        Raises
+        ------
+        ValidationError
+            For a Nelson-Aalen curve.
 
         Examples
         --------
@@ -196,8 +255,22 @@ class SurvivalCurve(Result):
 
         ``RMST = integral_0^tau S(t) dt``; ``se^2 = sum_{t_j <= tau} A_j^2 d_j / (n_j (n_j -
         d_j))`` with ``A_j`` the area under the curve from ``t_j`` to ``tau`` (R survival,
-        ``survmean``). Returns a :class:`RestrictedMean` (``rmst``, ``se``, ``ci_low``,
-        ``ci_high``: a normal interval).
+        ``survmean``).
+
+        Parameters
+        ----------
+        tau : float
+            The horizon (> 0, finite), in the time unit of the durations.
+
+        Returns
+        -------
+        RestrictedMean
+            ``rmst``, ``se`` and a normal interval ``ci_low``, ``ci_high``.
+
+        Raises
+        ------
+        ValidationError
+            For a Nelson-Aalen curve, or an infinite ``tau``.
 
         Examples
         --------
@@ -344,9 +417,12 @@ def kaplan_meier(
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per customer, e.g. :func:`cjmodels.data.time_to_first_purchase`.
-    duration, event : str
-        Columns: time (>= 0) and event flag (1 event, 0 censored). ``event=None``: all events.
+        One row per customer, e.g. :func:`cjmodels.data.time_to_first_purchase` or
+        :func:`cjmodels.data.subscription_lifetimes`.
+    duration : str, default "duration"
+        Column of times (>= 0): to the event, or to censoring.
+    event : str or None, default "event"
+        Column of event flags (1 event, 0 censored); ``None``: every row is an event.
     entry : str, optional
         Column of left-truncation (delayed entry) times: a customer is at risk for events at
         times ``t > entry`` (R survival's ``Surv(entry, duration, event)``). Tie convention:
@@ -355,15 +431,20 @@ def kaplan_meier(
         rejects such rows).
     weight : str, optional
         Column of case weights (counts of identical customers).
-    alpha : float
+    alpha : float, default 0.05
         1 - confidence level.
-    ci_type : {"log-log", "log", "plain"}
-        Transformation of the Greenwood interval.
-    label : str
+    ci_type : {"log-log", "log", "plain"}, default "log-log"
+        Transformation of the Greenwood interval: ``"log-log"`` (lifelines' default, R's
+        ``conf.type="log-log"``), ``"log"`` (R's default) or ``"plain"``.
+    label : str, default "all"
+        Name of the curve (in plots and messages).
 
     Returns
     -------
     SurvivalCurve
+        The curve table (estimate, Greenwood standard error, interval, numbers at risk, events
+        and censored at each time), with :meth:`SurvivalCurve.at`, :attr:`SurvivalCurve.median`,
+        :meth:`SurvivalCurve.quantile` and :meth:`SurvivalCurve.rmst`.
 
     Examples
     --------
@@ -419,9 +500,38 @@ def nelson_aalen(
     alpha: float = 0.05,
     label: str = "all",
 ) -> SurvivalCurve:
-    """Nelson-Aalen cumulative hazard with tied events as ``d/n`` (lifelines'
-    ``NelsonAalenFitter(nelson_aalen_smoothing=False)``) and R's variance ``sum d/n^2``;
-    log-transformed interval ``H exp(+/- z se / H)``.
+    """Nelson-Aalen estimate of the cumulative hazard, with R's variance and a log interval.
+
+    Tied events count as ``d/n`` (lifelines' ``NelsonAalenFitter(nelson_aalen_smoothing=False)``,
+    R's ``survfit`` ``cumhaz``); the variance is ``sum d/n^2`` (R's ``std.chaz``); the interval
+    is log-transformed, ``H exp(+/- z se / H)``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer, e.g. :func:`cjmodels.data.time_to_first_purchase` or
+        :func:`cjmodels.data.subscription_lifetimes`.
+    duration : str, default "duration"
+        Column of times (>= 0): to the event, or to censoring.
+    event : str or None, default "event"
+        Column of event flags (1 event, 0 censored); ``None``: every row is an event.
+    entry : str, optional
+        Column of left-truncation (delayed entry) times: a customer is at risk for events at
+        times ``t > entry`` (R survival's ``Surv(entry, duration, event)``). Tie convention:
+        an exit at the entry time itself (event on the entry day) is kept, and the customer
+        counts as at risk for that time, as if they entered at the start of that day (R
+        rejects such rows).
+    weight : str, optional
+        Column of case weights (counts of identical customers).
+    alpha : float, default 0.05
+        1 - confidence level.
+    label : str, default "all"
+        Name of the curve.
+
+    Returns
+    -------
+    SurvivalCurve
+        With ``kind="nelson-aalen"``: ``estimate`` is the cumulative hazard.
 
     Examples
     --------
@@ -521,6 +631,16 @@ class CurveSet(Result):
     def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
         """Numbers at risk just before each time (rows: groups, columns: times).
 
+        Parameters
+        ----------
+        times : sequence of float
+            Times at which to count (the at-risk table under a Kaplan-Meier plot).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group, one column per time.
+
         Examples
         --------
         >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6], "event": [1, 1, 0, 1, 1, 0],
@@ -534,7 +654,25 @@ class CurveSet(Result):
         ).T.rename_axis(self.group)
 
     def at(self, times: Sequence[float]) -> pd.DataFrame:
-        """Survival of each group at ``times`` (rows: groups)."""
+        """Survival of each group at ``times`` (rows: groups).
+
+        Parameters
+        ----------
+        times : sequence of float
+            Times at which to read the curves (right-continuous steps).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group, one column per time: the Kaplan-Meier estimates.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6], "event": [1, 1, 0, 1, 1, 0],
+        ...                    "g": ["a", "a", "a", "b", "b", "b"]})
+        >>> kaplan_meier_by(df, "g").at([1, 4]).round(3).to_numpy().tolist()
+        [[0.667, 0.333], [1.0, 0.667]]
+        """
         return pd.DataFrame(
             {g: c.at(times)["estimate"].to_numpy() for g, c in self.curves.items()},
             index=pd.Index(list(times), name="time"),
@@ -579,10 +717,41 @@ def kaplan_meier_by(
     ci_type: str = "log-log",
     logrank: bool = True,
 ) -> CurveSet:
-    """Kaplan-Meier curves per value of column ``group`` (e.g. ``first_channel``), with a
-    log-rank test across groups (``logrank=True``; only without ``entry`` and ``weight``).
+    """Kaplan-Meier curves per value of column ``group``, with a log-rank test across groups.
 
     Rows with a missing group are an error (name them explicitly, e.g. ``fillna("none")``).
+    Groups are sorted and named by the ``str`` of their values.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer, e.g. :func:`cjmodels.data.time_to_first_purchase`.
+    group : str
+        Column whose values define the groups (e.g. ``first_channel``).
+    duration : str, default "duration"
+        Column of times (>= 0): to the event, or to censoring.
+    event : str or None, default "event"
+        Column of event flags (1 event, 0 censored); ``None``: every row is an event.
+    entry : str, optional
+        Column of left-truncation (delayed entry) times: a customer is at risk for events at
+        times ``t > entry`` (R survival's ``Surv(entry, duration, event)``). Tie convention:
+        an exit at the entry time itself (event on the entry day) is kept, and the customer
+        counts as at risk for that time, as if they entered at the start of that day (R
+        rejects such rows).
+    weight : str, optional
+        Column of case weights (counts of identical customers).
+    alpha : float, default 0.05
+        1 - confidence level.
+    ci_type : {"log-log", "log", "plain"}, default "log-log"
+        Transformation of the Greenwood interval (see :func:`kaplan_meier`).
+    logrank : bool, default True
+        Whether to add the (unweighted) log-rank test of :func:`logrank_test`; it is computed
+        only without ``entry`` and ``weight`` and with at least two groups.
+
+    Returns
+    -------
+    CurveSet
+        One :class:`SurvivalCurve` per group and the log-rank test (or ``None``).
 
     Examples
     --------
@@ -621,10 +790,10 @@ def logrank_test(
     data: pd.DataFrame, group: str, *, duration: str = "duration", event: str | None = "event",
     weighting: str = "logrank", p: float = 1.0, q: float = 0.0,
 ) -> HypothesisTest:
-    """Log-rank test across the values of ``group`` (lifelines ``multivariate_logrank_test``),
-    with observed and expected events per group (R ``survdiff``) in its ``table``.
+    """Log-rank test that survival is the same in every group, with observed and expected events.
 
-    ``weighting`` is one of :data:`WEIGHTINGS`, as in lifelines: ``"logrank"`` (none),
+    lifelines' ``multivariate_logrank_test``, with observed and expected events per group (R
+    ``survdiff``) in its ``table``. ``weighting`` is one of :data:`WEIGHTINGS`, as in lifelines: ``"logrank"`` (none),
     ``"wilcoxon"`` (Gehan-Breslow: the number at risk), ``"tarone-ware"`` (its square root),
     ``"peto"`` (Peto-Peto's modified survival estimate) and ``"fleming-harrington"``
     (``S(t-)**p (1 - S(t-))**q`` with the pooled Kaplan-Meier estimate; ``p = 1, q = 0`` is R
@@ -633,7 +802,34 @@ def logrank_test(
     ``observed - expected`` of the unweighted test (the diagonal of R ``survdiff``'s ``var``).
 
     A group without events is tested like any other (its observed count is 0); at least one
-    event overall is needed. Raises :class:`ValidationError` with fewer than two groups.
+    event overall is needed.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer.
+    group : str
+        Column whose values define the groups (compared as strings).
+    duration : str, default "duration"
+        Column of times (>= 0).
+    event : str or None, default "event"
+        Column of event flags (1 event, 0 censored); ``None``: every row is an event.
+    weighting : str, default "logrank"
+        One of :data:`WEIGHTINGS`.
+    p, q : float, default 1.0 and 0.0
+        Exponents of the Fleming-Harrington weight ``S(t-)**p (1 - S(t-))**q`` (used only
+        with ``weighting="fleming-harrington"``).
+
+    Returns
+    -------
+    cjmodels.results.HypothesisTest
+        ``statistic`` (chi-square), ``df`` (groups - 1), ``pvalue``, ``method`` and ``table``
+        (per group: ``observed``, ``expected``, ``variance``).
+
+    Raises
+    ------
+    ValidationError
+        With fewer than two groups, missing group values, or no events.
 
     Examples
     --------
