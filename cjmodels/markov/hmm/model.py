@@ -443,7 +443,34 @@ class HiddenMarkovModel(Estimator):
                                  covariates: Any = None, **log_options: Any) -> np.ndarray:
         """Log-likelihood of every sequence (``-inf`` for a sequence of probability zero).
 
-        ``data`` and the options are those of :meth:`fit`.
+        Computed by the forward algorithm under the fitted parameters (Rabiner 1989).
+
+        Parameters
+        ----------
+        data : event log, JourneySet, list of sequences, or flat array
+            The sequences, in any form :meth:`fit` accepts. Their symbols must be in the
+            fitted alphabet (``result_.symbols``); an unknown symbol is a
+            :class:`~cjmodels.errors.ValidationError`.
+        lengths : array of int, optional
+            Sequence lengths when ``data`` is one flat array.
+        spec : JourneySpec, optional
+            How to cut an event log into journeys (default ``JourneySpec(sequence="channel")``);
+            leave None for other inputs.
+        outcome : array, optional
+            Outcome of each sequence (``"conversion"``, ``"drop_out"``, ``"censored"``, or
+            0, 1, 2) for a model with ``end_states`` and list input; an event log or a
+            JourneySet brings its own.
+        covariates : str, list of str, array or DataFrame, optional
+            The covariates of the transitions, in the form given to :meth:`fit`; required
+            exactly when the model was fitted with covariates.
+        **log_options
+            Column options when ``data`` is a DataFrame (see :class:`~cjmodels.data.EventLog`).
+
+        Returns
+        -------
+        numpy.ndarray of float
+            One log-likelihood per sequence, in input order (unweighted; with ``end_states``
+            the end symbol is included).
 
         Examples
         --------
@@ -465,6 +492,34 @@ class HiddenMarkovModel(Estimator):
 
         Symbols the model never saw are an error (:class:`~cjmodels.errors.ValidationError`).
 
+        Parameters
+        ----------
+        data : event log, JourneySet, list of sequences, or flat array
+            The sequences, in any form :meth:`fit` accepts. Their symbols must be in the
+            fitted alphabet (``result_.symbols``); an unknown symbol is a
+            :class:`~cjmodels.errors.ValidationError`.
+        lengths : array of int, optional
+            Sequence lengths when ``data`` is one flat array.
+        spec : JourneySpec, optional
+            How to cut an event log into journeys (default ``JourneySpec(sequence="channel")``);
+            leave None for other inputs.
+        outcome : array, optional
+            Outcome of each sequence (``"conversion"``, ``"drop_out"``, ``"censored"``, or
+            0, 1, 2) for a model with ``end_states`` and list input; an event log or a
+            JourneySet brings its own.
+        covariates : str, list of str, array or DataFrame, optional
+            The covariates of the transitions, in the form given to :meth:`fit`; required
+            exactly when the model was fitted with covariates.
+        **log_options
+            Column options when ``data`` is a DataFrame (see :class:`~cjmodels.data.EventLog`).
+
+        Returns
+        -------
+        float
+            The sum of :meth:`log_likelihood_sequences` (each sequence counted once, whatever
+            the weights it was fitted with); on the training sequences with unit weights it
+            equals ``result_.log_likelihood``.
+
         Examples
         --------
         >>> seqs = [["a", "a", "b"], ["b", "b"], ["a", "b", "b"]] * 10
@@ -480,6 +535,39 @@ class HiddenMarkovModel(Estimator):
                 outcome: Any = None, covariates: Any = None,
                 **log_options: Any) -> np.ndarray:
         """Viterbi stage (state index) of every symbol, sequences concatenated in input order.
+
+        The most probable sequence of stages given each whole sequence (Viterbi algorithm).
+
+        Parameters
+        ----------
+        data : event log, JourneySet, list of sequences, or flat array
+            The sequences, in any form :meth:`fit` accepts. Their symbols must be in the
+            fitted alphabet (``result_.symbols``); an unknown symbol is a
+            :class:`~cjmodels.errors.ValidationError`.
+        lengths : array of int, optional
+            Sequence lengths when ``data`` is one flat array.
+        spec : JourneySpec, optional
+            How to cut an event log into journeys (default ``JourneySpec(sequence="channel")``);
+            leave None for other inputs.
+        outcome : array, optional
+            Outcome of each sequence (``"conversion"``, ``"drop_out"``, ``"censored"``, or
+            0, 1, 2) for a model with ``end_states`` and list input; an event log or a
+            JourneySet brings its own.
+        covariates : str, list of str, array or DataFrame, optional
+            The covariates of the transitions, in the form given to :meth:`fit`; required
+            exactly when the model was fitted with covariates.
+        **log_options
+            Column options when ``data`` is a DataFrame (see :class:`~cjmodels.data.EventLog`).
+
+        Returns
+        -------
+        numpy.ndarray of int
+            One stage index per symbol (into ``result_.states``; end states included when
+            ``end_states``), sequences one after the other.
+
+        See Also
+        --------
+        decode : The same with stage names and posterior probabilities, as a table.
 
         Examples
         --------
@@ -498,6 +586,35 @@ class HiddenMarkovModel(Estimator):
                       outcome: Any = None, covariates: Any = None,
                       **log_options: Any) -> np.ndarray:
         """Posterior stage probabilities ``P(s_t | o_1..o_T)`` of every symbol (rows sum to 1).
+
+        Computed by the forward-backward algorithm under the fitted parameters.
+
+        Parameters
+        ----------
+        data : event log, JourneySet, list of sequences, or flat array
+            The sequences, in any form :meth:`fit` accepts. Their symbols must be in the
+            fitted alphabet (``result_.symbols``); an unknown symbol is a
+            :class:`~cjmodels.errors.ValidationError`.
+        lengths : array of int, optional
+            Sequence lengths when ``data`` is one flat array.
+        spec : JourneySpec, optional
+            How to cut an event log into journeys (default ``JourneySpec(sequence="channel")``);
+            leave None for other inputs.
+        outcome : array, optional
+            Outcome of each sequence (``"conversion"``, ``"drop_out"``, ``"censored"``, or
+            0, 1, 2) for a model with ``end_states`` and list input; an event log or a
+            JourneySet brings its own.
+        covariates : str, list of str, array or DataFrame, optional
+            The covariates of the transitions, in the form given to :meth:`fit`; required
+            exactly when the model was fitted with covariates.
+        **log_options
+            Column options when ``data`` is a DataFrame (see :class:`~cjmodels.data.EventLog`).
+
+        Returns
+        -------
+        numpy.ndarray of float
+            ``(n_symbols, n_states)``: one row per symbol, sequences one after the other, one
+            column per state of ``result_.states`` (end states included when ``end_states``).
 
         Examples
         --------
@@ -521,6 +638,36 @@ class HiddenMarkovModel(Estimator):
         and the posterior probability of every state (columns named by the states).
 
         Draw one journey's rows with :func:`plot_posteriors`.
+
+        Parameters
+        ----------
+        data : event log, JourneySet, list of sequences, or flat array
+            The sequences, in any form :meth:`fit` accepts. Their symbols must be in the
+            fitted alphabet (``result_.symbols``); an unknown symbol is a
+            :class:`~cjmodels.errors.ValidationError`.
+        lengths : array of int, optional
+            Sequence lengths when ``data`` is one flat array.
+        spec : JourneySpec, optional
+            How to cut an event log into journeys (default ``JourneySpec(sequence="channel")``);
+            leave None for other inputs.
+        outcome : array, optional
+            Outcome of each sequence (``"conversion"``, ``"drop_out"``, ``"censored"``, or
+            0, 1, 2) for a model with ``end_states`` and list input; an event log or a
+            JourneySet brings its own.
+        covariates : str, list of str, array or DataFrame, optional
+            The covariates of the transitions, in the form given to :meth:`fit`; required
+            exactly when the model was fitted with covariates.
+        **log_options
+            Column options when ``data`` is a DataFrame (see :class:`~cjmodels.data.EventLog`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per symbol: the sequence's identifiers (``sequence`` for lists and
+            JourneySets; ``customer_id`` and the journey's keys for an event log),
+            ``position`` (0 for a sequence's first symbol), ``symbol``, ``stage`` (the Viterbi
+            stage's name) and one column per state of ``result_.states`` with its posterior
+            probability.
 
         Examples
         --------
@@ -569,14 +716,51 @@ class HiddenMarkovModel(Estimator):
         Customers are resampled with replacement (all their sequences together, as frequency
         weights, so no data is copied); each replicate is refitted by EM from the fitted
         parameters, and its stages are matched to the fit's by the Hungarian algorithm on the
-        emission rows (skipped with structural zeros, which identify the stages). Returns the
+        emission rows (skipped with ``order="none"``, the default with structural zeros, which
+        identify the stages). Returns the
         :class:`HMMFit` with ``bootstrap`` filled in; the model itself is not changed.
 
         Replicates stop by the model's ``tol``: started at the fit, a replicate stopped too early
         stays near it and the standard errors shrink, so keep ``tol`` small (the default 1e-7;
-        1e-6 visibly understated SEs of near-zero transitions in our checks). Replicate ``b``
-        draws its customers from child ``b`` of ``random_state``
-        (:func:`cjmodels._resample.replicate_generators`); ``progress`` as everywhere.
+        1e-6 visibly understated SEs of near-zero transitions in our checks).
+
+        Parameters
+        ----------
+        data : event log, JourneySet, list of sequences, or flat array
+            The sequences the model was fitted to, in any form :meth:`fit` accepts.
+        lengths : array of int, optional
+            Sequence lengths when ``data`` is one flat array.
+        n_boot : int
+            Number of bootstrap replicates (at least 2).
+        alpha : float
+            One minus the level of the percentile intervals (default 0.05: 95% intervals).
+        spec : JourneySpec, optional
+            How to cut an event log into journeys (default ``JourneySpec(sequence="channel")``);
+            leave None for other inputs.
+        customers : array, optional
+            Customer of each sequence, the unit that is resampled (default: each sequence its
+            own customer); an event log brings its own.
+        outcome : array, optional
+            Outcome of each sequence for ``end_states`` with list input.
+        weight : array, optional
+            Frequency weight of each sequence (default 1); the resampling multiplies it.
+        covariates : str, list of str, array or DataFrame, optional
+            The covariates of the transitions, as given to :meth:`fit`.
+        random_state : int, Generator or None
+            Seed of the resampling; replicate ``b`` draws from child ``b`` of it (numpy's
+            ``spawn``), so with an int seed a replicate does not depend on ``n_boot``.
+        progress : bool, None or callable
+            ``True`` for a tqdm progress bar, a tqdm-like callable, or ``False``/``None``
+            (default ``False``) for none.
+        **log_options
+            Column options when ``data`` is a DataFrame (see :class:`~cjmodels.data.EventLog`).
+
+        Returns
+        -------
+        HMMFit
+            A copy of ``result_`` with ``bootstrap`` set to an :class:`HMMBootstrap` (the
+            replicates, how many were relabelled and how many did not converge); its
+            ``summary()`` then has ``se``, ``ci_low`` and ``ci_high`` columns.
 
         Examples
         --------

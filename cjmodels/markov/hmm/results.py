@@ -18,10 +18,28 @@ from cjmodels.results import Result, result_dataclass
 class HMMBootstrap(Result):
     """Bootstrap replicates of every parameter of a hidden Markov model.
 
-    ``draws`` has one row per replicate and one column per parameter (``startprob``,
-    ``transmat``, ``emissionprob`` flattened, then covariate slopes), in the order of the rows
-    of :meth:`HMMFit.summary`. ``summary()`` gives the standard error and percentile interval
-    of every parameter.
+    Made by :meth:`HiddenMarkovModel.bootstrap` and kept as the ``bootstrap`` field of the
+    :class:`HMMFit` it returns. ``summary()`` gives the standard error and percentile interval
+    of every parameter, one row per column of ``draws``.
+
+    Attributes
+    ----------
+    draws : numpy.ndarray
+        ``(n_boot, n_parameters)``: one row per replicate and one column per parameter
+        (``startprob``, ``transmat``, ``emissionprob`` flattened row by row, end states
+        included, then the covariate slopes), in the order of the rows of
+        :meth:`HMMFit.summary`.
+    n_boot : int
+        Number of replicates.
+    alpha : float
+        One minus the level of the percentile intervals.
+    n_permuted : int
+        Number of replicates whose stages were relabelled to match the fit's (Hungarian
+        matching on the emission rows); many suggest weakly separated stages.
+    n_not_converged : int
+        Number of replicates whose EM stopped at ``max_iter`` before the tolerance.
+    n_customers : int
+        Number of customers resampled (the bootstrap unit).
 
     Examples
     --------
@@ -73,29 +91,61 @@ class HMMFit(Result):
 
     Attributes
     ----------
-    states, symbols : tuple
-        Names of the hidden states (end states last) and of the emitted symbols.
-    startprob, transmat, emissionprob : numpy.ndarray
-        Fitted parameters.
+    states : tuple of str
+        Names of the hidden states, in the order of the rows of the parameters (the stages,
+        then ``(conversion)`` and ``(null)`` with ``end_states``).
+    symbols : tuple
+        The emitted symbols (the alphabet), in the order of the columns of ``emissionprob``
+        (end symbols last).
+    startprob : numpy.ndarray
+        Initial state distribution ``pi``, one entry per state.
+    transmat : numpy.ndarray
+        Transition matrix ``A`` (``from x to``, rows sum to 1); with covariates, the matrix at
+        the covariate means.
+    emissionprob : numpy.ndarray
+        Emission matrix ``B`` (``state x symbol``, rows sum to 1).
     log_likelihood : float
-        Log-likelihood of the fitted parameters.
-    n_params, n_obs, n_sequences : int, float, float
-        Free parameters, emitted symbols and sequences (weighted) for AIC/BIC.
-    aic, bic : float
-    converged, n_iter : bool, int
-        Whether the kept restart converged and how many EM iterations it took.
+        Log-likelihood of the fitted parameters (weighted by the sequence weights).
+    n_params : int
+        Number of free parameters (allowed cells minus one per row of ``pi``, ``A`` and
+        ``B``; fixed end-state rows excluded; ``1 + q`` coefficients per free transition with
+        ``q`` covariates).
+    n_obs : float
+        Number of emitted symbols (weighted; end symbols included): the sample size of BIC.
+    n_sequences : float
+        Number of sequences (weighted).
+    aic : float
+        Akaike's criterion, ``-2 log L + 2 n_params``.
+    bic : float
+        Bayesian information criterion, ``-2 log L + log(n_obs) n_params``.
+    converged : bool
+        Whether the kept restart converged before ``max_iter``.
+    n_iter : int
+        Number of EM iterations of the kept restart.
     history : numpy.ndarray
         Log-likelihood at the start and after each EM iteration of the kept restart.
     restarts : pandas.DataFrame
-        Initial and final log-likelihood, iterations and convergence of every restart, and
-        which one was kept.
+        One row per restart: ``initial_log_likelihood``, ``final_log_likelihood``,
+        ``n_iter``, ``converged`` and ``kept`` (the one run to convergence).
     occupancy : numpy.ndarray
-        Expected share of symbols emitted by each state.
+        Expected share of symbols emitted by each state (sums to 1).
     order : str
-        The rule that ordered the stages.
+        The rule that ordered the stages: ``"initial"``, ``"occupancy"``, ``"none"`` or
+        ``"callable"``.
     bootstrap : HMMBootstrap or None
-    coef, covariate_names, covariate_means
-        Only with covariates (``None``/empty otherwise).
+        The bootstrap replicates, when the fit came from :meth:`HiddenMarkovModel.bootstrap`;
+        ``None`` otherwise.
+    coef : numpy.ndarray or None
+        Multinomial-logit coefficients ``(from, 1 + q, to)`` of the transitions with ``q``
+        covariates (intercept first, zeros for each row's reference destination); ``None``
+        without covariates.
+    covariate_names : tuple of str
+        Names of the encoded covariate columns (``name[level]`` for each level but the first
+        of a categorical covariate); empty without covariates.
+    covariate_means : numpy.ndarray or None
+        Training means at which the covariates are centred; ``None`` without covariates.
+    info : dict
+        Free-form extra information; empty as fitted by :class:`HiddenMarkovModel`.
 
     Examples
     --------
@@ -233,11 +283,27 @@ class HMMFit(Result):
 
 
 def plot_posteriors(data: pd.DataFrame, ax: Any = None) -> Any:
-    """Posterior stage probabilities along one journey, as stacked areas, with the Viterbi
-    stage marked above each touch.
+    """Posterior stage probabilities along one journey, as stacked areas, with the Viterbi stage.
 
-    ``data`` is the part of :meth:`HiddenMarkovModel.decode` for one sequence (filter it by
-    ``sequence`` or by ``customer_id`` and ``journey``).
+    The Viterbi stage is written above each touch; the touches' symbols label the x axis.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The rows of :meth:`HiddenMarkovModel.decode` for one sequence (filter it by
+        ``sequence``, or by ``customer_id`` and ``journey``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's axis when ``None``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axis drawn on.
+
+    Raises
+    ------
+    ValidationError
+        When ``data`` is not a table from ``decode`` or holds several sequences.
 
     Examples
     --------
@@ -280,10 +346,27 @@ def plot_posteriors(data: pd.DataFrame, ax: Any = None) -> Any:
 class StateSelection(Result):
     """Model selection over the number of stages (:func:`~cjmodels.markov.select_n_states`).
 
-    ``table``: one row per ``n_states`` with the training ``log_likelihood``, ``n_params``,
-    ``aic``, ``bic``, ``converged``, the held-out log-likelihood ``heldout_log_likelihood`` and
-    per held-out symbol ``heldout_per_symbol``. ``best_bic``, ``best_aic`` and
-    ``best_heldout`` are the chosen numbers of stages.
+    ``summary()`` is ``table``; ``plot()`` draws the BIC and the held-out log-likelihood per
+    symbol against the number of stages.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per number of stages (index ``n_states``): the training ``log_likelihood``,
+        ``n_params``, ``aic``, ``bic``, ``converged``, the held-out log-likelihood
+        ``heldout_log_likelihood`` and the same per held-out symbol ``heldout_per_symbol``.
+    best_bic : int
+        Number of stages with the smallest BIC on the training customers.
+    best_aic : int
+        Number of stages with the smallest AIC on the training customers.
+    best_heldout : int
+        Number of stages with the largest held-out log-likelihood.
+    test_size : float
+        Share of customers held out.
+    n_train_customers : int
+        Number of training customers.
+    n_test_customers : int
+        Number of held-out customers.
 
     Examples
     --------

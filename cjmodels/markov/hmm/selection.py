@@ -35,13 +35,52 @@ def select_n_states(
     random_state: int | np.random.Generator | None = None,
     **model_options: Any,
 ) -> StateSelection:
-    """Compare numbers of stages by AIC/BIC on the training customers and by the log-likelihood
-    of held-out customers (a random ``test_size`` share of customers, all their sequences).
+    """Compare numbers of stages by AIC/BIC on training customers and by held-out log-likelihood.
 
-    ``data``, ``spec``, ``customers``, ``outcome`` and ``covariates`` are those of
-    :meth:`HiddenMarkovModel.fit`; ``model_options`` go to :class:`HiddenMarkovModel`
-    (``end_states``, ``n_init``, ...). Held-out sequences with a symbol never
-    seen in training score ``-inf`` rather than failing.
+    A random ``test_size`` share of customers (all their sequences) is held out; for each
+    number of stages a :class:`HiddenMarkovModel` is fitted to the other customers, which
+    gives its AIC and BIC, and the held-out sequences are scored under it. Held-out sequences
+    with a symbol never seen in training score ``-inf`` rather than failing. Convergence
+    warnings of the fits are silenced; see ``converged`` in the table.
+
+    Parameters
+    ----------
+    data : event log, JourneySet, list of sequences, or flat array
+        The sequences, in any form :meth:`HiddenMarkovModel.fit` accepts.
+    n_states : iterable of int
+        The numbers of stages to compare (each ``>= 1``).
+    lengths : array of int, optional
+        Sequence lengths when ``data`` is one flat array.
+    test_size : float
+        Share of customers held out, in ``(0, 1)``; at least one customer is held out and at
+        least one kept.
+    spec : JourneySpec, optional
+        How to cut an event log into journeys (default ``JourneySpec(sequence="channel")``);
+        leave None for other inputs.
+    customers : array, optional
+        Customer of each sequence, the unit of the split (default: each sequence its own
+        customer); an event log brings its own.
+    outcome : array, optional
+        Outcome of each sequence for ``end_states=True`` with list input.
+    covariates : str, list of str, array or DataFrame, optional
+        Covariates of the transitions, as in :meth:`HiddenMarkovModel.fit`.
+    random_state : int, Generator or None
+        Seed of the split and of each model's restarts.
+    **model_options
+        Hyperparameters of :class:`HiddenMarkovModel` other than ``n_states`` and
+        ``random_state`` (``end_states``, ``n_init``, ``max_iter``, ...).
+
+    Returns
+    -------
+    StateSelection
+        The comparison table and the numbers of stages chosen by BIC, AIC and held-out
+        log-likelihood.
+
+    Raises
+    ------
+    ValidationError
+        When ``n_states`` is empty or holds a number below 1, ``test_size`` is not in
+        ``(0, 1)``, or there are fewer than two customers.
 
     Examples
     --------
@@ -49,6 +88,8 @@ def select_n_states(
     >>> sel = select_n_states(seqs, n_states=(1, 2), random_state=0, n_init=2)
     >>> sel.table.index.tolist()
     [1, 2]
+    >>> sel.best_bic, sel.n_train_customers, sel.n_test_customers
+    (2, 30, 10)
     """
     check_scalar(test_size, "test_size", typ=float, gt=0, lt=1)
     ks = [int(check_scalar(k, "n_states", typ=int, ge=1)) for k in n_states]
