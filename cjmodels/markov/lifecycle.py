@@ -86,11 +86,20 @@ class LifecycleChain(Result):
     purchase : str
         Name of the purchase state.
     restart : bool
+        Whether ``(null)`` sends the customer back to ``(start)`` (a population in which
+        every customer who leaves is replaced by a new one).
     step_times : DataFrame
         Per observed transition: ``n`` (transitions), ``n_timed`` (with both event times),
         ``mean_days`` and ``var_days`` (sample variance) of the time between the events.
     sequences : LifecycleTransitions or None
         The customers' lives (None when fitted from counts).
+    info : dict
+        How the lives were read (:func:`cjmodels.data.lifecycle_transitions`): ``sequence``,
+        ``purchase``, ``timeout``, ``n_customers``, ``n_events``, ``n_lives``, ``comebacks``
+        (customers with events after leaving), ``silent_leaves`` (customers who left by a
+        silence of ``timeout``), ``censored_customers``, ``censored_recent``, with
+        ``restart`` and ``made_absorbing``; from counts: ``source="counts"``, ``purchase``,
+        ``n_customers``, ``restart`` and ``made_absorbing``.
 
     Examples
     --------
@@ -112,23 +121,42 @@ class LifecycleChain(Result):
     # ------------------------------------------------------------------ basics
     @property
     def states(self) -> tuple[str, ...]:
+        """State names: ``(start)``, the stages (and returning stages), ``(null)`` last."""
         return self.fit.states
 
     @property
     def transition_matrix(self) -> pd.DataFrame:
+        """The chain's transition matrix as a DataFrame (with the restart, if any)."""
         return self.chain.frame
 
     @property
     def start(self) -> str:
+        """Name of the state every life starts in (``(start)``)."""
         return self.fit.start
 
     @property
     def leave(self) -> str:
+        """Name of the state of a customer who has left (``(null)``)."""
         return self.fit.ends[0]
 
     def intervals(self, method: str = "wilson", alpha: float = 0.05,
                   **kwargs: Any) -> TransitionIntervals:
         """Intervals for every transition probability; see :meth:`FittedChain.intervals`.
+
+        Parameters
+        ----------
+        method : {"wald", "wilson", "jeffreys", "uniform", "bootstrap"}
+            The interval method (the bootstrap resamples customers).
+        alpha : float, default 0.05
+            1 - the confidence level.
+        **kwargs
+            ``n_boot``, ``random_state`` and ``progress`` of ``method="bootstrap"``.
+
+        Returns
+        -------
+        TransitionIntervals
+            One row per allowed transition of every state but ``(null)``, whose row is not
+            estimated (absorbing, or the return to ``(start)`` of ``restart=True``).
 
         Examples
         --------
@@ -291,6 +319,34 @@ class LifecycleChain(Result):
         mapped through ``1 / pi``). ``method="bootstrap"`` resamples customers ``n_boot``
         times (seed ``random_state``, bar ``progress``).
 
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            1 - the confidence level.
+        method : {"delta", "bootstrap"}
+            Delta-method intervals (on the logit scale) or percentile intervals over
+            customers resampled.
+        n_boot : int, default 1000
+            Bootstrap replicates (``method="bootstrap"`` only).
+        random_state : int, numpy.random.Generator or None
+            Seed of the bootstrap (``method="bootstrap"`` only).
+        progress : bool or callable
+            Progress bar over the bootstrap replicates (``method="bootstrap"`` only).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``state``: ``probability``, ``se``, ``ci_low``, ``ci_high``,
+            ``recurrence_steps``, ``recurrence_low``, ``recurrence_high``; ``attrs`` holds
+            ``method``, ``alpha`` (and the bootstrap's ``n_boot`` and ``unit``).
+
+        Raises
+        ------
+        ValidationError
+            When the chain has an absorbing state (``restart=False``: customers leave for
+            good; with ``restart=True``: a state that is never left) or more than one closed
+            class, so that the stationary distribution says nothing about the life cycle.
+
         Examples
         --------
         >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
@@ -359,7 +415,40 @@ class LifecycleChain(Result):
         ``passage(purchase, purchase)`` is the repeat purchase; ``passage("(start)",
         purchase)`` the first purchase of a new customer. Intervals: ``method="delta"`` or
         ``"bootstrap"`` (customers resampled ``n_boot`` times, seed ``random_state``, bar
-        ``progress``).
+        ``progress``). The passage follows one customer: leaving ends it, whatever
+        ``restart`` says.
+
+        Parameters
+        ----------
+        origin : str
+            The state the passage starts from.
+        target : str
+            The state to reach at a step >= 1 (``(null)`` is refused: every customer reaches
+            it).
+        alpha : float, default 0.05
+            1 - the confidence level.
+        method : {"delta", "bootstrap"}
+            Delta-method intervals (complex-step derivatives; transition rows and mean gaps
+            independent) or percentile intervals over customers resampled.
+        n_boot : int, default 1000
+            Bootstrap replicates (``method="bootstrap"`` only).
+        random_state : int, numpy.random.Generator or None
+            Seed of the bootstrap (``method="bootstrap"`` only).
+        progress : bool or callable
+            Progress bar over the bootstrap replicates (``method="bootstrap"`` only).
+
+        Returns
+        -------
+        Passage
+            ``probability`` of reaching ``target`` before leaving, and the expected ``steps``
+            and ``days`` to it given that it is reached, with intervals.
+
+        Raises
+        ------
+        ValidationError
+            When ``origin`` or ``target`` is not a state, ``target`` is ``(null)``, for an
+            unknown ``method`` or ``alpha`` outside (0, 1), or for ``method="bootstrap"`` on a
+            chain fitted from counts.
 
         Examples
         --------
@@ -390,6 +479,19 @@ class LifecycleChain(Result):
     def repeat_purchase(self, **kwargs: Any) -> Passage:
         """From a purchase to the customer's next purchase; see :meth:`passage`.
 
+        Parameters
+        ----------
+        **kwargs
+            ``alpha``, ``method``, ``n_boot``, ``random_state`` and ``progress`` of
+            :meth:`passage`.
+
+        Returns
+        -------
+        Passage
+            ``passage(purchase, purchase)``: the probability that a customer who has just
+            bought buys again before leaving, and the expected steps and days to that
+            purchase given that it happens.
+
         Examples
         --------
         >>> lc = lifecycle_chain({("(start)", "a"): 10, ("a", "(conversion)"): 6,
@@ -402,6 +504,19 @@ class LifecycleChain(Result):
 
     def first_purchase(self, **kwargs: Any) -> Passage:
         """From a new customer's first event to their first purchase; see :meth:`passage`.
+
+        Parameters
+        ----------
+        **kwargs
+            ``alpha``, ``method``, ``n_boot``, ``random_state`` and ``progress`` of
+            :meth:`passage`.
+
+        Returns
+        -------
+        Passage
+            ``passage("(start)", purchase)``: the probability that a new customer buys before
+            leaving, and the expected steps and days from the first event to that purchase
+            given that it happens.
 
         Examples
         --------
@@ -496,9 +611,14 @@ def lifecycle_chain(
     restart : bool
         Send ``(null)`` back to ``(start)``, making the chain irreducible (stationary
         distribution, recurrence times).
-    prior, allowed, zero_rows
-        As in :func:`cjmodels.markov.fit_chain` (prior pseudo-counts, the graph of allowed
-        transitions, states that are never left).
+    prior : None, "jeffreys", "uniform" or float
+        Dirichlet pseudo-count per allowed cell, as in :func:`cjmodels.markov.fit_chain`
+        (None: maximum likelihood).
+    allowed : DataFrame of bool, mapping from state to list of states, or list of pairs
+        The graph of allowed transitions, as in :func:`cjmodels.markov.fit_chain`; default
+        everything but transitions into ``(start)``.
+    zero_rows : {"error", "absorb"}
+        What to do with a state that is never left, as in :func:`cjmodels.markov.fit_chain`.
     purchase : str, optional
         Name of the purchase state; default the scheme's purchase stage, else
         ``"(conversion)"``.
@@ -509,10 +629,28 @@ def lifecycle_chain(
         and a chain that pools them mixes the two (on the synthetic journey world it over-states
         a new customer's chance of a first purchase and under-states a repeat purchase). False
         gives the plain first-order chain of the stages.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` (``customer=``, ``timestamp=``,
+        ``observation_end=``, ...) for a DataFrame event log.
 
     Returns
     -------
     LifecycleChain
+        The fitted life-cycle chain: transition probabilities with their intervals, mean
+        times between events, and the recurrent quantities (``repeat_purchase``,
+        ``first_purchase``, ``passage``, ``stationary``).
+
+    Raises
+    ------
+    ValidationError
+        For a ``spec`` on counts or reduced lives, a ``purchase`` that is not a state of the
+        counts, or states that are never left (with ``zero_rows="error"`` and no prior).
+
+    Warns
+    -----
+    UserWarning
+        When customers have events after leaving (each comeback starts a new life), or when
+        nobody is seen to leave (no drop-out events and no ``timeout``).
 
     Examples
     --------
