@@ -167,13 +167,18 @@ def order_test(
     Parameters
     ----------
     data : event log, PathTable or JourneySet
+        The journeys: an event log (DataFrame with column options as keywords, or
+        :class:`~cjmodels.data.EventLog`), a path table or a journey set.
     spec : JourneySpec, optional
         The journeys (default ``JourneySpec()``); its ``order`` is the null order ``k``.
     test : {"likelihood-ratio", "pearson"}
         The statistic: ``G2`` or Pearson's ``X2``.
     df_method : {"observed", "structural"}
-        See the module notes; ``allowed`` is the first-order journey graph for
-        ``"structural"``.
+        How degrees of freedom are counted (see the module notes).
+    allowed : DataFrame of bool, mapping from state to list of states, or list of pairs
+        The first-order journey graph, used by ``df_method="structural"`` (as in
+        :func:`cjmodels.markov.fit_chain`; default everything but transitions into the start
+        state).
     **log_options
         Column options of the event log (as in :func:`cjmodels.markov.fit_chain`).
 
@@ -181,7 +186,18 @@ def order_test(
     -------
     HypothesisTest
         Per history (stratum) in ``table``: ``statistic``, ``df``, ``rows`` and ``columns``
-        of its table, ``n``; ``info["df_method"]``.
+        of its table, ``n``; ``info["df_method"]``. A small p-value says that the symbol
+        before the last ``k`` changes where journeys go next: order ``k`` is not enough.
+
+    Warns
+    -----
+    UserWarning
+        When no history has two rows and two columns with data (df = 0; the p-value is 1).
+
+    Notes
+    -----
+    The chi-square reference is an approximation that needs expected counts that are not too
+    small; with many sparse histories, weigh the test against :func:`select_order`'s BIC.
 
     Examples
     --------
@@ -207,6 +223,20 @@ class OrderSelection(Result):
     transitions (:func:`select_order`); ``best_aic`` and ``best_bic`` are the orders with the
     smallest criterion. ``table`` (and ``summary()``) has one row per order: ``log_likelihood``,
     ``n_params``, ``n_transitions``, ``aic``, ``bic``.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by ``order`` (1 to ``max_order``): ``log_likelihood``, ``n_params`` (free
+        transition probabilities), ``n_transitions`` (the same for every order), ``aic`` and
+        ``bic``.
+    best_aic : int
+        The order with the smallest AIC.
+    best_bic : int
+        The order with the smallest BIC (the consistent choice; AIC tends to pick higher
+        orders on long data).
+    df_method : str
+        How parameters were counted: ``"observed"`` or ``"structural"``.
 
     Examples
     --------
@@ -249,6 +279,33 @@ def select_order(
     transitions. ``spec`` is the journey specification (default ``JourneySpec()``; its
     ``order`` must stay 1: the orders 1 to ``max_order`` are fitted) and ``**log_options`` the
     column options of the event log, as in :func:`cjmodels.markov.fit_chain`.
+
+    Parameters
+    ----------
+    data : event log, PathTable or JourneySet
+        The journeys, as in :func:`order_test`.
+    max_order : int, default 3
+        The highest order fitted (at least 1); it may not exceed the longest journey.
+    spec : JourneySpec, optional
+        The journeys (default ``JourneySpec()``); ``order`` must be 1.
+    df_method : {"observed", "structural"}
+        Parameters per state: observed next states - 1, or allowed next states - 1.
+    allowed : DataFrame of bool, mapping from state to list of states, or list of pairs
+        The first-order journey graph for ``df_method="structural"``.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` for a DataFrame.
+
+    Returns
+    -------
+    OrderSelection
+        One row per order with log-likelihood, parameters, AIC and BIC, and the orders each
+        criterion picks.
+
+    Raises
+    ------
+    ValidationError
+        When ``spec.order`` is not 1, ``max_order`` is not an integer >= 1 or exceeds the
+        longest journey, or for an unknown ``df_method``.
 
     Examples
     --------
@@ -343,12 +400,15 @@ def homogeneity_test(
     allowed: Any = None,
     **log_options: Any,
 ) -> HypothesisTest:
-    """Do two or more groups (segments, A/B arms) share one transition matrix?
+    """Test whether two or more groups (segments, A/B arms) share one transition matrix.
+
+    The likelihood-ratio (or Pearson) test of Anderson & Goodman (1957): for each from-state,
+    the groups' tables of next states are tested for homogeneity, and the statistics add up.
+    Comparing two chains is the case of two groups.
 
     Parameters
     ----------
-    data : event log with a ``group`` column, or mapping of group name to event log / path
-        table
+    data : event log with a group column, or mapping of group name to event log or path table
         With ``group=``, each customer belongs to the group of their first event's value (a
         warning says how many customers change group).
     group : str, optional
@@ -356,14 +416,35 @@ def homogeneity_test(
     spec : JourneySpec, optional
         The journeys of every group (default ``JourneySpec()``; ``order`` is the order of the
         chains compared).
-    test, df_method, allowed, **log_options
-        As in :func:`order_test` and :func:`cjmodels.markov.fit_chain`.
+    test : {"likelihood-ratio", "pearson"}
+        The statistic: ``G2`` or Pearson's ``X2``.
+    df_method : {"observed", "structural"}
+        How degrees of freedom are counted (see the module notes).
+    allowed : DataFrame of bool, mapping from state to list of states, or list of pairs
+        The journey graph for ``df_method="structural"``, as in
+        :func:`cjmodels.markov.fit_chain`.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` (for the DataFrame of ``data``,
+        or for each DataFrame of the mapping).
 
     Returns
     -------
     HypothesisTest
         Strata (``table``) are the from-states; ``info["groups"]`` lists the groups and their
-        transitions.
+        transitions. A small p-value says that at least one stage is left differently in at
+        least one group; the strata show where the difference sits.
+
+    Raises
+    ------
+    ValidationError
+        With neither or both of a mapping and ``group=``, a group column that is missing or
+        has missing values, fewer than two groups, or a group without transitions.
+
+    Warns
+    -----
+    UserWarning
+        When customers change group over time (each is put in the group of their first
+        event), or when no stratum has two rows and two columns with data (df = 0).
 
     Examples
     --------
@@ -444,25 +525,43 @@ def time_homogeneity_test(
     allowed: Any = None,
     **log_options: Any,
 ) -> HypothesisTest:
-    """Is the transition matrix the same in every period?
+    """Test whether the transition matrix is the same in every period.
 
     Each transition is dated by its from-touch (start transitions by the first touch) and
     falls in one period; the per-period count matrices are tested for homogeneity.
 
     Parameters
     ----------
+    data : EventLog or DataFrame
+        The event log (column options as keywords for a DataFrame); it needs timestamps.
     periods : int or list of times
         Number of equal-length periods of the observation window, or the inner cut points
         (timestamps, or numbers for numeric logs).
-    spec, test, df_method, allowed, **log_options
-        As in :func:`homogeneity_test` (``collapse_repeats`` must stay False: each transition
-        is dated by its touch).
+    spec : JourneySpec, optional
+        The journeys (default ``JourneySpec()``); ``collapse_repeats`` must stay False (each
+        transition is dated by its touch).
+    test : {"likelihood-ratio", "pearson"}
+        The statistic: ``G2`` or Pearson's ``X2``.
+    df_method : {"observed", "structural"}
+        How degrees of freedom are counted (see the module notes).
+    allowed : DataFrame of bool, mapping from state to list of states, or list of pairs
+        The journey graph for ``df_method="structural"``.
+    **log_options
+        Column options of :class:`~cjmodels.data.EventLog` for a DataFrame.
 
     Returns
     -------
     HypothesisTest
         Strata (``table``) are the from-states; ``info["groups"]`` has the transitions of each
-        period, ``info["cuts_days"]`` the cut points.
+        period, ``info["cuts_days"]`` the cut points (days since the observation start). A
+        small p-value says that journeys moved differently in some period (a season, a
+        campaign, a change of site).
+
+    Raises
+    ------
+    ValidationError
+        When ``periods`` is an integer below 2 or an empty list, or a period has no
+        transitions.
 
     Examples
     --------
