@@ -86,9 +86,9 @@ def engine_of(obj: Any) -> str:
     """Which backend counts ``obj``: ``"duckdb"``, ``"spark"`` or ``"memory"``.
 
     Decided from the top-level module of ``obj``'s type, so neither engine is imported to find
-    out. :func:`cjmodels.data.path_table`, :func:`cjmodels.data.transition_counts`,
-    :func:`cjmodels.data.first_purchase_counts` and the functions of durations that accept
-    engine tables dispatch on it.
+    out. :func:`cjmodels.data.path_table`, :func:`cjmodels.data.transition_counts` and
+    :func:`cjmodels.data.first_purchase_counts` dispatch on it: an engine's table is counted by
+    that engine, anything else in memory.
 
     Parameters
     ----------

@@ -599,7 +599,8 @@ class PathTable(Result):
 
         The columns of :attr:`table` (``total_censored`` included when known), UTF-8, without
         the index, with the paths joined by :attr:`separator`; :func:`read_path_table` reads it
-        back unchanged (blanks and all).
+        back with the same paths (blanks and all) and counts (values may differ in the last bit,
+        through pandas' CSV parser).
 
         Parameters
         ----------
