@@ -4,9 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev,notebooks
+EXTRAS ?= dev,notebooks,docs
 
-.PHONY: setup browser demo test reference-data test-slow test-pandas3 test-py313 test-spark lint fuzz datasets benchmark benchmark-full paper clean
+.PHONY: setup browser mathjax docs demo test reference-data test-slow test-pandas3 test-py313 test-spark lint fuzz datasets benchmark benchmark-full paper clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,21 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's MathJax (libjs-mathjax), copied into the documentation site so that its formulas
+# render offline; installed like the browser.
+mathjax:
+	@test -f /usr/share/javascript/mathjax/MathJax.js || { \
+	  echo "installing Debian's libjs-mathjax for the documentation's formulas"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libjs-mathjax >/dev/null; }
+
+# The documentation site into build/docs/html (open build/docs/html/index.html): Sphinx with
+# warnings as errors from a fresh environment, the notebooks as the test suite executed them
+# (their tests run first when output/notebooks/ is missing or stale), the internal links
+# checked, and the site opened in headless Chromium (screenshots in build/docs/screenshots/).
+docs: $(STAMP) browser mathjax
+	$(BIN)/python -m tools.build_docs
 
 demo: $(STAMP)
 	$(BIN)/cjmodels demo --out output/demo --force
@@ -92,11 +107,13 @@ fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long CJMODELS_FUZZ_COUNTS=output/fuzz_counts.json $(BIN)/python -m pytest -p no:cacheprovider tests/fuzz
 
 # Style (ruff), then the architecture (ARCHITECTURE.md): import-linter's contracts in
-# pyproject.toml and tools/check_imports.py (private names, module cycles, find_spec, size).
+# pyproject.toml and tools/check_imports.py (private names, module cycles, find_spec, size);
+# then the docstrings of every public name (numpydoc's validator, tools/check_docstrings.py).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python tools/check_imports.py
+	$(BIN)/python tools/check_docstrings.py
 
 datasets: $(STAMP)
 	$(BIN)/cjmodels datasets build --out datasets --force
@@ -120,4 +137,4 @@ benchmark-full: $(STAMP)
 	$(BIN)/python benchmarks/bench_out_of_core.py --journeys 20_000_000 --out benchmarks/results/out_of_core_20M.json
 
 clean:
-	rm -rf $(VENV) $(PD3) $(V313) $(SPARK) .venv-bench output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PD3) $(V313) $(SPARK) .venv-bench output build docs/api docs/cli.rst docs/notebooks .pytest_cache .ruff_cache

@@ -32,7 +32,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.public_api import PublicName, public_members, public_names  # noqa: E402
+from tools.public_api import PublicName, public_members, public_names
 
 #: numpydoc's checks that every public docstring passes (numpydoc.validate.ERROR_MSGS).
 CHECKS = frozenset({

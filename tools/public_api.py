@@ -60,13 +60,13 @@ class PublicName:
 def public_names() -> list[PublicName]:
     """Every name of every public module's ``__all__``, in reference order."""
     out: list[PublicName] = []
-    canonical: dict[int, str] = {}
+    canonical: dict[object, str] = {}
     for modname in PUBLIC_MODULES:
         module = importlib.import_module(modname)
         for name in module.__all__:
             obj = getattr(module, name)
             # Constants (strings, tuples, numbers) are documented where they are exported.
-            key = id(obj) if (inspect.isclass(obj) or callable(obj)) else id((modname, name))
+            key = id(obj) if (inspect.isclass(obj) or callable(obj)) else (modname, name)
             here = f"{modname}.{name}"
             out.append(PublicName(modname, name, canonical.setdefault(key, here), obj))
     return out

@@ -23,8 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TEX_APT = "apt-get install -y latexmk texlive-latex-recommended texlive-latex-extra"
 
 
-def execute_notebook(path: str | Path, generated: str | Path, timeout: float = 120) -> float:
+def execute_notebook(path: str | Path, generated: str | Path, timeout: float = 120,
+                     save: str | Path | None = None) -> float:
     """Execute a jupytext notebook from a clean kernel; return the seconds it took.
+
+    With ``save``, the executed notebook (with its outputs) is written there as ``.ipynb``: the
+    documentation renders these copies and never executes a notebook itself.
 
     Outputs recorded through :class:`tools.outputs.Outputs` go to ``generated``. The kernel
     is the running interpreter (the one with cjmodels installed), started in the repository
@@ -39,7 +43,9 @@ def execute_notebook(path: str | Path, generated: str | Path, timeout: float = 1
         ) from None
     env = {
         "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-        "MPLBACKEND": "Agg",
+        # The inline backend: figures show in the executed notebook (which the documentation
+        # renders) and are saved to files by the notebook itself; it needs no display.
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "CJMODELS_GENERATED": str(generated),
         "PYTHONPATH": os.pathsep.join(
             [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
@@ -53,7 +59,11 @@ def execute_notebook(path: str | Path, generated: str | Path, timeout: float = 1
         )
         start = time.perf_counter()
         client.execute()
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        if save is not None:
+            Path(save).parent.mkdir(parents=True, exist_ok=True)
+            jupytext.write(nb, save, fmt="ipynb")
+        return elapsed
     finally:
         for k, v in old.items():
             if v is None:
