@@ -115,5 +115,39 @@ def arm_sums_spark(
     The Spark twin of :func:`cjmodels.data.sql.arm_sums_duckdb` (same SQL, same layout):
     ``SufficientStats.from_frame(arm_sums_spark(df, ["converted", "value"]))`` feeds every
     test of :mod:`cjmodels.experiments`.
+
+    Parameters
+    ----------
+    data : pyspark.sql.DataFrame
+        One row per customer.
+    columns : str or sequence of str
+        Numeric (or boolean) metric and covariate columns; missing or infinite values raise.
+    variant : str
+        Column holding the arm.
+    arms : sequence of str, optional
+        Declared arms in order (default: the labels present, sorted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per arm (index ``variant``): ``n``, ``sum[c]`` for each column and
+        ``sum[c*e]`` for each pair, squares included, as floats.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`cjmodels.data.sql.arm_sums_duckdb`; also when ``data`` is not a PySpark
+        DataFrame or PySpark is not installed.
+
+    Examples
+    --------
+    >>> from pyspark.sql import SparkSession  # doctest: +SKIP
+    >>> spark = SparkSession.builder.master("local[2]").getOrCreate()  # doctest: +SKIP
+    >>> t = pd.DataFrame({"variant": ["a", "a", "b", "b"], "y": [1.0, 3.0, 2.0, 6.0]})
+    >>> arm_sums_spark(spark.createDataFrame(t), "y")  # doctest: +SKIP
+               n  sum[y]  sum[y*y]
+    variant
+    a        2.0     4.0      10.0
+    b        2.0     8.0      40.0
     """
     return engine_arm_sums(_spark_frame(data), columns, variant=variant, arms=arms)

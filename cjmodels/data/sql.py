@@ -72,6 +72,27 @@ def _relation(relation: Any, connection: Any) -> Any:
 def scan(path: str | PathLike[str], connection: Any = None) -> Any:
     """A DuckDB relation over a Parquet or CSV file (or glob), read lazily by the engine.
 
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.parquet``/``.pq`` file, a ``.csv`` (optionally compressed, e.g. ``.csv.gz``) or
+        ``.tsv`` file, or a glob of such files (``"events/*.parquet"``). The format is taken
+        from the name.
+    connection : duckdb.DuckDBPyConnection, optional
+        The connection that reads it (its settings: threads, memory limit, spill directory);
+        default a new in-memory connection.
+
+    Returns
+    -------
+    duckdb.DuckDBPyRelation
+        The file's rows, not read until a query runs; DuckDB infers a CSV file's column types.
+
+    Raises
+    ------
+    ValidationError
+        When the file does not exist (a glob is not checked), its name is neither Parquet nor
+        CSV, or DuckDB is not installed.
+
     Examples
     --------
     >>> import tempfile, os
@@ -118,6 +139,30 @@ def path_table_sql(
     event table). The query returns
     ``path`` (NULL for a journey without touches), ``outcome`` (0 conversion, 1 drop-out,
     2 censored) and ``value``.
+
+    Parameters
+    ----------
+    data : str
+        The name of the event table (or view) in the query.
+    customer, timestamp, event, channel : str
+        Column names.
+    stage, value : str, optional
+        Column names of the stage and the value; None when the table has none.
+    numeric_time : bool
+        Whether the timestamp column holds numbers (else a TIMESTAMP).
+    timeout, lookback : float, optional
+        The journey rules of :func:`cjmodels.data.journeys`, in microseconds for timestamp
+        columns and in the column's own unit for numeric times.
+    observation_end : str, optional
+        An SQL expression for the end of observation, in the same unit; default the latest
+        time in ``data``.
+    collapse_repeats : bool
+        Merge consecutive touches of the same channel.
+
+    Returns
+    -------
+    str
+        One SQL query, one row per journey: ``path``, ``outcome`` and ``value``.
 
     Examples
     --------
@@ -174,8 +219,14 @@ def path_table_duckdb(
     customer, timestamp, event, channel, stage, value : str
         Column names. The timestamp column must be a TIMESTAMP, DATE or a number; event,
         channel and stage must be text; value must be numeric.
-    timeout, lookback, observation_end, collapse_repeats
-        See :func:`cjmodels.data.path_table`.
+    timeout, lookback : time span, optional
+        See :func:`cjmodels.data.journeys`: ``"30D"`` or a Timedelta for timestamp columns,
+        numbers for numeric time columns.
+    observation_end : timestamp or number, optional
+        End of observation; default the latest time in the table (an engine table carries no
+        window of its own).
+    collapse_repeats : bool
+        Merge consecutive touches of the same channel.
     connection : duckdb.DuckDBPyConnection, optional
         Connection used to read a file (default: a new in-memory one).
 
@@ -237,6 +288,21 @@ def arm_sums_duckdb(
         Column holding the arm.
     arms : sequence of str, optional
         Declared arms in order (default: the labels present, sorted).
+    connection : duckdb.DuckDBPyConnection, optional
+        Connection used to read a file (default: a new in-memory one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per arm (index ``variant``, the arms as strings), floats: ``n``, ``sum[c]``
+        for each column and ``sum[c*e]`` for each pair, squares included.
+
+    Raises
+    ------
+    ValidationError
+        For a missing column, a metric that is not numeric or boolean, an empty table, a
+        missing arm or a missing or infinite metric value (nothing is dropped), arms other
+        than the declared ones, a declared arm without customers, or fewer than two arms.
 
     Examples
     --------
