@@ -362,10 +362,10 @@ class FittedMultiState(Result):
         Returns
         -------
         pandas.DataFrame
-            Columns ``estimate``, ``se`` (natural scale, delta method), ``ci_low`` and
-            ``ci_high`` (delta-method interval on the log scale); plus ``from`` and ``to``. One row per allowed transition and per diagonal
-            entry of a non-absorbing state (negative, minus the exit rate), indexed by
-            ``"from - to"`` in msm's order.
+            Columns ``from``, ``to``, ``estimate``, ``se`` (natural scale, delta method),
+            ``ci_low`` and ``ci_high`` (delta-method interval on the log scale). One row per
+            allowed transition and per diagonal entry of a non-absorbing state (negative,
+            minus the exit rate), indexed by ``"from - to"`` in msm's order.
 
         Examples
         --------
@@ -400,7 +400,9 @@ class FittedMultiState(Result):
 
     def qratio(self, num: tuple, den: tuple, covariates: Any = None,
                alpha: float = 0.05) -> pd.Series:
-        """Ratio ``q[num] / q[den]`` of two intensities with a delta-method interval (msm's ``qratio.msm``).
+        """Ratio ``q[num] / q[den]`` of two intensities with a delta-method interval.
+
+        As msm's ``qratio.msm``: the interval is computed on the log scale.
 
         Parameters
         ----------
@@ -462,10 +464,11 @@ class FittedMultiState(Result):
         return tab.iloc[0]
 
     def hazard_ratios(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Hazard ratio ``exp(beta)`` of every covariate effect with its interval (msm's ``hazard.msm``).
+        """Hazard ratio ``exp(beta)`` of every covariate effect with its interval.
 
-        The hazard ratio multiplies the intensity of its transition per unit increase of the
-        covariate; the interval is the Wald interval of ``beta`` transformed by ``exp``.
+        As msm's ``hazard.msm``. The hazard ratio multiplies the intensity of its transition
+        per unit increase of the covariate; the interval is the Wald interval of ``beta``
+        transformed by ``exp``.
 
         Parameters
         ----------
@@ -654,7 +657,8 @@ class FittedMultiState(Result):
         -------
         pandas.DataFrame
             Columns ``estimate``, ``se`` (natural scale, delta method), ``ci_low`` and
-            ``ci_high`` (delta-method interval on the log scale), one row per non-absorbing state (index ``state``).
+            ``ci_high`` (delta-method interval on the log scale), one row per non-absorbing
+            state (index ``state``).
 
         Examples
         --------
@@ -678,10 +682,10 @@ class FittedMultiState(Result):
                                     alpha, index)
 
     def pnext(self, covariates: Any = None, alpha: float = 0.05) -> pd.DataFrame:
-        """Probability ``-q_rs/q_rr`` that the next state after ``r`` is ``s`` (msm's ``pnext.msm``).
+        """Probability ``-q_rs/q_rr`` that the next state after ``r`` is ``s``.
 
-        msm's ``pnext.msm`` simulates its intervals from the asymptotic normal distribution;
-        these are delta-method intervals on the logit scale (deterministic).
+        As msm's ``pnext.msm``, which simulates its intervals from the asymptotic normal
+        distribution; these are delta-method intervals on the logit scale (deterministic).
 
         Parameters
         ----------
@@ -729,7 +733,9 @@ class FittedMultiState(Result):
 
     def totlos(self, start: Any = None, t: float | None = None, covariates: Any = None,
                alpha: float = 0.05) -> pd.DataFrame:
-        """Expected total time spent in each state from ``start`` over ``[0, t]`` (msm's ``totlos.msm``).
+        """Expected total time spent in each state from ``start`` over ``[0, t]``.
+
+        As msm's ``totlos.msm``.
 
         Parameters
         ----------
@@ -751,7 +757,8 @@ class FittedMultiState(Result):
         -------
         pandas.DataFrame
             Columns ``estimate``, ``se`` (natural scale, delta method), ``ci_low`` and
-            ``ci_high`` (delta-method interval on the log scale), one row per state (index ``state``). Infinite values have no interval.
+            ``ci_high`` (delta-method interval on the log scale), one row per state (index
+            ``state``). Infinite values have no interval.
 
         Examples
         --------
@@ -796,9 +803,9 @@ class FittedMultiState(Result):
         -------
         pandas.DataFrame
             Columns ``estimate``, ``se`` (natural scale, delta method), ``ci_low`` and
-            ``ci_high`` (delta-method interval on the log scale), one row per starting state (index ``state``): 0 for the targets
-            themselves, infinite from a state whence ``to`` may never be reached (it is
-            reached with probability less than 1).
+            ``ci_high`` (delta-method interval on the log scale), one row per starting state
+            (index ``state``): 0 for the targets themselves, infinite from a state whence
+            ``to`` may never be reached (it is reached with probability less than 1).
 
         Examples
         --------
