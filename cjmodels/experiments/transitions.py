@@ -240,7 +240,7 @@ def compare_transitions(
         Degrees of freedom per from-state from the next states observed (default) or from
         those the journey graph ``allowed`` permits (see
         :func:`cjmodels.markov.homogeneity_test`).
-    allowed : optional
+    allowed : sequence of (str, str), mapping or pandas.DataFrame, optional
         The journey graph (pairs of states, a mapping from-state -> to-states, or a boolean
         DataFrame), as in :func:`cjmodels.markov.fit_chain`.
     correction : str
