@@ -43,7 +43,6 @@ from cjmodels.markov.comparison import (
 )
 from cjmodels.markov.fit import INTERVAL_METHODS, FittedChain, fit_chain
 from cjmodels.markov.hmm import (
-    END_STATES,
     HiddenMarkovModel,
     HMMBootstrap,
     HMMConvergenceWarning,
@@ -52,6 +51,7 @@ from cjmodels.markov.hmm import (
     plot_posteriors,
     select_n_states,
 )
+from cjmodels.markov.hmm.sequences import END_STATES  # where it is defined, with its #: note
 from cjmodels.markov.lifecycle import LifecycleChain, lifecycle_chain
 from cjmodels.markov.multistate import (
     FittedMultiState,
