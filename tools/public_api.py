@@ -18,6 +18,8 @@ from dataclasses import dataclass
 #: exports it).
 PUBLIC_MODULES: tuple[str, ...] = (
     "cjmodels.data",
+    "cjmodels.data.sql",
+    "cjmodels.data.spark",
     "cjmodels.markov",
     "cjmodels.markov.hmm",
     "cjmodels.markov.multistate",

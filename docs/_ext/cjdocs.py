@@ -59,7 +59,8 @@ def write_api_pages(out: Path = DOCS / "api") -> list[str]:
             body = f".. currentmodule:: {item.module}\n\n.. autofunction:: {item.name}\n"
         else:
             body = f".. currentmodule:: {item.module}\n\n.. autodata:: {item.name}\n"
-        _write(out / f"{item.canonical}.rst", _title(item.canonical) + "\n" + body)
+        # Short names are unique across the package (tests/contract/test_vocabulary.py).
+        _write(out / f"{item.canonical}.rst", _title(item.name) + "\n" + body)
 
     index = [_title("API reference"), "",
              "Every name of every public module's ``__all__``, one page each. A name exported "
