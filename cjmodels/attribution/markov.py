@@ -324,18 +324,21 @@ class MarkovAttribution(AttributionModel):
 
     Parameters
     ----------
-    order : int
-        Markov order k (1 to 4 is typical; any k >= 1 works).
-    collapse_repeats : bool
+    order : int, default 1
+        Markov order k: a state is a window of k consecutive channels (1 to 4 is typical; any
+        k >= 1 works, see :func:`cross_validate_order` to choose it).
+    collapse_repeats : bool, default False
         Merge consecutive identical states (ChannelAttribution's default; here False, so that
-        a repeated channel is a self-loop unless asked).
-    value_attribution : {"value", "conversions"}
+        a repeated channel is a self-loop unless asked). Order-1 removal effects are the same
+        either way.
+    value_attribution : {"value", "conversions"}, default "value"
         Split the total value by value removal effects (ChannelAttribution) or by conversion
         removal effects.
-    pairs : bool
-        Also compute removal effects of every pair of channels (``result_.tables["pairs"]``).
-    horizon : int, "channelattribution" or None
-        None (default): the absorbing chain, exactly. An int counts only walks absorbed within
+    pairs : bool, default False
+        Also compute removal effects of every pair of channels (``result_.tables["pairs"]``,
+        with ``interaction``: the pair's effect minus the two single effects).
+    horizon : int, "channelattribution" or None, default None
+        None: the absorbing chain, exactly. An int counts only walks absorbed within
         that many transitions (walks still running are lost), which is what
         ChannelAttribution's simulation estimates: its ``max_step=K`` is ``horizon=K + 1``, and
         its default (``max_step`` = longest observed path + 1) is ``"channelattribution"``.
@@ -348,6 +351,18 @@ class MarkovAttribution(AttributionModel):
         ``share``; ``tables["transitions"]`` the fitted transitions; ``info`` holds
         ``conversion_probability`` (of the chain) and ``observed_conversion_rate``;
         ``transition_matrix()`` the chain's transition probabilities.
+
+    Notes
+    -----
+    A chain fitted to journeys without any non-converting one is the conversion-only chain
+    (a warning says so): its removal effects say how often converting journeys pass through a
+    channel, not how much the channel raises conversion.
+
+    References
+    ----------
+    Anderl, E., Becker, I., von Wangenheim, F. and Schumann, J. H. (2016). Mapping the
+    customer journey: lessons learned from graph-based online attribution modeling.
+    *International Journal of Research in Marketing* 33(3), 457-474.
 
     Examples
     --------
