@@ -144,7 +144,8 @@ def cross_validate_order(
     n_splits : int, default 5
         Folds of journeys (at least 2). Every journey is held out once.
     collapse_repeats : bool, default False
-        As in :class:`MarkovAttribution`.
+        As in :class:`MarkovAttribution`. The scores use only a journey's last state, which
+        merging repeated states does not change, so the scores are the same either way.
     prior : float, default 1.0
         Pseudo-journeys shrinking each state's conversion share towards the training
         conversion rate (positive).

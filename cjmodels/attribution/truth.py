@@ -296,7 +296,9 @@ def ground_truth_comparison(
     alpha : float
         The intervals cover ``1 - alpha``.
     random_state : int, Generator or None
-        Seed of the bootstrap (model ``i`` uses the seed plus ``i``).
+        Seed of the bootstrap: a seed drawn from it plus ``i`` seeds model ``i``'s replicates
+        (with an int, every model's draw is the same, so model ``i`` uses that draw plus
+        ``i``). None: unseeded.
     progress : bool or tqdm-like callable
         A bar over each model's bootstrap replicates: True (tqdm), False (default), or a
         tqdm-like callable.
