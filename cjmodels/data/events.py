@@ -646,7 +646,11 @@ event log does not have. Name them when building the log, e.g. EventLog(df, stag
 
         Examples
         --------
-        >>> df = pd.DataFrame({"customer_id": [1], "timestamp": ["2025-01-01"],
+        A tick is the time column's unit (nanoseconds here; pandas 3 reads time strings in
+        microseconds):
+
+        >>> times = pd.to_datetime(["2025-01-01"]).as_unit("ns")
+        >>> df = pd.DataFrame({"customer_id": [1], "timestamp": times,
         ...                    "event": ["touch"], "channel": ["email"]})
         >>> EventLog(df).span_ticks("1s")
         1000000000
