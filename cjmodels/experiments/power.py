@@ -598,7 +598,7 @@ def power_means(
     check_scalar(sd, "sd", typ=float, gt=0)
     check_scalar(n_control, "n_control", typ=float, gt=1)
     check_scalar(variance_reduction, "variance_reduction", typ=float, ge=0, lt=1)
-    sdt = float(sd if sd_arm is None else sd_arm)
+    sdt = float(sd if sd_arm is None else check_scalar(sd_arm, "sd_arm", typ=float, gt=0))
     a, za = _z_alpha(alpha, alternative, n_arms, correction)
     se = math.sqrt((sd**2 / n_control + sdt**2 / (ratio * n_control)) * (1 - variance_reduction))
     if alternative == "two-sided":
@@ -669,7 +669,7 @@ def mde_means(
     check_scalar(sd, "sd", typ=float, gt=0)
     check_scalar(n_control, "n_control", typ=float, gt=1)
     check_scalar(variance_reduction, "variance_reduction", typ=float, ge=0, lt=1)
-    sdt = float(sd if sd_arm is None else sd_arm)
+    sdt = float(sd if sd_arm is None else check_scalar(sd_arm, "sd_arm", typ=float, gt=0))
     a, za = _z_alpha(alpha, alternative, n_arms, correction)
     zb = sps.norm.isf(1 - power)
     d = (za + zb) * math.sqrt((sd**2 + sdt**2 / ratio) / n_control * (1 - variance_reduction))

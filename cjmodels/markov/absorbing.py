@@ -390,8 +390,11 @@ def _absorbing_analysis(
             return out[nt * na + nt : nt * na + 3 * nt]
 
         se_rest = _delta_se(fun2, p, n_row, rows)
-        se = np.concatenate([np.sqrt(var_b).ravel(), np.sqrt(var_t), se_rest,
-                             np.sqrt(var_n).ravel()])
+        # A variance that is 0 in exact arithmetic (a stage that converts with probability 1)
+        # can come out a rounding error below 0: its standard error is 0, not NaN.
+        se = np.concatenate([np.sqrt(np.maximum(var_b, 0)).ravel(),
+                             np.sqrt(np.maximum(var_t, 0)), se_rest,
+                             np.sqrt(np.maximum(var_n, 0)).ravel()])
         lo = np.empty_like(est)
         hi = np.empty_like(est)
         nb = nt * na

@@ -268,3 +268,25 @@ def test_plots_draw_intervals_that_do_not_contain_the_estimate():
     fig, ax = plt.subplots()
     assert shifted.plot(ax) is ax
     plt.close(fig)
+
+
+def test_certain_conversion_has_zero_se_without_a_numpy_warning():
+    """Every stage converts with probability 1 when the non-converting journeys are censored and
+    dropped (the shipped log fitted without a timeout): the variance of P(conversion) is 0 in
+    exact arithmetic and may round to just below 0; its se is 0, not NaN with numpy's warning."""
+    import warnings
+
+    from cjmodels.data import JourneySpec
+    from cjmodels.datasets import load_journeys
+    from cjmodels.markov import fit_chain
+
+    log = load_journeys().event_log()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # our warning: no journey ends in a drop-out
+        chain = fit_chain(log, spec=JourneySpec())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = chain.absorbing().summary()
+    assert not table.isna().any().any(), table
+    assert np.allclose(table["p_(conversion)"], 1.0)
+    assert np.allclose(table["ci_high"], 1.0)
