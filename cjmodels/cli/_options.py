@@ -150,12 +150,14 @@ def log_options(a: argparse.Namespace) -> dict[str, Any]:
 def read_table(args: argparse.Namespace, path: str | None = None, *, what: str = "file",
                expected: Sequence[str] | None = None, text: Sequence[str] = ()):
     """``path`` (default ``args.file``) as a DataFrame, read by
-    :func:`cjmodels.data.io.read_table` with the subcommand's ``--sep`` and ``--encoding``."""
+    :func:`cjmodels.data.io.read_table` with the subcommand's ``--sep`` and ``--encoding``; the
+    ``--customer`` column is an identifier (read as text unless its values are whole numbers)."""
     from cjmodels.data.io import read_table as _read_table
 
+    customer = getattr(args, "customer", None) if path is None else None
     return _read_table(args.file if path is None else path, sep=getattr(args, "sep", None),
                        encoding=getattr(args, "encoding", None), what=what, expected=expected,
-                       text=text)
+                       text=text, ids=[customer] if isinstance(customer, str) else [])
 
 
 def events(args: argparse.Namespace, df: Any, opts: dict[str, Any]):

@@ -220,6 +220,7 @@ def read_table(
     what: str = "file",
     expected: Sequence[str] | None = None,
     text: Sequence[str] = (),
+    ids: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a table from CSV/TSV (plain, gzip, bz2, xz, zip or zstd) or Parquet, by content.
 
@@ -242,6 +243,10 @@ def read_table(
     text : sequence of str
         Columns read as exact text, never as numbers, when the file has them (a path column
         ``"1 > 2"`` or ``"01"``, an arm column where ``01`` and ``1`` differ).
+    ids : sequence of str
+        Identifier columns (the customer): read as numbers when every value is a whole number,
+        otherwise as exact text, so that ids such as GA4's ``1873420351.1740993245`` are not
+        rounded to the same float and merged.
 
     Returns
     -------
@@ -371,9 +376,17 @@ def read_table(
     try:
         # only an empty field is missing: a channel called "NA" or "null" stays a label
         # (the words pandas would read as missing are settled per column below)
-        df = pd.read_csv(p, sep=chosen, encoding=enc, compression=compression,
-                         low_memory=False, skip_blank_lines=False, keep_default_na=False,
-                         na_values=[""], dtype={c: str for c in as_text if c in header} or None)
+        for _ in range(2):
+            df = pd.read_csv(p, sep=chosen, encoding=enc, compression=compression,
+                             low_memory=False, skip_blank_lines=False, keep_default_na=False,
+                             na_values=[""], dtype={c: str for c in as_text if c in header} or None)
+            # An identifier read as a float may have been rounded into another: read it again
+            # as text.
+            inexact = [str(c) for c in ids if str(c) in df.columns and str(c) not in as_text
+                       and df[str(c)].dtype.kind == "f"]
+            if not inexact:
+                break
+            as_text = [*as_text, *inexact]
     except UnicodeDecodeError:
         raise _decode_error(name, p, compression, enc) from None
     except pd.errors.EmptyDataError:
@@ -645,7 +658,8 @@ def read_events(
     1
     """
     df = read_table(path, sep=sep, encoding=encoding, what="event log",
-                    expected=event_log_columns(kwargs))
+                    expected=event_log_columns(kwargs),
+                    ids=[str(kwargs.get("customer", "customer_id"))])
     return events_from_table(df, event_map=event_map, **kwargs)
 
 

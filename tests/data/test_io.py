@@ -229,3 +229,33 @@ def test_control_characters_around_a_blank_first_line(tmp_path, blob):
     with pytest.raises(ValidationError, match="names no column|binary data") as exc:
         read_table(p)
     assert str(exc.value).startswith(f"{p}: ")
+
+
+def test_customer_ids_that_are_not_whole_numbers_are_read_as_text(tmp_path):
+    """GA4's user_pseudo_id (``1873420351.1740993245``) parsed as a float rounds two browsers
+    to the same id and merges them; read_events and the command line read such a customer
+    column as exact text (whole-number ids stay numbers, as before)."""
+    import json
+    import subprocess
+    import sys
+
+    from cjmodels.data import read_events
+
+    p = tmp_path / "ga4.csv"
+    p.write_text("user_pseudo_id,event_timestamp,event_name,channel\n"
+                 "1873420351.1740993245,1,touch,email\n"
+                 "1873420351.1740993246,2,touch,social\n"
+                 "1873420351.1740993246,3,conversion,\n")
+    opts = {"customer": "user_pseudo_id", "timestamp": "event_timestamp", "event": "event_name"}
+    log = read_events(p, **opts)
+    assert log.n_customers == 2
+    assert set(log.events["customer_id"]) == {"1873420351.1740993245", "1873420351.1740993246"}
+    out = subprocess.run(
+        [sys.executable, "-m", "cjmodels.cli", "validate", str(p), "--customer", "user_pseudo_id",
+         "--timestamp", "event_timestamp", "--event", "event_name", "--format", "json"],
+        capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["n_customers"] == 2
+
+    whole = tmp_path / "whole.csv"
+    whole.write_text("customer_id,timestamp,event,channel\n7,1,touch,email\n8,2,touch,sms\n")
+    assert read_events(whole).events["customer_id"].dtype.kind == "i"
