@@ -386,7 +386,7 @@ class BetaGeoModel(_FrequencyRecencyModel):
     def prob_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """P(alive at T | x, t_x, T), the probability that each customer has not dropped out.
 
-        Fader, Hardie & Lee (2005), "Computing P(alive) using the BG/NBD model" (note 021):
+        Eq. (11) of Fader, Hardie & Lee (2005):
         ``1 / (1 + a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))`` for ``x > 0``; 1
         when ``x == 0`` (in BG/NBD a customer can drop out only after a repeat purchase).
 
@@ -459,8 +459,8 @@ class BetaGeoModel(_FrequencyRecencyModel):
     def expected_transactions(self, t: Any) -> np.ndarray:
         """Unconditional E[X(t)]: expected repeat purchases of a new customer by ``t``.
 
-        Fader, Hardie & Lee (2005) eq. (9), for a customer drawn from the population at
-        their first purchase.
+        Fader, Hardie & Lee (2005), for a customer drawn from the population at their first
+        purchase.
 
         Parameters
         ----------
