@@ -608,3 +608,17 @@ def test_loglik_of_overflowing_intensities_is_minus_infinity():
     ll, g = design.loglik(np.array([1e6]))
     assert ll == -np.inf and np.isnan(g).all()
     assert design.loglik(np.array([1e6]), grad=False) == -np.inf
+
+
+def test_normal_intervals_of_a_fit_with_a_flagged_parameter_are_refused(cavsex_fit):
+    """msm's sex model has a 2 -> 4 sex effect with a log-scale se of about 65,000 (flagged as
+    not identified): simulated P(t) intervals draw intensities that overflow. Our error says so
+    and names the way out, instead of numpy's LinAlgError from the eigendecomposition."""
+    import warnings
+
+    from cjmodels.errors import ValidationError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValidationError, match="method='delta'"):
+            cavsex_fit.pmatrix_intervals(t=10, method="normal", n_simulations=200, random_state=1)

@@ -627,8 +627,20 @@ class FittedMultiState(Result):
                 )
             draws = as_generator(random_state).multivariate_normal(
                 self.params, self.cov, size=n_sim, method="eigh")
-            qs = np.stack([self._q(th, zc) for th in draws])
-            ps = _expm_stack(qs, t).reshape(n_sim, -1)
+            with np.errstate(over="ignore", invalid="ignore"):
+                qs = np.stack([self._q(th, zc) for th in draws])
+            try:
+                if not np.all(np.isfinite(qs)):
+                    raise np.linalg.LinAlgError("non-finite intensities")
+                ps = _expm_stack(qs, t).reshape(n_sim, -1)
+            except np.linalg.LinAlgError:
+                # A parameter with a huge (finite) standard error, one the fit flagged as not
+                # identified, draws intensities that overflow.
+                raise ValidationError(
+                    "method='normal' drew intensities that overflow: the covariance is too wide "
+                    f"({'; '.join(self.problems) or 'very large standard errors'}). Use "
+                    "method='delta', or simplify the model."
+                ) from None
             tab = pd.DataFrame({
                 "estimate": _pmatrix(self._q(self.params, zc), t).ravel(),
                 "se": ps.std(axis=0, ddof=1),
