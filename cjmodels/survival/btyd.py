@@ -160,12 +160,24 @@ class _FrequencyRecencyModel(_CountModel, ABC):
             Column names.
         weight : str or array-like, optional
             Column name or values: how many identical customers each row stands for.
+        **rfm_options
+            Options of :func:`cjmodels.data.rfm_summary` (``unit``, ``period``,
+            ``observation_end``, ...), only when ``data`` is an event log.
 
         Returns
         -------
         self
             With ``result_``, a :class:`~cjmodels.survival.ParameterFit` (estimates, ``se``,
             covariance, ``log_likelihood``, ``n_customers``).
+
+        Raises
+        ------
+        ValidationError
+            For a table that breaks the RFM conventions (recency after ``T``, a recency without
+            repeat purchases, non-integer frequencies, missing values).
+        ConvergenceError
+            If maximum likelihood does not converge or the estimates run to the boundary; the
+            message lists remedies (rescale time, ``initial_params``, a small ``penalizer``).
 
         Examples
         --------
