@@ -287,6 +287,12 @@ class _FrequencyRecencyModel(_CountModel, ABC):
             Index of ``data``; columns ``prob_alive`` (:meth:`prob_alive`) and
             ``expected_transactions`` (:meth:`conditional_expected_transactions` over ``t``).
         """
+        if not isinstance(data, pd.DataFrame):
+            raise ValidationError(
+                f"predict takes an RFM table (a DataFrame), got {type(data).__name__}: build it "
+                "with cjmodels.data.rfm_summary(log, ...) with the options and time unit of the "
+                "fit, so that t and the table are in the same unit."
+            )
         cols = {"frequency": "frequency", "recency": "recency", "T": "T", **columns}
         x, tx, big_t, _ = rfm_arrays(data, **cols)
         return pd.DataFrame(

@@ -419,6 +419,7 @@ def cox_time_varying(
     from lifelines import CoxTimeVaryingFitter
 
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    check_scalar(penalizer, "penalizer", typ=float, ge=0)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     d = check_durations(data, duration=stop, event=event, entry=start, covariates=covs)
     if customer not in d.columns:
@@ -506,6 +507,7 @@ def aft(
 
     check_scalar(distribution, "distribution", in_=AFT_DISTRIBUTIONS)
     check_scalar(alpha, "alpha", typ=float, gt=0, lt=1)
+    check_scalar(penalizer, "penalizer", typ=float, ge=0)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     d = check_durations(data, duration=duration, event=event, weights=weight, covariates=covs,
                         positive=True)

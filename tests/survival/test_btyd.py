@@ -307,3 +307,18 @@ def test_a_single_customer_is_refused_without_numpy_overflow_warnings():
                 model.fit(rfm)
             except CJModelsError:
                 pass  # one customer does not identify the model: our error, in our words
+
+
+def test_predict_refuses_an_event_log_with_our_error():
+    """fit accepts an EventLog (summarised in days by rfm_summary), but predict's t must be in
+    the fit's unit and its rows are the table's: an EventLog raised AttributeError (no .index)."""
+    from cjmodels.data import rfm_summary
+    from cjmodels.datasets import load_transactions
+    from cjmodels.errors import ValidationError
+    from cjmodels.survival import BetaGeoModel
+
+    log = load_transactions().event_log()
+    model = BetaGeoModel().fit(rfm_summary(log))
+    with pytest.raises(ValidationError, match="rfm_summary"):
+        model.predict(log, t=30)
+    assert len(model.predict(rfm_summary(log), t=30)) == log.n_customers

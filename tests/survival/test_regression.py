@@ -161,3 +161,20 @@ def test_concordance_is_nan_when_no_pair_is_comparable():
     assert json.loads(json.dumps(r.to_dict(), allow_nan=False))["concordance"] is None
     cs = cause_specific_cox(t.assign(cause=[1, 1]), ["z"])
     assert np.isnan(cs["1"].concordance)
+
+
+@pytest.mark.parametrize("fit", ["cox_time_varying", "aft"])
+def test_negative_penalizer_is_refused_like_cox_ph(fit):
+    """cox_ph checks penalizer >= 0; the time-varying Cox model and AFT passed it to lifelines."""
+    import cjmodels.survival as sv
+    from cjmodels.errors import ValidationError
+
+    df = pd.DataFrame({"id": [1, 2, 3, 4], "start": [0.0, 0.0, 0.0, 0.0],
+                       "stop": [1.0, 2.0, 3.0, 4.0], "event": [1, 0, 1, 1],
+                       "x": [0.1, 0.4, 0.2, 0.9]})
+    with pytest.raises(ValidationError, match="penalizer"):
+        if fit == "aft":
+            sv.aft(df, ["x"], duration="stop", event="event", penalizer=-1.0)
+        else:
+            sv.cox_time_varying(df, ["x"], customer="id", start="start", stop="stop",
+                                event="event", penalizer=-1.0)
