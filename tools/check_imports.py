@@ -20,7 +20,8 @@ line per violation) on:
 * ``unplaced``: a top-level module or subpackage that no layer of the ``layers`` contract in
   pyproject.toml (beside the package) names, so that no contract would see it.
 * ``size``: a module over :data:`MAX_LINES` lines without a ``# size: <reason>`` comment at its
-  top (before its first import, definition or statement after the docstring).
+  top (before its first import, definition or statement after the docstring). Docstrings are
+  not counted: documentation with examples does not make a module harder to follow.
 
 The import contracts (layers, independent capabilities, private modules, acyclic siblings) are
 import-linter's, in pyproject.toml; ``make lint`` runs both.
@@ -196,6 +197,18 @@ def _private_attributes(tree: ast.Module, mod: str, is_pkg: bool, modules: dict[
                             f"{bad} of {_unit(full)} used by {mod}")
 
 
+def _docstring_lines(tree: ast.Module) -> int:
+    """Lines of the module's, classes' and functions' docstrings."""
+    n = 0
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                n += body[0].end_lineno - body[0].lineno + 1
+    return n
+
+
 def _size_reason(text: str) -> bool:
     """A ``# size: <reason>`` comment before the module's first statement after its docstring."""
     tree = ast.parse(text)
@@ -307,9 +320,10 @@ def check(package_dir: Path | str, *, relative_to: Path | str | None = None) -> 
         text = path.read_text(encoding="utf-8")
         shown = path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
         tree = ast.parse(text, filename=str(path))
-        n_lines = len(text.splitlines())
+        n_lines = len(text.splitlines()) - _docstring_lines(tree)
         if n_lines > MAX_LINES and not _size_reason(text):
-            found.append(Violation(shown, 1, "size", f"{n_lines} lines (more than {MAX_LINES}) "
+            found.append(Violation(shown, 1, "size", f"{n_lines} lines besides docstrings "
+                                   f"(more than {MAX_LINES}) "
                                    f"and no '{SIZE_TAG} <reason>' comment at the top"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):

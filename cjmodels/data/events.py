@@ -5,9 +5,6 @@ input and raises :class:`~cjmodels.errors.ValidationError` with a message that n
 the first offending rows and a fix. The input frame is never modified.
 """
 
-# size: one class (the event log's validation and its accessors); about a third of the lines
-# are the numpydoc docstrings and examples of its public methods.
-
 from __future__ import annotations
 
 import inspect

@@ -6,9 +6,6 @@ turns one back into weighted journeys. Counting an event log into a path table i
 :func:`cjmodels.data.path_table` (:mod:`cjmodels.data.journeys`).
 """
 
-# size: one topic (the path table's parsing, checks, reading and writing); about a tenth of the
-# lines are the numpydoc docstrings and examples of the public PathTable and read_path_table.
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field

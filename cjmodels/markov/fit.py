@@ -18,9 +18,6 @@ Conventions
   ``(n_ij + a) / (n_i + a K_i)``.
 """
 
-# size: one topic (the fitted journey chain: fit_chain and FittedChain with its intervals,
-# bootstrap and derived analyses); over 40% of the lines are numpydoc docstrings and examples.
-
 from __future__ import annotations
 
 import warnings

@@ -28,9 +28,6 @@ independent multinomials, mean gaps independent means), or percentile bootstrap 
 (``method="bootstrap"``; counts and gaps resampled together).
 """
 
-# size: one topic (the life-cycle chain: lifecycle_chain and LifecycleChain with its recurrent
-# quantities and their intervals); over 40% of the lines are numpydoc docstrings and examples.
-
 from __future__ import annotations
 
 import warnings

@@ -2,9 +2,6 @@
 posterior stage probabilities, bootstrap) and its convergence warning. The model and its
 conventions are described in :mod:`cjmodels.markov.hmm`."""
 
-# size: one class (the estimator: fit, prediction, decoding, bootstrap); about a third of the
-# lines are the numpydoc docstrings and running examples of its public methods.
-
 from __future__ import annotations
 
 import dataclasses

@@ -2,9 +2,6 @@
 extractors (intensities, P(t), sojourn times, lengths of stay, first passage, prevalence) and
 the delta-method machinery they share."""
 
-# size: one class (the fitted model and msm's extractors, which share its delta-method helper);
-# about half of the lines are the numpydoc docstrings and running examples of its public methods.
-
 from __future__ import annotations
 
 from collections.abc import Mapping
