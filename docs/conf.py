@@ -69,6 +69,7 @@ html_show_sourcelink = False
 html_show_search_summary = False
 html_theme_options = {
     "navigation_with_keys": False,
+    "header_links_before_dropdown": 6,
     "show_toc_level": 2,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
