@@ -11,6 +11,7 @@ executed here). Nothing is fetched from the internet: no intersphinx, MathJax fr
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ DOCS = Path(__file__).resolve().parent
 sys.path[:0] = [str(DOCS.parent), str(DOCS / "_ext")]
 
 import cjmodels  # noqa: E402
+from tools.public_api import PUBLIC_MODULES  # noqa: E402
 
 project = "cjmodels"
 author = "cjmodels developers"
@@ -48,6 +50,16 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
+
+# A reference to a public name of ours (or a member of one, or a public module) that does not
+# resolve is an error: the name was renamed or removed. References to other packages' names and
+# to our internal modules stay plain text (no intersphinx: nothing is fetched).
+_modules = "|".join(re.escape(m) for m in PUBLIC_MODULES)
+nitpicky = True
+nitpick_ignore_regex = [
+    ("py:mod", rf"(?!(?:{_modules})$).*"),
+    (r"py:(?!mod).*", rf"(?!(?:{_modules})\.[A-Za-z]\w*(?:\.[A-Za-z]\w*)?$).*"),
+]
 
 # Notebooks: rendered as the test suite executed them.
 nb_execution_mode = "off"

@@ -16,7 +16,7 @@ or infinity). Exit status:
 * 1: the command ran but a check it performs failed (``datasets verify`` found a mismatch, or
   ``abtest --fail-on-srm`` a sample-ratio mismatch).
 
-Files are read by content (:func:`cjmodels.data.io.read_table`): Parquet and gzip/bz2/xz/zip by
+Files are read by content (as :func:`cjmodels.data.read_events` reads them): Parquet and gzip/bz2/xz/zip by
 their magic bytes, the delimiter sniffed unless ``--sep`` is given, ``--encoding`` for text that
 is not UTF-8. Outputs never replace an existing file unless ``--force`` is given, and never the
 input file.
