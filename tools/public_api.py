@@ -26,6 +26,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "cjmodels.attribution",
     "cjmodels.survival",
     "cjmodels.experiments",
+    "cjmodels.analytics",
     "cjmodels.synthetic",
     "cjmodels.synthetic.customer_base",
     "cjmodels.datasets",

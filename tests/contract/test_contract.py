@@ -31,6 +31,7 @@ PACKAGES = (
     "cjmodels.attribution",
     "cjmodels.survival",
     "cjmodels.experiments",
+    "cjmodels.analytics",
     "cjmodels.synthetic",
     "cjmodels.datasets",
     "cjmodels.results",
