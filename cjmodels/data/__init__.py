@@ -24,6 +24,7 @@ from cjmodels.data.sequences import (
     counts_from_table,
     journey_transitions,
 )
+from cjmodels.data.sessions import SessionTable, session_ids, sessions
 from cjmodels.data.spec import JourneySpec
 from cjmodels.data.stages import (
     CONVERSION,
@@ -61,6 +62,7 @@ __all__ = [
     "JourneyTransitions",
     "LifecycleTransitions",
     "PathTable",
+    "SessionTable",
     "StageScheme",
     "TouchSequences",
     "TransitionCounts",
@@ -85,6 +87,8 @@ __all__ = [
     "read_events",
     "read_path_table",
     "rfm_summary",
+    "session_ids",
+    "sessions",
     "stage_visits",
     "subscription_lifetimes",
     "time_to_first_purchase",
