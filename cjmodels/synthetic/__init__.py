@@ -16,6 +16,8 @@ generated it, so every estimator in cjmodels can be shown to recover that truth.
   (panel data for :func:`cjmodels.markov.fit_multistate`).
 - :func:`simulate_latent_journeys`: touches emitted by known latent decision stages (the
   normative path behind the organic one), for :class:`cjmodels.markov.HiddenMarkovModel`.
+- :func:`simulate_segment_journeys`: journeys of customers from known behavioural segments,
+  each a Markov chain over channels, for :class:`cjmodels.analytics.MarkovMixture`.
 - :func:`simulate_experiment`: A/B/n tests with known effects, a correlated pre-period
   covariate and optional sample-ratio mismatch.
 """
@@ -32,11 +34,14 @@ from cjmodels.synthetic.journey_params import JourneyParams
 from cjmodels.synthetic.journeys import JourneyWorld, simulate_first_journeys, simulate_journeys
 from cjmodels.synthetic.latent import LatentWorld, simulate_latent_journeys
 from cjmodels.synthetic.panel import PanelWorld, default_panel_qmatrix, simulate_panel
+from cjmodels.synthetic.segments import SegmentWorld, simulate_segment_journeys
 
 __all__ = [
     "LatentWorld",
     "simulate_latent_journeys",
     "PanelWorld",
+    "SegmentWorld",
+    "simulate_segment_journeys",
     "default_panel_qmatrix",
     "simulate_panel",
     "Arm",
