@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from cjmodels._resample import replicate_generators, resample_units
-from cjmodels.analytics import EdgeTimes, TransitionDifferences, edge_times, transition_differences
+from cjmodels.analytics import EdgeTimes, edge_times, transition_differences
 from cjmodels.data import EventLog, JourneySpec
 from cjmodels.datasets import load_journeys
 from cjmodels.errors import ValidationError
@@ -343,11 +343,11 @@ def test_one_transition_per_customer_equals_statsmodels_wald(correction):
     """With one transition per customer the cell interval and test are statsmodels' Wald
     (confint_proportions_2indep / test_proportions_2indep, compare='diff'), to 1e-9, at the
     adjusted level (Bonferroni alpha / m, or Benjamini-Yekutieli's R alpha / m)."""
+    from statsmodels.stats.multitest import multipletests
     from statsmodels.stats.proportion import (
         confint_proportions_2indep,
         test_proportions_2indep,
     )
-    from statsmodels.stats.multitest import multipletests
 
     r = transition_differences(_one_per_customer(), group="seg", correction=correction)
     tab = r.table[r.table["from_state"] == "a"]
