@@ -575,7 +575,7 @@ class TopPaths(Result):
         the path's own ``conversion_rate`` with ``rate_ci_low``/``rate_ci_high``.
     k : int
         Paths shown (at most the number of distinct paths).
-    by : str
+    rank : str
         What ranks the paths: ``"journeys"`` or ``"conversions"``.
     coverage, coverage_ci : float, tuple of float
         Share of all journeys on the top ``k`` paths, with its interval.
@@ -599,7 +599,7 @@ class TopPaths(Result):
 
     table: pd.DataFrame
     k: int
-    by: str
+    rank: str
     coverage: float
     coverage_ci: tuple[float, float]
     conversion_coverage: float
@@ -635,7 +635,7 @@ def top_paths(
     data: EventLog | pd.DataFrame | PathTable,
     *,
     k: int = 10,
-    by: str = "journeys",
+    rank: str = "journeys",
     spec: JourneySpec | None = None,
     alpha: float = 0.05,
     **log_options: Any,
@@ -648,7 +648,7 @@ def top_paths(
         The event log (a DataFrame with column options as keywords), or a path table.
     k : int, default 10
         How many paths to keep (all of them when there are fewer).
-    by : {"journeys", "conversions"}
+    rank : {"journeys", "conversions"}
         Rank paths by their journeys or by their conversions (ties: the other count, then the
         path's text).
     spec : JourneySpec, optional
@@ -669,7 +669,7 @@ def top_paths(
     Raises
     ------
     ValidationError
-        For ``k`` not a positive integer, an unknown ``by``, a bad ``alpha`` or ``spec``, or a
+        For ``k`` not a positive integer, an unknown ``rank``, a bad ``alpha`` or ``spec``, or a
         log with no journey that has a touch.
 
     Examples
@@ -688,8 +688,8 @@ def top_paths(
     """
     if (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
         raise ValidationError(f"k == {k!r}, must be a positive integer (the paths to keep).")
-    if by not in ("journeys", "conversions"):
-        raise ValidationError(f"by == {by!r}, must be 'journeys' or 'conversions'.")
+    if rank not in ("journeys", "conversions"):
+        raise ValidationError(f"rank == {rank!r}, must be 'journeys' or 'conversions'.")
     alpha = _check_alpha(alpha)
     if isinstance(data, PathTable):
         if spec is None:
@@ -724,7 +724,7 @@ def top_paths(
     conv = np.where(js.outcome == 0, w, 0.0)
     journeys = np.bincount(ids, weights=w, minlength=len(strings))
     conversions = np.bincount(ids, weights=conv, minlength=len(strings))
-    key1, key2 = (journeys, conversions) if by == "journeys" else (conversions, journeys)
+    key1, key2 = (journeys, conversions) if rank == "journeys" else (conversions, journeys)
     order = np.lexsort((np.asarray(strings, dtype=str), -key2, -key1))
     kk = min(int(k), len(strings))
     top = order[:kk]
@@ -752,7 +752,7 @@ def top_paths(
         "conversion_rate": rate, "rate_ci_low": rlo, "rate_ci_high": rhi,
     })
     return TopPaths(
-        table=table, k=kk, by=by,
+        table=table, k=kk, rank=rank,
         coverage=float(cshare[-1]), coverage_ci=(float(clo[-1]), float(chi[-1])),
         conversion_coverage=float(vshare[-1]),
         conversion_coverage_ci=(float(vlo[-1]), float(vhi[-1])),

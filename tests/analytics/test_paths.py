@@ -159,7 +159,7 @@ def test_top_paths_recount_on_shipped_data():
     assert tp.conversion_coverage == pytest.approx(sum(c[1] for _, c in ranked) / n_conv,
                                                    abs=1e-12)
     # ranked by conversions
-    by_c = top_paths(log, k=5, by="conversions")
+    by_c = top_paths(log, k=5, rank="conversions")
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:5]
     assert by_c.table["path"].tolist() == [p for p, _ in ranked]
 
@@ -202,7 +202,7 @@ def test_top_paths_hand_made_and_errors():
     d = tp.to_dict()
     json.dumps(d, allow_nan=False)
     assert repr(tp).startswith("TopPaths(k=2")
-    for bad in (dict(k=0), dict(k=1.5), dict(by="value"), dict(alpha=1.0),
+    for bad in (dict(k=0), dict(k=1.5), dict(rank="value"), dict(alpha=1.0),
                 dict(spec=JourneySpec(order=2)), dict(spec="channel")):
         with pytest.raises(ValidationError):
             top_paths(df, **bad)
