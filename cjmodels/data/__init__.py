@@ -17,6 +17,7 @@ from cjmodels.data.journeys import journey_set, journeys, path_table
 from cjmodels.data.journeyset import OUTCOMES, JourneySet
 from cjmodels.data.lives import LifecycleTransitions, lifecycle_transitions
 from cjmodels.data.paths import PathTable, read_path_table
+from cjmodels.data.prepare import PreparedLog, add_churn, collapse_events, relabel
 from cjmodels.data.purchase_counts import first_purchase_counts
 from cjmodels.data.sequences import (
     JourneyTransitions,
@@ -62,13 +63,16 @@ __all__ = [
     "JourneyTransitions",
     "LifecycleTransitions",
     "PathTable",
+    "PreparedLog",
     "SessionTable",
     "StageScheme",
     "TouchSequences",
     "TransitionCounts",
+    "add_churn",
     "arm_event_logs",
     "calibration_holdout",
     "censor_recent",
+    "collapse_events",
     "counting_process",
     "counts_from_table",
     "engine_of",
@@ -86,6 +90,7 @@ __all__ = [
     "purchase_times",
     "read_events",
     "read_path_table",
+    "relabel",
     "rfm_summary",
     "session_ids",
     "sessions",

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from cjmodels._compat import as_timedelta
 from cjmodels.data.events import EventLog, as_event_log
 from cjmodels.data.spec import JourneySpec, _check_span
 from cjmodels.data.vocabulary import PATH_SEPARATOR
@@ -55,6 +56,13 @@ def _check_spec(spec: Any) -> JourneySpec:
     return spec
 
 
+def _as_span(value: Any) -> Any:
+    """A numpy ``timedelta64`` as a Timedelta (EventLog's span methods read it as a number)."""
+    if isinstance(value, np.timedelta64):
+        return as_timedelta(value)
+    return value
+
+
 def _inactivity_ticks(log: EventLog, inactivity: Any) -> tuple[Any, int | float]:
     """The inactivity actually used, and it in the units of ``log.ticks()``."""
     if inactivity is None:
@@ -72,7 +80,7 @@ def _inactivity_ticks(log: EventLog, inactivity: Any) -> tuple[Any, int | float]
             "must be a number in the log's own unit."
         )
     try:
-        return inactivity, log.span_ticks(inactivity)
+        return inactivity, log.span_ticks(_as_span(inactivity))
     except (ValueError, OverflowError, TypeError):  # pragma: no cover - _check_span refuses
         raise ValidationError(f"inactivity == {inactivity!r} is not a time span.") from None
 
@@ -102,7 +110,7 @@ def _journey_of_events(log: EventLog, timeout: Any) -> np.ndarray:
     boundary[1:] = (cust[1:] != cust[:-1]) | ~is_touch[:-1]
     if timeout is not None:
         ticks = log.ticks()[0][rel]
-        span = log.span_ticks(timeout)
+        span = log.span_ticks(_as_span(timeout))
         boundary[1:] |= (ticks[1:] - ticks[:-1]) > span
     starter = boundary & ~is_stop
     jid = np.cumsum(starter) - 1
@@ -147,7 +155,7 @@ def session_ids(
     A new session starts at a customer's first event, after a gap strictly longer than
     ``inactivity`` since the customer's previous event (a gap equal to ``inactivity`` stays in
     the session), and at the first event of every journey, so that a session never spans two
-    journeys (see :mod:`cjmodels.data.sessions` for the full rule).
+    journeys (events outside any journey join the session their time places them in).
 
     Parameters
     ----------

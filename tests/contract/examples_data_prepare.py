@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from cjmodels.data import SessionTable, sessions
+from cjmodels.data import PreparedLog, SessionTable, relabel, sessions
 from tests.contract._cases import EstimatorCase
 
 
@@ -24,6 +24,7 @@ def _log() -> pd.DataFrame:
 #: {ResultClass: factory returning a small instance}
 RESULTS: dict[type, Any] = {
     SessionTable: lambda: sessions(_log(), inactivity=1.5),
+    PreparedLog: lambda: relabel(_log(), mapping={"search": "paid"}),
 }
 #: {EstimatorClass: EstimatorCase(...)}
 ESTIMATORS: dict[type, EstimatorCase] = {}
