@@ -117,7 +117,13 @@ class _Clock:
                     "for numeric logs)."
                 )
             try:
-                span = log.span_ticks(period)
+                if self.numeric:  # the log's own unit; whole spans of integer times stay exact
+                    span = log.duration(period)
+                    if ticks.dtype.kind in "iu" and float(span).is_integer() and \
+                            abs(span) < 2**62:
+                        span = int(span)
+                else:
+                    span = log.span_ticks(period)
             except CJModelsError:
                 raise ValidationError(
                     f"period == {period!r} is not a period: pass 'day', 'week', 'month' or a "
