@@ -18,6 +18,7 @@ from cjmodels.data.journeyset import OUTCOMES, JourneySet
 from cjmodels.data.lives import LifecycleTransitions, lifecycle_transitions
 from cjmodels.data.paths import PathTable, read_path_table
 from cjmodels.data.prepare import PreparedLog, add_churn, collapse_events, relabel
+from cjmodels.data.presets import EXPORT_PRESETS, ExportPreset, read_export
 from cjmodels.data.purchase_counts import first_purchase_counts
 from cjmodels.data.sequences import (
     JourneyTransitions,
@@ -50,6 +51,7 @@ __all__ = [
     "CONVERSION",
     "DROP_OUT",
     "EVENT_TYPES",
+    "EXPORT_PRESETS",
     "FIVE_STAGE",
     "NULL",
     "OUTCOMES",
@@ -58,6 +60,7 @@ __all__ = [
     "SIX_STAGE",
     "START",
     "EventLog",
+    "ExportPreset",
     "JourneySet",
     "JourneySpec",
     "JourneyTransitions",
@@ -89,6 +92,7 @@ __all__ = [
     "path_table",
     "purchase_times",
     "read_events",
+    "read_export",
     "read_path_table",
     "relabel",
     "rfm_summary",

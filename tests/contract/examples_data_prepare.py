@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from cjmodels.data import PreparedLog, SessionTable, relabel, sessions
+from cjmodels.data import ExportPreset, PreparedLog, SessionTable, relabel, sessions
 from tests.contract._cases import EstimatorCase
 
 
@@ -29,4 +29,7 @@ RESULTS: dict[type, Any] = {
 #: {EstimatorClass: EstimatorCase(...)}
 ESTIMATORS: dict[type, EstimatorCase] = {}
 #: {PublicClass: why it is neither a result nor an estimator}
-NOT_RESULTS: dict[type, str] = {}
+NOT_RESULTS: dict[type, str] = {
+    ExportPreset: "a specification of an analytics export's columns and rules (an input "
+                  "object: frozen, validated when built)",
+}
