@@ -36,6 +36,9 @@ incidence ``1 - S(window)``, Greenwood interval), next to the naive share that i
 and is biased low.
 """
 
+# size: one topic, funnels: the step matching and the unit assignment (customers, journeys,
+# sessions) that the three definitions, the side-by-side view, the segment comparison and the
+# windowed conversion all share; split, each part would import the others' private helpers.
 from __future__ import annotations
 
 from collections.abc import Sequence
