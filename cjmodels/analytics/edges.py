@@ -60,33 +60,43 @@ def _check_alpha(alpha: Any) -> float:
 
 
 # --------------------------------------------------------------------------- the estimator
-def _aalen_johansen(time: np.ndarray, cause: np.ndarray, n_causes: int,
-                    weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _aalen_johansen(time: np.ndarray, cause: np.ndarray, n_causes: int, weight: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """Weighted Kaplan-Meier and Aalen-Johansen curves, one column per weight vector.
 
     ``time`` is sorted; ``cause`` is 0..n_causes-1, or -1 for a censored visit; ``weight`` is
     ``(n, B)``. Returns the distinct times ``(m,)``, the all-cause survival ``S`` ``(m, B)``
-    just after each time, and the cumulative incidences ``F`` ``(n_causes, m, B)``.
+    just after each time, and for each cause the times at which its cumulative incidence
+    ``F_k`` jumps with ``F_k`` just after them (a step function: only the rows of cause
+    ``k`` are touched, so the work is linear in the visits whatever the number of causes).
     """
-    starts = np.flatnonzero(np.r_[True, np.diff(time) > 0])
+    step = np.r_[True, np.diff(time) > 0]
+    starts = np.flatnonzero(step)
+    group = np.cumsum(step) - 1  # distinct time of each row
     utime = time[starts]
     total = np.add.reduceat(weight, starts, axis=0)
     at_risk = np.cumsum(total[::-1], axis=0)[::-1]
-    group = np.cumsum(np.r_[True, np.diff(time) > 0]) - 1  # distinct time of each row
-    d_k = np.zeros((n_causes, *total.shape))
-    for k in range(n_causes):  # only the rows of cause k: n rows in all, not n x causes
-        rows = np.flatnonzero(cause == k)
-        if len(rows):
-            g = group[rows]
-            first = np.flatnonzero(np.r_[True, np.diff(g) > 0])
-            d_k[k, g[first]] = np.add.reduceat(weight[rows], first, axis=0)
-    d = d_k.sum(axis=0)
+
+    def per_time(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        g = group[rows]
+        first = np.flatnonzero(np.r_[True, np.diff(g) > 0])
+        return g[first], np.add.reduceat(weight[rows], first, axis=0)
+
+    d = np.zeros_like(total)
+    events = np.flatnonzero(cause >= 0)
+    if len(events):
+        g_all, d_all = per_time(events)
+        d[g_all] = d_all
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.where(at_risk > 0, 1.0 / np.where(at_risk > 0, at_risk, 1.0), 0.0)
     surv = np.cumprod(np.clip(1.0 - d * inv, 0.0, 1.0), axis=0)
     before = np.vstack([np.ones((1, surv.shape[1])), surv[:-1]])
-    inc = np.cumsum(before[None] * d_k * inv[None], axis=1)
-    return utime, surv, inc
+    curves = []
+    for k in range(n_causes):
+        rows = np.flatnonzero(cause == k)
+        g_k, d_k = per_time(rows)
+        curves.append((utime[g_k], np.cumsum(before[g_k] * d_k * inv[g_k], axis=0)))
+    return utime, surv, curves
 
 
 def _first_reaching(curve: np.ndarray, level: np.ndarray, utime: np.ndarray) -> np.ndarray:
@@ -101,7 +111,7 @@ def _source_quantities(time: np.ndarray, cause: np.ndarray, n_causes: int, weigh
                        quantiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Quantiles ``(1 + n_causes, n_q, B)`` (the pooled next step first, then each next
     state's conditional quantiles) and shares ``(1 + n_causes, B)`` of one source state."""
-    utime, surv, inc = _aalen_johansen(time, cause, n_causes, weight)
+    utime, surv, curves = _aalen_johansen(time, cause, n_causes, weight)
     n_b = weight.shape[1]
     q_out = np.full((1 + n_causes, len(quantiles), n_b), np.nan)
     share = np.full((1 + n_causes, n_b), np.nan)
@@ -110,12 +120,12 @@ def _source_quantities(time: np.ndarray, cause: np.ndarray, n_causes: int, weigh
     for i, q in enumerate(quantiles):  # never reached: beyond the longest follow-up
         r = _first_reaching(left, np.full(n_b, q), utime)
         q_out[0, i] = np.where(np.isnan(r), np.inf, r)
-    for k in range(n_causes):
-        final = inc[k, -1]
+    for k, (t_k, inc) in enumerate(curves):
+        final = inc[-1]
         share[1 + k] = final
         ok = final > 0
         for i, q in enumerate(quantiles):
-            r = _first_reaching(inc[k], q * final, utime)
+            r = _first_reaching(inc, q * final, t_k)
             q_out[1 + k, i] = np.where(ok, r, np.nan)
     return q_out, share
 
