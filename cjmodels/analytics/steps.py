@@ -130,7 +130,9 @@ class StepMatrix(Result):
         that state at that step), ``n`` (all of them: the column total), ``share`` (count / n)
         and ``ci_low``, ``ci_high``: Goodman's simultaneous interval over the states possible
         in that step's column (at step 0, where every unit is on the anchor, the share is 1 by
-        construction and its interval is [1, 1]).
+        construction and its interval is [1, 1]); ``n_effective``, the sample size the
+        interval uses: ``n``, or with ``occurrence="every"`` ``n`` over the share's design
+        effect (occurrences cluster in journeys).
     flows : pandas.DataFrame
         ``step`` (the step flowed from), ``from_state``, ``to_state``, ``count``: how the units
         move between consecutive steps (the bands of the Sankey figure); only non-zero flows.
@@ -495,8 +497,39 @@ def _state_codes(js: Any, jid: np.ndarray, pos: np.ndarray, before: int,
     return codes
 
 
+def _design_effect(codes: np.ndarray, journey: np.ndarray, n_states: int) -> np.ndarray:
+    """Design effect of every (step, state) share when units cluster in journeys.
+
+    The share ``p = sum_j y_j / sum_j m_j`` (``y_j`` units of journey ``j`` in the state,
+    ``m_j`` its units) has the cluster-robust (linearisation) variance
+    ``J / (J - 1) * sum_j (y_j - p m_j)^2 / n^2``; the design effect is its ratio to the
+    multinomial variance ``p (1 - p) / n``, at least 1. Returns an array (steps, states)."""
+    cl, m_j = np.unique(journey, return_inverse=True, return_counts=True)[1:]
+    n_cl = len(m_j)
+    n = float(len(journey))
+    sum_m2 = float(np.sum(m_j.astype(float) ** 2))
+    out = np.ones((codes.shape[1], n_states))
+    if n_cl < 2:
+        return out
+    for j in range(codes.shape[1]):
+        pair, y = np.unique(cl * n_states + codes[:, j], return_counts=True)
+        state, owner = pair % n_states, pair // n_states
+        y = y.astype(float)
+        sum_y = np.bincount(state, weights=y, minlength=n_states)
+        sum_y2 = np.bincount(state, weights=y * y, minlength=n_states)
+        sum_ym = np.bincount(state, weights=y * m_j[owner], minlength=n_states)
+        p = sum_y / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v_cl = n_cl / (n_cl - 1) * (sum_y2 - 2 * p * sum_ym + p * p * sum_m2) / n**2
+            v_srs = p * (1 - p) / n
+            deff = np.where(v_srs > 0, v_cl / np.where(v_srs > 0, v_srs, 1), 1.0)
+        out[j] = np.maximum(np.nan_to_num(deff, nan=1.0), 1.0)
+    return out
+
+
 def _tabulate(codes: np.ndarray, weight: np.ndarray, labels: list[str], before: int,
-              after: int, anchor_is_end: bool, alpha: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+              after: int, anchor_is_end: bool, alpha: float,
+              journey: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     m = len(labels)
     names = [*labels, *END_STATES, ENDED, START]
     n_states = len(names)
@@ -520,7 +553,15 @@ def _tabulate(codes: np.ndarray, weight: np.ndarray, labels: list[str], before: 
     n = table.groupby("step")["count"].transform("sum").to_numpy()
     c = table["count"].to_numpy()
     k = table["k"].to_numpy()
-    low, high = goodman_intervals(c, n, k, alpha)
+    n_eff = n.astype(float)
+    if journey is not None and len(journey):  # units cluster in journeys: effective sizes
+        deff = _design_effect(codes, journey, n_states)
+        code_of = {name: i for i, name in enumerate(names)}
+        col = table["step"].to_numpy() + before
+        n_eff = n / deff[col, [code_of[st] for st in table["state"]]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c_eff = np.where(n > 0, c / np.where(n > 0, n, 1), 0.0) * n_eff
+    low, high = goodman_intervals(c_eff, n_eff, k, alpha)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, c / np.where(n > 0, n, 1), np.nan)
     fixed = k == 1  # one possible state: the share is 1 by construction
@@ -528,7 +569,7 @@ def _tabulate(codes: np.ndarray, weight: np.ndarray, labels: list[str], before: 
     high = np.where(fixed, share, high)
     table = pd.DataFrame({"step": table["step"].to_numpy(), "state": table["state"].to_numpy(),
                           "count": np.round(c).astype(np.int64), "n": np.round(n).astype(np.int64),
-                          "share": share, "ci_low": low, "ci_high": high})
+                          "share": share, "ci_low": low, "ci_high": high, "n_effective": n_eff})
     flow_rows = []
     for j in range(len(steps) - 1):
         key = codes[:, j] * n_states + codes[:, j + 1]
@@ -545,7 +586,8 @@ def _matrix(js: Any, jid: np.ndarray, pos: np.ndarray, *, anchor: str, labels: l
             sequence: str, n_journeys: int, info: dict[str, Any]) -> StepMatrix:
     codes = _state_codes(js, jid, pos, before, after)
     weight = js.weight[jid].astype(float)
-    table, flows = _tabulate(codes, weight, labels, before, after, anchor_is_end, alpha)
+    table, flows = _tabulate(codes, weight, labels, before, after, anchor_is_end, alpha,
+                             journey=jid if occurrence == "every" else None)
     return StepMatrix(table=table, flows=flows, anchor=anchor, sequence=sequence, before=before,
                       after=after, occurrence=occurrence, alpha=alpha, n_journeys=n_journeys,
                       n_anchored=len(np.unique(jid)), n_units=len(jid), info=info)
@@ -591,8 +633,10 @@ def step_matrix(
     occurrence : {"first", "every"}
         Align each journey on its first occurrence of the anchor (each journey counts once),
         or on every occurrence (each occurrence counts once: a journey with the anchor twice
-        counts twice, and the intervals then treat occurrences of one journey as independent,
-        which makes them too narrow when a journey repeats the anchor often).
+        counts twice). Occurrences of one journey are not independent: with ``"every"`` the
+        intervals use each share's effective sample size (``n`` over its design effect, the
+        ratio of the cluster-robust variance over journeys to the multinomial one, at least
+        1), and ``group`` is refused (the tests need independent units).
     group : str, optional
         A column of the log that gives each customer one segment, with exactly two values:
         the result is then a :class:`StepMatrixComparison` of the two segments. Customers
@@ -684,6 +728,12 @@ def step_matrix(
     common = {"anchor": anchor, "labels": labels, "anchor_is_end": end_code is not None,
               "before": before, "after": after, "occurrence": occurrence, "alpha": alpha,
               "sequence": spec.sequence}
+    if group is not None and occurrence == "every":
+        raise ValidationError(
+            "group= compares segments with one unit per journey; occurrence='every' counts "
+            "a journey once per occurrence, and the tests need independent units. Use "
+            "occurrence='first'."
+        )
     if group is None:
         if len(jid) == 0:
             raise ValidationError(

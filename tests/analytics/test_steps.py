@@ -335,6 +335,7 @@ def test_surface_and_plots(shipped):
     ({"anchor": "a", "spec": "channel"}, "JourneySpec"),
     ({"anchor": "a", "group": "nope"}, "nope"),
     ({"anchor": 1}, "as text"),
+    ({"anchor": "a", "occurrence": "every", "group": "segment"}, "independent units"),
 ])
 def test_bad_input_is_refused(kwargs, match):
     kwargs.setdefault("spec", CH)
@@ -357,3 +358,55 @@ def test_refusals_of_the_data():
         step_matrix(clash, anchor="a", spec=CH)
     with pytest.raises(ValidationError, match="stage"):
         step_matrix(EventLog(df), anchor="a")  # the default reads stages
+
+
+# ----------------------------------------------------------------------- every occurrence
+def sticky_log(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Journeys (a s) x r, then a conversion: s is x or y for the whole journey, r in 1..5."""
+    rows = []
+    for c in range(n):
+        s = "x" if rng.random() < 0.5 else "y"
+        r = int(rng.integers(1, 6))
+        for i, ch in enumerate(["a", s] * r):
+            rows.append((c, i, "touch", ch))
+        rows.append((c, 2 * r, "conversion", None))
+    return pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "channel"])
+
+
+def test_first_occurrence_uses_the_plain_sample_size():
+    m = step_matrix(sticky_log(50, np.random.default_rng(0)), anchor="a", before=1, after=2,
+                    spec=CH)
+    assert (m.table["n_effective"] == m.table["n"]).all()
+
+
+def test_effective_sample_size_is_the_cluster_robust_one():
+    df = sticky_log(60, np.random.default_rng(1))
+    m = step_matrix(df, anchor="a", before=0, after=1, spec=CH, occurrence="every")
+    row = m.table.set_index(["step", "state"]).loc[(1, "x")]
+    # recount: the next touch after every 'a', per journey (one customer, one journey here)
+    ev = df[df["event"] == "touch"].reset_index(drop=True)
+    nxt = ev.groupby("customer_id")["channel"].shift(-1)
+    occ = pd.DataFrame({"j": ev["customer_id"], "y": (nxt == "x").astype(float)})[
+        ev["channel"] == "a"]
+    per = occ.groupby("j").agg(y=("y", "sum"), m=("y", "size"))
+    n, J = per["m"].sum(), len(per)
+    p = per["y"].sum() / n
+    v_cluster = J / (J - 1) * ((per["y"] - p * per["m"]) ** 2).sum() / n**2
+    assert row["n"] == n and np.isclose(row["share"], p)
+    assert np.isclose(row["n_effective"], n * (p * (1 - p) / n) / v_cluster)
+    low, high = goodman_intervals(p * row["n_effective"], row["n_effective"], 6, 0.05)
+    assert np.isclose(row["ci_low"], low) and np.isclose(row["ci_high"], high)
+
+
+def test_every_occurrence_intervals_cover_despite_clustering():
+    rng = np.random.default_rng(8)
+    reps, hit, hit_naive = 80, 0, 0
+    for _ in range(reps):
+        m = step_matrix(sticky_log(100, rng), anchor="a", before=0, after=1, spec=CH,
+                        occurrence="every")
+        row = m.table.set_index(["step", "state"]).loc[(1, "x")]
+        hit += row["ci_low"] <= 0.5 <= row["ci_high"]
+        lo, hi = goodman_intervals(row["count"], row["n"], 6, 0.05)
+        hit_naive += lo <= 0.5 <= hi
+    assert hit / reps >= 0.95, hit / reps
+    assert hit_naive / reps < hit / reps - 0.05, (hit_naive / reps, hit / reps)
