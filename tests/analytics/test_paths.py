@@ -542,3 +542,29 @@ def test_results_surface():
     assert tp.summary() is not tp.table
     m = journey_metrics(frame([["a", "b"]]))
     assert isinstance(m, JourneyMetrics) and repr(m) == "JourneyMetrics(journeys=1, unit='log')"
+
+
+def test_first_journeys_stages_and_lookback():
+    log = shipped()
+    df = log.events
+    jn = plain_journey_numbers(df)
+    # each customer's first journey: the events before the first conversion, and it
+    first = select_journeys(log, "...", spec=JourneySpec(sequence="channel", journeys="first"))
+    pd.testing.assert_frame_equal(first.events, same_log_settings(log, df[jn == 0]).events)
+    # stages: the shipped log's stage paths, read by the same walk
+    got = match_paths(log, "^awareness > ...(not consideration) > (conversion)",
+                      spec=JourneySpec())
+    want = [bool(j["tokens"]) and j["tokens"][0] == "awareness"
+            and "consideration" not in j["tokens"][1:] and j["outcome"] == "conversion"
+            for j in walk(log, "stage")]
+    assert got.tolist() == want and 0 < sum(want)
+    # lookback: a selected journey keeps its touches outside the lookback, so that the
+    # sub-log cut by the same spec has the same paths
+    small = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2], "timestamp": [0, 5, 6, 0, 1],
+                          "event": ["touch", "touch", "conversion", "touch", "touch"],
+                          "channel": ["a", "b", None, "a", "c"]})
+    spec = JourneySpec(sequence="channel", lookback=2)
+    assert journey_metrics(small, spec=spec).table["path"].tolist() == ["b", "a > c"]
+    sub = select_journeys(small, "^b", spec=spec)
+    assert sub.n_events == 3
+    assert journey_metrics(sub, spec=spec).table["path"].tolist() == ["b"]
