@@ -410,3 +410,17 @@ def test_every_occurrence_intervals_cover_despite_clustering():
         hit_naive += lo <= 0.5 <= hi
     assert hit / reps >= 0.95, hit / reps
     assert hit_naive / reps < hit / reps - 0.05, (hit_naive / reps, hit / reps)
+
+
+def test_journeys_and_collapse_repeats_of_the_spec():
+    repeat = step_matrix(hand_log(), anchor="a", before=1, after=1,
+                         spec=CH.replace(journeys="repeat"))
+    assert (repeat.n_journeys, repeat.n_units) == (1, 1)  # customer 1's second journey: b a
+    assert cell(repeat, -1, "b") == 1 and cell(repeat, 1, "(censored)") == 1
+    first = step_matrix(hand_log(), anchor="a", before=0, after=1,
+                        spec=CH.replace(journeys="first"))
+    assert first.n_journeys == 4 and first.n_units == 3
+    # c a a drop_out: with repeats collapsed, the step after 'a' is the drop-out
+    collapsed = step_matrix(hand_log(), anchor="a", before=0, after=1,
+                            spec=CH.replace(collapse_repeats=True))
+    assert cell(collapsed, 1, "a") == 0 and cell(collapsed, 1, "(drop_out)") == 1
