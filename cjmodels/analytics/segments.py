@@ -74,6 +74,7 @@ class _Patterns:
     unit: np.ndarray  # resampling unit (customer) of each journey
     frame: pd.DataFrame | None  # customer and journey number of each journey (logs)
     info: dict[str, Any] = field(default_factory=dict)
+    _design: Any = None
 
     @property
     def n_states(self) -> int:
@@ -94,6 +95,17 @@ class _Patterns:
         """Pooled counts of every cell, patterns weighted by ``weight``."""
         s2 = self.n_states ** 2
         return np.bincount(self.cell, weights=self.cnt * weight[self.row], minlength=s2)
+
+    @property
+    def design(self) -> Any:
+        """The patterns x cells matrix of counts (sparse), built once."""
+        if self._design is None:
+            from scipy import sparse
+
+            self._design = sparse.csr_matrix(
+                (self.cnt, (self.row, self.cell)),
+                shape=(self.n_patterns, self.n_states ** 2))
+        return self._design
 
 
 def _check_spec(spec: Any) -> JourneySpec:
@@ -170,15 +182,11 @@ def _log(x: np.ndarray) -> np.ndarray:
 def _joint(p: _Patterns, params: _Params) -> np.ndarray:
     """log(pi_k) + log P(pattern | segment k), patterns x segments."""
     k = len(params.weights)
-    n_pat = p.n_patterns
     logm = _log(params.matrices.reshape(k, -1))
-    out = np.empty((n_pat, k))
-    with np.errstate(invalid="ignore"):
-        for s in range(k):
-            lp = logm[s, p.cell]
-            out[:, s] = np.bincount(p.row, weights=p.cnt * lp, minlength=n_pat) if len(
-                lp) else 0.0
-    return out + _log(params.weights)[None, :]
+    # only the stored (positive) counts multiply: a zero count never meets log(0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.asarray(p.design @ logm.T, dtype=float).reshape(p.n_patterns, k)
+        return out + _log(params.weights)[None, :]
 
 
 def _posterior(joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,10 +207,7 @@ def _m_step(p: _Patterns, resp: np.ndarray, weight: np.ndarray, support: np.ndar
     k = resp.shape[1]
     s = p.n_states
     wr = resp * weight[:, None]
-    counts = np.empty((k, s * s))
-    for j in range(k):
-        counts[j] = p.cell_counts(wr[:, j])
-    counts = counts.reshape(k, s, s) + prior * support[None]
+    counts = np.asarray(p.design.T @ wr, dtype=float).T.reshape(k, s, s) + prior * support[None]
     rows = counts.sum(axis=2, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         mats = np.where(rows > 0, counts / np.where(rows > 0, rows, 1.0), pooled[None])
