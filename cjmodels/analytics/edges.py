@@ -161,7 +161,11 @@ class EdgeTimes(Result):
     n_customers : int
         Customers whose journeys were read.
     info : dict
-        The journey specification's fields, the method and the counts of visits left out.
+        The journey specification's fields, the estimator and interval methods, the
+        quantiles, the number of visits (``visits``) and of censored ones
+        (``censored_visits``), and ``journeys_without_touches`` (journeys of a conversion with
+        no touch before it, for example after a silence longer than the timeout: no visit
+        leads to them, so they are on no edge).
 
     Examples
     --------
@@ -444,7 +448,8 @@ def edge_times(
     qtable = pd.DataFrame(qrows)
     info = {**spec.to_dict(), "method": "aalen-johansen", "interval": "bootstrap-percentile",
             "resampling_unit": "customer", "quantiles": [float(q) for q in qs],
-            "visits": int(len(frm)), "censored_visits": int(is_cens.sum())}
+            "visits": int(len(frm)), "censored_visits": int(is_cens.sum()),
+            "journeys_without_touches": int((jt.journey_set.lengths == 0).sum())}
     return EdgeTimes(table, qtable, "days" if log.time_kind == "datetime" else "log units",
                      alpha, int(n_boot), int(n_units), info)
 
@@ -586,6 +591,12 @@ def _segment_logs(log: EventLog, group: str,
     values = ev[group].astype(object)
     known = values.notna().to_numpy()
     labels = values.where(known, None).map(lambda v: None if v is None else str(v))
+    raw = pd.unique(values[known])
+    if len({str(v) for v in raw}) != len(raw):
+        raise ValidationError(
+            f"column {group!r} has values that print alike ({sorted(map(repr, raw))[:10]}, "
+            "such as 1 and '1'); they would merge into one segment. Make them one type."
+        )
     per_customer = pd.DataFrame({"c": log.customer_codes[known],
                                  "g": labels[known].to_numpy()}).drop_duplicates()
     twice = per_customer["c"].duplicated(keep=False).to_numpy()
@@ -631,7 +642,7 @@ def _segment_logs(log: EventLog, group: str,
     return logs, info
 
 
-def _cell_counts(jt: Any) -> pd.DataFrame:
+def _cell_counts(jt: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per cell: count, n_from and the sums of squares of the per-customer counts."""
     unit = jt.unit[jt.journey]
     names = np.asarray(jt.counts.states, dtype=object)
