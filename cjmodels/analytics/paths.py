@@ -164,6 +164,12 @@ def _event_journeys(log: EventLog, timeout: Any) -> np.ndarray:
 
 def _journeys(data: Any, spec: JourneySpec, log_options: dict[str, Any]) -> _Journeys:
     log = as_event_log(data, **log_options)
+    missing = [e for e in ("touch", "conversion") if e not in log.event_types]
+    if missing:  # the data layer's journeys read both types
+        raise ValidationError(
+            f"the log's event_types {list(log.event_types)} lack {missing}; journeys are runs "
+            "of touches up to a conversion. Build the log with both among event_types."
+        )
     js = journey_set(log, sequence=spec.sequence, timeout=spec.timeout, lookback=spec.lookback)
     _, touch_pos, _, _ = journey_index(log, timeout=spec.timeout, lookback=spec.lookback,
                                        frame=False)

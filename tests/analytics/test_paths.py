@@ -520,6 +520,9 @@ def test_selection_keeps_journeys_cut_by_a_timeout_and_stop_events():
             select_journeys(log, bad, spec=spec)
     with pytest.raises(ValidationError, match="how"):
         select_customers(log, "a", how="most", spec=spec)
+    only_touches = EventLog(df.iloc[:3], event_types=["touch"])
+    with pytest.raises(ValidationError, match="event_types"):
+        select_journeys(only_touches, "a")
 
 
 def test_event_journeys_agree_with_the_data_layer():
