@@ -700,7 +700,10 @@ def transition_differences(
     / m`` when none is; for ``"by"`` ``alpha`` is divided by ``sum_{k<=m} 1/k``).
 
     **Overall.** :func:`cjmodels.experiments.compare_transitions` on the two segments' logs
-    (Anderson-Goodman homogeneity over every from-state, as ``test`` says).
+    (Anderson-Goodman homogeneity over every from-state, as ``test`` says). That test takes
+    every transition as independent: when customers differ in their propensities and make
+    many steps each it is liberal (the per-cell intervals are not, being cluster-robust);
+    ``spec=JourneySpec(journeys="first")`` keeps one journey per customer.
 
     Parameters
     ----------
