@@ -1141,6 +1141,13 @@ def window_conversion(
     end_t = log.time_ticks(log.observation_end)
     followed = (end_t - ticks[o[who]]) >= span_t
     censored = ~within & ~followed
+    # the curve's float times agree with the exact comparisons on ticks at the window's edge
+    after = np.nextafter(span, np.inf)
+    duration[within] = np.minimum(duration[within], span)
+    duration[has_b & ~within] = np.maximum(duration[has_b & ~within], after)
+    duration[~has_b & followed] = np.maximum(duration[~has_b & followed], span)
+    duration[~has_b & ~followed] = np.minimum(duration[~has_b & ~followed],
+                                              np.nextafter(span, -np.inf))
     n_o, n_conv = len(who), int(within.sum())
     naive = n_conv / n_o
     nl, nh = _wilson(np.array([n_conv]), np.array([n_o]), alpha)
