@@ -19,7 +19,7 @@ import pandas as pd
 
 from cjmodels._checks import warn_user
 from cjmodels.data.events import EventLog, as_event_log
-from cjmodels.data.sessions import _as_span, _check_spec, _journey_of_events
+from cjmodels.data.sessions import _as_span, _check_spec, _journey_of_events, longer_than
 from cjmodels.data.spec import JourneySpec, _check_span
 from cjmodels.errors import ValidationError
 from cjmodels.results import Result, result_dataclass
@@ -345,15 +345,14 @@ def collapse_events(
             ticks = log.ticks()[0][touch]
             with np.errstate(over="ignore", invalid="ignore"):
                 gap = ticks[1:] - ticks[:-1]
-            ok = gap <= log.span_ticks(_as_span(within))
-            if gap.dtype.kind == "i":
-                ok &= gap >= 0  # a wrapped difference is a huge gap
-            repeat[1:] &= ok
+            repeat[1:] &= ~longer_than(gap, log.span_ticks(_as_span(within)))
+    followed = np.zeros(len(touch), dtype=bool)  # the touch is repeated by the next one
+    followed[:-1] = repeat[1:]
     if keep == "first":
         drop = touch[repeat]
     else:  # the run's last touch stays: drop every touch followed by its repeat
-        drop = touch[np.r_[repeat[1:], False]]
-    run_start = np.r_[repeat[1:] & ~repeat[:-1], False] if len(touch) else repeat
+        drop = touch[followed]
+    run_start = followed & ~repeat  # the first touch of each run with repeats
     runs = np.bincount(c[run_start], minlength=len(labels)) if run_start.any() else np.zeros(
         len(labels), dtype=np.int64)
     removed = np.bincount(c[repeat], minlength=len(labels)) if repeat.any() else np.zeros(
@@ -475,9 +474,7 @@ def add_churn(
     nxt[last] = end
     with np.errstate(over="ignore", invalid="ignore"):
         gap = nxt - ticks
-    beyond = gap > span
-    if gap.dtype.kind == "i":
-        beyond |= gap < 0  # a wrapped difference: a gap beyond the int64 range
+    beyond = longer_than(gap, span)
     candidate = last if at == "last-event" else np.ones(n, dtype=bool)
     ended = log.is_event("churn", "drop_out")
     already = candidate & beyond & ended
@@ -486,7 +483,10 @@ def add_churn(
     pos = np.flatnonzero(add)
     ev = log.events
     ts = log.column("timestamp")
-    if tick is None:
+    if tick is None and ticks.dtype.kind == "i" and abs(span) >= 2**62:
+        # exact and without overflow: t + span < the next time, within the int64 range
+        new_t = np.array([int(t) + int(span) for t in ticks[pos]], dtype=np.int64)
+    elif tick is None:
         new_t = ticks[pos] + span
     else:  # whole ticks of the column's own unit: exact, and within range (t + span < next)
         unit = ts.unit if not isinstance(ts, np.ndarray) else np.datetime_data(ts.dtype)[0]

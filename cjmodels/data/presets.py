@@ -493,7 +493,7 @@ def read_export(
     # ------------------------------------------------------------------ channel
     has_channel = p.channel is not None and p.channel in work.columns
     if has_channel:
-        ch = work[p.channel]
+        ch = work[p.channel].astype(object)
         ch = ch.where(ch.isna(), ch.astype(str))
         if p.carry_channel:
             # the landing event carries the campaign: forward within the customer, in time order

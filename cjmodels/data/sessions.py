@@ -63,6 +63,25 @@ def _as_span(value: Any) -> Any:
     return value
 
 
+def longer_than(gap: np.ndarray, span: int | float) -> np.ndarray:
+    """``gap > span``, exactly, for gaps between ascending times (int64 ticks or floats).
+
+    An int64 difference of two ascending int64 times may wrap; read as unsigned it is exact.
+    A span beyond the int64 range (a Python int) is compared without overflow.
+    """
+    if gap.dtype.kind != "i":
+        with np.errstate(invalid="ignore"):
+            return gap > span
+    true_gap = gap.view(np.uint64)
+    if isinstance(span, int | np.integer):
+        if span < 0:
+            return np.ones(len(gap), dtype=bool)
+        if span >= 2**64:
+            return np.zeros(len(gap), dtype=bool)
+        return true_gap > np.uint64(span)
+    return true_gap > span  # a float span (a numeric log's unit) against exact integers
+
+
 def _inactivity_ticks(log: EventLog, inactivity: Any) -> tuple[Any, int | float]:
     """The inactivity actually used, and it in the units of ``log.ticks()``."""
     if inactivity is None:
@@ -111,7 +130,9 @@ def _journey_of_events(log: EventLog, timeout: Any) -> np.ndarray:
     if timeout is not None:
         ticks = log.ticks()[0][rel]
         span = log.span_ticks(_as_span(timeout))
-        boundary[1:] |= (ticks[1:] - ticks[:-1]) > span
+        with np.errstate(over="ignore", invalid="ignore"):
+            gap = ticks[1:] - ticks[:-1]
+        boundary[1:] |= longer_than(gap, span)
     starter = boundary & ~is_stop
     jid = np.cumsum(starter) - 1
     jid[is_stop & boundary] = -1
@@ -131,9 +152,8 @@ def _session_frame(log: EventLog, inactivity: Any, spec: JourneySpec
     if n > 1:
         with np.errstate(over="ignore", invalid="ignore"):
             gap = ticks[1:] - ticks[:-1]
-        start[1:] = (cust[1:] != cust[:-1]) | (gap > span)
-        if gap.dtype.kind == "i":  # within a customer times ascend: a negative gap wrapped
-            start[1:] |= gap < 0
+        new_customer = cust[1:] != cust[:-1]  # gaps across customers are not read
+        start[1:] = new_customer | longer_than(gap, span)
     pos = np.flatnonzero(jid >= 0)  # the first event of each journey opens a session
     if len(pos):
         start[pos[np.r_[True, jid[pos][1:] != jid[pos][:-1]]]] = True
