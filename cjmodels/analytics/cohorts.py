@@ -229,6 +229,9 @@ class CohortRetention(Result):
         ``n_active`` (of those, active in the period), ``share`` (``n_active / n_at_risk``),
         ``ci_low``, ``ci_high`` (Wilson interval). Cells with no one at risk are absent
         (:meth:`pivot` shows them as NaN).
+    cohorts : pandas.DataFrame
+        Indexed by ``cohort`` (every cohort, also one not yet observed for a whole period):
+        ``n_customers``, the cohort's size.
     curves : pandas.DataFrame
         Indexed by ``period``: the cohorts pooled (``n_at_risk``, ``n_active``, ``share``,
         ``ci_low``, ``ci_high``), the Kaplan-Meier survival of the periods to the last activity
@@ -272,6 +275,7 @@ class CohortRetention(Result):
     """
 
     table: pd.DataFrame
+    cohorts: pd.DataFrame
     curves: pd.DataFrame
     acquisition: str
     active: str
@@ -327,17 +331,17 @@ class CohortRetention(Result):
         10      1.0  NaN  NaN
         """
         check_scalar(what, "what", in_=("share", "ci_low", "ci_high", "n_at_risk", "n_active"))
-        cohorts = pd.Index(sorted(pd.unique(self.table["cohort"])) if len(self.table) else [],
-                           name="cohort")
+        cohorts = pd.Index(self.cohorts.index, name="cohort")
         periods = pd.Index(self.curves.index.to_numpy(), name="period")
         if not len(self.table):
-            return pd.DataFrame(index=cohorts, columns=periods, dtype=float)
+            return pd.DataFrame(np.nan, index=cohorts, columns=periods)
         wide = self.table.pivot(index="cohort", columns="period", values=what).astype(float)
         return wide.reindex(index=cohorts, columns=periods)
 
     def _to_dict(self) -> dict[str, Any]:
         out = dict(self._fields())
         out["table"] = self.table.to_dict(orient="list")
+        out["cohorts"] = self.cohorts.reset_index().to_dict(orient="list")
         out["curves"] = self.curves.reset_index().to_dict(orient="list")
         return out
 
@@ -615,6 +619,10 @@ def cohort_retention(
     })
     if clk.numeric:
         table["cohort"] = pd.to_numeric(table["cohort"])
+    cohorts = pd.DataFrame({"n_customers": size.astype(np.int64)},
+                           index=pd.Index(pd.to_numeric(pd.Series(labels, dtype=object)) if
+                                          clk.numeric else pd.DatetimeIndex(labels),
+                                          name="cohort"))
 
     # pooled and models
     periods = np.arange(n_per)
@@ -651,7 +659,7 @@ def cohort_retention(
         notes.append("no customer is observed for a whole period: the table is empty "
                      "(choose a shorter period, or partial='include').")
     return CohortRetention(
-        table=table, curves=curves, acquisition=acquisition, active=active, period=clk.label,
+        table=table, cohorts=cohorts, curves=curves, acquisition=acquisition, active=active, period=clk.label,
         clock=clock, partial=partial, churn_after=float(churn_after), alpha=float(alpha),
         n_customers=int(n_cust), n_acquired=n_acq, n_cohorts=int(n_coh),
         observation_end=str(log.observation_end), sbg=sbg_fit, notes=notes,

@@ -324,6 +324,9 @@ def test_censored_cells_have_no_value_and_the_triangle_shrinks():
     observed = wide.notna().sum(axis=1).to_numpy()
     assert (np.diff(observed) <= 0).all()  # later cohorts are seen for fewer periods
     assert wide.iloc[-1].isna().sum() > 0
+    # every cohort keeps its row, also December 2025, not yet seen for a whole month
+    assert wide.index.equals(r.cohorts.index) and wide.iloc[-1].isna().all()
+    assert r.cohorts["n_customers"].sum() == r.n_acquired == 3000
     assert (r.table["n_at_risk"] > 0).all() and (r.table["n_at_risk"] <= r.table["n_customers"]).all()
     assert (r.table["n_active"] <= r.table["n_at_risk"]).all()
     pooled = r.table.groupby("period")[["n_at_risk", "n_active"]].sum()
