@@ -57,6 +57,7 @@ a label of the log only warns (a selection of a log may lack a channel), and mat
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from cjmodels._checks import warn_user
+from cjmodels._resample import bootstrap, resample_units
 from cjmodels.data import EventLog, JourneySpec, PathTable, journey_set
 from cjmodels.data.events import as_event_log
 from cjmodels.data.journeys import journey_index
@@ -594,13 +596,21 @@ class TopPaths(Result):
         1 - the confidence level.
     info : dict
         The journey specification and the counts of the journeys.
+    n_boot : int
+        Bootstrap replicates over customers (0: none).
+    coverage_boot_ci, conversion_coverage_boot_ci : tuple of float or None
+        With ``n_boot``: percentile intervals of the two coverages from resampling customers
+        (with all their journeys); the table then has ``cum_boot_ci_low``/``_high`` and
+        ``cum_conversion_boot_ci_low``/``_high`` too.
 
     Notes
     -----
-    The intervals treat the ``k`` paths as chosen in advance and the journeys as independent
-    draws: with many journeys per path the ranking is stable and the intervals hold (the
-    tests check their coverage by simulation); for paths near the cut-off the ranking itself
-    is uncertain, which no interval here describes.
+    The Wilson intervals treat the ``k`` paths as chosen in advance and the journeys as
+    independent draws: with many journeys per path the ranking is stable and the intervals hold
+    (the tests check their coverage by simulation). Journeys of one customer are not
+    independent (a customer who returns tends to return by the same path); the bootstrap over
+    customers (``n_boot``) accounts for that. For paths near the cut-off the ranking itself is
+    uncertain, which no interval here describes.
     """
 
     table: pd.DataFrame
@@ -615,6 +625,9 @@ class TopPaths(Result):
     n_conversions: float
     alpha: float
     info: dict[str, Any] = field(default_factory=dict)
+    n_boot: int = 0
+    coverage_boot_ci: tuple[float, float] | None = None
+    conversion_coverage_boot_ci: tuple[float, float] | None = None
 
     def _summary(self) -> pd.DataFrame:
         return self.table
@@ -644,6 +657,9 @@ def top_paths(
     rank: str = "journeys",
     spec: JourneySpec | None = None,
     alpha: float = 0.05,
+    n_boot: int = 0,
+    random_state: Any = None,
+    progress: Any = False,
     **log_options: Any,
 ) -> TopPaths:
     """The ``k`` most frequent paths, with the share of journeys and conversions they cover.
@@ -662,7 +678,14 @@ def top_paths(
         ``sequence``, ``timeout``, ``lookback``, ``journeys`` and ``collapse_repeats``; with
         a path table only the default (the table is already cut) or ``collapse_repeats``.
     alpha : float, default 0.05
-        1 - the confidence level of the Wilson intervals.
+        1 - the confidence level of the intervals.
+    n_boot : int, default 0
+        Bootstrap replicates over customers for intervals of the cumulative coverages that
+        allow for several journeys per customer (an event log only; 0: Wilson intervals only).
+    random_state : None, int or numpy.random.Generator
+        Seed of the bootstrap.
+    progress : bool or callable, default False
+        A progress bar over the bootstrap replicates.
     **log_options
         Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
@@ -697,7 +720,13 @@ def top_paths(
     if rank not in ("journeys", "conversions"):
         raise ValidationError(f"rank == {rank!r}, must be 'journeys' or 'conversions'.")
     alpha = _check_alpha(alpha)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise ValidationError(f"n_boot == {n_boot!r}, must be an integer >= 0 (0: no bootstrap).")
+    customer = None
     if isinstance(data, PathTable):
+        if n_boot:
+            raise ValidationError("n_boot > 0 resamples customers, which a path table does not "
+                                  "have; pass the event log, or n_boot=0.")
         if spec is None:
             spec = JourneySpec(sequence="channel")
         if not isinstance(spec, JourneySpec):
@@ -714,6 +743,7 @@ def top_paths(
         spec = _check_spec(spec, "top_paths")
         j = _journeys(data, spec, log_options)
         js, info = j.js, j.info
+        customer = pd.factorize(j.table["customer_id"])[0]
     info = {**info, "spec": spec.to_dict()}
     has = js.lengths > 0
     n_empty = float(js.weight[~has].sum())
@@ -725,6 +755,8 @@ def top_paths(
     if not has.any():
         raise ValidationError("no journey has a touch: there is no path to count.")
     js = subset(js, has)
+    if customer is not None:
+        customer = customer[has]
     ids, strings = js.path_strings()
     w = js.weight.astype(float)
     conv = np.where(js.outcome == 0, w, 0.0)
@@ -757,6 +789,13 @@ def top_paths(
         "cum_conversion_ci_low": vlo, "cum_conversion_ci_high": vhi,
         "conversion_rate": rate, "rate_ci_low": rlo, "rate_ci_high": rhi,
     })
+    boot: dict[str, Any] = {}
+    if n_boot:
+        boot = _boot_coverage(ids, top, customer, js.outcome == 0, n_boot, alpha,
+                              random_state, progress)
+        for name in ("cum_boot_ci_low", "cum_boot_ci_high", "cum_conversion_boot_ci_low",
+                     "cum_conversion_boot_ci_high"):
+            table[name] = boot.pop(name)
     return TopPaths(
         table=table, k=kk, rank=rank,
         coverage=float(cshare[-1]), coverage_ci=(float(clo[-1]), float(chi[-1])),
@@ -764,7 +803,41 @@ def top_paths(
         conversion_coverage_ci=(float(vlo[-1]), float(vhi[-1])),
         n_paths=len(strings), n_journeys=int(n_j) if as_int else n_j,
         n_conversions=int(n_c) if as_int else n_c, alpha=alpha, info=info,
+        n_boot=int(n_boot), **boot,
     )
+
+
+def _boot_coverage(ids: np.ndarray, top: np.ndarray, customer: np.ndarray, converted: np.ndarray,
+                   n_boot: int, alpha: float, random_state: Any, progress: Any) -> dict[str, Any]:
+    """Percentile intervals of the cumulative coverages, resampling customers."""
+    rank_of = np.full(int(ids.max()) + 1, len(top), dtype=np.int64)
+    rank_of[top] = np.arange(len(top))
+    r = rank_of[ids]  # rank of each journey's path, len(top) for the others
+    n_c = int(customer.max()) + 1
+    kk = len(top) + 1
+    jour = np.bincount(customer * kk + r, minlength=n_c * kk).reshape(n_c, kk).astype(float)
+    conv = np.bincount(customer * kk + r, weights=converted.astype(float),
+                       minlength=n_c * kk).reshape(n_c, kk)
+
+    def replicate(rng: np.random.Generator) -> np.ndarray:
+        w = resample_units(rng, n_c).astype(float)
+        a, b = w @ jour, w @ conv
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.r_[np.cumsum(a[:-1]) / a.sum(), np.cumsum(b[:-1]) / b.sum()]
+
+    reps = bootstrap(replicate, n_boot, random_state=random_state, progress=progress,
+                     desc="top paths bootstrap")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no conversions
+        lo = np.nanquantile(reps, alpha / 2, axis=0)
+        hi = np.nanquantile(reps, 1 - alpha / 2, axis=0)
+    k = len(top)
+    return {
+        "cum_boot_ci_low": lo[:k], "cum_boot_ci_high": hi[:k],
+        "cum_conversion_boot_ci_low": lo[k:], "cum_conversion_boot_ci_high": hi[k:],
+        "coverage_boot_ci": (float(lo[k - 1]), float(hi[k - 1])),
+        "conversion_coverage_boot_ci": (float(lo[-1]), float(hi[-1])),
+    }
 
 
 # --------------------------------------------------------------------------- metrics

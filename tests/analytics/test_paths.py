@@ -571,3 +571,31 @@ def test_first_journeys_stages_and_lookback():
     sub = select_journeys(small, "^b", spec=spec)
     assert sub.n_events == 3
     assert journey_metrics(sub, spec=spec).table["path"].tolist() == ["b"]
+
+
+def test_bootstrap_over_customers():
+    rng = np.random.default_rng(7)
+    paths = [[str(c)] for c in rng.choice(list("abcdef"), size=1500, p=[.3, .25, .2, .1, .1, .05])]
+    converted = list(rng.random(1500) < 0.3)
+    one = frame(paths, converted)
+    # one journey per customer: the bootstrap over customers agrees with Wilson
+    tp = top_paths(one, k=3, n_boot=1000, random_state=1)
+    assert tp.coverage_boot_ci == pytest.approx(tp.coverage_ci, abs=0.01)
+    assert tp.conversion_coverage_boot_ci == pytest.approx(tp.conversion_coverage_ci, abs=0.015)
+    assert top_paths(one, k=3, n_boot=1000, random_state=1) == tp  # reproducible
+    # every customer takes the same path twice: Wilson counts 3000 independent journeys, the
+    # bootstrap 1500 customers, so its interval is about sqrt(2) wider
+    twice = pd.DataFrame([(c, t, "touch", p[0]) for c, p in enumerate(paths) for t in (0, 2)]
+                         + [(c, 1, "conversion", None) for c in range(len(paths))],
+                         columns=["customer_id", "timestamp", "event", "channel"])
+    tw = top_paths(twice, k=3, n_boot=1000, random_state=2)
+    assert tw.n_journeys == 3000
+    ratio = np.diff(tw.coverage_boot_ci)[0] / np.diff(tw.coverage_ci)[0]
+    assert 1.25 < ratio < 1.6, ratio
+    assert {"cum_boot_ci_low", "cum_conversion_boot_ci_high"} <= set(tw.table.columns)
+    json.dumps(tw.to_dict(), allow_nan=False)
+    for bad in (dict(n_boot=-1), dict(n_boot=True)):
+        with pytest.raises(ValidationError, match="n_boot"):
+            top_paths(one, **bad)
+    with pytest.raises(ValidationError, match="path table"):
+        top_paths(path_table(one), n_boot=10)
