@@ -271,7 +271,7 @@ position 6 and the next '>'; write a name, '*', '(a | b)', '(not a)' or '...' th
         while hi > lo and text[hi - 1].isspace():
             hi -= 1
         if lo == hi:
-            raise self._error(0, "the pattern is empty; write at least one term, e.g. 'email'.")
+            raise self._error("the pattern is empty; write at least one term, e.g. 'email'.")
         if text[lo] == "^":
             self.start, lo = True, lo + 1
         if text[hi - 1] == "$" and hi - 1 >= lo:
@@ -280,24 +280,23 @@ position 6 and the next '>'; write a name, '*', '(a | b)', '(not a)' or '...' th
         for k, (a, b) in enumerate(pieces):
             term, outcome = self._term(text, a, b, k == 0)
             if outcome is not None:
+                at = a + len(text[a:b]) - len(text[a:b].lstrip())
                 if k != len(pieces) - 1:
-                    raise self._error(
-                        a, f"the outcome {text[a:b].strip()} can only be the last term; move it "
-                        "to the end."
-                    )
+                    raise self._error(f"the outcome {text[a:b].strip()} at position {at} can "
+                                      "only be the last term; move it to the end.")
                 if self.end:
-                    raise self._error(
-                        hi, "an outcome term already anchors the pattern at the end; drop '$'."
-                    )
+                    raise self._error(f"the '$' at position {hi} is redundant: the outcome "
+                                      "term already anchors the pattern at the end; drop '$'.")
                 self.outcome, self.end = outcome, True
             else:
                 terms.append(term)
         if not terms and self.outcome is None:
-            raise self._error(lo, "the pattern has no term; write a name, '*' or '...'.")
+            raise self._error(f"no term after '^' at position {lo - 1}; write a name, '*' or "
+                              "'...'.")
         self.terms = tuple((t.kind, t.names, t.negate) for t in terms)
         self._terms = tuple(terms)
 
-    def _error(self, pos: int, what: str) -> ValidationError:
+    def _error(self, what: str) -> ValidationError:
         return ValidationError(f"pattern {self.pattern!r}: {what}")
 
     def _split(self, text: str, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -313,34 +312,37 @@ position 6 and the next '>'; write a name, '*', '(a | b)', '(not a)' or '...' th
                 quote, open_at = ch, i
             elif ch == "(":
                 if depth:
-                    raise self._error(i, f"'(' at position {i} inside another '('; sets do not "
+                    raise self._error(f"'(' at position {i} inside another '('; sets do not "
                                          "nest: write (a | b | c).")
                 depth, open_at = 1, i
             elif ch == ")":
                 if not depth:
-                    raise self._error(i, f"')' at position {i} closes nothing; remove it or "
+                    raise self._error(f"')' at position {i} closes nothing; remove it or "
                                          "add the '(' it closes.")
                 depth = 0
             elif ch == ">" and not depth:
                 pieces.append((a, i))
                 a = i + 1
             elif ch in "^$" and not depth:
-                raise self._error(i, f"{ch!r} at position {i}: '^' can only open the pattern "
+                raise self._error(f"{ch!r} at position {i}: '^' can only open the pattern "
                                      "and '$' close it; quote a name that contains it.")
             i += 1
         if quote:
-            raise self._error(open_at, f"the quote at position {open_at} is not closed; add "
+            raise self._error(f"the quote at position {open_at} is not closed; add "
                                        f"the closing {quote}.")
         if depth:
-            raise self._error(open_at, f"'(' at position {open_at} is not closed; add ')'.")
+            raise self._error(f"'(' at position {open_at} is not closed; add ')'.")
         pieces.append((a, hi))
         for k, (a, b) in enumerate(pieces):
             if not text[a:b].strip():
+                if len(pieces) == 1:
+                    raise self._error(f"no term at position {a}, only anchors; write a name, "
+                                      "'*' or '...' ('^...$' matches every journey).")
                 if k == 0:
                     where = f"before the first '>' (position {b})"
-                    raise self._error(a, f"nothing {where}; write a name, '*', '(a | b)', "
+                    raise self._error(f"nothing {where}; write a name, '*', '(a | b)', "
                                          "'(not a)' or '...' there, or remove the '>'.")
-                raise self._error(a, f"nothing between '>' at position {a - 1} and the next "
+                raise self._error(f"nothing between '>' at position {a - 1} and the next "
                                      "'>'; write a name, '*', '(a | b)', '(not a)' or '...' "
                                      "there." if k < len(pieces) - 1 else
                                   f"nothing after the last '>' (position {a - 1}); write a "
@@ -353,23 +355,23 @@ position 6 and the next '>'; write a name, '*', '(a | b)', '(not a)' or '...' th
         s = raw.strip()
         at = a + (len(raw) - len(raw.lstrip()))
         if not s:
-            raise self._error(at, f"a name is missing at position {at}; write one, e.g. "
+            raise self._error(f"a name is missing at position {at}; write one, e.g. "
                                   "(email | sms).")
         if s[0] in "'\"":
             if len(s) < 2 or s[-1] != s[0] or s[0] in s[1:-1]:
-                raise self._error(at, f"the quoted name at position {at} must be one quoted "
+                raise self._error(f"the quoted name at position {at} must be one quoted "
                                       f"text, e.g. {s[0]}paid > search{s[0]}.")
             if len(s) == 2:
-                raise self._error(at, f"the quoted name at position {at} is empty.")
+                raise self._error(f"the quoted name at position {at} is empty.")
             return s[1:-1]
         bad = [(i, ch) for i, ch in enumerate(s) if ch in _RESERVED or ch in "'\""]
         if bad:
             i, ch = bad[0]
-            raise self._error(at + i, f"{ch!r} at position {at + i} cannot appear in a name; "
+            raise self._error(f"{ch!r} at position {at + i} cannot appear in a name; "
                                       f"quote the name ('{s}') or fix the pattern.")
         if "..." in s:
             i = s.index("...")
-            raise self._error(at + i, f"'...' at position {at + i} must be a term of its own, "
+            raise self._error(f"'...' at position {at + i} must be a term of its own, "
                                       "between '>' (e.g. 'a > ... > b').")
         return s
 
@@ -409,7 +411,7 @@ position 6 and the next '>'; write a name, '*', '(a | b)', '(not a)' or '...' th
             if not rest:
                 return _Term("gap", (), True), None
             if not (rest.startswith("(") and rest.endswith(")")):
-                raise self._error(at + 3, f"after '...' at position {at} only a set may "
+                raise self._error(f"after '...' at position {at} only a set may "
                                           "follow, e.g. '...(not sms)' or '...(email | sms)'; "
                                           "put a '>' before the next term.")
             open_at = text.index("(", at + 3, end)
@@ -417,13 +419,13 @@ position 6 and the next '>'; write a name, '*', '(a | b)', '(not a)' or '...' th
             return _Term("gap", names, negate), None
         if s.startswith("("):
             if not s.endswith(")"):
-                raise self._error(end, f"text after ')' in {s!r} at position {at}; put a '>' "
+                raise self._error(f"text after ')' in {s!r} at position {at}; put a '>' "
                                        "between terms.")
             names, negate = self._set(text, at + 1, end - 1)
             return _Term("step", names, negate), None
         if "(" in s:
             i = at + s.index("(")
-            raise self._error(i, f"'(' at position {i} inside a name; put a '>' before the "
+            raise self._error(f"'(' at position {i} inside a name; put a '>' before the "
                                  "set, or quote the name.")
         return _Term("step", (self._name(text, at, end),), False), None
 
@@ -945,8 +947,7 @@ class JourneyMetrics(Result):
         return {"journeys": len(self.table), "unit": self.unit}
 
     def _to_dict(self) -> dict[str, Any]:
-        t = self.table.assign(outcome=self.table["outcome"].astype(str),
-                              customer_id=self.table["customer_id"].astype(str))
+        t = self.table.assign(outcome=self.table["outcome"].astype(str))
         return {"unit": self.unit, "alpha": self.alpha, "info": self.info,
                 "table": t.to_dict(orient="list")}
 

@@ -329,6 +329,8 @@ def test_quoted_names_and_blanks():
     ("a(b)", "inside a name"),
     ("(a | )", "name is missing"),
     ("a*", "cannot appear in a name"),
+    ("^$", "no term at position 1, only anchors"),
+    ("a > (conversion)$", "'\\$' at position 16 is redundant"),
     (3, "pass a string"),
 ])
 def test_bad_patterns_name_the_position_and_the_fix(pattern, message):
