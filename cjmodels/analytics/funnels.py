@@ -59,8 +59,6 @@ from cjmodels.results import HypothesisTest, Result, interval_bars, result_datac
 from cjmodels.survival import kaplan_meier
 
 __all__ = [
-    "DEFINITIONS",
-    "GRAINS",
     "FunnelComparison",
     "FunnelDefinitions",
     "FunnelResult",
@@ -71,9 +69,9 @@ __all__ = [
     "window_conversion",
 ]
 
-#: The funnel definitions, in the order :func:`compare_funnel_definitions` shows them.
+# The funnel definitions, in the order compare_funnel_definitions shows them.
 DEFINITIONS = ("strict-order", "any-order", "furthest-stage")
-#: The grains a funnel counts: customers, journeys (by a ``JourneySpec``) or sessions.
+# The grains a funnel counts: customers, journeys (by a JourneySpec) or sessions.
 GRAINS = ("customer", "journey", "session")
 _SEQUENCES = ("stage", "channel", "event")
 
@@ -360,9 +358,9 @@ class FunnelResult(Result):
         intervals), ``drop_off`` (``1 - step_conversion``) and ``lost`` (units that reached the
         step before but not this one).
     definition : str
-        One of :data:`DEFINITIONS`.
+        ``"strict-order"``, ``"any-order"`` or ``"furthest-stage"``.
     grain : str
-        One of :data:`GRAINS`.
+        One of ``"customer"``, ``"journey"`` or ``"session"``.
     window : str or None
         The window from the anchor (see the module notes), or None.
     n_units : int
@@ -540,7 +538,7 @@ class FunnelDefinitions(Result):
         The last step's count under the most generous definition over that under the strictest
         (how much the definition changes the answer; infinite when the strictest counts none).
     grain : str
-        One of :data:`GRAINS`.
+        One of ``"customer"``, ``"journey"`` or ``"session"``.
     window : str or None
         The window from the anchor, or None.
     n_units : int
@@ -605,7 +603,8 @@ def compare_funnel_definitions(
     steps : sequence
         The steps in order, as in :func:`funnel` (each listed once).
     definitions : sequence of str
-        Definitions to compare, from :data:`DEFINITIONS` (default all three).
+        Definitions to compare, from ``"strict-order"``, ``"any-order"`` and
+        ``"furthest-stage"`` (default all three, in this order).
     grain : {"customer", "journey", "session"}
         What is counted (see :func:`funnel`).
     sequence : {"stage", "channel", "event"}
