@@ -785,21 +785,20 @@ class MarkovMixture(Estimator):
         from scipy.optimize import linear_sum_assignment
 
         k, s = len(params.weights), p.n_states
-        pooled = np.zeros((s, s))
         out = np.empty((n_boot, k, 1 + s * s))
         failed = 0
         ref = np.concatenate([params.weights[:, None], params.matrices.reshape(k, -1)], axis=1)
         for b, g in enumerate(progress_bar(replicate_generators(rng, n_boot), self.progress,
                                            total=n_boot, desc="bootstrap")):
             wb = reweight(weight, g, "multinomial")
-            sup_b = support & (p.cell_counts(wb) > 0).reshape(s, s)
-            rows = (p.cell_counts(wb).reshape(s, s) + self.prior * support).sum(1, keepdims=True)
+            pooled_c = p.cell_counts(wb).reshape(s, s) + self.prior * support
+            rows = pooled_c.sum(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):
-                pooled = np.where(rows > 0, (p.cell_counts(wb).reshape(s, s) + self.prior
-                                             * support) / np.where(rows > 0, rows, 1), 0.0)
-            pb, _, _, conv, _ = _run(p, wb, params, sup_b if self.prior == 0 else support,
-                                     float(self.prior), pooled, int(self.max_iter),
-                                     float(self.tol))
+                pooled = np.where(rows > 0, pooled_c / np.where(rows > 0, rows, 1), 0.0)
+            # EM from the fit: the replicate's optimum near it (a random start could land on
+            # another local optimum and mix up the segments before they are matched)
+            pb, _, _, conv, _ = _run(p, wb, params, support, float(self.prior), pooled,
+                                     int(self.max_iter), float(self.tol))
             failed += not conv
             est = np.concatenate([pb.weights[:, None], pb.matrices.reshape(k, -1)], axis=1)
             cost = ((ref[:, None, :] - est[None, :, :]) ** 2).sum(axis=2)
@@ -947,8 +946,8 @@ def _make_fit(p: _Patterns, params: _Params, resp: np.ndarray, log_lik: float, k
         wse = boot[:, :, 0].std(axis=0, ddof=1) if len(boot) > 1 else np.full(k, np.nan)
     else:
         wlo = whi = wse = np.full(k, np.nan)
-    conv_i = p.absorbing.index(p.absorbing[0])
-    conv_p = [float(_absorption(m, p.states, p.absorbing)[conv_i]) for m in params.matrices]
+    # the first absorbing state is (conversion)
+    conv_p = [float(_absorption(m, p.states, p.absorbing)[0]) for m in params.matrices]
     table = pd.DataFrame({"weight": params.weights, "se": wse, "ci_low": wlo, "ci_high": whi,
                           "expected_journeys": params.weights * n,
                           "conversion_probability": conv_p},
