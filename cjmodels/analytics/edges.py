@@ -496,8 +496,10 @@ class TransitionDifferences(Result):
     ci_level : float
         The confidence level of each cell's interval after the adjustment.
     info : dict
-        The journey specification's fields, the group column, customers per segment and
-        customers left out (no segment).
+        The journey specification's fields, the group column, customers per segment,
+        customers left out (``customers_without_group``), the number of ``cells`` and the
+        from-states seen in one segment only (``one_segment_only``: left out, with a
+        warning).
 
     Examples
     --------
@@ -769,6 +771,10 @@ def transition_differences(
             f"no from-state is seen in both segments {a!r} and {b!r}: there is no cell to "
             "compare."
         )
+    only_one = sorted(set(rows[a].index) ^ set(rows[b].index), key=str)
+    if only_one:
+        warn_user(f"from-states {only_one[:10]} are seen in one segment only; their rows "
+                  "cannot be compared and are left out of the table (info['one_segment_only']).")
     out = []
     for f in shared:
         tos = sorted(
@@ -838,6 +844,6 @@ def transition_differences(
             table[col] = table[col].astype(np.int64)
     overall = compare_transitions(logs, control=a, spec=spec, test=test,
                                   correction=correction).overall
-    info = {**info, **spec.to_dict(), "cells": m, "interval": "wald, cluster-robust",
+    info = {**info, **spec.to_dict(), "cells": m, "one_segment_only": only_one, "interval": "wald, cluster-robust",
             "test": "wald, cluster-robust"}
     return TransitionDifferences(table, overall, (a, b), alpha, correction, 1 - ci_alpha, info)

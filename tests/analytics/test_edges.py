@@ -479,3 +479,15 @@ def test_simultaneous_coverage():
     """Measured: in 200 worlds the Bonferroni intervals covered every cell at once in 95%
     (nominal >= 95%)."""
     assert _simultaneous_coverage(200) >= 0.93
+
+
+def test_a_from_state_of_one_segment_only_is_left_out_with_a_warning():
+    df = _one_per_customer()
+    extra = pd.DataFrame({"customer_id": [900, 900, 900], "timestamp": [0.0, 1.0, 2.0],
+                          "event": ["touch", "touch", "conversion"],
+                          "channel": ["a", "z", None], "seg": ["B"] * 3})
+    with pytest.warns(UserWarning, match="one segment only"):
+        r = transition_differences(pd.concat([df, extra], ignore_index=True), group="seg")
+    assert r.info["one_segment_only"] == ["z"]
+    assert "z" not in set(r.table["from_state"])
+    assert "z" in set(r.table["to_state"])  # a -> z is a cell of the shared row a
