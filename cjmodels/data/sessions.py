@@ -25,6 +25,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cjmodels._compat import as_timedelta
 from cjmodels.data.events import EventLog, as_event_log
@@ -161,6 +163,27 @@ def _session_frame(log: EventLog, inactivity: Any, spec: JourneySpec
     first_session_of_customer = global_id[np.r_[0, np.flatnonzero(cust[1:] != cust[:-1]) + 1]]
     number = global_id - first_session_of_customer[cust] + 1
     return start, number.astype(np.int64), jid, used
+
+
+def _joined_channels(log: EventLog, is_touch: np.ndarray, sid: np.ndarray, n_s: int
+                     ) -> np.ndarray:
+    """The touches' channels of each session joined by the path separator ("" for none)."""
+    codes, labels = log.codes("channel")
+    t_pos = np.flatnonzero(is_touch & (codes >= 0))
+    counts = np.bincount(sid[t_pos], minlength=n_s)
+    offsets = np.zeros(n_s + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    try:  # Arrow's C++ join: one pass, no Python loop per session
+        names = pa.array([str(x) for x in labels], type=pa.large_string())
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets),
+                                              names.take(pa.array(codes[t_pos])))
+        separator = pa.scalar(PATH_SEPARATOR, type=pa.large_string())
+        return np.asarray(pc.binary_join(lists, separator).to_numpy(
+            zero_copy_only=False), dtype=object)
+    except (UnicodeEncodeError, pa.ArrowException):  # a label Arrow cannot encode
+        lab = np.asarray(labels, dtype=object)[codes[t_pos]]
+        return np.array([PATH_SEPARATOR.join(lab[a:b]) for a, b in
+                         zip(offsets[:-1], offsets[1:], strict=True)], dtype=object)
 
 
 def session_ids(
@@ -405,17 +428,7 @@ def sessions(
     table["n_events"] = np.diff(np.r_[first, n])
     table["n_touches"] = np.bincount(sid[is_touch], minlength=n_s)
     if log.has_channel:
-        codes, labels = log.codes("channel")
-        t_pos = np.flatnonzero(is_touch)
-        lab = np.asarray(labels, dtype=object)
-        names = lab[codes[t_pos]] if len(t_pos) else np.array([], dtype=object)
-        joined = np.full(n_s, "", dtype=object)
-        if len(t_pos):
-            s_of_t = sid[t_pos]
-            bounds = np.flatnonzero(np.r_[True, s_of_t[1:] != s_of_t[:-1]])
-            for b, e in zip(bounds, np.r_[bounds[1:], len(t_pos)], strict=True):
-                joined[s_of_t[b]] = PATH_SEPARATOR.join(names[b:e])
-        table["channels"] = joined
+        table["channels"] = _joined_channels(log, is_touch, sid, n_s)
     table["converted"] = np.bincount(sid[is_conv], minlength=n_s) > 0
     return SessionTable(
         table=table,

@@ -195,3 +195,10 @@ def test_log_without_channels_and_with_only_other_events():
     assert "channels" not in res.table
     assert res.table["journey"].isna().all()
     assert res.table["session"].tolist() == [1, 2, 1]
+
+
+def test_channels_joined_also_for_labels_arrow_cannot_encode():
+    df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [0, 1, 0],
+                       "event": ["touch", "touch", "touch"],
+                       "channel": ["\ud800", "e", "e"]})
+    assert sessions(df, inactivity=5).table["channels"].tolist() == ["\ud800 > e", "e"]
