@@ -985,7 +985,9 @@ def select_n_segments(
     Parameters
     ----------
     data : EventLog, DataFrame, PathTable or JourneySet
-        The journeys (a path table's or journey set's rows are the units of the split).
+        The journeys: an event log (a DataFrame in the canonical columns; build an
+        :class:`~cjmodels.data.EventLog` for other column names), whose customers are the
+        units of the split, or a path table or journey set, whose rows are.
     n_segments : iterable of int
         The numbers of segments to compare (each >= 1).
     spec : JourneySpec, optional
