@@ -315,7 +315,7 @@ def edge_times(
     random_state : None, int or numpy.random.Generator
         Seed of the bootstrap.
     progress : bool or callable
-        A progress bar over the replicates.
+        A progress bar over the source states (each with its bootstrap).
     **log_options
         Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
@@ -394,11 +394,10 @@ def edge_times(
     sources = np.unique(frm)
     # bootstrap multiplicities per customer, batch by batch (shared across source states)
     boot_w: list[np.ndarray] = []
-    for b0 in progress_bar(range(0, n_boot, _BATCH), progress,
-                           total=-(-n_boot // _BATCH) if n_boot else 0, desc="bootstrap"):
+    for b0 in range(0, n_boot, _BATCH):
         boot_w.append(np.stack([resample_units(g, n_units) for g in gens[b0:b0 + _BATCH]],
                                axis=1).astype(float))
-    for s in sources:
+    for s in progress_bar(sources, progress, total=len(sources), desc="edge times"):
         sel = np.flatnonzero(frm == s)
         order = np.argsort(duration[sel], kind="stable")
         sel = sel[order]
