@@ -598,7 +598,10 @@ def cohort_retention(
     risk = np.cumsum(risk[:, ::-1], axis=1)[:, ::-1][:, :n_per]
     act = np.zeros((n_coh, max(n_per, 1)), dtype=np.int64)
     if len(pair_c):
-        key = np.unique(pair_c.astype(np.int64) * (n_per + 1) + pair_p)
+        key = pair_c.astype(np.int64) * (n_per + 1) + pair_p
+        if np.any(np.diff(key) < 0):  # pairs come in customer and time order; else sort
+            key = np.sort(key)
+        key = key[np.r_[True, key[1:] != key[:-1]]]  # one count per customer and period
         cc, pp = key // (n_per + 1), key % (n_per + 1)
         np.add.at(act, (cohort_id[cc], pp), 1)
     act = act[:, :n_per]
@@ -675,6 +678,12 @@ def _as_ticks(col: pd.Series, log: EventLog) -> np.ndarray:
     return np.asarray(idx.asi8, dtype=np.int64)
 
 
+_NO_MAXIMUM = ("sBG: not fitted: its likelihood has no finite maximum here (the parameters run "
+               "off towards the geometric limit, alpha and beta -> inf, which fits no better "
+               "than one churn probability for all: churn does not fall with tenure as sBG "
+               "assumes); read the Kaplan-Meier curve instead.")
+
+
 def _fit_sbg(surv: pd.DataFrame, alpha: float, notes: list[str]) -> ParameterFit | None:
     """The sBG fit on whole periods to the last active one (None, with a note, when it has no
     maximum: no churn, or churn only before any paid period)."""
@@ -693,13 +702,25 @@ def _fit_sbg(surv: pd.DataFrame, alpha: float, notes: list[str]) -> ParameterFit
         return None
     try:
         with np.errstate(all="ignore"):
-            fit = ShiftedBetaGeometricModel(alpha=alpha).fit(
-                d.assign(periods=d["periods"].astype(np.int64))).result_
+            # one row per (periods, event) with its count: the same likelihood, fast
+            grouped = d.assign(periods=d["periods"].astype(np.int64)).groupby(
+                ["periods", "event"], as_index=False).size()
+            fit = ShiftedBetaGeometricModel(alpha=alpha).fit(grouped, weight="size").result_
     except CJModelsError:
-        notes.append("sBG: not fitted: its likelihood has no finite maximum here (the "
-                     "parameters run off towards the geometric limit, alpha and beta -> inf: "
-                     "churn does not fall with tenure as sBG assumes); read the Kaplan-Meier "
-                     "curve instead.")
+        notes.append(_NO_MAXIMUM)
+        return None
+    # the geometric limit (alpha, beta -> inf with alpha / (alpha + beta) fixed): when sBG does
+    # no better, its maximum lies at infinity and the numbers returned are only where the
+    # optimiser stopped
+    w, t, e = grouped["size"].to_numpy(float), grouped["periods"].to_numpy(float), \
+        grouped["event"].to_numpy() == 1
+    churns, exposure = float(w[e].sum()), float((w * np.where(e, t - 1, t)).sum())
+    theta = churns / (churns + exposure)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        geometric = churns * np.log(theta) + exposure * np.log1p(-theta) if theta < 1 else \
+            churns * np.log(theta)
+    if float(fit.params["alpha"]) > 100 and fit.log_likelihood - geometric < 0.01:
+        notes.append(_NO_MAXIMUM)
         return None
     cov = fit.covariance.to_numpy(dtype=float)
     if not np.all(np.isfinite(cov)) or not np.all(np.isfinite(fit.params.to_numpy(float))):
