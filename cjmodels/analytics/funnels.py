@@ -204,12 +204,13 @@ def _units(log: EventLog, grain: str, spec: JourneySpec,
     if spec.journeys != "all":
         number = table["journey"].to_numpy()
         keep = number == 1 if spec.journeys == "first" else number > 1
-        new_id = np.full(n_j, -1, dtype=np.int64)
+        new_id = np.full(n_j, -2, dtype=np.int64)  # -2: in a journey spec.journeys leaves out
         new_id[keep] = np.arange(int(keep.sum()))
         inside = unit >= 0
         unit[inside] = new_id[unit[inside]]
         n_j = int(keep.sum())
-    info["events_outside_journeys"] = int((unit < 0).sum())
+    info["events_outside_journeys"] = int((unit == -1).sum())
+    info["events_in_journeys_left_out"] = int((unit == -2).sum())
     info["touches_outside_lookback"] = int(jinfo["touches_outside_lookback"])
     return unit, n_j, info
 
@@ -333,6 +334,13 @@ def _prepare(data: Any, steps: Any, definition: str, grain: str, sequence: str, 
             )
     labels, masks = _step_masks(log, steps, sequence, definition)
     unit, n_units, info = _units(log, grain, spec, inactivity)
+    if grain == "journey":
+        outside = int((np.logical_or.reduce(masks) & (unit == -1)).sum())
+        info["step_events_outside_journeys"] = outside
+        if outside:
+            warn_user(f"{outside} events at a funnel step lie outside every journey (events "
+                      "other than touches and conversions, or touches outside the lookback) "
+                      "and are not counted; count customers (grain='customer') to use them.")
     return log, labels, masks, unit, n_units, info
 
 
@@ -373,7 +381,11 @@ class FunnelResult(Result):
     alpha : float
         1 - the confidence level of the intervals.
     info : dict
-        The steps' sequence column and counts of events outside the units (journey grain).
+        The steps' sequence column; at the journey grain, ``events_outside_journeys`` (events
+        other than touches and conversions, and touches outside the lookback),
+        ``events_in_journeys_left_out`` (in journeys ``spec.journeys`` leaves out) and
+        ``step_events_outside_journeys`` (events at a step outside every journey, said in a
+        warning).
     """
 
     table: pd.DataFrame

@@ -181,9 +181,21 @@ def test_journey_grain_by_hand():
     j = funnel(df, ["a", "b", "c"], grain="journey", spec=JourneySpec(timeout=5))
     assert j.n_units == 3 and j.table["reached"].tolist() == [2, 1, 1]
     first = funnel(df, ["a", "b", "c"], grain="journey", spec=JourneySpec(journeys="first"))
+    assert first.info["events_in_journeys_left_out"] == 3
     assert first.n_units == 1 and first.table["reached"].tolist() == [1, 1, 1]
     c = funnel(df, ["a", "b", "c"])  # one customer
     assert c.n_units == 1 and c.table["reached"].tolist() == [1, 1, 1]
+
+
+def test_step_events_outside_journeys_are_said():
+    df = pd.DataFrame({"customer_id": [1, 1, 1], "timestamp": [0, 1, 2],
+                       "event": ["touch", "touch", "drop_out"], "stage": ["a", "b", "c"]})
+    with pytest.warns(UserWarning, match="1 events at a funnel step lie outside"):
+        j = funnel(df, ["a", "b", ("event", "drop_out")], grain="journey")
+    assert j.table["reached"].tolist() == [1, 1, 0]
+    assert j.info["step_events_outside_journeys"] == 1
+    c = funnel(df, ["a", "b", ("event", "drop_out")])  # customers hold every event
+    assert c.table["reached"].tolist() == [1, 1, 1]
 
 
 def test_session_grain_by_hand():
