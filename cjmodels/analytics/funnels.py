@@ -463,8 +463,9 @@ def funnel(
     steps : sequence
         The steps in order (at least two): labels of the ``sequence`` column, or tuples
         ``(column, value)`` naming their own column (``"event"``, ``"stage"``, ``"channel"`` or a
-        covariate), e.g. ``("event", "conversion")``. A step may repeat only in a
-        ``"strict-order"`` funnel.
+        covariate, whose values are compared with ``==``: ``("tier", 1)`` does not match
+        ``"1"``), e.g. ``("event", "conversion")``. A step may repeat only in a
+        ``"strict-order"`` funnel; a step that matches no event is said in a warning.
     definition : {"strict-order", "any-order", "furthest-stage"}
         What reaching a step means (see :mod:`cjmodels.analytics.funnels`).
     grain : {"customer", "journey", "session"}
