@@ -169,8 +169,8 @@ def relabel(
         column      label new_label  n_events
     0  channel   facebook    social         1
     1  channel  instagram    social         1
-    >>> prepared.log.events["channel"].tolist()
-    ['social', None, 'social', 'email']
+    >>> prepared.log.events["channel"].fillna("-").tolist()
+    ['social', '-', 'social', 'email']
     """
     log = as_event_log(data, **log_options)
     column = _choice(column, "column", _RELABEL_COLUMNS)
@@ -320,8 +320,8 @@ def collapse_events(
     >>> prepared.changes
        label  runs  events_removed
     0  email     1               1
-    >>> prepared.log.events["channel"].tolist()
-    ['email', 'search', None, 'search']
+    >>> prepared.log.events["event"].tolist()
+    ['touch', 'touch', 'conversion', 'touch']
     """
     log = as_event_log(data, **log_options)
     sequence = _choice(sequence, "sequence", ("channel", "stage"))

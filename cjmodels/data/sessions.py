@@ -428,7 +428,8 @@ def sessions(
     table["n_events"] = np.diff(np.r_[first, n])
     table["n_touches"] = np.bincount(sid[is_touch], minlength=n_s)
     if log.has_channel:
-        table["channels"] = _joined_channels(log, is_touch, sid, n_s)
+        # object: pandas 3 would store the text in Arrow, which refuses lone surrogates
+        table["channels"] = pd.Series(_joined_channels(log, is_touch, sid, n_s), dtype=object)
     table["converted"] = np.bincount(sid[is_conv], minlength=n_s) > 0
     return SessionTable(
         table=table,

@@ -64,8 +64,8 @@ def test_relabel_by_hand_and_input_unchanged():
 
 def test_relabel_other_callable_and_warnings():
     p = relabel(LOG, mapping={"email": "email"}, other="other")
-    assert p.log.events["channel"].tolist() == [
-        "email", "email", None, "email", None, "email", "other", "other", "other"]
+    assert p.log.events["channel"].fillna("-").tolist() == [
+        "email", "email", "-", "email", "-", "email", "other", "other", "other"]
     q = relabel(LOG, mapping=str.upper)
     assert q.log.events["channel"].dropna().unique().tolist() == ["EMAIL", "FB", "IG"]
     with pytest.warns(UserWarning, match=r"change nothing: \['emial'\]"):

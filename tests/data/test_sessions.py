@@ -72,6 +72,7 @@ def test_session_ids_by_hand():
     # a gap of exactly the inactivity stays; one tick more starts a new session
     two = LOG.iloc[:2].assign(timestamp=T(["2025-01-01 10:00", "2025-01-01 10:30"]))
     assert session_ids(two).tolist() == [1, 1]
+    two["timestamp"] = two["timestamp"].dt.as_unit("ns")
     two.loc[1, "timestamp"] += pd.Timedelta(1, unit="ns")
     assert session_ids(two).tolist() == [1, 2]
     assert session_ids(two, inactivity=pd.Timedelta("30min") + pd.Timedelta(1, "ns")).tolist() \
@@ -200,5 +201,5 @@ def test_log_without_channels_and_with_only_other_events():
 def test_channels_joined_also_for_labels_arrow_cannot_encode():
     df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [0, 1, 0],
                        "event": ["touch", "touch", "touch"],
-                       "channel": ["\ud800", "e", "e"]})
+                       "channel": pd.Series(["\ud800", "e", "e"], dtype=object)})
     assert sessions(df, inactivity=5).table["channels"].tolist() == ["\ud800 > e", "e"]
