@@ -3,10 +3,11 @@
 The questions an analyst asks of individual journeys before any model: which paths are most
 common and how much of the traffic (and of the conversions) they cover
 (:func:`top_paths`); which journeys went ``A`` then, at some point, ``B`` without ``C`` in
-between (:func:`match_paths`, with the pattern language below); how long, how loopy and how
-slow each journey was (:func:`journey_metrics`); and the event log restricted to the
-journeys or customers so selected (:func:`select_journeys`, :func:`select_customers`), which
-every function and estimator of cjmodels accepts like any other log.
+between, and how they convert (:func:`match_paths`, with the pattern language below); how
+long, how loopy and how slow each journey was (:func:`journey_metrics`); and the event log
+restricted to the journeys or customers so selected (:func:`select_journeys`,
+:func:`select_customers`), which every function and estimator of cjmodels accepts like any
+other log.
 
 Journeys are cut by the journey specification (``spec=``, default
 ``JourneySpec(sequence="channel")``): ``sequence`` (channels or stages), ``timeout``,
@@ -75,6 +76,7 @@ from cjmodels.results import Result, interval_bars, result_dataclass
 
 __all__ = [
     "JourneyMetrics",
+    "PathMatches",
     "PathPattern",
     "TopPaths",
     "journey_metrics",
@@ -522,14 +524,63 @@ def _run(p: PathPattern, js: JourneySet, labels: list[str]) -> np.ndarray:
     return out
 
 
+@result_dataclass
+class PathMatches(Result):
+    """Which journeys match a path pattern, how many, and how the matching ones convert.
+
+    Attributes
+    ----------
+    pattern : str
+        The pattern matched.
+    matched : numpy.ndarray of bool
+        One entry per journey, in the order of :func:`journey_metrics`' table (and of
+        :func:`cjmodels.data.journeys` when ``spec.journeys == "all"``).
+    n_journeys, n_matched : int
+        Journeys, and journeys matching.
+    share, ci_low, ci_high : float
+        Share of the journeys that match, with its Wilson interval.
+    table : pandas.DataFrame
+        One row each for the matching journeys, the others and all: ``journeys``,
+        ``conversions``, ``conversion_rate`` with ``ci_low``/``ci_high`` (Wilson).
+    alpha : float
+        1 - the confidence level.
+    info : dict
+        The journey specification and the counts of the journeys.
+    """
+
+    pattern: str
+    matched: np.ndarray
+    n_journeys: int
+    n_matched: int
+    share: float
+    ci_low: float
+    ci_high: float
+    table: pd.DataFrame
+    alpha: float
+    info: dict[str, Any] = field(default_factory=dict)
+    _repr_exclude = ("matched",)
+
+    def _summary(self) -> pd.DataFrame:
+        return self.table
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"pattern": self.pattern, "matched": self.n_matched,
+                "journeys": self.n_journeys, "share": self.share}
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {**self._fields(), "matched": self.matched.tolist(),
+                "table": self.table.reset_index().to_dict(orient="list")}
+
+
 def match_paths(
     data: EventLog | pd.DataFrame,
     pattern: str,
     *,
     spec: JourneySpec | None = None,
+    alpha: float = 0.05,
     **log_options: Any,
-) -> np.ndarray:
-    """Which journeys of an event log match a path pattern.
+) -> PathMatches:
+    """Which journeys of an event log match a path pattern, and how they convert.
 
     Parameters
     ----------
@@ -540,33 +591,60 @@ def match_paths(
     spec : JourneySpec, optional
         How journeys are cut and read; default ``JourneySpec(sequence="channel")``. Reads
         ``sequence``, ``timeout``, ``lookback``, ``journeys`` and ``collapse_repeats``.
+    alpha : float, default 0.05
+        1 - the confidence level of the Wilson intervals.
     **log_options
         Column options of :class:`~cjmodels.data.EventLog` when ``data`` is a DataFrame.
 
     Returns
     -------
-    numpy.ndarray of bool
-        One entry per journey, in the order of the rows of :func:`journey_metrics`' table
-        (and of :func:`cjmodels.data.journeys` when ``spec.journeys == "all"``).
+    PathMatches
+        ``matched`` (one boolean per journey, for :func:`select_journeys`), the share of the
+        journeys that match with its interval, and the conversion rates of the matching
+        journeys and of the others with theirs.
 
     Raises
     ------
     ValidationError
-        For a malformed pattern (naming the position), a bad ``spec`` or an unreadable log.
+        For a malformed pattern (naming the position), a bad ``spec`` or ``alpha``, or an
+        unreadable log.
 
     Examples
     --------
-    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 2],
-    ...                    "timestamp": [0, 1, 2, 0, 1, 2],
-    ...                    "event": ["touch", "touch", "conversion"] * 2,
-    ...                    "channel": ["email", "search", None, "email", "sms", None]})
-    >>> match_paths(df, "^email > ...(not sms) > (conversion)").tolist()
-    [True, False]
+    >>> df = pd.DataFrame({"customer_id": [1, 1, 1, 2, 2, 2, 3],
+    ...                    "timestamp": [0, 1, 2, 0, 1, 2, 0],
+    ...                    "event": ["touch", "touch", "conversion"] * 2 + ["touch"],
+    ...                    "channel": ["email", "search", None, "email", "sms", None, "sms"]})
+    >>> m = match_paths(df, "^email > ...(not sms) > (conversion)")
+    >>> m
+    PathMatches(pattern='^email > ...(not sms) > (conversion)', matched=1, journeys=3, share=0.3333)
+    >>> m.matched.tolist()
+    [True, False, False]
+    >>> m.table[["journeys", "conversions", "conversion_rate"]]
+                   journeys  conversions  conversion_rate
+    journeys_that
+    matched               1            1         1.000000
+    other                 2            1         0.500000
+    all                   3            2         0.666667
     """
     p = PathPattern(pattern)
     spec = _check_spec(spec, "match_paths")
+    alpha = _check_alpha(alpha)
     j = _journeys(data, spec, log_options)
-    return p.match(j.js)
+    matched = p.match(j.js)
+    conv = j.js.outcome == 0
+    n, k = len(matched), int(matched.sum())
+    journeys = np.array([k, n - k, n])
+    conversions = np.array([int((conv & matched).sum()), int((conv & ~matched).sum()),
+                            int(conv.sum())])
+    rate, lo, hi = _wilson(conversions, journeys, alpha)
+    share, slo, shi = _wilson(np.array([k]), n, alpha)
+    table = pd.DataFrame({"journeys": journeys, "conversions": conversions,
+                          "conversion_rate": rate, "ci_low": lo, "ci_high": hi},
+                         index=pd.Index(["matched", "other", "all"], name="journeys_that"))
+    return PathMatches(pattern=p.pattern, matched=matched, n_journeys=n, n_matched=k,
+                       share=float(share[0]), ci_low=float(slo[0]), ci_high=float(shi[0]),
+                       table=table, alpha=alpha, info={**j.info, "spec": spec.to_dict()})
 
 
 # --------------------------------------------------------------------------- top paths
@@ -1100,6 +1178,8 @@ def _sub_log(log: EventLog, rows: np.ndarray, what: str) -> EventLog:
 def _keep_mask(keep: Any, j: _Journeys) -> np.ndarray:
     if isinstance(keep, (str, PathPattern)):
         return PathPattern(keep).match(j.js)
+    if isinstance(keep, PathMatches):
+        keep = keep.matched
     if isinstance(keep, pd.Series):
         if not keep.index.equals(pd.RangeIndex(j.js.n)):
             raise ValidationError(
@@ -1135,10 +1215,10 @@ def select_journeys(
     ----------
     data : EventLog or DataFrame
         The event log; with a DataFrame, pass column options as keywords.
-    keep : str, PathPattern or array of bool
+    keep : str, PathPattern, PathMatches or array of bool
         A pattern (see the module's pattern language), or one boolean per journey in the
         order of :func:`journey_metrics`' table with the same ``spec`` (for example
-        ``journey_metrics(log).table["loops"] > 0``).
+        ``journey_metrics(log).table["loops"] > 0``, or :func:`match_paths`' result).
     spec : JourneySpec, optional
         How journeys are cut and read; default ``JourneySpec(sequence="channel")``. Reads
         ``sequence``, ``timeout``, ``lookback``, ``journeys`` and ``collapse_repeats``.
@@ -1193,7 +1273,7 @@ def select_customers(
     ----------
     data : EventLog or DataFrame
         The event log; with a DataFrame, pass column options as keywords.
-    keep : str, PathPattern or array of bool
+    keep : str, PathPattern, PathMatches or array of bool
         A pattern, or one boolean per journey (as for :func:`select_journeys`).
     how : {"any", "all"}
         Keep a customer when any of their journeys is selected, or only when all are.

@@ -270,7 +270,7 @@ PATTERNS = [
 @pytest.mark.parametrize(("text", "terms", "start", "end"), PATTERNS)
 def test_patterns_match_the_backtracking_recount_on_shipped_data(text, terms, start, end):
     log = shipped()
-    got = match_paths(log, text)
+    got = match_paths(log, text).matched
     want = [bt_match(terms, j["tokens"], start, end) for j in walk(log)]
     assert got.tolist() == want
     assert 0 < got.sum() < len(got)
@@ -279,10 +279,24 @@ def test_patterns_match_the_backtracking_recount_on_shipped_data(text, terms, st
 def test_outcome_terms_on_shipped_data():
     log = shipped()
     js = walk(log)
-    got = match_paths(log, "email > ... > (conversion)")
+    got = match_paths(log, "email > ... > (conversion)").matched
     want = [("email" in j["tokens"]) and j["outcome"] == "conversion" for j in js]
     assert got.tolist() == want
-    got = match_paths(log, "^(censored)")
+    m = match_paths(log, "email > ... > (conversion)", alpha=0.1)
+    assert m.n_matched == sum(want) and m.n_journeys == len(js)
+    assert m.table.loc["all", "conversions"] == sum(j["outcome"] == "conversion" for j in js)
+    assert m.table.loc["other", "conversions"] == sum(
+        j["outcome"] == "conversion" and "email" not in j["tokens"] for j in js)
+    # reference: statsmodels' Wilson interval, tol 1e-10
+    lo, hi = proportion_confint(m.n_matched, m.n_journeys, alpha=0.1, method="wilson")
+    assert (m.ci_low, m.ci_high) == pytest.approx((lo, hi), abs=1e-10)
+    lo, hi = proportion_confint(m.table["conversions"], m.table["journeys"], alpha=0.1,
+                                method="wilson")
+    np.testing.assert_allclose(m.table["ci_low"], lo, atol=1e-10)
+    np.testing.assert_allclose(m.table["ci_high"], hi, atol=1e-10)
+    json.dumps(m.to_dict(), allow_nan=False)
+    assert select_journeys(log, m).n_events == select_journeys(log, m.matched).n_events
+    got = match_paths(log, "^(censored)").matched
     assert got.tolist() == [not j["tokens"] and j["outcome"] == "censored" for j in js]
 
 
@@ -299,15 +313,15 @@ def test_patterns_match_the_backtracking_recount_on_generated_paths(paths, terms
     assert PathPattern(text).terms == tuple((k, tuple(sorted(n)), ng) for k, n, ng in terms)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a name absent from these paths
-        got = match_paths(frame(paths), text)
+        got = match_paths(frame(paths), text).matched
     assert got.tolist() == [bt_match(terms, p, start, end) for p in paths]
 
 
 def test_quoted_names_and_blanks():
     df = frame([["paid search", "a>b"], ["paid search"]]).assign(
         channel=lambda d: d["channel"].str.replace(">", "-"))
-    assert match_paths(df, "paid search > 'a-b'").tolist() == [True, False]
-    assert match_paths(df, "^  paid search  $").tolist() == [False, True]
+    assert match_paths(df, "paid search > 'a-b'").matched.tolist() == [True, False]
+    assert match_paths(df, "^  paid search  $").matched.tolist() == [False, True]
 
 
 @pytest.mark.parametrize(("pattern", "message"), [
@@ -341,18 +355,18 @@ def test_bad_patterns_name_the_position_and_the_fix(pattern, message):
 def test_unknown_names_warn_and_match_nothing():
     df = frame([["a", "b"]])
     with pytest.warns(UserWarning, match="zzz"):
-        assert match_paths(df, "zzz").tolist() == [False]
+        assert match_paths(df, "zzz").matched.tolist() == [False]
     with pytest.warns(UserWarning, match="zzz"):
-        assert match_paths(df, "(not zzz)").tolist() == [True]
+        assert match_paths(df, "(not zzz)").matched.tolist() == [True]
 
 
 def test_matching_is_linear_in_path_length():
     # one journey of 20,000 touches and a pattern with four gaps: no backtracking blow-up
     toks = ["a", "b"] * 5_000
     df = frame([toks, ["c"]])
-    assert match_paths(df, "a > ... > b > ... > a > ... > b > ...(not c) > c").tolist() == [
+    assert match_paths(df, "a > ... > b > ... > a > ... > b > ...(not c) > c").matched.tolist() == [
         False, False]
-    assert match_paths(df, "^a > ... > b > ...(a | b)$").tolist() == [True, False]
+    assert match_paths(df, "^a > ... > b > ...(a | b)$").matched.tolist() == [True, False]
 
 
 # ------------------------------------------------------------------ metrics
@@ -509,7 +523,7 @@ def test_selection_keeps_journeys_cut_by_a_timeout_and_stop_events():
         sub = select_journeys(log, pattern, spec=spec)
         assert sub.source_index.tolist() == rows
         again = journey_metrics(sub, spec=spec).table
-        want = m.table[match_paths(log, pattern, spec=spec)].reset_index(drop=True)
+        want = m.table[match_paths(log, pattern, spec=spec).matched].reset_index(drop=True)
         pd.testing.assert_frame_equal(again[["path", "outcome", "duration"]],
                                       want[["path", "outcome", "duration"]])
     sub = select_customers(log, "^b", spec=spec)
@@ -558,7 +572,7 @@ def test_first_journeys_stages_and_lookback():
     pd.testing.assert_frame_equal(first.events, same_log_settings(log, df[jn == 0]).events)
     # stages: the shipped log's stage paths, read by the same walk
     got = match_paths(log, "^awareness > ...(not consideration) > (conversion)",
-                      spec=JourneySpec())
+                      spec=JourneySpec()).matched
     want = [bool(j["tokens"]) and j["tokens"][0] == "awareness"
             and "consideration" not in j["tokens"][1:] and j["outcome"] == "conversion"
             for j in walk(log, "stage")]

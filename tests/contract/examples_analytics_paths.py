@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from cjmodels.analytics import PathPattern, journey_metrics, top_paths
-from cjmodels.analytics.paths import JourneyMetrics, TopPaths
+from cjmodels.analytics import PathPattern, journey_metrics, match_paths, top_paths
+from cjmodels.analytics.paths import JourneyMetrics, PathMatches, TopPaths
 from tests.contract._cases import EstimatorCase
 
 
@@ -25,6 +25,7 @@ def _log() -> pd.DataFrame:
 #: {ResultClass: factory returning a small instance}
 RESULTS: dict[type, Any] = {
     TopPaths: lambda: top_paths(_log(), k=2),
+    PathMatches: lambda: match_paths(_log(), "search > ...(not social) > (conversion)"),
     JourneyMetrics: lambda: journey_metrics(_log(), has="email",
                                             between=("search", "(conversion)")),
 }

@@ -69,9 +69,13 @@ def test_journey_metrics_add_up(log, collapse):
         x = t[col].dropna()
         assert (x >= 0).all() and (x <= t.loc[x.index, "duration"] + 1e-9).all()
     every = call(ca.match_paths, log.frame, "...", spec=spec)
-    assert every.all() and len(every) == len(t)
+    surface(every, plot=False)
+    assert every.matched.all() and every.n_matched == len(t) and every.share == 1.0
     has = call(ca.match_paths, log.frame, "email", spec=spec)
-    assert has.tolist() == t["has_email"].tolist()
+    assert has.matched.tolist() == t["has_email"].tolist()
+    tab = has.table
+    assert tab.loc["matched", "journeys"] + tab.loc["other", "journeys"] == len(t)
+    assert tab.loc["all", "conversions"] == (t["outcome"] == "conversion").sum()
 
 
 @given(log=event_logs(), data=st.data())
@@ -110,4 +114,5 @@ def test_any_pattern_is_parsed_or_refused(log, pieces, text):
     for pattern in ("".join(pieces), text):
         out = call(ca.match_paths, log.frame, pattern)
         if not refused(out):
-            assert out.dtype == bool
+            assert out.matched.dtype == bool and 0 <= out.share <= 1
+            strict_json(out)
