@@ -417,8 +417,13 @@ def read_export(
                 f"column {p.identity!r} (the device of preset {p.name!r}) is missing at rows "
                 f"{bad}; every event needs a device or a customer."
             )
-        known = cust.groupby(device, sort=False).transform("first")
-        many = cust.dropna().groupby(device[cust.notna()]).nunique()
+        # grouped by position (an index may repeat labels); ids as objects (a categorical
+        # column cannot take the device ids)
+        cust = cust.astype(object)
+        keys = device.astype(object).to_numpy()
+        known = cust.groupby(keys, sort=False).transform("first")
+        has = cust.notna().to_numpy()
+        many = cust[has].groupby(keys[has]).nunique()
         resolved = cust.isna() & known.notna()
         anonymous = cust.isna() & known.isna()
         cust = cust.where(cust.notna(), known).where(lambda s: s.notna(), device)

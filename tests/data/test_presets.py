@@ -132,6 +132,22 @@ def test_what_each_preset_reports():
     assert mp.changes.set_index("rule")["n_rows"]["channel-carried"] == carried
 
 
+def test_segment_identity_with_a_repeated_index_and_a_shared_device():
+    raw = pd.read_csv(BYOD / "segment.csv")
+    raw.index = [0] * len(raw)  # labels repeat: identity resolution works by position
+    raw["user_id"] = raw["user_id"].astype("category")
+    got = read_export(raw, preset="segment", event_map=CASES["segment"][1])
+    want = read_export(BYOD / "segment.csv", preset="segment", event_map=CASES["segment"][1])
+    assert got.log.events["customer_id"].tolist() == want.log.events["customer_id"].tolist()
+    shared = pd.read_csv(BYOD / "segment.csv")
+    shared.loc[0, "user_id"] = "user_99"  # anon-7f3a also identified as user_99
+    with pytest.warns(UserWarning, match="1 devices"):
+        out = read_export(shared, preset="segment", event_map=CASES["segment"][1])
+    assert out.changes.set_index("rule")["n_rows"]["customer-shared-device"] == 1
+    # its other anonymous event goes to the first user it identified as
+    assert out.log.events["customer_id"].value_counts()["user_99"] == 2
+
+
 def test_duplicates_are_dropped_and_counted():
     raw = pd.read_csv(BYOD / "segment.csv")
     doubled = pd.concat([raw, raw.iloc[[3]]])
