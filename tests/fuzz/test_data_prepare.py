@@ -128,11 +128,19 @@ def test_add_churn(log, at, data):
 @fuzz(2)
 def test_read_export(log, unit, unmapped, data):
     count()
-    preset = cd.ExportPreset("fuzz", customer="customer_id", timestamp="timestamp",
-                             event="event", time_unit=unit, channel="channel", value="value",
+    frame = log.frame
+    identity = data.draw(st.booleans(), label="identity")
+    if identity:  # some rows anonymous: the device (customer_id) resolves them
+        known = np.array(data.draw(st.lists(st.booleans(), min_size=len(frame),
+                                            max_size=len(frame)), label="known"), dtype=bool)
+        frame = frame.assign(user=frame["customer_id"].astype(object).where(known, None))
+    preset = cd.ExportPreset("fuzz", customer="user" if identity else "customer_id",
+                             timestamp="timestamp", event="event", time_unit=unit,
+                             channel="channel", value="value",
                              event_map={"click": "touch", "": None},
+                             identity="customer_id" if identity else None,
                              dedupe=data.draw(st.sampled_from([(), ("customer_id",)])))
-    out = call(cd.read_export, log.frame, preset=preset, unmapped=unmapped)
+    out = call(cd.read_export, frame, preset=preset, unmapped=unmapped)
     if refused(out):
         return
     surface(out)
