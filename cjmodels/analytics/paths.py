@@ -571,6 +571,16 @@ class PathMatches(Result):
         return {**self._fields(), "matched": self.matched.tolist(),
                 "table": self.table.reset_index().to_dict(orient="list")}
 
+    def _plot(self, ax: Any, **kwargs: Any) -> None:
+        t = self.table.iloc[::-1]
+        y = np.arange(len(t))
+        interval_bars(ax, y, t["conversion_rate"].fillna(0.0), t["ci_low"], t["ci_high"],
+                      **kwargs)
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{i} ({n:g})" for i, n in zip(t.index, t["journeys"], strict=True)])
+        ax.set_xlabel(f"conversion rate ({1 - self.alpha:.0%} interval)")
+        ax.set_title(f"{self.pattern}: {self.share:.1%} of journeys")
+
 
 def match_paths(
     data: EventLog | pd.DataFrame,
@@ -1023,6 +1033,29 @@ class JourneyMetrics(Result):
 
     def _repr_fields(self) -> dict[str, Any]:
         return {"journeys": len(self.table), "unit": self.unit}
+
+    def _plot(self, ax: Any, metric: str = "length", **kwargs: Any) -> None:
+        """Histogram of ``metric`` (a numeric column of the table), one per outcome."""
+        t = self.table
+        if metric not in t.columns or metric in ("customer_id", "journey", "outcome", "path"):
+            raise ValidationError(
+                f"metric == {metric!r}; plot one of the numeric columns "
+                f"{[c for c in t.columns if c not in ('customer_id', 'journey', 'outcome', 'path')]}."
+            )
+        x = t[metric].to_numpy(dtype=float)
+        ok = ~np.isnan(x)
+        if not ok.any():
+            raise ValidationError(f"metric {metric!r} has no value to plot.")
+        bins = np.histogram_bin_edges(x[ok], bins=min(40, max(1, len(np.unique(x[ok])))))
+        for outcome in OUTCOMES:
+            sel = ok & (t["outcome"].astype(str).to_numpy() == outcome)
+            if sel.any():
+                ax.hist(x[sel], bins=bins, alpha=0.6, label=f"{outcome} ({int(sel.sum())})",
+                        **kwargs)
+        ax.set_xlabel(metric + ("" if metric in ("length", "distinct", "repeats", "loops")
+                                else f" ({self.unit})"))
+        ax.set_ylabel("journeys")
+        ax.legend()
 
     def _to_dict(self) -> dict[str, Any]:
         t = self.table.assign(outcome=self.table["outcome"].astype(str))

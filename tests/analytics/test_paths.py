@@ -561,6 +561,12 @@ def test_results_surface():
     assert tp.summary() is not tp.table
     m = journey_metrics(frame([["a", "b"]]))
     assert isinstance(m, JourneyMetrics) and repr(m) == "JourneyMetrics(journeys=1, unit='log')"
+    big = journey_metrics(shipped(), between=("email", "(conversion)"))
+    for metric in ("length", "duration", "time_email_to_conversion"):
+        assert big.plot(metric=metric) is not None
+    with pytest.raises(ValidationError, match="numeric columns"):
+        big.plot(metric="path")
+    assert match_paths(shipped(), "^email").plot() is not None
 
 
 def test_first_journeys_stages_and_lookback():
