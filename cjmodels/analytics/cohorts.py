@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from cjmodels._checks import check_scalar
+from cjmodels._checks import check_scalar, warn_user
 from cjmodels.data import EventLog, subscription_lifetimes
 from cjmodels.data.events import as_event_log
 from cjmodels.errors import CJModelsError, ValidationError
@@ -464,6 +464,12 @@ def cohort_retention(
         (no conversion for ``"first-conversion"``...), or subscribe and churn events that do not
         alternate (``"subscribed"``).
 
+    Warns
+    -----
+    UserWarning
+        When customers are left out: those without an acquisition event (in no cohort), those
+        left out of the models or of the sBG fit; each also counted in ``notes``.
+
     Notes
     -----
     The models read retention at period ``p`` as the share whose last active period is ``p``
@@ -528,6 +534,7 @@ def cohort_retention(
     if n_acq < n_cust:
         notes.append(f"{n_cust - n_acq} of {n_cust} customers have no acquisition event "
                      f"({acquisition}) and belong to no cohort.")
+        warn_user(notes[-1])
     ta = ta_c[acq_cust]
     ta_bin = clk.bin(ta)
     cohort_bins, cohort_id = np.unique(ta_bin, return_inverse=True)
@@ -643,6 +650,7 @@ def cohort_retention(
         notes.append(f"{int((~informative).sum())} customers have no activity yet and are not "
                      "lapsed: they carry no information on the time to the last activity and "
                      "are left out of the models.")
+        warn_user(notes[-1])
     surv = pd.DataFrame({"duration": dur[informative].astype(float),
                          "event": lapsed[informative].astype(np.int64)})
     if len(surv) and n_per:
@@ -692,6 +700,7 @@ def _fit_sbg(surv: pd.DataFrame, alpha: float, notes: list[str]) -> ParameterFit
     if never.any():
         notes.append(f"sBG: {int(never.sum())} customers churned before their first period "
                      "was active and are left out of its fit (the model starts with a payment).")
+        warn_user(notes[-1])
         d = d[~never]
     if not (d["event"] == 1).any() or not len(d):
         notes.append("sBG: no churn observed, so the model has no finite maximum; not fitted.")

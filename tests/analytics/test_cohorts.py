@@ -191,8 +191,9 @@ def test_subscription_spells_ties_and_resubscription():
                          "2025-02-20"]),
         "event": ["subscribe", "churn", "subscribe", "subscribe", "churn", "subscribe"],
     })
-    r = cohort_retention(df, period="30D", active="subscribed", observation_end="2025-05-01",
-                         partial="include")
+    with pytest.warns(UserWarning, match="before their first period"):
+        r = cohort_retention(df, period="30D", active="subscribed",
+                             observation_end="2025-05-01", partial="include")
     # customer 1 (Jan 1): periods start Jan 1, Jan 31, Mar 2, Apr 1, May 1 (= the end, so
     # included); subscribed [Jan 1, Jan 31) and from Mar 15: active in 0, 2, 3, 4.
     # customer 2 (Jan 10): a zero-length spell, never subscribed for a moment; at risk 0..3.
@@ -351,7 +352,8 @@ def test_surface_plot_json_and_notes():
 
 def test_non_subscribers_and_customers_without_acquisition_are_counted():
     log = load_journeys().event_log()
-    r = cohort_retention(log, period="week", acquisition="first-conversion")
+    with pytest.warns(UserWarning, match="belong to no cohort"):
+        r = cohort_retention(log, period="week", acquisition="first-conversion")
     n_conv = log.events.loc[log.events["event"] == "conversion", "customer_id"].nunique()
     assert r.n_acquired == n_conv and r.n_customers == 5000
     assert any(f"{5000 - n_conv} of 5000" in n for n in r.notes)
