@@ -201,6 +201,25 @@ EXPORT_PRESETS: dict[str, ExportPreset] = {
 
 def _utc(col: pd.Series, name: str, unit: str | None) -> pd.Series:
     """A time column as UTC datetimes: numbers in ``unit`` since the epoch, or time strings."""
+    if col.dtype == object:
+        values = col.dropna()
+        kinds = {type(v) for v in values}
+        if kinds and not all(issubclass(k, str) for k in kinds):
+            if unit is not None and all(issubclass(k, int | np.integer) and not issubclass(
+                    k, bool | np.bool_) for k in kinds) and len(values) == len(col):
+                try:  # Python ints in an object column: exact when they fit in int64
+                    col = pd.Series(np.array(list(col), dtype=np.int64), index=col.index)
+                except OverflowError:
+                    raise ValidationError(
+                        f"column {name!r} (timestamp) holds integers beyond the int64 range."
+                    ) from None
+            else:
+                raise ValidationError(
+                    f"column {name!r} (timestamp) mixes {sorted(k.__name__ for k in kinds)}; "
+                    + ("the preset reads whole numbers of " + unit + " since the epoch"
+                       if unit is not None else "the preset reads time strings")
+                    + ". Convert the column to one type first."
+                )
     try:
         if unit is not None and (pd.api.types.is_numeric_dtype(col)
                                  and not pd.api.types.is_bool_dtype(col)):

@@ -224,3 +224,16 @@ def test_input_frame_unchanged():
                     event_types=[*EVENT_TYPES, "sign_up"])
     pd.testing.assert_frame_equal(raw, before)
     assert np.array_equal(raw.index, before.index)
+
+
+def test_time_columns_of_python_objects():
+    base = {"distinct_id": ["u1", "u1"], "event": ["$mp_web_page_view"] * 2,
+            "utm_medium": ["cpc", None]}
+    ints = pd.DataFrame({**base, "time": pd.Series([1740909605, 1740909821], dtype=object)})
+    got = read_export(ints, preset="mixpanel")
+    assert got.log.events["timestamp"].tolist() == [
+        pd.Timestamp("2025-03-02 10:00:05", tz="UTC"), pd.Timestamp("2025-03-02 10:03:41",
+                                                                     tz="UTC")]
+    mixed = pd.DataFrame({**base, "time": pd.Series([1740909605, "2025-03-02"], dtype=object)})
+    with pytest.raises(ValidationError, match="mixes"):
+        read_export(mixed, preset="mixpanel")
