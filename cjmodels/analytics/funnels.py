@@ -25,9 +25,10 @@ such as ``("event", "conversion")`` or ``("channel", "email")``, or any covariat
 log. Events are taken in the log's order (by customer, time and the tie-break order of
 :class:`~cjmodels.data.EventLog`).
 
-**Window**: with ``window=``, only events within that span of the unit's anchor count (an event
-exactly ``window`` after it counts): the first step-1 event for ``"strict-order"``, the first
-event at any step for the other two definitions.
+**Window**: with ``window=``, only events from the unit's anchor to ``window`` after it count (an
+event exactly ``window`` after it counts; events before the anchor do not): the anchor is the
+unit's first step-1 event, or, for a ``"furthest-stage"`` unit that never did step 1, its first
+event at any step. So the three definitions stay ordered with a window too.
 
 **Conversion within a window** ("of those who did A, how many did B within 7 days"):
 :func:`window_conversion` treats customers observed for less than the window after A as
@@ -241,7 +242,7 @@ def _depths(log: EventLog, unit: np.ndarray, n_units: int, masks: list[np.ndarra
         if span is None:
             return ok
         a = anchor_pos[np.where(inside, unit, 0)]
-        ok &= a >= 0
+        ok &= (a >= 0) & (np.arange(len(unit)) >= a)  # from the anchor on, in the log's order
         with np.errstate(over="ignore", invalid="ignore"):
             gap = ticks - ticks[np.maximum(a, 0)]
         return ok & (gap <= span)
@@ -257,8 +258,11 @@ def _depths(log: EventLog, unit: np.ndarray, n_units: int, masks: list[np.ndarra
             prev = _first_per_unit(unit, cand, n_units)
             depth[prev >= 0] = j + 1
         return depth
-    any_step = np.logical_or.reduce(masks) & inside
-    anchor = _first_per_unit(unit, any_step, n_units)
+    # the anchor: the first step-1 event (the first event at any step for a unit without one)
+    anchor = _first_per_unit(unit, masks[0] & inside, n_units)
+    if definition == "furthest-stage":
+        none = anchor < 0
+        anchor[none] = _first_per_unit(unit, np.logical_or.reduce(masks) & inside, n_units)[none]
     win = within(anchor)
     if definition == "any-order":
         alive = np.ones(n_units, dtype=bool)
@@ -479,9 +483,10 @@ def funnel(
         ``journeys``; at the session grain ``timeout`` (journeys bound sessions); at the customer
         grain no field.
     window : time span, optional
-        Only events within this span of the unit's anchor count (the first step-1 event for
-        ``"strict-order"``, the first event at any step otherwise): ``"7D"``, a Timedelta, or a
-        number (days for datetime logs, the log's unit for numeric ones).
+        Only events from the unit's anchor to this span after it count (the anchor is the
+        first step-1 event; for a ``"furthest-stage"`` unit without one, its first event at any
+        step): ``"7D"``, a Timedelta, or a number (days for datetime logs, the log's unit for
+        numeric ones).
     inactivity : time span, optional
         At the session grain, the longest gap within a session (default ``"30min"``; numeric
         logs need it).

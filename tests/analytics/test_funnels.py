@@ -74,9 +74,18 @@ def recount(units: pd.DataFrame, steps: list[str], definition: str,
                 i += 1
             depth.append(d)
             continue
-        anchor = next((t for x, t in zip(labels, times, strict=True) if x in code), None)
-        seen = {x for x, t in zip(labels, times, strict=True)
-                if x in code and (window is None or t - anchor <= window)}
+        if window is None:
+            seen = {x for x in labels if x in code}
+        else:  # from the first step-1 event (any step, for furthest-stage without one) on
+            if steps[0] in labels:
+                i0 = labels.index(steps[0])
+            elif definition == "furthest-stage" and any(x in code for x in labels):
+                i0 = next(i for i, x in enumerate(labels) if x in code)
+            else:
+                depth.append(0)
+                continue
+            seen = {x for x, t in zip(labels[i0:], times[i0:], strict=True)
+                    if x in code and t - times[i0] <= window}
         if definition == "any-order":
             d = 0
             while d < len(steps) and steps[d] in seen:
@@ -124,8 +133,9 @@ STEPS3 = ["visit", "cart", "buy"]
     ("any-order", None, [4, 3, 2]),  # 2 has both visit and cart
     ("furthest-stage", None, [4, 4, 3]),  # 3's buy counts for cart; 2 reaches cart
     ("strict-order", 10, [4, 1, 1]),  # 4's cart is 20 after its first visit
-    ("any-order", 10, [4, 2, 1]),
-    ("furthest-stage", 10, [4, 3, 2]),  # 4 reaches visit only; 2 cart; 1 and 3 buy
+    # with a window, events before the first visit do not count: 2's cart is lost
+    ("any-order", 10, [4, 1, 1]),
+    ("furthest-stage", 10, [4, 2, 2]),  # 1 and 3 buy; 2 and 4 reach visit only
 ])
 def test_hand_made_counts(definition, window, expected):
     f = funnel(hand_log(), STEPS3, definition=definition, window=window)
@@ -214,7 +224,7 @@ def test_shipped_counts_equal_the_recount(shipped, grain):
     for d in ("strict-order", "any-order", "furthest-stage"):
         assert defs.reached[d].tolist() == recount(units, STAGES, d), d
     assert defs.n_units == units["unit"].nunique()
-    for d in ("strict-order", "furthest-stage"):
+    for d in ("strict-order", "any-order", "furthest-stage"):
         expected = recount(units, STAGES, d, window=pd.Timedelta("30D"))
         assert funnel(shipped, STAGES, definition=d, grain=grain,
                       window="30D").table["reached"].tolist() == expected, d
