@@ -4,7 +4,7 @@ Invariants: only our exceptions; every step's counts add up to the units aligned
 (every unit is in exactly one state at every step), shares lie in [0, 1] inside their interval,
 the flows between two steps add up to the same units; two segments' units add up to at most
 the whole; p-values lie in [0, 1]; the same result when the rows are shuffled; strict JSON and
-the common result surface.
+the common result surface; the counts equal a recount in plain Python.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cjmodels import data as cd
 from cjmodels.analytics import StepMatrix, StepMatrixComparison, step_matrix
+from tests.analytics.test_steps import plain_counts, plain_journeys
 from tests.fuzz.harness import call, count, fuzz, refused, same_frame, surface
 from tests.fuzz.strategies import event_logs
 
@@ -37,16 +38,23 @@ def check_matrix(m: StepMatrix, before: int, after: int) -> None:
     assert (t.loc[t["step"] == 0, "count"] == m.n_units).all()
 
 
-@given(log=event_logs(), data=st.data())
-@fuzz(2)
+@given(log=st.one_of(event_logs(clean=True), event_logs(clean=True), event_logs()),
+       data=st.data())
+@fuzz(3)
 def test_step_matrix(log, data):
     count()
+    if "segment" in log.frame and data.draw(st.booleans()):
+        # one segment per customer, two values that must not merge: "x" and " x"
+        first = log.frame.groupby("customer_id", observed=True, dropna=False, sort=False)[
+            "segment"].transform("first").astype(object)
+        two = first.map({"x": "x", "y": "x", " x": " x", "ü": " x"})
+        log.frame["segment"] = two.astype(log.frame["segment"].dtype)
     sequence = data.draw(st.sampled_from(["channel", "stage"]))
     built = call(cd.EventLog, log.frame)
     labels: list[str] = []
     if not refused(built) and sequence in built.events:
         labels = [str(x) for x in built.codes(sequence)[1]]
-    anchor = data.draw(st.sampled_from(labels + END_STATES + ["zz-none"]))
+    anchor = data.draw(st.sampled_from(labels * 3 + END_STATES + ["zz-none"]))
     before, after = data.draw(st.integers(0, 3)), data.draw(st.integers(0, 3))
     occurrence = data.draw(st.sampled_from(["first", "every"]))
     group = "segment" if "segment" in log.frame and data.draw(st.booleans()) else None
@@ -62,12 +70,19 @@ def test_step_matrix(log, data):
         whole = call(step_matrix, log.frame, **{**kw, "group": None})
         assert not refused(whole), f"the whole log refused: {whole}"
         assert r.first.n_units + r.second.n_units <= whole.n_units
+        assert len({repr(g) for g in r.groups}) == 2
         for col in ("pvalue", "pvalue_adjusted"):
             p = r.table[col].to_numpy(dtype=float)
             assert np.all(np.isnan(p) | ((p >= 0) & (p <= 1)))
         assert np.isnan(r.test.pvalue) or 0 <= r.test.pvalue <= 1
         return
     check_matrix(r, before, after)
+    # an independent recount in plain Python over the log's sorted events
+    want = plain_counts(plain_journeys(built.events, sequence), anchor, before, after,
+                        occurrence == "every")
+    got = {(int(s), st): int(c) for s, st, c in zip(r.table["step"], r.table["state"],
+                                                     r.table["count"], strict=True) if c}
+    assert got == want, f"recount differs\n{got}\n{want}"
     again = call(step_matrix, log.frame.sample(frac=1, random_state=4), **kw)
     assert not refused(again), f"shuffled rows refused: {again}"
     same_frame(r.summary(), again.summary(), "step_matrix after shuffling rows")
