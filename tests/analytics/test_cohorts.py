@@ -56,7 +56,7 @@ def recount(df: pd.DataFrame, *, period: str, acquisition: str, active: str, clo
         subs = df[df["event"] == "subscribe"].groupby("customer_id")["timestamp"].min()
         churn = df[df["event"] == "churn"].groupby("customer_id")["timestamp"].min()
         cust["s0"] = subs.reindex(cust.index)
-        cust["s1"] = churn.reindex(cust.index).fillna(pd.Timestamp.max)
+        cust["s1"] = churn.reindex(cust.index).fillna(pd.Timestamp("2200-01-01"))  # never
     else:
         mask = ~df["event"].isin(["churn", "drop_out"]) if active == "any-event" \
             else df["event"] == "conversion"
