@@ -125,7 +125,7 @@ def plain_counts(journeys, anchor, before, after, every=False):
     counts: dict[tuple[int, str], int] = {}
     for touches, outcome in journeys:
         seq = touches + [outcome]
-        if anchor.startswith("("):
+        if anchor in ("(conversion)", "(drop_out)", "(censored)"):
             positions = [len(touches)] if outcome == anchor else []
         else:
             positions = [i for i, s in enumerate(touches) if s == anchor]
