@@ -10,6 +10,7 @@ the common result surface; the counts equal a recount in plain Python.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,12 +44,16 @@ def check_matrix(m: StepMatrix, before: int, after: int) -> None:
 @fuzz(3)
 def test_step_matrix(log, data):
     count()
-    if "segment" in log.frame and data.draw(st.booleans()):
+    mode = data.draw(st.sampled_from(["as-drawn", "per-customer", "parity"]))
+    if "segment" in log.frame and mode == "per-customer":
         # one segment per customer, two values that must not merge: "x" and " x"
         first = log.frame.groupby("customer_id", observed=True, dropna=False, sort=False)[
             "segment"].transform("first").astype(object)
         two = first.map({"x": "x", "y": "x", " x": " x", "ü": " x"})
         log.frame["segment"] = two.astype(log.frame["segment"].dtype)
+    elif "segment" in log.frame and mode == "parity":  # two segments of customers
+        codes = pd.factorize(log.frame["customer_id"].astype(object))[0]
+        log.frame["segment"] = np.where(codes % 2 == 0, "x", " x")
     sequence = data.draw(st.sampled_from(["channel", "stage"]))
     built = call(cd.EventLog, log.frame)
     labels: list[str] = []
