@@ -85,3 +85,12 @@ def test_where_with_timeout_and_text_output(shipped_csv, capsys):
 def test_bad_queries_exit_2_with_the_reason(shipped_csv, capsys, argv, message):
     assert main(["paths", str(shipped_csv), *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_top_is_the_same_from_duckdb(shipped_csv, capsys):
+    pytest.importorskip("duckdb")
+    memory = run_json(capsys, shipped_csv, "--top", 6, "--timeout", "30D")["top_paths"]
+    duck = run_json(capsys, shipped_csv, "--top", 6, "--timeout", "30D", "--engine",
+                    "duckdb")["top_paths"]
+    assert duck["table"] == memory["table"]
+    assert duck["coverage_ci"] == memory["coverage_ci"]
