@@ -381,7 +381,7 @@ class FunnelResult(Result):
         Units that reached the first step.
     most_lost : str or None
         The step that loses the most units (the largest ``lost``; the first in order on a tie);
-        None when no unit entered.
+        None when no unit entered or none was lost.
     alpha : float
         1 - the confidence level of the intervals.
     info : dict
@@ -533,7 +533,7 @@ def funnel(
     table = _funnel_table(depth, labels, alpha)
     lost = table["lost"].to_numpy()[1:]
     n_entered = int(table["reached"].iloc[0])
-    most = labels[1 + int(np.argmax(lost))] if n_entered > 0 else None
+    most = labels[1 + int(np.argmax(lost))] if n_entered > 0 and lost.max() > 0 else None
     return FunnelResult(table=table, definition=definition, grain=grain,
                         window=_window_text(window), n_units=n_units, n_entered=n_entered,
                         most_lost=most, alpha=alpha, info={"sequence": sequence, **info})

@@ -153,6 +153,7 @@ def test_hand_made_rates_and_drop_off():
     assert t["drop_off"].tolist()[1:] == [0.5, 0.0]
     assert t["lost"].tolist()[1:] == [2.0, 0.0]
     assert funnel(hand_log(), STEPS3).most_lost == "cart"
+    assert funnel(hand_log().iloc[:3], STEPS3).most_lost is None  # nobody is lost
 
 
 def test_window_edge_counts_and_ties():
