@@ -128,7 +128,8 @@ def _constant_documented(item: PublicName) -> bool:
     except (OSError, TypeError):
         return False
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and any(a.name == item.name for a in node.names):
+        if isinstance(node, ast.ImportFrom) and any(a.name in (item.name, "*")
+                                                    for a in node.names):
             base = module.__name__ if module.__file__.endswith("__init__.py") else (
                 module.__name__.rpartition(".")[0])
             for _ in range(max(node.level - 1, 0)):
