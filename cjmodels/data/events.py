@@ -657,14 +657,17 @@ event log does not have. Name them when building the log, e.g. EventLog(df, stag
             if self._arrays["timestamp"].dtype.kind != "i":
                 return self.duration(d)
             # integer times: whole ticks, rounded down (exact, also beyond 2**53)
-            if isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)):
+            if isinstance(d, (int, np.integer)) and not isinstance(
+                    d, (bool, np.bool_, np.timedelta64)):
                 self.duration(d)
                 return int(d)
             span_f = self.duration(d)
             if not np.isfinite(span_f):
                 return span_f
             return max(min(math.floor(span_f), 2**63 - 1), -(2**63))
-        if isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(d, bool):
+        # np.timedelta64 is a numpy integer: a span, not a number of days
+        if isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(
+                d, (bool, np.bool_, np.timedelta64)):
             days = float(d)
             try:
                 span = pd.Timedelta(days, unit="D")  # a bare number counts days
@@ -812,8 +815,9 @@ event log does not have. Name them when building the log, e.g. EventLog(df, stag
         >>> log.duration("30D"), log.duration("12h"), log.duration("2h", unit="h")
         (30.0, 0.5, 2.0)
         """
+        # np.timedelta64 is a numpy integer: a span, not a number
         is_number = isinstance(d, (int, float, np.integer, np.floating)) and not isinstance(
-            d, bool
+            d, (bool, np.bool_, np.timedelta64)
         )
         if self.time_kind == "numeric":
             if is_number:

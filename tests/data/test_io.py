@@ -259,3 +259,24 @@ def test_customer_ids_that_are_not_whole_numbers_are_read_as_text(tmp_path):
     whole = tmp_path / "whole.csv"
     whole.write_text("customer_id,timestamp,event,channel\n7,1,touch,email\n8,2,touch,sms\n")
     assert read_events(whole).events["customer_id"].dtype.kind == "i"
+
+
+def test_numpy_timedelta_is_a_span_not_a_number():
+    """np.timedelta64 is a numpy integer: it was taken for a number of days and float() raised
+    TypeError, although JourneySpec accepts it as a timeout."""
+    import numpy as np
+
+    from cjmodels.data import journeys
+    from cjmodels.datasets import load_journeys
+    from cjmodels.errors import ValidationError
+
+    log = load_journeys().event_log()
+    assert log.duration(np.timedelta64(36, "h")) == 1.5
+    assert log.span_ticks(np.timedelta64(1, "s")) == log.span_ticks("1s")
+    assert len(journeys(log, timeout=np.timedelta64(36, "h"))) == len(journeys(log, timeout="36h"))
+    from cjmodels.data import EventLog
+
+    numeric = EventLog(pd.DataFrame({"customer_id": [1], "timestamp": [0], "event": ["touch"],
+                                     "channel": ["email"]}))
+    with pytest.raises(ValidationError, match="must be a number"):
+        numeric.duration(np.timedelta64(1, "h"))
