@@ -54,7 +54,7 @@ def adjust_pvalues(
     -------
     numpy.ndarray
         The adjusted p-values, in the order given: ``multipletests(pvalues,
-        method=CORRECTIONS[correction])[1]``.
+        method=CORRECTIONS[correction])[1]`` (Holm's is computed here, equal to it).
 
     Raises
     ------
@@ -73,6 +73,15 @@ def adjust_pvalues(
         raise ValidationError("no p-values to adjust.")
     if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
         raise ValidationError(f"p-values must lie in [0, 1], got {p.tolist()}.")
+    if method == "holm":
+        # Holm's step-down in numpy: statsmodels' holm runs gc.collect() on every call, which
+        # costs a tenth of a second or more in a large process (loops of many families).
+        order = np.argsort(p, kind="stable")
+        m = p.size
+        stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+        out = np.empty(m)
+        out[order] = np.minimum(stepped, 1.0)
+        return out
     return multipletests(p, method=CORRECTIONS[method])[1]
 
 
