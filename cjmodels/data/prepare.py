@@ -123,7 +123,9 @@ def relabel(
     """Rename or group the labels of a column: channels, stages or event types.
 
     Grouping is a mapping of several labels onto one (``{"facebook": "social", "instagram":
-    "social"}``). Missing labels (a conversion's channel) stay missing.
+    "social"}``). Missing labels (a conversion's channel) stay missing. Events at the same time
+    are ordered by their labels (the log's rule for ties), so new labels may put tied events in
+    another order; ``prepared.log.source_index`` maps each row to its row of the input log.
 
     Parameters
     ----------

@@ -134,6 +134,8 @@ def _label_column(values: list[Any], draw: Any, pool: list[Any]) -> Any:
     if kind == "categorical_str" or not all(isinstance(c, str) for c in cats):
         cats = list(dict.fromkeys(str(c) for c in cats))
         values = [None if v is None else str(v) for v in values]
+    # every value is a category (a value outside them would become NaN, with a warning of pandas 3)
+    cats = list(dict.fromkeys(cats + [v for v in values if v is not None]))
     return pd.Series(pd.Categorical(values, categories=cats))
 
 
