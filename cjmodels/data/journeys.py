@@ -79,8 +79,10 @@ def journey_index(
 
     codes = take(log.event_codes)
     cust = take(log.column("customer_id"))  # sorted: equal ids are adjacent
-    is_touch = codes == log.event_types.index("touch")
-    is_conv = codes == log.event_types.index("conversion")
+    # a log declared without touches or conversions (event_types=[...]) has none of them
+    types = list(log.event_types)
+    is_touch = codes == (types.index("touch") if "touch" in types else -1)
+    is_conv = codes == (types.index("conversion") if "conversion" in types else -1)
     is_stop = ~(is_touch | is_conv)  # drop_out / churn
     any_stop = bool(is_stop.any())
     if any_stop and not (is_touch.any() or is_conv.any()):

@@ -280,3 +280,17 @@ def test_numpy_timedelta_is_a_span_not_a_number():
                                      "channel": ["email"]}))
     with pytest.raises(ValidationError, match="must be a number"):
         numeric.duration(np.timedelta64(1, "h"))
+
+
+def test_a_log_declared_without_conversions_has_journeys():
+    """journey_index looked up the code of 'touch' and 'conversion' in the log's event types: a
+    log declared with event_types=['touch'] raised a bare ValueError from journeys()."""
+    from cjmodels.data import EventLog, journeys, path_table
+
+    df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [1, 2, 3],
+                       "event": ["touch"] * 3, "channel": ["a", "b", "a"]})
+    log = EventLog(df, event_types=["touch"])
+    table = journeys(log)
+    assert table["outcome"].tolist() == ["censored", "censored"]
+    assert table["path"].tolist() == ["a > b", "a"]
+    assert int(path_table(log).table["total_conversions"].sum()) == 0
