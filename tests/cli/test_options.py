@@ -28,7 +28,7 @@ def _shared(parser: argparse.ArgumentParser) -> dict[str, tuple]:
 
 
 #: The subcommands that read an event log (FILE).
-READERS = ["validate", "paths", "transitions", "stages", "attribute", "survival", "abtest"]
+READERS = ["validate", "paths", "transitions", "stages", "attribute", "survival", "abtest", "funnel", "steps"]
 
 
 def test_every_subcommand_has_a_module_and_the_readers_are_those_with_a_file():
