@@ -14,6 +14,7 @@ import pytest
 
 import cjmodels
 from cjmodels._progress import progress_bar
+from cjmodels.analytics import edge_times, top_paths
 from cjmodels.attribution import (
     HeuristicAttribution,
     LogisticAttribution,
@@ -32,6 +33,13 @@ PATHS = pd.DataFrame({
     "total_null": [2, 4, 5, 1],
 })
 SEQS = [["a", "b", "b"], ["b", "a"], ["a", "a", "c"]] * 4
+LOG = pd.DataFrame({
+    "customer_id": [1, 1, 1, 2, 2, 3, 3, 4, 4],
+    "timestamp": [0.0, 1, 3, 0, 2, 0, 1, 0, 2],
+    "event": ["touch", "touch", "conversion", "touch", "drop_out", "touch", "conversion",
+              "touch", "touch"],
+    "channel": ["a", "b", None, "a", None, "b", None, "a", "b"],
+})
 
 
 def _hmm(progress: Any) -> Any:
@@ -83,6 +91,10 @@ def _model(make: Callable[[], Any]) -> Callable[[Any], Any]:
 
 #: One cheap call of every public function or method that takes ``progress`` (two iterations).
 CALLS: dict[str, Callable[[Any], Any]] = {
+    "analytics.edge_times": lambda progress: edge_times(
+        LOG, n_boot=2, random_state=0, progress=progress),
+    "analytics.top_paths": lambda progress: top_paths(
+        LOG, k=2, n_boot=2, random_state=0, progress=progress),
     "attribution.attribute": lambda progress: attribute(
         PATHS, model="last", n_boot=2, random_state=0, progress=progress),
     "attribution.ground_truth_comparison": lambda progress: ground_truth_comparison(
