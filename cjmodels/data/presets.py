@@ -288,7 +288,7 @@ def read_export(
     Parameters
     ----------
     data : str, path-like or DataFrame
-        The export: a CSV or Parquet file (read by :func:`cjmodels.data.read_table`: the
+        The export: a CSV or Parquet file (read as :func:`cjmodels.data.read_events` reads files: the
         customer column as text unless every id is a whole number; rows in messages are file
         lines), or a DataFrame already loaded (customer ids that pandas read as floats are
         refused: read them as text).
