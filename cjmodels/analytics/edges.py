@@ -44,14 +44,7 @@ _BATCH = 64  # bootstrap replicates per vectorised batch
 
 
 def _check_spec(spec: Any, default: JourneySpec) -> JourneySpec:
-    if spec is None:
-        return default
-    if not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(sequence='channel')."
-        )
-    return spec
+    return JourneySpec.resolve(spec, default=default)
 
 
 def _check_alpha(alpha: Any) -> float:

@@ -84,13 +84,7 @@ def _check_alpha(alpha: Any) -> float:
 
 
 def _check_spec(spec: Any, grain: str, sequence: str) -> JourneySpec:
-    if spec is None:
-        return JourneySpec()
-    if not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(timeout='30D')."
-        )
+    spec = JourneySpec.resolve(spec)
     if spec.sequence != "stage" and spec.sequence != sequence:
         raise ValidationError(
             f"spec.sequence == {spec.sequence!r} but sequence == {sequence!r}: a funnel's steps "

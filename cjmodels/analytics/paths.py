@@ -92,15 +92,8 @@ _RESERVED = set(">()|^$*")
 
 # --------------------------------------------------------------------------- the spec
 def _check_spec(spec: Any, purpose: str) -> JourneySpec:
-    if spec is None:
-        return JourneySpec(sequence="channel")
-    if not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(sequence='channel', timeout='30D')."
-        )
-    spec.check_fields(_USED, purpose)
-    return spec
+    return JourneySpec.resolve(spec, default=JourneySpec(sequence="channel"), fields=_USED,
+                               purpose=purpose)
 
 
 def _check_alpha(alpha: Any) -> float:

@@ -109,13 +109,7 @@ class _Patterns:
 
 
 def _check_spec(spec: Any) -> JourneySpec:
-    if spec is None:
-        return JourneySpec(sequence="channel")
-    if not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(sequence='channel'), or None for channels.")
-    return spec
+    return JourneySpec.resolve(spec, default=JourneySpec(sequence="channel"))
 
 
 def _patterns(data: Any, spec: JourneySpec, log_options: dict[str, Any]) -> _Patterns:

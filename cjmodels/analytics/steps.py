@@ -420,15 +420,7 @@ def _sankey(ax: Any, m: StepMatrix, min_share: float, **kwargs: Any) -> None:
 
 # ----------------------------------------------------------------------------- counting
 def _check_spec(spec: JourneySpec | None) -> JourneySpec:
-    if spec is None:
-        return JourneySpec()
-    if not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(sequence='channel')."
-        )
-    spec.check_fields(_SPEC_FIELDS, "a step matrix")
-    return spec
+    return JourneySpec.resolve(spec, fields=_SPEC_FIELDS, purpose="a step matrix")
 
 
 def _customer_groups(log: EventLog, group: str) -> tuple[np.ndarray, list[Any]]:

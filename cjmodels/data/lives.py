@@ -183,13 +183,8 @@ def lifecycle_transitions(
     >>> lt.info["silent_leaves"]
     2
     """
-    if spec is None:
-        spec = JourneySpec()
-    elif not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec."
-        )
-    spec.check_fields(("sequence", "timeout", "censor_recent"), "a customer's life")
+    spec = JourneySpec.resolve(spec, fields=("sequence", "timeout", "censor_recent"),
+                               purpose="a customer's life")
     log = as_event_log(data, **log_options)
     return _lives(log, spec.sequence, spec.timeout, purchase, spec.censor_recent, returning)
 

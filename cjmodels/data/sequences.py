@@ -398,13 +398,8 @@ def journey_transitions(
     >>> journey_transitions(df, spec=JourneySpec(order=2)).counts.states[1:4]
     ('a', 'a > b', '(conversion)')
     """
-    if spec is None:
-        spec = JourneySpec(sequence="channel") if isinstance(data, PathTable) else JourneySpec()
-    elif not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(timeout='30D')."
-        )
+    spec = JourneySpec.resolve(spec, default=JourneySpec(sequence="channel")
+                               if isinstance(data, PathTable) else None)
     sequence, order, censored = spec.sequence, spec.order, spec.censored
     timeout, lookback, journeys = spec.timeout, spec.lookback, spec.journeys
     frame = None

@@ -45,17 +45,9 @@ _SPEC_FIELDS = ("sequence", "order", "timeout", "lookback", "censored", "censor_
 
 
 def _check_spec(spec: Any) -> JourneySpec:
-    if spec is None:
-        return JourneySpec()
-    if not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(timeout='30D')."
-        )
     # only timeout moves journey boundaries; the other fields (but journeys) do not change
     # where a journey starts, so a specification shared with other analyses is accepted
-    spec.check_fields(_SPEC_FIELDS, "session splitting")
-    return spec
+    return JourneySpec.resolve(spec, fields=_SPEC_FIELDS, purpose="session splitting")
 
 
 def _as_span(value: Any) -> Any:

@@ -153,6 +153,62 @@ number of symbols in a state); use order=1 for a first-order chain.
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if getattr(self, f.name) != f.default}
 
+    @classmethod
+    def resolve(
+        cls,
+        spec: Any,
+        *,
+        default: JourneySpec | None = None,
+        fields: tuple[str, ...] | None = None,
+        purpose: str = "this analysis",
+    ) -> JourneySpec:
+        """The specification an analysis reads: ``spec``, or ``default`` when it is None.
+
+        Every function with a ``spec=`` keyword reads it through this one check.
+
+        Parameters
+        ----------
+        spec : JourneySpec or None
+            What the user passed.
+        default : JourneySpec, optional
+            The analysis's default (``JourneySpec()`` when None).
+        fields : tuple of str, optional
+            The fields the analysis reads; a field set away from its default that is not among
+            them is refused (:meth:`check_fields`).
+        purpose : str
+            The analysis, for the message of :meth:`check_fields`.
+
+        Returns
+        -------
+        JourneySpec
+            ``spec``, or ``default``.
+
+        Raises
+        ------
+        ValidationError
+            When ``spec`` is not a JourneySpec, or sets a field the analysis does not read.
+
+        Examples
+        --------
+        >>> JourneySpec.resolve(None, default=JourneySpec(sequence="channel")).sequence
+        'channel'
+        >>> JourneySpec.resolve({"timeout": 30})
+        Traceback (most recent call last):
+        ...
+        cjmodels.errors.ValidationError: spec == {'timeout': 30} (a dict); pass a \
+cjmodels.data.JourneySpec, e.g. spec=JourneySpec(timeout='30D').
+        """
+        if spec is None:
+            spec = cls() if default is None else default
+        elif not isinstance(spec, cls):
+            raise ValidationError(
+                f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
+                "e.g. spec=JourneySpec(timeout='30D')."
+            )
+        if fields is not None:
+            spec.check_fields(fields, purpose)
+        return spec
+
     def replace(self, **changes: Any) -> JourneySpec:
         """A new specification with ``changes`` (validated again).
 

@@ -161,14 +161,9 @@ def touch_sequences(
     >>> ts.journeys.lengths.tolist(), ts.covariates["device"].tolist()
     ([1, 1, 1], ['mobile', 'desktop', 'mobile'])
     """
-    if spec is None:
-        spec = JourneySpec(sequence="channel")
-    elif not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(sequence='channel', timeout='30D')."
-        )
-    spec.check_fields(("sequence", "timeout", "lookback"), "touch sequences")
+    spec = JourneySpec.resolve(spec, default=JourneySpec(sequence="channel"),
+                               fields=("sequence", "timeout", "lookback"),
+                               purpose="touch sequences")
     log = as_event_log(data, **log_options)
     js = journey_set(log, sequence=spec.sequence, timeout=spec.timeout, lookback=spec.lookback)
     frame = js.table

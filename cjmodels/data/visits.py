@@ -70,14 +70,9 @@ def stage_visits(
     0     a       3.0             b      1
     1     b       1.0  (conversion)      1
     """
-    if spec is None:
-        spec = JourneySpec()
-    elif not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec."
-        )
-    spec.check_fields(("sequence", "timeout", "lookback", "journeys", "censored",
-                       "censor_recent"), "stage visits")
+    spec = JourneySpec.resolve(spec, fields=("sequence", "timeout", "lookback", "journeys",
+                                              "censored", "censor_recent"),
+                               purpose="stage visits")
     jt = journey_transitions(data, spec=spec.replace(censor_recent=False), times=True,
                              **log_options)
     js = jt.journey_set

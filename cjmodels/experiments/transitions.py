@@ -268,13 +268,7 @@ def compare_transitions(
     (1, 0.063)
     """
     check_scalar(correction, "correction", in_=tuple(CORRECTIONS))
-    if spec is None:
-        spec = JourneySpec(journeys="first")
-    elif not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(journeys='first')."
-        )
+    spec = JourneySpec.resolve(spec, default=JourneySpec(journeys="first"))
     if isinstance(data, dict):
         if log_options or end is not None:
             raise ValidationError("logs split by arm take no log options or end.")

@@ -104,14 +104,7 @@ def _suffix(state: str, k: int) -> str:
 
 
 def _spec(spec: JourneySpec | None) -> JourneySpec:
-    if spec is None:
-        return JourneySpec()
-    if not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(timeout='30D')."
-        )
-    return spec
+    return JourneySpec.resolve(spec)
 
 
 def _higher_order_tables(

@@ -735,11 +735,8 @@ def fit_chain(
     [0.0, 0.0, 0.0, 0.5, 0.5]
     """
     check_scalar(zero_rows, "zero_rows", in_=("error", "absorb"))
-    if spec is not None and not isinstance(spec, JourneySpec):
-        raise ValidationError(
-            f"spec == {spec!r} (a {type(spec).__name__}); pass a cjmodels.data.JourneySpec, "
-            "e.g. spec=JourneySpec(timeout='30D')."
-        )
+    if spec is not None:
+        spec = JourneySpec.resolve(spec)
     a = _prior_value(prior)
     jt: JourneyTransitions | None = None
     if isinstance(data, JourneyTransitions):
